@@ -1,0 +1,28 @@
+import { Command, CommanderError } from 'commander';
+import { registerServeCommand } from './serve-command.js';
+import { registerAuditCommands } from './audit-command.js';
+import { registerTokenCommands } from './token-command.js';
+import { registerSm2Commands } from './sm2-command.js';
+
+const program = new Command()
+  .name('sealtrust')
+  .description('SealTrust 电子印章与电子证照信任服务 / electronic seal and licence trust service')
+  .exitOverride()
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerSm2Commands(program);
+registerAuditCommands(program);
+registerTokenCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; usage errors are bad input (2).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`sealtrust: ${(err as Error).message ?? String(err)}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { openDatabase } from '../store/database.js';
+import { bootstrapAdminToken } from '../service/token-service.js';
+import { startServer } from '../http/server.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('运行服务 / run the HTTP service (PORT, DATABASE_URL, SEALTRUST_* from the environment)')
+    .action(async () => {
+      const config = loadConfig();
+      const logger = createLogger(config.logLevel);
+      const database = await openDatabase(
+        config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
+      );
+      logger.info(
+        {
+          database: database.kind,
+          ...(database.kind === 'pglite' ? { dataDir: config.dataDir } : {}),
+          keysDir: config.keysDir,
+        },
+        'database ready',
+      );
+      const firstAdmin = await bootstrapAdminToken(database.knex, config.adminToken);
+      if (firstAdmin) {
+        // Printed once, to the terminal only: the service keeps just its hash.
+        process.stdout.write(
+          `\n首次启动：管理员令牌（仅显示一次，请妥善保存）/ First start: admin token (shown once, keep it safe):\n\n  ${firstAdmin}\n\n`,
+        );
+      }
+      const running = await startServer({
+        database,
+        logger,
+        port: config.port,
+        host: config.host,
+        publicUrl: config.publicUrl,
+        bodyLimitBytes: config.bodyLimitBytes,
+      });
+      logger.info({ port: running.port, publicUrl: config.publicUrl }, 'SealTrust listening');
+      const stop = (signal: string) => {
+        logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+        const force = setTimeout(() => {
+          logger.error('shutdown took over 25 s; exiting');
+          process.exit(1);
+        }, 25_000);
+        force.unref();
+        running.shutdown().then(
+          () => {
+            logger.info('stopped');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,89 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (works from src/ under tsx and from dist/src/ when compiled). */
+export const PROJECT_ROOT = findRoot();
+
+function findRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = resolve(dir, '..');
+  }
+  return process.cwd();
+}
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  keysDir: string;
+  adminToken: string | undefined;
+  logLevel: string;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the environment once; every setting has a development default except where production forbids one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = parsePort(env.PORT || '8080');
+  const publicUrl = (env.SEALTRUST_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`SEALTRUST_PUBLIC_URL is not a URL: ${publicUrl}`);
+  }
+  const config: Config = {
+    production,
+    port,
+    host: env.HOST || '0.0.0.0',
+    publicUrl,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.SEALTRUST_DATA_DIR || join(process.cwd(), 'data')),
+    keysDir: resolve(env.SEALTRUST_KEYS_DIR || join(PROJECT_ROOT, 'keys-dev')),
+    adminToken: env.SEALTRUST_ADMIN_TOKEN || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    bodyLimitBytes: Number(env.SEALTRUST_BODY_LIMIT_BYTES ?? 1024 * 1024),
+  };
+  if (production) assertProductionSafe(config);
+  return config;
+}
+
+function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT is not a port: ${raw}`);
+  return port;
+}
+
+/** The marker file that keys-dev/ carries: keys next to it are published and must never sign in production. */
+export const DEV_KEYS_MARKER = 'DEVELOPMENT-ONLY';
+
+export function isDevelopmentKeysDir(dir: string): boolean {
+  if (existsSync(join(dir, DEV_KEYS_MARKER))) return true;
+  const devDir = join(PROJECT_ROOT, 'keys-dev');
+  const real = existsSync(dir) ? realpathSync(dir) : resolve(dir);
+  const realDev = existsSync(devDir) ? realpathSync(devDir) : devDir;
+  return real === realDev || real.startsWith(realDev + sep);
+}
+
+function assertProductionSafe(config: Config): void {
+  if (!config.databaseUrl) {
+    throw new ConfigError(
+      'production mode needs DATABASE_URL (the embedded database is for development only)',
+    );
+  }
+  if (isDevelopmentKeysDir(config.keysDir)) {
+    throw new ConfigError(
+      `production mode refuses the development keys in ${config.keysDir}; set SEALTRUST_KEYS_DIR to this node's own keys`,
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Db } from '../store/database.js';
+import { ApiRouter } from './api-router.js';
+import { identify } from './auth.js';
+import { errorHandler } from './error-handler.js';
+import { HttpMetrics } from './metrics.js';
+import { ProblemError } from './problem.js';
+import { requestId } from './request-id.js';
+import { agencyRoutes } from './routes/agency-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { tokenRoutes } from './routes/token-routes.js';
+
+export interface AppDeps {
+  db: Db;
+  logger: Logger;
+  publicUrl: string;
+  bodyLimitBytes: number;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  const metrics = new HttpMetrics();
+  const api = new ApiRouter(deps.bodyLimitBytes);
+
+  let openapi: object | undefined;
+  const document = () =>
+    (openapi ??= api.openApiDocument(
+      {
+        title: 'SealTrust API',
+        version: '0.1.0',
+        description:
+          '统一电子印章与电子证照信任服务 / Trust service for unified electronic seals and licences',
+      },
+      deps.publicUrl,
+    ));
+
+  healthRoutes(api, deps.db, metrics, document);
+  tokenRoutes(api, deps.db);
+  agencyRoutes(api, deps.db);
+  auditRoutes(api, deps.db);
+
+  app.use(requestId());
+  app.use(metrics.middleware());
+  app.use(accessLog(deps.logger));
+  app.use(errorHandler(deps.logger));
+  app.use(async (ctx, next) => {
+    ctx.state.db = deps.db;
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    await next();
+  });
+  app.use(identify(deps.db));
+  app.use(api.router.routes());
+  app.use(
+    api.router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () =>
+        new ProblemError(
+          405,
+          'method-not-allowed',
+          '该资源不支持此方法 / method not allowed on this resource',
+        ),
+      notImplemented: () =>
+        new ProblemError(405, 'method-not-allowed', '不支持的方法 / method not supported'),
+    }),
+  );
+  // Koa's own error output is never used: everything goes through errorHandler above.
+  app.silent = true;
+  return app;
+}
+
+function accessLog(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute;
+      logger.info(
+        {
+          requestId: ctx.state.requestId,
+          method: ctx.method,
+          path: ctx.path,
+          route,
+          status: ctx.status,
+          ms: Math.round((performance.now() - start) * 10) / 10,
+        },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,68 @@
+import type { Middleware } from 'koa';
+import type { Db } from '../store/database.js';
+import { authenticate } from '../service/token-service.js';
+import { auditDenied } from '../service/audit-service.js';
+import type { Principal, Role } from '../service/principal.js';
+import { ProblemError } from './problem.js';
+
+const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
+
+/**
+ * Resolves the caller. No Authorization header means anonymous; a header that is present but
+ * wrong is a 401 everywhere, so a client never silently falls back to anonymous access.
+ */
+export function identify(db: Db): Middleware {
+  return async (ctx, next) => {
+    const header = ctx.get('authorization');
+    let principal: Principal = { kind: 'anonymous' };
+    if (header) {
+      const m = BEARER.exec(header);
+      const found = m?.[1] ? await authenticate(db, m[1]) : undefined;
+      if (!found) {
+        throw new ProblemError(
+          401,
+          'invalid-token',
+          '令牌无效或已吊销 / the API token is invalid or revoked',
+          {
+            headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+          },
+        );
+      }
+      principal = found;
+    }
+    ctx.state.principal = principal;
+    await next();
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Route guard: 401 without a token, 403 (audited for state changes) with a token of another role. */
+export function requirePrincipal(roles: Role[], action: string): Middleware {
+  return async (ctx, next) => {
+    const p = ctx.state.principal as Principal;
+    if (p.kind === 'anonymous') {
+      throw new ProblemError(401, 'authentication-required', '需要 API 令牌 / an API token is required', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    if (p.kind === 'token' && !roles.includes(p.role)) {
+      if (!SAFE_METHODS.has(ctx.method)) {
+        const db = ctx.state.db as Db;
+        await auditDenied(
+          db,
+          { principal: p, requestId: ctx.state.requestId ?? null },
+          action,
+          { type: 'route', id: ctx.path },
+          `role ${p.role} not in ${roles.join(',')}`,
+        );
+      }
+      throw new ProblemError(
+        403,
+        'role-not-allowed',
+        `该令牌角色（${p.role}）无权执行此操作 / role ${p.role} may not do this`,
+      );
+    }
+    await next();
+  };
+}

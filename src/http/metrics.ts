@@ -1,0 +1,41 @@
+import type { Middleware } from 'koa';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Per-app registry (not prom-client's global one) so several apps can live in one test process. */
+export class HttpMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly duration: Histogram<'method' | 'route'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sealtrust_' });
+    this.requests = new Counter({
+      name: 'sealtrust_http_requests_total',
+      help: 'HTTP requests by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'sealtrust_http_request_duration_seconds',
+      help: 'HTTP request latency by route template',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+  }
+
+  middleware(): Middleware {
+    return async (ctx, next) => {
+      const start = process.hrtime.bigint();
+      try {
+        await next();
+      } finally {
+        // The route template, never the raw path: serials and ids would explode the label set.
+        const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        this.requests.inc({ method: ctx.method, route, status: String(ctx.status) });
+        this.duration.observe({ method: ctx.method, route }, seconds);
+      }
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { Db } from '../../store/database.js';
+import type { ApiToken } from '../../store/token-repository.js';
+import { createToken, listApiTokens, revokeToken } from '../../service/token-service.js';
+import { ROLES } from '../../service/principal.js';
+import type { ApiRouter } from '../api-router.js';
+import { actionContext } from '../context.js';
+import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';
+
+const roleSchema = z.enum(ROLES as [string, ...string[]]);
+
+const tokenSchema = z.object({
+  id: z.uuid(),
+  role: roleSchema,
+  agencyId: z.uuid().nullable(),
+  province: z.string().nullable(),
+  label: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  revokedAt: z.iso.datetime().nullable(),
+});
+
+function present(t: ApiToken) {
+  return {
+    id: t.id,
+    role: t.role,
+    agencyId: t.agencyId,
+    province: t.province,
+    label: t.label,
+    createdAt: t.createdAt.toISOString(),
+    revokedAt: t.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export function tokenRoutes(api: ApiRouter, db: Db): void {
+  api.route({
+    method: 'post',
+    path: '/v1/tokens',
+    operationId: 'createToken',
+    summary: '创建 API 令牌（仅显示一次）/ Create an API token (shown once)',
+    tags: ['tokens'],
+    auth: ['admin'],
+    body: z.strictObject({
+      role: z.enum(['admin', 'ca-operator', 'seal-maker', 'issuer', 'sync-peer']),
+      agencyId: z.uuid().optional().describe('issuer: the agency it acts for'),
+      province: z.string().optional().describe('sync-peer: the province node (two-digit GB/T 2260 code)'),
+      label: z.string().max(200).optional(),
+    }),
+    responses: {
+      201: {
+        description: 'Created; `token` is not retrievable later',
+        schema: tokenSchema.extend({ token: z.string() }),
+      },
+    },
+    handler: async (ctx, { body }) => {
+      const { token, secret } = await createToken(db, actionContext(ctx), body);
+      ctx.status = 201;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { ...present(token), token: secret };
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/tokens',
+    operationId: 'listTokens',
+    summary: '令牌列表（不含令牌本身）/ List tokens (without secrets)',
+    tags: ['tokens'],
+    auth: ['admin'],
+    query: pageQuery,
+    responses: { 200: { description: 'A page of tokens', schema: collectionSchema(tokenSchema) } },
+    handler: async (ctx, { query }) => {
+      ctx.body = collection(await listApiTokens(db, toPageRequest(query)), present);
+    },
+  });
+
+  api.route({
+    method: 'delete',
+    path: '/v1/tokens/:id',
+    operationId: 'revokeToken',
+    summary: '吊销令牌 / Revoke a token',
+    tags: ['tokens'],
+    auth: ['admin'],
+    params: z.object({ id: z.uuid() }),
+    responses: { 204: { description: 'Revoked (also when it already was)' } },
+    handler: async (ctx, { params }) => {
+      await revokeToken(db, actionContext(ctx), params.id);
+      ctx.status = 204;
+    },
+  });
+}

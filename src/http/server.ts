@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Database } from '../store/database.js';
+import { createApp } from './app.js';
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  shutdown(): Promise<void>;
+}
+
+export async function startServer(opts: {
+  database: Database;
+  logger: Logger;
+  port: number;
+  host: string;
+  publicUrl: string | ((port: number) => string);
+  bodyLimitBytes: number;
+}): Promise<RunningServer> {
+  let publicUrl = typeof opts.publicUrl === 'string' ? opts.publicUrl : '';
+  const app = createApp({
+    db: opts.database.knex,
+    logger: opts.logger,
+    get publicUrl() {
+      return publicUrl;
+    },
+    bodyLimitBytes: opts.bodyLimitBytes,
+  });
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (typeof opts.publicUrl === 'function') publicUrl = opts.publicUrl(port);
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    shutdown: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Idle keep-alive sockets would hold close() open; in-flight requests are left to finish.
+          server.closeIdleConnections();
+        });
+        await opts.database.close();
+      })()),
+  };
+}

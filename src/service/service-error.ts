@@ -1,0 +1,23 @@
+/**
+ * A failure a caller can act on. `kind` picks the HTTP status and problem type at the edge;
+ * `field` names the input at fault (a JSON path such as `uscc` or `signerCertSerials.1`).
+ */
+export type ServiceErrorKind =
+  | 'validation' // 422
+  | 'not-found' // 404
+  | 'conflict' // 409
+  | 'forbidden' // 403
+  | 'unauthorized'; // 401
+
+export class ServiceError extends Error {
+  override name = 'ServiceError';
+  constructor(
+    readonly kind: ServiceErrorKind,
+    /** Stable slug, part of the problem type URI. */
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}

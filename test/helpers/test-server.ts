@@ -1,0 +1,54 @@
+import { pino } from 'pino';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { createToken } from '../../src/service/token-service.js';
+import { createTestDatabase } from './test-database.js';
+import type { Database } from '../../src/store/database.js';
+import type { Role } from '../../src/service/principal.js';
+
+export interface TestServer extends RunningServer {
+  database: Database & { schema?: string };
+  adminToken: string;
+  /** Mints a token directly through the service (as the system), for tests of other roles. */
+  token(role: Role, binding?: { agencyId?: string; province?: string }): Promise<string>;
+  request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** A real service on a random port over a clean database, reached by real HTTP. */
+export async function startTestServer(opts: { bodyLimitBytes?: number } = {}): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const running = await startServer({
+    database,
+    logger,
+    port: 0,
+    host: '127.0.0.1',
+    publicUrl: (port) => `http://127.0.0.1:${port}`,
+    bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
+  });
+  const system = { principal: { kind: 'system' as const }, requestId: 'test-setup' };
+  const token = async (role: Role, binding: { agencyId?: string; province?: string } = {}) =>
+    (await createToken(database.knex, system, { role, ...binding })).secret;
+  const adminToken = await token('admin');
+  const request = (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(init.json);
+    }
+    return fetch(running.url + path, { ...init, headers, body: body ?? null });
+  };
+  return {
+    ...running,
+    database,
+    adminToken,
+    token,
+    request,
+    stop: async () => {
+      await running.shutdown();
+      await database.drop();
+    },
+  };
+}
