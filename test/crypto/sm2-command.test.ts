@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { parseSm2PrivateKey } from '../../src/crypto/sm2-keys.js';
+import { opensslOk, scratchDir } from './openssl-cli.js';
+
+const harness = fileURLToPath(new URL('./fixtures/sm2-cli-harness.ts', import.meta.url));
+const tmp = scratchDir();
+after(() => tmp.remove());
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', harness, 'sm2', ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sealtrust sm2 CLI', () => {
+  it('keygen → sign → verify, interoperable with openssl', () => {
+    const key = tmp.path('k.pem');
+    const pub = tmp.path('p.pem');
+    assert.equal(cli(['keygen', '--out', key, '--pub', pub]).status, 0);
+    assert.equal(statSync(key).mode & 0o777, 0o600);
+    opensslOk(['pkey', '-in', key, '-noout']);
+    const msg = tmp.write('msg.txt', '营业执照 licence');
+    const sig = tmp.path('sig.der');
+    assert.equal(cli(['sign', '--key', key, '--in', msg, '--out', sig]).status, 0);
+    opensslOk([
+      'pkeyutl',
+      '-verify',
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      'distid:1234567812345678',
+      '-pubin',
+      '-inkey',
+      pub,
+      '-in',
+      msg,
+      '-sigfile',
+      sig,
+    ]);
+    assert.equal(cli(['verify', '--pub', pub, '--in', msg, '--sig', sig]).status, 0);
+
+    const wrongId = cli(['verify', '--pub', pub, '--in', msg, '--sig', sig, '--id', 'other']);
+    assert.equal(wrongId.status, 1);
+    const other = tmp.write('other.txt', 'something else');
+    assert.equal(cli(['verify', '--pub', pub, '--in', other, '--sig', sig]).status, 1);
+
+    const sigId = tmp.path('sig-id.der');
+    assert.equal(
+      cli(['sign', '--key', key, '--in', msg, '--out', sigId, '--id', 'ALICE123@YAHOO.COM']).status,
+      0,
+    );
+    assert.equal(
+      cli(['verify', '--pub', pub, '--in', msg, '--sig', sigId, '--id', 'ALICE123@YAHOO.COM']).status,
+      0,
+    );
+  });
+
+  it('bad input exits 2 with one line on stderr and no stack trace', () => {
+    const msg = tmp.write('m2.txt', 'x');
+    const garbage = tmp.write('garbage.der', 'not a signature at all');
+    const key = tmp.path('k2.pem');
+    const pub = tmp.path('p2.pem');
+    assert.equal(cli(['keygen', '--out', key, '--pub', pub]).status, 0);
+    for (const args of [
+      ['verify', '--pub', msg, '--in', msg, '--sig', garbage],
+      ['verify', '--pub', pub, '--in', msg, '--sig', garbage],
+      ['verify', '--pub', pub, '--in', tmp.path('missing'), '--sig', garbage],
+      ['verify', '--pub', pub, '--in', msg],
+      ['keygen', '--out', key],
+    ]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+  });
+
+  it('keygen --passphrase-env writes an encrypted key that sign and openssl can open', () => {
+    const key = tmp.path('enc.pem');
+    assert.equal(
+      cli(['keygen', '--out', key, '--passphrase-env', 'SEAL_PW'], { SEAL_PW: 'hunter2' }).status,
+      0,
+    );
+    assert.match(readFileSync(key, 'utf8'), /BEGIN ENCRYPTED PRIVATE KEY/);
+    opensslOk(['pkey', '-in', key, '-passin', 'pass:hunter2', '-noout']);
+    assert.ok(parseSm2PrivateKey(readFileSync(key, 'utf8'), 'hunter2').privateKey.length === 32);
+    const msg = tmp.write('m3.txt', 'y');
+    const sig = tmp.path('s3.der');
+    const noPass = cli(['sign', '--key', key, '--in', msg, '--out', sig]);
+    assert.equal(noPass.status, 2);
+    assert.match(noPass.stderr, /passphrase/);
+    const wrong = cli(['sign', '--key', key, '--in', msg, '--out', sig, '--passphrase-env', 'SEAL_PW'], {
+      SEAL_PW: 'nope',
+    });
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /wrong passphrase/);
+    assert.equal(
+      cli(['sign', '--key', key, '--in', msg, '--out', sig, '--passphrase-env', 'SEAL_PW'], {
+        SEAL_PW: 'hunter2',
+      }).status,
+      0,
+    );
+  });
+});
