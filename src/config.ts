@@ -22,6 +22,9 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   keysDir: string;
+  /** Decrypts the CA keys in keysDir; development keys use the published development passphrase. */
+  caPassphrase: string | undefined;
+  profilesDir: string;
   adminToken: string | undefined;
   logLevel: string;
   bodyLimitBytes: number;
@@ -49,6 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.SEALTRUST_DATA_DIR || join(process.cwd(), 'data')),
     keysDir: resolve(env.SEALTRUST_KEYS_DIR || join(PROJECT_ROOT, 'keys-dev')),
+    caPassphrase: env.SEALTRUST_CA_PASSPHRASE || undefined,
+    profilesDir: resolve(env.SEALTRUST_PROFILES_DIR || join(PROJECT_ROOT, 'ca', 'profiles')),
     adminToken: env.SEALTRUST_ADMIN_TOKEN || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: Number(env.SEALTRUST_BODY_LIMIT_BYTES ?? 1024 * 1024),
@@ -73,6 +78,15 @@ export function isDevelopmentKeysDir(dir: string): boolean {
   const real = existsSync(dir) ? realpathSync(dir) : resolve(dir);
   const realDev = existsSync(devDir) ? realpathSync(devDir) : devDir;
   return real === realDev || real.startsWith(realDev + sep);
+}
+
+/** The passphrase of the development keys, published in keys-dev/README.md. */
+export const DEV_KEYS_PASSPHRASE = 'sealtrust-dev';
+
+export function caPassphraseFor(config: Config): string {
+  if (config.caPassphrase) return config.caPassphrase;
+  if (!config.production && isDevelopmentKeysDir(config.keysDir)) return DEV_KEYS_PASSPHRASE;
+  throw new ConfigError('SEALTRUST_CA_PASSPHRASE is required to unlock the CA keys in ' + config.keysDir);
 }
 
 function assertProductionSafe(config: Config): void {

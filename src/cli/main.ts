@@ -3,6 +3,7 @@ import { registerServeCommand } from './serve-command.js';
 import { registerAuditCommands } from './audit-command.js';
 import { registerTokenCommands } from './token-command.js';
 import { registerSm2Commands } from './sm2-command.js';
+import { registerCaCommands } from './ca-command.js';
 
 const program = new Command()
   .name('sealtrust')
@@ -12,6 +13,7 @@ const program = new Command()
 
 registerServeCommand(program);
 registerSm2Commands(program);
+registerCaCommands(program);
 registerAuditCommands(program);
 registerTokenCommands(program);
 

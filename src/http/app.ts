@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import type { Db } from '../store/database.js';
+import type { Services } from '../service/services.js';
 import { ApiRouter } from './api-router.js';
 import { identify } from './auth.js';
 import { errorHandler } from './error-handler.js';
@@ -11,9 +11,11 @@ import { agencyRoutes } from './routes/agency-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
+import { certificateRoutes } from './routes/certificate-routes.js';
+import { caPublicationRoutes } from './routes/ca-publication-routes.js';
 
 export interface AppDeps {
-  db: Db;
+  services: Services;
   logger: Logger;
   publicUrl: string;
   bodyLimitBytes: number;
@@ -37,21 +39,24 @@ export function createApp(deps: AppDeps): Koa {
       deps.publicUrl,
     ));
 
-  healthRoutes(api, deps.db, metrics, document);
-  tokenRoutes(api, deps.db);
-  agencyRoutes(api, deps.db);
-  auditRoutes(api, deps.db);
+  const { db } = deps.services;
+  healthRoutes(api, db, metrics, document);
+  tokenRoutes(api, db);
+  agencyRoutes(api, db);
+  auditRoutes(api, db);
+  certificateRoutes(api, deps.services);
+  caPublicationRoutes(api, deps.services);
 
   app.use(requestId());
   app.use(metrics.middleware());
   app.use(accessLog(deps.logger));
   app.use(errorHandler(deps.logger));
   app.use(async (ctx, next) => {
-    ctx.state.db = deps.db;
+    ctx.state.db = db;
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
-  app.use(identify(deps.db));
+  app.use(identify(db));
   app.use(api.router.routes());
   app.use(
     api.router.allowedMethods({

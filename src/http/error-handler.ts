@@ -29,7 +29,7 @@ export function toProblem(err: unknown): ProblemError | undefined {
     return validationProblem(err);
   }
   if (err instanceof CryptoInputError) {
-    return new ProblemError(422, `crypto-${err.code}`, err.message);
+    return new ProblemError(422, err.code.toLowerCase().replaceAll('_', '-'), err.message);
   }
   // Errors from koa / co-body / http-errors carry an expose flag and a status for client faults.
   const e = err as {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
+import type { Services } from '../service/services.js';
 import { createApp } from './app.js';
 
 export interface RunningServer {
@@ -14,6 +15,7 @@ export interface RunningServer {
 
 export async function startServer(opts: {
   database: Database;
+  services: Services;
   logger: Logger;
   port: number;
   host: string;
@@ -22,7 +24,7 @@ export async function startServer(opts: {
 }): Promise<RunningServer> {
   let publicUrl = typeof opts.publicUrl === 'string' ? opts.publicUrl : '';
   const app = createApp({
-    db: opts.database.knex,
+    services: opts.services,
     logger: opts.logger,
     get publicUrl() {
       return publicUrl;
@@ -38,6 +40,7 @@ export async function startServer(opts: {
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  opts.services.start();
   if (typeof opts.publicUrl === 'function') publicUrl = opts.publicUrl(port);
   let closing: Promise<void> | undefined;
   return {
@@ -51,6 +54,7 @@ export async function startServer(opts: {
           // Idle keep-alive sockets would hold close() open; in-flight requests are left to finish.
           server.closeIdleConnections();
         });
+        await opts.services.stop();
         await opts.database.close();
       })()),
   };

@@ -1,12 +1,19 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { createToken } from '../../src/service/token-service.js';
+import { loadCaNode, type CaNode } from '../../src/service/ca-node.js';
+import { createServices, type Services } from '../../src/service/services.js';
+import { DEV_KEYS_PASSPHRASE, PROJECT_ROOT } from '../../src/config.js';
 import { createTestDatabase } from './test-database.js';
 import type { Database } from '../../src/store/database.js';
 import type { Role } from '../../src/service/principal.js';
 
 export interface TestServer extends RunningServer {
   database: Database & { schema?: string };
+  services: Services;
+  node: CaNode;
   adminToken: string;
   /** Mints a token directly through the service (as the system), for tests of other roles. */
   token(role: Role, binding?: { agencyId?: string; province?: string }): Promise<string>;
@@ -14,16 +21,35 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** A real service on a random port over a clean database, reached by real HTTP. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const DEV_KEYS_DIR = join(PROJECT_ROOT, 'keys-dev');
+export const PROFILES_DIR = join(PROJECT_ROOT, 'ca', 'profiles');
+
+/** A real service on its own port over a clean database, with the development CA, reached by real HTTP. */
 export async function startTestServer(opts: { bodyLimitBytes?: number } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const node = loadCaNode(DEV_KEYS_DIR, DEV_KEYS_PASSPHRASE, PROFILES_DIR, publicUrl);
+  const services = createServices(database.knex, node, logger);
   const running = await startServer({
     database,
+    services,
     logger,
-    port: 0,
+    port,
     host: '127.0.0.1',
-    publicUrl: (port) => `http://127.0.0.1:${port}`,
+    publicUrl,
     bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
   });
   const system = { principal: { kind: 'system' as const }, requestId: 'test-setup' };
@@ -43,6 +69,8 @@ export async function startTestServer(opts: { bodyLimitBytes?: number } = {}): P
   return {
     ...running,
     database,
+    services,
+    node,
     adminToken,
     token,
     request,

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+// The JSON files in ca/: one per CA node (its hierarchy) and one per certificate profile.
+
+const nameSchema = z.strictObject({
+  C: z.string().length(2).default('CN'),
+  ST: z.string().optional(),
+  L: z.string().optional(),
+  O: z.string().min(1),
+  OU: z.string().optional(),
+  organizationIdentifier: z.string().optional(),
+  CN: z.string().min(1),
+});
+
+const urlOverrides = z
+  .strictObject({
+    /** Base for CRLs: `<crlBase>/<caId>.crl`. */
+    crlBase: z.url().optional(),
+    ocsp: z.url().optional(),
+    /** Base for CA certificates: `<caIssuersBase>/<caId>.crt`. */
+    caIssuersBase: z.url().optional(),
+  })
+  .default({});
+
+export const caNodeConfigSchema = z.strictObject({
+  /** Node id, e.g. `zhejiang` or `mohurd`. */
+  node: z.string().regex(/^[a-z0-9-]{2,40}$/),
+  description: z.string().optional(),
+  root: z.strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9-]{2,40}$/)
+      .default('root'),
+    subject: nameSchema,
+    validityYears: z.number().int().min(1).max(40),
+    pathLen: z.number().int().min(0).max(5).default(1),
+    /** How long the root's (offline-signed) CRL stays valid. */
+    crlValidityDays: z.number().int().min(1).max(400).default(365),
+  }),
+  issuingCas: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z0-9-]{2,40}$/),
+        subject: nameSchema,
+        validityYears: z.number().int().min(1).max(30),
+        pathLen: z.number().int().min(0).max(5).default(0),
+        crlValidityHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(24),
+        policies: z.array(z.string().regex(/^\d+(\.\d+)+$/)).default([]),
+        ocspResponder: z.strictObject({
+          subject: nameSchema,
+          validityDays: z.number().int().min(1).max(3650),
+        }),
+        tsa: z
+          .strictObject({
+            subject: nameSchema,
+            validityDays: z
+              .number()
+              .int()
+              .min(1)
+              .max(3650 * 2),
+            policy: z.string().regex(/^\d+(\.\d+)+$/),
+          })
+          .optional(),
+      }),
+    )
+    .min(1),
+  urls: urlOverrides,
+});
+export type CaNodeConfig = z.output<typeof caNodeConfigSchema>;
+export type CaName = z.output<typeof nameSchema>;
+
+const keyUsageName = z.enum([
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+]);
+
+export const certificateProfileSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{2,40}$/),
+  name: z.string(),
+  validityDays: z.number().int().min(1).max(3650),
+  keyUsage: z.array(keyUsageName).min(1),
+  extKeyUsage: z
+    .strictObject({ purposes: z.array(z.string().regex(/^\d+(\.\d+)+$/)).min(1), critical: z.boolean() })
+    .optional(),
+  policies: z.array(z.string().regex(/^\d+(\.\d+)+$/)).default([]),
+  /**
+   * The subject, with placeholders filled from the agency: {agencyName} {uscc} {regionCode} {provinceName},
+   * and {commonName} from the request when the profile allows one.
+   */
+  subject: nameSchema,
+  allowCommonName: z.boolean().default(false),
+  usccExtension: z.boolean().default(true),
+  ocspNoCheck: z.boolean().default(false),
+});
+export type CertificateProfile = z.output<typeof certificateProfileSchema>;
+
+/** Fills `{placeholder}` fields of a subject template; unknown placeholders are an error, not silence. */
+export function fillSubject(template: CaName, values: Record<string, string>): CaName {
+  const fill = (s: string | undefined) =>
+    s?.replace(/\{([A-Za-z]+)\}/g, (_, key: string) => {
+      const v = values[key];
+      if (v === undefined) throw new Error(`subject template uses {${key}}, which has no value`);
+      return v;
+    });
+  return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v)])) as CaName;
+}
+
+/** Where this node publishes CRLs, OCSP and CA certificates, from its public URL unless overridden. */
+export function caUrls(config: Pick<CaNodeConfig, 'urls'>, publicUrl: string, caId: string) {
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    crl: `${(config.urls.crlBase ?? `${base}/crl`).replace(/\/+$/, '')}/${caId}.crl`,
+    ocsp: config.urls.ocsp ?? `${base}/ocsp`,
+    caIssuers: `${(config.urls.caIssuersBase ?? `${base}/ca`).replace(/\/+$/, '')}/${caId}.crt`,
+  };
+}

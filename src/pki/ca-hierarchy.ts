@@ -1,0 +1,163 @@
+import { generateSm2KeyPair, type Sm2KeyPair } from '../crypto/sm2.js';
+import { caUrls, type CaName, type CaNodeConfig } from './ca-config.js';
+import { buildCertificate, randomSerial } from './certificate-builder.js';
+import {
+  authorityInfoAccessExtension,
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  certificatePoliciesExtension,
+  crlDistributionPointsExtension,
+  extKeyUsageExtension,
+  keyIdentifier,
+  keyUsageExtension,
+  ocspNoCheckExtension,
+  subjectKeyIdentifierExtension,
+} from './certificate-extensions.js';
+import { buildCrl } from './crl-builder.js';
+import { encodeName } from './distinguished-name.js';
+import { PKI_OID } from './pki-oids.js';
+
+export interface IssuedKey {
+  keyPair: Sm2KeyPair;
+  certificate: Buffer;
+}
+
+export interface GeneratedHierarchy {
+  root: IssuedKey & { crl: Buffer };
+  issuingCas: {
+    id: string;
+    ca: IssuedKey;
+    ocspResponder: IssuedKey;
+    tsa?: IssuedKey;
+  }[];
+}
+
+const DAY = 86_400_000;
+/** Backdating absorbs clock skew between this node and relying parties. */
+const BACKDATE_MS = 5 * 60_000;
+
+function addYears(d: Date, years: number): Date {
+  const r = new Date(d);
+  r.setUTCFullYear(r.getUTCFullYear() + years);
+  return r;
+}
+
+function nameDer(n: CaName): Buffer {
+  return encodeName(n);
+}
+
+/**
+ * The key ceremony: a self-signed root, one issuing CA per entry (signed by the root), and for each
+ * issuing CA its delegated OCSP responder and, when configured, its TSA. All SM2 with SM3.
+ */
+export function generateHierarchy(
+  config: CaNodeConfig,
+  publicUrl: string,
+  now = new Date(),
+): GeneratedHierarchy {
+  const notBefore = new Date(now.getTime() - BACKDATE_MS);
+  const rootKey = generateSm2KeyPair();
+  const rootName = nameDer(config.root.subject);
+  const rootKid = keyIdentifier(rootKey.publicKey);
+  const rootCert = buildCertificate(
+    {
+      serial: randomSerial(),
+      subject: rootName,
+      issuer: rootName,
+      publicKey: rootKey.publicKey,
+      notBefore,
+      notAfter: addYears(now, config.root.validityYears),
+      extensions: [
+        basicConstraintsExtension(true, config.root.pathLen),
+        keyUsageExtension(['digitalSignature', 'keyCertSign', 'cRLSign']),
+        subjectKeyIdentifierExtension(rootKey.publicKey),
+      ],
+    },
+    rootKey.privateKey,
+  );
+  const rootUrls = caUrls(config, publicUrl, config.root.id);
+  const rootCrl = buildCrl(
+    {
+      issuerName: rootName,
+      issuerPublicKey: rootKey.publicKey,
+      crlNumber: 1n,
+      thisUpdate: notBefore,
+      nextUpdate: new Date(now.getTime() + config.root.crlValidityDays * DAY),
+      entries: [],
+    },
+    rootKey.privateKey,
+  );
+
+  const issuingCas = config.issuingCas.map((ic) => {
+    const caKey = generateSm2KeyPair();
+    const caName = nameDer(ic.subject);
+    const caCert = buildCertificate(
+      {
+        serial: randomSerial(),
+        subject: caName,
+        issuer: rootName,
+        publicKey: caKey.publicKey,
+        notBefore,
+        notAfter: addYears(now, ic.validityYears),
+        extensions: [
+          basicConstraintsExtension(true, ic.pathLen),
+          keyUsageExtension(['digitalSignature', 'keyCertSign', 'cRLSign']),
+          subjectKeyIdentifierExtension(caKey.publicKey),
+          authorityKeyIdentifierExtension(rootKid),
+          crlDistributionPointsExtension(rootUrls.crl),
+          authorityInfoAccessExtension({ caIssuers: rootUrls.caIssuers }),
+          ...(ic.policies.length ? [certificatePoliciesExtension(ic.policies)] : []),
+        ],
+      },
+      rootKey.privateKey,
+    );
+    const caKid = keyIdentifier(caKey.publicKey);
+    const urls = caUrls(config, publicUrl, ic.id);
+    const leaf = (
+      name: CaName,
+      validityDays: number,
+      eku: string,
+      extra: ReturnType<typeof ocspNoCheckExtension>[],
+    ) => {
+      const key = generateSm2KeyPair();
+      const certificate = buildCertificate(
+        {
+          serial: randomSerial(),
+          subject: nameDer(name),
+          issuer: caName,
+          publicKey: key.publicKey,
+          notBefore,
+          notAfter: new Date(now.getTime() + validityDays * DAY),
+          extensions: [
+            basicConstraintsExtension(false),
+            // RFC 3161 §2.3: the TSA's EKU is critical and timeStamping only.
+            keyUsageExtension(
+              eku === PKI_OID.kpTimeStamping ? ['digitalSignature', 'nonRepudiation'] : ['digitalSignature'],
+            ),
+            extKeyUsageExtension([eku], eku === PKI_OID.kpTimeStamping),
+            subjectKeyIdentifierExtension(key.publicKey),
+            authorityKeyIdentifierExtension(caKid),
+            ...extra,
+          ],
+        },
+        caKey.privateKey,
+      );
+      return { keyPair: key, certificate };
+    };
+    const ocspResponder = leaf(
+      ic.ocspResponder.subject,
+      ic.ocspResponder.validityDays,
+      PKI_OID.kpOcspSigning,
+      [ocspNoCheckExtension()],
+    );
+    const tsa = ic.tsa
+      ? leaf(ic.tsa.subject, ic.tsa.validityDays, PKI_OID.kpTimeStamping, [
+          crlDistributionPointsExtension(urls.crl),
+          authorityInfoAccessExtension({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
+        ])
+      : undefined;
+    return { id: ic.id, ca: { keyPair: caKey, certificate: caCert }, ocspResponder, ...(tsa ? { tsa } : {}) };
+  });
+
+  return { root: { keyPair: rootKey, certificate: rootCert, crl: rootCrl }, issuingCas };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * `node.json` in a keys directory, written by `sealtrust ca init`: which files hold which certificate
+ * and (encrypted) key. The root's key is written for the ceremony but never read by the service.
+ */
+export const caManifestSchema = z.strictObject({
+  node: z.string(),
+  createdAt: z.iso.datetime(),
+  publicUrl: z.url(),
+  urls: z.strictObject({
+    crlBase: z.url().optional(),
+    ocsp: z.url().optional(),
+    caIssuersBase: z.url().optional(),
+  }),
+  root: z.strictObject({ id: z.string(), certificate: z.string(), crl: z.string() }),
+  issuingCas: z.array(
+    z.strictObject({
+      id: z.string(),
+      certificate: z.string(),
+      key: z.string(),
+      crlValidityHours: z.number().int().positive(),
+      ocspResponder: z.strictObject({ certificate: z.string(), key: z.string() }),
+      tsa: z.strictObject({ certificate: z.string(), key: z.string(), policy: z.string() }).optional(),
+    }),
+  ),
+});
+export type CaManifest = z.output<typeof caManifestSchema>;

@@ -1,0 +1,50 @@
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { CryptoInputError } from '../crypto/crypto-input-error.js';
+import { fromPem } from '../crypto/pem.js';
+import { nameToString } from './distinguished-name.js';
+import { PKI_OID } from './pki-oids.js';
+import { isSm2WithSm3, verifyTbs } from './sm2-signed-object.js';
+
+export interface ParsedCsr {
+  publicKey: Buffer;
+  subject: string;
+  /** Proof of possession: the CSR is signed, with the standard SM2 ID, by the key it asks to certify. */
+  signatureValid: boolean;
+}
+
+/** Parses a PKCS#10 request (PEM or DER) and checks its SM2 signature over the original bytes. */
+export function parseCsr(input: string | Uint8Array): ParsedCsr {
+  const der =
+    typeof input === 'string'
+      ? fromPem(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']).der
+      : input;
+  let csr: pkijs.CertificationRequest;
+  try {
+    const asn1 = asn1js.fromBER(der);
+    if (asn1.offset === -1 || asn1.offset !== der.byteLength) throw new Error('not a single DER object');
+    csr = new pkijs.CertificationRequest({ schema: asn1.result });
+  } catch (err) {
+    throw new CryptoInputError('MALFORMED_DER', `certificate request: ${(err as Error).message}`);
+  }
+  const spki = csr.subjectPublicKeyInfo;
+  const params = spki.algorithm.algorithmParams;
+  const curve = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : '';
+  if (spki.algorithm.algorithmId !== PKI_OID.ecPublicKey || curve !== PKI_OID.sm2Curve) {
+    throw new CryptoInputError(
+      'UNSUPPORTED_ALGORITHM',
+      'certificate request: the public key is not an SM2 key',
+    );
+  }
+  const publicKey = Buffer.from(spki.subjectPublicKey.valueBlock.valueHexView);
+  if (publicKey.length !== 65 || publicKey[0] !== 0x04) {
+    throw new CryptoInputError(
+      'UNSUPPORTED_ALGORITHM',
+      'certificate request: the SM2 public key must be an uncompressed point',
+    );
+  }
+  const signatureValid =
+    isSm2WithSm3(csr.signatureAlgorithm) &&
+    verifyTbs(publicKey, csr.tbsView, csr.signatureValue.valueBlock.valueHexView);
+  return { publicKey, subject: nameToString(csr.subject), signatureValid };
+}

@@ -1,0 +1,347 @@
+import type { Db } from '../store/database.js';
+import { findAgency } from '../store/agency-repository.js';
+import {
+  findCertificate,
+  findCertificateForUpdate,
+  insertCertificate,
+  listCertificates,
+  listStatusEvents,
+  updateCertificateStatus,
+  type CertificateFilter,
+  type CertificateRecord,
+  type StatusEvent,
+} from '../store/certificate-repository.js';
+import type { Page, PageRequest } from '../store/page.js';
+import { generateSm2KeyPair } from '../crypto/sm2.js';
+import { sm2PrivateKeyToPem } from '../crypto/sm2-keys.js';
+import { toPem } from '../crypto/pem.js';
+import { fillSubject } from '../pki/ca-config.js';
+import { buildCertificate, randomSerial } from '../pki/certificate-builder.js';
+import {
+  authorityInfoAccessExtension,
+  authorityKeyIdentifierExtension,
+  basicConstraintsExtension,
+  certificatePoliciesExtension,
+  crlDistributionPointsExtension,
+  extKeyUsageExtension,
+  keyIdentifier,
+  keyUsageExtension,
+  ocspNoCheckExtension,
+  subjectKeyIdentifierExtension,
+  usccExtension,
+} from '../pki/certificate-extensions.js';
+import { parseCsr } from '../pki/csr.js';
+import type { CrlReason } from '../pki/crl-builder.js';
+import { encodeName, nameToString, pkijsName } from '../pki/distinguished-name.js';
+import { provinceName } from '../licence/region-code.js';
+import { withAudit } from './audit-service.js';
+import type { CaNode } from './ca-node.js';
+import type { CertificateEvents } from './certificate-events.js';
+import type { CrlService } from './crl-service.js';
+import { hasRole, type ActionContext, type Principal } from './principal.js';
+import { ServiceError } from './service-error.js';
+
+const DAY = 86_400_000;
+const BACKDATE_MS = 5 * 60_000;
+
+export interface IssueRequest {
+  profile: string;
+  agencyId: string;
+  /** PEM PKCS#10 with an SM2 key: the requester keeps its key. */
+  csr?: string | undefined;
+  /** Server-side key generation: the key comes back encrypted with this passphrase; no copy is kept. */
+  passphrase?: string | undefined;
+  /** Only for profiles that allow it (e.g. the seal signer's own name). */
+  commonName?: string | undefined;
+}
+
+export interface IssuedCertificate {
+  record: CertificateRecord;
+  certificatePem: string;
+  chainPem: string[];
+  privateKeyPem?: string;
+}
+
+export class CertificateService {
+  constructor(
+    private readonly db: Db,
+    private readonly node: CaNode,
+    private readonly crls: CrlService,
+    private readonly events: CertificateEvents,
+  ) {}
+
+  async issue(ctx: ActionContext, req: IssueRequest): Promise<IssuedCertificate> {
+    const profile = this.node.profiles.get(req.profile);
+    if (!profile) {
+      throw new ServiceError(
+        'validation',
+        'unknown-profile',
+        `没有这个证书模板 / no profile "${req.profile}" (have: ${[...this.node.profiles.keys()].join(', ')})`,
+        'profile',
+      );
+    }
+    if (Boolean(req.csr) === Boolean(req.passphrase)) {
+      throw new ServiceError(
+        'validation',
+        'csr-or-passphrase',
+        '须提供 csr 或 passphrase 之一 / give exactly one of csr (own key) or passphrase (server-generated key)',
+        req.csr ? 'passphrase' : 'csr',
+      );
+    }
+    if (req.commonName && !profile.allowCommonName) {
+      throw new ServiceError(
+        'validation',
+        'field-not-allowed',
+        `模板 ${profile.id} 不允许指定通用名 / profile ${profile.id} sets its own common name`,
+        'commonName',
+      );
+    }
+    const agency = await findAgency(this.db, req.agencyId);
+    if (!agency)
+      throw new ServiceError('validation', 'unknown-agency', '机构不存在 / no such agency', 'agencyId');
+
+    let publicKey: Uint8Array;
+    let privateKeyPem: string | undefined;
+    if (req.csr) {
+      const csr = parseCsr(req.csr);
+      if (!csr.signatureValid) {
+        throw new ServiceError(
+          'validation',
+          'csr-signature-invalid',
+          'CSR 签名验证失败（须使用标准 SM2 用户标识 1234567812345678）/ the CSR signature does not verify with the standard SM2 ID',
+          'csr',
+        );
+      }
+      publicKey = csr.publicKey;
+    } else {
+      const kp = generateSm2KeyPair();
+      publicKey = kp.publicKey;
+      privateKeyPem = sm2PrivateKeyToPem(kp.privateKey, { passphrase: req.passphrase! });
+    }
+
+    const ca = this.node.defaultCa;
+    const subject = encodeName(
+      fillSubject(profile.subject, {
+        agencyName: agency.name,
+        uscc: agency.uscc,
+        regionCode: agency.regionCode,
+        provinceName: provinceName(agency.province) ?? agency.province,
+        commonName: req.commonName ?? agency.name,
+      }),
+    );
+    const now = new Date();
+    const notBefore = new Date(now.getTime() - BACKDATE_MS);
+    // A certificate never outlives the CA that vouches for it.
+    const notAfter = new Date(
+      Math.min(now.getTime() + profile.validityDays * DAY, ca.ca.cert.notAfter.getTime()),
+    );
+    const serial = randomSerial();
+    const der = buildCertificate(
+      {
+        serial,
+        subject,
+        issuer: ca.ca.cert.subjectDer,
+        publicKey,
+        notBefore,
+        notAfter,
+        extensions: [
+          basicConstraintsExtension(false),
+          keyUsageExtension(profile.keyUsage),
+          ...(profile.extKeyUsage
+            ? [extKeyUsageExtension(profile.extKeyUsage.purposes, profile.extKeyUsage.critical)]
+            : []),
+          subjectKeyIdentifierExtension(publicKey),
+          authorityKeyIdentifierExtension(ca.ca.cert.subjectKeyId ?? keyIdentifier(ca.ca.cert.publicKey)),
+          crlDistributionPointsExtension(ca.urls.crl),
+          authorityInfoAccessExtension({ ocsp: ca.urls.ocsp, caIssuers: ca.urls.caIssuers }),
+          ...(profile.policies.length ? [certificatePoliciesExtension(profile.policies)] : []),
+          ...(profile.usccExtension ? [usccExtension(agency.uscc)] : []),
+          ...(profile.ocspNoCheck ? [ocspNoCheckExtension()] : []),
+        ],
+      },
+      ca.ca.privateKey,
+    );
+    const record: CertificateRecord = {
+      serial: serial.toString('hex').toUpperCase(),
+      caId: ca.id,
+      agencyId: agency.id,
+      profile: profile.id,
+      subject: nameToString(pkijsName(subject)),
+      notBefore,
+      notAfter,
+      status: 'good',
+      revokedAt: null,
+      revocationReason: null,
+      invalidityDate: null,
+      publicKey: Buffer.from(publicKey),
+      der,
+      createdAt: now,
+    };
+    await withAudit(this.db, ctx, 'certificate.issue', async (trx) => {
+      await insertCertificate(trx, record);
+      return {
+        result: undefined,
+        target: { type: 'certificate', id: record.serial },
+        details: { profile: profile.id, agencyId: agency.id, keyGeneration: req.csr ? 'csr' : 'server' },
+      };
+    });
+    return {
+      record,
+      certificatePem: toPem('CERTIFICATE', der),
+      chainPem: ca.chainPem,
+      ...(privateKeyPem ? { privateKeyPem } : {}),
+    };
+  }
+
+  /** Certificates are public documents: anyone may fetch one by serial. */
+  async get(serial: string): Promise<CertificateRecord> {
+    const c = await findCertificate(this.db, serial);
+    if (!c)
+      throw new ServiceError(
+        'not-found',
+        'certificate-not-found',
+        '证书不存在 / no certificate with this serial',
+        'serial',
+      );
+    return c;
+  }
+
+  history(serial: string): Promise<StatusEvent[]> {
+    return listStatusEvents(this.db, serial);
+  }
+
+  list(p: Principal, filter: CertificateFilter, page: PageRequest): Promise<Page<CertificateRecord>> {
+    if (hasRole(p, 'admin', 'ca-operator', 'seal-maker')) return listCertificates(this.db, filter, page);
+    if (p.kind === 'token' && p.role === 'issuer') {
+      if (filter.agencyId && filter.agencyId !== p.agencyId) {
+        throw new ServiceError(
+          'forbidden',
+          'other-agency',
+          "无权查看其他机构的证书 / this token may not list another agency's certificates",
+          'agencyId',
+        );
+      }
+      return listCertificates(this.db, { ...filter, agencyId: p.agencyId ?? '' }, page);
+    }
+    throw new ServiceError(
+      'forbidden',
+      'role-not-allowed',
+      '无权列出证书 / this token may not list certificates',
+    );
+  }
+
+  /**
+   * Revokes (idempotently). certificateHold can later be released; every other reason is final.
+   * A held certificate may be revoked for good.
+   */
+  async revoke(
+    ctx: ActionContext,
+    serial: string,
+    req: { reason: CrlReason; invalidityDate?: Date | undefined },
+  ): Promise<CertificateRecord> {
+    if (req.reason === 'removeFromCRL') {
+      throw new ServiceError(
+        'validation',
+        'invalid-reason',
+        'removeFromCRL 只用于增量CRL，请使用 release / removeFromCRL is not a revocation reason; use /release',
+        'reason',
+      );
+    }
+    const now = new Date();
+    if (req.invalidityDate && req.invalidityDate.getTime() > now.getTime()) {
+      throw new ServiceError(
+        'validation',
+        'invalidity-date-in-future',
+        '失效日期不能晚于当前时间 / invalidityDate lies in the future',
+        'invalidityDate',
+      );
+    }
+    let changed = false;
+    const record = await withAudit(this.db, ctx, 'certificate.revoke', async (trx) => {
+      const c = await findCertificateForUpdate(trx, serial);
+      if (!c)
+        throw new ServiceError(
+          'not-found',
+          'certificate-not-found',
+          '证书不存在 / no certificate with this serial',
+          'serial',
+        );
+      const sameState = c.status === 'revoked' || (c.status === 'hold' && req.reason === 'certificateHold');
+      if (!sameState) {
+        const status = req.reason === 'certificateHold' ? 'hold' : 'revoked';
+        // From hold to final revocation the original revocation time stands (RFC 5280 §5.3.1 keeps it).
+        const revokedAt = c.status === 'hold' ? c.revokedAt! : now;
+        await updateCertificateStatus(trx, serial, {
+          status,
+          revokedAt,
+          reason: req.reason,
+          invalidityDate: req.invalidityDate ?? null,
+          at: now,
+        });
+        changed = true;
+        Object.assign(c, {
+          status,
+          revokedAt,
+          revocationReason: req.reason,
+          invalidityDate: req.invalidityDate ?? null,
+        });
+      }
+      return {
+        result: c,
+        target: { type: 'certificate', id: serial },
+        details: {
+          reason: req.reason,
+          changed: !sameState,
+          ...(req.invalidityDate ? { invalidityDate: req.invalidityDate.toISOString() } : {}),
+        },
+      };
+    });
+    if (changed) await this.afterStatusChange(record);
+    return record;
+  }
+
+  async release(ctx: ActionContext, serial: string): Promise<CertificateRecord> {
+    const record = await withAudit(this.db, ctx, 'certificate.release', async (trx) => {
+      const c = await findCertificateForUpdate(trx, serial);
+      if (!c)
+        throw new ServiceError(
+          'not-found',
+          'certificate-not-found',
+          '证书不存在 / no certificate with this serial',
+          'serial',
+        );
+      if (c.status !== 'hold') {
+        throw new ServiceError(
+          'conflict',
+          'not-on-hold',
+          `只有暂停（certificateHold）的证书可以恢复，当前状态 ${c.status} / only a held certificate can be released`,
+          'serial',
+        );
+      }
+      await updateCertificateStatus(trx, serial, {
+        status: 'good',
+        revokedAt: null,
+        reason: null,
+        invalidityDate: null,
+        at: new Date(),
+      });
+      return {
+        result: {
+          ...c,
+          status: 'good' as const,
+          revokedAt: null,
+          revocationReason: null,
+          invalidityDate: null,
+        },
+        target: { type: 'certificate', id: serial },
+      };
+    });
+    await this.afterStatusChange(record);
+    return record;
+  }
+
+  private async afterStatusChange(c: CertificateRecord): Promise<void> {
+    this.events.emit('status-changed', { caId: c.caId, serial: c.serial });
+    await this.crls.publish(c.caId, `status change of ${c.serial}`);
+  }
+}

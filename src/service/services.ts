@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { Db } from '../store/database.js';
+import type { CaNode } from './ca-node.js';
+import { CertificateEvents } from './certificate-events.js';
+import { CertificateService } from './certificate-service.js';
+import { CrlService } from './crl-service.js';
+
+/** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
+export interface Services {
+  db: Db;
+  node: CaNode;
+  events: CertificateEvents;
+  crls: CrlService;
+  certificates: CertificateService;
+  /** Background work (CRL renewal); stopped on shutdown. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createServices(db: Db, node: CaNode, logger?: Logger): Services {
+  const events = new CertificateEvents();
+  const crls = new CrlService(db, node, logger);
+  const certificates = new CertificateService(db, node, crls, events);
+  return {
+    db,
+    node,
+    events,
+    crls,
+    certificates,
+    start: () => crls.start(),
+    stop: () => crls.stop(),
+  };
+}
