@@ -7,6 +7,7 @@ import { caNodeConfigSchema } from '../pki/ca-config.js';
 import { generateHierarchy } from '../pki/ca-hierarchy.js';
 import type { CaManifest } from '../pki/ca-manifest.js';
 import { readPassphrase } from './passphrase.js';
+import { apiRequest, type ApiClientOptions } from './api-client.js';
 
 export function registerCaCommands(program: Command): void {
   const ca = program.command('ca').description('证书认证机构 / certificate authority');
@@ -94,4 +95,84 @@ export function registerCaCommands(program: Command): void {
           `请将 ${config.root.id}.key.pem 离线保存 / keep ${config.root.id}.key.pem offline; the service never reads it.\n`,
       );
     });
+
+  const api = (c: Command) =>
+    c
+      .option('--url <url>', 'the node (default SEALTRUST_URL or http://localhost:8080)')
+      .option('--token <token>', 'API token (default SEALTRUST_TOKEN)');
+
+  api(
+    ca
+      .command('issue')
+      .description('从 CSR 签发证书 / issue a certificate from a CSR through the node API (ca-operator)')
+      .requiredOption('--csr <file>', 'PKCS#10 request (PEM, SM2, signed with the standard ID)')
+      .requiredOption('--profile <id>', 'seal-signer | seal-maker | ocsp-responder | tsa | log-signer')
+      .requiredOption('--agency <id>', 'agency id')
+      .option('--common-name <name>', 'for profiles that allow one')
+      .option('--out <file>', 'write the certificate (PEM) here instead of stdout')
+      .option('--chain-out <file>', 'write the chain (PEM) here'),
+  ).action(
+    async (
+      opts: ApiClientOptions & {
+        csr: string;
+        profile: string;
+        agency: string;
+        commonName?: string;
+        out?: string;
+        chainOut?: string;
+      },
+    ) => {
+      const res = await apiRequest(opts, 'POST', '/v1/certificates', {
+        csr: readFileSync(opts.csr, 'utf8'),
+        profile: opts.profile,
+        agencyId: opts.agency,
+        ...(opts.commonName ? { commonName: opts.commonName } : {}),
+      });
+      const body = (await res.json()) as { serial: string; certificate: string; chain: string[] };
+      if (opts.out) writeFileSync(opts.out, body.certificate);
+      else process.stdout.write(body.certificate);
+      if (opts.chainOut) writeFileSync(opts.chainOut, body.chain.join(''));
+      process.stderr.write(`serial ${body.serial}\n`);
+    },
+  );
+
+  api(
+    ca
+      .command('revoke')
+      .description('吊销证书 / revoke a certificate (ca-operator)')
+      .requiredOption('--serial <hex>', 'certificate serial')
+      .requiredOption('--reason <reason>', 'RFC 5280 reason, e.g. keyCompromise, superseded, certificateHold')
+      .option('--invalidity-date <iso>', 'when the key is known or suspected to have been compromised'),
+  ).action(async (opts: ApiClientOptions & { serial: string; reason: string; invalidityDate?: string }) => {
+    const res = await apiRequest(opts, 'POST', `/v1/certificates/${encodeURIComponent(opts.serial)}/revoke`, {
+      reason: opts.reason,
+      ...(opts.invalidityDate ? { invalidityDate: opts.invalidityDate } : {}),
+    });
+    const body = (await res.json()) as {
+      serial: string;
+      status: string;
+      revocationReason: string;
+      revokedAt: string;
+    };
+    process.stdout.write(`${body.serial} ${body.status} ${body.revocationReason} ${body.revokedAt}\n`);
+  });
+
+  api(
+    ca
+      .command('crl')
+      .description('下载当前 CRL / fetch the current CRL of an issuing CA')
+      .requiredOption('--ca <id>', 'issuing CA id, e.g. dev-ca')
+      .requiredOption('--out <file>', 'where to write the DER CRL'),
+  ).action(async (opts: ApiClientOptions & { ca: string; out: string }) => {
+    const res = await apiRequest(
+      opts,
+      'GET',
+      `/crl/${encodeURIComponent(opts.ca)}.crl`,
+      undefined,
+      'application/pkix-crl',
+    );
+    const der = Buffer.from(await res.arrayBuffer());
+    writeFileSync(opts.out, der);
+    process.stdout.write(`${opts.out}: ${der.length} bytes\n`);
+  });
 }

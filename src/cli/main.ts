@@ -4,6 +4,8 @@ import { registerAuditCommands } from './audit-command.js';
 import { registerTokenCommands } from './token-command.js';
 import { registerSm2Commands } from './sm2-command.js';
 import { registerCaCommands } from './ca-command.js';
+import { registerOcspCommands } from './ocsp-command.js';
+import { registerTsCommands } from './ts-command.js';
 
 const program = new Command()
   .name('sealtrust')
@@ -14,8 +16,10 @@ const program = new Command()
 registerServeCommand(program);
 registerSm2Commands(program);
 registerCaCommands(program);
+registerOcspCommands(program);
 registerAuditCommands(program);
 registerTokenCommands(program);
+registerTsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

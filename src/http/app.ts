@@ -13,6 +13,8 @@ import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { certificateRoutes } from './routes/certificate-routes.js';
 import { caPublicationRoutes } from './routes/ca-publication-routes.js';
+import { tsaRoutes } from './routes/tsa-routes.js';
+import { ocspRoutes } from './routes/ocsp-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -46,6 +48,8 @@ export function createApp(deps: AppDeps): Koa {
   auditRoutes(api, db);
   certificateRoutes(api, deps.services);
   caPublicationRoutes(api, deps.services);
+  tsaRoutes(api, deps.services);
+  ocspRoutes(api, deps.services);
 
   app.use(requestId());
   app.use(metrics.middleware());

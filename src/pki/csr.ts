@@ -2,9 +2,10 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
 import { fromPem } from '../crypto/pem.js';
-import { nameToString } from './distinguished-name.js';
+import { nameToString, pkijsName } from './distinguished-name.js';
+import { encodeSm2Spki } from '../crypto/sm2-keys.js';
 import { PKI_OID } from './pki-oids.js';
-import { isSm2WithSm3, verifyTbs } from './sm2-signed-object.js';
+import { isSm2WithSm3, signTbs, sm2WithSm3Algorithm, verifyTbs } from './sm2-signed-object.js';
 
 export interface ParsedCsr {
   publicKey: Buffer;
@@ -47,4 +48,24 @@ export function parseCsr(input: string | Uint8Array): ParsedCsr {
     isSm2WithSm3(csr.signatureAlgorithm) &&
     verifyTbs(publicKey, csr.tbsView, csr.signatureValue.valueBlock.valueHexView);
   return { publicKey, subject: nameToString(csr.subject), signatureValid };
+}
+
+/** A PKCS#10 request signed with SM2 (standard ID), for tools and tests that need one without OpenSSL. */
+export function buildCsr(
+  keyPair: { privateKey: Uint8Array; publicKey: Uint8Array },
+  subjectDer: Uint8Array,
+): Buffer {
+  const csr = new pkijs.CertificationRequest();
+  csr.version = 0;
+  csr.subject = pkijsName(subjectDer);
+  csr.subjectPublicKeyInfo = new pkijs.PublicKeyInfo({
+    schema: asn1js.fromBER(encodeSm2Spki(keyPair.publicKey)).result,
+  });
+  csr.attributes = [];
+  // encodeTBS is protected in pkijs' typings; it is the documented way to get the request info bytes.
+  const tbs = new Uint8Array((csr as unknown as { encodeTBS(): asn1js.Sequence }).encodeTBS().toBER());
+  csr.tbsView = tbs;
+  csr.signatureAlgorithm = sm2WithSm3Algorithm();
+  csr.signatureValue = signTbs(keyPair.privateKey, tbs);
+  return Buffer.from(csr.toSchema(false).toBER());
 }

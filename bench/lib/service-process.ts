@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../bin/sealtrust.js', import.meta.url));
+
+export interface ServiceProcess {
+  url: string;
+  adminToken: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `sealtrust serve` as its own process, so a benchmark's load generator never shares its event loop.
+ * Uses DATABASE_URL when set (a fresh database is the caller's business), else a throwaway PGlite directory.
+ */
+export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sealtrust-bench-'));
+  const adminToken = 'st_' + randomBytes(32).toString('base64url');
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SEALTRUST_DATA_DIR: dataDir,
+      SEALTRUST_ADMIN_TOKEN: adminToken,
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
+  // Ready when /healthz answers (the service logs at warn here, so there is no "listening" line to wait for).
+  for (let i = 0; ; i++) {
+    if (exitCode !== undefined) throw new Error(`service exited with ${exitCode}`);
+    if (i > 600) throw new Error('service did not become healthy within 60 s');
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    adminToken,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import type { Context } from 'koa';
+import type { IncomingMessage } from 'node:http';
+import type { OcspAnswer } from '../../service/ocsp-service.js';
+import type { Services } from '../../service/services.js';
+import type { ApiRouter } from '../api-router.js';
+
+// OCSP (RFC 6960 appendix A, RFC 5019) speaks DER both ways, so these routes sit on the router directly
+// rather than going through ApiRouter's JSON handling. Every request gets an OCSPResponse: a request we
+// cannot read is an HTTP 200 carrying `malformedRequest`, as OCSP clients expect, never a problem+json.
+
+const OCSP_RESPONSE = 'application/ocsp-response';
+/** OCSP requests are a few hundred bytes; even signed ones with a certificate stay far below this. */
+const MAX_REQUEST_BYTES = 64 * 1024;
+/** RFC 5019 §5 suggests GET only below 255 bytes; leave room, but bound it. */
+const MAX_GET_PATH = 8 * 1024;
+const BASE64 = /^[A-Za-z0-9+/\-_]+={0,2}$/;
+
+class TooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new TooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new TooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The DER request from a GET path: URL-encoded base64, standard or URL-safe alphabet. */
+function decodeGetPath(encoded: string): Buffer | undefined {
+  if (encoded.length === 0 || encoded.length > MAX_GET_PATH) return undefined;
+  let b64: string;
+  try {
+    b64 = decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+  // A '+' turned into a space by a form-encoding client.
+  b64 = b64.replaceAll(' ', '+');
+  if (!BASE64.test(b64) || b64.replace(/=+$/, '').length % 4 === 1) return undefined;
+  return Buffer.from(b64, 'base64');
+}
+
+function send(ctx: Context, answer: OcspAnswer, method: 'GET' | 'POST'): void {
+  ctx.status = 200;
+  ctx.type = OCSP_RESPONSE;
+  const c = answer.cacheable;
+  if (c && method === 'GET') {
+    // RFC 5019 §6.2: cacheable until nextUpdate (earlier for `unknown`), revalidated by ETag.
+    const maxAge = Math.max(0, Math.floor((c.expires.getTime() - Date.now()) / 1000));
+    ctx.set('Cache-Control', `public, max-age=${maxAge}, no-transform, must-revalidate`);
+    ctx.set('Last-Modified', c.producedAt.toUTCString());
+    ctx.set('Expires', c.expires.toUTCString());
+    ctx.set('ETag', c.etag);
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+  } else {
+    // A nonce answer is for one client only; POST answers are not cacheable by HTTP anyway.
+    ctx.set('Cache-Control', 'no-store');
+  }
+  ctx.body = answer.der;
+}
+
+export function ocspRoutes(api: ApiRouter, s: Services): void {
+  api.router.post('ocspPost', '/ocsp', async (ctx) => {
+    let body: Buffer;
+    try {
+      body = await readBody(ctx.req, MAX_REQUEST_BYTES);
+    } catch {
+      // Too large, or the client went away: the rest of the body is not read, so close the connection.
+      ctx.set('Connection', 'close');
+      body = Buffer.alloc(0);
+    }
+    send(ctx, await s.ocsp.respond(body), 'POST');
+  });
+
+  api.router.get('ocspGet', '/ocsp/{*request}', async (ctx) => {
+    // The raw path, not the router's decoded parameter: base64 may hold '/' either escaped or not.
+    const der = decodeGetPath(ctx.path.slice('/ocsp/'.length));
+    send(ctx, await s.ocsp.respond(der ?? Buffer.alloc(0)), 'GET');
+  });
+}
