@@ -56,6 +56,7 @@ export function registerCaCommands(program: Command): void {
       write(`${config.root.id}.crl`, h.root.crl);
       const manifest: CaManifest = {
         node: config.node,
+        ...(config.provinces ? { provinces: config.provinces } : {}),
         createdAt: new Date().toISOString(),
         publicUrl,
         urls: config.urls,
@@ -72,6 +73,10 @@ export function registerCaCommands(program: Command): void {
           cert(`${ic.id}-tsa.crt.pem`, ic.tsa.certificate);
           key(`${ic.id}-tsa.key.pem`, ic.tsa.keyPair.privateKey);
         }
+        if (ic.sealMaker) {
+          cert(`${ic.id}-seal-maker.crt.pem`, ic.sealMaker.certificate);
+          key(`${ic.id}-seal-maker.key.pem`, ic.sealMaker.keyPair.privateKey);
+        }
         manifest.issuingCas.push({
           id: ic.id,
           certificate: `${ic.id}.crt.pem`,
@@ -85,6 +90,11 @@ export function registerCaCommands(program: Command): void {
                   key: `${ic.id}-tsa.key.pem`,
                   policy: conf.tsa.policy,
                 },
+              }
+            : {}),
+          ...(ic.sealMaker
+            ? {
+                sealMaker: { certificate: `${ic.id}-seal-maker.crt.pem`, key: `${ic.id}-seal-maker.key.pem` },
               }
             : {}),
         });

@@ -6,6 +6,7 @@ import { registerSm2Commands } from './sm2-command.js';
 import { registerCaCommands } from './ca-command.js';
 import { registerOcspCommands } from './ocsp-command.js';
 import { registerTsCommands } from './ts-command.js';
+import { registerVerifyCommands } from './verify-command.js';
 
 const program = new Command()
   .name('sealtrust')
@@ -20,6 +21,7 @@ registerOcspCommands(program);
 registerAuditCommands(program);
 registerTokenCommands(program);
 registerTsCommands(program);
+registerVerifyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

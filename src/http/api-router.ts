@@ -4,6 +4,7 @@ import type { Context, Middleware } from 'koa';
 import { z, type ZodType } from 'zod';
 import type { Role } from '../service/principal.js';
 import { ProblemError } from './problem.js';
+import { readRawBody } from './raw-body.js';
 import { requirePrincipal } from './auth.js';
 import { validationProblem } from './validation-problem.js';
 
@@ -16,7 +17,26 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
-export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType> {
+/** A body read as bytes rather than parsed JSON (DER and other binary protocols). */
+export interface RawBodySpec {
+  /** Request media types, for the OpenAPI document and, unless `anyContentType`, a 415 for any other. */
+  contentTypes: string[];
+  limitBytes: number;
+  /** Pass the body on whatever its Content-Type says (the handler answers bad input in its own protocol). */
+  anyContentType?: boolean;
+  /** The 413 detail when the body is over the limit. */
+  tooLargeDetail?: string;
+}
+
+/** Reads the raw body on demand. @throws BodyTooLargeError over the limit (a 413 unless the handler catches it). */
+export type RawBodyReader = () => Promise<Buffer>;
+
+export interface RouteSpec<
+  P extends ZodType,
+  Q extends ZodType,
+  B extends ZodType,
+  R extends RawBodySpec | undefined = undefined,
+> {
   method: Method;
   /** Koa-style path (`/v1/agencies/:id`); the OpenAPI document shows `{id}`. */
   path: string;
@@ -27,18 +47,26 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   auth: 'public' | Role[];
   params?: P;
   query?: Q;
+  /** A JSON body, validated. */
   body?: B;
+  /** A binary body instead of a JSON one: the handler gets `rawBody` to read it. */
+  rawBody?: R;
   responses: Record<number, ResponseSpec>;
   handler: (
     ctx: Context,
-    input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> },
+    input: {
+      params: z.output<P>;
+      query: z.output<Q>;
+      body: z.output<B>;
+      rawBody: R extends RawBodySpec ? RawBodyReader : undefined;
+    },
   ) => Promise<void>;
 }
 
 interface Operation {
   method: Method;
   path: string;
-  spec: RouteSpec<ZodType, ZodType, ZodType>;
+  spec: RouteSpec<ZodType, ZodType, ZodType, RawBodySpec | undefined>;
 }
 
 /**
@@ -54,25 +82,33 @@ export class ApiRouter {
     this.jsonBody = bodyParser({ enableTypes: ['json'], jsonLimit: bodyLimitBytes, jsonStrict: true });
   }
 
-  route<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType>(
-    spec: RouteSpec<P, Q, B>,
-  ): void {
+  route<
+    P extends ZodType = ZodType,
+    Q extends ZodType = ZodType,
+    B extends ZodType = ZodType,
+    R extends RawBodySpec | undefined = undefined,
+  >(spec: RouteSpec<P, Q, B, R>): void {
+    const raw: RawBodySpec | undefined = spec.rawBody;
+    if (spec.body && raw) throw new Error(`${spec.operationId}: a route takes a JSON body or a raw one`);
     this.operations.push({
       method: spec.method,
-      path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
-      spec: spec as unknown as RouteSpec<ZodType, ZodType, ZodType>,
+      // `:id` and the `{*rest}` wildcard both become `{id}`, `{rest}`.
+      path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\{\*([A-Za-z0-9_]+)\}/g, '{$1}'),
+      spec: spec as unknown as RouteSpec<ZodType, ZodType, ZodType, RawBodySpec | undefined>,
     });
     const stack: Middleware[] = [];
     if (spec.auth !== 'public')
       stack.push(requirePrincipal(spec.auth, `${spec.method.toUpperCase()} ${spec.path}`));
     if (spec.body) stack.push(requireJson, this.jsonBody);
+    if (raw && !raw.anyContentType) stack.push(requireMediaType(raw.contentTypes));
     stack.push(async (ctx) => {
       const params = spec.params ? parseOr(spec.params, ctx.params, 'params', 404) : {};
       const query = spec.query ? parseOr(spec.query, ctx.query, 'query', 422) : {};
       const body = spec.body
         ? parseOr(spec.body, (ctx.request as { body?: unknown }).body, '', 422)
         : undefined;
-      await spec.handler(ctx, { params, query, body } as never);
+      const rawBody = raw ? () => readRawBody(ctx.req, raw.limitBytes, raw.tooLargeDetail) : undefined;
+      await spec.handler(ctx, { params, query, body, rawBody } as never);
     });
     this.router[spec.method](spec.operationId, spec.path, ...stack);
   }
@@ -126,7 +162,14 @@ export class ApiRouter {
                 content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } },
               },
             }
-          : {}),
+          : spec.rawBody
+            ? {
+                requestBody: {
+                  required: true,
+                  content: Object.fromEntries(spec.rawBody.contentTypes.map((type) => [type, {}])),
+                },
+              }
+            : {}),
         responses,
         ...(spec.auth === 'public' ? { security: [] } : { security: [{ bearer: [] }], 'x-roles': spec.auth }),
       };
@@ -166,16 +209,21 @@ function parseOr<T extends ZodType>(schema: T, value: unknown, prefix: string, s
   throw validationProblem(r.error, prefix);
 }
 
-const requireJson: Middleware = async (ctx, next) => {
-  if (!ctx.is('application/json', 'application/*+json')) {
-    throw new ProblemError(
-      415,
-      'unsupported-media-type',
-      '请求体须为 application/json / the body must be application/json',
-    );
-  }
-  await next();
-};
+/** 415 unless the body is one of `accepted`; `shown` names what to send. */
+function requireMediaType(accepted: string[], shown = accepted.join(', ')): Middleware {
+  return async (ctx, next) => {
+    if (!ctx.is(...accepted)) {
+      throw new ProblemError(
+        415,
+        'unsupported-media-type',
+        `请求体须为 ${shown} / the body must be ${shown}`,
+      );
+    }
+    await next();
+  };
+}
+
+const requireJson = requireMediaType(['application/json', 'application/*+json'], 'application/json');
 
 const PROBLEM_SCHEMA = {
   type: 'object',

@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { tokenRoutes } from './routes/token-routes.js';
 import { certificateRoutes } from './routes/certificate-routes.js';
 import { caPublicationRoutes } from './routes/ca-publication-routes.js';
+import { sealRoutes } from './routes/seal-routes.js';
 import { tsaRoutes } from './routes/tsa-routes.js';
 import { ocspRoutes } from './routes/ocsp-routes.js';
 
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Koa {
   auditRoutes(api, db);
   certificateRoutes(api, deps.services);
   caPublicationRoutes(api, deps.services);
+  sealRoutes(api, deps.services);
   tsaRoutes(api, deps.services);
   ocspRoutes(api, deps.services);
 

@@ -31,6 +31,7 @@ export async function startServer(opts: {
     },
     bodyLimitBytes: opts.bodyLimitBytes,
   });
+  await opts.services.init();
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -55,6 +55,10 @@ export const caNodeConfigSchema = z.strictObject({
           subject: nameSchema,
           validityDays: z.number().int().min(1).max(3650),
         }),
+        /** The node's seal-making system (制章者): signs every SESeal this node makes. */
+        sealMaker: z
+          .strictObject({ subject: nameSchema, validityDays: z.number().int().min(1).max(3650) })
+          .optional(),
         tsa: z
           .strictObject({
             subject: nameSchema,
@@ -70,6 +74,8 @@ export const caNodeConfigSchema = z.strictObject({
     )
     .min(1),
   urls: urlOverrides,
+  /** Province codes (GB/T 2260, two digits) whose agencies this node serves; absent means all (development). */
+  provinces: z.array(z.string().regex(/^\d{2}$/)).optional(),
 });
 export type CaNodeConfig = z.output<typeof caNodeConfigSchema>;
 export type CaName = z.output<typeof nameSchema>;

@@ -29,6 +29,7 @@ export interface GeneratedHierarchy {
     ca: IssuedKey;
     ocspResponder: IssuedKey;
     tsa?: IssuedKey;
+    sealMaker?: IssuedKey;
   }[];
 }
 
@@ -116,7 +117,7 @@ export function generateHierarchy(
     const leaf = (
       name: CaName,
       validityDays: number,
-      eku: string,
+      eku: string | null,
       extra: ReturnType<typeof ocspNoCheckExtension>[],
     ) => {
       const key = generateSm2KeyPair();
@@ -134,7 +135,7 @@ export function generateHierarchy(
             keyUsageExtension(
               eku === PKI_OID.kpTimeStamping ? ['digitalSignature', 'nonRepudiation'] : ['digitalSignature'],
             ),
-            extKeyUsageExtension([eku], eku === PKI_OID.kpTimeStamping),
+            ...(eku ? [extKeyUsageExtension([eku], eku === PKI_OID.kpTimeStamping)] : []),
             subjectKeyIdentifierExtension(key.publicKey),
             authorityKeyIdentifierExtension(caKid),
             ...extra,
@@ -156,7 +157,20 @@ export function generateHierarchy(
           authorityInfoAccessExtension({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
         ])
       : undefined;
-    return { id: ic.id, ca: { keyPair: caKey, certificate: caCert }, ocspResponder, ...(tsa ? { tsa } : {}) };
+    // The seal maker (制章者) has the seal-maker profile: digitalSignature only, no EKU.
+    const sealMaker = ic.sealMaker
+      ? leaf(ic.sealMaker.subject, ic.sealMaker.validityDays, null, [
+          crlDistributionPointsExtension(urls.crl),
+          authorityInfoAccessExtension({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
+        ])
+      : undefined;
+    return {
+      id: ic.id,
+      ca: { keyPair: caKey, certificate: caCert },
+      ocspResponder,
+      ...(tsa ? { tsa } : {}),
+      ...(sealMaker ? { sealMaker } : {}),
+    };
   });
 
   return { root: { keyPair: rootKey, certificate: rootCert, crl: rootCrl }, issuingCas };

@@ -13,6 +13,7 @@ export const caManifestSchema = z.strictObject({
     ocsp: z.url().optional(),
     caIssuersBase: z.url().optional(),
   }),
+  provinces: z.array(z.string()).optional(),
   root: z.strictObject({ id: z.string(), certificate: z.string(), crl: z.string() }),
   issuingCas: z.array(
     z.strictObject({
@@ -22,6 +23,7 @@ export const caManifestSchema = z.strictObject({
       crlValidityHours: z.number().int().positive(),
       ocspResponder: z.strictObject({ certificate: z.string(), key: z.string() }),
       tsa: z.strictObject({ certificate: z.string(), key: z.string(), policy: z.string() }).optional(),
+      sealMaker: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
     }),
   ),
 });

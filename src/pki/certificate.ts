@@ -1,6 +1,8 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
+import { LruCache } from '../crypto/lru-cache.js';
+import { sm3Hex } from '../crypto/sm3.js';
 import { nameEntries, nameToString } from './distinguished-name.js';
 import { PKI_OID } from './pki-oids.js';
 import { isSm2WithSm3, verifyTbs } from './sm2-signed-object.js';
@@ -46,8 +48,21 @@ function bytes(view: ArrayBuffer | Uint8Array): Buffer {
   return Buffer.from(view instanceof Uint8Array ? view : new Uint8Array(view));
 }
 
+// Parsing through pkijs costs about a millisecond; verifiers meet the same signer, maker and CA certificates
+// again and again. Keyed by SM3 of the exact bytes; the cached objects are shared, so callers never mutate them.
+const parsed = new LruCache<string, CertificateInfo>(2048);
+
 /** Parses DER; a malformed input is a CryptoInputError naming what broke, never a raw asn1js exception. */
 export function parseCertificate(der: Uint8Array): CertificateInfo {
+  const key = sm3Hex(der);
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const info = parseCertificateUncached(der);
+  parsed.set(key, info);
+  return info;
+}
+
+function parseCertificateUncached(der: Uint8Array): CertificateInfo {
   let cert: pkijs.Certificate;
   try {
     const asn1 = asn1js.fromBER(der);

@@ -7,6 +7,16 @@ import { encodeSm2Spki } from '../crypto/sm2-keys.js';
 import { PKI_OID } from './pki-oids.js';
 import { isSm2WithSm3, signTbs, sm2WithSm3Algorithm, verifyTbs } from './sm2-signed-object.js';
 
+export interface DecodedCsr {
+  publicKey: Buffer;
+  subject: string;
+  /** The CertificationRequestInfo bytes exactly as received: what the proof of possession signs. */
+  tbs: Uint8Array;
+  signature: Uint8Array;
+  /** The request claims SM2-with-SM3. */
+  sm2WithSm3: boolean;
+}
+
 export interface ParsedCsr {
   publicKey: Buffer;
   subject: string;
@@ -14,8 +24,8 @@ export interface ParsedCsr {
   signatureValid: boolean;
 }
 
-/** Parses a PKCS#10 request (PEM or DER) and checks its SM2 signature over the original bytes. */
-export function parseCsr(input: string | Uint8Array): ParsedCsr {
+/** Parses a PKCS#10 request (PEM or DER) without checking its signature (callers may verify off-thread). */
+export function decodeCsr(input: string | Uint8Array): DecodedCsr {
   const der =
     typeof input === 'string'
       ? fromPem(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']).der
@@ -44,10 +54,23 @@ export function parseCsr(input: string | Uint8Array): ParsedCsr {
       'certificate request: the SM2 public key must be an uncompressed point',
     );
   }
-  const signatureValid =
-    isSm2WithSm3(csr.signatureAlgorithm) &&
-    verifyTbs(publicKey, csr.tbsView, csr.signatureValue.valueBlock.valueHexView);
-  return { publicKey, subject: nameToString(csr.subject), signatureValid };
+  return {
+    publicKey,
+    subject: nameToString(csr.subject),
+    tbs: csr.tbsView,
+    signature: csr.signatureValue.valueBlock.valueHexView,
+    sm2WithSm3: isSm2WithSm3(csr.signatureAlgorithm),
+  };
+}
+
+/** Parses a PKCS#10 request (PEM or DER) and checks its SM2 signature over the original bytes. */
+export function parseCsr(input: string | Uint8Array): ParsedCsr {
+  const d = decodeCsr(input);
+  return {
+    publicKey: d.publicKey,
+    subject: d.subject,
+    signatureValid: d.sm2WithSm3 && verifyTbs(d.publicKey, d.tbs, d.signature),
+  };
 }
 
 /** A PKCS#10 request signed with SM2 (standard ID), for tools and tests that need one without OpenSSL. */

@@ -3,6 +3,7 @@ import * as asn1js from 'asn1js';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
 import { sm2Sign } from '../crypto/sm2.js';
 import { CRL_REASONS, CRL_REASON_NAMES, type CrlReason } from './crl-builder.js';
+import { DER_NULL, derGeneralizedTime, derOid, tlv } from './der-writer.js';
 import { PKI_OID } from './pki-oids.js';
 
 // The OCSP codec (RFC 6960): requests in and responses out for the responder, and the reverse
@@ -21,7 +22,7 @@ export type OcspResponseStatus = keyof typeof OCSP_RESPONSE_STATUS;
 
 /** CertID hash algorithms the responder can match issuers with. */
 export const OCSP_HASHES = {
-  sha1: '1.3.14.3.2.26',
+  sha1: PKI_OID.sha1,
   sha256: PKI_OID.sha256,
   sm3: PKI_OID.sm3,
 } as const;
@@ -70,40 +71,9 @@ export function ocspHash(alg: OcspHash, ...parts: Uint8Array[]): Buffer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DER writing
-
-function len(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, ...content: Buffer[]): Buffer {
-  const body = content.length === 1 ? content[0]! : Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), len(body.length), body]);
-}
-
-const oidCache = new Map<string, Buffer>();
-function derOid(oid: string): Buffer {
-  let v = oidCache.get(oid);
-  if (!v) {
-    v = Buffer.from(new asn1js.ObjectIdentifier({ value: oid }).toBER());
-    oidCache.set(oid, v);
-  }
-  return v;
-}
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/** OCSP times are GeneralizedTime in Z without fractions (RFC 6960 §4.2.2.1, RFC 5280 §4.1.2.5.2). */
-function derGeneralizedTime(d: Date): Buffer {
-  const s = `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`;
-  return tlv(0x18, Buffer.from(s, 'ascii'));
-}
+// DER writing (der-writer.ts). OCSP times are GeneralizedTime in Z without fractions (RFC 6960 §4.2.2.1).
 
 const SM2_SM3_ALG = tlv(0x30, derOid(PKI_OID.sm2WithSm3));
-const DER_NULL = Buffer.from([0x05, 0x00]);
 
 /** The DER CertID for `serial` (INTEGER content octets) under an issuer, hashed with `alg`. */
 export function buildCertId(

@@ -3,6 +3,7 @@ export const PKI_OID = Object.freeze({
   sm2WithSm3: '1.2.156.10197.1.501', // SM2 签名 with SM3
   sm2Sign: '1.2.156.10197.1.301.1', // SM2-1, GB/T 35275 digestEncryptionAlgorithm
   sm3: '1.2.156.10197.1.401',
+  sha1: '1.3.14.3.2.26', // OCSP CertIDs and ResponderID byKey, ESS v1 hashes
   sha256: '2.16.840.1.101.3.4.2.1',
   ecPublicKey: '1.2.840.10045.2.1',
   sm2Curve: '1.2.156.10197.1.301',

@@ -17,6 +17,7 @@ import { LruCache } from '../crypto/lru-cache.js';
 import { sm2Sign, sm2Verify } from '../crypto/sm2.js';
 import { sm3 } from '../crypto/sm3.js';
 import { parseCertificate, type CertificateInfo } from './certificate.js';
+import { DER_NULL, derBigInt, derGeneralizedTime, derOid, derSequence, tlv } from './der-writer.js';
 import { PKI_OID } from './pki-oids.js';
 
 // RFC 3161 (GB/T 20520) codec: TimeStampReq in, TSTInfo + CMS SignedData token + TimeStampResp out,
@@ -56,14 +57,13 @@ export const IMPRINT_ALGORITHMS = {
 } as const;
 export type ImprintAlgorithm = keyof typeof IMPRINT_ALGORITHMS;
 
-const SHA1 = '1.3.14.3.2.26';
 const SIGNING_CERTIFICATE_V1 = '1.2.840.113549.1.9.16.2.12';
 
 // Digests that may appear in other TSAs' tokens (ESS hashes, imprints); names are node:crypto's.
 const DIGEST_NAMES: Record<string, string> = {
   [PKI_OID.sm3]: 'sm3',
   [PKI_OID.sha256]: 'sha256',
-  [SHA1]: 'sha1',
+  [PKI_OID.sha1]: 'sha1',
   '2.16.840.1.101.3.4.2.2': 'sha384',
   '2.16.840.1.101.3.4.2.3': 'sha512',
 };
@@ -243,49 +243,25 @@ export interface TokenContent {
   includeCertificate: boolean;
 }
 
-// Hand-written DER for the token, as the CRL builder does for its hot path: pkijs/asn1js object trees cost
+// Hand-written DER for the token (der-writer.ts), as for the CRL and OCSP hot paths: pkijs/asn1js object trees cost
 // several milliseconds per token (the certificate alone re-encodes in ~1 ms), concatenation costs ~0.1 ms,
 // and the certificate and names go in as the exact bytes we hold.
 
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, ...content: Uint8Array[]): Buffer {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), derLength(body.length), body]);
-}
-
-const seq = (...content: Uint8Array[]) => tlv(0x30, ...content);
-const derOid = (value: string) => Buffer.from(new asn1js.ObjectIdentifier({ value }).toBER(false));
-const derInt = (value: bigint) => Buffer.from(asn1js.Integer.fromBigInt(value).toBER(false));
-
-/** GeneralizedTime with milliseconds, trailing zeros and a bare '.' dropped (RFC 3161 §2.4.2 DER rules). */
-function derGeneralizedTime(d: Date): Buffer {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const ms = d.getUTCMilliseconds() ? '.' + p(d.getUTCMilliseconds(), 3).replace(/0+$/, '') : '';
-  const s = `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}${ms}Z`;
-  return tlv(0x18, Buffer.from(s, 'ascii'));
-}
-
 function derAccuracy(a: TimestampAccuracy): Buffer {
   const implicit = (tag: number, v: number) => {
-    const i = derInt(BigInt(v));
+    const i = derBigInt(BigInt(v));
     i[0] = tag;
     return i;
   };
-  return seq(
-    ...(a.seconds === undefined ? [] : [derInt(BigInt(a.seconds))]),
+  return derSequence(
+    ...(a.seconds === undefined ? [] : [derBigInt(BigInt(a.seconds))]),
     ...(a.millis === undefined ? [] : [implicit(0x80, a.millis)]),
     ...(a.micros === undefined ? [] : [implicit(0x81, a.micros)]),
   );
 }
 
-const SM3_ALGORITHM = seq(derOid(PKI_OID.sm3));
-const CONTENT_TYPE_ATTR = seq(derOid(PKI_OID.contentType), tlv(0x31, derOid(PKI_OID.tstInfo)));
+const SM3_ALGORITHM = derSequence(derOid(PKI_OID.sm3));
+const CONTENT_TYPE_ATTR = derSequence(derOid(PKI_OID.contentType), tlv(0x31, derOid(PKI_OID.tstInfo)));
 const MESSAGE_DIGEST_OID = derOid(PKI_OID.messageDigest);
 const SIGNED_DATA_OID = derOid(PKI_OID.cmsSignedData);
 const TST_INFO_OID = derOid(PKI_OID.tstInfo);
@@ -303,14 +279,17 @@ function partsFor(cert: CertificateInfo): SignerParts {
     const serial = tlv(0x02, cert.cert.serialNumber.valueBlock.valueHexView);
     // ESSCertIDv2 { hashAlgorithm, certHash, issuerSerial { GeneralNames { [4] directoryName }, serial } }.
     // SM3 is not the SHA-256 DEFAULT, so hashAlgorithm is written out (RFC 5035 §3).
-    const essCertIdV2 = seq(
+    const essCertIdV2 = derSequence(
       SM3_ALGORITHM,
       tlv(0x04, sm3(cert.der)),
-      seq(seq(tlv(0xa4, cert.issuerDer)), serial),
+      derSequence(derSequence(tlv(0xa4, cert.issuerDer)), serial),
     );
     parts = {
-      sid: seq(cert.issuerDer, serial),
-      essAttr: seq(derOid(PKI_OID.signingCertificateV2), tlv(0x31, seq(seq(essCertIdV2)))),
+      sid: derSequence(cert.issuerDer, serial),
+      essAttr: derSequence(
+        derOid(PKI_OID.signingCertificateV2),
+        tlv(0x31, derSequence(derSequence(essCertIdV2))),
+      ),
     };
     signerParts.set(cert, parts);
   }
@@ -319,15 +298,15 @@ function partsFor(cert: CertificateInfo): SignerParts {
 
 function tstInfoDer(c: TokenContent): Buffer {
   const alg = IMPRINT_ALGORITHMS[c.hashAlgorithm].oid;
-  return seq(
-    derInt(1n),
+  return derSequence(
+    derBigInt(1n),
     derOid(c.policy),
-    seq(seq(derOid(alg), ...(c.hashParamsNull ? [Buffer.from([0x05, 0x00])] : [])), tlv(0x04, c.imprint)),
-    derInt(c.serial),
-    derGeneralizedTime(c.genTime),
+    derSequence(derSequence(derOid(alg), ...(c.hashParamsNull ? [DER_NULL] : [])), tlv(0x04, c.imprint)),
+    derBigInt(c.serial),
+    derGeneralizedTime(c.genTime, { millis: true }),
     derAccuracy(c.accuracy),
     // `ordering` stays absent (false): concurrent requests may take serials and genTimes in different orders.
-    ...(c.nonce === undefined ? [] : [derInt(c.nonce)]),
+    ...(c.nonce === undefined ? [] : [derBigInt(c.nonce)]),
   );
 }
 
@@ -341,15 +320,15 @@ export function buildTimestampToken(c: TokenContent, signer: TsaSigner): { token
   // signingTime is left out: it would only repeat genTime, which is the signed time that counts.
   const attrs = [
     CONTENT_TYPE_ATTR,
-    seq(MESSAGE_DIGEST_OID, tlv(0x31, tlv(0x04, sm3(tstInfo)))),
+    derSequence(MESSAGE_DIGEST_OID, tlv(0x31, tlv(0x04, sm3(tstInfo)))),
     essAttr,
   ].sort(
     Buffer.compare, // DER orders a SET OF by encoding
   );
   // The signature covers the attributes as a SET (0x31), not as the [0] IMPLICIT they are sent in (RFC 5652 §5.4).
   const signature = sm2Sign(signer.privateKey, tlv(0x31, ...attrs));
-  const signerInfo = seq(
-    derInt(1n),
+  const signerInfo = derSequence(
+    derBigInt(1n),
     sid,
     SM3_ALGORITHM,
     tlv(0xa0, ...attrs),
@@ -357,18 +336,18 @@ export function buildTimestampToken(c: TokenContent, signer: TsaSigner): { token
     // signatureAlgorithm names the whole signature scheme, .501 is what our certificates, CRLs and OCSP
     // responses already carry, and RFC-style CMS stacks (OpenSSL, BouncyCastle) map it to SM2+SM3.
     // OpenSSL prints and accepts both; verifyTimestampToken accepts both too.
-    seq(derOid(PKI_OID.sm2WithSm3)),
+    derSequence(derOid(PKI_OID.sm2WithSm3)),
     tlv(0x04, signature),
   );
-  const signedData = seq(
-    derInt(3n), // v3: the content type is not id-data
+  const signedData = derSequence(
+    derBigInt(3n), // v3: the content type is not id-data
     tlv(0x31, SM3_ALGORITHM),
-    seq(TST_INFO_OID, tlv(0xa0, tlv(0x04, tstInfo))),
+    derSequence(TST_INFO_OID, tlv(0xa0, tlv(0x04, tstInfo))),
     ...(c.includeCertificate ? [tlv(0xa0, signer.cert.der)] : []),
     tlv(0x31, signerInfo),
   );
-  const token = seq(SIGNED_DATA_OID, tlv(0xa0, signedData));
-  return { token, response: seq(seq(derInt(BigInt(PKI_STATUS.granted))), token) };
+  const token = derSequence(SIGNED_DATA_OID, tlv(0xa0, signedData));
+  return { token, response: derSequence(derSequence(derBigInt(BigInt(PKI_STATUS.granted))), token) };
 }
 
 /** A TimeStampResp with status rejection, one failInfo bit and a statusString saying why. */
@@ -627,7 +606,7 @@ function checkEssBinding(attrs: Map<string, asn1js.BaseBlock[]>, cert: Certifica
     const [first] = sequence(certs, 'SigningCertificate.certs', 1);
     const id = sequence(first, 'ESSCertID', 1, 3);
     let k = 0;
-    let hashOid = SHA1;
+    let hashOid: string = PKI_OID.sha1;
     if (v2)
       hashOid =
         id[0] instanceof asn1js.Sequence

@@ -19,6 +19,8 @@ export interface IssuingCa {
   ca: KeyedCertificate;
   ocspResponder: KeyedCertificate;
   tsa?: KeyedCertificate & { policy: string };
+  /** The node's seal-making system (制章者). */
+  sealMaker?: KeyedCertificate;
   crlValidityHours: number;
   urls: { crl: string; ocsp: string; caIssuers: string };
   /** Issuing CA then root, as PEM: what a certificate response's `chain` holds. */
@@ -27,6 +29,8 @@ export interface IssuingCa {
 
 export interface CaNode {
   node: string;
+  /** Province codes this node serves; undefined means all (development). */
+  provinces?: string[] | undefined;
   root: { id: string; cert: CertificateInfo; pem: string; crl: Buffer };
   issuingCas: Map<string, IssuingCa>;
   /** The CA that issues by default (the first configured). */
@@ -99,11 +103,15 @@ export function loadCaNode(
     const tsa = ic.tsa
       ? { ...readKeyed(keysDir, ic.tsa.certificate, ic.tsa.key, passphrase), policy: ic.tsa.policy }
       : undefined;
+    const sealMaker = ic.sealMaker
+      ? readKeyed(keysDir, ic.sealMaker.certificate, ic.sealMaker.key, passphrase)
+      : undefined;
     issuingCas.set(ic.id, {
       id: ic.id,
       ca,
       ocspResponder,
       ...(tsa ? { tsa } : {}),
+      ...(sealMaker ? { sealMaker } : {}),
       crlValidityHours: ic.crlValidityHours,
       urls: caUrls({ urls: manifest.urls }, publicUrl, ic.id),
       chainPem: [ca.pem, root.pem],
@@ -113,6 +121,7 @@ export function loadCaNode(
   if (!defaultCa) throw new CaLoadError('node.json names no issuing CA');
   return {
     node: manifest.node,
+    provinces: manifest.provinces,
     root: { id: manifest.root.id, cert: root.cert, pem: root.pem, crl: rootCrl },
     issuingCas,
     defaultCa,

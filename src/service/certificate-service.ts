@@ -30,7 +30,7 @@ import {
   subjectKeyIdentifierExtension,
   usccExtension,
 } from '../pki/certificate-extensions.js';
-import { parseCsr } from '../pki/csr.js';
+import { decodeCsr } from '../pki/csr.js';
 import type { CrlReason } from '../pki/crl-builder.js';
 import { encodeName, nameToString, pkijsName } from '../pki/distinguished-name.js';
 import { provinceName } from '../licence/region-code.js';
@@ -68,6 +68,12 @@ export class CertificateService {
     private readonly node: CaNode,
     private readonly crls: CrlService,
     private readonly events: CertificateEvents,
+    /** Checks CSR proofs of possession; the service passes a worker pool so the main thread keeps serving. */
+    private readonly verifyPop: (job: {
+      publicKey: Uint8Array;
+      message: Uint8Array;
+      signature: Uint8Array;
+    }) => Promise<boolean>,
   ) {}
 
   async issue(ctx: ActionContext, req: IssueRequest): Promise<IssuedCertificate> {
@@ -103,8 +109,11 @@ export class CertificateService {
     let publicKey: Uint8Array;
     let privateKeyPem: string | undefined;
     if (req.csr) {
-      const csr = parseCsr(req.csr);
-      if (!csr.signatureValid) {
+      const csr = decodeCsr(req.csr);
+      const valid =
+        csr.sm2WithSm3 &&
+        (await this.verifyPop({ publicKey: csr.publicKey, message: csr.tbs, signature: csr.signature }));
+      if (!valid) {
         throw new ServiceError(
           'validation',
           'csr-signature-invalid',

@@ -4,8 +4,12 @@ import type { CaNode } from './ca-node.js';
 import { CertificateEvents } from './certificate-events.js';
 import { CertificateService } from './certificate-service.js';
 import { CrlService } from './crl-service.js';
+import { Sm2VerifyPool } from '../crypto/sm2-verify-pool.js';
 import { OcspService } from './ocsp-service.js';
 import { TsaService } from './tsa-service.js';
+import { SealService } from './seal-service.js';
+import { SealSignatureService } from './seal-signature-service.js';
+import { registerNodeCertificates } from './node-certificates.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -16,6 +20,10 @@ export interface Services {
   certificates: CertificateService;
   ocsp: OcspService;
   tsa: TsaService;
+  seals: SealService;
+  sealSignatures: SealSignatureService;
+  /** One-time work before serving: records the node's own certificates. */
+  init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
   start(): void;
   stop(): Promise<void>;
@@ -24,9 +32,15 @@ export interface Services {
 export function createServices(db: Db, node: CaNode, logger?: Logger): Services {
   const events = new CertificateEvents();
   const crls = new CrlService(db, node, logger);
-  const certificates = new CertificateService(db, node, crls, events);
+  // One worker (the other core) checks CSR signatures of keys seen once; created on first use.
+  let pool: Sm2VerifyPool | undefined;
+  const verifyPop = async (job: { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }) =>
+    (await (pool ??= new Sm2VerifyPool({ size: 1, chunkSize: 16 })).verifyMany([job]))[0] ?? false;
+  const certificates = new CertificateService(db, node, crls, events, verifyPop);
   const ocsp = new OcspService(db, node, logger);
   events.on('status-changed', (e) => ocsp.invalidate(e.caId, e.serial));
+  const tsa = new TsaService(db, node, logger);
+  const seals = new SealService(db, node);
   return {
     db,
     node,
@@ -34,8 +48,16 @@ export function createServices(db: Db, node: CaNode, logger?: Logger): Services 
     crls,
     certificates,
     ocsp,
-    tsa: new TsaService(db, node, logger),
+    tsa,
+    seals,
+    sealSignatures: new SealSignatureService(db, seals, tsa),
+    init: async () => {
+      await registerNodeCertificates(db, node);
+    },
     start: () => crls.start(),
-    stop: () => crls.stop(),
+    stop: async () => {
+      await crls.stop();
+      await pool?.close();
+    },
   };
 }

@@ -48,6 +48,35 @@ export class TsaService {
     return this.tsas.map((t) => t.policy);
   }
 
+  /**
+   * A token over an SM3 imprint for the service's own use (the timeStamp of a seal signature): the same
+   * serials, record and signer as answers to outside requests.
+   */
+  async stamp(imprint: Uint8Array): Promise<Buffer> {
+    const tsa = this.tsas[0];
+    if (!tsa) throw new NoTsaError('本节点未配置时间戳服务 / no TSA is configured');
+    const genTime = new Date();
+    const serial = await recordTimestamp(this.db, {
+      caId: tsa.caId,
+      genTime,
+      hashAlgorithm: 'sm3',
+      messageImprint: Buffer.from(imprint),
+    });
+    return buildTimestampToken(
+      {
+        policy: tsa.policy,
+        hashAlgorithm: 'sm3',
+        hashParamsNull: false,
+        imprint,
+        serial: BigInt(serial),
+        genTime,
+        accuracy: TSA_ACCURACY,
+        includeCertificate: true,
+      },
+      tsa,
+    ).token;
+  }
+
   /** Answers a DER TimeStampReq. Never throws: bad requests and internal failures are rejections. */
   async respond(query: Uint8Array): Promise<TsaAnswer> {
     try {
@@ -91,6 +120,11 @@ export class TsaService {
       return reject('systemFailure', '时间戳服务内部错误 / internal TSA failure');
     }
   }
+}
+
+/** Thrown by `stamp` when this node offers no TSA. */
+export class NoTsaError extends Error {
+  override name = 'NoTsaError';
 }
 
 function reject(failure: TspFailure, text: string): TsaAnswer {

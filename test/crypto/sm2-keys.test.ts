@@ -15,10 +15,10 @@ import {
   sm2PrivateKeyToPem,
   sm2PublicKeyToPem,
 } from '../../src/crypto/sm2-keys.js';
-import { openssl, opensslOk, scratchDir } from './openssl-cli.js';
+import { DISTID, opensslSync, opensslSyncOk, scratchDir } from '../helpers/openssl.js';
 
-const tmp = scratchDir();
-after(() => tmp.remove());
+const tmp = scratchDir('sealtrust-crypto-');
+after(() => tmp.cleanup());
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const isCode = (code: string) => (e: unknown) => e instanceof CryptoInputError && e.code === code;
@@ -34,25 +34,25 @@ describe('SM2 keys written by us, read by OpenSSL', () => {
   const { privateKey, publicKey } = generateSm2KeyPair();
 
   it('PKCS#8 PEM and DER parse with openssl pkey -text', () => {
-    const pem = tmp.write('ours.pem', sm2PrivateKeyToPem(privateKey));
-    const text = opensslOk(['pkey', '-in', pem, '-text', '-noout']).toString();
+    const pem = tmp.file('ours.pem', sm2PrivateKeyToPem(privateKey));
+    const text = opensslSyncOk(['pkey', '-in', pem, '-text', '-noout']).toString();
     assert.match(text, /ASN1 OID: SM2/);
     assert.equal(opensslPrivHex(text), hex(privateKey));
-    const der = tmp.write('ours.der', encodeSm2PrivateKeyPkcs8(privateKey));
-    opensslOk(['pkey', '-inform', 'DER', '-in', der, '-noout']);
+    const der = tmp.file('ours.der', encodeSm2PrivateKeyPkcs8(privateKey));
+    opensslSyncOk(['pkey', '-inform', 'DER', '-in', der, '-noout']);
   });
 
   it('is byte-identical to the layout openssl writes for the same key', () => {
-    const pem = tmp.write('ours2.pem', sm2PrivateKeyToPem(privateKey));
-    const rewritten = opensslOk(['pkcs8', '-topk8', '-nocrypt', '-in', pem, '-outform', 'DER']);
+    const pem = tmp.file('ours2.pem', sm2PrivateKeyToPem(privateKey));
+    const rewritten = opensslSyncOk(['pkcs8', '-topk8', '-nocrypt', '-in', pem, '-outform', 'DER']);
     assert.equal(hex(rewritten), hex(encodeSm2PrivateKeyPkcs8(privateKey)));
-    const spki = opensslOk(['pkey', '-in', pem, '-pubout', '-outform', 'DER']);
+    const spki = opensslSyncOk(['pkey', '-in', pem, '-pubout', '-outform', 'DER']);
     assert.equal(hex(spki), hex(encodeSm2Spki(publicKey)));
   });
 
   it('SPKI PEM parses with openssl pkey -pubin -text', () => {
-    const pub = tmp.write('ours-pub.pem', sm2PublicKeyToPem(publicKey));
-    const text = opensslOk(['pkey', '-pubin', '-in', pub, '-text', '-noout']).toString();
+    const pub = tmp.file('ours-pub.pem', sm2PublicKeyToPem(publicKey));
+    const text = opensslSyncOk(['pkey', '-pubin', '-in', pub, '-text', '-noout']).toString();
     assert.match(text, /ASN1 OID: SM2/);
     assert.match(text.replace(/[\s:]/g, ''), new RegExp(hex(publicKey)));
   });
@@ -65,8 +65,8 @@ describe('SM2 keys written by us, read by OpenSSL', () => {
   ] as const) {
     it(`encrypted PKCS#8 (${kdf}, ${cipher}) decrypts with openssl`, () => {
       const opts = { passphrase: 'correct horse 电池', kdf, cipher, pbkdf2Iterations: 10_000 };
-      const pem = tmp.write(`enc-${kdf}-${cipher}.pem`, sm2PrivateKeyToPem(privateKey, opts));
-      const text = opensslOk([
+      const pem = tmp.file(`enc-${kdf}-${cipher}.pem`, sm2PrivateKeyToPem(privateKey, opts));
+      const text = opensslSyncOk([
         'pkey',
         '-in',
         pem,
@@ -76,17 +76,17 @@ describe('SM2 keys written by us, read by OpenSSL', () => {
         '-noout',
       ]).toString();
       assert.equal(opensslPrivHex(text), hex(privateKey));
-      const wrong = openssl(['pkey', '-in', pem, '-passin', 'pass:wrong', '-noout']);
+      const wrong = opensslSync(['pkey', '-in', pem, '-passin', 'pass:wrong', '-noout']);
       assert.notEqual(wrong.status, 0);
     });
   }
 
   it('default encryption (scrypt N=2^14 r=8 p=8, AES-256-CBC) is what openssl can read', () => {
-    const pem = tmp.write('enc-default.pem', sm2PrivateKeyToPem(privateKey, { passphrase: 'pw' }));
-    const parsed = opensslOk(['asn1parse', '-in', pem]).toString();
+    const pem = tmp.file('enc-default.pem', sm2PrivateKeyToPem(privateKey, { passphrase: 'pw' }));
+    const parsed = opensslSyncOk(['asn1parse', '-in', pem]).toString();
     assert.match(parsed, /:scrypt/);
     assert.match(parsed, /:aes-256-cbc/);
-    opensslOk(['pkey', '-in', pem, '-passin', 'pass:pw', '-noout']);
+    opensslSyncOk(['pkey', '-in', pem, '-passin', 'pass:pw', '-noout']);
   });
 });
 
@@ -96,22 +96,22 @@ describe('SM2 keys written by OpenSSL, read by us', () => {
       ['-algorithm', 'SM2'],
       ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2'],
     ]) {
-      const pem = tmp.path(`gen-${args.length}.pem`);
-      opensslOk(['genpkey', ...args, '-out', pem]);
+      const pem = tmp.file(`gen-${args.length}.pem`);
+      opensslSyncOk(['genpkey', ...args, '-out', pem]);
       const key = parseSm2PrivateKey(readFileSync(pem, 'utf8'));
-      const text = opensslOk(['pkey', '-in', pem, '-text', '-noout']).toString();
+      const text = opensslSyncOk(['pkey', '-in', pem, '-text', '-noout']).toString();
       assert.equal(hex(key.privateKey), opensslPrivHex(text));
       assert.deepEqual(key.publicKey, sm2PublicKeyFromPrivate(key.privateKey));
       // DER too (PKCS#8, and SEC1 as `pkey -outform DER` writes it), and the public key both ways
-      const der = opensslOk(['pkcs8', '-topk8', '-nocrypt', '-in', pem, '-outform', 'DER']);
+      const der = opensslSyncOk(['pkcs8', '-topk8', '-nocrypt', '-in', pem, '-outform', 'DER']);
       assert.deepEqual(parseSm2PrivateKey(der), key);
-      assert.deepEqual(parseSm2PrivateKey(opensslOk(['pkey', '-in', pem, '-outform', 'DER'])), key);
-      const pubPem = opensslOk(['pkey', '-in', pem, '-pubout']).toString();
+      assert.deepEqual(parseSm2PrivateKey(opensslSyncOk(['pkey', '-in', pem, '-outform', 'DER'])), key);
+      const pubPem = opensslSyncOk(['pkey', '-in', pem, '-pubout']).toString();
       assert.deepEqual(parseSm2PublicKey(pubPem), key.publicKey);
-      const pubDer = opensslOk(['pkey', '-in', pem, '-pubout', '-outform', 'DER']);
+      const pubDer = opensslSyncOk(['pkey', '-in', pem, '-pubout', '-outform', 'DER']);
       assert.deepEqual(decodeSm2Spki(pubDer), key.publicKey);
       // SEC1 "EC PRIVATE KEY" as `openssl ec` writes it
-      const sec1 = opensslOk(['ec', '-in', pem]).toString();
+      const sec1 = opensslSyncOk(['ec', '-in', pem]).toString();
       assert.match(sec1, /BEGIN (EC|SM2) PRIVATE KEY/);
       assert.deepEqual(parseSm2PrivateKey(sec1), key);
     }
@@ -125,10 +125,10 @@ describe('SM2 keys written by OpenSSL, read by us', () => {
     ['-v2', 'aes-256-cbc', '-v2prf', 'hmacWithSHA1'],
   ]) {
     it(`decrypts openssl pkcs8 -topk8 ${args.join(' ')}`, () => {
-      const plain = tmp.path(`o-${args.join('_')}.pem`);
-      opensslOk(['genpkey', '-algorithm', 'SM2', '-out', plain]);
-      const enc = tmp.path(`o-${args.join('_')}-enc.pem`);
-      opensslOk(['pkcs8', '-topk8', ...args, '-in', plain, '-passout', 'pass:s3cret', '-out', enc]);
+      const plain = tmp.file(`o-${args.join('_')}.pem`);
+      opensslSyncOk(['genpkey', '-algorithm', 'SM2', '-out', plain]);
+      const enc = tmp.file(`o-${args.join('_')}-enc.pem`);
+      opensslSyncOk(['pkcs8', '-topk8', ...args, '-in', plain, '-passout', 'pass:s3cret', '-out', enc]);
       const key = parseSm2PrivateKey(readFileSync(enc, 'utf8'), 's3cret');
       assert.deepEqual(key, parseSm2PrivateKey(readFileSync(plain, 'utf8')));
       assert.throws(() => parseSm2PrivateKey(readFileSync(enc, 'utf8'), 'wrong'), isCode('WRONG_PASSPHRASE'));
@@ -137,10 +137,10 @@ describe('SM2 keys written by OpenSSL, read by us', () => {
   }
 
   it('reads the public key out of an SM2 certificate', () => {
-    const key = tmp.path('ca.pem');
-    opensslOk(['genpkey', '-algorithm', 'SM2', '-out', key]);
-    const cert = tmp.path('ca.crt');
-    opensslOk([
+    const key = tmp.file('ca.pem');
+    opensslSyncOk(['genpkey', '-algorithm', 'SM2', '-out', key]);
+    const cert = tmp.file('ca.crt');
+    opensslSyncOk([
       'req',
       '-new',
       '-x509',
@@ -154,11 +154,11 @@ describe('SM2 keys written by OpenSSL, read by us', () => {
       '-out',
       cert,
       '-sigopt',
-      'distid:1234567812345678',
+      DISTID,
     ]);
     const pub = parseSm2PublicKey(readFileSync(cert, 'utf8'));
     assert.deepEqual(pub, parseSm2PrivateKey(readFileSync(key, 'utf8')).publicKey);
-    const certDer = opensslOk(['x509', '-in', cert, '-outform', 'DER']);
+    const certDer = opensslSyncOk(['x509', '-in', cert, '-outform', 'DER']);
     assert.deepEqual(parseSm2PublicKey(certDer), pub);
   });
 });
@@ -175,13 +175,13 @@ describe('SM2 key decoding errors', () => {
   });
 
   it('refuses non-SM2 keys with UNSUPPORTED_ALGORITHM', () => {
-    const p256 = tmp.path('p256.pem');
-    opensslOk(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', p256]);
+    const p256 = tmp.file('p256.pem');
+    opensslSyncOk(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', p256]);
     assert.throws(() => parseSm2PrivateKey(readFileSync(p256, 'utf8')), isCode('UNSUPPORTED_ALGORITHM'));
-    const ed = tmp.path('ed.pem');
-    opensslOk(['genpkey', '-algorithm', 'ED25519', '-out', ed]);
+    const ed = tmp.file('ed.pem');
+    opensslSyncOk(['genpkey', '-algorithm', 'ED25519', '-out', ed]);
     assert.throws(() => parseSm2PrivateKey(readFileSync(ed, 'utf8')), isCode('UNSUPPORTED_ALGORITHM'));
-    const edPub = opensslOk(['pkey', '-in', ed, '-pubout']).toString();
+    const edPub = opensslSyncOk(['pkey', '-in', ed, '-pubout']).toString();
     assert.throws(() => parseSm2PublicKey(edPub), isCode('UNSUPPORTED_ALGORITHM'));
   });
 
@@ -219,9 +219,9 @@ describe('SM2 key decoding errors', () => {
     assert.throws(() => fromPem(pem, ['PRIVATE KEY']), isCode('MALFORMED_PEM'));
     assert.throws(() => fromPem(pem.replace(/A/g, '*')), isCode('MALFORMED_PEM'));
     assert.throws(() => parseSm2PublicKey('not a key'), isCode('MALFORMED_PEM'));
-    const legacy = tmp.path('legacy.pem');
-    opensslOk(['genpkey', '-algorithm', 'SM2', '-out', tmp.path('l0.pem')]);
-    const r = openssl(['ec', '-in', tmp.path('l0.pem'), '-aes256', '-passout', 'pass:x', '-out', legacy]);
+    const legacy = tmp.file('legacy.pem');
+    opensslSyncOk(['genpkey', '-algorithm', 'SM2', '-out', tmp.file('l0.pem')]);
+    const r = opensslSync(['ec', '-in', tmp.file('l0.pem'), '-aes256', '-passout', 'pass:x', '-out', legacy]);
     if (r.status === 0) {
       assert.throws(() => parseSm2PrivateKey(readFileSync(legacy, 'utf8'), 'x'), isCode('MALFORMED_PEM'));
     }

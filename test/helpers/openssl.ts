@@ -1,4 +1,6 @@
-import { execFile } from 'node:child_process';
+// The real OpenSSL 3 CLI as an independent interop peer, in two styles: `openssl` (async, for the HTTP and
+// PKI tests that run beside a server) and `opensslSync`/`opensslSyncOk` (for the crypto tests' plain loops).
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +8,7 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
-/** The OpenSSL 3 CLI as an independent peer. Resolves with its exit code and output, never throws on exit != 0. */
+/** Runs OpenSSL; resolves with its exit code and text output, never rejects on exit != 0. */
 export async function openssl(
   args: string[],
   cwd?: string,
@@ -24,7 +26,24 @@ export async function openssl(
   }
 }
 
-/** A scratch directory removed by `cleanup()`. */
+/** Runs OpenSSL synchronously; `stdout` is raw bytes (DER output), `status` null if a signal ended it. */
+export function opensslSync(args: readonly string[]): {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+} {
+  const r = spawnSync('openssl', args, { maxBuffer: 1 << 24 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+/** Like opensslSync() but fails the test, with OpenSSL's message, when it exits non-zero. */
+export function opensslSyncOk(args: readonly string[]): Buffer {
+  const r = opensslSync(args);
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A scratch directory: `file(name)` is a path in it, `file(name, data)` also writes it; `cleanup()` removes it. */
 export function scratchDir(prefix = 'sealtrust-'): {
   dir: string;
   file(name: string, data?: string | Uint8Array): string;
@@ -42,4 +61,5 @@ export function scratchDir(prefix = 'sealtrust-'): {
   };
 }
 
+/** The SM2 signer ID of GB/T 35276 (1234567812345678), as OpenSSL's -pkeyopt/-sigopt takes it. */
 export const DISTID = 'distid:1234567812345678';

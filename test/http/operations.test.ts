@@ -65,3 +65,34 @@ test('the OpenAPI 3.1 document describes the routes from the same schemas', asyn
   assert.equal(body.additionalProperties, false);
   assert.deepEqual(doc.paths['/healthz']!.get!.security, []);
 });
+
+test('the OpenAPI document lists the DER endpoints with their media types', async () => {
+  type Media = Record<string, unknown>;
+  interface Op {
+    requestBody?: { content: Media };
+    parameters?: { name: string; in: string }[];
+    responses: Record<string, { content?: Media }>;
+    security: unknown[];
+  }
+  const doc = (await (await srv.request('/openapi.json')).json()) as {
+    paths: Record<string, Record<string, Op>>;
+  };
+  const ocspPost = doc.paths['/ocsp']?.post;
+  assert.ok(ocspPost, '/ocsp POST');
+  assert.deepEqual(Object.keys(ocspPost.requestBody!.content), ['application/ocsp-request']);
+  assert.deepEqual(Object.keys(ocspPost.responses['200']!.content!), ['application/ocsp-response']);
+  assert.deepEqual(ocspPost.security, []);
+
+  const ocspGet = doc.paths['/ocsp/{request}']?.get;
+  assert.ok(ocspGet, '/ocsp/{request} GET');
+  assert.deepEqual(
+    ocspGet.parameters?.map((p) => [p.name, p.in]),
+    [['request', 'path']],
+  );
+  assert.deepEqual(Object.keys(ocspGet.responses['200']!.content!), ['application/ocsp-response']);
+
+  const tsa = doc.paths['/tsa']?.post;
+  assert.ok(tsa, '/tsa POST');
+  assert.deepEqual(Object.keys(tsa.requestBody!.content), ['application/timestamp-query']);
+  assert.deepEqual(Object.keys(tsa.responses['200']!.content!), ['application/timestamp-reply']);
+});

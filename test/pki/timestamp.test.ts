@@ -18,18 +18,18 @@ import {
   type TokenContent,
 } from '../../src/pki/timestamp.js';
 import { DEV_KEYS_DIR, PROFILES_DIR } from '../helpers/test-server.js';
-import { opensslOk, scratchDir } from '../crypto/openssl-cli.js';
+import { opensslSyncOk, scratchDir } from '../helpers/openssl.js';
 
-const tmp = scratchDir();
-after(() => tmp.remove());
+const tmp = scratchDir('sealtrust-timestamp-');
+after(() => tmp.cleanup());
 
 const node = loadCaNode(DEV_KEYS_DIR, DEV_KEYS_PASSPHRASE, PROFILES_DIR, 'http://127.0.0.1');
 const tsa = node.defaultCa.tsa!;
-const data = tmp.write('data.txt', '统一电子印章 timestamp test\n');
+const data = tmp.file('data.txt', '统一电子印章 timestamp test\n');
 
 function opensslQuery(...args: string[]): Buffer {
-  const out = tmp.path(`q-${args.join('').replace(/\W/g, '')}.tsq`);
-  opensslOk(['ts', '-query', '-data', data, ...args, '-out', out]);
+  const out = tmp.file(`q-${args.join('').replace(/\W/g, '')}.tsq`);
+  opensslSyncOk(['ts', '-query', '-data', data, ...args, '-out', out]);
   return readFileSync(out);
 }
 
@@ -54,11 +54,11 @@ describe('TimeStampReq parsing', () => {
     assert.equal(a.hashAlgorithm, 'sm3');
     assert.equal(a.certReq, true);
     assert.equal(typeof a.nonce, 'bigint');
-    assert.deepEqual(a.imprint, opensslOk(['dgst', '-sm3', '-binary', data]));
+    assert.deepEqual(a.imprint, opensslSyncOk(['dgst', '-sm3', '-binary', data]));
     const b = parseTimestampRequest(opensslQuery('-sha256'));
     assert.equal(b.hashAlgorithm, 'sha256');
     assert.equal(b.certReq, false);
-    assert.deepEqual(b.imprint, opensslOk(['dgst', '-sha256', '-binary', data]));
+    assert.deepEqual(b.imprint, opensslSyncOk(['dgst', '-sha256', '-binary', data]));
     const c = parseTimestampRequest(opensslQuery('-sm3', '-no_nonce'));
     assert.equal(c.nonce, undefined);
   });
@@ -131,8 +131,8 @@ describe('TimeStampReq parsing', () => {
 describe('token and reply', () => {
   it('OpenSSL parses the reply and the token, and prints what we put in', () => {
     const { token, response } = buildTimestampToken(content(), tsa);
-    const reply = tmp.write('r.tsr', response);
-    const text = opensslOk(['ts', '-reply', '-in', reply, '-text']).toString();
+    const reply = tmp.file('r.tsr', response);
+    const text = opensslSyncOk(['ts', '-reply', '-in', reply, '-text']).toString();
     assert.match(text, /Status: Granted/);
     assert.match(text, new RegExp(`Policy OID: ${tsa.policy.replaceAll('.', '\\.')}`));
     assert.match(text, /Hash Algorithm: sm3/);
@@ -140,16 +140,16 @@ describe('token and reply', () => {
     assert.match(text, /Time stamp: Jan {2}2 03:04:05\.67 2027 GMT/);
     assert.match(text, /Accuracy: 0x01 seconds/);
     assert.match(text, /Nonce: 0x1234567890ABCDEF/);
-    opensslOk(['ts', '-reply', '-in', reply, '-token_out', '-out', tmp.path('t.der')]);
-    assert.deepEqual(readFileSync(tmp.path('t.der')), token);
-    const cms = opensslOk([
+    opensslSyncOk(['ts', '-reply', '-in', reply, '-token_out', '-out', tmp.file('t.der')]);
+    assert.deepEqual(readFileSync(tmp.file('t.der')), token);
+    const cms = opensslSyncOk([
       'cms',
       '-cmsout',
       '-print',
       '-inform',
       'DER',
       '-in',
-      tmp.path('t.der'),
+      tmp.file('t.der'),
     ]).toString();
     assert.match(cms, /signatureAlgorithm:\s+algorithm: SM2-with-SM3 \(1\.2\.156\.10197\.1\.501\)/);
     assert.match(cms, /object: id-smime-aa-signingCertificateV2/);
@@ -180,7 +180,7 @@ describe('token and reply', () => {
       assert.deepEqual(parsed.failures, [failure]);
       assert.deepEqual(parsed.statusText, ['why']);
       assert.equal(parsed.token, undefined);
-      const text = opensslOk(['ts', '-reply', '-in', tmp.write('rej.tsr', der), '-text']).toString();
+      const text = opensslSyncOk(['ts', '-reply', '-in', tmp.file('rej.tsr', der), '-text']).toString();
       assert.match(text, /Status: Rejected/);
       assert.match(text, printed, failure);
     }

@@ -1,34 +1,20 @@
 import type { Context } from 'koa';
-import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import type { OcspAnswer } from '../../service/ocsp-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 
-// OCSP (RFC 6960 appendix A, RFC 5019) speaks DER both ways, so these routes sit on the router directly
-// rather than going through ApiRouter's JSON handling. Every request gets an OCSPResponse: a request we
-// cannot read is an HTTP 200 carrying `malformedRequest`, as OCSP clients expect, never a problem+json.
+// OCSP (RFC 6960 appendix A, RFC 5019) speaks DER both ways. Every request gets an OCSPResponse: a request
+// we cannot read (garbage, oversized, whatever its Content-Type) is an HTTP 200 carrying `malformedRequest`,
+// as OCSP clients expect, never a problem+json.
 
+const OCSP_REQUEST = 'application/ocsp-request';
 const OCSP_RESPONSE = 'application/ocsp-response';
 /** OCSP requests are a few hundred bytes; even signed ones with a certificate stay far below this. */
 const MAX_REQUEST_BYTES = 64 * 1024;
 /** RFC 5019 §5 suggests GET only below 255 bytes; leave room, but bound it. */
 const MAX_GET_PATH = 8 * 1024;
 const BASE64 = /^[A-Za-z0-9+/\-_]+={0,2}$/;
-
-class TooLarge extends Error {}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new TooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new TooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** The DER request from a GET path: URL-encoded base64, standard or URL-safe alphabet. */
 function decodeGetPath(encoded: string): Buffer | undefined {
@@ -67,22 +53,60 @@ function send(ctx: Context, answer: OcspAnswer, method: 'GET' | 'POST'): void {
   ctx.body = answer.der;
 }
 
+const SUMMARY = '证书状态查询（OCSP，RFC 6960）/ Certificate status (OCSP, RFC 6960)';
+
 export function ocspRoutes(api: ApiRouter, s: Services): void {
-  api.router.post('ocspPost', '/ocsp', async (ctx) => {
-    let body: Buffer;
-    try {
-      body = await readBody(ctx.req, MAX_REQUEST_BYTES);
-    } catch {
-      // Too large, or the client went away: the rest of the body is not read, so close the connection.
-      ctx.set('Connection', 'close');
-      body = Buffer.alloc(0);
-    }
-    send(ctx, await s.ocsp.respond(body), 'POST');
+  api.route({
+    method: 'post',
+    path: '/ocsp',
+    operationId: 'ocspPost',
+    summary: SUMMARY,
+    tags: ['pki'],
+    auth: 'public',
+    rawBody: { contentTypes: [OCSP_REQUEST], limitBytes: MAX_REQUEST_BYTES, anyContentType: true },
+    responses: {
+      200: {
+        description: 'OCSPResponse (malformedRequest for anything unreadable); never cached',
+        contentType: OCSP_RESPONSE,
+      },
+    },
+    handler: async (ctx, { rawBody }) => {
+      let body: Buffer;
+      try {
+        body = await rawBody();
+      } catch {
+        // Too large, or the client went away: the rest of the body is not read, so close the connection.
+        ctx.set('Connection', 'close');
+        body = Buffer.alloc(0);
+      }
+      send(ctx, await s.ocsp.respond(body), 'POST');
+    },
   });
 
-  api.router.get('ocspGet', '/ocsp/{*request}', async (ctx) => {
-    // The raw path, not the router's decoded parameter: base64 may hold '/' either escaped or not.
-    const der = decodeGetPath(ctx.path.slice('/ocsp/'.length));
-    send(ctx, await s.ocsp.respond(der ?? Buffer.alloc(0)), 'GET');
+  api.route({
+    method: 'get',
+    path: '/ocsp/{*request}',
+    operationId: 'ocspGet',
+    summary: `${SUMMARY}, GET (RFC 5019)`,
+    tags: ['pki'],
+    auth: 'public',
+    params: z.object({
+      request: z
+        .string()
+        .optional()
+        .describe('the DER OCSPRequest in base64 (standard or URL-safe), URL-encoded'),
+    }),
+    responses: {
+      200: {
+        description: 'OCSPResponse; cacheable until nextUpdate unless the request carried a nonce',
+        contentType: OCSP_RESPONSE,
+      },
+      304: { description: 'Not modified (If-None-Match)' },
+    },
+    handler: async (ctx) => {
+      // The raw path, not the router's decoded parameter: base64 may hold '/' either escaped or not.
+      const der = decodeGetPath(ctx.path.slice('/ocsp/'.length));
+      send(ctx, await s.ocsp.respond(der ?? Buffer.alloc(0)), 'GET');
+    },
   });
 }

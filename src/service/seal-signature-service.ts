@@ -1,0 +1,100 @@
+import { sm3 } from '../crypto/sm3.js';
+import { parseCertificate } from '../pki/certificate.js';
+import { assembleSignature, signSesV4 } from '../seal/ses-encoder.js';
+import { findCertificate } from '../store/certificate-repository.js';
+import type { Db } from '../store/database.js';
+import { effectiveStatus, type SealService } from './seal-service.js';
+import { ServiceError } from './service-error.js';
+import type { TsaService } from './tsa-service.js';
+
+export interface SealSignRequest {
+  esID: string;
+  /** The signer (签章人): a seal-signer certificate bound to the seal, and its private key. */
+  signer: { certificateDer: Buffer; privateKey: Uint8Array };
+  /** SM3 of the protected data (for a PDF, of the bytes its /ByteRange covers). */
+  digest: Buffer;
+  /** Names the protected range, e.g. a PDF's signature field or an OFD's Signature.xml path. */
+  propertyInfo: string;
+  /** Add an RFC 3161 timestamp over the signature value, from this node's TSA. */
+  timestamp?: boolean;
+}
+
+export interface SealSignature {
+  der: Buffer;
+  timeInfo: Date;
+  timestamped: boolean;
+}
+
+/**
+ * Produces a GB/T 38540 v4 SES_Signature with a registered seal. Refuses seals that are not active or
+ * outside their validity, and signers that are not bound to the seal or whose certificate is not good.
+ */
+export class SealSignatureService {
+  constructor(
+    private readonly db: Db,
+    private readonly seals: SealService,
+    private readonly tsa: TsaService,
+  ) {}
+
+  async sign(req: SealSignRequest): Promise<SealSignature> {
+    if (req.digest.length !== 32) {
+      throw new ServiceError(
+        'validation',
+        'digest-length',
+        'dataHash 须为 32 字节 SM3 摘要 / the digest must be 32 bytes (SM3)',
+        'digest',
+      );
+    }
+    const seal = await this.seals.find(req.esID);
+    if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
+    const now = new Date();
+    const status = effectiveStatus(seal, now);
+    if (status !== 'active' || now.getTime() < seal.validFrom.getTime()) {
+      throw new ServiceError(
+        'conflict',
+        'seal-not-usable',
+        `印章当前不可用（${status}）/ the seal is ${status} or not yet valid`,
+        'esID',
+      );
+    }
+    const cert = parseCertificate(req.signer.certificateDer);
+    if (!seal.signerCertificateSerials.includes(cert.serialHex)) {
+      throw new ServiceError(
+        'forbidden',
+        'signer-not-in-seal',
+        '签章人证书未绑定到该印章 / the signer certificate is not bound to this seal',
+        'signer',
+      );
+    }
+    const record = await findCertificate(this.db, cert.serialHex);
+    if (!record || record.status !== 'good' || !record.der.equals(cert.der)) {
+      throw new ServiceError(
+        'conflict',
+        'signer-certificate-not-good',
+        '签章人证书已吊销、暂停或未知 / the signer certificate is revoked, held or unknown',
+        'signer',
+      );
+    }
+    if (now.getTime() > cert.notAfter.getTime() || now.getTime() < cert.notBefore.getTime()) {
+      throw new ServiceError(
+        'conflict',
+        'signer-certificate-expired',
+        '签章人证书不在有效期内 / the signer certificate is outside its validity',
+        'signer',
+      );
+    }
+    const signed = signSesV4(
+      { seal: seal.der, timeInfo: now, dataHash: req.digest, propertyInfo: req.propertyInfo },
+      { cert: cert.der, privateKey: req.signer.privateKey },
+    );
+    if (!req.timestamp) return { der: signed.der, timeInfo: now, timestamped: false };
+    const token = await this.tsa.stamp(sm3(signed.signature));
+    const der = assembleSignature({
+      tbsSign: signed.tbsSign,
+      signerCert: cert.der,
+      signature: signed.signature,
+      timeStamp: token,
+    });
+    return { der, timeInfo: now, timestamped: true };
+  }
+}
