@@ -1,4 +1,5 @@
 import type { CertificateInfo } from '../pki/certificate.js';
+import { sm3Hex } from '../crypto/sm3.js';
 import { parseCrl, verifyCrlSignature } from '../pki/crl.js';
 import type {
   RevocationAnswer,
@@ -78,6 +79,7 @@ export function sealRegistryView(seals: SealService): SealRegistryView {
         ...(then.since ? { changedAt: then.since } : {}),
         ...(then.reason ? { reason: then.reason } : {}),
         currentStatus: effectiveStatus(seal),
+        registeredSealSm3: sm3Hex(seal.der),
         ...(revoked ? { revokedAt: revoked.at } : {}),
       };
     },

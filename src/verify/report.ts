@@ -195,6 +195,7 @@ export const DEFAULT_RULES: Readonly<Record<string, CheckRule>> = {
     if (c.status === 'failed') {
       if (c.code === 'SEAL_SUSPENDED') return failed(S.SEAL_SUSPENDED);
       if (c.code === 'SEAL_EXPIRED') return failed(S.EXPIRED);
+      if (c.code === 'SEAL_BYTES_MISMATCH') return failed(S.SIG_CONSTRAINTS_FAILURE);
       return failed(S.SEAL_REVOKED);
     }
     return indeterminate(c.code === 'REVOKED_NO_POE' ? S.REVOKED_NO_POE : S.TRY_LATER);

@@ -1,3 +1,4 @@
+import { sm3Hex } from '../crypto/sm3.js';
 import { createHash } from 'node:crypto';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import { validateChain, type ChainResult } from '../pki/certificate-chain.js';
@@ -46,6 +47,8 @@ export interface SealStatusAnswer {
   currentStatus?: string;
   /** When the seal was revoked, if it is. */
   revokedAt?: Date;
+  /** SM3 (hex) of the registered SESeal: the seal inside a signature must be byte-identical (ses.md rule 3). */
+  registeredSealSm3?: string;
 }
 
 export interface SealRegistryView {
@@ -623,6 +626,7 @@ const SEAL_STATUS_ZH: Record<string, string> = {
 
 async function sealStatusCheck(
   esID: string,
+  sealDer: Uint8Array,
   registry: SealRegistryView | undefined,
   claim: Claim,
   now: Date,
@@ -658,6 +662,15 @@ async function sealStatusCheck(
       'SEAL_NOT_REGISTERED',
       `印章 ${esID} 未在本节点登记，印章状态未检查`,
       `seal ${esID} is not registered at this node: its status was not checked`,
+    );
+  }
+  if (atSign.registeredSealSm3 && atSign.registeredSealSm3 !== sm3Hex(sealDer)) {
+    return check(
+      'seal-status',
+      'failed',
+      'SEAL_BYTES_MISMATCH',
+      `签章中的印章 ${esID} 与登记库中的印章数据不一致`,
+      `the seal ${esID} inside the signature is not byte-identical to the registered seal`,
     );
   }
   const reason = atSign.reason ? `，原因：${atSign.reason}` : '';
@@ -813,7 +826,7 @@ export async function validateSesSignature(
       : fromCodec('data-hash', dh),
   );
   checks.push(ts.check);
-  checks.push(await sealStatusCheck(seal.esID, ctx.sealRegistry, claim, now));
+  checks.push(await sealStatusCheck(seal.esID, sig.sealDer, ctx.sealRegistry, claim, now));
 
   const ordered = order(checks, SES_CHECK_IDS);
   return {
@@ -866,7 +879,7 @@ export async function validateSesSeal(
   checks.push(
     await revocationCheck('maker-revocation', '制章者', 'seal maker', makerChain, ctx.revocation, claim, now),
   );
-  checks.push(await sealStatusCheck(seal.esID, ctx.sealRegistry, claim, now));
+  checks.push(await sealStatusCheck(seal.esID, seal.der, ctx.sealRegistry, claim, now));
   const ordered = order(checks, SEAL_CHECK_IDS);
   const chain = (makerChain?.chain ?? []).map(summary);
   return {

@@ -483,3 +483,59 @@ describe('verification against the registry and the CA database', () => {
     assert.equal(r.checks.find((c) => c.id === 'revocation')!.status, 'indeterminate');
   });
 });
+
+test('a signature carrying a forged copy of a registered seal (same code, other bytes) fails seal-status', async () => {
+  const { validateSesSignature } = await import('../../src/verify/ses-validation.js');
+  const { sealRegistryView } = await import('../../src/service/validation-views.js');
+  const { makeSeal, signSesV4 } = await import('../../src/seal/ses-encoder.js');
+  const esID = (
+    await json<SealJson>(
+      await make({
+        agencyId: agencyA,
+        name: '合同专用章',
+        type: 'contract',
+        signerCertSerials: [signerA.serial],
+        ...validity(),
+      }),
+      201,
+    )
+  ).esID;
+  const registered = decodeSesSeal(
+    Buffer.from(await (await srv.request(`/v1/seals/${esID}.esl`, { token: sealMaker })).arrayBuffer()),
+  );
+  // Even signed by the real seal maker, a re-made seal with a different validity is not the registered one.
+  const maker = srv.node.defaultCa.sealMaker!;
+  const forged = makeSeal(
+    {
+      version: 4,
+      vid: 'SealTrust',
+      esID,
+      type: registered.property.type,
+      name: registered.property.name,
+      certs: registered.property.certs,
+      createDate: new Date(),
+      validStart: new Date(Date.now() - 86_400_000),
+      validEnd: new Date(Date.now() + 10 * 365 * 86_400_000),
+      picture: registered.picture,
+    },
+    { cert: maker.cert.der, privateKey: maker.privateKey },
+  );
+  const data = Buffer.from('合同正文');
+  const sig = signSesV4(
+    { seal: forged, timeInfo: new Date(), dataHash: sm3(data), propertyInfo: 'p' },
+    {
+      cert: fromPem(signerA.certificate).der,
+      privateKey: parseSm2PrivateKey(signerA.privateKey, 'test passphrase 123').privateKey,
+    },
+  );
+  const r = await validateSesSignature(sig.der, {
+    anchors: [srv.node.root.cert],
+    intermediates: [srv.node.defaultCa.ca.cert],
+    sealRegistry: sealRegistryView(srv.services.seals),
+    data,
+  });
+  assert.equal(r.indication, 'TOTAL_FAILED');
+  const c = r.checks.find((x) => x.id === 'seal-status')!;
+  assert.equal(c.status, 'failed');
+  assert.equal(c.code, 'SEAL_BYTES_MISMATCH');
+});
