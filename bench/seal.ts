@@ -1,51 +1,14 @@
 // npm run bench:seal — GB/T 38540 seal signatures made and verified per second on one core.
 // Verification is the full report (signature, seal, signer-in-seal, data hash, validity, chain) with the
 // chain and seal checks warm in their caches, as on a verifier that sees the same seals again and again.
-import { generateSm2KeyPair } from '../src/crypto/sm2.js';
 import { sm3 } from '../src/crypto/sm3.js';
-import { buildCertificate, randomSerial } from '../src/pki/certificate-builder.js';
-import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  keyIdentifier,
-  keyUsageExtension,
-  subjectKeyIdentifierExtension,
-} from '../src/pki/certificate-extensions.js';
 import { parseCertificate } from '../src/pki/certificate.js';
-import { encodeName } from '../src/pki/distinguished-name.js';
+import { issueTestCertificate } from '../test/helpers/test-pki.js';
 import { makeSeal, signSesV4 } from '../src/seal/ses-encoder.js';
 import { validateSesSignature } from '../src/verify/ses-validation.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const DAY = 86_400_000;
-
-function cert(
-  subject: string,
-  issuer: { name: Buffer; key: { privateKey: Uint8Array; publicKey: Uint8Array } } | null,
-  ca: boolean,
-) {
-  const key = generateSm2KeyPair();
-  const name = encodeName({ C: 'CN', O: 'SealTrust 基准测试', CN: subject });
-  const signer = issuer ?? { name, key };
-  const der = buildCertificate(
-    {
-      serial: randomSerial(),
-      subject: name,
-      issuer: signer.name,
-      publicKey: key.publicKey,
-      notBefore: new Date(Date.now() - DAY),
-      notAfter: new Date(Date.now() + 365 * DAY),
-      extensions: [
-        basicConstraintsExtension(ca, ca ? 0 : undefined),
-        keyUsageExtension(ca ? ['keyCertSign', 'cRLSign'] : ['digitalSignature', 'nonRepudiation']),
-        subjectKeyIdentifierExtension(key.publicKey),
-        authorityKeyIdentifierExtension(keyIdentifier(signer.key.publicKey)),
-      ],
-    },
-    signer.key.privateKey,
-  );
-  return { der, key, name };
-}
 
 function rate(label: string, fn: () => unknown): number {
   for (let i = 0; i < 200; i++) fn(); // warm-up: JIT, base-point table, key caches
@@ -75,9 +38,9 @@ async function rateAsync(label: string, fn: () => Promise<unknown>): Promise<num
   return perSecond;
 }
 
-const root = cert('基准根CA', null, true);
-const maker = cert('制章者', { name: root.name, key: root.key }, false);
-const signer = cert('签章人', { name: root.name, key: root.key }, false);
+const root = issueTestCertificate('基准根CA', null, { ca: true, pathLen: 0 });
+const maker = issueTestCertificate('制章者', root);
+const signer = issueTestCertificate('签章人', root);
 const seal = makeSeal(
   {
     version: 4,

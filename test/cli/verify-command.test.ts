@@ -4,54 +4,28 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { toPem } from '../../src/crypto/pem.js';
-import { generateSm2KeyPair, type Sm2KeyPair } from '../../src/crypto/sm2.js';
 import { sm3 } from '../../src/crypto/sm3.js';
-import { buildCertificate, randomSerial } from '../../src/pki/certificate-builder.js';
-import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  keyIdentifier,
-  keyUsageExtension,
-  subjectKeyIdentifierExtension,
-} from '../../src/pki/certificate-extensions.js';
-import { encodeName } from '../../src/pki/distinguished-name.js';
 import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import { scratchDir } from '../helpers/openssl.js';
 import { runCli } from '../helpers/run-cli.js';
+import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
 
 const DAY = 86_400_000;
 const NOW = Date.now();
 const tmp = scratchDir('sealtrust-verify-cli-');
 after(() => tmp.cleanup());
 
-interface Issued {
-  key: Sm2KeyPair;
-  name: Buffer;
-  der: Buffer;
-}
+type Issued = TestCertificate;
 
 function issue(cn: string, issuer: Issued | null, ca: boolean): Issued {
-  const key = generateSm2KeyPair();
-  const name = encodeName({ C: 'CN', O: 'SealTrust CLI 测试', CN: cn });
-  const der = buildCertificate(
-    {
-      serial: randomSerial(),
-      subject: name,
-      issuer: issuer ? issuer.name : name,
-      publicKey: key.publicKey,
-      notBefore: new Date(NOW - DAY),
-      notAfter: new Date(NOW + 365 * DAY),
-      extensions: [
-        basicConstraintsExtension(ca, ca ? 1 : undefined),
-        keyUsageExtension(ca ? ['keyCertSign', 'cRLSign'] : ['digitalSignature', 'nonRepudiation']),
-        subjectKeyIdentifierExtension(key.publicKey),
-        ...(issuer ? [authorityKeyIdentifierExtension(keyIdentifier(issuer.key.publicKey))] : []),
-      ],
-    },
-    (issuer ?? { key }).key.privateKey,
-  );
-  return { key, name, der };
+  return issueTestCertificate(cn, issuer, {
+    ca,
+    ...(ca ? { pathLen: 1, usage: ['keyCertSign', 'cRLSign'] } : {}),
+    notBefore: new Date(NOW - DAY),
+    notAfter: new Date(NOW + 365 * DAY),
+    organization: 'SealTrust CLI 测试',
+  });
 }
 
 const root = issue('CLI 测试根 CA', null, true);

@@ -1,22 +1,12 @@
+import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { generateSm2KeyPair, type Sm2KeyPair } from '../../src/crypto/sm2.js';
 import { sm3 } from '../../src/crypto/sm3.js';
-import { parseCertificate, type CertificateInfo } from '../../src/pki/certificate.js';
-import { buildCertificate, randomSerial } from '../../src/pki/certificate-builder.js';
-import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  extKeyUsageExtension,
-  keyIdentifier,
-  keyUsageExtension,
-  subjectKeyIdentifierExtension,
-  type KeyUsageName,
-} from '../../src/pki/certificate-extensions.js';
-import { encodeName } from '../../src/pki/distinguished-name.js';
+import { parseCertificate } from '../../src/pki/certificate.js';
+import { type KeyUsageName } from '../../src/pki/certificate-extensions.js';
 import { PKI_OID } from '../../src/pki/pki-oids.js';
 import { buildTimestampToken } from '../../src/pki/timestamp.js';
 import { assembleSignature, makeSeal, signSesV4, type SesSealInfoInput } from '../../src/seal/ses-encoder.js';
@@ -45,42 +35,18 @@ const at = (ms: number) => new Date(NOW.getTime() + ms);
 
 // ------------------------------------------------------------------------------------------ a test PKI
 
-interface Issued {
-  key: Sm2KeyPair;
-  name: Buffer;
-  der: Buffer;
-  info: CertificateInfo;
-}
+type Issued = TestCertificate;
 
 function issue(
   cn: string,
   issuer: Issued | null,
   o: { ca?: boolean; pathLen?: number; usage?: KeyUsageName[]; eku?: string; notAfter?: Date } = {},
 ): Issued {
-  const key = generateSm2KeyPair();
-  const name = encodeName({ C: 'CN', O: 'SealTrust 验证测试', CN: cn });
-  const ca = o.ca ?? false;
-  const der = buildCertificate(
-    {
-      serial: randomSerial(),
-      subject: name,
-      issuer: issuer ? issuer.name : name,
-      publicKey: key.publicKey,
-      notBefore: at(-30 * DAY),
-      notAfter: o.notAfter ?? at(365 * DAY),
-      extensions: [
-        basicConstraintsExtension(ca, o.pathLen),
-        keyUsageExtension(
-          o.usage ?? (ca ? ['digitalSignature', 'keyCertSign', 'cRLSign'] : ['digitalSignature']),
-        ),
-        ...(o.eku ? [extKeyUsageExtension([o.eku], true)] : []),
-        subjectKeyIdentifierExtension(key.publicKey),
-        ...(issuer ? [authorityKeyIdentifierExtension(keyIdentifier(issuer.key.publicKey))] : []),
-      ],
-    },
-    (issuer ?? { key }).key.privateKey,
-  );
-  return { key, name, der, info: parseCertificate(der) };
+  return issueTestCertificate(cn, issuer, {
+    ...o,
+    notBefore: at(-30 * DAY),
+    organization: 'SealTrust 验证测试',
+  });
 }
 
 const root = issue('验证测试根 CA', null, { ca: true, pathLen: 1 });
