@@ -1,0 +1,174 @@
+import { PdfError } from './pdf-error.js';
+import { dictGet, PdfObjectScanner, type IndirectObject, type PdfValue } from './pdf-object-scanner.js';
+import { listRevisions, type PdfRevision } from './pdf-revisions.js';
+import { decodeStream, readXrefSection, trailerLinks, type XrefEntry, type XrefSection } from './pdf-xref.js';
+
+/**
+ * Every cross-reference section of a file (each revision's, their /Prev chains and /XRefStm hybrids) and the
+ * object map a viewer uses (the last revision's section first, then back along /Prev: the newest entry for an
+ * object number wins). Objects in object streams are resolved too; their values' offsets are relative to
+ * the decompressed stream and are marked `inObjectStream`.
+ */
+export interface ResolvedObject {
+  obj: IndirectObject;
+  /** File offset of the object (for a compressed object: of its object stream). */
+  offset: number;
+  inObjectStream: boolean;
+}
+
+const MAX_SECTIONS = 10_000;
+
+export class PdfObjectIndex {
+  readonly scanner: PdfObjectScanner;
+  readonly revisions: PdfRevision[];
+  /** All readable sections, each read once, in the order found. */
+  readonly sections: XrefSection[] = [];
+  /** The viewer's view: object number → entry (newest wins). */
+  readonly current = new Map<number, XrefEntry>();
+  /** Trailer of the newest readable section (/Root, /Encrypt …). */
+  readonly trailer: XrefSection['trailer'] | null = null;
+  private readonly byOffset = new Map<number, XrefSection>();
+  private readonly objStreams = new Map<
+    number,
+    { scanner: PdfObjectScanner; offsets: Map<number, number> } | null
+  >();
+
+  constructor(pdf: Buffer) {
+    this.scanner = new PdfObjectScanner(pdf);
+    this.revisions = listRevisions(pdf);
+    for (const r of this.revisions) if (r.xref) this.walk(r.startxref, r.xref);
+    const last = [...this.revisions].reverse().find((r) => r.xref);
+    if (last) {
+      this.trailer = last.xref!.trailer;
+      const seen = new Set<number>();
+      let off: number | null = last.startxref;
+      while (off !== null && !seen.has(off) && seen.size < MAX_SECTIONS) {
+        seen.add(off);
+        const s = this.byOffset.get(off);
+        if (!s) break;
+        for (const e of s.entries) if (!this.current.has(e.num)) this.current.set(e.num, e);
+        const { prev, xrefStm } = trailerLinks(s);
+        const hybrid = xrefStm !== null ? this.byOffset.get(xrefStm) : undefined;
+        if (hybrid) for (const e of hybrid.entries) if (!this.current.has(e.num)) this.current.set(e.num, e);
+        off = prev;
+      }
+    }
+  }
+
+  /** Reads a section and everything it links to, once each. */
+  private walk(offset: number, first?: XrefSection): void {
+    const queue: [number, XrefSection | undefined][] = [[offset, first]];
+    while (queue.length && this.byOffset.size < MAX_SECTIONS) {
+      const [off, known] = queue.shift()!;
+      if (this.byOffset.has(off)) continue;
+      let s = known;
+      if (!s) {
+        try {
+          s = readXrefSection(this.scanner, off);
+        } catch (err) {
+          if (err instanceof PdfError) continue;
+          throw err;
+        }
+      }
+      this.byOffset.set(off, s);
+      this.sections.push(s);
+      const { prev, xrefStm } = trailerLinks(s);
+      if (prev !== null) queue.push([prev, undefined]);
+      if (xrefStm !== null) queue.push([xrefStm, undefined]);
+    }
+  }
+
+  /** File offsets of every object any section lists. */
+  listedOffsets(): Set<number> {
+    const out = new Set<number>();
+    for (const s of this.sections)
+      for (const e of s.entries) if (e.type === 'offset' && e.offset !== undefined) out.add(e.offset);
+    return out;
+  }
+
+  /** The object at a file offset, or null (never throws for malformed data). */
+  objectAt(offset: number): IndirectObject | null {
+    try {
+      return this.scanner.indirectObjectAt(offset);
+    } catch (err) {
+      if (err instanceof PdfError) return null;
+      throw err;
+    }
+  }
+
+  /** Resolves `num` as the viewer would; null when missing or unreadable. */
+  resolve(num: number): ResolvedObject | null {
+    const e = this.current.get(num);
+    if (!e) return null;
+    if (e.type === 'offset' && e.offset !== undefined) {
+      const obj = this.objectAt(e.offset);
+      return obj && obj.num === num ? { obj, offset: e.offset, inObjectStream: false } : null;
+    }
+    if (e.type === 'compressed' && e.stream !== undefined && e.index !== undefined) {
+      const container = this.current.get(e.stream);
+      if (!container || container.type !== 'offset' || container.offset === undefined) return null;
+      const os = this.objectStream(container.offset);
+      const at = os?.offsets.get(num);
+      if (!os || at === undefined) return null;
+      try {
+        const value = os.scanner.parse(at);
+        return {
+          obj: { num, gen: 0, headerStart: at, value },
+          offset: container.offset,
+          inObjectStream: true,
+        };
+      } catch (err) {
+        if (err instanceof PdfError) return null;
+        throw err;
+      }
+    }
+    return null;
+  }
+
+  /** Follows a reference (or returns a direct value). */
+  deref(v: PdfValue | undefined): PdfValue | undefined {
+    if (v?.kind !== 'ref') return v;
+    return this.resolve(v.num)?.obj.value;
+  }
+
+  /** Every object inside every object stream listed by any section (older revisions' included). */
+  *compressedObjects(): Generator<{ num: number; value: PdfValue; containerOffset: number }> {
+    for (const offset of this.listedOffsets()) {
+      const os = this.objectStream(offset);
+      if (!os) continue;
+      for (const [num, at] of os.offsets) {
+        try {
+          yield { num, value: os.scanner.parse(at), containerOffset: offset };
+        } catch (err) {
+          if (!(err instanceof PdfError)) throw err;
+        }
+      }
+    }
+  }
+
+  private objectStream(offset: number) {
+    if (this.objStreams.has(offset)) return this.objStreams.get(offset)!;
+    let result: { scanner: PdfObjectScanner; offsets: Map<number, number> } | null = null;
+    const obj = this.objectAt(offset);
+    if (obj?.value.kind === 'dict' && obj.stream && dictGet(obj.value, 'Type', 'name')?.value === 'ObjStm') {
+      const data = decodeStream(this.scanner, obj.value, obj.stream);
+      const n = dictGet(obj.value, 'N', 'number')?.value ?? 0;
+      const first = dictGet(obj.value, 'First', 'number')?.value ?? -1;
+      if (data && first >= 0 && n >= 0 && n <= 1_000_000) {
+        const scanner = new PdfObjectScanner(data);
+        const offsets = new Map<number, number>();
+        let p = 0;
+        for (let k = 0; k < n; k++) {
+          const num = scanner.unsignedAt(scanner.skipWs(p));
+          const rel = num ? scanner.unsignedAt(scanner.skipWs(num.end)) : null;
+          if (!num || !rel) break;
+          offsets.set(num.value, first + rel.value);
+          p = rel.end;
+        }
+        result = { scanner, offsets };
+      }
+    }
+    this.objStreams.set(offset, result);
+    return result;
+  }
+}

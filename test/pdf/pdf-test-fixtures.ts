@@ -1,0 +1,91 @@
+// Shared fixtures for the PDF tests: an SM2 hierarchy (root, seal maker, signer), a real GB/T 38540 seal with
+// its drawn picture, base PDFs made with @cantoo/pdf-lib, and a `sign` callback producing SES_Signatures.
+import { PDFDocument, StandardFonts, rgb } from '@cantoo/pdf-lib';
+import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
+import { drawOfficialSeal, renderSealPng, type OfficialSeal } from '../../src/seal/seal-picture.js';
+import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
+
+const DAY = 86_400_000;
+export const A4 = { width: 595.28, height: 841.89 };
+
+type Party = TestCertificate;
+
+function cert(subject: string, issuer: Party | null, ca: boolean): Party {
+  return issueTestCertificate(subject, issuer, {
+    ca,
+    ...(ca ? { pathLen: 0, usage: ['keyCertSign', 'cRLSign'] } : {}),
+    notBefore: new Date(Date.now() - DAY),
+    organization: 'SealTrust PDF 测试',
+  });
+}
+
+export interface SealKit {
+  root: Party;
+  signer: Party;
+  seal: Buffer;
+  picture: OfficialSeal;
+  png: Buffer;
+  sign: (digest: Buffer) => Promise<Buffer>;
+}
+
+let kit: SealKit | undefined;
+
+/** One hierarchy and seal per test process (SM2 key generation and glyph layout are the slow parts). */
+export function sealKit(): SealKit {
+  if (kit) return kit;
+  const root = cert('PDF 测试根 CA', null, true);
+  const maker = cert('PDF 测试制章者', root, false);
+  const signer = cert('PDF 测试签章人', root, false);
+  const picture = drawOfficialSeal({
+    agencyName: '杭州市测试管理局',
+    sealName: '合同专用章',
+    code: '3301000000001',
+  });
+  const png = renderSealPng(picture.svg, 300);
+  const seal = makeSeal(
+    {
+      version: 4,
+      vid: 'SealTrust',
+      esID: '33010000000001',
+      type: 1,
+      name: '杭州市测试管理局合同专用章',
+      certs: [signer.der],
+      createDate: new Date(),
+      validStart: new Date(Date.now() - DAY),
+      validEnd: new Date(Date.now() + 300 * DAY),
+      picture: { type: 'PNG', data: png, width: picture.widthMm, height: picture.heightMm },
+    },
+    { cert: maker.der, privateKey: maker.key.privateKey },
+  );
+  const signerKey = { cert: signer.der, privateKey: signer.key.privateKey };
+  const sign = async (digest: Buffer) =>
+    signSesV4({ seal, timeInfo: new Date(), dataHash: digest, propertyInfo: 'PDF ByteRange' }, signerKey).der;
+  kit = { root, signer, seal, picture, png, sign };
+  return kit;
+}
+
+/** An A4 document with some text on each page. */
+export async function basePdf(
+  options: { pages?: number; useObjectStreams?: boolean } = {},
+): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let i = 0; i < (options.pages ?? 1); i++) {
+    const page = doc.addPage([A4.width, A4.height]);
+    page.drawText(`SealTrust test document, page ${i + 1}`, {
+      x: 72,
+      y: 760,
+      size: 18,
+      font,
+      color: rgb(0, 0, 0),
+    });
+    for (let l = 0; l < 20; l++)
+      page.drawText('The quick brown fox jumps over the lazy dog. 0123456789', {
+        x: 72,
+        y: 700 - l * 16,
+        size: 11,
+        font,
+      });
+  }
+  return doc.save({ useObjectStreams: options.useObjectStreams ?? true });
+}
