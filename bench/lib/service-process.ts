@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './fresh-database.js';
 
 const CLI = fileURLToPath(new URL('../../bin/sealtrust.js', import.meta.url));
 
@@ -23,7 +24,13 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<
   const dataDir = mkdtempSync(join(tmpdir(), 'sealtrust-bench-'));
   const adminToken = 'st_' + randomBytes(32).toString('base64url');
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const db =
+    process.env.DATABASE_URL && env.DATABASE_URL === undefined
+      ? await freshDatabase(process.env.DATABASE_URL)
+      : undefined;
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the service under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI, 'serve'], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -31,6 +38,7 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<
       LOG_LEVEL: 'warn',
       SEALTRUST_DATA_DIR: dataDir,
       SEALTRUST_ADMIN_TOKEN: adminToken,
+      ...(db ? { DATABASE_URL: db.url } : {}),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -61,6 +69,7 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<
       child.kill('SIGTERM');
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
+      await db?.drop();
     },
   };
 }

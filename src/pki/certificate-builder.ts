@@ -1,23 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as pkijs from 'pkijs';
+import { sm2Sign } from '../crypto/sm2.js';
 import { encodeSm2Spki } from '../crypto/sm2-keys.js';
-import { pkijsName } from './distinguished-name.js';
-import { signTbs, sm2WithSm3Algorithm } from './sm2-signed-object.js';
+import { derOid, derSequence, derTime, derUnsignedInteger, tlv } from './der-writer.js';
+import { PKI_OID } from './pki-oids.js';
 
 /** 16 random bytes, positive, with a non-zero first byte so the DER INTEGER is exactly 16 bytes. */
 export function randomSerial(): Buffer {
   const s = randomBytes(16);
   s[0] = s[0]! & 0x7f || 0x01;
   return s;
-}
-
-/** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
-export function x509Time(d: Date): pkijs.Time {
-  return new pkijs.Time({
-    type: d.getUTCFullYear() < 2050 ? pkijs.TimeType.UTCTime : pkijs.TimeType.GeneralizedTime,
-    value: d,
-  });
 }
 
 export interface CertificateSpec {
@@ -30,23 +22,38 @@ export interface CertificateSpec {
   extensions: pkijs.Extension[];
 }
 
+const SM2_WITH_SM3 = derSequence(derOid(PKI_OID.sm2WithSm3));
+const VERSION_3 = tlv(0xa0, Buffer.from([0x02, 0x01, 0x02]));
+const CRITICAL = Buffer.from([0x01, 0x01, 0xff]);
+
+function extensionDer(e: pkijs.Extension): Buffer {
+  const value = tlv(0x04, e.extnValue.valueBlock.valueHexView);
+  // DER: critical is DEFAULT FALSE, so it is written only when true.
+  return e.critical ? derSequence(derOid(e.extnID), CRITICAL, value) : derSequence(derOid(e.extnID), value);
+}
+
+/**
+ * The TBSCertificate, assembled from DER pieces. Written by hand like the CRL, OCSP and TSA encoders: pkijs
+ * re-parses the names and key on every encode (about 2 ms a certificate, most of an issuance), and the names
+ * must go in byte for byte anyway (one attribute per RDN, the issuer exactly as in its own certificate).
+ * RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 (derTime).
+ */
+export function encodeTbsCertificate(spec: CertificateSpec): Buffer {
+  return derSequence(
+    VERSION_3,
+    derUnsignedInteger(spec.serial),
+    SM2_WITH_SM3,
+    spec.issuer,
+    derSequence(derTime(spec.notBefore), derTime(spec.notAfter)),
+    spec.subject,
+    encodeSm2Spki(spec.publicKey),
+    ...(spec.extensions.length ? [tlv(0xa3, derSequence(...spec.extensions.map(extensionDer)))] : []),
+  );
+}
+
 /** Builds and signs an X.509 v3 certificate with SM2-with-SM3; returns its DER. */
 export function buildCertificate(spec: CertificateSpec, issuerPrivateKey: Uint8Array): Buffer {
-  const cert = new pkijs.Certificate();
-  cert.version = 2;
-  cert.serialNumber = new asn1js.Integer({ valueHex: spec.serial });
-  cert.signature = sm2WithSm3Algorithm();
-  cert.issuer = pkijsName(spec.issuer);
-  cert.subject = pkijsName(spec.subject);
-  cert.notBefore = x509Time(spec.notBefore);
-  cert.notAfter = x509Time(spec.notAfter);
-  cert.subjectPublicKeyInfo = new pkijs.PublicKeyInfo({
-    schema: asn1js.fromBER(encodeSm2Spki(spec.publicKey)).result,
-  });
-  cert.extensions = spec.extensions;
-  const tbs = new Uint8Array(cert.encodeTBS().toBER());
-  cert.tbsView = tbs;
-  cert.signatureAlgorithm = sm2WithSm3Algorithm();
-  cert.signatureValue = signTbs(issuerPrivateKey, tbs);
-  return Buffer.from(cert.toSchema(false).toBER());
+  const tbs = encodeTbsCertificate(spec);
+  const signature = sm2Sign(issuerPrivateKey, tbs);
+  return derSequence(tbs, SM2_WITH_SM3, tlv(0x03, Buffer.from([0]), signature));
 }
