@@ -411,6 +411,10 @@ describe('revocation and CRL', () => {
     const ca = await srv.request('/ca/dev-ca.crt');
     assert.equal(ca.headers.get('content-type'), 'application/pkix-cert');
     assert.deepEqual(Buffer.from(await ca.arrayBuffer()), srv.node.defaultCa.ca.cert.der);
+    const tsa = await srv.request('/ca/dev-ca-tsa.pem');
+    assert.equal(await tsa.text(), srv.node.defaultCa.tsa!.pem);
+    assert.equal((await srv.request('/ca/dev-ca-seal-maker.crt')).status, 200);
+    assert.equal((await srv.request('/ca/nope.crt')).status, 404);
     const rootCrl = await srv.request('/crl/root.crl');
     assert.equal(rootCrl.status, 200);
     assert.equal((await srv.request('/crl/nope.crl')).status, 404);

@@ -3,8 +3,27 @@ import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { ProblemError } from '../problem.js';
 
+/**
+ * Certificates relying parties fetch by name: the root and issuing CAs (AIA caIssuers targets), and each
+ * issuing CA's OCSP responder, TSA and seal maker (`<caId>-ocsp`, `<caId>-tsa`, `<caId>-seal-maker`), so a
+ * timestamp requested without certReq or a seal's maker can still be checked.
+ */
+function publishedCertificates(s: Services): Map<string, { der: Buffer; pem: string }> {
+  const out = new Map<string, { der: Buffer; pem: string }>([
+    [s.node.root.id, { der: s.node.root.cert.der, pem: s.node.root.pem }],
+  ]);
+  for (const ca of s.node.issuingCas.values()) {
+    out.set(ca.id, { der: ca.ca.cert.der, pem: ca.ca.pem });
+    out.set(`${ca.id}-ocsp`, { der: ca.ocspResponder.cert.der, pem: ca.ocspResponder.pem });
+    if (ca.tsa) out.set(`${ca.id}-tsa`, { der: ca.tsa.cert.der, pem: ca.tsa.pem });
+    if (ca.sealMaker) out.set(`${ca.id}-seal-maker`, { der: ca.sealMaker.cert.der, pem: ca.sealMaker.pem });
+  }
+  return out;
+}
+
 /** What a relying party fetches without credentials: CRLs and CA certificates (CDP and AIA targets). */
 export function caPublicationRoutes(api: ApiRouter, s: Services): void {
+  const published = publishedCertificates(s);
   api.route({
     method: 'get',
     path: '/crl/:file',
@@ -51,13 +70,7 @@ export function caPublicationRoutes(api: ApiRouter, s: Services): void {
     responses: { 200: { description: 'The certificate', contentType: 'application/pkix-cert' } },
     handler: async (ctx, { params }) => {
       const [id, ext] = params.file.split('.') as [string, string];
-      const cert =
-        id === s.node.root.id
-          ? { der: s.node.root.cert.der, pem: s.node.root.pem }
-          : s.node.issuingCas.get(id)?.ca.cert && {
-              der: s.node.issuingCas.get(id)!.ca.cert.der,
-              pem: s.node.issuingCas.get(id)!.ca.pem,
-            };
+      const cert = published.get(id);
       if (!cert) throw new ProblemError(404, 'not-found', `没有这个CA / no CA ${id}`);
       ctx.set('Cache-Control', 'public, max-age=86400');
       if (ext === 'pem') {
