@@ -2,10 +2,12 @@ import type { Knex } from 'knex';
 import * as m001 from './001_foundation.js';
 import * as m002 from './002_certificate_authority.js';
 import * as m003 from './003_seals.js';
+import * as m004 from './004_audit_head.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
   { name: '001_foundation', module: m001 },
   { name: '002_certificate_authority', module: m002 },
   { name: '003_seals', module: m003 },
+  { name: '004_audit_head', module: m004 },
 ];

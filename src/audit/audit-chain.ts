@@ -47,7 +47,7 @@ export function auditHash(prevHash: Buffer, seq: number, e: AuditEntry): Buffer 
 
 export interface ChainBreak {
   seq: number;
-  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap';
+  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'missing-tail';
 }
 
 /**

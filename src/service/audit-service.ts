@@ -1,6 +1,11 @@
 import type { Db, Executor } from '../store/database.js';
-import { appendAudit, listAudit } from '../store/audit-repository.js';
-import { AuditChainVerifier, type AuditRecord, type ChainBreak } from '../audit/audit-chain.js';
+import { appendAudit, auditHead, listAudit } from '../store/audit-repository.js';
+import {
+  AUDIT_GENESIS_HASH,
+  AuditChainVerifier,
+  type AuditRecord,
+  type ChainBreak,
+} from '../audit/audit-chain.js';
 import type { Page, PageRequest } from '../store/page.js';
 import { actorOf, type ActionContext } from './principal.js';
 
@@ -71,13 +76,27 @@ export interface AuditVerification {
 export async function verifyAuditChain(db: Db, pageSize = 1000): Promise<AuditVerification> {
   const verifier = new AuditChainVerifier();
   let after: number | undefined;
+  let lastSeen: AuditRecord | undefined;
   for (;;) {
     const page = await listAudit(db, { limit: pageSize, after });
     for (const r of page.items) {
+      lastSeen = r;
       const broken = verifier.check(r);
       if (broken) return { ok: false, records: verifier.count, firstBreak: broken };
     }
-    if (page.nextAfter === null) return { ok: true, records: verifier.count, firstBreak: null };
+    if (page.nextAfter === null) {
+      // The head pins the end of the chain: records removed from the tail show up here.
+      const head = await auditHead(db);
+      const endSeq = lastSeen?.seq ?? 0;
+      if (head.seq !== endSeq || !head.hash.equals(lastSeen?.hash ?? AUDIT_GENESIS_HASH)) {
+        return {
+          ok: false,
+          records: verifier.count,
+          firstBreak: { seq: endSeq + 1, reason: 'missing-tail' },
+        };
+      }
+      return { ok: true, records: verifier.count, firstBreak: null };
+    }
     after = page.nextAfter;
   }
 }

@@ -3,9 +3,6 @@ import type { Executor } from './database.js';
 import { toPage, type Page, type PageRequest } from './page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
 
-// One arbitrary constant: the advisory lock that serialises appends to the chain until commit.
-const AUDIT_CHAIN_LOCK = 0x5ea17a0d;
-
 interface AuditRow {
   seq: unknown;
   at: unknown;
@@ -39,36 +36,54 @@ function fromRow(r: AuditRow): AuditRecord {
 }
 
 /**
- * Appends to the hash chain. Must run inside the transaction that makes the change it records:
- * the advisory lock then holds other appenders off until that transaction ends.
+ * Appends to the hash chain. Must run inside the transaction that makes the change it records: advancing
+ * the head row locks it, which holds other appenders off until that transaction ends.
  */
 export async function appendAudit(trx: Executor, entry: AuditEntry): Promise<AuditRecord> {
   if (!('isTransaction' in trx) || !trx.isTransaction) {
     throw new Error('appendAudit must run inside a transaction');
   }
-  await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_CHAIN_LOCK]);
-  const last = await trx<AuditRow>('audit_log').select('seq', 'hash').orderBy('seq', 'desc').first();
-  const seq = last ? toNumber(last.seq) + 1 : 1;
-  const prevHash = last ? toBuffer(last.hash) : AUDIT_GENESIS_HASH;
+  const head = (await trx.raw('UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash')) as {
+    rows: { seq: unknown; hash: unknown }[];
+  };
+  const row = head.rows[0];
+  if (!row) throw new Error('audit_head is missing (migration 004)');
+  const seq = toNumber(row.seq);
+  const prevHash = toBuffer(row.hash);
   // Timestamps are kept to the millisecond so the stored value re-hashes identically.
   const at = new Date(Math.floor(entry.at.getTime()));
   const e = { ...entry, at };
   const hash = auditHash(prevHash, seq, e);
-  await trx('audit_log').insert({
-    seq,
-    at,
-    actor_token_id: e.actorTokenId,
-    actor_role: e.actorRole,
-    action: e.action,
-    target_type: e.targetType,
-    target_id: e.targetId,
-    request_id: e.requestId,
-    outcome: e.outcome,
-    details: JSON.stringify(e.details),
-    prev_hash: prevHash,
-    hash,
-  });
+  await trx.raw(
+    `WITH appended AS (
+       INSERT INTO audit_log (seq, at, actor_token_id, actor_role, action, target_type, target_id, request_id,
+                              outcome, details, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
+     UPDATE audit_head SET hash = ? WHERE id = 1`,
+    [
+      seq,
+      at,
+      e.actorTokenId,
+      e.actorRole,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.requestId,
+      e.outcome,
+      JSON.stringify(e.details),
+      prevHash,
+      hash,
+      hash,
+    ],
+  );
   return { ...e, seq, prevHash, hash };
+}
+
+/** The chain's recorded end: the last seq and its hash. */
+export async function auditHead(db: Executor): Promise<{ seq: number; hash: Buffer }> {
+  const row = (await db('audit_head').where({ id: 1 }).first()) as
+    { seq: unknown; hash: unknown } | undefined;
+  return row ? { seq: toNumber(row.seq), hash: toBuffer(row.hash) } : { seq: 0, hash: AUDIT_GENESIS_HASH };
 }
 
 export async function listAudit(db: Executor, page: PageRequest): Promise<Page<AuditRecord>> {

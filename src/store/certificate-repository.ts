@@ -58,24 +58,34 @@ function fromRow(r: Row): CertificateRecord {
   };
 }
 
+/** Inserts the certificate and its first status event in one statement (one round trip on the hot path). */
 export async function insertCertificate(db: Executor, c: CertificateRecord): Promise<void> {
-  await db('certificates').insert({
-    serial: c.serial,
-    ca_id: c.caId,
-    agency_id: c.agencyId,
-    profile: c.profile,
-    subject: c.subject,
-    not_before: c.notBefore,
-    not_after: c.notAfter,
-    status: c.status,
-    revoked_at: c.revokedAt,
-    revocation_reason: c.revocationReason,
-    invalidity_date: c.invalidityDate,
-    public_key: c.publicKey,
-    der: c.der,
-    created_at: c.createdAt,
-  });
-  await insertStatusEvent(db, c.serial, c.createdAt, c.status, null);
+  await db.raw(
+    `WITH inserted AS (
+       INSERT INTO certificates (serial, ca_id, agency_id, profile, subject, not_before, not_after, status, revoked_at,
+                                 revocation_reason, invalidity_date, public_key, der, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       RETURNING serial)
+     INSERT INTO certificate_status_events (serial, at, status, reason) SELECT serial, ?, ?, NULL FROM inserted`,
+    [
+      c.serial,
+      c.caId,
+      c.agencyId,
+      c.profile,
+      c.subject,
+      c.notBefore,
+      c.notAfter,
+      c.status,
+      c.revokedAt,
+      c.revocationReason,
+      c.invalidityDate,
+      c.publicKey,
+      c.der,
+      c.createdAt,
+      c.createdAt,
+      c.status,
+    ],
+  );
 }
 
 export async function findCertificate(db: Executor, serial: string): Promise<CertificateRecord | undefined> {

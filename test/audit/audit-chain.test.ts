@@ -157,3 +157,22 @@ describe('sealtrust audit verify against a real database', () => {
     if (dataDir) database = await openDatabase({ dataDir });
   });
 });
+
+test('a record deleted from the tail is caught by the chain head', async () => {
+  const { createTestDatabase } = await import('../helpers/test-database.js');
+  const db = await createTestDatabase();
+  try {
+    const ctx = { principal: { kind: 'system' as const }, requestId: 'tail-test' };
+    await createToken(db.knex, ctx, { role: 'admin' });
+    await createToken(db.knex, ctx, { role: 'seal-maker' });
+    assert.deepEqual(await verifyAuditChain(db.knex), { ok: true, records: 2, firstBreak: null });
+    await db.knex('audit_log').where({ seq: 2 }).delete();
+    assert.deepEqual(await verifyAuditChain(db.knex), {
+      ok: false,
+      records: 1,
+      firstBreak: { seq: 2, reason: 'missing-tail' },
+    });
+  } finally {
+    await db.drop();
+  }
+});
