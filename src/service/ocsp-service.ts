@@ -228,7 +228,10 @@ export class OcspService {
   ): Produced {
     // Whole seconds: GeneralizedTime carries no fraction here, and HTTP dates have none either.
     const at = new Date(Math.floor(this.now() / SECOND) * SECOND);
-    const nextUpdate = new Date(at.getTime() + this.validityMs);
+    // An answer never claims to hold beyond the responder certificate that signs it.
+    const nextUpdate = new Date(
+      Math.min(at.getTime() + this.validityMs, issuer.ca.ocspResponder.cert.notAfter.getTime()),
+    );
     const der = buildOcspResponse(
       {
         responderKeyHash: issuer.keyHash,
