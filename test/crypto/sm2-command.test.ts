@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { parseSm2PrivateKey } from '../../src/crypto/sm2-keys.js';
-import { DISTID, opensslSyncOk, scratchDir } from '../helpers/openssl.js';
+import { opensslSyncOk, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 
 const harness = fileURLToPath(new URL('./fixtures/sm2-cli-harness.ts', import.meta.url));
 const tmp = scratchDir('sealtrust-crypto-');
@@ -28,22 +28,7 @@ describe('sealtrust sm2 CLI', () => {
     const msg = tmp.file('msg.txt', '营业执照 licence');
     const sig = tmp.file('sig.der');
     assert.equal(cli(['sign', '--key', key, '--in', msg, '--out', sig]).status, 0);
-    opensslSyncOk([
-      'pkeyutl',
-      '-verify',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      DISTID,
-      '-pubin',
-      '-inkey',
-      pub,
-      '-in',
-      msg,
-      '-sigfile',
-      sig,
-    ]);
+    opensslSyncOk(sm2VerifyArgs(pub, msg, sig));
     assert.equal(cli(['verify', '--pub', pub, '--in', msg, '--sig', sig]).status, 0);
 
     const wrongId = cli(['verify', '--pub', pub, '--in', msg, '--sig', sig, '--id', 'other']);

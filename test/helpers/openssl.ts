@@ -63,3 +63,23 @@ export function scratchDir(prefix = 'sealtrust-'): {
 
 /** The SM2 signer ID of GB/T 35276 (1234567812345678), as OpenSSL's -pkeyopt/-sigopt takes it. */
 export const DISTID = 'distid:1234567812345678';
+
+/** `openssl pkeyutl -verify` of a standard-ID SM2 signature over the raw bytes of `dataFile`. */
+export function sm2VerifyArgs(publicKeyFile: string, dataFile: string, signatureFile: string): string[] {
+  return [
+    'pkeyutl',
+    '-verify',
+    '-rawin',
+    '-digest',
+    'sm3',
+    '-pkeyopt',
+    DISTID,
+    '-pubin',
+    '-inkey',
+    publicKeyFile,
+    '-in',
+    dataFile,
+    '-sigfile',
+    signatureFile,
+  ];
+}

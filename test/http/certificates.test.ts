@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
+import { DISTID, openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { parseSm2PrivateKey } from '../../src/crypto/sm2-keys.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { fromPem } from '../../src/crypto/pem.js';
@@ -292,43 +292,13 @@ describe('revocation and CRL', () => {
       'ca-pub.pem',
       (await openssl(['x509', '-in', tmp.file('ca.pem'), '-pubkey', '-noout'])).stdout,
     );
-    const v = await openssl([
-      'pkeyutl',
-      '-verify',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      DISTID,
-      '-pubin',
-      '-inkey',
-      pub,
-      '-in',
-      tbsFile,
-      '-sigfile',
-      sigFile,
-    ]);
+    const v = await openssl(sm2VerifyArgs(pub, tbsFile, sigFile));
     assert.equal(v.code, 0, v.stderr + v.stdout);
     assert.match(v.stdout, /Signature Verified Successfully/);
     // And a flipped TBS bit fails, so the check above can fail.
     const bad = Buffer.from(tbs.toBER());
     bad[bad.length - 1]! ^= 1;
-    const v2 = await openssl([
-      'pkeyutl',
-      '-verify',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      DISTID,
-      '-pubin',
-      '-inkey',
-      pub,
-      '-in',
-      tmp.file('bad.der', bad),
-      '-sigfile',
-      sigFile,
-    ]);
+    const v2 = await openssl(sm2VerifyArgs(pub, tmp.file('bad.der', bad), sigFile));
     assert.notEqual(v2.code, 0);
   });
 

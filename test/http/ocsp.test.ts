@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
+import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { runCli } from '../helpers/run-cli.js';
 import { fromPem } from '../../src/crypto/pem.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
@@ -113,22 +113,13 @@ async function assertSignedByResponder(resp: Buffer): Promise<void> {
   );
   assert.ok(included.equals(srv.node.defaultCa.ocspResponder.cert.der));
   const id = randomBytes(4).toString('hex');
-  const r = await openssl([
-    'pkeyutl',
-    '-verify',
-    '-rawin',
-    '-digest',
-    'sm3',
-    '-pkeyopt',
-    DISTID,
-    '-pubin',
-    '-inkey',
-    tmp.file('responder-pub.pem'),
-    '-in',
-    tmp.file(`tbs-${id}.der`, Buffer.from(tbs.valueBeforeDecodeView)),
-    '-sigfile',
-    tmp.file(`sig-${id}.der`, Buffer.from(sig.valueBlock.valueHexView)),
-  ]);
+  const r = await openssl(
+    sm2VerifyArgs(
+      tmp.file('responder-pub.pem'),
+      tmp.file(`tbs-${id}.der`, Buffer.from(tbs.valueBeforeDecodeView)),
+      tmp.file(`sig-${id}.der`, Buffer.from(sig.valueBlock.valueHexView)),
+    ),
+  );
   assert.equal(r.code, 0, r.stderr + r.stdout);
 }
 

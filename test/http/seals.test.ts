@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
+import { DISTID, openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { decodeSesSeal, decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import {
   checkMakerSignature,
@@ -127,22 +127,9 @@ describe('making seals', () => {
       'maker-pub.pem',
       (await openssl(['x509', '-in', makerPem, '-pubkey', '-noout'])).stdout,
     );
-    const v = await openssl([
-      'pkeyutl',
-      '-verify',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      DISTID,
-      '-pubin',
-      '-inkey',
-      pub,
-      '-in',
-      tmp.file('info.der', decoded.sealInfoDer),
-      '-sigfile',
-      tmp.file('sig.der', decoded.signedValue),
-    ]);
+    const v = await openssl(
+      sm2VerifyArgs(pub, tmp.file('info.der', decoded.sealInfoDer), tmp.file('sig.der', decoded.signedValue)),
+    );
     assert.equal(v.code, 0, v.stderr + v.stdout);
     // The maker certificate is this node's seal-maker, issued by the dev CA.
     const chain = await openssl([

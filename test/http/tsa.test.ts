@@ -8,7 +8,7 @@ import {
   parseTimestampResponse,
 } from '../../src/pki/timestamp.js';
 import { findTimestamp } from '../../src/store/timestamp-repository.js';
-import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
+import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { runCli } from '../helpers/run-cli.js';
 import { DEV_KEYS_DIR, startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -95,8 +95,7 @@ describe('POST /tsa with OpenSSL as the client', () => {
     tmp.file('attrs.der', attrs);
     tmp.file('sig.der', sig);
     await ok(['x509', '-in', TSA_CERT, '-pubkey', '-noout', '-out', 'tsa-pub.pem']);
-    const verify = ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pkeyopt', DISTID, '-pubin', '-inkey'];
-    await ok([...verify, 'tsa-pub.pem', '-in', 'attrs.der', '-sigfile', 'sig.der']);
+    await ok(sm2VerifyArgs('tsa-pub.pem', 'attrs.der', 'sig.der'));
     // messageDigest is SM3 of the eContent (TSTInfo) as sent.
     const tok = readFileSync(tmp.file('sm3.tok'));
     const tst = /^\s*(\d+):d=5\s+hl=(\d+)\s+l=\s*(\d+)\s+prim:\s+OCTET STRING/m.exec(
@@ -108,8 +107,7 @@ describe('POST /tsa with OpenSSL as the client', () => {
     attrs[attrs.length - 1]! ^= 1;
     tmp.file('attrs-bad.der', attrs);
     assert.notEqual(
-      (await openssl([...verify, 'tsa-pub.pem', '-in', 'attrs-bad.der', '-sigfile', 'sig.der'], tmp.dir))
-        .code,
+      (await openssl(sm2VerifyArgs('tsa-pub.pem', 'attrs-bad.der', 'sig.der'), tmp.dir)).code,
       0,
     );
   });

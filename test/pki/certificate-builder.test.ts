@@ -20,7 +20,7 @@ import {
 import { parseCertificate, verifyCertificateSignature } from '../../src/pki/certificate.js';
 import { encodeName } from '../../src/pki/distinguished-name.js';
 import { PKI_OID } from '../../src/pki/pki-oids.js';
-import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
+import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 
 function build(notBefore: Date, notAfter: Date) {
   const issuer = generateSm2KeyPair();
@@ -91,22 +91,13 @@ test('openssl reads every field and verifies the signature with the standard ID'
       'pub.pem',
       toPem('PUBLIC KEY', (await import('../../src/crypto/sm2-keys.js')).encodeSm2Spki(issuer.publicKey)),
     );
-    const v = await openssl([
-      'pkeyutl',
-      '-verify',
-      '-rawin',
-      '-digest',
-      'sm3',
-      '-pkeyopt',
-      DISTID,
-      '-pubin',
-      '-inkey',
-      pub,
-      '-in',
-      tmp.file('tbs.der', Buffer.from(tbs.toBER())),
-      '-sigfile',
-      tmp.file('sig.der', Buffer.from(sig.valueBlock.valueHexView)),
-    ]);
+    const v = await openssl(
+      sm2VerifyArgs(
+        pub,
+        tmp.file('tbs.der', Buffer.from(tbs.toBER())),
+        tmp.file('sig.der', Buffer.from(sig.valueBlock.valueHexView)),
+      ),
+    );
     assert.equal(v.code, 0, v.stderr + v.stdout);
   } finally {
     tmp.cleanup();

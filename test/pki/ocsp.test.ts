@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import fc from 'fast-check';
-import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
+import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { DEV_KEYS_DIR } from '../helpers/test-server.js';
 import { DEV_KEYS_PASSPHRASE } from '../../src/config.js';
 import { fromPem } from '../../src/crypto/pem.js';
@@ -155,22 +155,9 @@ test('a response parses in OpenSSL and its signature verifies over the tbsRespon
 
   const { tbs, sig } = tbsAndSignature(resp);
   const pub = await openssl(['x509', '-in', tmp.file('responder.pem'), '-pubkey', '-noout']);
-  const verify = await openssl([
-    'pkeyutl',
-    '-verify',
-    '-rawin',
-    '-digest',
-    'sm3',
-    '-pkeyopt',
-    DISTID,
-    '-pubin',
-    '-inkey',
-    tmp.file('pub.pem', pub.stdout),
-    '-in',
-    tmp.file('tbs.der', tbs),
-    '-sigfile',
-    tmp.file('sig.der', sig),
-  ]);
+  const verify = await openssl(
+    sm2VerifyArgs(tmp.file('pub.pem', pub.stdout), tmp.file('tbs.der', tbs), tmp.file('sig.der', sig)),
+  );
   assert.equal(verify.code, 0, verify.stderr + verify.stdout);
   assert.match(verify.stdout, /Signature Verified Successfully/);
 

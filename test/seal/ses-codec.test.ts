@@ -35,7 +35,7 @@ import {
 import { SesParseError } from '../../src/seal/ses-parse-error.js';
 import { parseGeneralizedTime, parseTimeText, parseUtcTime } from '../../src/seal/ses-time.js';
 import type { SesExtData, SesSeal, SesSignature } from '../../src/seal/ses-types.js';
-import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
+import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 
 const { sm2: smc } = smCrypto;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -397,25 +397,7 @@ describe('SES encoder: independent verification', () => {
       tmp.file('tbs-sig.der', sig.signature);
     });
     const verify = (pub: string, data: string, sigFile: string) =>
-      openssl(
-        [
-          'pkeyutl',
-          '-verify',
-          '-rawin',
-          '-digest',
-          'sm3',
-          '-pkeyopt',
-          DISTID,
-          '-pubin',
-          '-inkey',
-          pub,
-          '-in',
-          data,
-          '-sigfile',
-          sigFile,
-        ],
-        tmp.dir,
-      );
+      openssl(sm2VerifyArgs(pub, data, sigFile), tmp.dir);
 
     it('verifies the maker signature over SES_SealInfo', async () => {
       const r = await verify('maker.pem', 'sealinfo.der', 'seal-sig.der');
