@@ -13,6 +13,9 @@ import { parseSm2PrivateKey } from '../../src/crypto/sm2-keys.js';
 import { fromPem, toPem } from '../../src/crypto/pem.js';
 import { sm3 } from '../../src/crypto/sm3.js';
 import { verifyTimestampToken } from '../../src/pki/timestamp.js';
+import { caRevocationView, sealRegistryView } from '../../src/service/validation-views.js';
+import { validateSesSignature } from '../../src/verify/ses-validation.js';
+import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 
 let srv: TestServer;
@@ -74,6 +77,21 @@ before(async () => {
 after(async () => {
   await srv.stop();
   tmp.cleanup();
+});
+
+/** The signer's certificate and decrypted key from a server-side issuance response. */
+const signerKey = (issued: Issued) => ({
+  certificateDer: fromPem(issued.certificate).der,
+  privateKey: parseSm2PrivateKey(issued.privateKey, 'test passphrase 123').privateKey,
+});
+
+/** What this node's verifier knows: the dev trust anchor and CA, the CA database and the seal registry. */
+const nodeContext = (data: Buffer) => ({
+  anchors: [srv.node.root.cert],
+  intermediates: [srv.node.defaultCa.ca.cert],
+  revocation: caRevocationView(srv.database.knex, srv.node),
+  sealRegistry: sealRegistryView(srv.services.seals),
+  data,
 });
 
 const validity = () => ({
@@ -247,10 +265,7 @@ describe('lifecycle and seal signatures', () => {
     ).esID;
   });
 
-  const signer = () => ({
-    certificateDer: fromPem(signerA.certificate).der,
-    privateKey: parseSm2PrivateKey(signerA.privateKey, 'test passphrase 123').privateKey,
-  });
+  const signer = () => signerKey(signerA);
 
   test('an active seal signs; the SES signature verifies and carries a timestamp over its value', async () => {
     const data = Buffer.from('受保护的文档内容 protected bytes');
@@ -282,10 +297,7 @@ describe('lifecycle and seal signatures', () => {
     await assert.rejects(
       srv.services.sealSignatures.sign({
         esID,
-        signer: {
-          certificateDer: fromPem(signerA2.certificate).der,
-          privateKey: parseSm2PrivateKey(signerA2.privateKey, 'test passphrase 123').privateKey,
-        },
+        signer: signerKey(signerA2),
         digest: sm3(data),
         propertyInfo: 'x',
       }),
@@ -332,8 +344,6 @@ describe('lifecycle and seal signatures', () => {
 
 describe('verification against the registry and the CA database', () => {
   test('a signature made while the seal was active: after revocation it stands only with a timestamp', async () => {
-    const { validateSesSignature } = await import('../../src/verify/ses-validation.js');
-    const { caRevocationView, sealRegistryView } = await import('../../src/service/validation-views.js');
     const esID = (
       await json<SealJson>(
         await make({
@@ -346,10 +356,7 @@ describe('verification against the registry and the CA database', () => {
         201,
       )
     ).esID;
-    const signer = {
-      certificateDer: fromPem(signerA.certificate).der,
-      privateKey: parseSm2PrivateKey(signerA.privateKey, 'test passphrase 123').privateKey,
-    };
+    const signer = signerKey(signerA);
     const data = Buffer.from('审批决定书');
     const plain = await srv.services.sealSignatures.sign({
       esID,
@@ -364,13 +371,7 @@ describe('verification against the registry and the CA database', () => {
       propertyInfo: 'p',
       timestamp: true,
     });
-    const ctx = {
-      anchors: [srv.node.root.cert],
-      intermediates: [srv.node.defaultCa.ca.cert],
-      revocation: caRevocationView(srv.database.knex, srv.node),
-      sealRegistry: sealRegistryView(srv.services.seals),
-      data,
-    };
+    const ctx = nodeContext(data);
     const before = await validateSesSignature(plain.der, ctx);
     assert.equal(
       before.indication,
@@ -412,8 +413,6 @@ describe('verification against the registry and the CA database', () => {
   });
 
   test('a signature by a revoked signer certificate made before its revocation needs a timestamp too', async () => {
-    const { validateSesSignature } = await import('../../src/verify/ses-validation.js');
-    const { caRevocationView, sealRegistryView } = await import('../../src/service/validation-views.js');
     const operator = await srv.token('ca-operator');
     const fresh = await json<Issued>(
       await srv.request('/v1/certificates', {
@@ -435,10 +434,7 @@ describe('verification against the registry and the CA database', () => {
         201,
       )
     ).esID;
-    const signer = {
-      certificateDer: fromPem(fresh.certificate).der,
-      privateKey: parseSm2PrivateKey(fresh.privateKey, 'test passphrase 123').privateKey,
-    };
+    const signer = signerKey(fresh);
     const data = Buffer.from('付款凭证');
     const plain = await srv.services.sealSignatures.sign({
       esID,
@@ -457,13 +453,7 @@ describe('verification against the registry and the CA database', () => {
       ).status,
       200,
     );
-    const ctx = {
-      anchors: [srv.node.root.cert],
-      intermediates: [srv.node.defaultCa.ca.cert],
-      revocation: caRevocationView(srv.database.knex, srv.node),
-      sealRegistry: sealRegistryView(srv.services.seals),
-      data,
-    };
+    const ctx = nodeContext(data);
     const r = await validateSesSignature(plain.der, ctx);
     assert.equal(r.indication, 'INDETERMINATE');
     assert.equal(r.subIndication, 'REVOKED_NO_POE');
@@ -472,9 +462,6 @@ describe('verification against the registry and the CA database', () => {
 });
 
 test('a signature carrying a forged copy of a registered seal (same code, other bytes) fails seal-status', async () => {
-  const { validateSesSignature } = await import('../../src/verify/ses-validation.js');
-  const { sealRegistryView } = await import('../../src/service/validation-views.js');
-  const { makeSeal, signSesV4 } = await import('../../src/seal/ses-encoder.js');
   const esID = (
     await json<SealJson>(
       await make({
@@ -510,17 +497,9 @@ test('a signature carrying a forged copy of a registered seal (same code, other 
   const data = Buffer.from('合同正文');
   const sig = signSesV4(
     { seal: forged, timeInfo: new Date(), dataHash: sm3(data), propertyInfo: 'p' },
-    {
-      cert: fromPem(signerA.certificate).der,
-      privateKey: parseSm2PrivateKey(signerA.privateKey, 'test passphrase 123').privateKey,
-    },
+    { cert: signerKey(signerA).certificateDer, privateKey: signerKey(signerA).privateKey },
   );
-  const r = await validateSesSignature(sig.der, {
-    anchors: [srv.node.root.cert],
-    intermediates: [srv.node.defaultCa.ca.cert],
-    sealRegistry: sealRegistryView(srv.services.seals),
-    data,
-  });
+  const r = await validateSesSignature(sig.der, nodeContext(data));
   assert.equal(r.indication, 'TOTAL_FAILED');
   const c = r.checks.find((x) => x.id === 'seal-status')!;
   assert.equal(c.status, 'failed');
