@@ -16,7 +16,6 @@ import { CrlService } from '../src/service/crl-service.js';
 import { DEV_KEYS_PASSPHRASE, PROJECT_ROOT } from '../src/config.js';
 import { keepAliveAgent, rawRequest, runLoad } from './lib/load.js';
 import { startServiceProcess } from './lib/service-process.js';
-import { freshDatabase } from './lib/fresh-database.js';
 
 const exec = promisify(execFile);
 const CRL_ENTRIES = Number(process.env.BENCH_CRL_ENTRIES ?? 100_000);
@@ -144,12 +143,11 @@ async function benchIssuance(): Promise<{
 async function benchOcsp(): Promise<Record<string, number>> {
   const script = join(PROJECT_ROOT, 'bench', 'ocsp-load.ts');
   if (!existsSync(script)) return {};
-  const db = process.env.DATABASE_URL ? await freshDatabase(process.env.DATABASE_URL) : undefined;
+  // The OCSP bench starts its own service (on a fresh database when DATABASE_URL is set).
   const { stdout } = await exec(process.execPath, ['--import', 'tsx', script], {
     maxBuffer: 16 * 1024 * 1024,
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...(db ? { DATABASE_URL: db.url } : {}) },
-  }).finally(() => db?.drop());
+  });
   process.stdout.write(stdout.split('\n').slice(0, -2).join('\n') + '\n');
   const last = stdout.trim().split('\n').pop()!;
   return JSON.parse(last) as Record<string, number>;
