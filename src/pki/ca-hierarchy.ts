@@ -7,13 +7,12 @@ import {
   basicConstraintsExtension,
   certificatePoliciesExtension,
   crlDistributionPointsExtension,
-  extKeyUsageExtension,
   keyIdentifier,
   keyUsageExtension,
-  ocspNoCheckExtension,
   subjectKeyIdentifierExtension,
 } from './certificate-extensions.js';
 import { buildCrl } from './crl-builder.js';
+import { leafExtensions, type LeafExtensionSpec } from './leaf-extensions.js';
 import { encodeName } from './distinguished-name.js';
 import { PKI_OID } from './pki-oids.js';
 
@@ -117,8 +116,7 @@ export function generateHierarchy(
     const leaf = (
       name: CaName,
       validityDays: number,
-      eku: string | null,
-      extra: ReturnType<typeof ocspNoCheckExtension>[],
+      spec: Omit<LeafExtensionSpec, 'publicKey' | 'issuerKeyId'>,
     ) => {
       const key = generateSm2KeyPair();
       const certificate = buildCertificate(
@@ -129,40 +127,29 @@ export function generateHierarchy(
           publicKey: key.publicKey,
           notBefore,
           notAfter: new Date(now.getTime() + validityDays * DAY),
-          extensions: [
-            basicConstraintsExtension(false),
-            // RFC 3161 §2.3: the TSA's EKU is critical and timeStamping only.
-            keyUsageExtension(
-              eku === PKI_OID.kpTimeStamping ? ['digitalSignature', 'nonRepudiation'] : ['digitalSignature'],
-            ),
-            ...(eku ? [extKeyUsageExtension([eku], eku === PKI_OID.kpTimeStamping)] : []),
-            subjectKeyIdentifierExtension(key.publicKey),
-            authorityKeyIdentifierExtension(caKid),
-            ...extra,
-          ],
+          extensions: leafExtensions({ ...spec, publicKey: key.publicKey, issuerKeyId: caKid }),
         },
         caKey.privateKey,
       );
       return { keyPair: key, certificate };
     };
-    const ocspResponder = leaf(
-      ic.ocspResponder.subject,
-      ic.ocspResponder.validityDays,
-      PKI_OID.kpOcspSigning,
-      [ocspNoCheckExtension()],
-    );
+    // A delegated responder carries ocsp-nocheck instead of pointers to its own status.
+    const ocspResponder = leaf(ic.ocspResponder.subject, ic.ocspResponder.validityDays, {
+      keyUsage: ['digitalSignature'],
+      extKeyUsage: { purposes: [PKI_OID.kpOcspSigning], critical: false },
+      ocspNoCheck: true,
+    });
+    // RFC 3161 §2.3: the TSA's EKU is critical and timeStamping only.
     const tsa = ic.tsa
-      ? leaf(ic.tsa.subject, ic.tsa.validityDays, PKI_OID.kpTimeStamping, [
-          crlDistributionPointsExtension(urls.crl),
-          authorityInfoAccessExtension({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
-        ])
+      ? leaf(ic.tsa.subject, ic.tsa.validityDays, {
+          keyUsage: ['digitalSignature', 'nonRepudiation'],
+          extKeyUsage: { purposes: [PKI_OID.kpTimeStamping], critical: true },
+          urls,
+        })
       : undefined;
     // The seal maker (制章者) has the seal-maker profile: digitalSignature only, no EKU.
     const sealMaker = ic.sealMaker
-      ? leaf(ic.sealMaker.subject, ic.sealMaker.validityDays, null, [
-          crlDistributionPointsExtension(urls.crl),
-          authorityInfoAccessExtension({ ocsp: urls.ocsp, caIssuers: urls.caIssuers }),
-        ])
+      ? leaf(ic.sealMaker.subject, ic.sealMaker.validityDays, { keyUsage: ['digitalSignature'], urls })
       : undefined;
     return {
       id: ic.id,

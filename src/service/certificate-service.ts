@@ -1,4 +1,4 @@
-import type { Db } from '../store/database.js';
+import type { Db, Executor } from '../store/database.js';
 import { findAgency } from '../store/agency-repository.js';
 import {
   findCertificate,
@@ -17,19 +17,8 @@ import { sm2PrivateKeyToPem } from '../crypto/sm2-keys.js';
 import { toPem } from '../crypto/pem.js';
 import { fillSubject } from '../pki/ca-config.js';
 import { buildCertificate, randomSerial } from '../pki/certificate-builder.js';
-import {
-  authorityInfoAccessExtension,
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  certificatePoliciesExtension,
-  crlDistributionPointsExtension,
-  extKeyUsageExtension,
-  keyIdentifier,
-  keyUsageExtension,
-  ocspNoCheckExtension,
-  subjectKeyIdentifierExtension,
-  usccExtension,
-} from '../pki/certificate-extensions.js';
+import { keyIdentifier } from '../pki/certificate-extensions.js';
+import { leafExtensions } from '../pki/leaf-extensions.js';
 import { decodeCsr } from '../pki/csr.js';
 import type { CrlReason } from '../pki/crl-builder.js';
 import { encodeName, nameToString, pkijsName } from '../pki/distinguished-name.js';
@@ -153,20 +142,16 @@ export class CertificateService {
         publicKey,
         notBefore,
         notAfter,
-        extensions: [
-          basicConstraintsExtension(false),
-          keyUsageExtension(profile.keyUsage),
-          ...(profile.extKeyUsage
-            ? [extKeyUsageExtension(profile.extKeyUsage.purposes, profile.extKeyUsage.critical)]
-            : []),
-          subjectKeyIdentifierExtension(publicKey),
-          authorityKeyIdentifierExtension(ca.ca.cert.subjectKeyId ?? keyIdentifier(ca.ca.cert.publicKey)),
-          crlDistributionPointsExtension(ca.urls.crl),
-          authorityInfoAccessExtension({ ocsp: ca.urls.ocsp, caIssuers: ca.urls.caIssuers }),
-          ...(profile.policies.length ? [certificatePoliciesExtension(profile.policies)] : []),
-          ...(profile.usccExtension ? [usccExtension(agency.uscc)] : []),
-          ...(profile.ocspNoCheck ? [ocspNoCheckExtension()] : []),
-        ],
+        extensions: leafExtensions({
+          publicKey,
+          issuerKeyId: ca.ca.cert.subjectKeyId ?? keyIdentifier(ca.ca.cert.publicKey),
+          keyUsage: profile.keyUsage,
+          extKeyUsage: profile.extKeyUsage,
+          urls: ca.urls,
+          policies: profile.policies,
+          uscc: profile.usccExtension ? agency.uscc : undefined,
+          ocspNoCheck: profile.ocspNoCheck,
+        }),
       },
       ca.ca.privateKey,
     );
@@ -204,15 +189,7 @@ export class CertificateService {
 
   /** Certificates are public documents: anyone may fetch one by serial. */
   async get(serial: string): Promise<CertificateRecord> {
-    const c = await findCertificate(this.db, serial);
-    if (!c)
-      throw new ServiceError(
-        'not-found',
-        'certificate-not-found',
-        '证书不存在 / no certificate with this serial',
-        'serial',
-      );
-    return c;
+    return orNotFound(await findCertificate(this.db, serial));
   }
 
   history(serial: string): Promise<StatusEvent[]> {
@@ -267,14 +244,7 @@ export class CertificateService {
     }
     let changed = false;
     const record = await withAudit(this.db, ctx, 'certificate.revoke', async (trx) => {
-      const c = await findCertificateForUpdate(trx, serial);
-      if (!c)
-        throw new ServiceError(
-          'not-found',
-          'certificate-not-found',
-          '证书不存在 / no certificate with this serial',
-          'serial',
-        );
+      const c = await lockCertificate(trx, serial);
       const sameState = c.status === 'revoked' || (c.status === 'hold' && req.reason === 'certificateHold');
       if (!sameState) {
         const status = req.reason === 'certificateHold' ? 'hold' : 'revoked';
@@ -311,14 +281,7 @@ export class CertificateService {
 
   async release(ctx: ActionContext, serial: string): Promise<CertificateRecord> {
     const record = await withAudit(this.db, ctx, 'certificate.release', async (trx) => {
-      const c = await findCertificateForUpdate(trx, serial);
-      if (!c)
-        throw new ServiceError(
-          'not-found',
-          'certificate-not-found',
-          '证书不存在 / no certificate with this serial',
-          'serial',
-        );
+      const c = await lockCertificate(trx, serial);
       if (c.status !== 'hold') {
         throw new ServiceError(
           'conflict',
@@ -353,4 +316,21 @@ export class CertificateService {
     this.events.emit('status-changed', { caId: c.caId, serial: c.serial });
     await this.crls.publish(c.caId, `status change of ${c.serial}`);
   }
+}
+
+function orNotFound(c: CertificateRecord | undefined): CertificateRecord {
+  if (!c) {
+    throw new ServiceError(
+      'not-found',
+      'certificate-not-found',
+      '证书不存在 / no certificate with this serial',
+      'serial',
+    );
+  }
+  return c;
+}
+
+/** The certificate, row-locked for a status change in this transaction. */
+async function lockCertificate(trx: Executor, serial: string): Promise<CertificateRecord> {
+  return orNotFound(await findCertificateForUpdate(trx, serial));
 }

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/http/server.js';
@@ -19,17 +19,6 @@ export interface TestServer extends RunningServer {
   token(role: Role, binding?: { agencyId?: string; province?: string }): Promise<string>;
   request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export const DEV_KEYS_DIR = join(PROJECT_ROOT, 'keys-dev');
