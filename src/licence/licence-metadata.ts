@@ -2,20 +2,6 @@
 // ../shared/spec/licence.md). Written into the PDF twice (XMP and the embedded licence.json) and kept in
 // the licence directory.
 
-/** 持证主体代码类型代码 (GA/T 2000.156 subset). */
-export const HOLDER_CODE_TYPES = {
-  '001': '统一社会信用代码',
-  '099': '其他法人或组织证件',
-  '111': '居民身份证',
-  '113': '户口簿',
-  '335': '机动车驾驶证',
-  '414': '普通护照',
-  '511': '台湾居民来往大陆通行证',
-  '516': '港澳居民来往内地通行证',
-  '999': '其他个人证件',
-} as const;
-export type HolderCodeType = keyof typeof HOLDER_CODE_TYPES;
-
 /** 加注件: a purpose-bound copy; not a new version. */
 export interface LicenceCopyMetadata {
   maker: string; // 加注件制作者
@@ -35,7 +21,7 @@ export interface LicenceMetadata {
   issueDate: string; // 证照颁发日期, YYYY-MM-DD
   holderName: string; // 持证主体
   holderCode: string; // 持证主体代码
-  holderCodeType: HolderCodeType; // 持证主体代码类型代码
+  holderCodeType: string; // 持证主体代码类型代码 (HOLDER_CODE_TYPES in holder-code.ts)
   validFrom: string; // 证照有效期起始日期, YYYY-MM-DD
   validTo: string | null; // 证照有效期截止日期, YYYY-MM-DD; null = 长期
   regionCode: string; // 证照所属管辖属地编码 (GB/T 2260)
