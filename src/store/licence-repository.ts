@@ -1,0 +1,275 @@
+import type { LicenceStatus } from '../licence/licence-lifecycle.js';
+import type { LicenceMetadata } from '../licence/licence-metadata.js';
+import type { Executor } from './database.js';
+import { toPage, type Page, type PageRequest } from './page.js';
+import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
+
+/** One licence file in the directory (one row per identifier, i.e. per version). */
+export interface LicenceRecord {
+  identifier: string;
+  typeCode: string;
+  agencyId: string;
+  issuerCode: string;
+  serial: string;
+  version: number;
+  number: string;
+  holderName: string;
+  holderCodeEnc: Buffer;
+  holderCodeIndex: Buffer;
+  holderCodeMasked: string;
+  holderCodeType: string;
+  issueDate: string;
+  validFrom: string;
+  validTo: string | null;
+  regionCode: string;
+  /** GB/T 36903 elements with the holder code masked. */
+  metadata: LicenceMetadata;
+  pdfEnc: Buffer;
+  pdfSm3: string;
+  pdfBytes: number;
+  esID: string;
+  signerSerial: string;
+  signatureFormat: 'ses' | 'cms';
+  status: LicenceStatus;
+  statusReason: string | null;
+  predecessor: string | null;
+  successor: string | null;
+  signedAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type LicenceSummary = Omit<LicenceRecord, 'pdfEnc'>;
+
+export interface LicenceEvent {
+  seq: number;
+  identifier: string;
+  operation: string;
+  fromStatus: LicenceStatus | null;
+  toStatus: LicenceStatus;
+  reason: string | null;
+  relatedIdentifier: string | null;
+  actorRole: string;
+  actorTokenId: string | null;
+  at: Date;
+}
+
+const SUMMARY_COLUMNS = [
+  'seq',
+  'identifier',
+  'type_code',
+  'agency_id',
+  'issuer_code',
+  'serial',
+  'version',
+  'number',
+  'holder_name',
+  'holder_code_enc',
+  'holder_code_index',
+  'holder_code_masked',
+  'holder_code_type',
+  'issue_date',
+  'valid_from',
+  'valid_to',
+  'region_code',
+  'metadata',
+  'pdf_sm3',
+  'pdf_bytes',
+  'es_id',
+  'signer_serial',
+  'signature_format',
+  'status',
+  'status_reason',
+  'predecessor',
+  'successor',
+  'signed_at',
+  'created_at',
+  'updated_at',
+];
+
+type Row = Record<string, unknown>;
+
+function summaryFromRow(r: Row): LicenceSummary {
+  return {
+    identifier: r.identifier as string,
+    typeCode: r.type_code as string,
+    agencyId: r.agency_id as string,
+    issuerCode: r.issuer_code as string,
+    serial: r.serial as string,
+    version: toNumber(r.version),
+    number: r.number as string,
+    holderName: r.holder_name as string,
+    holderCodeEnc: toBuffer(r.holder_code_enc),
+    holderCodeIndex: toBuffer(r.holder_code_index),
+    holderCodeMasked: r.holder_code_masked as string,
+    holderCodeType: r.holder_code_type as string,
+    issueDate: r.issue_date as string,
+    validFrom: r.valid_from as string,
+    validTo: (r.valid_to as string | null) ?? null,
+    regionCode: r.region_code as string,
+    metadata: toJson(r.metadata),
+    pdfSm3: r.pdf_sm3 as string,
+    pdfBytes: toNumber(r.pdf_bytes),
+    esID: r.es_id as string,
+    signerSerial: r.signer_serial as string,
+    signatureFormat: r.signature_format as 'ses' | 'cms',
+    status: r.status as LicenceStatus,
+    statusReason: (r.status_reason as string | null) ?? null,
+    predecessor: (r.predecessor as string | null) ?? null,
+    successor: (r.successor as string | null) ?? null,
+    signedAt: toDate(r.signed_at),
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  };
+}
+
+export async function insertLicence(db: Executor, l: LicenceRecord): Promise<void> {
+  await db('licences').insert({
+    identifier: l.identifier,
+    type_code: l.typeCode,
+    agency_id: l.agencyId,
+    issuer_code: l.issuerCode,
+    serial: l.serial,
+    version: l.version,
+    number: l.number,
+    holder_name: l.holderName,
+    holder_code_enc: l.holderCodeEnc,
+    holder_code_index: l.holderCodeIndex,
+    holder_code_masked: l.holderCodeMasked,
+    holder_code_type: l.holderCodeType,
+    issue_date: l.issueDate,
+    valid_from: l.validFrom,
+    valid_to: l.validTo,
+    region_code: l.regionCode,
+    metadata: JSON.stringify(l.metadata),
+    pdf_enc: l.pdfEnc,
+    pdf_sm3: l.pdfSm3,
+    pdf_bytes: l.pdfBytes,
+    es_id: l.esID,
+    signer_serial: l.signerSerial,
+    signature_format: l.signatureFormat,
+    status: l.status,
+    status_reason: l.statusReason,
+    predecessor: l.predecessor,
+    successor: l.successor,
+    signed_at: l.signedAt,
+    created_at: l.createdAt,
+    updated_at: l.updatedAt,
+  });
+}
+
+/** The record without the file; `forUpdate` locks the row for a status change. */
+export async function findLicence(
+  db: Executor,
+  identifier: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<LicenceSummary | undefined> {
+  const q = db('licences').select(SUMMARY_COLUMNS).where({ identifier }).first();
+  if (opts.forUpdate) q.forUpdate();
+  const row = (await q) as Row | undefined;
+  return row ? summaryFromRow(row) : undefined;
+}
+
+export async function findLicencePdf(db: Executor, identifier: string): Promise<Buffer | undefined> {
+  const row = (await db('licences').select('pdf_enc').where({ identifier }).first()) as Row | undefined;
+  return row ? toBuffer(row.pdf_enc) : undefined;
+}
+
+/** All versions of one licence (same type, issuer and serial), oldest first. */
+export async function listVersions(
+  db: Executor,
+  key: { typeCode: string; issuerCode: string; serial: string },
+): Promise<LicenceSummary[]> {
+  const rows = (await db('licences')
+    .select(SUMMARY_COLUMNS)
+    .where({ type_code: key.typeCode, issuer_code: key.issuerCode, serial: key.serial })
+    .orderBy('version')) as Row[];
+  return rows.map(summaryFromRow);
+}
+
+export async function updateLicenceStatus(
+  db: Executor,
+  identifier: string,
+  change: { status: LicenceStatus; reason: string | null; successor?: string | null; at: Date },
+): Promise<void> {
+  await db('licences')
+    .where({ identifier })
+    .update({
+      status: change.status,
+      status_reason: change.reason,
+      ...(change.successor !== undefined ? { successor: change.successor } : {}),
+      updated_at: change.at,
+    });
+}
+
+export interface LicenceFilter {
+  agencyId?: string | undefined;
+  typeCode?: string | undefined;
+  status?: LicenceStatus | undefined;
+  issuedFrom?: string | undefined;
+  issuedTo?: string | undefined;
+  holderCodeIndex?: Buffer | undefined;
+}
+
+export async function listLicences(
+  db: Executor,
+  filter: LicenceFilter,
+  page: PageRequest,
+): Promise<Page<LicenceSummary>> {
+  const q = db('licences')
+    .select(SUMMARY_COLUMNS)
+    .orderBy('seq', 'asc')
+    .limit(page.limit + 1);
+  if (page.after !== undefined) q.where('seq', '>', page.after);
+  if (filter.agencyId) q.where('agency_id', filter.agencyId);
+  if (filter.typeCode) q.where('type_code', filter.typeCode);
+  if (filter.status) q.where('status', filter.status);
+  if (filter.issuedFrom) q.where('issue_date', '>=', filter.issuedFrom);
+  if (filter.issuedTo) q.where('issue_date', '<=', filter.issuedTo);
+  if (filter.holderCodeIndex) q.where('holder_code_index', filter.holderCodeIndex);
+  const rows = (await q) as (Row & { seq: unknown })[];
+  return toPage(rows, page, summaryFromRow, (r) => toNumber(r.seq));
+}
+
+/** Licences whose validity ended before `today` (YYYY-MM-DD) and are still valid or suspended. */
+export async function listExpiring(db: Executor, today: string, limit: number): Promise<string[]> {
+  const rows = await db('licences')
+    .select('identifier')
+    .whereIn('status', ['valid', 'suspended'])
+    .whereNotNull('valid_to')
+    .where('valid_to', '<', today)
+    .orderBy('seq')
+    .limit(limit);
+  return rows.map((r: { identifier: string }) => r.identifier);
+}
+
+export async function insertLicenceEvent(db: Executor, e: Omit<LicenceEvent, 'seq'>): Promise<void> {
+  await db('licence_events').insert({
+    identifier: e.identifier,
+    operation: e.operation,
+    from_status: e.fromStatus,
+    to_status: e.toStatus,
+    reason: e.reason,
+    related_identifier: e.relatedIdentifier,
+    actor_role: e.actorRole,
+    actor_token_id: e.actorTokenId,
+    at: e.at,
+  });
+}
+
+export async function listLicenceEvents(db: Executor, identifiers: string[]): Promise<LicenceEvent[]> {
+  if (identifiers.length === 0) return [];
+  const rows = (await db('licence_events').whereIn('identifier', identifiers).orderBy('seq')) as Row[];
+  return rows.map((r) => ({
+    seq: toNumber(r.seq),
+    identifier: r.identifier as string,
+    operation: r.operation as string,
+    fromStatus: (r.from_status as LicenceStatus | null) ?? null,
+    toStatus: r.to_status as LicenceStatus,
+    reason: (r.reason as string | null) ?? null,
+    relatedIdentifier: (r.related_identifier as string | null) ?? null,
+    actorRole: r.actor_role as string,
+    actorTokenId: (r.actor_token_id as string | null) ?? null,
+    at: toDate(r.at),
+  }));
+}
