@@ -55,8 +55,8 @@ export interface SealSigningOptions {
   signingTime?: Date;
   /** Bytes reserved for the DER SES_Signature; default 32 KiB. Size it with `contentsBytesForSeal`. */
   contentsBytes?: number;
-  /** Signs SM3 of the covered bytes; returns the DER SES_Signature. */
-  sign: (digest: Buffer, coveredLength: number) => Promise<Buffer>;
+  /** Signs SM3 of the covered bytes; returns the DER SES_Signature. `byteRange` is the final /ByteRange. */
+  sign: (digest: Buffer, coveredLength: number, byteRange: readonly number[]) => Promise<Buffer>;
 }
 
 export const DEFAULT_CONTENTS_BYTES = 32 * 1024;
@@ -294,7 +294,7 @@ export async function signPdfWithSeal(pdf: Uint8Array, opts: SealSigningOptions)
   const covered = coveredBytes(out, byteRange);
   let der: Buffer;
   try {
-    der = await opts.sign(sm3(covered), covered.length);
+    der = await opts.sign(sm3(covered), covered.length, byteRange);
   } catch (err) {
     throw new PdfError(
       'SIGNER_FAILED',
