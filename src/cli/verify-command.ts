@@ -17,7 +17,13 @@ interface VerifyOptions {
   trust: string[];
 }
 
-const MARK: Record<Check['status'], string> = { passed: '✓', failed: '✗', indeterminate: '?', skipped: '-' };
+const MARK: Record<Check['status'], string> = {
+  passed: '✓',
+  failed: '✗',
+  indeterminate: '?',
+  skipped: '-',
+  warning: '!',
+};
 
 async function read(path: string, what: string): Promise<Buffer> {
   try {

@@ -40,19 +40,29 @@ export class PdfObjectIndex {
     const last = [...this.revisions].reverse().find((r) => r.xref);
     if (last) {
       this.trailer = last.xref!.trailer;
-      const seen = new Set<number>();
-      let off: number | null = last.startxref;
-      while (off !== null && !seen.has(off) && seen.size < MAX_SECTIONS) {
-        seen.add(off);
-        const s = this.byOffset.get(off);
-        if (!s) break;
-        for (const e of s.entries) if (!this.current.has(e.num)) this.current.set(e.num, e);
-        const { prev, xrefStm } = trailerLinks(s);
-        const hybrid = xrefStm !== null ? this.byOffset.get(xrefStm) : undefined;
-        if (hybrid) for (const e of hybrid.entries) if (!this.current.has(e.num)) this.current.set(e.num, e);
-        off = prev;
-      }
+      for (const [num, e] of this.viewAt(last.startxref)) this.current.set(num, e);
     }
+  }
+
+  /**
+   * The object map a viewer would use if the file ended with the section at `startxref` (a revision's view:
+   * that section first, then back along /Prev and /XRefStm; the newest entry for a number wins).
+   */
+  viewAt(startxref: number): Map<number, XrefEntry> {
+    const view = new Map<number, XrefEntry>();
+    const seen = new Set<number>();
+    let off: number | null = startxref;
+    while (off !== null && !seen.has(off) && seen.size < MAX_SECTIONS) {
+      seen.add(off);
+      const s = this.byOffset.get(off);
+      if (!s) break;
+      for (const e of s.entries) if (!view.has(e.num)) view.set(e.num, e);
+      const { prev, xrefStm } = trailerLinks(s);
+      const hybrid = xrefStm !== null ? this.byOffset.get(xrefStm) : undefined;
+      if (hybrid) for (const e of hybrid.entries) if (!view.has(e.num)) view.set(e.num, e);
+      off = prev;
+    }
+    return view;
   }
 
   /** Reads a section and everything it links to, once each. */
@@ -96,16 +106,16 @@ export class PdfObjectIndex {
     }
   }
 
-  /** Resolves `num` as the viewer would; null when missing or unreadable. */
-  resolve(num: number): ResolvedObject | null {
-    const e = this.current.get(num);
+  /** Resolves `num` as the viewer would (or in another revision's `view`); null when missing or unreadable. */
+  resolve(num: number, view: Map<number, XrefEntry> = this.current): ResolvedObject | null {
+    const e = view.get(num);
     if (!e) return null;
     if (e.type === 'offset' && e.offset !== undefined) {
       const obj = this.objectAt(e.offset);
       return obj && obj.num === num ? { obj, offset: e.offset, inObjectStream: false } : null;
     }
     if (e.type === 'compressed' && e.stream !== undefined && e.index !== undefined) {
-      const container = this.current.get(e.stream);
+      const container = view.get(e.stream);
       if (!container || container.type !== 'offset' || container.offset === undefined) return null;
       const os = this.objectStream(container.offset);
       const at = os?.offsets.get(num);

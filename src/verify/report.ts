@@ -4,7 +4,8 @@
 
 export type Indication = 'TOTAL_PASSED' | 'TOTAL_FAILED' | 'INDETERMINATE';
 
-export type CheckStatus = 'passed' | 'failed' | 'indeterminate' | 'skipped';
+/** 'warning': reported for the reader (a vendor variant, a form fill after signing) but neutral for the verdict. */
+export type CheckStatus = 'passed' | 'failed' | 'indeterminate' | 'skipped' | 'warning';
 
 /**
  * Sub-indications. The ETSI ones, plus SealTrust-specific ones for the seal registry (not in EN 319 102-1):
@@ -33,6 +34,16 @@ export const SUB_INDICATION = {
   SEAL_REVOKED: 'SEAL_REVOKED',
   SEAL_SUSPENDED: 'SEAL_SUSPENDED',
   NO_SIGNATURE_FOUND: 'NO_SIGNATURE_FOUND',
+  /** SealTrust: the document was changed after the signature in a way that is not allowed (validation.md (d)). */
+  DOCUMENT_MODIFIED: 'DOCUMENT_MODIFIED',
+  /** SealTrust licence layer (TOTAL_FAILED unless said otherwise). */
+  LICENCE_NOT_REGISTERED: 'LICENCE_NOT_REGISTERED',
+  LICENCE_FILE_MISMATCH: 'LICENCE_FILE_MISMATCH',
+  LICENCE_IDENTIFIER_INVALID: 'LICENCE_IDENTIFIER_INVALID',
+  LICENCE_NOT_VALID: 'LICENCE_NOT_VALID',
+  /** INDETERMINATE: suspended (may be resumed) or the directory cannot be asked. */
+  LICENCE_SUSPENDED: 'LICENCE_SUSPENDED',
+  LICENCE_COPY_EXPIRED: 'LICENCE_COPY_EXPIRED',
 } as const;
 export type SubIndication = (typeof SUB_INDICATION)[keyof typeof SUB_INDICATION] | (string & {});
 
@@ -72,8 +83,16 @@ export interface TimestampSummary {
 }
 
 export interface SignatureReport {
-  /** 'SES v4', 'SES v1', 'SES v5', 'SES seal v4' (a bare seal), later 'PDF GM.sm2seal', … */
+  /** 'SES v4', 'SES v1', 'SES v5', 'SES seal v4' (a bare seal); in a PDF 'PDF SES v4', 'PDF CMS (RFC 5652)', … */
   format: string;
+  /** PDF only: the /SubFilter as written (the format above is what /Contents really holds). */
+  subFilter?: string | null;
+  /** PDF only: the signature field's name. */
+  fieldName?: string | null;
+  /** PDF only: 0-based revision whose end the /ByteRange reaches (null: unknown). */
+  revision?: number | null;
+  /** PDF only: the signed bytes reach the end of the file (no later update). */
+  coversWholeDocument?: boolean;
   indication: Indication;
   subIndication: SubIndication | null;
   /** The time the signer claims (SES timeInfo), ISO 8601; not proof of anything by itself. */
@@ -98,11 +117,29 @@ export interface SignatureReport {
   timestamp?: TimestampSummary;
 }
 
+/** The licence layer of a SealTrust licence PDF (its licence.json names an identifier). */
+export interface LicenceReport {
+  identifier: string;
+  /** Directory status now ('valid', 'suspended', 'revoked', …), null without a directory. */
+  status: string | null;
+  /** The version of this file (from its metadata) and the newest one the directory knows. */
+  version: string | null;
+  latestVersion: string | null;
+  /** The replacing licence's identifier, when there is one. */
+  successor?: string | null;
+  /** 加注件: the copy's purpose and expiry when the file is an annotated copy. */
+  copy?: { purpose: string; expiresAt: string; maker?: string } | null;
+  indication: Indication;
+  subIndication: SubIndication | null;
+  checks: Check[];
+}
+
 export interface ValidationReport {
   indication: Indication;
   subIndication: SubIndication | null;
   validatedAt: string;
   signatures: SignatureReport[];
+  licence?: LicenceReport;
 }
 
 export interface Verdict {
@@ -190,6 +227,24 @@ export const DEFAULT_RULES: Readonly<Record<string, CheckRule>> = {
   // EN 319 102-1: a timestamp that does not validate is ignored; it then proves nothing (no best signature
   // time), which the validity and revocation checks already take into account.
   timestamp: () => null,
+  'byte-range': (c) =>
+    c.status === 'failed' || c.status === 'indeterminate' ? failed(S.FORMAT_FAILURE) : null,
+  modifications: (c) =>
+    c.status === 'failed'
+      ? failed(S.DOCUMENT_MODIFIED)
+      : c.status === 'indeterminate'
+        ? indeterminate(S.DOCUMENT_MODIFIED)
+        : null,
+  'licence-registered': (c) => licenceRule(c, S.LICENCE_NOT_REGISTERED),
+  'licence-file-hash': (c) => licenceRule(c, S.LICENCE_FILE_MISMATCH),
+  'licence-identifier': (c) => licenceRule(c, S.LICENCE_IDENTIFIER_INVALID),
+  'licence-status': (c) =>
+    c.status === 'failed'
+      ? failed(S.LICENCE_NOT_VALID)
+      : c.status === 'indeterminate'
+        ? indeterminate(c.code === 'LICENCE_SUSPENDED' ? S.LICENCE_SUSPENDED : S.TRY_LATER)
+        : null,
+  'licence-copy': (c) => licenceRule(c, S.LICENCE_COPY_EXPIRED),
   'seal-status': (c) => {
     if (c.status === 'passed' || c.status === 'skipped') return null;
     if (c.status === 'failed') {
@@ -202,11 +257,20 @@ export const DEFAULT_RULES: Readonly<Record<string, CheckRule>> = {
   },
 };
 
+// Licence checks: failed is final; indeterminate means the directory could not answer (TRY_LATER).
+function licenceRule(c: Check, sub: SubIndication): Verdict | null {
+  if (c.status === 'failed') return failed(sub);
+  if (c.status === 'indeterminate') return indeterminate(S.TRY_LATER);
+  return null;
+}
+
 function cryptoRule(c: Check): Verdict | null {
   if (c.status === 'passed' || c.status === 'skipped') return null;
   if (c.status === 'failed') return failed(S.SIG_CRYPTO_FAILURE);
   return indeterminate(
-    c.code === 'CERT_UNPARSEABLE' ? S.NO_SIGNING_CERTIFICATE_FOUND : S.CRYPTO_CONSTRAINTS_FAILURE,
+    c.code === 'CERT_UNPARSEABLE' || c.code === 'SIGNER_CERT_NOT_FOUND'
+      ? S.NO_SIGNING_CERTIFICATE_FOUND
+      : S.CRYPTO_CONSTRAINTS_FAILURE,
   );
 }
 
@@ -222,6 +286,7 @@ const FAILED_ORDER: string[] = [
   S.FORMAT_FAILURE,
   S.HASH_FAILURE,
   S.SIG_CRYPTO_FAILURE,
+  S.DOCUMENT_MODIFIED,
   S.REVOKED,
   S.SEAL_REVOKED,
   S.SEAL_SUSPENDED,
@@ -242,6 +307,7 @@ const INDETERMINATE_ORDER: string[] = [
   S.SIG_CONSTRAINTS_FAILURE,
   S.SIGNED_DATA_NOT_FOUND,
   S.TIMESTAMP_ORDER_FAILURE,
+  S.DOCUMENT_MODIFIED,
 ];
 
 function rank(order: string[], sub: SubIndication | null): number {
@@ -279,22 +345,34 @@ export function deriveIndication(
 
 const SEVERITY: Record<Indication, number> = { TOTAL_PASSED: 0, INDETERMINATE: 1, TOTAL_FAILED: 2 };
 
-/** The document's indication: the worst of its signatures (the first such signature's sub-indication). */
+/**
+ * The document's indication: the worst of its signatures and of the licence layer (the first such part's
+ * sub-indication). No signature at all is INDETERMINATE / NO_SIGNATURE_FOUND whatever the licence layer says.
+ */
 export function overallIndication(
   signatures: readonly Pick<SignatureReport, 'indication' | 'subIndication'>[],
+  licence?: Pick<LicenceReport, 'indication' | 'subIndication'>,
 ): Verdict {
-  if (signatures.length === 0) return indeterminate(S.NO_SIGNATURE_FOUND);
+  if (signatures.length === 0) {
+    if (licence?.indication === 'TOTAL_FAILED')
+      return { indication: licence.indication, subIndication: licence.subIndication };
+    return indeterminate(S.NO_SIGNATURE_FOUND);
+  }
   let worst: Verdict = PASSED;
-  for (const s of signatures) {
+  for (const s of licence ? [...signatures, licence] : signatures) {
     if (SEVERITY[s.indication] > SEVERITY[worst.indication])
       worst = { indication: s.indication, subIndication: s.subIndication };
   }
   return worst;
 }
 
-export function validationReport(signatures: SignatureReport[], validatedAt = new Date()): ValidationReport {
-  const v = overallIndication(signatures);
-  return { ...v, validatedAt: validatedAt.toISOString(), signatures };
+export function validationReport(
+  signatures: SignatureReport[],
+  validatedAt = new Date(),
+  licence?: LicenceReport,
+): ValidationReport {
+  const v = overallIndication(signatures, licence);
+  return { ...v, validatedAt: validatedAt.toISOString(), signatures, ...(licence ? { licence } : {}) };
 }
 
 /** A check in the report's shape; `details` only when given. */

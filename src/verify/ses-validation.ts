@@ -114,7 +114,7 @@ function fromCodec(id: string, r: SesCheckResult): Check {
   return check(id, r.status, r.code, r.message, r.messageEn);
 }
 
-function summary(c: CertificateInfo): CertificateSummary {
+export function summary(c: CertificateInfo): CertificateSummary {
   return {
     subject: c.subject,
     serial: c.serialHex,
@@ -123,11 +123,11 @@ function summary(c: CertificateInfo): CertificateSummary {
   };
 }
 
-function party(c: CertificateInfo | null) {
+export function party(c: CertificateInfo | null) {
   return c ? { subject: c.subject, serial: c.serialHex, issuer: c.issuer } : null;
 }
 
-function tryParse(der: Buffer): CertificateInfo | null {
+export function tryParse(der: Buffer): CertificateInfo | null {
   try {
     return parseCertificate(der);
   } catch {
@@ -195,7 +195,7 @@ function formatFailure(what: 'signature' | 'seal', err: unknown, ids: readonly s
 
 // ---------------------------------------------------------------------------------------------- timestamp
 
-interface TimestampOutcome {
+export interface TimestampOutcome {
   check: Check;
   /** genTime when the token proves the signature existed then. */
   best: Date | null;
@@ -206,7 +206,12 @@ interface TimestampOutcome {
 
 const DIGESTS = new Set(['sm3', 'sha256', 'sha1', 'sha384', 'sha512']);
 
-function evaluateTimestamp(sig: SesSignature, ctx: SesValidationContext, now: Date): TimestampOutcome {
+/** Shared with the CMS engine, which passes its token and signature value in the same shape. */
+export function evaluateTimestamp(
+  sig: Pick<SesSignature, 'timeStamp' | 'signature' | 'version' | 'notes'>,
+  ctx: SesValidationContext,
+  now: Date,
+): TimestampOutcome {
   const token = sig.timeStamp;
   if (!token) {
     return {
@@ -360,14 +365,14 @@ function evaluateTimestamp(sig: SesSignature, ctx: SesValidationContext, now: Da
 
 // ---------------------------------------------------------------------------------------------- validity-time
 
-interface Window {
+export interface Window {
   zh: string;
   en: string;
   start: Date | null;
   end: Date | null;
 }
 
-function certWindow(zh: string, en: string, c: CertificateInfo | null): Window | null {
+export function certWindow(zh: string, en: string, c: CertificateInfo | null): Window | null {
   return c ? { zh, en, start: c.notBefore, end: c.notAfter } : null;
 }
 
@@ -375,7 +380,7 @@ function certWindow(zh: string, en: string, c: CertificateInfo | null): Window |
  * `t` (the signing time to judge) within every window. A window that has closed by `now` needs a proof of
  * existence (`best`) before its end; the claimed time alone cannot show the signature was made in time.
  */
-function validityCheck(
+export function validityCheck(
   windows: Window[],
   t: Date | null,
   best: Date | null,
@@ -457,7 +462,7 @@ function validityCheck(
 
 // ---------------------------------------------------------------------------------------------- chain
 
-function chainCheck(
+export function chainCheck(
   id: string,
   zh: string,
   en: string,
@@ -481,7 +486,7 @@ function chainCheck(
 
 // ---------------------------------------------------------------------------------------------- revocation
 
-interface Claim {
+export interface Claim {
   /** What the signer claims. */
   claimed: Date | null;
   /** Proof of existence. */
@@ -499,7 +504,7 @@ const REVOCATION_REASON_ZH: Record<string, string> = {
   privilegeWithdrawn: '权限撤销',
 };
 
-async function revocationCheck(
+export async function revocationCheck(
   id: string,
   zh: string,
   en: string,
@@ -537,7 +542,7 @@ async function revocationCheck(
   }
   const sources: string[] = [];
   let worst: Check | null = null;
-  const severity = { passed: 0, skipped: 0, indeterminate: 1, failed: 2 };
+  const severity = { passed: 0, skipped: 0, warning: 0, indeterminate: 1, failed: 2 };
   for (let i = 0; i + 1 < chain.chain.length; i++) {
     const cert = chain.chain[i]!;
     const issuer = chain.chain[i + 1]!;
