@@ -165,6 +165,9 @@ async function load(input: Buffer): Promise<PDFDocument> {
   return doc;
 }
 
+/** Reads a PDF as signing does (header, encryption, parse errors as PdfError), for checks before signing. */
+export const loadForSealing = (pdf: Uint8Array): Promise<PDFDocument> => load(assertPdfHeader(pdf));
+
 function sigDictBytes(
   opts: SealSigningOptions,
   contentsBytes: number,
