@@ -8,7 +8,18 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'sealtrust' },
     redact: {
-      paths: ['req.headers.authorization', '*.passphrase', '*.privateKey', '*.token', '*.secret'],
+      paths: [
+        'req.headers.authorization',
+        '*.passphrase',
+        '*.privateKey',
+        '*.token',
+        '*.secret',
+        // Key vault and personal data: the KEK, wrapped keys, PEM keys, holder codes (持证主体代码).
+        '*.kek',
+        '*.wrappedKey',
+        '*.privateKeyPem',
+        '*.holderCode',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,3 +1,4 @@
+import { signMessage, type Signer } from '../crypto/signer.js';
 import { sm2Sign } from '../crypto/sm2.js';
 import {
   DER_FALSE,
@@ -196,12 +197,35 @@ export function assembleSignature(input: {
  * SES_Signature. Does not check that the signer certificate is listed in the seal or matches the key: the
  * caller does that once per seal/signer. To add a timestamp, call assembleSignature again with the token.
  */
-export function signSesV4(
-  input: Omit<SesTbsSignInput, 'sealDer'> & { seal: Buffer },
-  signer: { cert: Buffer; privateKey: Uint8Array },
-): { der: Buffer; tbsSign: Buffer; signature: Buffer } {
+export function signSesV4(input: SesSignInput, signer: { cert: Buffer; privateKey: Uint8Array }): SignedSes {
+  const tbsSign = tbsSignOf(input);
+  return signedSes(tbsSign, signer.cert, sm2Sign(signer.privateKey, tbsSign));
+}
+
+/**
+ * signSesV4 through the Signer seam (a key in the vault or, later, an HSM): the signer sees only
+ * e = SM3(Z ‖ TBS_Sign), with the default ID, as for signSesV4.
+ */
+export async function signSesV4WithSigner(
+  input: SesSignInput,
+  signer: { cert: Buffer; signer: Signer },
+): Promise<SignedSes> {
+  const tbsSign = tbsSignOf(input);
+  return signedSes(tbsSign, signer.cert, await signMessage(signer.signer, tbsSign));
+}
+
+export type SesSignInput = Omit<SesTbsSignInput, 'sealDer'> & { seal: Buffer };
+export interface SignedSes {
+  der: Buffer;
+  tbsSign: Buffer;
+  signature: Buffer;
+}
+
+function tbsSignOf(input: SesSignInput): Buffer {
   const { seal, ...rest } = input;
-  const tbsSign = encodeTbsSign({ ...rest, sealDer: seal });
-  const signature = sm2Sign(signer.privateKey, tbsSign);
-  return { der: assembleSignature({ tbsSign, signerCert: signer.cert, signature }), tbsSign, signature };
+  return encodeTbsSign({ ...rest, sealDer: seal });
+}
+
+function signedSes(tbsSign: Buffer, cert: Buffer, signature: Buffer): SignedSes {
+  return { der: assembleSignature({ tbsSign, signerCert: cert, signature }), tbsSign, signature };
 }

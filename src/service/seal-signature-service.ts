@@ -1,6 +1,7 @@
 import { sm3 } from '../crypto/sm3.js';
 import { parseCertificate } from '../pki/certificate.js';
-import { assembleSignature, signSesV4 } from '../seal/ses-encoder.js';
+import type { Signer } from '../crypto/signer.js';
+import { assembleSignature, signSesV4, signSesV4WithSigner } from '../seal/ses-encoder.js';
 import { findCertificate } from '../store/certificate-repository.js';
 import type { Db } from '../store/database.js';
 import { effectiveStatus, type SealService } from './seal-service.js';
@@ -9,8 +10,11 @@ import type { TsaService } from './tsa-service.js';
 
 export interface SealSignRequest {
   esID: string;
-  /** The signer (签章人): a seal-signer certificate bound to the seal, and its private key. */
-  signer: { certificateDer: Buffer; privateKey: Uint8Array };
+  /**
+   * The signer (签章人): a seal-signer certificate bound to the seal, and its private key, or the key behind
+   * the Signer seam (SignerKeyService.signerFor: a vault key, later an HSM).
+   */
+  signer: { certificateDer: Buffer; privateKey: Uint8Array } | { certificateDer: Buffer; signer: Signer };
   /** SM3 of the protected data (for a PDF, of the bytes its /ByteRange covers). */
   digest: Buffer;
   /** Names the protected range, e.g. a PDF's signature field or an OFD's Signature.xml path. */
@@ -83,10 +87,22 @@ export class SealSignatureService {
         'signer',
       );
     }
-    const signed = signSesV4(
-      { seal: seal.der, timeInfo: now, dataHash: req.digest, propertyInfo: req.propertyInfo },
-      { cert: cert.der, privateKey: req.signer.privateKey },
-    );
+    const input = { seal: seal.der, timeInfo: now, dataHash: req.digest, propertyInfo: req.propertyInfo };
+    let signed: { tbsSign: Buffer; signature: Buffer; der: Buffer };
+    if ('signer' in req.signer) {
+      // The seam signs blind (digest only): make sure it holds the certified key before anything is signed.
+      if (!Buffer.from(req.signer.signer.publicKey).equals(cert.publicKey)) {
+        throw new ServiceError(
+          'validation',
+          'signer-key-mismatch',
+          '签名密钥与签章人证书不符 / the signing key does not belong to the signer certificate',
+          'signer',
+        );
+      }
+      signed = await signSesV4WithSigner(input, { cert: cert.der, signer: req.signer.signer });
+    } else {
+      signed = signSesV4(input, { cert: cert.der, privateKey: req.signer.privateKey });
+    }
     if (!req.timestamp) return { der: signed.der, timeInfo: now, timestamped: false };
     const token = await this.tsa.stamp(sm3(signed.signature));
     const der = assembleSignature({

@@ -10,6 +10,10 @@ import { TsaService } from './tsa-service.js';
 import { SealService } from './seal-service.js';
 import { SealSignatureService } from './seal-signature-service.js';
 import { registerNodeCertificates } from './node-certificates.js';
+import { DataProtector } from '../crypto/data-protection.js';
+import { loadKek } from './key-encryption-key.js';
+import { SignerKeyService } from './signer-key-service.js';
+import { DocumentStampingService } from './document-stamping-service.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -22,6 +26,12 @@ export interface Services {
   tsa: TsaService;
   seals: SealService;
   sealSignatures: SealSignatureService;
+  /** Agencies' seal-signer keys, held wrapped by the KEK. */
+  signerKeys: SignerKeyService;
+  /** Encrypts personal data at rest (holder codes, licence PDFs) and computes its search index. */
+  dataProtector: DataProtector;
+  /** POST /v1/documents/seal: stamping PDFs with an agency's seal and vault key. */
+  documentStamping: DocumentStampingService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -41,6 +51,13 @@ export function createServices(db: Db, node: CaNode, logger?: Logger): Services 
   events.on('status-changed', (e) => ocsp.invalidate(e.caId, e.serial));
   const tsa = new TsaService(db, node, logger);
   const seals = new SealService(db, node);
+  const kek = loadKek(); // SEALTRUST_KEK / SEALTRUST_KEK_FILE; keys-dev/kek.dev in development only
+  const signerKeys = new SignerKeyService(
+    db,
+    kek,
+    (trx) => new CertificateService(trx, node, crls, events, verifyPop),
+    seals,
+  );
   return {
     db,
     node,
@@ -51,6 +68,15 @@ export function createServices(db: Db, node: CaNode, logger?: Logger): Services 
     tsa,
     seals,
     sealSignatures: new SealSignatureService(db, seals, tsa),
+    signerKeys,
+    dataProtector: new DataProtector(kek),
+    // Limits default to 20 MB and 500 pages (SEALTRUST_STAMP_MAX_BYTES / _MAX_PAGES once in Config).
+    documentStamping: new DocumentStampingService(
+      db,
+      seals,
+      new SealSignatureService(db, seals, tsa),
+      signerKeys,
+    ),
     init: async () => {
       await registerNodeCertificates(db, node);
     },
