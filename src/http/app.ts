@@ -17,7 +17,6 @@ import { sealRoutes } from './routes/seal-routes.js';
 import { tsaRoutes } from './routes/tsa-routes.js';
 import { ocspRoutes } from './routes/ocsp-routes.js';
 import { signerKeyRoutes } from './routes/signer-key-routes.js';
-import { documentRoutes } from './routes/document-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -55,7 +54,6 @@ export function createApp(deps: AppDeps): Koa {
   tsaRoutes(api, deps.services);
   ocspRoutes(api, deps.services);
   signerKeyRoutes(api, deps.services);
-  documentRoutes(api, deps.services);
 
   app.use(requestId());
   app.use(metrics.middleware());

@@ -13,7 +13,6 @@ import { registerNodeCertificates } from './node-certificates.js';
 import { DataProtector } from '../crypto/data-protection.js';
 import { loadKek } from './key-encryption-key.js';
 import { SignerKeyService } from './signer-key-service.js';
-import { DocumentStampingService } from './document-stamping-service.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -30,8 +29,6 @@ export interface Services {
   signerKeys: SignerKeyService;
   /** Encrypts personal data at rest (holder codes, licence PDFs) and computes its search index. */
   dataProtector: DataProtector;
-  /** POST /v1/documents/seal: stamping PDFs with an agency's seal and vault key. */
-  documentStamping: DocumentStampingService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -70,13 +67,6 @@ export function createServices(db: Db, node: CaNode, logger?: Logger): Services 
     sealSignatures: new SealSignatureService(db, seals, tsa),
     signerKeys,
     dataProtector: new DataProtector(kek),
-    // Limits default to 20 MB and 500 pages (SEALTRUST_STAMP_MAX_BYTES / _MAX_PAGES once in Config).
-    documentStamping: new DocumentStampingService(
-      db,
-      seals,
-      new SealSignatureService(db, seals, tsa),
-      signerKeys,
-    ),
     init: async () => {
       await registerNodeCertificates(db, node);
     },
