@@ -26,6 +26,8 @@ export interface RawBodySpec {
   anyContentType?: boolean;
   /** The 413 detail when the body is over the limit. */
   tooLargeDetail?: string;
+  /** JSON schema of the body for the OpenAPI document (e.g. the parts of a multipart/form-data body). */
+  schema?: Record<string, unknown>;
 }
 
 /** Reads the raw body on demand. @throws BodyTooLargeError over the limit (a 413 unless the handler catches it). */
@@ -93,7 +95,11 @@ export class ApiRouter {
     this.operations.push({
       method: spec.method,
       // `:id` and the `{*rest}` wildcard both become `{id}`, `{rest}`.
-      path: spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\{\*([A-Za-z0-9_]+)\}/g, '{$1}'),
+      // A backslash-escaped colon is literal (custom methods such as `/v1/licences:batch`), not a parameter.
+      path: spec.path
+        .replace(/(?<!\\):([A-Za-z0-9_]+)/g, '{$1}')
+        .replace(/\{\*([A-Za-z0-9_]+)\}/g, '{$1}')
+        .replaceAll('\\:', ':'),
       spec: spec as unknown as RouteSpec<ZodType, ZodType, ZodType, RawBodySpec | undefined>,
     });
     const stack: Middleware[] = [];
@@ -166,7 +172,12 @@ export class ApiRouter {
             ? {
                 requestBody: {
                   required: true,
-                  content: Object.fromEntries(spec.rawBody.contentTypes.map((type) => [type, {}])),
+                  content: Object.fromEntries(
+                    spec.rawBody.contentTypes.map((type) => [
+                      type,
+                      spec.rawBody?.schema ? { schema: spec.rawBody.schema } : {},
+                    ]),
+                  ),
                 },
               }
             : {}),

@@ -22,7 +22,10 @@ export function toProblem(err: unknown): ProblemError | undefined {
       SERVICE_STATUS[err.kind],
       err.code,
       err.message,
-      err.field ? { field: err.field } : {},
+      {
+        ...(err.field ? { field: err.field } : {}),
+        ...(err.extensions ? { extensions: err.extensions } : {}),
+      },
     );
   }
   if (err instanceof ZodError) {

@@ -18,6 +18,7 @@ export interface ProblemBody {
   requestId?: string;
   field?: string;
   errors?: FieldError[];
+  [extension: string]: unknown;
 }
 
 /** Titles in Chinese first, as users read them, then English. */
@@ -44,7 +45,12 @@ export class ProblemError extends Error {
     /** Stable slug appended to PROBLEM_BASE. */
     readonly slug: string,
     detail: string,
-    readonly extra: { field?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
+    readonly extra: {
+      field?: string;
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      extensions?: Record<string, string | number | boolean | null>;
+    } = {},
   ) {
     super(detail);
   }
@@ -60,6 +66,8 @@ export class ProblemError extends Error {
     if (requestId) body.requestId = requestId;
     if (this.extra.field) body.field = this.extra.field;
     if (this.extra.errors) body.errors = this.extra.errors;
+    // Extensions never overwrite the standard members.
+    for (const [k, v] of Object.entries(this.extra.extensions ?? {})) if (!(k in body)) body[k] = v;
     return body;
   }
 }

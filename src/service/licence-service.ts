@@ -660,6 +660,7 @@ function invalidTransition(current: Pick<LicenceSummary, 'status'>, op: LicenceE
     'invalid-transition',
     `证照当前状态为「${STATUS_ZH(current.status)}」(${current.status})，不能执行 ${op} / the licence is ${current.status}: ${op} is not allowed`,
     'operation',
+    { currentStatus: current.status, operation: op },
   );
 }
 

@@ -17,6 +17,8 @@ export class ServiceError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Extra members for the problem body (RFC 9457 extensions), e.g. `currentStatus` on a 409. */
+    readonly extensions?: Record<string, string | number | boolean | null>,
   ) {
     super(message);
   }

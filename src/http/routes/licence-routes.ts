@@ -1,0 +1,302 @@
+import { z } from 'zod';
+import {
+  LICENCE_EVENT_OPERATIONS,
+  LICENCE_STATUSES,
+  type LicenceStatus,
+} from '../../licence/licence-lifecycle.js';
+import type { LicenceEvent, LicenceSummary } from '../../store/licence-repository.js';
+import type { LicenceView } from '../../service/licence-service.js';
+import type { Services } from '../../service/services.js';
+import type { ApiRouter } from '../api-router.js';
+import { actionContext, principalOf } from '../context.js';
+import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';
+import { ProblemError } from '../problem.js';
+
+export const IDENTIFIER = /^1\.2\.156\.3005\.2\.[0-9A-Z.]{24,113}$/;
+const identifierParam = z.object({ identifier: z.string().regex(IDENTIFIER).describe('证照标识') });
+const STATUS_NAMES = Object.keys(LICENCE_STATUSES) as [LicenceStatus, ...LicenceStatus[]];
+const DATE = z.iso.date();
+
+const faceValues = z
+  .record(z.string().regex(/^[a-z][A-Za-z0-9]{0,47}$/), z.string().max(2000))
+  .describe('照面信息');
+
+export const issueLicenceBody = z.strictObject({
+  typeCode: z.string().describe('证照类型代码'),
+  holder: z.strictObject({
+    name: z.string().trim().min(1).max(200).describe('持证主体'),
+    code: z.string().min(1).max(64).describe('持证主体代码'),
+    codeType: z
+      .string()
+      .regex(/^\d{3}$/)
+      .describe('持证主体代码类型代码，如 111 居民身份证、001 统一社会信用代码'),
+  }),
+  number: z.string().trim().min(1).max(64).optional().describe('证照编号；缺省时使用流水号'),
+  validFrom: DATE.describe('有效期起始日期'),
+  validTo: DATE.nullable().optional().describe('有效期截止日期；null 为长期'),
+  fields: faceValues,
+  sealEsID: z
+    .string()
+    .regex(/^[0-9A-Za-z]{4,64}$/)
+    .optional()
+    .describe('缺省时使用本机构最新的有效印章'),
+  timestamp: z.boolean().optional().describe('在签章中加入本节点的时间戳'),
+});
+
+const issuedSchema = z.object({
+  identifier: z.string(),
+  version: z.string(),
+  status: z.enum(STATUS_NAMES),
+  pdfUrl: z.string(),
+  sm3: z.string(),
+  warnings: z.array(z.object({ code: z.string(), field: z.string(), message: z.string() })),
+});
+
+const eventSchema = z.object({
+  identifier: z.string(),
+  operation: z.string(),
+  fromStatus: z.string().nullable(),
+  toStatus: z.string(),
+  reason: z.string().nullable(),
+  relatedIdentifier: z.string().nullable(),
+  actorRole: z.string(),
+  at: z.iso.datetime(),
+});
+
+const licenceSchema = z.object({
+  identifier: z.string(),
+  typeCode: z.string(),
+  name: z.string(),
+  number: z.string(),
+  version: z.string(),
+  issuer: z.object({ agencyId: z.uuid(), name: z.string(), code: z.string() }),
+  issueDate: z.string(),
+  holder: z.object({ name: z.string(), code: z.string(), codeType: z.string(), masked: z.boolean() }),
+  validFrom: z.string(),
+  validTo: z.string().nullable(),
+  regionCode: z.string(),
+  status: z.enum(STATUS_NAMES),
+  statusName: z.string(),
+  statusCode: z.string(),
+  statusReason: z.string().nullable(),
+  predecessor: z.string().nullable(),
+  successor: z.string().nullable(),
+  seal: z.object({ esID: z.string(), signerSerial: z.string(), signatureFormat: z.string() }),
+  pdf: z.object({ url: z.string(), sm3: z.string(), bytes: z.number() }),
+  signedAt: z.iso.datetime(),
+  face: z.record(z.string(), z.string()).optional(),
+  history: z.array(eventSchema).optional(),
+  versions: z.array(z.object({ identifier: z.string(), version: z.number(), status: z.string() })).optional(),
+});
+
+function presentEvent(e: LicenceEvent) {
+  return {
+    identifier: e.identifier,
+    operation: e.operation,
+    fromStatus: e.fromStatus,
+    toStatus: e.toStatus,
+    reason: e.reason,
+    relatedIdentifier: e.relatedIdentifier,
+    actorRole: e.actorRole,
+    at: e.at.toISOString(),
+  };
+}
+
+export function presentLicence(
+  l: LicenceSummary,
+  pdfUrl: string,
+  holder: { code: string; masked: boolean },
+  view?: Pick<LicenceView, 'history' | 'versions'>,
+) {
+  return {
+    identifier: l.identifier,
+    typeCode: l.typeCode,
+    name: l.metadata.name,
+    number: l.number,
+    version: String(l.version).padStart(3, '0'),
+    issuer: { agencyId: l.agencyId, name: l.metadata.issuerName, code: l.issuerCode },
+    issueDate: l.issueDate,
+    holder: { name: l.holderName, code: holder.code, codeType: l.holderCodeType, masked: holder.masked },
+    validFrom: l.validFrom,
+    validTo: l.validTo,
+    regionCode: l.regionCode,
+    status: l.status,
+    statusName: LICENCE_STATUSES[l.status].zh,
+    statusCode: LICENCE_STATUSES[l.status].code,
+    statusReason: l.statusReason,
+    predecessor: l.predecessor,
+    successor: l.successor,
+    seal: { esID: l.esID, signerSerial: l.signerSerial, signatureFormat: l.signatureFormat },
+    pdf: { url: pdfUrl, sm3: l.pdfSm3, bytes: l.pdfBytes },
+    signedAt: l.signedAt.toISOString(),
+    ...(view
+      ? {
+          face: l.metadata.face,
+          history: view.history.map(presentEvent),
+          versions: view.versions,
+        }
+      : {}),
+  };
+}
+
+const readers = ['admin', 'issuer', 'sync-peer'] as const;
+
+function idempotencyKey(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (!/^[\x21-\x7e]{1,128}$/.test(value))
+    throw new ProblemError(
+      422,
+      'invalid-idempotency-key',
+      'Idempotency-Key 须为 1–128 个可见 ASCII 字符 / Idempotency-Key must be 1–128 visible ASCII characters',
+      { field: 'Idempotency-Key' },
+    );
+  return value;
+}
+
+export function licenceRoutes(api: ApiRouter, s: Services): void {
+  api.route({
+    method: 'post',
+    path: '/v1/licences',
+    operationId: 'issueLicence',
+    summary: '颁发电子证照（赋码、生成版式文件、加盖电子印章、入库）/ Issue an electronic licence',
+    tags: ['licences'],
+    auth: ['issuer'],
+    body: issueLicenceBody,
+    responses: {
+      201: {
+        description: 'Issued (or the replay of an earlier request with the same Idempotency-Key)',
+        schema: issuedSchema,
+      },
+    },
+    handler: async (ctx, { body }) => {
+      const key = idempotencyKey(ctx.get('Idempotency-Key'));
+      const { issued, replayed } = await s.licences.issue(actionContext(ctx), body, key);
+      ctx.status = 201;
+      ctx.set('Location', `/v1/licences/${issued.identifier}`);
+      if (replayed) ctx.set('Idempotent-Replayed', 'true');
+      ctx.body = issued;
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/licences',
+    operationId: 'searchLicences',
+    summary: '证照目录查询 / Search the licence directory',
+    tags: ['licences'],
+    auth: [...readers],
+    query: pageQuery.extend({
+      typeCode: z
+        .string()
+        .regex(/^[0-9A-Z]{21}$/)
+        .optional(),
+      agencyId: z.uuid().optional(),
+      status: z.enum(STATUS_NAMES).optional(),
+      issuedFrom: DATE.optional(),
+      issuedTo: DATE.optional(),
+      holderCode: z.string().min(1).max(64).optional().describe('精确匹配；仅发证机构可用于本机构证照'),
+    }),
+    responses: { 200: { description: 'A page of licences', schema: collectionSchema(licenceSchema) } },
+    handler: async (ctx, { query }) => {
+      const principal = principalOf(ctx);
+      const { limit, cursor, ...filter } = query;
+      const page = await s.licences.search(principal, filter, toPageRequest({ limit, cursor }));
+      ctx.body = collection(page, (l) =>
+        presentLicence(l, s.licences.pdfUrl(l.identifier), { code: l.holderCodeMasked, masked: true }),
+      );
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/licences/:identifier',
+    operationId: 'getLicence',
+    summary: '查询证照（元数据、状态、历史、版本）/ Get a licence: metadata, status, history, versions',
+    tags: ['licences'],
+    auth: [...readers],
+    params: identifierParam,
+    responses: { 200: { description: 'The licence', schema: licenceSchema } },
+    handler: async (ctx, { params }) => {
+      const view = await s.licences.get(principalOf(ctx), params.identifier);
+      ctx.body = presentLicence(
+        view.licence,
+        s.licences.pdfUrl(params.identifier),
+        { code: view.holderCode, masked: view.holderCodeMasked },
+        view,
+      );
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/licences/:identifier/pdf',
+    operationId: 'getLicencePdf',
+    summary: '下载证照版式文件（已签章 PDF）/ Download the sealed licence PDF',
+    tags: ['licences'],
+    auth: [...readers],
+    params: identifierParam,
+    responses: { 200: { description: 'The sealed PDF', contentType: 'application/pdf' } },
+    handler: async (ctx, { params }) => {
+      const principal = principalOf(ctx);
+      const found = await s.licences.find(params.identifier);
+      if (found && !s.licences.mayReadHolderCode(principal, found))
+        throw new ProblemError(
+          403,
+          'licence-of-another-agency',
+          '只有发证机构可下载证照文件 / only the issuing agency may download the file',
+          { field: 'identifier' },
+        );
+      const { pdf } = await s.licences.pdf(params.identifier);
+      ctx.type = 'application/pdf';
+      ctx.set('Content-Disposition', `inline; filename="${params.identifier}.pdf"`);
+      ctx.set('Cache-Control', 'private, no-store');
+      ctx.body = pdf;
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/v1/licences/:identifier/events',
+    operationId: 'licenceEvent',
+    summary:
+      '证照状态变更：暂扣、恢复、撤销、注销、吊销、转出、失效、延续（新版本）、换发（新证照）/ Lifecycle operation',
+    tags: ['licences'],
+    auth: ['issuer', 'admin'],
+    params: identifierParam,
+    body: z.strictObject({
+      operation: z.enum(LICENCE_EVENT_OPERATIONS as [string, ...string[]]).describe('操作'),
+      reason: z.string().trim().min(2).max(500).describe('原因'),
+      validFrom: DATE.optional().describe('延续/换发：新的起始日期'),
+      validTo: DATE.nullable().optional().describe('延续/换发：新的截止日期'),
+      fields: faceValues.optional().describe('延续/换发：变更的照面信息'),
+      number: z.string().trim().min(1).max(64).optional().describe('换发：新的证照编号'),
+      sealEsID: z
+        .string()
+        .regex(/^[0-9A-Za-z]{4,64}$/)
+        .optional(),
+    }),
+    responses: {
+      200: {
+        description: 'The licence after the change, and the new file for renew/replace',
+        schema: z.object({ licence: licenceSchema, created: issuedSchema.optional() }),
+      },
+    },
+    handler: async (ctx, { params, body }) => {
+      const principal = principalOf(ctx);
+      const { licence, created } = await s.licences.applyEvent(actionContext(ctx), params.identifier, {
+        ...body,
+        operation: body.operation as (typeof LICENCE_EVENT_OPERATIONS)[number],
+      });
+      const view = await s.licences.get(principal, licence.identifier);
+      ctx.body = {
+        licence: presentLicence(
+          licence,
+          s.licences.pdfUrl(licence.identifier),
+          { code: view.holderCode, masked: view.holderCodeMasked },
+          view,
+        ),
+        ...(created ? { created } : {}),
+      };
+    },
+  });
+}
