@@ -217,7 +217,10 @@ export class SignerKeyService {
     if (hot) return hot;
     let privateKey: Buffer;
     try {
-      privateKey = this.#kek.unwrap(key.wrappedKey, signerKeyAad(key.id, key.agencyId, key.certificateSerial));
+      privateKey = this.#kek.unwrap(
+        key.wrappedKey,
+        signerKeyAad(key.id, key.agencyId, key.certificateSerial),
+      );
     } catch (err) {
       if (!(err instanceof KeyWrapError)) throw err;
       throw new ServiceError(
