@@ -67,12 +67,17 @@ function isHexStringAt(buf: Buffer, start: number, end: number): boolean {
   return true;
 }
 
-export function checkByteRange(pdf: Uint8Array, sig: SigLike): ByteRangeCheck {
+/** `knownRevisions`: listRevisions of the same bytes, when the caller has it already. */
+export function checkByteRange(
+  pdf: Uint8Array,
+  sig: SigLike,
+  knownRevisions?: PdfRevision[],
+): ByteRangeCheck {
   let buf: Buffer;
   let revisions: PdfRevision[];
   try {
     buf = asBuffer(pdf);
-    revisions = listRevisions(buf);
+    revisions = knownRevisions ?? listRevisions(buf);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     return fail(0, false, 'BYTE_RANGE_MALFORMED', `文件无法解析：${msg}`, `the file cannot be read: ${msg}`);

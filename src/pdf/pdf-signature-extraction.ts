@@ -132,10 +132,11 @@ function describe(
 
 const OBJ_HEADER = /(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj(?![^\0\t\n\f\r ()<>[\]{}/%])/g;
 
-export function extractPdfSignatures(pdf: Uint8Array): ExtractedSignature[] {
+/** `index`: an index of the same bytes the caller already built (the verifier reuses it). */
+export function extractPdfSignatures(pdf: Uint8Array, index?: PdfObjectIndex): ExtractedSignature[] {
   const buf = assertPdfHeader(pdf);
   try {
-    return extract(buf);
+    return extract(buf, index);
   } catch (err) {
     if (err instanceof PdfError) throw err;
     throw new PdfError('MALFORMED', `unreadable PDF (${(err as Error)?.message ?? String(err)})`, {
@@ -144,8 +145,8 @@ export function extractPdfSignatures(pdf: Uint8Array): ExtractedSignature[] {
   }
 }
 
-function extract(buf: Buffer): ExtractedSignature[] {
-  const index = new PdfObjectIndex(buf);
+function extract(buf: Buffer, known?: PdfObjectIndex): ExtractedSignature[] {
+  const index = known ?? new PdfObjectIndex(buf);
   const listed = index.listedOffsets();
   const found = new Map<string, ExtractedSignature>();
   /** (num gen) → partial field name, from every field dictionary seen anywhere. */

@@ -1,0 +1,355 @@
+import { sm3Hex } from '../crypto/sm3.js';
+import { checkByteRange, coveredBytes, type ByteRangeCheck } from '../pdf/pdf-byte-range.js';
+import { readEmbeddedFile } from '../pdf/pdf-embedded-files.js';
+import { PdfError } from '../pdf/pdf-error.js';
+import { PdfObjectIndex } from '../pdf/pdf-object-index.js';
+import { assertPdfHeader, type PdfRevision } from '../pdf/pdf-revisions.js';
+import { extractPdfSignatures, type ExtractedSignature } from '../pdf/pdf-signature-extraction.js';
+import { LICENCE_ATTACHMENT_NAME } from '../licence/licence-metadata.js';
+import { derElementLength, sniffCms } from '../pki/cms-signed-data.js';
+import { sniffSes } from '../seal/ses-decoder.js';
+import { validateCmsSignature } from './cms-validation.js';
+import {
+  parseLicenceAttachment,
+  validateLicence,
+  type LicenceAttachment,
+  type LicenceDirectoryView,
+} from './licence-validation.js';
+import { analyseModifications, modificationsCheck } from './pdf-modifications.js';
+import {
+  check,
+  deriveIndication,
+  validationReport,
+  type Check,
+  type LicenceReport,
+  type SignatureReport,
+  type ValidationReport,
+} from './report.js';
+import { validateSesSignature, type SesValidationContext } from './ses-validation.js';
+
+// The PDF validation engine (validation.md): every signature dictionary of every revision, each checked for
+// its /ByteRange, then by what its /Contents really holds (SES_Signature v1/v4/v5 or CMS SignedData, whatever
+// the /SubFilter says) with the SES or CMS engine over the covered bytes, then what changed after it; then,
+// for a SealTrust licence (licence.json in the signed revision), the licence directory layer. The verdict of
+// the document is the worst of its signatures and its licence layer.
+
+export interface PdfValidationContext extends Omit<SesValidationContext, 'data'> {
+  /** The licence directory (service: database; CLI --online: HTTP). Without it the directory checks skip. */
+  licences?: LicenceDirectoryView;
+  /** Absolute deadline (ms since the epoch) after which ValidationTooComplex is thrown. */
+  deadline?: number;
+}
+
+/** Work limits of one validation (a hostile file must not keep a worker busy). */
+export const PDF_VALIDATION_LIMITS = {
+  maxFileBytes: 256 * 1024 * 1024,
+  maxObjects: 2_000_000,
+  maxSignatures: 64,
+  maxRevisions: 1_000,
+} as const;
+
+/** The file is too large or too complex to validate within the limits (HTTP: 422, not a verdict). */
+export class ValidationTooComplex extends Error {
+  override readonly name = 'ValidationTooComplex';
+  constructor(
+    readonly limit: 'file-size' | 'objects' | 'signatures' | 'revisions' | 'deadline',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PDF_CHECK_ORDER = [
+  'byte-range',
+  'format',
+  'sub-filter',
+  'data-hash',
+  'signature',
+  'signer-in-seal',
+  'seal-signature',
+  'validity-time',
+  'chain',
+  'maker-chain',
+  'revocation',
+  'maker-revocation',
+  'timestamp',
+  'seal-status',
+  'modifications',
+];
+
+const SES_SUBFILTERS = new Set(['GM.sm2seal', 'GM.SM2Seal', 'GM.sm2']);
+const CMS_SUBFILTERS = new Set(['adbe.pkcs7.detached', 'ETSI.CAdES.detached', 'GM.sm2', 'adbe.pkcs7.sha1']);
+
+function guard(ctx: PdfValidationContext): void {
+  if (ctx.deadline !== undefined && Date.now() > ctx.deadline)
+    throw new ValidationTooComplex('deadline', 'validation exceeded its time budget');
+}
+
+function byteRangeCheck(r: ByteRangeCheck): Check {
+  return check('byte-range', r.status, r.code, r.message, r.messageEn, {
+    coveredRevisionEnd: r.coveredRevisionEnd,
+    coversWholeDocument: r.coversWholeDocument,
+  });
+}
+
+/** Keys that appear twice in the signature dictionary's bytes (readers disagree on which one wins). */
+function duplicateKeys(buf: Buffer, sig: ExtractedSignature): string[] {
+  if (sig.dictOffset === null || sig.dictEnd === null) return [];
+  const text = buf.toString('latin1', sig.dictOffset, sig.dictEnd);
+  return ['ByteRange', 'Contents', 'SubFilter', 'Filter'].filter(
+    (k) => (text.match(new RegExp(`/${k}(?![A-Za-z0-9#._-])`, 'g')) ?? []).length > 1,
+  );
+}
+
+/** The revision whose end the ByteRange reaches. */
+function coveredRevision(revisions: PdfRevision[], end: number): PdfRevision | null {
+  return revisions.find((r) => r.end === end || r.eofEnd === end) ?? null;
+}
+
+interface Prepared {
+  sig: ExtractedSignature;
+  br: Check;
+  covered: Buffer | null;
+  revision: PdfRevision | null;
+  coversWholeDocument: boolean;
+}
+
+function prepare(buf: Buffer, sig: ExtractedSignature, revisions: PdfRevision[]): Prepared {
+  const r = checkByteRange(buf, sig, revisions);
+  let br = byteRangeCheck(r);
+  const revision = r.status === 'passed' ? coveredRevision(revisions, r.coveredRevisionEnd) : null;
+  if (r.status === 'passed') {
+    const dup = duplicateKeys(buf, sig);
+    if (dup.length)
+      br = check(
+        'byte-range',
+        'failed',
+        'DUPLICATE_KEY',
+        `签名字典中 ${dup.map((k) => `/${k}`).join('、')} 出现了不止一次，不同阅读器会读出不同的值`,
+        `the signature dictionary holds ${dup.map((k) => `/${k}`).join(', ')} more than once; readers disagree on which counts`,
+        { keys: dup },
+      );
+    else if (!revision || (sig.revision && sig.revision.index !== revision.index))
+      br = check(
+        'byte-range',
+        'failed',
+        'BYTE_RANGE_OTHER_REVISION',
+        `/ByteRange 覆盖至修订版本 ${revision?.index ?? '?'} 的结尾，而签名字典位于修订版本 ${sig.revision?.index ?? '?'}`,
+        `/ByteRange reaches the end of revision ${revision?.index ?? '?'} but the signature dictionary is in revision ${sig.revision?.index ?? '?'}`,
+      );
+  }
+  let covered: Buffer | null = null;
+  if (sig.byteRange) {
+    try {
+      covered = coveredBytes(buf, sig.byteRange);
+    } catch {
+      covered = null;
+    }
+  }
+  return {
+    sig,
+    br,
+    covered,
+    revision: br.status === 'passed' ? revision : null,
+    coversWholeDocument: r.status === 'passed' && r.coversWholeDocument,
+  };
+}
+
+function unreadableContents(p: Prepared): SignatureReport {
+  const checks = [
+    p.br,
+    check(
+      'format',
+      'failed',
+      'CONTENTS_UNKNOWN',
+      '/Contents 既不是 SES_Signature（GB/T 38540），也不是 CMS SignedData（RFC 5652 / GB/T 35275）',
+      '/Contents holds neither an SES_Signature (GB/T 38540) nor a CMS SignedData (RFC 5652 / GB/T 35275)',
+    ),
+  ];
+  return {
+    format: 'PDF',
+    ...deriveIndication(checks),
+    signingTime: p.sig.signingTime?.toISOString() ?? null,
+    bestSignatureTime: null,
+    seal: null,
+    signer: null,
+    chain: [],
+    checks,
+  };
+}
+
+async function validateOne(
+  p: Prepared,
+  index: PdfObjectIndex,
+  ctx: PdfValidationContext,
+  licence: boolean,
+): Promise<SignatureReport> {
+  const { sig } = p;
+  const raw = sig.contents && sig.contents.length ? sig.contents : null;
+  const len = raw ? derElementLength(raw) : null;
+  const der = raw && len ? raw.subarray(0, len) : null;
+  const data = p.covered ?? undefined;
+  const base: SesValidationContext = { ...ctx, ...(data ? { data } : {}) };
+  let inner: SignatureReport;
+  let kind: 'ses' | 'cms' | null = null;
+  if (der && sniffSes(der) === 'signature') {
+    kind = 'ses';
+    inner = await validateSesSignature(der, base);
+  } else if (der && sniffCms(der)) {
+    kind = 'cms';
+    inner = await validateCmsSignature(der, base);
+  } else {
+    inner = unreadableContents(p);
+  }
+  const checks: Check[] = [p.br, ...inner.checks.filter((x) => x.id !== 'byte-range')];
+  if (kind && sig.subFilter) {
+    const declared = SES_SUBFILTERS.has(sig.subFilter)
+      ? 'ses'
+      : CMS_SUBFILTERS.has(sig.subFilter)
+        ? 'cms'
+        : null;
+    if (declared !== kind)
+      checks.push(
+        check(
+          'sub-filter',
+          'warning',
+          'SUBFILTER_MISMATCH',
+          `/SubFilter /${sig.subFilter} 与 /Contents 的实际内容（${kind === 'ses' ? 'SES_Signature' : 'CMS SignedData'}）不符，按实际内容验证`,
+          `/SubFilter /${sig.subFilter} does not match what /Contents holds (${kind === 'ses' ? 'SES_Signature' : 'CMS SignedData'}); validated as what it holds`,
+          { subFilter: sig.subFilter, contents: kind },
+        ),
+      );
+  }
+  if (p.revision) {
+    checks.push(modificationsCheck(analyseModifications(index, p.revision.index), { licence }));
+  } else {
+    checks.push(
+      check(
+        'modifications',
+        'skipped',
+        'NOT_RUN',
+        '/ByteRange 无效，无法确定签名覆盖的修订版本',
+        'the /ByteRange is invalid, so the signed revision is unknown',
+      ),
+    );
+  }
+  const ordered = checks.sort((a, b) => PDF_CHECK_ORDER.indexOf(a.id) - PDF_CHECK_ORDER.indexOf(b.id));
+  return {
+    ...inner,
+    format: `PDF ${inner.format}`.trim(),
+    subFilter: sig.subFilter,
+    fieldName: sig.fieldName,
+    revision: p.revision?.index ?? sig.revision?.index ?? null,
+    coversWholeDocument: p.coversWholeDocument,
+    signingTime: inner.signingTime ?? sig.signingTime?.toISOString() ?? null,
+    ...deriveIndication(ordered),
+    checks: ordered,
+  };
+}
+
+/** licence.json from the revision the first well-formed signature covers (or the file as a viewer reads it). */
+function readLicenceAttachment(
+  index: PdfObjectIndex,
+  revision: PdfRevision | null,
+): { attachment: LicenceAttachment } | { error: Check } | null {
+  let file;
+  try {
+    file = revision?.xref
+      ? readEmbeddedFile(index, LICENCE_ATTACHMENT_NAME, {
+          view: index.viewAt(revision.startxref),
+          trailer: revision.xref.trailer,
+        })
+      : readEmbeddedFile(index, LICENCE_ATTACHMENT_NAME);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      error: check(
+        'licence-identifier',
+        'failed',
+        'LICENCE_METADATA_UNREADABLE',
+        `无法读取内嵌的 licence.json：${why}`,
+        `the embedded licence.json cannot be read: ${why}`,
+      ),
+    };
+  }
+  if (!file) return null;
+  const parsed = parseLicenceAttachment(file.data);
+  if (!parsed.ok)
+    return {
+      error: check('licence-identifier', 'failed', 'LICENCE_METADATA_INVALID', parsed.zh, parsed.en),
+    };
+  return { attachment: parsed.value };
+}
+
+/**
+ * Validates every signature of a PDF and, for a SealTrust licence, its directory status.
+ * @throws PdfError('NOT_A_PDF' | 'MALFORMED') when the bytes cannot be read as a PDF at all;
+ *   ValidationTooComplex when a limit or the deadline is exceeded. Anything else is a report.
+ */
+export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): Promise<ValidationReport> {
+  const now = ctx.now ?? new Date();
+  const c: PdfValidationContext = { ...ctx, now };
+  const L = PDF_VALIDATION_LIMITS;
+  const buf = assertPdfHeader(pdf);
+  if (buf.length > L.maxFileBytes)
+    throw new ValidationTooComplex('file-size', `the file exceeds ${L.maxFileBytes} bytes`);
+  let index: PdfObjectIndex;
+  let sigs: ExtractedSignature[];
+  try {
+    index = new PdfObjectIndex(buf);
+    if (index.revisions.length > L.maxRevisions)
+      throw new ValidationTooComplex('revisions', `the file has more than ${L.maxRevisions} revisions`);
+    if (index.current.size > L.maxObjects)
+      throw new ValidationTooComplex('objects', `the file has more than ${L.maxObjects} objects`);
+    guard(c);
+    sigs = extractPdfSignatures(buf, index);
+  } catch (err) {
+    if (err instanceof ValidationTooComplex || err instanceof PdfError) throw err;
+    throw new PdfError('MALFORMED', `unreadable PDF (${(err as Error)?.message ?? String(err)})`, {
+      cause: err,
+    });
+  }
+  if (sigs.length > L.maxSignatures)
+    throw new ValidationTooComplex('signatures', `the file has more than ${L.maxSignatures} signatures`);
+  guard(c);
+
+  const prepared = sigs.map((s) => prepare(buf, s, index.revisions));
+  // Signatures in the order they were made (by the end of what they cover), unknown ones last.
+  prepared.sort(
+    (a, b) =>
+      (a.revision?.index ?? Infinity) - (b.revision?.index ?? Infinity) ||
+      (a.sig.dictOffset ?? Infinity) - (b.sig.dictOffset ?? Infinity),
+  );
+  const first = prepared.find((p) => p.revision) ?? null;
+  const found = readLicenceAttachment(index, first?.revision ?? null);
+
+  const reports: SignatureReport[] = [];
+  for (const p of prepared) {
+    reports.push(await validateOne(p, index, c, found !== null && 'attachment' in found));
+    guard(c);
+  }
+
+  let licence: LicenceReport | undefined;
+  if (found && 'attachment' in found) {
+    const s = reports[0];
+    const t = s?.bestSignatureTime ?? s?.signingTime ?? null;
+    licence = await validateLicence({
+      attachment: found.attachment,
+      fileSm3: sm3Hex(buf),
+      signingTime: t ? new Date(t) : null,
+      now,
+      ...(c.licences ? { directory: c.licences } : {}),
+    });
+  } else if (found && 'error' in found) {
+    const checks = [found.error];
+    licence = {
+      identifier: '',
+      status: null,
+      version: null,
+      latestVersion: null,
+      ...deriveIndication(checks),
+      checks,
+    };
+  }
+  return validationReport(reports, now, licence);
+}
