@@ -411,6 +411,41 @@ describe('signer keys over HTTP', () => {
     assert.equal(await count(), before);
   });
 
+  test('a failure after the certificate is issued rolls back the certificate and its audit record too', async () => {
+    const knex = srv.database.knex;
+    const count = async (table: string) =>
+      Number(((await knex(table).count('* as n')) as { n: unknown }[])[0]!.n);
+    const before = { certificates: await count('certificates'), audit: await count('audit_log') };
+    // Fault injection in the real database: the key row itself cannot be written.
+    await knex.raw('ALTER TABLE signer_keys ADD CONSTRAINT refuse_all CHECK (false) NOT VALID');
+    try {
+      const res = await createKey(agencyA, { rotate: true });
+      assert.equal(res.status, 500);
+      const problem = (await res.json()) as { type: string; detail: string };
+      assert.equal(problem.type, 'https://sealtrust.org.cn/problems/internal-error');
+    } finally {
+      await knex.raw('ALTER TABLE signer_keys DROP CONSTRAINT refuse_all');
+    }
+    assert.deepEqual({ certificates: await count('certificates'), audit: await count('audit_log') }, before);
+    // The rotation's retirements were rolled back with it.
+    const active = (await listKeys(agencyA)).filter((k) => k.status === 'active');
+    assert.ok(active.some((k) => k.id === second.id));
+  });
+
+  test('the OpenAPI document lists the signer-key operations', async () => {
+    // Not through json(): the document describes the certificate route's privateKey field.
+    const doc = (await (await srv.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    const keys = doc.paths['/v1/agencies/{agencyId}/signer-keys']!;
+    assert.equal(keys.post?.operationId, 'createSignerKey');
+    assert.equal(keys.get?.operationId, 'listSignerKeys');
+    assert.equal(
+      doc.paths['/v1/agencies/{agencyId}/signer-keys/{id}/retire']?.post?.operationId,
+      'retireSignerKey',
+    );
+  });
+
   test('every change is audited with its certificate issuance, and the chain holds', async () => {
     const rows = (await srv.database.knex('audit_log').select('action', 'target_id').orderBy('seq')) as {
       action: string;
