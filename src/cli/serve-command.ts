@@ -29,7 +29,7 @@ export function registerServeCommand(program: Command): void {
       // The base-point table (~0.7 s) is built now rather than on the first signatures a user waits for.
       sm2WarmUp();
       const node = loadCaNode(config.keysDir, caPassphraseFor(config), config.profilesDir, config.publicUrl);
-      const services = createServices(database.knex, node, logger);
+      const services = createServices(database.knex, node, logger, { publicUrl: config.publicUrl });
       logger.info({ node: node.node, issuingCas: [...node.issuingCas.keys()] }, 'CA keys loaded');
       const firstAdmin = await bootstrapAdminToken(database.knex, config.adminToken);
       if (firstAdmin) {

@@ -17,6 +17,10 @@ import { sealRoutes } from './routes/seal-routes.js';
 import { tsaRoutes } from './routes/tsa-routes.js';
 import { ocspRoutes } from './routes/ocsp-routes.js';
 import { signerKeyRoutes } from './routes/signer-key-routes.js';
+import { documentRoutes } from './routes/document-routes.js';
+import { licenceTypeRoutes } from './routes/licence-type-routes.js';
+import { licenceRoutes } from './routes/licence-routes.js';
+import { jobRoutes } from './routes/job-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -54,6 +58,10 @@ export function createApp(deps: AppDeps): Koa {
   tsaRoutes(api, deps.services);
   ocspRoutes(api, deps.services);
   signerKeyRoutes(api, deps.services);
+  documentRoutes(api, deps.services);
+  licenceTypeRoutes(api, deps.services);
+  jobRoutes(api, deps.services);
+  licenceRoutes(api, deps.services);
 
   app.use(requestId());
   app.use(metrics.middleware());

@@ -13,6 +13,13 @@ import { registerNodeCertificates } from './node-certificates.js';
 import { DataProtector } from '../crypto/data-protection.js';
 import { loadKek } from './key-encryption-key.js';
 import { SignerKeyService } from './signer-key-service.js';
+import { DocumentStampingService } from './document-stamping-service.js';
+import { LicenceTypeService } from './licence-type-service.js';
+import { LicenceService } from './licence-service.js';
+import { LicenceBatchService } from './licence-batch-service.js';
+import { LicenceExpiryScheduler } from './licence-expiry-scheduler.js';
+import { renderLicenceFile, templateFields } from './licence-rendering.js';
+import { issueLicenceBody } from './licence-request-schema.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -29,6 +36,14 @@ export interface Services {
   signerKeys: SignerKeyService;
   /** Encrypts personal data at rest (holder codes, licence PDFs) and computes its search index. */
   dataProtector: DataProtector;
+  /** POST /v1/documents/seal: stamping PDFs with an agency's seal and vault key. */
+  documentStamping: DocumentStampingService;
+  /** The licence catalogue (licence types). */
+  licenceTypes: LicenceTypeService;
+  /** The licence directory: issuance, lifecycle, reads. */
+  licences: LicenceService;
+  licenceBatches: LicenceBatchService;
+  licenceExpiry: LicenceExpiryScheduler;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -36,7 +51,14 @@ export interface Services {
   stop(): Promise<void>;
 }
 
-export function createServices(db: Db, node: CaNode, logger?: Logger): Services {
+export interface ServiceOptions {
+  /** Public base URL of this node: licence QR codes and PDF links point here. */
+  publicUrl?: string | undefined;
+  /** How often the licence expiry scheduler runs (default 60 s). */
+  expiryIntervalMs?: number | undefined;
+}
+
+export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
   const events = new CertificateEvents();
   const crls = new CrlService(db, node, logger);
   // One worker (the other core) checks CSR signatures of keys seen once; created on first use.
@@ -55,6 +77,20 @@ export function createServices(db: Db, node: CaNode, logger?: Logger): Services 
     (trx) => new CertificateService(trx, node, crls, events, verifyPop),
     seals,
   );
+  const sealSignatures = new SealSignatureService(db, seals, tsa);
+  const dataProtector = new DataProtector(kek);
+  const licenceTypes = new LicenceTypeService(db, templateFields);
+  const licences = new LicenceService(db, {
+    types: licenceTypes,
+    seals,
+    sealSignatures,
+    signerFor: (agencyId, esID) => signerKeys.signerFor(agencyId, esID),
+    protector: dataProtector,
+    render: renderLicenceFile,
+    publicUrl: (opts.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
+  });
+  const licenceBatches = new LicenceBatchService(db, licences, issueLicenceBody, logger);
+  const licenceExpiry = new LicenceExpiryScheduler(licences, opts.expiryIntervalMs, logger);
   return {
     db,
     node,
@@ -64,15 +100,27 @@ export function createServices(db: Db, node: CaNode, logger?: Logger): Services 
     ocsp,
     tsa,
     seals,
-    sealSignatures: new SealSignatureService(db, seals, tsa),
+    sealSignatures,
     signerKeys,
-    dataProtector: new DataProtector(kek),
+    dataProtector,
+    // Limits default to 20 MB and 500 pages (SEALTRUST_STAMP_MAX_BYTES / _MAX_PAGES once in Config).
+    documentStamping: new DocumentStampingService(db, seals, sealSignatures, signerKeys),
+    licenceTypes,
+    licences,
+    licenceBatches,
+    licenceExpiry,
     init: async () => {
       await registerNodeCertificates(db, node);
     },
-    start: () => crls.start(),
+    start: () => {
+      crls.start();
+      licenceExpiry.start();
+      void licenceBatches.resume();
+    },
     stop: async () => {
       await crls.stop();
+      await licenceExpiry.stop();
+      await licenceBatches.stop();
       await pool?.close();
     },
   };

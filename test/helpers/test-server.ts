@@ -31,7 +31,7 @@ export async function startTestServer(opts: { bodyLimitBytes?: number } = {}): P
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const node = loadCaNode(DEV_KEYS_DIR, DEV_KEYS_PASSPHRASE, PROFILES_DIR, publicUrl);
-  const services = createServices(database.knex, node, logger);
+  const services = createServices(database.knex, node, logger, { publicUrl });
   const running = await startServer({
     database,
     services,
