@@ -17,6 +17,8 @@ export interface ResolvedObject {
 }
 
 const MAX_SECTIONS = 10_000;
+/** Parsed objects kept per index (the verifier reads the same ones for extraction, diffing and attachments). */
+const MAX_CACHED_OBJECTS = 200_000;
 
 export class PdfObjectIndex {
   readonly scanner: PdfObjectScanner;
@@ -28,6 +30,7 @@ export class PdfObjectIndex {
   /** Trailer of the newest readable section (/Root, /Encrypt …). */
   readonly trailer: XrefSection['trailer'] | null = null;
   private readonly byOffset = new Map<number, XrefSection>();
+  private readonly parsed = new Map<number, IndirectObject | null>();
   private readonly objStreams = new Map<
     number,
     { scanner: PdfObjectScanner; offsets: Map<number, number> } | null
@@ -96,14 +99,19 @@ export class PdfObjectIndex {
     return out;
   }
 
-  /** The object at a file offset, or null (never throws for malformed data). */
+  /** The object at a file offset, or null (never throws for malformed data). Parsed once per offset. */
   objectAt(offset: number): IndirectObject | null {
+    const hit = this.parsed.get(offset);
+    if (hit !== undefined) return hit;
+    let obj: IndirectObject | null;
     try {
-      return this.scanner.indirectObjectAt(offset);
+      obj = this.scanner.indirectObjectAt(offset);
     } catch (err) {
-      if (err instanceof PdfError) return null;
-      throw err;
+      if (!(err instanceof PdfError)) throw err;
+      obj = null;
     }
+    if (this.parsed.size < MAX_CACHED_OBJECTS) this.parsed.set(offset, obj);
+    return obj;
   }
 
   /** Resolves `num` as the viewer would (or in another revision's `view`); null when missing or unreadable. */

@@ -51,6 +51,8 @@ export interface SealSigningOptions {
   location?: string;
   /** /Name: the signer's name. */
   name?: string;
+  /** /SubFilter; default GM.sm2seal (adbe.pkcs7.detached when `sign` returns CMS SignedData). */
+  subFilter?: 'GM.sm2seal' | 'adbe.pkcs7.detached';
   /** /M; default now. */
   signingTime?: Date;
   /** Bytes reserved for the DER SES_Signature; default 32 KiB. Size it with `contentsBytesForSeal`. */
@@ -178,7 +180,7 @@ function sigDictBytes(
     '<<',
     '/Type /Sig',
     '/Filter /Adobe.PPKLite',
-    '/SubFilter /GM.sm2seal',
+    `/SubFilter /${opts.subFilter ?? 'GM.sm2seal'}`,
     `/ByteRange ${placeholder}`,
     `/Contents <${'0'.repeat(contentsBytes * 2)}>`,
     `/M (${formatPdfDate(opts.signingTime ?? new Date())})`,

@@ -1,6 +1,6 @@
 import { PdfError } from './pdf-error.js';
 import { PdfObjectIndex } from './pdf-object-index.js';
-import { dictGet, type PdfDict, type PdfValue } from './pdf-object-scanner.js';
+import { dictGet, isPdfWhitespace, type PdfDict, type PdfValue } from './pdf-object-scanner.js';
 import { assertPdfHeader, revisionContaining, type PdfRevision } from './pdf-revisions.js';
 import { decodeTextString, parsePdfDate } from './pdf-text-string.js';
 
@@ -130,7 +130,23 @@ function describe(
   };
 }
 
-const OBJ_HEADER = /(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj(?![^\0\t\n\f\r ()<>[\]{}/%])/g;
+const OBJ_HEADER_BEFORE = /(\d{1,10})[\0\t\n\f\r ]+(\d{1,5})[\0\t\n\f\r ]+obj$/;
+const HEADER_WINDOW = 64;
+
+/**
+ * Offsets of every `N G obj` header in the file. Finds each `obj` keyword natively and reads the numbers
+ * before it (a regular expression over the whole file costs several times more on large files).
+ */
+function* objectHeaders(buf: Buffer): Generator<number> {
+  for (let i = buf.indexOf('obj', 0, 'latin1'); i >= 0; i = buf.indexOf('obj', i + 3, 'latin1')) {
+    const next = buf[i + 3];
+    if (next !== undefined && !isPdfWhitespace(next) && !'()<>[]{}/%'.includes(String.fromCharCode(next)))
+      continue;
+    const from = Math.max(0, i - HEADER_WINDOW);
+    const m = OBJ_HEADER_BEFORE.exec(buf.toString('latin1', from, i + 3));
+    if (m) yield from + m.index;
+  }
+}
 
 /** `index`: an index of the same bytes the caller already built (the verifier reuses it). */
 export function extractPdfSignatures(pdf: Uint8Array, index?: PdfObjectIndex): ExtractedSignature[] {
@@ -185,11 +201,7 @@ function extract(buf: Buffer, known?: PdfObjectIndex): ExtractedSignature[] {
   };
 
   for (const off of listed) consider(off, true);
-  const text = buf.toString('latin1');
-  OBJ_HEADER.lastIndex = 0;
-  for (let m = OBJ_HEADER.exec(text); m; m = OBJ_HEADER.exec(text)) {
-    if (!listed.has(m.index)) consider(m.index, false);
-  }
+  for (const at of objectHeaders(buf)) if (!listed.has(at)) consider(at, false);
 
   // Objects in object streams: field names, and (unverifiable) compressed signature dictionaries.
   for (const { num, value, containerOffset } of index.compressedObjects()) {
