@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Services } from '../../service/services.js';
+import type { ApiRouter } from '../api-router.js';
+import { actionContext } from '../context.js';
+import { readMultipart } from '../multipart.js';
+import { ProblemError } from '../problem.js';
+import { validationProblem } from '../validation-problem.js';
+
+const mm = z.number().min(-10_000).max(10_000);
+const pageNumber = z.number().int().min(1).describe('页码，从 1 开始 / 1-based page number');
+
+const placementSchema = z.discriminatedUnion('type', [
+  z
+    .strictObject({
+      type: z.literal('absolute'),
+      page: z.union([pageNumber, z.literal('last')]),
+      xMm: mm,
+      yMm: mm,
+      origin: z.enum(['top-left', 'bottom-left']).optional(),
+    })
+    .describe(
+      '印章靠近原点的一角位于距页面该角 (xMm, yMm) 处 / the seal corner nearest the origin at (xMm, yMm)',
+    ),
+  z
+    .strictObject({
+      type: z.literal('keyword'),
+      text: z.string().trim().min(1).max(100).describe('关键字，如 盖章处 / the text to find'),
+      occurrence: z.enum(['first', 'last', 'all']).optional().describe('default first'),
+      offsetXMm: mm.optional().describe('向右偏移 / right'),
+      offsetYMm: mm.optional().describe('向下偏移 / down'),
+    })
+    .describe('关键字定位：印章中心对准关键字中心 / the seal centred on the text'),
+  z
+    .strictObject({
+      type: z.literal('cross-page'),
+      pages: z.union([z.literal('all'), z.tuple([pageNumber, pageNumber])]),
+      yMm: mm
+        .optional()
+        .describe('印章上沿距页面上沿，默认垂直居中 / top of the seal from the top; default centred'),
+    })
+    .describe('骑缝章：印章切成 N 条，依次盖在 N 页的右边缘 / the seal cut into N slices on the right edges'),
+]);
+
+const stampRequestSchema = z.strictObject({
+  esID: z
+    .string()
+    .regex(/^[0-9A-Za-z]{4,64}$/)
+    .describe('印章编码'),
+  placements: z.array(placementSchema).min(1).max(50),
+  timestamp: z.boolean().optional().describe('加盖本节点的时间戳 / add an RFC 3161 timestamp'),
+  reason: z.string().trim().min(1).max(200).optional(),
+  location: z.string().trim().min(1).max(200).optional(),
+});
+
+export function documentRoutes(api: ApiRouter, s: Services): void {
+  const limit = s.documentStamping.limits.maxBytes;
+  api.route({
+    method: 'post',
+    path: '/v1/documents/seal',
+    operationId: 'sealDocument',
+    summary: '对 PDF 文档加盖电子印章 / Stamp a PDF with an electronic seal',
+    tags: ['documents'],
+    auth: ['issuer'],
+    rawBody: {
+      contentTypes: ['multipart/form-data'],
+      limitBytes: limit,
+      schema: {
+        type: 'object',
+        required: ['file', 'request'],
+        properties: {
+          file: {
+            type: 'string',
+            format: 'binary',
+            description: `PDF，至多 ${limit} 字节 / PDF, at most ${limit} bytes`,
+          },
+          request: {
+            ...(z.toJSONSchema(stampRequestSchema, { io: 'input' }) as Record<string, unknown>),
+            $schema: undefined,
+            description: 'JSON',
+          },
+        },
+      },
+    },
+    responses: { 200: { description: '盖章后的 PDF / The sealed PDF', contentType: 'application/pdf' } },
+    handler: async (ctx) => {
+      const body = await readMultipart(ctx.req, {
+        file: {
+          name: 'file',
+          limitBytes: limit,
+          tooLargeDetail: `文件超过 ${limit} 字节上限 / the file is over the ${limit}-byte limit`,
+        },
+        fields: ['request'],
+      });
+      let json: unknown;
+      try {
+        json = JSON.parse(body.fields.request!);
+      } catch {
+        throw new ProblemError(
+          422,
+          'malformed-json',
+          '表单字段 request 不是有效的 JSON / the "request" field is not valid JSON',
+          { field: 'request' },
+        );
+      }
+      const parsed = stampRequestSchema.safeParse(json);
+      if (!parsed.success) throw validationProblem(parsed.error, 'request');
+      const result = await s.documentStamping.stamp(actionContext(ctx), body.file.data, parsed.data);
+      ctx.type = 'application/pdf';
+      ctx.set('Content-Disposition', 'attachment; filename="sealed.pdf"');
+      ctx.set('X-SealTrust-Seal-Pages', result.pages.join(','));
+      ctx.body = result.pdf;
+    },
+  });
+}
