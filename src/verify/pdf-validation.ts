@@ -314,10 +314,10 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
   guard(c);
 
   const prepared = sigs.map((s) => prepare(buf, s, index.revisions));
-  // Signatures in the order they were made (by the end of what they cover), unknown ones last.
+  // Signatures in the order they were made (by the revision holding the dictionary), unknown ones last.
   prepared.sort(
     (a, b) =>
-      (a.revision?.index ?? Infinity) - (b.revision?.index ?? Infinity) ||
+      (a.sig.revision?.index ?? Infinity) - (b.sig.revision?.index ?? Infinity) ||
       (a.sig.dictOffset ?? Infinity) - (b.sig.dictOffset ?? Infinity),
   );
   const first = prepared.find((p) => p.revision) ?? null;

@@ -183,7 +183,7 @@ describe('validatePdf', () => {
       );
       assert.equal(r.status, 0, r.stderr);
       const bad = Buffer.from(ses.tbsSignDer);
-      bad[bad.length - 1] ^= 1;
+      bad[bad.length - 1]! ^= 1;
       assert.notEqual(
         opensslSync(sm2VerifyArgs(pub, dir.file('bad.der', bad), dir.file('sig.der'))).status,
         0,
