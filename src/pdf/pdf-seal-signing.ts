@@ -1,4 +1,11 @@
 import {
+  clip,
+  concatTransformationMatrix,
+  drawObject,
+  endPath,
+  popGraphicsState,
+  pushGraphicsState,
+  rectangle,
   PDFArray,
   PDFDict,
   PDFDocument,
@@ -192,6 +199,25 @@ function sigDictBytes(
   return { text: lines.join('\n'), placeholder };
 }
 
+/** A widget appearance showing the shared seal form, shifted so the placement's slice fills the widget. */
+function sharedSealAppearance(doc: PDFDocument, seal: PDFRef, p: SealPlacement): PDFRef {
+  const w = p.widthMm * PT_PER_MM;
+  const h = p.heightMm * PT_PER_MM;
+  const form = doc.context.formXObject(
+    [
+      pushGraphicsState(),
+      rectangle(0, 0, w, h),
+      clip(),
+      endPath(),
+      concatTransformationMatrix(1, 0, 0, 1, -(p.clip?.fromMm ?? 0) * PT_PER_MM, 0),
+      drawObject('Seal'),
+      popGraphicsState(),
+    ],
+    { BBox: [0, 0, w, h], Resources: { XObject: { Seal: seal } } as never },
+  );
+  return doc.context.register(form);
+}
+
 export async function signPdfWithSeal(pdf: Uint8Array, opts: SealSigningOptions): Promise<Uint8Array> {
   const input = assertPdfHeader(pdf);
   checkOptions(opts);
@@ -218,6 +244,10 @@ export async function signPdfWithSeal(pdf: Uint8Array, opts: SealSigningOptions)
 
   const ctx = doc.context;
   const snapshot = ctx.snapshot!;
+  // With a snapshot attached pdf-lib deep-scans every object of the document on each set/push (to find what
+  // changed): quadratic for many widgets. Every existing object changed below is marked explicitly and new
+  // objects are always written, so the snapshot is detached while the update is built.
+  delete ctx.snapshot;
   const contentsBytes = opts.contentsBytes ?? DEFAULT_CONTENTS_BYTES;
 
   // Signature dictionary: raw bytes, so that pdf-lib neither reformats nor compresses it.
@@ -229,12 +259,21 @@ export async function signPdfWithSeal(pdf: Uint8Array, opts: SealSigningOptions)
   const fieldRef = ctx.nextRef();
   const kids = ctx.obj([]);
   const png = 'png' in opts.appearance ? await doc.embedPng(opts.appearance.png) : undefined;
+  // Several placements (a cross-page seal on 50 pages) show one form XObject of the whole seal, each through
+  // its own small clipped stream, instead of each carrying a copy of the seal's paths.
+  const { widthMm, heightMm } = opts.appearance;
+  const shared =
+    opts.placements.length > 1
+      ? await buildSealAppearance(doc, opts.appearance, { widthMm, heightMm }, png)
+      : undefined;
   for (const p of opts.placements) {
     const page = pages[p.page]!;
     const box = page.getCropBox();
     const x = box.x + p.xMm * PT_PER_MM;
     const top = box.y + box.height - p.yMm * PT_PER_MM;
-    const ap = await buildSealAppearance(doc, opts.appearance, p, png);
+    const ap = shared
+      ? sharedSealAppearance(doc, shared, p)
+      : await buildSealAppearance(doc, opts.appearance, p, png);
     const widget = ctx.obj({
       Type: 'Annot',
       Subtype: 'Widget',
@@ -274,6 +313,7 @@ export async function signPdfWithSeal(pdf: Uint8Array, opts: SealSigningOptions)
 
   let increment: Uint8Array;
   try {
+    ctx.snapshot = snapshot;
     increment = await doc.saveIncremental(snapshot);
   } catch (err) {
     throw new PdfError('MALFORMED', `the incremental update cannot be written (${(err as Error)?.message})`, {

@@ -354,6 +354,18 @@ describe('stampPdf: the seal is drawn where it was asked for (pdftoppm pixels)',
     assert.equal(doc.getForm().getSignature(sigs[0]!.fieldName!).acroField.getWidgets().length, 5);
   });
 
+  it('the seal is written once however many widgets show it (a 30-page cross-page seal stays small)', async () => {
+    const { pdf } = await chineseDocument({ pages: 30 });
+    const one = await stampPdf(pdf, opts([{ type: 'absolute', page: 1, xMm: 10, yMm: 10 }]));
+    const cross = await stampPdf(pdf, opts([{ type: 'cross-page', pages: 'all' }]));
+    const grew = (b: Uint8Array) => b.length - pdf.length;
+    assert.ok(
+      grew(cross.pdf) < grew(one.pdf) + 30 * 1024,
+      `30 slices added ${grew(cross.pdf)} bytes, one seal ${grew(one.pdf)}`,
+    );
+    assert.match(qpdfCheck(cross.pdf), /No syntax or stream encoding errors/);
+  });
+
   it('checkPageCount refuses before any work; a page out of range is a PlacementError', async () => {
     const { pdf } = await chineseDocument({ pages: 2 });
     await assert.rejects(
