@@ -115,7 +115,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('kind', 32).notNullable();
     t.uuid('agency_id').nullable();
     t.uuid('token_id').nullable();
-    t.string('status', 16).notNullable(); // queued | running | succeeded | completed-with-errors | failed
+    t.string('status', 24).notNullable(); // queued | running | succeeded | completed-with-errors | failed
     t.integer('total').notNullable();
     t.integer('processed').notNullable();
     t.integer('succeeded').notNullable();

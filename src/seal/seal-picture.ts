@@ -11,6 +11,7 @@ import { Resvg } from '@resvg/resvg-js';
 import type { Glyph } from '@cantoo/fontkit';
 import { appendGlyphPath, fmt, glyphsFor, SealPictureError, sealFont, type Affine } from './seal-font.js';
 
+import { encodeInkPng } from './indexed-png.js';
 export { SealPictureError, type SealPictureErrorCode } from './seal-font.js';
 
 export interface OfficialSealInput {
@@ -284,6 +285,22 @@ export function drawOfficialSeal(input: OfficialSealInput): OfficialSeal {
 
 /** Renders a seal SVG to a PNG `pixels` wide (default 400) on a transparent background, without system fonts. */
 export function renderSealPng(svg: string, pixels = 400): Buffer {
+  return rasterise(svg, pixels).asPng();
+}
+
+/**
+ * The same picture as a 4-bit indexed PNG in the seal's single ink colour (about a third of the RGBA PNG's
+ * size): what goes into the seal, and so into every signature made with it.
+ */
+export function renderSealInkPng(svg: string, ink: string = DEFAULT_SEAL_COLOR, pixels = 400): Buffer {
+  const m = /^#([0-9a-f]{6})$/i.exec(ink);
+  if (!m) throw new SealPictureError('INVALID_INPUT', 'ink must be a #rrggbb colour');
+  const n = parseInt(m[1]!, 16);
+  const img = rasterise(svg, pixels);
+  return encodeInkPng(img.pixels, img.width, img.height, [(n >> 16) & 255, (n >> 8) & 255, n & 255]);
+}
+
+function rasterise(svg: string, pixels: number) {
   if (!Number.isInteger(pixels) || pixels < 16 || pixels > 4096) {
     throw new SealPictureError('INVALID_INPUT', 'pixels must be an integer from 16 to 4096');
   }
@@ -292,5 +309,5 @@ export function renderSealPng(svg: string, pixels = 400): Buffer {
     background: 'rgba(0, 0, 0, 0)',
     font: { loadSystemFonts: false },
   });
-  return resvg.render().asPng();
+  return resvg.render();
 }

@@ -14,7 +14,7 @@ import {
   type SealStatusEvent,
 } from '../store/seal-repository.js';
 import { makeSeal } from '../seal/ses-encoder.js';
-import { drawOfficialSeal, renderSealPng } from '../seal/seal-picture.js';
+import { drawOfficialSeal, renderSealInkPng } from '../seal/seal-picture.js';
 import { SEAL_TYPES, type SealType } from '../seal/seal-type.js';
 import { withAudit } from './audit-service.js';
 import type { CaNode, KeyedCertificate } from './ca-node.js';
@@ -200,7 +200,7 @@ export class SealService {
           code: esID,
           diameterMm: DEFAULT_DIAMETER_MM,
         });
-        picture = { png: renderSealPng(drawn.svg), widthMm: drawn.widthMm, heightMm: drawn.heightMm };
+        picture = { png: renderSealInkPng(drawn.svg), widthMm: drawn.widthMm, heightMm: drawn.heightMm };
         paths = drawn.paths;
       }
       const der = makeSeal(

@@ -1,0 +1,446 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import {
+  BUSINESS_LICENCE,
+  CONSTRUCTION_ENGINEER_2,
+  DEMO_FACE_DATA,
+  DEMO_HOLDERS,
+  DEMO_LICENCE_TYPES,
+  REAL_ESTATE_TITLE,
+} from '../../src/licence/demo-licence-types.js';
+import { validateLicenceIdentifier } from '../../src/licence/licence-identifier.js';
+import {
+  LICENCE_EVENT_OPERATIONS,
+  transition,
+  type LicenceStatus,
+} from '../../src/licence/licence-lifecycle.js';
+import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
+import { toPem } from '../../src/crypto/pem.js';
+import { verifyAuditChain } from '../../src/service/audit-service.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { opensslSyncOk, scratchDir, sm2VerifyArgs, opensslSync } from '../helpers/openssl.js';
+import {
+  defineDemoTypes,
+  expectJson,
+  lastSignature,
+  setupIssuingAgency,
+  type IssuingAgency,
+} from '../helpers/licence-fixtures.js';
+
+let srv: TestServer;
+let a: IssuingAgency;
+let b: IssuingAgency;
+
+interface Issued {
+  identifier: string;
+  version: string;
+  status: LicenceStatus;
+  pdfUrl: string;
+  sm3: string;
+}
+interface LicenceJson {
+  identifier: string;
+  status: LicenceStatus;
+  version: string;
+  predecessor: string | null;
+  successor: string | null;
+  holder: { code: string; masked: boolean };
+  history: {
+    operation: string;
+    fromStatus: string | null;
+    toStatus: string;
+    relatedIdentifier: string | null;
+  }[];
+  versions: { identifier: string; version: number; status: string }[];
+}
+
+function requestFor(typeCode: string, overrides: Record<string, unknown> = {}) {
+  const holder = DEMO_HOLDERS[typeCode]!;
+  return {
+    typeCode,
+    holder: { name: holder.name, code: holder.code, codeType: holder.codeType },
+    validFrom: '2025-01-01',
+    validTo: '2027-12-31',
+    fields: { ...DEMO_FACE_DATA[typeCode] },
+    ...overrides,
+  };
+}
+
+async function issue(token: string, body: unknown, headers: Record<string, string> = {}) {
+  return srv.request('/v1/licences', { method: 'POST', token, json: body, headers });
+}
+
+async function issueOk(typeCode = CONSTRUCTION_ENGINEER_2.code, overrides: Record<string, unknown> = {}) {
+  return expectJson<Issued>(await issue(a.issuer, requestFor(typeCode, overrides)), 201);
+}
+
+async function event(identifier: string, body: Record<string, unknown>, token = a.issuer) {
+  return srv.request(`/v1/licences/${identifier}/events`, { method: 'POST', token, json: body });
+}
+
+async function getLicence(identifier: string, token = a.issuer) {
+  return expectJson<LicenceJson>(await srv.request(`/v1/licences/${identifier}`, { token }), 200);
+}
+
+async function pdfOf(identifier: string, token = a.issuer): Promise<Buffer> {
+  const res = await srv.request(`/v1/licences/${identifier}/pdf`, { token });
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(res.headers.get('content-type'), 'application/pdf');
+  return Buffer.from(await res.arrayBuffer());
+}
+
+before(async () => {
+  srv = await startTestServer({ bodyLimitBytes: 4 * 1024 * 1024 });
+  a = await setupIssuingAgency(srv, {
+    name: '江苏省住房和城乡建设厅',
+    uscc: '11320100014000714D',
+    regionCode: '320000',
+  });
+  b = await setupIssuingAgency(srv, {
+    name: '南京市不动产登记中心',
+    uscc: '12110000400777687U',
+    regionCode: '320100',
+  });
+  await defineDemoTypes(srv, [a.agencyId]);
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+describe('licence catalogue', () => {
+  it('lists the demo types publicly and filters by issuer', async () => {
+    const all = await expectJson<{ items: { code: string }[] }>(await srv.request('/v1/licence-types'), 200);
+    assert.deepEqual(all.items.map((t) => t.code).sort(), DEMO_LICENCE_TYPES.map((t) => t.code).sort());
+    const forB = await expectJson<{ items: unknown[] }>(
+      await srv.request(`/v1/licence-types?issuerAgencyId=${b.agencyId}`),
+      200,
+    );
+    assert.equal(forB.items.length, 0);
+  });
+
+  it('rejects a type code whose authority USCC fails its check, naming the field', async () => {
+    const bad = { ...CONSTRUCTION_ENGINEER_2, code: '11100000000013338X001', issuerAgencyIds: [] };
+    const res = await srv.request('/v1/licence-types', { method: 'POST', token: srv.adminToken, json: bad });
+    const body = await expectJson<{ field: string }>(res, 422);
+    assert.equal(body.field, 'code');
+  });
+
+  it('rejects a type whose template lays out a field it does not define', async () => {
+    const { fields, ...rest } = REAL_ESTATE_TITLE;
+    const res = await srv.request('/v1/licence-types', {
+      method: 'POST',
+      token: srv.adminToken,
+      json: { ...rest, fields: fields.slice(1), issuerAgencyIds: [] },
+    });
+    assert.equal((await expectJson<{ field: string }>(res, 422)).field, 'fields');
+  });
+
+  it('is admin-only to define', async () => {
+    const res = await srv.request('/v1/licence-types', {
+      method: 'POST',
+      token: a.issuer,
+      json: { ...CONSTRUCTION_ENGINEER_2, issuerAgencyIds: [a.agencyId] },
+    });
+    assert.equal(res.status, 403);
+  });
+});
+
+describe('issuance', () => {
+  it('issues every demo type as a sealed PDF whose signature verifies independently (SM3 + OpenSSL)', async () => {
+    const dir = scratchDir('licence-');
+    try {
+      for (const t of DEMO_LICENCE_TYPES) {
+        const issued = await issueOk(t.code);
+        assert.equal(issued.status, 'valid');
+        assert.equal(issued.version, '001');
+        const v = validateLicenceIdentifier(issued.identifier);
+        assert.ok(v.valid, JSON.stringify(v));
+        assert.ok(issued.identifier.includes(`.${t.code}.11320100014000714D.`));
+        const pdf = await pdfOf(issued.identifier);
+        assert.equal(createHash('sm3').update(pdf).digest('hex'), issued.sm3);
+        assert.ok(pdf.length <= 100 * 1024, `${t.name}: ${pdf.length} bytes`);
+        // qpdf's structural check.
+        const qpdf = execFileSync('qpdf', ['--check', dir.file(`${t.templateId}.pdf`, pdf)], {
+          encoding: 'utf8',
+        });
+        assert.match(qpdf, /No syntax or stream encoding errors found/);
+        // Our own ByteRange reading, SM3 over it, and OpenSSL over the TBS_Sign with the signer's key.
+        const sig = lastSignature(pdf);
+        const ses = decodeSesSignature(sig.contents);
+        assert.deepEqual(Buffer.from(ses.dataHash), sig.digest);
+        assert.match(ses.propertyInfo, /^\/ByteRange \[0 \d+ \d+ \d+\]$/);
+        assert.equal(ses.seal.esID, a.esID);
+        dir.file('signer.pem', toPem('CERTIFICATE', ses.signerCert));
+        opensslSyncOk([
+          'x509',
+          '-in',
+          dir.file('signer.pem'),
+          '-pubkey',
+          '-noout',
+          '-out',
+          dir.file('pub.pem'),
+        ]);
+        dir.file('tbs.der', ses.tbsSignDer);
+        dir.file('sig.der', ses.signature);
+        opensslSyncOk(sm2VerifyArgs(dir.file('pub.pem'), dir.file('tbs.der'), dir.file('sig.der')));
+        // A flipped byte in the TBS must fail, or the check above proves nothing.
+        const bad = Buffer.from(ses.tbsSignDer);
+        bad[bad.length - 1]! ^= 1;
+        dir.file('tbs-bad.der', bad);
+        assert.notEqual(
+          opensslSync(sm2VerifyArgs(dir.file('pub.pem'), dir.file('tbs-bad.der'), dir.file('sig.der')))
+            .status,
+          0,
+        );
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('is idempotent with an Idempotency-Key, and refuses the key for a different request', async () => {
+    const body = requestFor(BUSINESS_LICENCE.code);
+    const first = await expectJson<Issued>(
+      await issue(a.issuer, body, { 'Idempotency-Key': 'order-42' }),
+      201,
+    );
+    const againRes = await issue(a.issuer, body, { 'Idempotency-Key': 'order-42' });
+    const again = await expectJson<Issued>(againRes, 201);
+    assert.equal(againRes.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.identifier, first.identifier);
+    const other = await issue(a.issuer, { ...body, number: 'X-1' }, { 'Idempotency-Key': 'order-42' });
+    assert.equal(other.status, 409);
+  });
+
+  it('answers 422 naming the field for missing, unknown, malformed and oversized face data', async () => {
+    const t = CONSTRUCTION_ENGINEER_2.code;
+    const required = CONSTRUCTION_ENGINEER_2.fields.find((f) => f.required)!;
+    const { [required.key]: _omit, ...missing } = DEMO_FACE_DATA[t]!;
+    const cases: [Record<string, unknown>, string][] = [
+      [{ fields: missing }, `fields.${required.key}`],
+      [{ fields: { ...DEMO_FACE_DATA[t], bogus: 'x' } }, 'fields.bogus'],
+      [
+        { fields: { ...DEMO_FACE_DATA[t], [required.key]: '字'.repeat(required.maxLength + 1) } },
+        `fields.${required.key}`,
+      ],
+      [{ holder: { name: '王建国', code: '110101197608056896', codeType: '111' } }, 'holder.code'],
+      [{ holder: { name: '某公司', code: '91350100M000100Y43', codeType: '001' } }, 'holder.codeType'],
+      [{ validTo: '2024-01-01' }, 'validTo'],
+      [{ typeCode: '11100000000013338W999' }, 'typeCode'],
+    ];
+    for (const [override, field] of cases) {
+      const res = await issue(a.issuer, requestFor(t, override));
+      const body = await expectJson<{ field: string; type: string }>(res, 422);
+      assert.equal(body.field, field, JSON.stringify(body));
+    }
+  });
+
+  it('refuses a value too long for its template box even within maxLength', async () => {
+    const t = BUSINESS_LICENCE.code;
+    const scope = BUSINESS_LICENCE.fields.find((f) => f.type === 'multiline')!;
+    const res = await issue(
+      a.issuer,
+      requestFor(t, {
+        fields: { ...DEMO_FACE_DATA[t], [scope.key]: '经营范围'.repeat(scope.maxLength / 4) },
+      }),
+    );
+    if (res.status === 201) return; // the box holds maxLength by design: nothing to refuse
+    assert.equal((await expectJson<{ field: string }>(res, 422)).field, `fields.${scope.key}`);
+  });
+
+  it('200 concurrent issuances get 200 distinct identifiers and the audit chain stays whole', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => issue(a.issuer, requestFor(CONSTRUCTION_ENGINEER_2.code))),
+    );
+    const ids = await Promise.all(results.map((r) => expectJson<Issued>(r, 201)));
+    assert.equal(new Set(ids.map((i) => i.identifier)).size, 200);
+    const audit = await verifyAuditChain(srv.database.knex);
+    assert.equal(audit.ok, true, JSON.stringify(audit));
+  });
+});
+
+describe('authorization', () => {
+  it("an issuer cannot issue another agency's type or use another agency's seal", async () => {
+    const res = await issue(b.issuer, requestFor(CONSTRUCTION_ENGINEER_2.code));
+    assert.equal(res.status, 403);
+    const withSeal = await issue(a.issuer, requestFor(CONSTRUCTION_ENGINEER_2.code, { sealEsID: b.esID }));
+    assert.equal(withSeal.status, 403);
+    assert.equal((await issue(srv.adminToken, requestFor(CONSTRUCTION_ENGINEER_2.code))).status, 403);
+  });
+
+  it('masks the holder code for other agencies and refuses them the file, the changes and holder search', async () => {
+    const issued = await issueOk();
+    const own = await getLicence(issued.identifier);
+    assert.equal(own.holder.masked, false);
+    assert.equal(own.holder.code, DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!.code);
+    const other = await getLicence(issued.identifier, b.issuer);
+    assert.equal(other.holder.masked, true);
+    assert.notEqual(other.holder.code, own.holder.code);
+    assert.match(other.holder.code, /\*/);
+    assert.equal(
+      (await srv.request(`/v1/licences/${issued.identifier}/pdf`, { token: b.issuer })).status,
+      403,
+    );
+    assert.equal(
+      (await event(issued.identifier, { operation: 'suspend', reason: '测试暂扣' }, b.issuer)).status,
+      403,
+    );
+    const search = await srv.request(`/v1/licences?holderCode=${own.holder.code}`, { token: b.issuer });
+    const found = await expectJson<{ items: unknown[] }>(search, 200);
+    assert.equal(found.items.length, 0, 'holder search is confined to the searching agency');
+    assert.equal(
+      (await srv.request(`/v1/licences?holderCode=${own.holder.code}`, { token: srv.adminToken })).status,
+      403,
+    );
+    const mine = await expectJson<{ items: { identifier: string }[] }>(
+      await srv.request(`/v1/licences?holderCode=${own.holder.code.toLowerCase()}&limit=500`, {
+        token: a.issuer,
+      }),
+      200,
+    );
+    assert.ok(mine.items.some((l) => l.identifier === issued.identifier));
+  });
+
+  it('keeps holder codes and PDFs encrypted in the database', async () => {
+    const issued = await issueOk(REAL_ESTATE_TITLE.code);
+    const row = (await srv.database
+      .knex('licences')
+      .where({ identifier: issued.identifier })
+      .first()) as Record<string, unknown>;
+    const code = DEMO_HOLDERS[REAL_ESTATE_TITLE.code]!.code;
+    const raw = JSON.stringify(row) + Buffer.from(row.holder_code_enc as Uint8Array).toString('latin1');
+    assert.ok(!raw.includes(code));
+    assert.ok(!Buffer.from(row.pdf_enc as Uint8Array).includes(Buffer.from('%PDF-')));
+  });
+});
+
+describe('lifecycle', () => {
+  it('allows every allowed transition and answers 409 with the current status for every other', async () => {
+    const simple = LICENCE_EVENT_OPERATIONS.filter((op) => op !== 'renew' && op !== 'replace');
+    // Reach each status, then try each operation from it.
+    const paths: Record<string, string[]> = {
+      valid: [],
+      suspended: ['suspend'],
+      annulled: ['annul'],
+      cancelled: ['cancel'],
+      revoked: ['revoke'],
+      'transferred-out': ['transfer-out'],
+      expired: ['expire'],
+    };
+    for (const [status, path] of Object.entries(paths)) {
+      for (const op of simple) {
+        const { identifier } = await issueOk();
+        for (const step of path)
+          assert.equal((await event(identifier, { operation: step, reason: '前置操作' })).status, 200);
+        const res = await event(identifier, { operation: op, reason: '测试操作' });
+        const expected = transition(status as LicenceStatus, op);
+        if (expected.ok) {
+          const body = await expectJson<{ licence: LicenceJson }>(res, 200);
+          assert.equal(body.licence.status, expected.to, `${status} --${op}-->`);
+          assert.equal(body.licence.history.at(-1)?.operation, op);
+        } else {
+          const body = await expectJson<{ currentStatus: string; type: string }>(res, 409);
+          assert.equal(body.currentStatus, status, `${status} --${op}--> must be refused`);
+          assert.match(body.type, /invalid-transition$/);
+        }
+      }
+    }
+  });
+
+  it('renews as version +1 of the same identifier and supersedes the old file', async () => {
+    const first = await issueOk();
+    const res = await event(first.identifier, {
+      operation: 'renew',
+      reason: '延续注册',
+      validTo: '2030-12-31',
+    });
+    const body = await expectJson<{ licence: LicenceJson; created: Issued }>(res, 200);
+    assert.equal(body.licence.status, 'superseded');
+    assert.equal(body.created.version, '002');
+    assert.equal(body.licence.successor, body.created.identifier);
+    const stem = (id: string) => id.split('.').slice(0, -2).join('.');
+    assert.equal(stem(body.created.identifier), stem(first.identifier));
+    const next = await getLicence(body.created.identifier);
+    assert.equal(next.predecessor, first.identifier);
+    assert.deepEqual(
+      next.versions.map((v) => [v.version, v.status]),
+      [
+        [1, 'superseded'],
+        [2, 'valid'],
+      ],
+    );
+    assert.ok(validateLicenceIdentifier(body.created.identifier).valid);
+    const pdf = await pdfOf(body.created.identifier);
+    assert.equal(createHash('sm3').update(pdf).digest('hex'), body.created.sm3);
+    // A superseded file cannot be renewed again.
+    assert.equal((await event(first.identifier, { operation: 'renew', reason: '再次延续' })).status, 409);
+  });
+
+  it('replaces with a new identifier linked to its predecessor, which lapses', async () => {
+    const first = await issueOk();
+    const res = await event(first.identifier, {
+      operation: 'replace',
+      reason: '换发新证',
+      number: '苏2326000001',
+    });
+    const body = await expectJson<{ licence: LicenceJson; created: Issued }>(res, 200);
+    assert.equal(body.licence.status, 'lapsed');
+    assert.equal(body.created.version, '001');
+    assert.notEqual(body.created.identifier.split('.')[7], first.identifier.split('.')[7]);
+    const next = await getLicence(body.created.identifier);
+    assert.equal(next.predecessor, first.identifier);
+    assert.equal(body.licence.successor, body.created.identifier);
+    assert.equal(body.licence.history.at(-1)?.relatedIdentifier, body.created.identifier);
+  });
+
+  it('the scheduler expires licences whose validity has ended', async () => {
+    const past = await issueOk(CONSTRUCTION_ENGINEER_2.code, {
+      validFrom: '2020-01-01',
+      validTo: '2021-01-01',
+    });
+    const current = await issueOk();
+    assert.equal((await getLicence(past.identifier)).status, 'valid');
+    const n = await srv.services.licenceExpiry.tick();
+    assert.ok(n >= 1);
+    const expired = await getLicence(past.identifier);
+    assert.equal(expired.status, 'expired');
+    assert.equal(expired.history.at(-1)?.operation, 'expire');
+    assert.equal((await getLicence(current.identifier)).status, 'valid');
+  });
+});
+
+describe('batch issuance', () => {
+  it('issues NDJSON lines in the background and reports per-line errors', async () => {
+    const good = JSON.stringify(requestFor(CONSTRUCTION_ENGINEER_2.code));
+    const bad = JSON.stringify(requestFor(CONSTRUCTION_ENGINEER_2.code, { fields: {} }));
+    const ndjson = [good, bad, 'not json', good].join('\n') + '\n';
+    const res = await srv.request('/v1/licences:batch', {
+      method: 'POST',
+      token: a.issuer,
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: ndjson,
+    });
+    const job = await expectJson<{ id: string; total: number }>(res, 202);
+    assert.equal(job.total, 4);
+    await srv.services.licenceBatches.settled(job.id);
+    const done = await expectJson<{
+      status: string;
+      succeeded: number;
+      failed: number;
+      errors: { line: number; type: string; field?: string }[];
+      results: { line: number; identifier: string }[];
+    }>(await srv.request(`/v1/jobs/${job.id}`, { token: a.issuer }), 200);
+    assert.equal(done.status, 'completed-with-errors');
+    assert.equal(done.succeeded, 2);
+    assert.equal(done.failed, 2);
+    assert.deepEqual(
+      done.errors.map((e) => e.line),
+      [2, 3],
+    );
+    assert.equal(done.results.length, 2);
+    assert.equal((await srv.request(`/v1/jobs/${job.id}`, { token: b.issuer })).status, 404);
+  });
+});
