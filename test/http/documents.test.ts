@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { PDFDocument, PDFName } from '@cantoo/pdf-lib';
-import { toPem } from '../../src/crypto/pem.js';
+import { fromPem, toPem } from '../../src/crypto/pem.js';
+import { parseCertificate } from '../../src/pki/certificate.js';
+import { verifyTimestampToken } from '../../src/pki/timestamp.js';
 import { checkByteRange, coveredBytes } from '../../src/pdf/pdf-byte-range.js';
 import { PT_PER_MM } from '../../src/pdf/pdf-seal-appearance.js';
 import { extractPdfSignatures } from '../../src/pdf/pdf-signature-extraction.js';
@@ -234,6 +236,30 @@ describe('POST /v1/documents/seal', () => {
     const doc = await PDFDocument.load(out);
     assert.equal(doc.getForm().getSignature(sigs[0]!.fieldName!).acroField.getWidgets().length, 4);
     await verifyEverySignature(out);
+  });
+
+  test('timestamp: true adds a token from the node TSA over the signature value', async () => {
+    const [a] = agencies;
+    const { pdf } = await chineseDocument();
+    const res = await stampRequest(a!.issuer, pdf, {
+      esID: a!.esID,
+      timestamp: true,
+      reason: '合同签署',
+      placements: [{ type: 'absolute', page: 1, xMm: 20, yMm: 20 }],
+    });
+    assert.equal(res.status, 200);
+    const out = Buffer.from(await res.arrayBuffer());
+    await verifyEverySignature(out);
+    const [sig] = extractPdfSignatures(out);
+    assert.equal(sig!.reason, '合同签署');
+    const ses = decodeSesSignature(sig!.contents!.subarray(0, sesDerLength(sig!.contents!)!));
+    assert.ok(ses.timeStamp, 'the SES carries a timestamp');
+    const ts = verifyTimestampToken(ses.timeStamp, {
+      expectedImprint: createHash('sm3').update(ses.signature).digest(),
+      trustedTsaCerts: [parseCertificate(fromPem(srv.node.defaultCa.tsa!.pem).der)],
+    });
+    assert.equal(ts.signatureValid, true);
+    assert.equal(ts.imprintMatches, true);
   });
 
   test('three agencies countersign one after another: every signature verifies, earlier revisions are prefixes', async () => {
