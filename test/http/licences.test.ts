@@ -355,6 +355,7 @@ describe('lifecycle', () => {
     const res = await event(first.identifier, {
       operation: 'renew',
       reason: '延续注册',
+      validFrom: '2028-01-01',
       validTo: '2030-12-31',
     });
     const body = await expectJson<{ licence: LicenceJson; created: Issued }>(res, 200);
