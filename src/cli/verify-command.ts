@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { PdfError } from '../pdf/pdf-error.js';
+import { sniffCms } from '../pki/cms-signed-data.js';
 import { sniffSes } from '../seal/ses-decoder.js';
+import { validateCmsSignature } from '../verify/cms-validation.js';
+import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../verify/licence-validation.js';
+import { validatePdf, ValidationTooComplex } from '../verify/pdf-validation.js';
 import { INDICATION_ZH, validationReport, type Check, type ValidationReport } from '../verify/report.js';
 import { validateSesSeal, validateSesSignature } from '../verify/ses-validation.js';
 import { loadTrustAnchors, TrustAnchorError } from '../verify/trust-anchors.js';
@@ -15,6 +20,47 @@ interface VerifyOptions {
   data?: string;
   json?: boolean;
   trust: string[];
+  online?: string;
+}
+
+/**
+ * The licence directory of a node over HTTP: `GET <node>/v1/verify/licences/{identifier}?sm3=<file SM3>`.
+ * 404 is "no such licence"; anything else that is not a 2xx JSON record makes the directory checks
+ * INDETERMINATE (the engine catches the error).
+ */
+export function httpLicenceDirectory(baseUrl: string, timeoutMs = 10_000): LicenceDirectoryView {
+  const base = baseUrl.replace(/\/+$/, '');
+  return {
+    async lookup(identifier, opts) {
+      const q = opts?.fileSm3 ? `?sm3=${encodeURIComponent(opts.fileSm3)}` : '';
+      const url = `${base}/v1/verify/licences/${encodeURIComponent(identifier)}${q}`;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          headers: { accept: 'application/json' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        throw new Error(`${url}: ${(err as Error).message}`);
+      }
+      if (res.status === 404) return null;
+      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+      const body = (await res.json()) as Partial<LicenceDirectoryRecord>;
+      if (typeof body?.identifier !== 'string' || typeof body.status !== 'string')
+        throw new Error(`${url}: not a licence record`);
+      return {
+        identifier: body.identifier,
+        status: body.status,
+        version: String(body.version ?? ''),
+        latestVersion: body.latestVersion ?? null,
+        successor: body.successor ?? null,
+        pdfSm3: body.pdfSm3 ?? null,
+        statusHistory: Array.isArray(body.statusHistory) ? body.statusHistory : [],
+        ...(Array.isArray(body.copies) ? { copies: body.copies } : {}),
+        ...(body.copy ? { copy: body.copy } : {}),
+      };
+    },
+  };
 }
 
 const MARK: Record<Check['status'], string> = {
@@ -38,8 +84,13 @@ async function read(path: string, what: string): Promise<Buffer> {
 /** The human rendering: one line per check, Chinese first, then the verdict. */
 export function renderReport(report: ValidationReport, file: string): string {
   const lines: string[] = [];
+  if (report.signatures.length === 0) lines.push(`${file}: 未找到签名 / no signature found`);
   for (const s of report.signatures) {
-    lines.push(`${file}: ${s.format}`);
+    lines.push(`${file}: ${s.format}${s.fieldName ? `（${s.fieldName}）` : ''}`);
+    if (s.subFilter !== undefined)
+      lines.push(
+        `  修订版本 revision: ${s.revision ?? '?'}，/SubFilter ${s.subFilter ?? '-'}，${s.coversWholeDocument ? '覆盖整个文件 covers the whole file' : '未覆盖整个文件 does not cover the whole file'}`,
+      );
     if (s.seal) lines.push(`  印章 seal: ${s.seal.name}（${s.seal.esID}）`);
     if (s.signer) lines.push(`  签章者 signer: ${s.signer.subject}（序列号 ${s.signer.serial}）`);
     if (s.signingTime) lines.push(`  签名时间 signing time (claimed): ${s.signingTime}`);
@@ -49,17 +100,48 @@ export function renderReport(report: ValidationReport, file: string): string {
       `  签章结论 signature: ${INDICATION_ZH[s.indication]} ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
     );
   }
+  const l = report.licence;
+  if (l) {
+    lines.push(`电子证照 licence: ${l.identifier || '?'}`);
+    if (l.status)
+      lines.push(`  状态 status: ${l.status}${l.successor ? `，替代 successor ${l.successor}` : ''}`);
+    if (l.version)
+      lines.push(
+        `  版本 version: ${l.version}${l.latestVersion ? `（最新 latest ${l.latestVersion}）` : ''}`,
+      );
+    if (l.copy) lines.push(`  加注件 copy: ${l.copy.purpose}，有效期至 until ${l.copy.expiresAt}`);
+    for (const c of l.checks) lines.push(`  ${MARK[c.status]} ${c.id}: ${c.message}（${c.messageEn}）`);
+    lines.push(
+      `  证照结论 licence: ${INDICATION_ZH[l.indication]} ${l.indication}${l.subIndication ? ` / ${l.subIndication}` : ''}`,
+    );
+  }
   lines.push(
     `结论 verdict: ${INDICATION_ZH[report.indication]} ${report.indication}${report.subIndication ? ` / ${report.subIndication}` : ''}`,
   );
   return lines.join('\n') + '\n';
 }
 
+function isPdf(bytes: Buffer): boolean {
+  return bytes.subarray(0, 1024).includes('%PDF-', 0, 'latin1');
+}
+
+function exitCode(r: ValidationReport): number {
+  return r.indication === 'TOTAL_PASSED'
+    ? VERIFY_EXIT.passed
+    : r.indication === 'TOTAL_FAILED'
+      ? VERIFY_EXIT.failed
+      : VERIFY_EXIT.indeterminate;
+}
+
 async function verify(file: string, opts: VerifyOptions): Promise<number> {
   const bytes = await read(file, 'file');
-  const kind = sniffSes(bytes);
-  if (!kind)
-    throw new UnreadableInput(`${file} is not an SES seal or SES_Signature (GB/T 38540 / GM/T 0031)`);
+  const pdf = isPdf(bytes);
+  const kind = pdf ? null : sniffSes(bytes);
+  const cms = pdf || kind ? null : sniffCms(bytes);
+  if (!pdf && !kind && !cms)
+    throw new UnreadableInput(
+      `${file} is not an SES seal or SES_Signature (GB/T 38540 / GM/T 0031), a CMS SignedData or a PDF`,
+    );
   let anchors;
   try {
     anchors = await loadTrustAnchors(opts.trust);
@@ -67,36 +149,63 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     if (err instanceof TrustAnchorError) throw new UnreadableInput(err.message);
     throw err;
   }
-  const data = opts.data === undefined ? undefined : await read(opts.data, 'protected data');
-  // Offline: no revocation source and no seal registry, so those checks are skipped with a reason.
-  const ctx = { anchors, ...(data ? { data } : {}) };
   const now = new Date();
-  const report =
-    kind === 'seal'
-      ? await validateSesSeal(bytes, { ...ctx, now })
-      : await validateSesSignature(bytes, { ...ctx, now });
-  const full = validationReport([report], now);
+  let full: ValidationReport;
+  if (pdf) {
+    if (opts.data !== undefined) process.stderr.write('sealtrust verify: --data is ignored for a PDF\n');
+    // Offline: chains to --trust, revocation only from data embedded in the signatures, no seal registry;
+    // --online adds the node's licence directory.
+    try {
+      full = await validatePdf(bytes, {
+        anchors,
+        now,
+        ...(opts.online ? { licences: httpLicenceDirectory(opts.online) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof PdfError || err instanceof ValidationTooComplex)
+        throw new UnreadableInput(`${file}: ${err.message}`);
+      throw err;
+    }
+  } else {
+    const data = opts.data === undefined ? undefined : await read(opts.data, 'protected data');
+    // Offline: no revocation source and no seal registry, so those checks are skipped with a reason.
+    const ctx = { anchors, now, ...(data ? { data } : {}) };
+    const report =
+      kind === 'seal'
+        ? await validateSesSeal(bytes, ctx)
+        : kind === 'signature'
+          ? await validateSesSignature(bytes, ctx)
+          : await validateCmsSignature(bytes, ctx);
+    full = validationReport([report], now);
+    if (kind === 'seal' && data)
+      process.stderr.write('sealtrust verify: --data is ignored for a bare seal\n');
+  }
   process.stdout.write(opts.json ? JSON.stringify(full, null, 2) + '\n' : renderReport(full, file));
-  if (kind === 'seal' && data) process.stderr.write('sealtrust verify: --data is ignored for a bare seal\n');
-  return full.indication === 'TOTAL_PASSED'
-    ? VERIFY_EXIT.passed
-    : full.indication === 'TOTAL_FAILED'
-      ? VERIFY_EXIT.failed
-      : VERIFY_EXIT.indeterminate;
+  return exitCode(full);
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `sealtrust verify <file>`: validates an SES seal (.esl) or SES_Signature offline and explains the verdict. */
+/**
+ * `sealtrust verify <file>`: validates a sealed or signed PDF, an SES seal (.esl), an SES_Signature or a CMS
+ * SignedData offline and explains the verdict; `--online <node>` adds the licence directory checks.
+ */
 export function registerVerifyCommands(program: Command): void {
   program
     .command('verify <file>')
     .description(
-      '验证电子印章或电子签章（离线）/ validate an SES seal or seal signature offline; exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input',
+      '验证 PDF 签章、电子印章或电子签章（离线）/ validate a sealed PDF, an SES seal or seal signature offline; exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input',
     )
-    .option('--data <file>', 'the protected data (OFD Signature.xml, …): dataHash is checked against its SM3')
+    .option(
+      '--data <file>',
+      'for SES/CMS files: the protected data (OFD Signature.xml, …), checked against the signed digest',
+    )
+    .option(
+      '--online <url>',
+      "a SealTrust node's base URL: adds the licence directory checks (GET /v1/verify/licences/{identifier})",
+    )
     .option('--json', 'print the validation report as JSON')
     .option(
       '--trust <dir>',

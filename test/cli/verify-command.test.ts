@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { toPem } from '../../src/crypto/pem.js';
-import { sm3 } from '../../src/crypto/sm3.js';
+import { sm3, sm3Hex } from '../../src/crypto/sm3.js';
 import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import { scratchDir } from '../helpers/openssl.js';
 import { runCli } from '../helpers/run-cli.js';
 import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
+import {
+  basePdf,
+  licenceMetadata,
+  licencePdf,
+  record,
+  seal,
+  sealKit,
+} from '../verify/pdf-verify-fixtures.js';
 
 const DAY = 86_400_000;
 const NOW = Date.now();
@@ -147,4 +157,99 @@ describe('sealtrust verify', () => {
       assert.match(r.stdout, /✓ seal-signature/);
     },
   );
+});
+
+describe('sealtrust verify <file.pdf>', () => {
+  let pdfFile: string;
+  let tamperedFile: string;
+  let unsignedFile: string;
+  let licenceFile: string;
+  let licenceSm3: string;
+  let pdfTrust: string;
+  let server: Server;
+  let url: string;
+  const statuses = new Map<string, string>();
+
+  before(async () => {
+    const signed = await seal(await basePdf());
+    pdfFile = tmp.file('sealed.pdf', signed);
+    const tampered = Buffer.from(signed);
+    tampered[200]! ^= 1;
+    tamperedFile = tmp.file('tampered.pdf', tampered);
+    unsignedFile = tmp.file('unsigned.pdf', await basePdf());
+    const licence = await seal(await licencePdf());
+    licenceFile = tmp.file('licence.pdf', licence);
+    licenceSm3 = sm3Hex(licence);
+    pdfTrust = tmp.file('pdf-root.pem', toPem('CERTIFICATE', sealKit().root.der));
+    // The node's public licence route, as the directory contract describes it.
+    server = createServer((req, res) => {
+      const m = /^\/v1\/verify\/licences\/([^?]+)/.exec(req.url ?? '');
+      const id = m ? decodeURIComponent(m[1]!) : '';
+      const status = statuses.get(id);
+      if (!status) {
+        res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"status":404}');
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(record({ identifier: id, pdfSm3: licenceSm3, status })));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('exit 0: a sealed PDF with its trust anchor; the revision and /SubFilter are shown', async () => {
+    const r = await runCli(['verify', pdfFile, '--trust', pdfTrust]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /PDF SES v4（SealSignature1）/);
+    assert.match(r.stdout, /\/SubFilter GM\.sm2seal，覆盖整个文件/);
+    assert.match(r.stdout, /✓ byte-range:/);
+    assert.match(r.stdout, /✓ modifications: 签名后文档未被修改/);
+    assert.match(r.stdout, /结论 verdict: 验证通过 TOTAL_PASSED\n$/);
+  });
+
+  it('exit 1: a tampered PDF (HASH_FAILURE); exit 2: no signature or no anchor', async () => {
+    const bad = await runCli(['verify', tamperedFile, '--trust', pdfTrust]);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stdout, /TOTAL_FAILED \/ HASH_FAILURE/);
+    const none = await runCli(['verify', unsignedFile, '--json']);
+    assert.equal(none.code, 2);
+    const report = JSON.parse(none.stdout) as ValidationReport;
+    assert.equal(report.subIndication, 'NO_SIGNATURE_FOUND');
+    const untrusted = await runCli(['verify', pdfFile]);
+    assert.equal(untrusted.code, 2);
+  });
+
+  it('--json for a licence PDF offline: licence section with the identifier, directory checks skipped', async () => {
+    const r = await runCli(['verify', licenceFile, '--trust', pdfTrust, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout) as ValidationReport;
+    assert.equal(report.licence?.identifier, licenceMetadata().identifier);
+    assert.equal(report.licence?.checks.find((c) => c.id === 'licence-status')?.status, 'skipped');
+    const s = report.signatures[0]!;
+    assert.equal(s.subFilter, 'GM.sm2seal');
+    assert.equal(s.coversWholeDocument, true);
+    assert.equal(s.revision, 1);
+  });
+
+  it('--online asks the node: valid passes, revoked fails (exit 1), unknown fails, unreachable is exit 2', async () => {
+    const id = licenceMetadata().identifier;
+    statuses.set(id, 'valid');
+    const ok = await runCli(['verify', licenceFile, '--trust', pdfTrust, '--online', url]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /✓ licence-status: 证照当前有效/);
+    statuses.set(id, 'revoked');
+    const revoked = await runCli(['verify', licenceFile, '--trust', pdfTrust, '--online', url]);
+    assert.equal(revoked.code, 1, revoked.stdout);
+    assert.match(revoked.stdout, /✗ licence-status: 证照当前状态为“吊销”/);
+    assert.match(revoked.stdout, /TOTAL_FAILED \/ LICENCE_NOT_VALID/);
+    statuses.clear();
+    const unknown = await runCli(['verify', licenceFile, '--trust', pdfTrust, '--online', url]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stdout, /LICENCE_NOT_REGISTERED/);
+    const down = await runCli(['verify', licenceFile, '--trust', pdfTrust, '--online', 'http://127.0.0.1:9']);
+    assert.equal(down.code, 2, down.stdout);
+    assert.match(down.stdout, /证照目录查询失败/);
+  });
 });
