@@ -40,6 +40,7 @@ export const SUB_INDICATION = {
   LICENCE_NOT_REGISTERED: 'LICENCE_NOT_REGISTERED',
   LICENCE_FILE_MISMATCH: 'LICENCE_FILE_MISMATCH',
   LICENCE_IDENTIFIER_INVALID: 'LICENCE_IDENTIFIER_INVALID',
+  /** licence-status failures carry the status: LICENCE_REVOKED, LICENCE_SUPERSEDED, …, LICENCE_NOT_VALID_AT_SIGNING. */
   LICENCE_NOT_VALID: 'LICENCE_NOT_VALID',
   /** INDETERMINATE: suspended (may be resumed) or the directory cannot be asked. */
   LICENCE_SUSPENDED: 'LICENCE_SUSPENDED',
@@ -238,9 +239,10 @@ export const DEFAULT_RULES: Readonly<Record<string, CheckRule>> = {
   'licence-registered': (c) => licenceRule(c, S.LICENCE_NOT_REGISTERED),
   'licence-file-hash': (c) => licenceRule(c, S.LICENCE_FILE_MISMATCH),
   'licence-identifier': (c) => licenceRule(c, S.LICENCE_IDENTIFIER_INVALID),
+  // The status itself names the failure (LICENCE_REVOKED, LICENCE_SUPERSEDED, LICENCE_LAPSED, …).
   'licence-status': (c) =>
     c.status === 'failed'
-      ? failed(S.LICENCE_NOT_VALID)
+      ? failed(c.code)
       : c.status === 'indeterminate'
         ? indeterminate(c.code === 'LICENCE_SUSPENDED' ? S.LICENCE_SUSPENDED : S.TRY_LATER)
         : null,

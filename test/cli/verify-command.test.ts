@@ -243,7 +243,7 @@ describe('sealtrust verify <file.pdf>', () => {
     const revoked = await runCli(['verify', licenceFile, '--trust', pdfTrust, '--online', url]);
     assert.equal(revoked.code, 1, revoked.stdout);
     assert.match(revoked.stdout, /✗ licence-status: 证照当前状态为“吊销”/);
-    assert.match(revoked.stdout, /TOTAL_FAILED \/ LICENCE_NOT_VALID/);
+    assert.match(revoked.stdout, /TOTAL_FAILED \/ LICENCE_REVOKED/);
     statuses.clear();
     const unknown = await runCli(['verify', licenceFile, '--trust', pdfTrust, '--online', url]);
     assert.equal(unknown.code, 1);
