@@ -28,6 +28,11 @@ export interface Config {
   adminToken: string | undefined;
   logLevel: string;
   bodyLimitBytes: number;
+  /** Seed demo agencies, seals and licences when the database is empty (development only; SEALTRUST_DEMO=0 turns it off). */
+  demoSeed: boolean;
+  /** Stamping limits: largest PDF and most pages accepted by POST /v1/documents/seal. */
+  stampMaxBytes: number;
+  stampMaxPages: number;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: env.SEALTRUST_ADMIN_TOKEN || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: Number(env.SEALTRUST_BODY_LIMIT_BYTES ?? 1024 * 1024),
+    demoSeed: !production && env.SEALTRUST_DEMO !== '0',
+    stampMaxBytes: positive(env.SEALTRUST_STAMP_MAX_BYTES, 20 * 1024 * 1024, 'SEALTRUST_STAMP_MAX_BYTES'),
+    stampMaxPages: positive(env.SEALTRUST_STAMP_MAX_PAGES, 500, 'SEALTRUST_STAMP_MAX_PAGES'),
   };
   if (production) assertProductionSafe(config);
   return config;
@@ -67,6 +75,13 @@ function parsePort(raw: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT is not a port: ${raw}`);
   return port;
+}
+
+function positive(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
 }
 
 /** The marker file that keys-dev/ carries: keys next to it are published and must never sign in production. */

@@ -24,9 +24,10 @@ export async function apiRequest(
   path: string,
   json?: unknown,
   accept = 'application/json',
+  extraHeaders: Record<string, string> = {},
 ): Promise<Response> {
   const token = opts.token ?? process.env.SEALTRUST_TOKEN;
-  const headers: Record<string, string> = { accept };
+  const headers: Record<string, string> = { ...extraHeaders, accept };
   if (token) headers.authorization = `Bearer ${token}`;
   if (json !== undefined) headers['content-type'] = 'application/json';
   let res: Response;

@@ -7,6 +7,8 @@ import { registerCaCommands } from './ca-command.js';
 import { registerOcspCommands } from './ocsp-command.js';
 import { registerTsCommands } from './ts-command.js';
 import { registerVerifyCommands } from './verify-command.js';
+import { registerLicenceCommands } from './licence-command.js';
+import { registerDemoCommand } from './demo-command.js';
 
 const program = new Command()
   .name('sealtrust')
@@ -22,6 +24,8 @@ registerAuditCommands(program);
 registerTokenCommands(program);
 registerTsCommands(program);
 registerVerifyCommands(program);
+registerLicenceCommands(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);

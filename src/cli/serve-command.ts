@@ -7,6 +7,7 @@ import { createLogger } from '../logger.js';
 import { openDatabase } from '../store/database.js';
 import { bootstrapAdminToken } from '../service/token-service.js';
 import { startServer } from '../http/server.js';
+import { describeDemo, isEmptyDirectory, seedDemo } from '../service/demo-seed.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -29,7 +30,10 @@ export function registerServeCommand(program: Command): void {
       // The base-point table (~0.7 s) is built now rather than on the first signatures a user waits for.
       sm2WarmUp();
       const node = loadCaNode(config.keysDir, caPassphraseFor(config), config.profilesDir, config.publicUrl);
-      const services = createServices(database.knex, node, logger, { publicUrl: config.publicUrl });
+      const services = createServices(database.knex, node, logger, {
+        publicUrl: config.publicUrl,
+        stampLimits: { maxBytes: config.stampMaxBytes, maxPages: config.stampMaxPages },
+      });
       logger.info({ node: node.node, issuingCas: [...node.issuingCas.keys()] }, 'CA keys loaded');
       const firstAdmin = await bootstrapAdminToken(database.knex, config.adminToken);
       if (firstAdmin) {
@@ -38,6 +42,13 @@ export function registerServeCommand(program: Command): void {
           `\n首次启动：管理员令牌（仅显示一次，请妥善保存）/ First start: admin token (shown once, keep it safe):\n\n  ${firstAdmin}\n\n`,
         );
       }
+      if (config.demoSeed && (await isEmptyDirectory(database.knex))) {
+        await services.init();
+        logger.info('empty database: seeding demo agencies, seals and licences (SEALTRUST_DEMO=0 to skip)');
+        process.stdout.write(describeDemo(await seedDemo(services), config.publicUrl));
+      }
+      // The text library for keyword placement loads in about 0.8 s: now, not on a user's first stamping.
+      void services.documentStamping.warmUp();
       const running = await startServer({
         database,
         services,

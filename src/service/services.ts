@@ -56,6 +56,8 @@ export interface ServiceOptions {
   publicUrl?: string | undefined;
   /** How often the licence expiry scheduler runs (default 60 s). */
   expiryIntervalMs?: number | undefined;
+  /** Stamping limits (default 20 MB, 500 pages). */
+  stampLimits?: { maxBytes: number; maxPages: number } | undefined;
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -103,8 +105,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     sealSignatures,
     signerKeys,
     dataProtector,
-    // Limits default to 20 MB and 500 pages (SEALTRUST_STAMP_MAX_BYTES / _MAX_PAGES once in Config).
-    documentStamping: new DocumentStampingService(db, seals, sealSignatures, signerKeys),
+    // Limits: SEALTRUST_STAMP_MAX_BYTES / SEALTRUST_STAMP_MAX_PAGES (default 20 MB, 500 pages).
+    documentStamping: new DocumentStampingService(db, seals, sealSignatures, signerKeys, opts.stampLimits),
     licenceTypes,
     licences,
     licenceBatches,

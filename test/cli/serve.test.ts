@@ -18,15 +18,16 @@ interface Started {
 }
 
 /** Starts `sealtrust serve` as npm start would, on the embedded database, and waits for it to listen. */
-function serve(env: NodeJS.ProcessEnv): Promise<Started> {
+function serve(env: NodeJS.ProcessEnv, dir = dataDir): Promise<Started> {
   const child = spawn(process.execPath, [CLI, 'serve'], {
     env: {
       ...process.env,
       DATABASE_URL: '',
       PORT: '0',
       HOST: '127.0.0.1',
-      SEALTRUST_DATA_DIR: dataDir,
+      SEALTRUST_DATA_DIR: dir,
       SEALTRUST_ADMIN_TOKEN: '',
+      SEALTRUST_DEMO: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,4 +90,42 @@ test('first start prints an admin token once; SIGTERM stops cleanly; a configure
   assert.deepEqual(actions, ['token.create', 'token.bootstrap']);
   second.child.kill('SIGTERM');
   assert.equal(await second.exit, 0);
+});
+
+test('npm start on an empty database seeds demo licences once, and they can be fetched', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sealtrust-demo-'));
+  try {
+    const admin = 'st_' + Buffer.alloc(32, 9).toString('base64url');
+    const first = await serve({ SEALTRUST_DEMO: '1', SEALTRUST_ADMIN_TOKEN: admin }, dir);
+    const printed = first.stdout.join('\n');
+    assert.match(printed, /演示数据已生成/);
+    const base = `http://127.0.0.1:${first.port}`;
+    const list = await fetch(`${base}/v1/licences?limit=100`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const items = ((await list.json()) as { items: { identifier: string; status: string }[] }).items;
+    assert.equal(items.length, 12);
+    assert.ok(items.every((l) => l.status === 'valid'));
+    for (const l of items)
+      assert.ok(printed.includes(l.identifier), `the start-up output names ${l.identifier}`);
+    const pdf = await fetch(`${base}/v1/licences/${items[0]!.identifier}/pdf`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    assert.equal(pdf.status, 200);
+    assert.equal(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+      '%PDF-',
+    );
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exit, 0);
+
+    const second = await serve({ SEALTRUST_DEMO: '1', SEALTRUST_ADMIN_TOKEN: admin }, dir);
+    assert.doesNotMatch(second.stdout.join('\n'), /演示数据已生成/, 'seeded only once');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exit, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { caPassphraseFor, loadConfig } from '../config.js';
+import { loadCaNode } from '../service/ca-node.js';
+import { createServices } from '../service/services.js';
+import { openDatabase } from '../store/database.js';
+import { describeDemo, isEmptyDirectory, seedDemo } from '../service/demo-seed.js';
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      '在空数据库中生成演示机构、印章与证照 / seed demo agencies, seals and licences into an empty database',
+    )
+    .option('--per-type <n>', '每类证照数量 / licences per type', '3')
+    .action(async (opts: { perType: string }) => {
+      const config = loadConfig();
+      if (config.production) {
+        process.stderr.write('sealtrust demo: refused in production mode\n');
+        process.exitCode = 2;
+        return;
+      }
+      const perType = Number(opts.perType);
+      if (!Number.isInteger(perType) || perType < 1 || perType > 1000) {
+        process.stderr.write('sealtrust demo: --per-type must be an integer from 1 to 1000\n');
+        process.exitCode = 2;
+        return;
+      }
+      const database = await openDatabase(
+        config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
+      );
+      try {
+        if (!(await isEmptyDirectory(database.knex))) {
+          process.stderr.write(
+            `sealtrust demo: the database already has agencies; use a fresh one (SEALTRUST_DATA_DIR=${config.dataDir})\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
+        const node = loadCaNode(
+          config.keysDir,
+          caPassphraseFor(config),
+          config.profilesDir,
+          config.publicUrl,
+        );
+        const services = createServices(database.knex, node, undefined, { publicUrl: config.publicUrl });
+        await services.init();
+        process.stdout.write(describeDemo(await seedDemo(services, perType), config.publicUrl));
+        process.stdout.write(
+          '启动服务后访问以上地址 / start the node (npm start) and open the addresses above\n',
+        );
+        await services.stop();
+      } finally {
+        await database.close();
+      }
+    });
+}
