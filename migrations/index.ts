@@ -4,6 +4,7 @@ import * as m002 from './002_certificate_authority.js';
 import * as m003 from './003_seals.js';
 import * as m004 from './004_audit_head.js';
 import * as m005 from './005_licences.js';
+import * as m006 from './006_licence_copies_and_usage.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -12,4 +13,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '003_seals', module: m003 },
   { name: '004_audit_head', module: m004 },
   { name: '005_licences', module: m005 },
+  { name: '006_licence_copies_and_usage', module: m006 },
 ];
