@@ -1,0 +1,242 @@
+// A minimal TrueType subsetter for embedding in PDF (ISO 32000 §9.9: a CIDFontType2 with an Identity
+// CIDToGIDMap needs head, hhea, maxp, hmtx, loca and glyf, plus cvt/fpgm/prep when the font has them).
+// fontkit's subsetter decodes every glyph's outline just to learn whether it is composite, which made it
+// the slowest step of a licence render; this one copies the glyph bytes as they are and only parses
+// composite glyphs' component lists. It reads the raw file once per font and keeps nothing else.
+
+interface TableRecord {
+  offset: number;
+  length: number;
+}
+
+export class TrueTypeFormatError extends Error {
+  override readonly name = 'TrueTypeFormatError';
+}
+
+/** The raw tables of one TrueType font file, parsed once. */
+export class TrueTypeSource {
+  private readonly view: DataView;
+  private readonly tables = new Map<string, TableRecord>();
+  private readonly longLoca: boolean;
+  private readonly numberOfHMetrics: number;
+  readonly numGlyphs: number;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const version = this.view.getUint32(0);
+    if (version !== 0x00010000 && version !== 0x74727565)
+      throw new TrueTypeFormatError('not a TrueType font (glyf outlines)');
+    const numTables = this.view.getUint16(4);
+    for (let i = 0; i < numTables; i++) {
+      const r = 12 + i * 16;
+      const tag = String.fromCharCode(bytes[r]!, bytes[r + 1]!, bytes[r + 2]!, bytes[r + 3]!);
+      this.tables.set(tag, { offset: this.view.getUint32(r + 8), length: this.view.getUint32(r + 12) });
+    }
+    for (const t of ['head', 'hhea', 'maxp', 'hmtx', 'loca', 'glyf'])
+      if (!this.tables.has(t)) throw new TrueTypeFormatError(`TrueType font lacks the ${t} table`);
+    this.longLoca = this.view.getInt16(this.table('head').offset + 50) === 1;
+    this.numberOfHMetrics = this.view.getUint16(this.table('hhea').offset + 34);
+    this.numGlyphs = this.view.getUint16(this.table('maxp').offset + 4);
+  }
+
+  table(tag: string): TableRecord {
+    return this.tables.get(tag)!;
+  }
+
+  tableBytes(tag: string): Uint8Array | undefined {
+    const t = this.tables.get(tag);
+    return t && this.bytes.subarray(t.offset, t.offset + t.length);
+  }
+
+  /** The glyph's bytes in glyf (empty for glyphs without outline, e.g. the space). */
+  glyph(gid: number): Uint8Array {
+    if (gid < 0 || gid >= this.numGlyphs) throw new TrueTypeFormatError(`glyph ${gid} is out of range`);
+    const loca = this.table('loca').offset;
+    const [start, end] = this.longLoca
+      ? [this.view.getUint32(loca + gid * 4), this.view.getUint32(loca + gid * 4 + 4)]
+      : [this.view.getUint16(loca + gid * 2) * 2, this.view.getUint16(loca + gid * 2 + 2) * 2];
+    const glyf = this.table('glyf').offset;
+    return this.bytes.subarray(glyf + start, glyf + end);
+  }
+
+  /** Advance width and left side bearing (font units). */
+  metrics(gid: number): { advance: number; lsb: number } {
+    const hmtx = this.table('hmtx').offset;
+    const last = this.numberOfHMetrics - 1;
+    if (gid <= last)
+      return { advance: this.view.getUint16(hmtx + gid * 4), lsb: this.view.getInt16(hmtx + gid * 4 + 2) };
+    return {
+      advance: this.view.getUint16(hmtx + last * 4),
+      lsb: this.view.getInt16(hmtx + this.numberOfHMetrics * 4 + (gid - this.numberOfHMetrics) * 2),
+    };
+  }
+}
+
+// Composite glyph flags (OpenType glyf table).
+const ARG_1_AND_2_ARE_WORDS = 0x0001;
+const WE_HAVE_A_SCALE = 0x0008;
+const MORE_COMPONENTS = 0x0020;
+const WE_HAVE_AN_X_AND_Y_SCALE = 0x0040;
+const WE_HAVE_A_TWO_BY_TWO = 0x0080;
+
+/**
+ * A subset under construction, with the interface pdf-lib expects of fontkit's: `includeGlyph` returns the
+ * glyph's new id (0 is always .notdef), `encode` returns the subset font file.
+ */
+export class TrueTypeSubset {
+  readonly cff = false;
+  private readonly glyphs: number[] = [];
+  private readonly mapping = new Map<number, number>();
+
+  constructor(private readonly source: TrueTypeSource) {
+    this.includeGlyph(0);
+  }
+
+  includeGlyph(glyph: number | { id: number }): number {
+    const gid = typeof glyph === 'number' ? glyph : glyph.id;
+    let id = this.mapping.get(gid);
+    if (id === undefined) {
+      id = this.glyphs.length;
+      this.glyphs.push(gid);
+      this.mapping.set(gid, id);
+    }
+    return id;
+  }
+
+  /** The glyph's bytes with component glyph ids renumbered (components are included as they are found). */
+  private glyphBytes(gid: number): Uint8Array {
+    const data = this.source.glyph(gid);
+    if (data.length < 10 || new DataView(data.buffer, data.byteOffset).getInt16(0) >= 0) return data;
+    const copy = new Uint8Array(data);
+    const v = new DataView(copy.buffer);
+    let p = 10;
+    for (;;) {
+      const flags = v.getUint16(p);
+      v.setUint16(p + 2, this.includeGlyph(v.getUint16(p + 2)));
+      p += 4 + (flags & ARG_1_AND_2_ARE_WORDS ? 4 : 2);
+      if (flags & WE_HAVE_A_SCALE) p += 2;
+      else if (flags & WE_HAVE_AN_X_AND_Y_SCALE) p += 4;
+      else if (flags & WE_HAVE_A_TWO_BY_TWO) p += 8;
+      if (!(flags & MORE_COMPONENTS)) break;
+    }
+    return copy;
+  }
+
+  encode(): Uint8Array {
+    const src = this.source;
+    // glyf + loca (long offsets); the glyph list may grow while composites add their components.
+    const parts: Uint8Array[] = [];
+    const offsets: number[] = [0];
+    let glyfLength = 0;
+    for (let i = 0; i < this.glyphs.length; i++) {
+      const g = this.glyphBytes(this.glyphs[i]!);
+      const padded = (g.length + 3) & ~3;
+      parts.push(g);
+      if (padded > g.length) parts.push(new Uint8Array(padded - g.length));
+      glyfLength += padded;
+      offsets.push(glyfLength);
+    }
+    const n = this.glyphs.length;
+    const glyf = concat(parts, glyfLength);
+    const loca = new Uint8Array(offsets.length * 4);
+    const locaView = new DataView(loca.buffer);
+    offsets.forEach((o, i) => locaView.setUint32(i * 4, o));
+    const hmtx = new Uint8Array(n * 4);
+    const hmtxView = new DataView(hmtx.buffer);
+    this.glyphs.forEach((gid, i) => {
+      const { advance, lsb } = src.metrics(gid);
+      hmtxView.setUint16(i * 4, advance);
+      hmtxView.setInt16(i * 4 + 2, lsb);
+    });
+    const head = new Uint8Array(src.tableBytes('head')!);
+    const headView = new DataView(head.buffer);
+    headView.setUint32(8, 0); // checkSumAdjustment, computed below
+    headView.setInt16(50, 1); // indexToLocFormat: long
+    const hhea = new Uint8Array(src.tableBytes('hhea')!);
+    new DataView(hhea.buffer).setUint16(34, n);
+    const maxp = new Uint8Array(src.tableBytes('maxp')!);
+    new DataView(maxp.buffer).setUint16(4, n);
+
+    const tables = new Map<string, Uint8Array>([
+      ['cvt ', src.tableBytes('cvt ')!],
+      ['fpgm', src.tableBytes('fpgm')!],
+      ['glyf', glyf],
+      ['head', head],
+      ['hhea', hhea],
+      ['hmtx', hmtx],
+      ['loca', loca],
+      ['maxp', maxp],
+      ['prep', src.tableBytes('prep')!],
+    ]);
+    for (const [tag, bytes] of tables) if (!bytes) tables.delete(tag);
+    const out = writeSfnt(tables);
+    // head.checkSumAdjustment = 0xB1B0AFBA − checksum of the whole font.
+    const headOffset = tableOffset(out, 'head');
+    new DataView(out.buffer).setUint32(headOffset + 8, (0xb1b0afba - checksum(out)) >>> 0);
+    return out;
+  }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let p = 0;
+  for (const part of parts) {
+    out.set(part, p);
+    p += part.length;
+  }
+  return out;
+}
+
+function checksum(bytes: Uint8Array): number {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let sum = 0;
+  const whole = bytes.length & ~3;
+  for (let i = 0; i < whole; i += 4) sum = (sum + v.getUint32(i)) >>> 0;
+  if (whole < bytes.length) {
+    let last = 0;
+    for (let i = whole; i < whole + 4; i++) last = (last << 8) | (bytes[i] ?? 0);
+    sum = (sum + (last >>> 0)) >>> 0;
+  }
+  return sum;
+}
+
+/** An sfnt file: offset table, table records sorted by tag, tables 4-byte aligned. */
+function writeSfnt(tables: Map<string, Uint8Array>): Uint8Array {
+  const tags = [...tables.keys()].sort();
+  const numTables = tags.length;
+  const headerLength = 12 + numTables * 16;
+  let length = headerLength;
+  for (const t of tags) length += (tables.get(t)!.length + 3) & ~3;
+  const out = new Uint8Array(length);
+  const v = new DataView(out.buffer);
+  const entrySelector = Math.floor(Math.log2(numTables));
+  const searchRange = 2 ** entrySelector * 16;
+  v.setUint32(0, 0x00010000);
+  v.setUint16(4, numTables);
+  v.setUint16(6, searchRange);
+  v.setUint16(8, entrySelector);
+  v.setUint16(10, numTables * 16 - searchRange);
+  let offset = headerLength;
+  tags.forEach((tag, i) => {
+    const data = tables.get(tag)!;
+    const r = 12 + i * 16;
+    for (let k = 0; k < 4; k++) out[r + k] = tag.charCodeAt(k);
+    v.setUint32(r + 4, checksum(data));
+    v.setUint32(r + 8, offset);
+    v.setUint32(r + 12, data.length);
+    out.set(data, offset);
+    offset += (data.length + 3) & ~3;
+  });
+  return out;
+}
+
+function tableOffset(font: Uint8Array, tag: string): number {
+  const v = new DataView(font.buffer, font.byteOffset, font.byteLength);
+  const numTables = v.getUint16(4);
+  for (let i = 0; i < numTables; i++) {
+    const r = 12 + i * 16;
+    if (String.fromCharCode(font[r]!, font[r + 1]!, font[r + 2]!, font[r + 3]!) === tag)
+      return v.getUint32(r + 8);
+  }
+  throw new TrueTypeFormatError(`no ${tag} table`);
+}
