@@ -19,6 +19,8 @@ import { LicenceService } from './licence-service.js';
 import { LicenceBatchService } from './licence-batch-service.js';
 import { LicenceExpiryScheduler } from './licence-expiry-scheduler.js';
 import { renderLicenceFile, templateFields } from './licence-rendering.js';
+import { licenceDirectoryView } from './licence-directory-view.js';
+import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licence-request-schema.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
@@ -44,6 +46,8 @@ export interface Services {
   licences: LicenceService;
   licenceBatches: LicenceBatchService;
   licenceExpiry: LicenceExpiryScheduler;
+  /** What verifiers learn from the directory (public, no holder data). */
+  licenceDirectory: LicenceDirectoryView;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -111,6 +115,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licences,
     licenceBatches,
     licenceExpiry,
+    licenceDirectory: licenceDirectoryView(db),
     init: async () => {
       await registerNodeCertificates(db, node);
     },
