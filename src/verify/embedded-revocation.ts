@@ -5,8 +5,9 @@ import type { RevocationAnswer, RevocationView } from './ses-validation.js';
 /**
  * Revocation from CRLs that travel with the signature (CMS SignedData crls, PDF /DSS /CRLs): used offline, or
  * before the node's own view for CAs the node does not run. A CRL counts only when its issuer name is the
- * certificate's issuer and its SM2 signature verifies with the issuer's key; it answers for times up to its
- * nextUpdate. Unparseable CRLs are ignored.
+ * certificate's issuer and its SM2 signature verifies with the issuer's key; a listed serial is revoked, an
+ * unlisted one is good while the CRL is current. Otherwise the fallback view (the node's) answers, else
+ * 'unknown'. Unparseable CRLs are ignored.
  */
 export function embeddedCrlView(crls: readonly Uint8Array[], fallback?: RevocationView): RevocationView {
   const parsed: ParsedCrl[] = [];
@@ -29,7 +30,8 @@ export function embeddedCrlView(crls: readonly Uint8Array[], fallback?: Revocati
             reason: entry.reason,
             source: 'crl:embedded',
           };
-        if (crl.thisUpdate <= at || crl.nextUpdate === null || crl.nextUpdate >= at)
+        // Not listed: good while the CRL is current at the time asked about (a stale CRL proves nothing now).
+        if (crl.thisUpdate <= at && (crl.nextUpdate === null || crl.nextUpdate >= at))
           return { status: 'good', source: 'crl:embedded' };
       }
       if (fallback) return fallback.statusAt(cert, issuer, at);

@@ -8,7 +8,9 @@ import { extractPdfSignatures, type ExtractedSignature } from '../pdf/pdf-signat
 import { LICENCE_ATTACHMENT_NAME } from '../licence/licence-metadata.js';
 import { derElementLength, sniffCms } from '../pki/cms-signed-data.js';
 import { sniffSes } from '../seal/ses-decoder.js';
+import { decodeStream } from '../pdf/pdf-xref.js';
 import { validateCmsSignature } from './cms-validation.js';
+import { embeddedCrlView } from './embedded-revocation.js';
 import {
   parseLicenceAttachment,
   validateLicence,
@@ -247,6 +249,31 @@ async function validateOne(
   };
 }
 
+const MAX_DSS_ITEMS = 256;
+const MAX_DSS_ITEM_BYTES = 4 * 1024 * 1024;
+
+/** CRLs of the document security store (/DSS /CRLs, ISO 32000-2 §12.8.4.3) as a viewer reads the file. */
+function dssCrls(index: PdfObjectIndex): Buffer[] {
+  const root = index.deref(index.trailer?.entries.get('Root'));
+  const dss = index.deref(root?.kind === 'dict' ? root.entries.get('DSS') : undefined);
+  const list = index.deref(dss?.kind === 'dict' ? dss.entries.get('CRLs') : undefined);
+  if (list?.kind !== 'array') return [];
+  const out: Buffer[] = [];
+  for (const item of list.items.slice(0, MAX_DSS_ITEMS)) {
+    if (item.kind !== 'ref') continue;
+    const r = index.resolve(item.num);
+    if (
+      !r?.obj.stream ||
+      r.obj.value.kind !== 'dict' ||
+      r.obj.stream.end - r.obj.stream.start > MAX_DSS_ITEM_BYTES
+    )
+      continue;
+    const data = decodeStream(index.scanner, r.obj.value, r.obj.stream);
+    if (data && data.length <= MAX_DSS_ITEM_BYTES) out.push(data);
+  }
+  return out;
+}
+
 /** licence.json from the revision the first well-formed signature covers (or the file as a viewer reads it). */
 function readLicenceAttachment(
   index: PdfObjectIndex,
@@ -323,9 +350,15 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
   const first = prepared.find((p) => p.revision) ?? null;
   const found = readLicenceAttachment(index, first?.revision ?? null);
 
+  // Revocation data the document carries (offline validation relies on it; online it answers first for
+  // CAs the node does not run and falls back to the node's own view).
+  const crls = dssCrls(index);
+  const withDss: PdfValidationContext = crls.length
+    ? { ...c, revocation: embeddedCrlView(crls, c.revocation) }
+    : c;
   const reports: SignatureReport[] = [];
   for (const p of prepared) {
-    reports.push(await validateOne(p, index, c, found !== null && 'attachment' in found));
+    reports.push(await validateOne(p, index, withDss, found !== null && 'attachment' in found));
     guard(c);
   }
 

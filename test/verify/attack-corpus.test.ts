@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { PDFDocument, PDFName } from '@cantoo/pdf-lib';
 import { sm3Hex } from '../../src/crypto/sm3.js';
+import { buildCrl } from '../../src/pki/crl-builder.js';
 import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
 import { extractPdfSignatures } from '../../src/pdf/pdf-signature-extraction.js';
 import { listRevisions } from '../../src/pdf/pdf-revisions.js';
@@ -94,6 +96,15 @@ function registry(answer: Partial<SealStatusAnswer>): SealRegistryView {
       return { known: true, status: 'active', ...answer };
     },
   };
+}
+
+/** An incremental update adding a document security store with one CRL (validation data: allowed). */
+async function withDss(pdf: Buffer, crl: Buffer): Promise<Buffer> {
+  const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
+  const crlRef = doc.context.register(doc.context.stream(crl));
+  doc.catalog.set(PDFName.of('DSS'), doc.context.register(doc.context.obj({ Type: 'DSS', CRLs: [crlRef] })));
+  doc.context.snapshot!.markRefForSave(doc.context.trailerInfo.Root as never);
+  return Buffer.concat([pdf, Buffer.from(await doc.saveIncremental(doc.context.snapshot!))]);
 }
 
 describe('attack corpus', () => {
@@ -379,6 +390,38 @@ describe('attack corpus', () => {
         }),
       });
       expect(await validatePdf(pdf, ctx), 'TOTAL_FAILED/EXPIRED', 'validity-time');
+    });
+
+    it('a signer revoked before signing, per a CRL in the document security store: REVOKED', async () => {
+      const kit = sealKit();
+      const crl = (revoked: boolean) =>
+        buildCrl(
+          {
+            issuerName: kit.root.name,
+            issuerPublicKey: kit.root.key.publicKey,
+            crlNumber: 1n,
+            thisUpdate: new Date(Date.now() - 60_000),
+            nextUpdate: new Date(Date.now() + DAY),
+            entries: revoked
+              ? [
+                  {
+                    serial: Buffer.from(kit.signer.info.serialHex, 'hex'),
+                    revokedAt: new Date(Date.now() - 3_600_000),
+                    reason: 'keyCompromise',
+                  },
+                ]
+              : [],
+          },
+          kit.root.key.privateKey,
+        );
+      const good = await validatePdf(await withDss(signed, crl(false)), ctx);
+      expect(good, 'TOTAL_PASSED/-', null);
+      assert.equal(good.signatures[0]!.checks.find((c) => c.id === 'revocation')!.code, 'NOT_REVOKED');
+      assert.equal(
+        good.signatures[0]!.checks.find((c) => c.id === 'modifications')!.code,
+        'SIGNATURES_ADDED',
+      );
+      expect(await validatePdf(await withDss(signed, crl(true)), ctx), 'TOTAL_FAILED/REVOKED', 'revocation');
     });
 
     it('CMS whose messageDigest mismatches the ByteRange: HASH_FAILURE', async () => {
