@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
 import { sm2Verify } from '../crypto/sm2.js';
 import { sm3 } from '../crypto/sm3.js';
@@ -5,6 +6,7 @@ import type { CertificateInfo } from '../pki/certificate.js';
 import { validateChain } from '../pki/certificate-chain.js';
 import { parseCmsSignedData, type CmsSignedData, type CmsSignerInfo } from '../pki/cms-signed-data.js';
 import { PKI_OID } from '../pki/pki-oids.js';
+import { verifyTimestampToken } from '../pki/timestamp.js';
 import { embeddedCrlView } from './embedded-revocation.js';
 import { check, deriveIndication, type Check, type SignatureReport } from './report.js';
 import {
@@ -269,6 +271,101 @@ function formatCheck(c: CmsSignedData, si: CmsSignerInfo): Check {
   );
 }
 
+const IMPRINT_DIGESTS = new Set(['sm3', 'sha256', 'sha384', 'sha512']);
+
+/**
+ * A document timestamp (/Type /DocTimeStamp, RFC 3161 token over the ByteRange bytes): the token verifies,
+ * its imprint is the digest of the data, and the TSA chains to an anchor at genTime.
+ */
+function validateDocumentTimestamp(der: Buffer, ctx: SesValidationContext): SignatureReport {
+  const checks: Check[] = [];
+  let v: ReturnType<typeof verifyTimestampToken>;
+  try {
+    v = verifyTimestampToken(der);
+  } catch (err) {
+    return formatFailure(err);
+  }
+  checks.push(
+    check(
+      'format',
+      'passed',
+      'FORMAT_OK',
+      '文档时间戳（RFC 3161）结构解析成功',
+      'the document timestamp (RFC 3161) parses',
+    ),
+  );
+  const data = ctx.data;
+  if (!(data instanceof Uint8Array))
+    checks.push(
+      check(
+        'data-hash',
+        'skipped',
+        'DATA_NOT_PROVIDED',
+        '未提供受保护数据',
+        'the protected data was not provided',
+      ),
+    );
+  else if (!IMPRINT_DIGESTS.has(v.imprintAlg))
+    checks.push(
+      check(
+        'data-hash',
+        'indeterminate',
+        'UNSUPPORTED_DIGEST',
+        `摘要算法 ${v.imprintAlg} 不受支持`,
+        `imprint algorithm ${v.imprintAlg} is not supported`,
+      ),
+    );
+  else if (createHash(v.imprintAlg).update(data).digest().equals(v.imprint))
+    checks.push(
+      check(
+        'data-hash',
+        'passed',
+        'DATA_HASH_MATCH',
+        '时间戳的消息摘要与受保护数据一致',
+        'the timestamp imprint is the digest of the protected data',
+      ),
+    );
+  else
+    checks.push(
+      check(
+        'data-hash',
+        'failed',
+        'DATA_HASH_MISMATCH',
+        '时间戳的消息摘要与受保护数据不一致',
+        'the timestamp imprint does not match the protected data',
+      ),
+    );
+  checks.push(
+    v.signatureValid && v.ekuOk
+      ? check('signature', 'passed', 'SIGNATURE_VALID', '时间戳签名有效', 'the timestamp signature verifies')
+      : check(
+          'signature',
+          'failed',
+          'SIGNATURE_INVALID',
+          `时间戳签名无效：${v.problems.join('; ')}`,
+          `the timestamp does not verify: ${v.problems.join('; ')}`,
+        ),
+  );
+  const chain = v.tsaCert
+    ? validateChain(v.tsaCert, {
+        anchors: ctx.tsaAnchors ?? ctx.anchors,
+        intermediates: ctx.intermediates ?? [],
+        at: v.genTime,
+      })
+    : null;
+  checks.push(chainCheck('chain', '时间戳机构', 'TSA', v.tsaCert, chain));
+  return {
+    format: 'document timestamp',
+    ...deriveIndication(checks),
+    signingTime: v.genTime.toISOString(),
+    bestSignatureTime: chain?.status === 'passed' && v.signatureValid ? v.genTime.toISOString() : null,
+    seal: null,
+    signer: party(v.tsaCert),
+    chain: (chain?.chain ?? []).map(summary),
+    checks,
+  };
+}
+
 /**
  * Validates a CMS SignedData (DER ContentInfo; zero padding after it is ignored). `ctx.data` is the detached
  * signed data (or its SM3). Never throws for bad input: undecodable bytes are a FORMAT_FAILURE report.
@@ -285,6 +382,7 @@ export async function validateCmsSignature(
     if (err instanceof CryptoInputError) return formatFailure(err);
     throw err;
   }
+  if (c.eContentType === PKI_OID.tstInfo) return validateDocumentTimestamp(c.der, ctx);
   const si = c.signers[0]!;
   const certs = c.certificates.map((d) => tryParse(d)).filter((x): x is CertificateInfo => x !== null);
   const cert = certs.find((x) => matchesSid(x, si.sid)) ?? null;

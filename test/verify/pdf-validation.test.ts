@@ -7,6 +7,7 @@ import { sm2PublicKeyToPem } from '../../src/crypto/sm2-keys.js';
 import { sm3 } from '../../src/crypto/sm3.js';
 import { decodeSesSignature, sesDerLength } from '../../src/seal/ses-decoder.js';
 import { parseCmsSignedData } from '../../src/pki/cms-signed-data.js';
+import { buildTimestampToken } from '../../src/pki/timestamp.js';
 import { coveredBytes } from '../../src/pdf/pdf-byte-range.js';
 import { validateCmsSignature } from '../../src/verify/cms-validation.js';
 import { validatePdf, ValidationTooComplex } from '../../src/verify/pdf-validation.js';
@@ -198,6 +199,38 @@ describe('validatePdf', () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  it('a document timestamp (RFC 3161 token over the ByteRange) after a seal: both pass', async () => {
+    const kit = sealKit();
+    const tsa = issueTestCertificate('PDF 测试时间戳', kit.root, {
+      eku: '1.3.6.1.5.5.7.3.8',
+      notBefore: new Date(Date.now() - 86_400_000),
+    });
+    const stamp = (good: boolean) => async (digest: Buffer) =>
+      buildTimestampToken(
+        {
+          policy: '1.2.3.4',
+          hashAlgorithm: 'sm3',
+          hashParamsNull: false,
+          imprint: good ? digest : Buffer.alloc(32, 1),
+          serial: 7n,
+          genTime: new Date(),
+          accuracy: { seconds: 1 },
+          includeCertificate: true,
+        },
+        { cert: tsa.info, privateKey: tsa.key.privateKey },
+      ).token;
+    const pdf = await seal(signed, { x: 80, sign: stamp(true), subFilter: 'adbe.pkcs7.detached' });
+    const r = await validatePdf(pdf, { anchors: [kit.root.info] });
+    assert.equal(verdict(r), 'TOTAL_PASSED/-');
+    assert.equal(r.signatures[1]!.format, 'PDF document timestamp');
+    assert.ok(r.signatures[1]!.bestSignatureTime);
+    const bad = await validatePdf(await seal(signed, { x: 80, sign: stamp(false) }), {
+      anchors: [kit.root.info],
+    });
+    assert.equal(verdict(bad), 'TOTAL_FAILED/HASH_FAILURE');
+    assert.equal(firstProblem(bad.signatures[1]!.checks), 'data-hash');
   });
 
   it('a signer certificate from an unrelated hierarchy is not trusted', async () => {
