@@ -344,7 +344,7 @@ function diffRevision(
           return { category: 'signature', what: 'signature field' };
         }
         if (old?.kind === 'dict') {
-          const keys = changedKeys(v, old);
+          const keys = changedKeys(v, old).filter((k) => k !== 'Ff' || !onlyRichTextFlag(old, v));
           if (keys.every((k) => ['V', 'AS', 'AP', 'MK', 'M', 'Kids'].includes(k)))
             return { category: 'form-fill', what: 'form field' };
           return { category: 'other', what: `form field (${keys.join(', ')})` };
@@ -500,6 +500,12 @@ function diffRevision(
     out.push({ num: p.num, revision, kind: p.kind, category, what: p.what });
   }
   return out;
+}
+
+/** /Ff differs at most in the RichText bit (pdf-lib clears it whenever it fills a text field). */
+function onlyRichTextFlag(a: PdfDict, b: PdfDict): boolean {
+  const flags = (d: PdfDict) => dictGet(d, 'Ff', 'number')?.value ?? 0;
+  return ((flags(a) ^ flags(b)) & ~(1 << 25)) === 0;
 }
 
 /** A small content stream that only saves or restores the graphics state (q / Q): draws nothing. */

@@ -234,6 +234,23 @@ describe('attack corpus', () => {
       expect(await validatePdf(pdf, ctx), 'TOTAL_FAILED/DOCUMENT_MODIFIED', 'modifications');
     });
 
+    it('a form field filled after the seal is reported (FORM_FILLED) but does not fail an ordinary document', async () => {
+      const doc = await PDFDocument.create();
+      const page = doc.addPage([595, 842]);
+      doc.getForm().createTextField('applicant').addToPage(page, { x: 50, y: 700, width: 200, height: 20 });
+      const sealed = await seal(Buffer.from(await doc.save({ useObjectStreams: false })));
+      const d2 = await PDFDocument.load(sealed, { forIncrementalUpdate: true, updateMetadata: false });
+      d2.getForm().getTextField('applicant').setText('Zhang San');
+      const filled = Buffer.concat([sealed, Buffer.from(await d2.saveIncremental(d2.context.snapshot!))]);
+      const r = await validatePdf(filled, ctx);
+      expect(r, 'TOTAL_PASSED/-', null);
+      const m = r.signatures[0]!.checks.find((c) => c.id === 'modifications')!;
+      assert.equal(`${m.status}/${m.code}`, 'warning/FORM_FILLED');
+      // Filling a field and also drawing on the page is not a form fill any more.
+      const drawn = await validatePdf(await drawAfter(filled, 'EXTRA'), ctx);
+      expect(drawn, 'TOTAL_FAILED/DOCUMENT_MODIFIED', 'modifications');
+    });
+
     it('an annotation added after the seal is reported but does not fail an ordinary document', async () => {
       const r = await validatePdf(await annotateAfter(signed), ctx);
       expect(r, 'TOTAL_PASSED/-', null);
