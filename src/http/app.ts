@@ -19,8 +19,10 @@ import { ocspRoutes } from './routes/ocsp-routes.js';
 import { signerKeyRoutes } from './routes/signer-key-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
 import { licenceTypeRoutes } from './routes/licence-type-routes.js';
-import { licenceRoutes } from './routes/licence-routes.js';
+import { licenceCopyAndUsageRoutes, licenceRoutes } from './routes/licence-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
+import { verifyRoutes } from './routes/verify-routes.js';
+import { pageRoutes } from './routes/page-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -62,6 +64,9 @@ export function createApp(deps: AppDeps): Koa {
   licenceTypeRoutes(api, deps.services);
   jobRoutes(api, deps.services);
   licenceRoutes(api, deps.services);
+  verifyRoutes(api, deps.services);
+  pageRoutes(api);
+  licenceCopyAndUsageRoutes(api, deps.services);
 
   app.use(requestId());
   app.use(metrics.middleware());

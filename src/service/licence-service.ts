@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { sm3 } from '../crypto/sm3.js';
 import type { DataProtector } from '../crypto/data-protection.js';
@@ -32,6 +33,12 @@ import {
   type LicenceSummary,
 } from '../store/licence-repository.js';
 import { nextLicenceSerial } from '../store/licence-serial-repository.js';
+import {
+  insertLicenceCopy,
+  listLicenceCopies,
+  type LicenceCopyRecord,
+} from '../store/licence-copy-repository.js';
+import { insertLicenceUsage, type LicenceUsage } from '../store/licence-usage-repository.js';
 import type { Page, PageRequest } from '../store/page.js';
 import { listSeals, type SealRecord } from '../store/seal-repository.js';
 import { withAudit } from './audit-service.js';
@@ -620,6 +627,106 @@ export class LicenceService {
       f.holderCodeIndex = this.deps.protector.index(holderCode);
     }
     return listLicences(this.db, f, page);
+  }
+
+  /**
+   * An annotated copy (加注件): the same face re-rendered with a visible purpose/expiry watermark and the copy
+   * elements in its metadata, sealed by the issuing agency's seal on this node. Not a new version: the copy
+   * keeps the licence's identifier and is registered by its file's SM3. `usage` (for another agency's
+   * request) is recorded in the same transaction.
+   */
+  async makeCopy(
+    ctx: ActionContext,
+    identifier: string,
+    req: { purpose: string; expiresAt: Date; maker: string },
+    usage: LicenceUsage | null,
+  ): Promise<{ copy: LicenceCopyRecord; pdf: Buffer }> {
+    const licence = await findLicence(this.db, identifier);
+    if (!licence) throw notFound();
+    if (licence.status !== 'valid')
+      throw new ServiceError(
+        'conflict',
+        'licence-not-valid',
+        `证照当前状态为「${STATUS_ZH(licence.status)}」，不能制作加注件 / the licence is ${licence.status}: no copies`,
+        'identifier',
+        { currentStatus: licence.status },
+      );
+    const now = new Date();
+    if (req.expiresAt.getTime() <= now.getTime())
+      throw new ServiceError(
+        'validation',
+        'copy-expiry-past',
+        '加注件有效期须晚于当前时间 / expiresAt must be in the future',
+        'expiresAt',
+      );
+    if (licence.validTo && req.expiresAt.toISOString().slice(0, 10) > licence.validTo)
+      throw new ServiceError(
+        'validation',
+        'copy-outlives-licence',
+        `加注件有效期不得晚于证照有效期（${licence.validTo}）/ a copy cannot outlive the licence (valid to ${licence.validTo})`,
+        'expiresAt',
+      );
+    const type = await this.deps.types.get(licence.typeCode);
+    const seal = await this.usableSeal(licence.agencyId, undefined);
+    const signer = await this.deps.signerFor(licence.agencyId, seal.esID);
+    const holderCode = this.deps.protector.decryptText(
+      licence.holderCodeEnc,
+      `licence:${identifier}:holder-code`,
+    );
+    const copyMeta = {
+      maker: req.maker,
+      madeAt: now.toISOString(),
+      purpose: req.purpose,
+      expiresAt: req.expiresAt.toISOString(),
+    };
+    const metadata: LicenceMetadata = { ...licence.metadata, holderCode, copy: copyMeta };
+    const rendered = await this.deps.render({
+      type,
+      metadata,
+      verifyUrl: `${this.deps.publicUrl}/l/${identifier}`,
+    });
+    const sealed = await sealLicencePdf(rendered.pdf, {
+      seal,
+      signer,
+      sealBox: rendered.sealBox,
+      sealSignatures: this.deps.sealSignatures,
+      timestamp: false,
+      reason: `加注件：${req.purpose}`,
+      location: metadata.issuerName,
+    });
+    const pdf = Buffer.from(sealed.pdf);
+    const copy: LicenceCopyRecord = {
+      id: randomUUID(),
+      identifier,
+      purpose: req.purpose,
+      maker: req.maker,
+      makerAgencyId:
+        ctx.principal.kind === 'token' && ctx.principal.agencyId ? ctx.principal.agencyId : licence.agencyId,
+      madeAt: now,
+      expiresAt: req.expiresAt,
+      pdfSm3: sm3(pdf).toString('hex'),
+      pdfBytes: pdf.length,
+    };
+    await withAudit(this.db, ctx, 'licence.copy', async (trx) => {
+      await insertLicenceCopy(trx, copy, this.deps.protector.encrypt(pdf, `licence-copy:${copy.id}:pdf`));
+      if (usage) await insertLicenceUsage(trx, usage);
+      return {
+        result: undefined,
+        target: { type: 'licence', id: identifier },
+        details: {
+          copyId: copy.id,
+          purpose: copy.purpose,
+          expiresAt: copy.expiresAt.toISOString(),
+          pdfSm3: copy.pdfSm3,
+          esID: seal.esID,
+        },
+      };
+    });
+    return { copy, pdf };
+  }
+
+  async copies(identifier: string): Promise<LicenceCopyRecord[]> {
+    return listLicenceCopies(this.db, identifier);
   }
 
   /** Marks licences whose validity has ended as expired (the scheduler calls this). */

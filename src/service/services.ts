@@ -20,8 +20,11 @@ import { LicenceBatchService } from './licence-batch-service.js';
 import { LicenceExpiryScheduler } from './licence-expiry-scheduler.js';
 import { renderLicenceFile, templateFields } from './licence-rendering.js';
 import { licenceDirectoryView } from './licence-directory-view.js';
+import { LicenceUsageService } from './licence-usage-service.js';
 import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licence-request-schema.js';
+import { VerificationService, type VerificationOptions } from './verification-service.js';
+import { loadVerifyConfig } from '../config.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -46,8 +49,12 @@ export interface Services {
   licences: LicenceService;
   licenceBatches: LicenceBatchService;
   licenceExpiry: LicenceExpiryScheduler;
+  /** 用证: other agencies' uses of licences, with the five elements. */
+  licenceUsage: LicenceUsageService;
   /** What verifiers learn from the directory (public, no holder data). */
   licenceDirectory: LicenceDirectoryView;
+  /** POST /v1/verify: the PDF validation engine in worker threads, with this node's views. */
+  verification: VerificationService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -62,6 +69,8 @@ export interface ServiceOptions {
   expiryIntervalMs?: number | undefined;
   /** Stamping limits (default 20 MB, 500 pages). */
   stampLimits?: { maxBytes: number; maxPages: number } | undefined;
+  /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
+  verification?: Partial<VerificationOptions> | undefined;
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -97,6 +106,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   });
   const licenceBatches = new LicenceBatchService(db, licences, issueLicenceBody, logger);
   const licenceExpiry = new LicenceExpiryScheduler(licences, opts.expiryIntervalMs, logger);
+  const verification = new VerificationService(
+    { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
+    opts.verification ?? loadVerifyConfig(),
+  );
   return {
     db,
     node,
@@ -116,6 +129,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceBatches,
     licenceExpiry,
     licenceDirectory: licenceDirectoryView(db),
+    verification,
+    licenceUsage: new LicenceUsageService(db),
     init: async () => {
       await registerNodeCertificates(db, node);
     },
@@ -128,6 +143,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       await crls.stop();
       await licenceExpiry.stop();
       await licenceBatches.stop();
+      await verification.stop();
       await pool?.close();
     },
   };

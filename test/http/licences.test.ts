@@ -30,6 +30,13 @@ import {
 } from '../helpers/licence-fixtures.js';
 
 let srv: TestServer;
+const USAGE = new URLSearchParams({
+  organization: '杭州市住房公积金管理中心',
+  user: '李四',
+  itemName: '住房公积金贷款',
+  itemCode: '330100-000-XK-001',
+  businessNumber: 'YW20261126001',
+}).toString();
 let a: IssuingAgency;
 let b: IssuingAgency;
 
@@ -271,19 +278,23 @@ describe('authorization', () => {
     assert.equal((await issue(srv.adminToken, requestFor(CONSTRUCTION_ENGINEER_2.code))).status, 403);
   });
 
-  it('masks the holder code for other agencies and refuses them the file, the changes and holder search', async () => {
+  it('masks the holder code for other agencies, asks them for the five usage elements, refuses them changes and holder search', async () => {
     const issued = await issueOk();
     const own = await getLicence(issued.identifier);
     assert.equal(own.holder.masked, false);
     assert.equal(own.holder.code, DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!.code);
-    const other = await getLicence(issued.identifier, b.issuer);
+    const bare = await srv.request(`/v1/licences/${issued.identifier}`, { token: b.issuer });
+    assert.equal((await expectJson<{ field: string }>(bare, 422)).field, 'organization');
+    const partial = await srv.request(`/v1/licences/${issued.identifier}/pdf?organization=x&user=y`, {
+      token: b.issuer,
+    });
+    assert.equal((await expectJson<{ field: string }>(partial, 422)).field, 'itemName');
+    const other = await getLicence(`${issued.identifier}?${USAGE}`, b.issuer);
     assert.equal(other.holder.masked, true);
     assert.notEqual(other.holder.code, own.holder.code);
     assert.match(other.holder.code, /\*/);
-    assert.equal(
-      (await srv.request(`/v1/licences/${issued.identifier}/pdf`, { token: b.issuer })).status,
-      403,
-    );
+    const file = await srv.request(`/v1/licences/${issued.identifier}/pdf?${USAGE}`, { token: b.issuer });
+    assert.equal(file.status, 200);
     assert.equal(
       (await event(issued.identifier, { operation: 'suspend', reason: '测试暂扣' }, b.issuer)).status,
       403,
@@ -302,6 +313,27 @@ describe('authorization', () => {
       200,
     );
     assert.ok(mine.items.some((l) => l.identifier === issued.identifier));
+    // The issuing agency sees both uses; the user agency cannot list them.
+    const uses = await expectJson<{ items: { action: string; itemCode: string; businessNumber: string }[] }>(
+      await srv.request(`/v1/licence-usages?identifier=${issued.identifier}`, { token: a.issuer }),
+      200,
+    );
+    assert.deepEqual(
+      uses.items.map((u) => [u.action, u.itemCode, u.businessNumber]),
+      [
+        ['record', '330100-000-XK-001', 'YW20261126001'],
+        ['file', '330100-000-XK-001', 'YW20261126001'],
+      ],
+    );
+    assert.equal(
+      (await srv.request(`/v1/licence-usages?agencyId=${a.agencyId}`, { token: b.issuer })).status,
+      403,
+    );
+    const bUses = await expectJson<{ items: unknown[] }>(
+      await srv.request(`/v1/licence-usages`, { token: b.issuer }),
+      200,
+    );
+    assert.equal(bUses.items.length, 0);
   });
 
   it('keeps holder codes and PDFs encrypted in the database', async () => {
@@ -410,6 +442,74 @@ describe('lifecycle', () => {
     assert.equal(expired.status, 'expired');
     assert.equal(expired.history.at(-1)?.operation, 'expire');
     assert.equal((await getLicence(current.identifier)).status, 'valid');
+  });
+});
+
+describe('annotated copies', () => {
+  const copyBody = (extra: Record<string, unknown> = {}) => ({
+    purpose: '办理公积金贷款',
+    expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    maker: '江苏省住房和城乡建设厅政务服务窗口',
+    ...extra,
+  });
+
+  it('makes a sealed, watermarked copy registered under the same identifier', async () => {
+    const issued = await issueOk();
+    const res = await srv.request(`/v1/licences/${issued.identifier}/copies`, {
+      method: 'POST',
+      token: a.issuer,
+      json: copyBody(),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const pdf = Buffer.from(await res.arrayBuffer());
+    const sm3 = createHash('sm3').update(pdf).digest('hex');
+    assert.equal(res.headers.get('x-content-sm3'), sm3);
+    assert.notEqual(sm3, issued.sm3);
+    const sig = lastSignature(pdf);
+    assert.deepEqual(Buffer.from(decodeSesSignature(sig.contents).dataHash), sig.digest);
+    const record = await srv.services.licenceDirectory.lookup(issued.identifier, { fileSm3: sm3 });
+    assert.equal(record?.copy?.purpose, '办理公积金贷款');
+    assert.equal(record?.pdfSm3, issued.sm3, 'a copy is not a new version');
+    const list = await expectJson<{ items: { sm3: string }[] }>(
+      await srv.request(`/v1/licences/${issued.identifier}/copies`, { token: a.issuer }),
+      200,
+    );
+    assert.deepEqual(
+      list.items.map((c) => c.sm3),
+      [sm3],
+    );
+  });
+
+  it('refuses copies of a licence that is not valid, with a past expiry, or outliving the licence', async () => {
+    const issued = await issueOk();
+    const copy = (token: string, body: unknown) =>
+      srv.request(`/v1/licences/${issued.identifier}/copies`, { method: 'POST', token, json: body });
+    assert.equal((await copy(a.issuer, copyBody({ expiresAt: '2020-01-01T00:00:00Z' }))).status, 422);
+    assert.equal((await copy(a.issuer, copyBody({ expiresAt: '2035-01-01T00:00:00Z' }))).status, 422);
+    assert.equal((await event(issued.identifier, { operation: 'revoke', reason: '违法吊销' })).status, 200);
+    const refused = await copy(a.issuer, copyBody());
+    assert.equal((await expectJson<{ currentStatus: string }>(refused, 409)).currentStatus, 'revoked');
+  });
+
+  it("another agency's copy needs the five usage elements and is recorded as a use", async () => {
+    const issued = await issueOk();
+    const copy = (body: unknown) =>
+      srv.request(`/v1/licences/${issued.identifier}/copies`, {
+        method: 'POST',
+        token: b.issuer,
+        json: body,
+      });
+    assert.equal((await expectJson<{ field: string }>(await copy(copyBody()), 422)).field, 'organization');
+    const usage = Object.fromEntries(new URLSearchParams(USAGE));
+    assert.equal((await copy(copyBody({ usage }))).status, 201);
+    const uses = await expectJson<{ items: { action: string }[] }>(
+      await srv.request(`/v1/licence-usages?identifier=${issued.identifier}`, { token: a.issuer }),
+      200,
+    );
+    assert.deepEqual(
+      uses.items.map((u) => u.action),
+      ['copy'],
+    );
   });
 });
 

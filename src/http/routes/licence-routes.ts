@@ -116,6 +116,15 @@ export function presentLicence(
 
 const readers = ['admin', 'issuer', 'sync-peer'] as const;
 
+/** 用证五要素: required when an agency other than the issuer reads the record or the file. */
+const usageElements = z.strictObject({
+  organization: z.string().trim().min(1).max(200).optional().describe('用证机构'),
+  user: z.string().trim().min(1).max(100).optional().describe('用证人'),
+  itemName: z.string().trim().min(1).max(200).optional().describe('事项名称'),
+  itemCode: z.string().trim().min(1).max(64).optional().describe('事项编码'),
+  businessNumber: z.string().trim().min(1).max(64).optional().describe('业务流水号'),
+});
+
 function idempotencyKey(value: string): string | undefined {
   if (value === '') return undefined;
   if (!/^[\x21-\x7e]{1,128}$/.test(value))
@@ -186,12 +195,16 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
     method: 'get',
     path: '/v1/licences/:identifier',
     operationId: 'getLicence',
-    summary: '查询证照（元数据、状态、历史、版本）/ Get a licence: metadata, status, history, versions',
+    summary:
+      '查询证照（元数据、状态、历史、版本）；其他机构须提供用证五要素 / Get a licence; other agencies give the five usage elements',
     tags: ['licences'],
     auth: [...readers],
     params: identifierParam,
+    query: usageElements,
     responses: { 200: { description: 'The licence', schema: licenceSchema } },
-    handler: async (ctx, { params }) => {
+    handler: async (ctx, { params, query }) => {
+      const found = await s.licences.find(params.identifier);
+      if (found) await s.licenceUsage.authorize(actionContext(ctx), found, 'record', query);
       const view = await s.licences.get(principalOf(ctx), params.identifier);
       ctx.body = presentLicence(
         view.licence,
@@ -206,21 +219,16 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
     method: 'get',
     path: '/v1/licences/:identifier/pdf',
     operationId: 'getLicencePdf',
-    summary: '下载证照版式文件（已签章 PDF）/ Download the sealed licence PDF',
+    summary:
+      '下载证照版式文件（已签章 PDF）；其他机构须提供用证五要素 / Download the sealed PDF; other agencies give the five usage elements',
     tags: ['licences'],
     auth: [...readers],
     params: identifierParam,
+    query: usageElements,
     responses: { 200: { description: 'The sealed PDF', contentType: 'application/pdf' } },
-    handler: async (ctx, { params }) => {
-      const principal = principalOf(ctx);
+    handler: async (ctx, { params, query }) => {
       const found = await s.licences.find(params.identifier);
-      if (found && !s.licences.mayReadHolderCode(principal, found))
-        throw new ProblemError(
-          403,
-          'licence-of-another-agency',
-          '只有发证机构可下载证照文件 / only the issuing agency may download the file',
-          { field: 'identifier' },
-        );
+      if (found) await s.licenceUsage.authorize(actionContext(ctx), found, 'file', query);
       const { pdf } = await s.licences.pdf(params.identifier);
       ctx.type = 'application/pdf';
       ctx.set('Content-Disposition', `inline; filename="${params.identifier}.pdf"`);
@@ -272,6 +280,131 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
         ),
         ...(created ? { created } : {}),
       };
+    },
+  });
+}
+
+const copySchema = z.object({
+  id: z.uuid(),
+  identifier: z.string(),
+  purpose: z.string(),
+  maker: z.string(),
+  madeAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  sm3: z.string(),
+  bytes: z.number(),
+});
+
+const usageSchema = z.object({
+  identifier: z.string(),
+  action: z.string(),
+  organization: z.string(),
+  user: z.string(),
+  itemName: z.string(),
+  itemCode: z.string(),
+  businessNumber: z.string(),
+  userAgencyId: z.uuid().nullable(),
+  at: z.iso.datetime(),
+});
+
+export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
+  api.route({
+    method: 'post',
+    path: '/v1/licences/:identifier/copies',
+    operationId: 'makeLicenceCopy',
+    summary:
+      '制作加注件（水印注明用途与有效期，发证节点签章）/ Make an annotated copy (purpose and expiry watermark, sealed by the issuing node)',
+    tags: ['licences'],
+    auth: ['issuer', 'sync-peer'],
+    params: identifierParam,
+    body: z.strictObject({
+      purpose: z.string().trim().min(2).max(40).describe('制作事由，如 办理公积金贷款'),
+      expiresAt: z.iso.datetime({ offset: true }).describe('加注件有效期截止时间'),
+      maker: z.string().trim().min(2).max(100).describe('加注件制作者'),
+      usage: usageElements.optional().describe('其他机构制作时须提供用证五要素'),
+    }),
+    responses: { 201: { description: 'The sealed copy', contentType: 'application/pdf' } },
+    handler: async (ctx, { params, body }) => {
+      const found = await s.licences.find(params.identifier);
+      if (!found)
+        throw new ProblemError(404, 'licence-not-found', '证照不存在 / no such licence', {
+          field: 'identifier',
+        });
+      const action = actionContext(ctx);
+      const usage = s.licenceUsage.prepare(action, found, 'copy', body.usage ?? {});
+      const { copy, pdf } = await s.licences.makeCopy(
+        action,
+        params.identifier,
+        { purpose: body.purpose, expiresAt: new Date(body.expiresAt), maker: body.maker },
+        usage,
+      );
+      ctx.status = 201;
+      ctx.type = 'application/pdf';
+      ctx.set('Location', `/v1/licences/${params.identifier}/copies/${copy.id}`);
+      ctx.set('X-Copy-Id', copy.id);
+      ctx.set('X-Content-SM3', copy.pdfSm3);
+      ctx.set('Cache-Control', 'private, no-store');
+      ctx.body = pdf;
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/licences/:identifier/copies',
+    operationId: 'listLicenceCopies',
+    summary: '加注件列表（发证机构）/ Annotated copies of a licence (issuing agency)',
+    tags: ['licences'],
+    auth: ['issuer', 'admin'],
+    params: identifierParam,
+    responses: { 200: { description: 'The copies', schema: z.object({ items: z.array(copySchema) }) } },
+    handler: async (ctx, { params }) => {
+      const found = await s.licences.find(params.identifier);
+      if (!found || !s.licenceUsage.isOwner(principalOf(ctx), found))
+        throw new ProblemError(404, 'licence-not-found', '证照不存在 / no such licence', {
+          field: 'identifier',
+        });
+      const copies = await s.licences.copies(params.identifier);
+      ctx.body = {
+        items: copies.map((c) => ({
+          id: c.id,
+          identifier: c.identifier,
+          purpose: c.purpose,
+          maker: c.maker,
+          madeAt: c.madeAt.toISOString(),
+          expiresAt: c.expiresAt.toISOString(),
+          sm3: c.pdfSm3,
+          bytes: c.pdfBytes,
+        })),
+      };
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/licence-usages',
+    operationId: 'listLicenceUsages',
+    summary: '用证记录（本机构证照被谁、为何使用）/ Who used this agency’s licences, for what',
+    tags: ['licences'],
+    auth: ['issuer', 'admin'],
+    query: pageQuery.extend({
+      identifier: z.string().regex(IDENTIFIER).optional(),
+      agencyId: z.uuid().optional().describe('管理员须指定'),
+    }),
+    responses: { 200: { description: 'A page of uses', schema: collectionSchema(usageSchema) } },
+    handler: async (ctx, { query }) => {
+      const { limit, cursor, ...filter } = query;
+      const page = await s.licenceUsage.list(principalOf(ctx), filter, toPageRequest({ limit, cursor }));
+      ctx.body = collection(page, (u) => ({
+        identifier: u.identifier,
+        action: u.action,
+        organization: u.organization,
+        user: u.user,
+        itemName: u.itemName,
+        itemCode: u.itemCode,
+        businessNumber: u.businessNumber,
+        userAgencyId: u.userAgencyId,
+        at: u.at.toISOString(),
+      }));
     },
   });
 }
