@@ -160,7 +160,7 @@ export interface DemoHolder {
 export const DEMO_HOLDERS: Readonly<Record<string, DemoHolder>> = {
   [CONSTRUCTION_ENGINEER_2.code]: { name: '王建国', code: '32010219850612123X', codeType: '111' },
   [REAL_ESTATE_TITLE.code]: { name: '张晓梅', code: '110105198803152171', codeType: '111' },
-  [BUSINESS_LICENCE.code]: { name: '南京云栖信息科技有限公司', code: '91320106MA1XK7Y2XU', codeType: '001' },
+  [BUSINESS_LICENCE.code]: { name: '南京云栖信息科技有限公司', code: '91320114MA1XK7Y2XE', codeType: '001' },
   [SAFETY_MANAGER.code]: { name: '陈静怡', code: '330106199201052175', codeType: '111' },
 };
 
@@ -176,20 +176,20 @@ export interface DemoIssuer {
 export const DEMO_ISSUERS: Readonly<Record<string, DemoIssuer>> = {
   [CONSTRUCTION_ENGINEER_2.code]: {
     name: '江苏省住房和城乡建设厅',
-    code: '11320100014000714D',
+    code: '113200000140007148',
     regionCode: '320000',
   },
   [REAL_ESTATE_TITLE.code]: {
     name: '南京市不动产登记中心',
-    code: '12110000400777687U',
+    code: '123201004660012325',
     regionCode: '320100',
   },
   [BUSINESS_LICENCE.code]: {
     name: '南京市雨花台区市场监督管理局',
-    code: '113301000025002874',
+    code: '1132011401398765X4',
     regionCode: '320114',
   },
-  [SAFETY_MANAGER.code]: { name: '浙江省住房和城乡建设厅', code: '11110000000012343B', regionCode: '330000' },
+  [SAFETY_MANAGER.code]: { name: '浙江省住房和城乡建设厅', code: '11330000002501677U', regionCode: '330000' },
 };
 
 /** A printed licence number (证照编号) in each type's usual style. */

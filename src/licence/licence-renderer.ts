@@ -10,6 +10,7 @@ import { buildLicenceXmp } from '../pdf/pdf-xmp.js';
 import { decorationOperators } from './licence-decorations.js';
 import {
   cachingFontkit,
+  type LicenceFontKey,
   licenceFont,
   type LicenceFont,
   type LicenceFontFamily,
@@ -30,6 +31,7 @@ import {
   type TemplateField,
 } from './licence-template.js';
 import { fitText, type TextFit } from './licence-text-layout.js';
+import { subsetFontFiles } from './truetype-subset.js';
 import type { FaceField, LicenceTypeDefinition } from './licence-type.js';
 
 export { LicenceRenderError, type FaceFitIssue, type FaceFitCode } from './licence-render-error.js';
@@ -322,6 +324,40 @@ export function checkFaceFits(
   return plan(template, type, metadata).issues;
 }
 
+/** How one field box will be printed (for previews and tests). */
+export interface PlannedField {
+  /** The template's `field` (face key or metadata binding). */
+  field: string;
+  /** The request field it comes from (as in FaceFitIssue). */
+  requestField: string;
+  font: LicenceFontKey;
+  /** Size after shrinking. */
+  sizePt: number;
+  /** Printed lines (dates formatted); empty when an optional value is absent. */
+  lines: string[];
+}
+
+/** The layout of every field box, or the issues that prevent it. */
+export function planLicenceFields(
+  template: LicenceTemplate,
+  type: LicenceTypeDefinition,
+  metadata: LicenceMetadata,
+): { issues: FaceFitIssue[]; fields: PlannedField[] } {
+  const { issues, fields } = plan(template, type, metadata);
+  return {
+    issues,
+    fields: fields
+      .filter((f) => f.fit)
+      .map((f) => ({
+        field: f.box.field,
+        requestField: f.requestField,
+        font: f.font.key,
+        sizePt: f.fit!.sizePt,
+        lines: f.fit!.lines,
+      })),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 /** A number for content operators: at most 3 decimals, no exponent, no "-0". */
@@ -469,14 +505,11 @@ export async function renderLicencePdf(input: RenderLicenceInput): Promise<Rende
   doc.registerFontkit(cachingFontkit);
   // Font subsets are the bulk of the file: compress them with Node's zlib rather than pdf-lib's JavaScript
   // deflate (same format, several times faster).
-  doc.context.flateStream = (contents, dict = {}) =>
-    doc.context.stream(
-      deflateSync(typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents),
-      {
-        ...dict,
-        Filter: 'FlateDecode',
-      },
-    );
+  doc.context.flateStream = (contents, dict = {}) => {
+    const bytes = typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents;
+    const length1 = subsetFontFiles.has(bytes) ? { Length1: bytes.length } : {};
+    return doc.context.stream(deflateSync(bytes), { ...dict, ...length1, Filter: 'FlateDecode' });
+  };
   const page = doc.addPage([W, H]);
   addContent(doc, page, backgroundStream(template));
   const text = new PageText(doc, page, `${m.identifier}\0${m.copy?.madeAt ?? ''}`);

@@ -9,6 +9,9 @@ interface TableRecord {
   length: number;
 }
 
+/** Font files made here, so the PDF writer can give their streams /Length1 (ISO 32000 Table 127). */
+export const subsetFontFiles = new WeakSet<Uint8Array>();
+
 export class TrueTypeFormatError extends Error {
   override readonly name = 'TrueTypeFormatError';
 }
@@ -173,6 +176,7 @@ export class TrueTypeSubset {
     // head.checkSumAdjustment = 0xB1B0AFBA − checksum of the whole font.
     const headOffset = tableOffset(out, 'head');
     new DataView(out.buffer).setUint32(headOffset + 8, (0xb1b0afba - checksum(out)) >>> 0);
+    subsetFontFiles.add(out);
     return out;
   }
 }

@@ -30,7 +30,7 @@ const langAlt = (name: string, value: string): string =>
   `      <${name}><rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(value)}</rdf:li></rdf:Alt></${name}>\n`;
 
 /**
- * The complete packet, with the xpacket wrapper and some padding (so an editor can update it in place).
+ * The complete packet with its xpacket wrapper (read-only: no padding, a licence file is never edited in place).
  * The `stl` elements use the field names of LicenceMetadata; face data (照面信息) is a bag of key/label-free
  * key/value structs because face keys are type-specific; a copy (加注件) adds stl:copy.
  */
@@ -95,7 +95,6 @@ export function buildLicenceXmp(m: LicenceMetadata, opts: LicenceXmpOptions): st
     '    </rdf:Description>\n' +
     '  </rdf:RDF>\n' +
     '</x:xmpmeta>\n' +
-    `${' '.repeat(99)}\n`.repeat(8) +
-    '<?xpacket end="w"?>'
+    '<?xpacket end="r"?>'
   );
 }
