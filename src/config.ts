@@ -33,6 +33,8 @@ export interface Config {
   /** Stamping limits: largest PDF and most pages accepted by POST /v1/documents/seal. */
   stampMaxBytes: number;
   stampMaxPages: number;
+  /** Public verification limits (POST /v1/verify). */
+  verify: VerifyConfig;
 }
 
 export class ConfigError extends Error {
@@ -65,9 +67,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSeed: !production && env.SEALTRUST_DEMO !== '0',
     stampMaxBytes: positive(env.SEALTRUST_STAMP_MAX_BYTES, 20 * 1024 * 1024, 'SEALTRUST_STAMP_MAX_BYTES'),
     stampMaxPages: positive(env.SEALTRUST_STAMP_MAX_PAGES, 500, 'SEALTRUST_STAMP_MAX_PAGES'),
+    verify: loadVerifyConfig(env),
   };
   if (production) assertProductionSafe(config);
   return config;
+}
+
+/** Public verification: worker threads, time budget, size limit, queue bound and the per-IP rate limit. */
+export interface VerifyConfig {
+  workers: number;
+  budgetMs: number;
+  maxBytes: number;
+  maxQueue: number;
+  /** Token bucket per client IP for POST /v1/verify; perSecond 0 turns it off. */
+  rate: { perSecond: number; burst: number };
+}
+
+/** SEALTRUST_VERIFY_* (defaults: 2 workers, 10 s, 20 MB, 64 queued, 20/s with bursts of 40 per IP). */
+export function loadVerifyConfig(env: NodeJS.ProcessEnv = process.env): VerifyConfig {
+  const rate =
+    env.SEALTRUST_VERIFY_RATE === '0' ? 0 : positive(env.SEALTRUST_VERIFY_RATE, 20, 'SEALTRUST_VERIFY_RATE');
+  return {
+    workers: positive(env.SEALTRUST_VERIFY_WORKERS, 2, 'SEALTRUST_VERIFY_WORKERS'),
+    budgetMs: positive(env.SEALTRUST_VERIFY_BUDGET_MS, 10_000, 'SEALTRUST_VERIFY_BUDGET_MS'),
+    maxBytes: positive(env.SEALTRUST_VERIFY_MAX_BYTES, 20 * 1024 * 1024, 'SEALTRUST_VERIFY_MAX_BYTES'),
+    maxQueue: positive(env.SEALTRUST_VERIFY_QUEUE, 64, 'SEALTRUST_VERIFY_QUEUE'),
+    rate: {
+      perSecond: rate,
+      burst: positive(env.SEALTRUST_VERIFY_BURST, 2 * rate || 1, 'SEALTRUST_VERIFY_BURST'),
+    },
+  };
 }
 
 function parsePort(raw: string): number {

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { VerificationBusy } from '../../service/verification-service.js';
+import type { Services } from '../../service/services.js';
+import type { ApiRouter } from '../api-router.js';
+import { readMultipart } from '../multipart.js';
+import { ProblemError } from '../problem.js';
+import { RateLimiter } from '../rate-limit.js';
+import { readRawBody } from '../raw-body.js';
+import { IDENTIFIER } from './licence-routes.js';
+
+// Public verification: anyone may send a PDF and get the validation report, or look up a licence's status
+// (what a QR code on a licence links to). No token, so these are rate limited per client IP.
+
+const INDICATION = z.enum(['TOTAL_PASSED', 'TOTAL_FAILED', 'INDETERMINATE']);
+const checkSchema = z.object({
+  id: z.string(),
+  status: z.enum(['passed', 'failed', 'indeterminate', 'skipped', 'warning']),
+  code: z.string(),
+  message: z.string(),
+  messageEn: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+const reportSchema = z.object({
+  indication: INDICATION,
+  subIndication: z.string().nullable(),
+  validatedAt: z.iso.datetime(),
+  signatures: z.array(
+    z.looseObject({
+      format: z.string(),
+      indication: INDICATION,
+      subIndication: z.string().nullable(),
+      signingTime: z.string().nullable(),
+      bestSignatureTime: z.string().nullable(),
+      seal: z.looseObject({ esID: z.string(), name: z.string() }).nullable(),
+      signer: z.looseObject({ subject: z.string(), serial: z.string() }).nullable(),
+      chain: z.array(z.looseObject({ subject: z.string(), serial: z.string() })),
+      checks: z.array(checkSchema),
+    }),
+  ),
+  licence: z
+    .looseObject({
+      identifier: z.string(),
+      status: z.string().nullable(),
+      version: z.string().nullable(),
+      latestVersion: z.string().nullable(),
+      indication: INDICATION,
+      subIndication: z.string().nullable(),
+      checks: z.array(checkSchema),
+    })
+    .optional(),
+});
+
+const publicLicenceSchema = z.object({
+  identifier: z.string(),
+  status: z.string(),
+  statusName: z.string(),
+  version: z.string(),
+  latestVersion: z.string().nullable(),
+  successor: z.string().nullable(),
+  pdfSm3: z.string().nullable(),
+  statusHistory: z.array(z.object({ at: z.string(), status: z.string(), operation: z.string() })),
+  name: z.string(),
+  typeCode: z.string(),
+  typeName: z.string(),
+  issuer: z.object({ name: z.string(), code: z.string() }),
+  holder: z.object({ name: z.string(), code: z.string(), codeType: z.string() }).describe('已脱敏 / masked'),
+  issueDate: z.string(),
+  validFrom: z.string(),
+  validTo: z.string().nullable(),
+  versions: z.array(
+    z.object({ identifier: z.string(), version: z.string(), status: z.string(), statusName: z.string() }),
+  ),
+  copies: z.array(z.looseObject({ sm3: z.string(), purpose: z.string(), expiresAt: z.string() })).optional(),
+  copy: z.looseObject({ sm3: z.string(), purpose: z.string(), expiresAt: z.string() }).nullable().optional(),
+});
+
+export function verifyRoutes(api: ApiRouter, s: Services): void {
+  const { maxBytes, rate } = s.verification.options;
+  const limiter = new RateLimiter(rate);
+  const tooLarge = `文件超过 ${maxBytes} 字节上限 / the file is over the ${maxBytes}-byte limit`;
+
+  api.route({
+    method: 'post',
+    path: '/v1/verify',
+    operationId: 'verifyPdf',
+    summary: '验证 PDF 中的电子签章与电子证照 / Validate the seals and licence of a PDF (anonymous)',
+    tags: ['verification'],
+    auth: 'public',
+    rawBody: {
+      contentTypes: ['application/pdf', 'application/octet-stream', 'multipart/form-data'],
+      limitBytes: maxBytes,
+      tooLargeDetail: tooLarge,
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: {
+            type: 'string',
+            format: 'binary',
+            description: `PDF，至多 ${maxBytes} 字节 / at most ${maxBytes} bytes`,
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: '验证报告（中英文说明）/ The validation report', schema: reportSchema },
+    },
+    handler: async (ctx) => {
+      limiter.check(ctx);
+      const pdf = ctx.is('multipart/form-data')
+        ? (
+            await readMultipart(ctx.req, {
+              file: { name: 'file', limitBytes: maxBytes, tooLargeDetail: tooLarge },
+              fields: [],
+            })
+          ).file.data
+        : await readRawBody(ctx.req, maxBytes, tooLarge);
+      try {
+        ctx.body = await s.verification.verifyPdf(pdf);
+      } catch (err) {
+        if (err instanceof VerificationBusy)
+          throw new ProblemError(503, 'verification-busy', err.message, {
+            headers: { 'Retry-After': String(err.retryAfterSeconds) },
+          });
+        throw err;
+      }
+      ctx.set('Cache-Control', 'no-store');
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/verify/licences/:identifier',
+    operationId: 'verifyLicenceStatus',
+    summary: '证照状态查询（扫码核验）/ Licence status for QR scans and online verifiers (anonymous)',
+    tags: ['verification'],
+    auth: 'public',
+    params: z.object({ identifier: z.string().regex(IDENTIFIER).describe('证照标识') }),
+    query: z.object({
+      sm3: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/)
+        .optional()
+        .describe('文件的 SM3（十六进制），用于识别加注件 / SM3 of a file, to recognise an annotated copy'),
+    }),
+    responses: {
+      200: { description: '证照状态（持证主体已脱敏）/ Status, holder masked', schema: publicLicenceSchema },
+    },
+    handler: async (ctx, { params, query }) => {
+      const record = await s.verification.publicLicence(params.identifier, query.sm3?.toLowerCase());
+      if (!record)
+        throw new ProblemError(404, 'licence-not-found', `没有这个证照 / no licence ${params.identifier}`, {
+          field: 'identifier',
+        });
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = record;
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/verify/seals/:ref',
+    operationId: 'verifySealPicture',
+    summary: '本节点登记的印模图片（验证页展示用）/ The registered picture of a seal of this node',
+    tags: ['verification'],
+    auth: 'public',
+    params: z.object({
+      ref: z
+        .string()
+        .regex(/^[0-9A-Za-z]{4,64}\.png$/)
+        .describe('{esID}.png'),
+    }),
+    responses: { 200: { description: 'PNG', contentType: 'image/png' } },
+    handler: async (ctx, { params }) => {
+      const png = await s.verification.sealPicture(params.ref.slice(0, -4));
+      if (!png)
+        throw new ProblemError(404, 'seal-not-found', '没有这枚印章 / no such seal', { field: 'esID' });
+      ctx.type = 'image/png';
+      ctx.set('Cache-Control', 'public, max-age=300');
+      ctx.body = png;
+    },
+  });
+}
