@@ -257,11 +257,12 @@ function plan(
       reported.add(requestField);
       continue;
     }
-    if (CONTROL.test(text)) {
+    if (CONTROL.test(text) || (isMetadataBinding(box.field) && /[\r\n]/.test(text))) {
+      reported.add(requestField);
       issues.push({
         field: requestField,
         code: 'bad-format',
-        message: `${what}含有不可打印字符 / ${requestField} contains control characters`,
+        message: `${what}含有不可打印字符或换行 / ${requestField} contains control characters or line breaks`,
       });
       continue;
     }

@@ -59,12 +59,14 @@ function breakParagraph(paragraph: string, font: LicenceFont, maxPt: number, siz
       } else queue.splice(i + 1, 0, ...chars);
       continue;
     }
-    // 避头: a closing mark takes the previous token with it to the next line.
+    // 避头: a closing mark takes the previous token (and any closing marks before it) to the next line.
     if (NO_LINE_START.has([...t][0]!) && line.length > 1) {
-      const prev = line.pop()!;
+      const moved: string[] = [];
+      do moved.unshift(line.pop()!);
+      while (line.length > 1 && NO_LINE_START.has([...moved[0]!][0]!));
       push();
-      line.push(prev);
-      width = font.widthPt(prev, sizePt);
+      line = moved;
+      width = moved.reduce((w, m) => w + font.widthPt(m, sizePt), 0);
       i--;
       continue;
     }
