@@ -33,6 +33,8 @@ export interface Config {
   /** Stamping limits: largest PDF and most pages accepted by POST /v1/documents/seal. */
   stampMaxBytes: number;
   stampMaxPages: number;
+  /** How licences are signed: ses (GB/T 38540, default), cms-rfc5652 or cms-gbt35275. */
+  licenceSignatureFormat: 'ses' | 'cms-rfc5652' | 'cms-gbt35275';
   /** Public verification limits (POST /v1/verify). */
   verify: VerifyConfig;
 }
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stampMaxBytes: positive(env.SEALTRUST_STAMP_MAX_BYTES, 20 * 1024 * 1024, 'SEALTRUST_STAMP_MAX_BYTES'),
     stampMaxPages: positive(env.SEALTRUST_STAMP_MAX_PAGES, 500, 'SEALTRUST_STAMP_MAX_PAGES'),
     verify: loadVerifyConfig(env),
+    licenceSignatureFormat: signatureFormat(env.SEALTRUST_LICENCE_SIGNATURE),
   };
   if (production) assertProductionSafe(config);
   return config;
@@ -104,6 +107,12 @@ function parsePort(raw: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT is not a port: ${raw}`);
   return port;
+}
+
+function signatureFormat(value: string | undefined): Config['licenceSignatureFormat'] {
+  if (value === undefined || value === '') return 'ses';
+  if (value === 'ses' || value === 'cms-rfc5652' || value === 'cms-gbt35275') return value;
+  throw new ConfigError('SEALTRUST_LICENCE_SIGNATURE must be ses, cms-rfc5652 or cms-gbt35275');
 }
 
 function positive(value: string | undefined, fallback: number, name: string): number {

@@ -33,6 +33,7 @@ export function registerServeCommand(program: Command): void {
       const services = createServices(database.knex, node, logger, {
         publicUrl: config.publicUrl,
         stampLimits: { maxBytes: config.stampMaxBytes, maxPages: config.stampMaxPages },
+        licenceSignatureFormat: config.licenceSignatureFormat,
       });
       logger.info({ node: node.node, issuingCas: [...node.issuingCas.keys()] }, 'CA keys loaded');
       const firstAdmin = await bootstrapAdminToken(database.knex, config.adminToken);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LICENCE_SIGNATURE_FORMATS } from './licence-sealer.js';
 
 // The issuance request as the API and the NDJSON batch lines accept it (one schema for both).
 
@@ -28,4 +29,10 @@ export const issueLicenceBody = z.strictObject({
     .optional()
     .describe('缺省时使用本机构最新的有效印章'),
   timestamp: z.boolean().optional().describe('在签章中加入本节点的时间戳'),
+  signatureFormat: z
+    .enum(LICENCE_SIGNATURE_FORMATS)
+    .optional()
+    .describe(
+      '签名格式：ses（GB/T 38540，默认）、cms-rfc5652 或 cms-gbt35275（CMS SignedData，adbe.pkcs7.detached）',
+    ),
 });

@@ -22,9 +22,14 @@ export function sealAppearanceOf(seal: SealRecord): SealAppearance {
   return seal.picturePaths ? { paths: seal.picturePaths, ...size } : { png: seal.picture, ...size };
 }
 
+/** How the licence PDF is signed: GB/T 38540 SES (default) or CMS SignedData with SM2 (two OID sets). */
+export const LICENCE_SIGNATURE_FORMATS = ['ses', 'cms-rfc5652', 'cms-gbt35275'] as const;
+export type LicenceSignatureFormat = (typeof LICENCE_SIGNATURE_FORMATS)[number];
+
 /**
- * Seals a rendered licence: the seal drawn at the template's seal box and a GB/T 38540 v4 SES_Signature
- * (/SubFilter /GM.sm2seal) over the whole file, added by one incremental update.
+ * Seals a rendered licence: the seal drawn at the template's seal box and a signature over the whole file,
+ * added by one incremental update: a GB/T 38540 v4 SES_Signature (/SubFilter /GM.sm2seal), or CMS
+ * SignedData (/SubFilter /adbe.pkcs7.detached) made by the same seal-listed signer.
  */
 export async function sealLicencePdf(
   pdf: Uint8Array,
@@ -36,10 +41,15 @@ export async function sealLicencePdf(
     timestamp: boolean;
     reason: string;
     location: string;
+    format?: LicenceSignatureFormat | undefined;
+    /** CA certificates to include in a CMS signature (the signer's issuing CA). */
+    chain?: Buffer[] | undefined;
   },
 ): Promise<{ pdf: Uint8Array; signedAt: Date }> {
   const { seal, signer, sealBox } = opts;
   const appearance = sealAppearanceOf(seal);
+  const format = opts.format ?? 'ses';
+  const cms = format !== 'ses';
   let signedAt = new Date();
   const sealed = await signPdfWithSeal(pdf, {
     placements: [
@@ -56,11 +66,28 @@ export async function sealLicencePdf(
     location: opts.location,
     name: seal.name,
     signingTime: signedAt,
-    contentsBytes: contentsBytesForSeal(seal.der.length, {
-      signerCertLength: signer.certificateDer.length,
-      timestamp: opts.timestamp,
-    }),
+    // CMS carries the signer and chain certificates, not the seal.
+    contentsBytes: cms
+      ? Math.ceil(
+          (signer.certificateDer.length + (opts.chain ?? []).reduce((n, c) => n + c.length, 0) + 2048) / 1024,
+        ) * 1024
+      : contentsBytesForSeal(seal.der.length, {
+          signerCertLength: signer.certificateDer.length,
+          timestamp: opts.timestamp,
+        }),
+    ...(cms ? { subFilter: 'adbe.pkcs7.detached' as const } : {}),
     sign: async (digest, _length, byteRange) => {
+      if (cms) {
+        const sig = await opts.sealSignatures.signCms({
+          esID: seal.esID,
+          signer: { certificateDer: signer.certificateDer, signer: signer.signer },
+          digest,
+          oids: format === 'cms-gbt35275' ? 'gbt35275' : 'rfc5652',
+          chain: opts.chain,
+        });
+        signedAt = sig.timeInfo;
+        return sig.der;
+      }
       const sig = await opts.sealSignatures.sign({
         esID: seal.esID,
         signer: { certificateDer: signer.certificateDer, signer: signer.signer },

@@ -42,7 +42,12 @@ import { insertLicenceUsage, type LicenceUsage } from '../store/licence-usage-re
 import type { Page, PageRequest } from '../store/page.js';
 import { listSeals, type SealRecord } from '../store/seal-repository.js';
 import { withAudit } from './audit-service.js';
-import { sealLicencePdf, type SealBox, type SignerHandle } from './licence-sealer.js';
+import {
+  sealLicencePdf,
+  type LicenceSignatureFormat,
+  type SealBox,
+  type SignerHandle,
+} from './licence-sealer.js';
 import type { LicenceTypeService } from './licence-type-service.js';
 import { actorOf, hasRole, type ActionContext, type Principal } from './principal.js';
 import { effectiveStatus, type SealService } from './seal-service.js';
@@ -65,6 +70,10 @@ export interface LicenceServiceDeps {
   render: LicenceRenderFn;
   /** Public base URL of this node (the QR code points at `<publicUrl>/l/<identifier>`). */
   publicUrl: string;
+  /** Default signature format (SEALTRUST_LICENCE_SIGNATURE); a request may choose another. */
+  signatureFormat?: LicenceSignatureFormat | undefined;
+  /** The issuing CA certificate(s) for a signer certificate, to include in CMS signatures. */
+  chainFor?: (signerCertificateDer: Buffer) => Buffer[];
 }
 
 export interface IssueLicenceRequest {
@@ -76,6 +85,7 @@ export interface IssueLicenceRequest {
   fields: Record<string, string>;
   sealEsID?: string | undefined;
   timestamp?: boolean | undefined;
+  signatureFormat?: LicenceSignatureFormat | undefined;
 }
 
 export interface IssuedLicence {
@@ -208,6 +218,7 @@ export class LicenceService {
       serial,
       version: 1,
       timestamp: req.timestamp ?? false,
+      format: req.signatureFormat,
       event: { operation: 'issue', reason: null },
       warnings: checked.warnings,
       idempotency: idempotencyKey ? { scope, key: idempotencyKey, requestSm3 } : undefined,
@@ -291,6 +302,7 @@ export class LicenceService {
       serial: string;
       version: number;
       timestamp: boolean;
+      format?: LicenceSignatureFormat | undefined;
       event: { operation: 'issue' | 'renew' | 'replace'; reason: string | null };
       warnings: RequestIssue[];
       idempotency?: { scope: string; key: string; requestSm3: string } | undefined;
@@ -305,6 +317,7 @@ export class LicenceService {
       metadata,
       verifyUrl: `${this.deps.publicUrl}/l/${metadata.identifier}`,
     });
+    const format = p.format ?? this.deps.signatureFormat ?? 'ses';
     const sealed = await sealLicencePdf(rendered.pdf, {
       seal: p.seal,
       signer,
@@ -313,6 +326,8 @@ export class LicenceService {
       timestamp: p.timestamp,
       reason: `${metadata.name} ${metadata.identifier}`,
       location: metadata.issuerName,
+      format,
+      chain: this.deps.chainFor?.(signer.certificateDer),
     });
     const pdf = Buffer.from(sealed.pdf);
     const pdfSm3 = sm3(pdf).toString('hex');
@@ -344,7 +359,7 @@ export class LicenceService {
       pdfBytes: pdf.length,
       esID: p.seal.esID,
       signerSerial: signer.certificateSerial,
-      signatureFormat: 'ses',
+      signatureFormat: format === 'ses' ? 'ses' : 'cms',
       status: 'valid',
       statusReason: null,
       predecessor: metadata.predecessor ?? null,

@@ -6,6 +6,7 @@ import { findCertificate } from '../store/certificate-repository.js';
 import type { Db } from '../store/database.js';
 import { effectiveStatus, type SealService } from './seal-service.js';
 import { ServiceError } from './service-error.js';
+import { buildCmsSignedData } from '../pki/cms-signed-data.js';
 import type { TsaService } from './tsa-service.js';
 
 export interface SealSignRequest {
@@ -49,44 +50,8 @@ export class SealSignatureService {
         'digest',
       );
     }
-    const seal = await this.seals.find(req.esID);
-    if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
     const now = new Date();
-    const status = effectiveStatus(seal, now);
-    if (status !== 'active' || now.getTime() < seal.validFrom.getTime()) {
-      throw new ServiceError(
-        'conflict',
-        'seal-not-usable',
-        `印章当前不可用（${status}）/ the seal is ${status} or not yet valid`,
-        'esID',
-      );
-    }
-    const cert = parseCertificate(req.signer.certificateDer);
-    if (!seal.signerCertificateSerials.includes(cert.serialHex)) {
-      throw new ServiceError(
-        'forbidden',
-        'signer-not-in-seal',
-        '签章人证书未绑定到该印章 / the signer certificate is not bound to this seal',
-        'signer',
-      );
-    }
-    const record = await findCertificate(this.db, cert.serialHex);
-    if (!record || record.status !== 'good' || !record.der.equals(cert.der)) {
-      throw new ServiceError(
-        'conflict',
-        'signer-certificate-not-good',
-        '签章人证书已吊销、暂停或未知 / the signer certificate is revoked, held or unknown',
-        'signer',
-      );
-    }
-    if (now.getTime() > cert.notAfter.getTime() || now.getTime() < cert.notBefore.getTime()) {
-      throw new ServiceError(
-        'conflict',
-        'signer-certificate-expired',
-        '签章人证书不在有效期内 / the signer certificate is outside its validity',
-        'signer',
-      );
-    }
+    const { seal, cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now);
     const input = { seal: seal.der, timeInfo: now, dataHash: req.digest, propertyInfo: req.propertyInfo };
     let signed: { tbsSign: Buffer; signature: Buffer; der: Buffer };
     if ('signer' in req.signer) {
@@ -112,5 +77,81 @@ export class SealSignatureService {
       timeStamp: token,
     });
     return { der, timeInfo: now, timestamped: true };
+  }
+
+  /**
+   * The checks every seal signature passes before anything is signed: the seal is registered, active and
+   * within its validity; the signer certificate is listed in it, issued here, good and within its validity.
+   */
+  async usableSignerAndSeal(esID: string, certificateDer: Buffer, now = new Date()) {
+    const seal = await this.seals.find(esID);
+    if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
+    const status = effectiveStatus(seal, now);
+    if (status !== 'active' || now.getTime() < seal.validFrom.getTime()) {
+      throw new ServiceError(
+        'conflict',
+        'seal-not-usable',
+        `印章当前不可用（${status}）/ the seal is ${status} or not yet valid`,
+        'esID',
+      );
+    }
+    const cert = parseCertificate(certificateDer);
+    if (!seal.signerCertificateSerials.includes(cert.serialHex)) {
+      throw new ServiceError(
+        'forbidden',
+        'signer-not-in-seal',
+        '签章人证书未绑定到该印章 / the signer certificate is not bound to this seal',
+        'signer',
+      );
+    }
+    const record = await findCertificate(this.db, cert.serialHex);
+    if (!record || record.status !== 'good' || !record.der.equals(cert.der)) {
+      throw new ServiceError(
+        'conflict',
+        'signer-certificate-not-good',
+        '签章人证书已吊销、暂停或未知 / the signer certificate is revoked, held or unknown',
+        'signer',
+      );
+    }
+    if (now.getTime() > cert.notAfter.getTime() || now.getTime() < cert.notBefore.getTime()) {
+      throw new ServiceError(
+        'conflict',
+        'signer-certificate-expired',
+        '签章人证书不在有效期内 / the signer certificate is outside its validity',
+        'signer',
+      );
+    }
+    return { seal, cert };
+  }
+
+  /**
+   * CMS SignedData (PDF /SubFilter /adbe.pkcs7.detached) with SM2/SM3 over the given digest, by a signer the
+   * seal lists: the alternative to SES for relying parties whose tools read CMS. RFC 5652 or GB/T 35275 OIDs.
+   */
+  async signCms(req: {
+    esID: string;
+    signer: { certificateDer: Buffer; signer: Signer };
+    digest: Buffer;
+    oids: 'rfc5652' | 'gbt35275';
+    chain?: Buffer[];
+  }): Promise<SealSignature> {
+    const now = new Date();
+    const { cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now);
+    if (!Buffer.from(req.signer.signer.publicKey).equals(cert.publicKey))
+      throw new ServiceError(
+        'validation',
+        'signer-key-mismatch',
+        '签名密钥与签章人证书不符 / the signing key does not belong to the signer certificate',
+        'signer',
+      );
+    const der = await buildCmsSignedData({
+      digest: req.digest,
+      signerCertDer: cert.der,
+      signDigest: (e) => req.signer.signer.signDigest(e),
+      oids: req.oids,
+      signingTime: now,
+      extraCertificates: req.chain ?? [],
+    });
+    return { der, timeInfo: now, timestamped: false };
   }
 }

@@ -20,6 +20,8 @@ import { LicenceBatchService } from './licence-batch-service.js';
 import { LicenceExpiryScheduler } from './licence-expiry-scheduler.js';
 import { renderLicenceFile, templateFields } from './licence-rendering.js';
 import { licenceDirectoryView } from './licence-directory-view.js';
+import type { LicenceSignatureFormat } from './licence-sealer.js';
+import { parseCertificate } from '../pki/certificate.js';
 import { LicenceUsageService } from './licence-usage-service.js';
 import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licence-request-schema.js';
@@ -67,6 +69,8 @@ export interface ServiceOptions {
   publicUrl?: string | undefined;
   /** How often the licence expiry scheduler runs (default 60 s). */
   expiryIntervalMs?: number | undefined;
+  /** Default licence signature format (default ses). */
+  licenceSignatureFormat?: LicenceSignatureFormat | undefined;
   /** Stamping limits (default 20 MB, 500 pages). */
   stampLimits?: { maxBytes: number; maxPages: number } | undefined;
   /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
@@ -103,6 +107,13 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     protector: dataProtector,
     render: renderLicenceFile,
     publicUrl: (opts.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
+    signatureFormat: opts.licenceSignatureFormat,
+    chainFor: (der) => {
+      const issuer = parseCertificate(der).issuerDer;
+      return [...node.issuingCas.values()]
+        .filter((ca) => ca.ca.cert.subjectDer.equals(issuer))
+        .map((ca) => ca.ca.cert.der);
+    },
   });
   const licenceBatches = new LicenceBatchService(db, licences, issueLicenceBody, logger);
   const licenceExpiry = new LicenceExpiryScheduler(licences, opts.expiryIntervalMs, logger);

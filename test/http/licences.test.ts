@@ -19,6 +19,8 @@ import {
 import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import { toPem } from '../../src/crypto/pem.js';
 import { verifyAuditChain } from '../../src/service/audit-service.js';
+import { validatePdf } from '../../src/verify/pdf-validation.js';
+import { caRevocationView } from '../../src/service/validation-views.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { opensslSyncOk, scratchDir, sm2VerifyArgs, opensslSync } from '../helpers/openssl.js';
 import {
@@ -201,6 +203,44 @@ describe('issuance', () => {
           opensslSync(sm2VerifyArgs(dir.file('pub.pem'), dir.file('tbs-bad.der'), dir.file('sig.der')))
             .status,
           0,
+        );
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('signs as CMS SignedData with SM2 when asked (GB/T 35275 and RFC 5652 OIDs)', async () => {
+    const dir = scratchDir('licence-cms-');
+    try {
+      for (const [format, oid] of [
+        ['cms-gbt35275', '1.2.156.10197.6.1.4.2.2'],
+        ['cms-rfc5652', ':pkcs7-signedData'],
+      ] as const) {
+        const issued = await issueOk(CONSTRUCTION_ENGINEER_2.code, { signatureFormat: format });
+        const pdf = await pdfOf(issued.identifier);
+        assert.match(pdf.toString('latin1'), /\/SubFilter \/adbe\.pkcs7\.detached/);
+        const sig = lastSignature(pdf);
+        // OpenSSL's ASN.1 parser reads the CMS independently: its messageDigest is SM3 over our own ByteRange reading.
+        const printed = opensslSyncOk([
+          'asn1parse',
+          '-inform',
+          'DER',
+          '-in',
+          dir.file(`${format}.der`, sig.contents),
+        ]).toString();
+        assert.ok(printed.includes(oid), `${format}: content type ${oid}`);
+        const md = /:messageDigest\s*\n.*\n.*\[HEX DUMP\]:([0-9A-F]+)/.exec(printed);
+        assert.equal(md?.[1]?.toLowerCase(), sig.digest.toString('hex'));
+        const report = await validatePdf(pdf, {
+          anchors: [srv.node.root.cert],
+          revocation: caRevocationView(srv.database.knex, srv.node),
+          licences: srv.services.licenceDirectory,
+        });
+        assert.equal(report.indication, 'TOTAL_PASSED', JSON.stringify(report.signatures[0]?.checks));
+        assert.equal(
+          report.signatures[0]?.format.startsWith('CMS') || report.signatures[0]?.format.includes('CMS'),
+          true,
         );
       }
     } finally {

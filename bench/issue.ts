@@ -1,0 +1,88 @@
+// npm run bench:issue — licences issued per second end to end over HTTP (validate, assign the identifier,
+// render the layout PDF, seal and sign it, encrypt and store it with its event and audit record), from this
+// separate load process with keep-alive connections, with p50/p99 latency and the size of a one-page licence.
+import {
+  DEMO_FACE_DATA,
+  DEMO_HOLDERS,
+  CONSTRUCTION_ENGINEER_2,
+  DEMO_LICENCE_TYPES,
+} from '../src/licence/demo-licence-types.js';
+import { keepAliveAgent, rawRequest, runLoad } from './lib/load.js';
+import { startServiceProcess } from './lib/service-process.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+const service = await startServiceProcess({ SEALTRUST_DEMO: '0' });
+const agent = keepAliveAgent(CONCURRENCY + 2);
+async function api<T>(path: string, token: string, json?: unknown, expect = [200, 201]): Promise<T> {
+  const res = await rawRequest(agent, service.url + path, {
+    method: json === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+  });
+  if (!expect.includes(res.status)) throw new Error(`${path}: HTTP ${res.status} ${res.body.toString()}`);
+  return (res.body.length && res.body[0] === 0x7b ? JSON.parse(res.body.toString()) : res.body) as T;
+}
+
+try {
+  const admin = service.adminToken;
+  const agency = await api<{ id: string }>('/v1/agencies', admin, {
+    name: '江苏省住房和城乡建设厅',
+    uscc: '11320100014000714D',
+    regionCode: '320000',
+    province: '32',
+  });
+  const key = await api<{ certificateSerial: string }>(`/v1/agencies/${agency.id}/signer-keys`, admin, {});
+  await api('/v1/seals', admin, {
+    agencyId: agency.id,
+    name: '江苏省住房和城乡建设厅',
+    type: 'official',
+    signerCertSerials: [key.certificateSerial],
+    validFrom: new Date(Date.now() - 60_000).toISOString(),
+    validTo: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+  });
+  for (const t of DEMO_LICENCE_TYPES)
+    await api('/v1/licence-types', admin, { ...t, issuerAgencyIds: [agency.id] });
+  const { token: issuer } = await api<{ token: string }>('/v1/tokens', admin, {
+    role: 'issuer',
+    agencyId: agency.id,
+  });
+
+  const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
+  const body = JSON.stringify({
+    typeCode: CONSTRUCTION_ENGINEER_2.code,
+    holder,
+    validFrom: '2026-01-01',
+    validTo: '2028-12-31',
+    fields: DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code],
+  });
+  const headers = { authorization: `Bearer ${issuer}`, 'content-type': 'application/json' };
+  const fire = async () => {
+    const res = await rawRequest(agent, `${service.url}/v1/licences`, { method: 'POST', headers, body });
+    if (res.status !== 201 && !failure) failure = `HTTP ${res.status} ${res.body.toString().slice(0, 300)}`;
+    return res.status === 201;
+  };
+  let failure: string | undefined;
+  await runLoad({ concurrency: CONCURRENCY, total: 100, fire }); // warm-up: JIT, fonts, key caches
+  const result = await runLoad({ concurrency: CONCURRENCY, durationMs: SECONDS * 1000, fire });
+  if (result.errors > 0) throw new Error(`${result.errors} issuances failed, e.g. ${failure}`);
+
+  const one = await api<{ identifier: string }>('/v1/licences', issuer, JSON.parse(body));
+  const pdf = await api<Buffer>(`/v1/licences/${one.identifier}/pdf`, issuer);
+  console.log(`issued ${result.requests} licences in ${SECONDS} s with ${CONCURRENCY} concurrent clients`);
+  console.log(
+    JSON.stringify({
+      issue_per_s: result.perSecond,
+      issue_p50_ms: Math.round(result.p50Ms * 10) / 10,
+      issue_p99_ms: Math.round(result.p99Ms * 10) / 10,
+      pdf_bytes: pdf.length,
+    }),
+  );
+} finally {
+  agent.destroy();
+  await service.stop();
+}
