@@ -1,0 +1,115 @@
+/* global document, location, fetch -- a browser module */
+import { el, formatTime, IDENTIFIER, licenceLink, row } from './dom.js';
+import { half, initLang, lang, named, onLangChange, t } from './i18n.js';
+import { setupUpload } from './upload.js';
+
+// The QR landing page of a licence (/l/{identifier}): its directory status, what it is and for whom (masked),
+// its versions and history, and the upload box to check a file against it.
+
+const identifier = decodeURIComponent(location.pathname.replace(/^\/l\//, '').replace(/\/$/, ''));
+const box = document.getElementById('licence');
+let record = null;
+let problem = null;
+
+function render() {
+  if (problem) {
+    box.replaceChildren(
+      el(
+        'p',
+        { class: 'status-line', id: 'licence-missing' },
+        problem === 'notFound' ? t('notFound') : half(problem),
+      ),
+    );
+    return;
+  }
+  if (!record) return;
+  const r = record;
+  const l = lang();
+  const versions = el(
+    'ol',
+    { class: 'versions' },
+    r.versions.map((v) =>
+      el(
+        'li',
+        {},
+        IDENTIFIER.test(v.identifier) && v.identifier !== r.identifier
+          ? licenceLink(v.identifier)
+          : el('span', {}, v.identifier),
+        ` · ${v.version} · ${named('statuses', v.status)}`,
+        v.identifier === r.identifier ? ` (${t('current')})` : '',
+      ),
+    ),
+  );
+  const history = el(
+    'ol',
+    { class: 'history' },
+    r.statusHistory.map((e) =>
+      el(
+        'li',
+        {},
+        formatTime(e.at, l),
+        ' · ',
+        named('operations', e.operation),
+        ' → ',
+        named('statuses', e.status),
+      ),
+    ),
+  );
+  box.replaceChildren(
+    el(
+      'div',
+      { id: 'licence-status', class: `licence-status st-${r.status}`, 'data-status': r.status },
+      named('statuses', r.status),
+    ),
+    el('h2', { id: 'licence-name' }, r.name),
+    el(
+      'dl',
+      { class: 'facts' },
+      row(t('identifier'), r.identifier),
+      row(t('type'), r.typeName),
+      row(t('issuer'), r.issuer.name),
+      row(t('holder'), r.holder.name),
+      row(t('holderCode'), r.holder.code),
+      row(t('issueDate'), r.issueDate),
+      row(t('validity'), `${r.validFrom} – ${r.validTo ?? t('longTerm')}`),
+      row(t('version'), r.version),
+      r.successor && IDENTIFIER.test(r.successor) ? row(t('successor'), licenceLink(r.successor)) : [],
+    ),
+    el('h3', {}, t('versions')),
+    versions,
+    el('h3', {}, t('history')),
+    history,
+  );
+}
+
+async function load() {
+  if (!IDENTIFIER.test(identifier)) {
+    problem = 'notFound';
+    return render();
+  }
+  try {
+    const res = await fetch(`/v1/verify/licences/${encodeURIComponent(identifier)}`, {
+      headers: { accept: 'application/json' },
+    });
+    const body = await res.json().catch(() => null);
+    if (res.ok) record = body;
+    else problem = res.status === 404 ? 'notFound' : (body?.detail ?? `HTTP ${res.status}`);
+  } catch {
+    problem = t('networkError');
+  }
+  render();
+}
+
+initLang();
+onLangChange(render);
+setupUpload({
+  // Whether the checked file is this licence at all.
+  after(result, report) {
+    const id = report.licence?.identifier;
+    const text = !id ? t('notALicence') : id === identifier ? t('thisLicence') : t('otherLicence', { id });
+    result.prepend(
+      el('p', { id: 'file-match', class: `match ${id === identifier ? 'match-yes' : 'match-no'}` }, text),
+    );
+  },
+});
+load();

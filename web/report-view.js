@@ -1,0 +1,186 @@
+import { el, formatTime, IDENTIFIER, licenceLink, row } from './dom.js';
+import { lang, named, t } from './i18n.js';
+
+// Renders a ValidationReport (POST /v1/verify): the verdict banner, one card per signature with its seal
+// picture and every check, and the licence section.
+
+const BANNER_TEXT = {
+  TOTAL_PASSED: 'bannerPassed',
+  TOTAL_FAILED: 'bannerFailed',
+  INDETERMINATE: 'bannerIndeterminate',
+};
+
+function message(check) {
+  return lang() === 'en' ? check.messageEn || check.message : check.message || check.messageEn;
+}
+
+function allChecks(report) {
+  return [...report.signatures.flatMap((s) => s.checks), ...(report.licence?.checks ?? [])];
+}
+
+function checkItem(c) {
+  return el(
+    'li',
+    { class: `check check-${c.status}`, 'data-check-id': c.id, 'data-status': c.status },
+    el(
+      'span',
+      { class: 'mark', title: named('checkStatus', c.status), 'aria-label': named('checkStatus', c.status) },
+      named('mark', c.status),
+    ),
+    el('span', { class: 'check-body' }, el('code', { class: 'check-id' }, c.id), ' ', message(c)),
+  );
+}
+
+function banner(report) {
+  const failed = allChecks(report).filter((c) => c.status === 'failed');
+  const doubtful = allChecks(report).filter((c) => c.status === 'indeterminate');
+  const list =
+    report.indication === 'TOTAL_FAILED' ? failed : report.indication === 'INDETERMINATE' ? doubtful : [];
+  const ids = [...new Set(list.map((c) => c.id))];
+  return el(
+    'div',
+    {
+      id: 'banner',
+      class: `banner banner-${report.indication}`,
+      'data-indication': report.indication,
+      role: 'alert',
+    },
+    el('div', { class: 'banner-title' }, t(report.indication)),
+    el('div', { class: 'banner-text' }, t(BANNER_TEXT[report.indication])),
+    el(
+      'div',
+      { class: 'banner-code' },
+      report.indication,
+      report.subIndication ? ` · ${report.subIndication}` : '',
+    ),
+    ids.length
+      ? el(
+          'div',
+          { class: 'banner-checks', id: 'banner-checks' },
+          t(report.indication === 'TOTAL_FAILED' ? 'failingChecks' : 'doubtfulChecks'),
+          ' ',
+          ids.map((id, i) => [i ? '、' : '', el('code', {}, id)]),
+        )
+      : null,
+  );
+}
+
+function sealPicture(esID) {
+  // Pictures of seals registered at this node; a seal of another node has none here and the image goes away.
+  const img = el('img', {
+    class: 'seal-picture',
+    src: `/v1/verify/seals/${encodeURIComponent(esID)}.png`,
+    alt: t('seal'),
+    width: 96,
+    height: 96,
+  });
+  img.addEventListener('error', () => img.remove());
+  return img;
+}
+
+function signatureCard(s, i) {
+  const l = lang();
+  return el(
+    'article',
+    { class: `card signature sig-${s.indication}`, 'data-indication': s.indication },
+    el(
+      'header',
+      { class: 'sig-head' },
+      s.seal && /^[0-9A-Za-z]{4,64}$/.test(s.seal.esID) ? sealPicture(s.seal.esID) : null,
+      el(
+        'div',
+        {},
+        el('h3', {}, t('signature', { n: i + 1 }), s.seal ? ` · ${s.seal.name}` : ''),
+        el(
+          'span',
+          { class: `pill pill-${s.indication}` },
+          t(s.indication),
+          s.subIndication ? ` · ${s.subIndication}` : '',
+        ),
+      ),
+    ),
+    el(
+      'dl',
+      { class: 'facts' },
+      row(t('sealCode'), s.seal?.esID),
+      row(t('signer'), s.signer?.subject),
+      row(t('serial'), s.signer?.serial),
+      row(t('signingTime'), formatTime(s.signingTime, l)),
+      row(t('bestSignatureTime'), s.bestSignatureTime ? formatTime(s.bestSignatureTime, l) : t('none')),
+      row(t('format'), s.format),
+    ),
+    el('h4', {}, t('checks')),
+    el('ul', { class: 'checks' }, s.checks.map(checkItem)),
+    s.chain?.length
+      ? [
+          el('h4', {}, t('chain')),
+          el(
+            'ol',
+            { class: 'chain' },
+            s.chain.map((c) => el('li', {}, c.subject, ' ', el('code', {}, c.serial))),
+          ),
+        ]
+      : null,
+  );
+}
+
+function licenceSection(lic) {
+  const link = (id) => (id && IDENTIFIER.test(id) ? licenceLink(id) : id);
+  return el(
+    'article',
+    {
+      class: `card licence-report sig-${lic.indication}`,
+      id: 'licence-report',
+      'data-indication': lic.indication,
+    },
+    el(
+      'header',
+      { class: 'sig-head' },
+      el(
+        'div',
+        {},
+        el('h3', {}, t('licence')),
+        el(
+          'span',
+          { class: `pill pill-${lic.indication}` },
+          t(lic.indication),
+          lic.subIndication ? ` · ${lic.subIndication}` : '',
+        ),
+      ),
+    ),
+    el(
+      'dl',
+      { class: 'facts' },
+      row(t('identifier'), link(lic.identifier)),
+      row(t('status'), lic.status ? named('statuses', lic.status) : null),
+      row(t('version'), lic.version),
+      row(t('latestVersion'), link(lic.latestVersion)),
+      row(t('successor'), link(lic.successor)),
+      lic.copy
+        ? row(t('copy'), `${lic.copy.purpose} · ${t('expiresAt')} ${formatTime(lic.copy.expiresAt, lang())}`)
+        : [],
+      lic.identifier && IDENTIFIER.test(lic.identifier)
+        ? row(
+            t('history'),
+            el('a', { href: `/l/${encodeURIComponent(lic.identifier)}` }, `/l/${lic.identifier}`),
+          )
+        : [],
+    ),
+    el('h4', {}, t('checks')),
+    el('ul', { class: 'checks' }, lic.checks.map(checkItem)),
+  );
+}
+
+/** Replaces the content of `container` with the report. */
+export function renderReport(container, report) {
+  const parts = [
+    banner(report),
+    report.licence ? licenceSection(report.licence) : null,
+    el('h2', {}, t('signatures')),
+    report.signatures.length
+      ? report.signatures.map(signatureCard)
+      : el('p', { class: 'muted' }, t('noSignatures')),
+  ];
+  container.replaceChildren(...parts.flat().filter(Boolean));
+  container.hidden = false;
+}
