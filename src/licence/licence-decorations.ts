@@ -76,17 +76,20 @@ function guilloche(d: Extract<TemplateDecoration, { kind: 'guilloche' }>, s: Spa
   return ops.join('\n');
 }
 
-/** Epitrochoid-like rosette r(θ) = R·(1 − depth·(1 − cos(lobes·θ))/2), layers rotated by a fraction of a lobe. */
+/**
+ * Guilloche rosette: `layers` copies of a flower curve r(θ) = R·(1 − depth·(1 − cos(lobes·θ + φ))/2), each
+ * shifted by a fraction of a lobe, so their crossings weave a net. Each lobe is drawn once per layer and
+ * placed around the ring with `cm`.
+ */
 function rosette(d: Extract<TemplateDecoration, { kind: 'rosette' }>, s: Space): string {
   const R = d.radiusMm * PT;
   const lobeAngle = (2 * Math.PI) / d.lobes;
-  const steps = 12; // points per lobe
-  // One lobe as a polyline, centred at the origin, starting at angle 0; rotated copies complete the ring.
-  const lobe = (wobble: number): string => {
+  const steps = 16; // points per lobe
+  const lobe = (phase: number): string => {
     const pts: string[] = [];
     for (let i = 0; i <= steps; i++) {
       const t = (i / steps) * lobeAngle;
-      const r = R * (1 - d.depth * (1 - Math.cos(d.lobes * t + wobble)) * 0.5);
+      const r = R * (1 - d.depth * (1 - Math.cos(d.lobes * t + phase)) * 0.5);
       pts.push(`${n(r * Math.cos(t))} ${n(r * Math.sin(t))} ${i === 0 ? 'm' : 'l'}`);
     }
     return pts.join(' ') + ' S';
@@ -95,13 +98,12 @@ function rosette(d: Extract<TemplateDecoration, { kind: 'rosette' }>, s: Space):
   const cx = s.x(d.cxMm);
   const cy = s.y(d.cyMm);
   for (let layer = 0; layer < d.layers; layer++) {
-    const motif = lobe((layer / d.layers) * Math.PI);
-    const scale = 1 - layer * 0.06;
+    const motif = lobe((layer / d.layers) * 2 * Math.PI);
     for (let k = 0; k < d.lobes; k++) {
       const a = k * lobeAngle;
-      const c = Math.cos(a) * scale;
-      const si = Math.sin(a) * scale;
-      ops.push(`q ${n(c)} ${n(si)} ${n(-si)} ${n(c)} ${n(cx)} ${n(cy)} cm ${motif} Q`);
+      ops.push(
+        `q ${n(Math.cos(a))} ${n(Math.sin(a))} ${n(-Math.sin(a))} ${n(Math.cos(a))} ${n(cx)} ${n(cy)} cm ${motif} Q`,
+      );
     }
   }
   return ops.join('\n');
