@@ -20,7 +20,8 @@ import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import { toPem } from '../../src/crypto/pem.js';
 import { verifyAuditChain } from '../../src/service/audit-service.js';
 import { validatePdf } from '../../src/verify/pdf-validation.js';
-import { caRevocationView } from '../../src/service/validation-views.js';
+import { caRevocationView, sealRegistryView } from '../../src/service/validation-views.js';
+import { drawAfter } from '../verify/pdf-verify-fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { opensslSyncOk, scratchDir, sm2VerifyArgs, opensslSync } from '../helpers/openssl.js';
 import {
@@ -518,6 +519,37 @@ describe('annotated copies', () => {
       list.items.map((c) => c.sm3),
       [sm3],
     );
+  });
+
+  it('the verifier passes a fresh copy, fails it after its expiry, and fails an altered watermark page', async () => {
+    const issued = await issueOk();
+    const res = await srv.request(`/v1/licences/${issued.identifier}/copies`, {
+      method: 'POST',
+      token: a.issuer,
+      json: copyBody(),
+    });
+    const pdf = Buffer.from(await res.arrayBuffer());
+    const ctx = {
+      anchors: [srv.node.root.cert],
+      intermediates: [...srv.node.issuingCas.values()].map((ca) => ca.ca.cert),
+      revocation: caRevocationView(srv.database.knex, srv.node),
+      sealRegistry: sealRegistryView(srv.services.seals),
+      licences: srv.services.licenceDirectory,
+    };
+    const fresh = await validatePdf(pdf, ctx);
+    assert.equal(
+      fresh.indication,
+      'TOTAL_PASSED',
+      JSON.stringify(fresh.signatures.map((s) => s.checks.filter((c) => c.status !== 'passed'))),
+    );
+    const copyCheck = fresh.licence?.checks.find((c) => c.id === 'licence-copy');
+    assert.equal(copyCheck?.status, 'passed');
+    const later = await validatePdf(pdf, { ...ctx, now: new Date(Date.now() + 31 * 86_400_000) });
+    assert.equal(later.indication, 'TOTAL_FAILED');
+    assert.equal(later.licence?.checks.find((c) => c.id === 'licence-copy')?.status, 'failed');
+    const altered = await validatePdf(await drawAfter(pdf, '仅供任意用途使用'), ctx);
+    assert.equal(altered.indication, 'TOTAL_FAILED');
+    assert.equal(altered.signatures[0]?.checks.find((c) => c.id === 'modifications')?.status, 'failed');
   });
 
   it('refuses copies of a licence that is not valid, with a past expiry, or outliving the licence', async () => {
