@@ -29,7 +29,11 @@ import {
 import { loadTemplate, pageSize, type LicenceTemplate } from '../../src/licence/licence-template.js';
 import type { LicenceTypeDefinition } from '../../src/licence/licence-type.js';
 import { buildLicenceXmp } from '../../src/pdf/pdf-xmp.js';
-import { qpdfCheck } from '../pdf/page-render.js';
+import { countRed, qpdfCheck, renderPage } from '../pdf/page-render.js';
+import { sealKit } from '../pdf/pdf-test-fixtures.js';
+import { signPdfWithSeal } from '../../src/pdf/pdf-seal-signing.js';
+import { readEmbeddedFile } from '../../src/pdf/pdf-embedded-files.js';
+import { PdfObjectIndex } from '../../src/pdf/pdf-object-index.js';
 import {
   countPixels,
   embeddedSubsets,
@@ -183,6 +187,35 @@ for (const type of DEMO_LICENCE_TYPES) {
           if (isDark(r, c) !== (inside && Boolean(expected.get(r, c)))) mismatches++;
         }
       assert.equal(mismatches, 0);
+    });
+
+    it('takes the seal by incremental update at its seal box', async () => {
+      const kit = sealKit();
+      const { widthMm, heightMm } = kit.picture;
+      const sealed = await signPdfWithSeal(out.pdf, {
+        placements: [
+          {
+            page: out.sealBox.page,
+            xMm: out.sealBox.centreXMm - widthMm / 2,
+            yMm: out.sealBox.centreYMm - heightMm / 2,
+            widthMm,
+            heightMm,
+          },
+        ],
+        appearance: kit.picture,
+        sign: kit.sign,
+      });
+      qpdfCheck(sealed);
+      assert.deepEqual(Buffer.from(sealed.subarray(0, out.pdf.length)), Buffer.from(out.pdf));
+      const page = renderPage(sealed);
+      const cx = (out.sealBox.centreXMm / 25.4) * 72;
+      const cy = (out.sealBox.centreYMm / 25.4) * 72;
+      assert.ok(
+        countRed(page, cx - 40, cy - 40, cx + 40, cy + 40) > 500,
+        'the seal is not where the template put it',
+      );
+      const attached = readEmbeddedFile(new PdfObjectIndex(Buffer.from(sealed)), LICENCE_ATTACHMENT_NAME);
+      assert.equal(JSON.parse(attached!.data.toString('utf8')).metadata.identifier, out.metadata.identifier);
     });
 
     it('carries the metadata as XMP and as licence.json (canonical JSON, AFRelationship Data)', async () => {
