@@ -13,7 +13,21 @@ import {
   type PDFOperator,
   type PDFRef,
 } from '@cantoo/pdf-lib';
+import { createHash } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import { PdfError } from './pdf-error.js';
+import { LruCache } from '../crypto/lru-cache.js';
+
+// Turning a seal's vector outlines into PDF operators (SVG path parsing, number formatting, deflate) costs
+// several milliseconds per placement, and the same few seals are stamped again and again: the compressed
+// content stream of a vector appearance is kept per (seal outlines, box), keyed by their SM3.
+const vectorContentCache = new LruCache<string, Buffer>(256);
+
+function vectorCacheKey(paths: { d: string; fill: string }[], w: number, h: number, dx: number): string {
+  const hash = createHash('sm3');
+  for (const p of paths) hash.update(p.fill).update('\0').update(p.d).update('\n');
+  return `${hash.digest('hex')}:${w.toFixed(4)}:${h.toFixed(4)}:${dx.toFixed(4)}`;
+}
 
 /**
  * The appearance stream (/AP /N form XObject) of one seal placement: the seal at its real size
@@ -61,6 +75,14 @@ export async function buildSealAppearance(
   const resources: Record<string, unknown> = {
     ExtGState: { GS0: doc.context.obj({ Type: 'ExtGState', BM: 'Multiply' }) },
   };
+  const formDict = { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, w, h], Resources: resources as never };
+  let key: string | undefined;
+  if ('paths' in appearance) {
+    key = vectorCacheKey(appearance.paths, w, h, dx);
+    const cached = vectorContentCache.get(key);
+    if (cached)
+      return doc.context.register(doc.context.stream(cached, { ...formDict, Filter: 'FlateDecode' }));
+  }
   if ('paths' in appearance) {
     for (const p of appearance.paths) {
       ops.push(
@@ -87,6 +109,11 @@ export async function buildSealAppearance(
     );
   }
   ops.push(popGraphicsState());
+  if (key) {
+    const content = deflateSync(Buffer.from(ops.map((o) => o.toString()).join('\n'), 'latin1'));
+    vectorContentCache.set(key, content);
+    return doc.context.register(doc.context.stream(content, { ...formDict, Filter: 'FlateDecode' }));
+  }
   const form = doc.context.formXObject(ops, {
     BBox: [0, 0, w, h],
     Resources: resources as never,
