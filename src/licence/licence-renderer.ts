@@ -58,6 +58,10 @@ const PT = 72 / 25.4;
 const DEFAULT_PRODUCER = 'SealTrust';
 /** Longest copy purpose (制作事由) printed in the watermark. */
 const MAX_COPY_PURPOSE = 40;
+/** Longest copy maker (加注件制作者) printed in the caption box. */
+const MAX_COPY_MAKER = 60;
+/** No box holds more: longer values are refused before any layout work. */
+const MAX_PRINTED_LENGTH = 2000;
 /** Characters a face value may contain besides printable ones: newline in multiline fields only. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/u;
@@ -248,6 +252,15 @@ function plan(
   for (const box of template.fields) {
     const { text, requestField } = valueOf(box, known, m, issues);
     if (text === undefined || reported.has(requestField)) continue;
+    if (text.length > MAX_PRINTED_LENGTH) {
+      reported.add(requestField);
+      issues.push({
+        field: requestField,
+        code: 'too-long',
+        message: `${requestField}过长 / ${requestField} is longer than any licence box holds`,
+      });
+      continue;
+    }
     const font = fontOf(box.font, box.weight);
     const what =
       known.get(box.field)?.label ?? (isMetadataBinding(box.field) ? bindingLabel[box.field] : box.field);
@@ -299,8 +312,19 @@ function plan(
         message: `加注件制作事由应为1–${MAX_COPY_PURPOSE}个字符的单行文字 / copy.purpose must be 1–${MAX_COPY_PURPOSE} characters on one line`,
       });
     else {
-      const missing = fontOf('sans', 'regular').missing(purpose + m.copy.maker);
+      const missing = fontOf('sans', 'regular').missing(purpose);
       if (missing.length > 0) issues.push(missingGlyphIssue('copy.purpose', '加注件制作事由', missing));
+    }
+    const maker = m.copy.maker;
+    if (!maker || [...maker].length > MAX_COPY_MAKER || CONTROL.test(maker) || /[\r\n]/.test(maker))
+      issues.push({
+        field: 'copy.maker',
+        code: maker ? 'too-long' : 'missing',
+        message: `加注件制作者应为1–${MAX_COPY_MAKER}个字符的单行文字 / copy.maker must be 1–${MAX_COPY_MAKER} characters on one line`,
+      });
+    else {
+      const missing = fontOf('sans', 'regular').missing(maker);
+      if (missing.length > 0) issues.push(missingGlyphIssue('copy.maker', '加注件制作者', missing));
     }
     if (chinaDate(m.copy.expiresAt) === null)
       issues.push({

@@ -317,6 +317,10 @@ describe('face data that does not fit', () => {
     await expectError({ face: { ...face, employer: '江苏\u0007公司' } }, 'bad-format', 'fields.employer');
     await expectError({ issueDate: '20240315' }, 'bad-format', 'issueDate');
     await expectError({ copy: { ...COPY, purpose: '' } }, 'missing', 'copy.purpose');
+    await expectError({ copy: { ...COPY, maker: '南'.repeat(61) } }, 'too-long', 'copy.maker');
+    await expectError({ copy: { ...COPY, expiresAt: 'tomorrow' } }, 'bad-format', 'copy.expiresAt');
+    await expectError({ holderName: '王'.repeat(100_000) }, 'too-long', 'holder.name');
+    await expectError({ holderName: '王\n建国' }, 'bad-format', 'holder.name');
   });
 
   it('a character no licence font can draw', async () => {
