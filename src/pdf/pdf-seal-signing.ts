@@ -87,10 +87,10 @@ export function contentsBytesForSeal(
   return Math.ceil(total / 1024) * 1024;
 }
 
-function checkOptions(opts: SealSigningOptions): void {
+function checkOptions(opts: Omit<SealSigningOptions, 'sign'>): void {
   const bad = (msg: string) => new PdfError('INVALID_OPTIONS', msg);
   const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
-  if (!opts || typeof opts.sign !== 'function') throw bad('a sign callback is required');
+  if (!opts) throw bad('options are required');
   if (!Array.isArray(opts.placements) || opts.placements.length === 0)
     throw bad('at least one placement is required');
   const a = opts.appearance;
@@ -178,7 +178,7 @@ async function load(input: Buffer): Promise<PDFDocument> {
 export const loadForSealing = (pdf: Uint8Array): Promise<PDFDocument> => load(assertPdfHeader(pdf));
 
 function sigDictBytes(
-  opts: SealSigningOptions,
+  opts: Omit<SealSigningOptions, 'sign'>,
   contentsBytes: number,
 ): { text: string; placeholder: string } {
   const zeros = '0'.repeat(BYTE_RANGE_DIGITS);
@@ -218,7 +218,57 @@ function sharedSealAppearance(doc: PDFDocument, seal: PDFRef, p: SealPlacement):
   return doc.context.register(form);
 }
 
+/**
+ * The incremental update with its /ByteRange in place and /Contents zero-filled, and the SM3 of the covered
+ * bytes: everything but the signature. Lets the expensive part run in a worker thread while the signature
+ * (with its registry checks) is made where the keys are; `finishPdfSeal` writes it in.
+ */
+export interface PreparedPdfSeal {
+  pdf: Buffer;
+  byteRange: number[];
+  digest: Buffer;
+  /** Offset of the '<' that opens /Contents. */
+  contentsStart: number;
+  contentsBytes: number;
+}
+
 export async function signPdfWithSeal(pdf: Uint8Array, opts: SealSigningOptions): Promise<Uint8Array> {
+  if (typeof opts?.sign !== 'function') throw new PdfError('INVALID_OPTIONS', 'a sign callback is required');
+  const prepared = await preparePdfSeal(pdf, opts);
+  const [, a, , d] = prepared.byteRange as [number, number, number, number];
+  let der: Buffer;
+  try {
+    der = await opts.sign(prepared.digest, a + d, prepared.byteRange);
+  } catch (err) {
+    throw new PdfError(
+      'SIGNER_FAILED',
+      `the sign callback failed: ${(err as Error)?.message ?? String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return finishPdfSeal(prepared, der);
+}
+
+/** Writes the DER signature into the prepared file's /Contents. */
+export function finishPdfSeal(prepared: PreparedPdfSeal, der: Uint8Array): Uint8Array {
+  if (!(der instanceof Uint8Array) || der.length === 0)
+    throw new PdfError('SIGNER_FAILED', 'the sign callback did not return a non-empty Buffer');
+  if (der.length > prepared.contentsBytes)
+    throw new PdfError(
+      'CONTENTS_TOO_SMALL',
+      `the signature is ${der.length} bytes but only ${prepared.contentsBytes} were reserved; use contentsBytes >= ${der.length}`,
+    );
+  const out = Buffer.from(prepared.pdf);
+  out.write(Buffer.from(der).toString('hex').toUpperCase(), prepared.contentsStart + 1, 'latin1');
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+export async function preparePdfSeal(
+  pdf: Uint8Array,
+  opts: Omit<SealSigningOptions, 'sign'>,
+): Promise<PreparedPdfSeal> {
   const input = assertPdfHeader(pdf);
   checkOptions(opts);
   const doc = await load(input);
@@ -336,26 +386,5 @@ export async function signPdfWithSeal(pdf: Uint8Array, opts: SealSigningOptions)
     throw new PdfError('MALFORMED', 'file too large for the ByteRange');
   out.write(brText, brAt, 'latin1');
 
-  const covered = coveredBytes(out, byteRange);
-  let der: Buffer;
-  try {
-    der = await opts.sign(sm3(covered), covered.length, byteRange);
-  } catch (err) {
-    throw new PdfError(
-      'SIGNER_FAILED',
-      `the sign callback failed: ${(err as Error)?.message ?? String(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  if (!(der instanceof Uint8Array) || der.length === 0)
-    throw new PdfError('SIGNER_FAILED', 'the sign callback did not return a non-empty Buffer');
-  if (der.length > contentsBytes)
-    throw new PdfError(
-      'CONTENTS_TOO_SMALL',
-      `the signature is ${der.length} bytes but only ${contentsBytes} were reserved; use contentsBytes >= ${der.length}`,
-    );
-  out.write(Buffer.from(der).toString('hex').toUpperCase(), contentsStart + 1, 'latin1');
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return { pdf: out, byteRange, digest: sm3(coveredBytes(out, byteRange)), contentsStart, contentsBytes };
 }
