@@ -8,20 +8,14 @@ import canonicalize from 'canonicalize';
 import { AFRelationship, PDFDocument, PDFName, type PDFFont, type PDFPage } from '@cantoo/pdf-lib';
 import { buildLicenceXmp } from '../pdf/pdf-xmp.js';
 import { decorationOperators } from './licence-decorations.js';
-import {
-  cachingFontkit,
-  type LicenceFontKey,
-  licenceFont,
-  type LicenceFont,
-  type LicenceFontFamily,
-  type LicenceFontWeight,
-} from './licence-fonts.js';
+import { cachingFontkit, licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fonts.js';
 import {
   LICENCE_ATTACHMENT_NAME,
   type LicenceCopyMetadata,
   type LicenceMetadata,
 } from './licence-metadata.js';
 import { qrMatrix, qrPathOperators } from './licence-qr.js';
+import { isIsoDate } from './licence-request-check.js';
 import { LicenceRenderError, type FaceFitIssue } from './licence-render-error.js';
 import {
   isMetadataBinding,
@@ -67,14 +61,6 @@ const MAX_PRINTED_LENGTH = 2000;
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** A real calendar date written YYYY-MM-DD. */
-function isIsoDate(s: string): boolean {
-  const m = ISO_DATE.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === s;
-}
 
 /** 2024-03-15 → 2024年03月15日 (cn) or unchanged (iso). */
 function formatDate(iso: string, style: 'cn' | 'iso'): string {
@@ -123,8 +109,6 @@ interface FieldPlan {
   text: string;
   fit: TextFit | null;
 }
-
-const fontOf = (family: LicenceFontFamily, weight: LicenceFontWeight) => licenceFont(family, weight);
 
 /** The printed value of a box and the request field it comes from; undefined text = value absent. */
 function valueOf(
@@ -261,7 +245,7 @@ function plan(
       });
       continue;
     }
-    const font = fontOf(box.font, box.weight);
+    const font = licenceFont(box.font, box.weight);
     const what =
       known.get(box.field)?.label ?? (isMetadataBinding(box.field) ? bindingLabel[box.field] : box.field);
     const missing = font.missing(text);
@@ -312,7 +296,7 @@ function plan(
         message: `加注件制作事由应为1–${MAX_COPY_PURPOSE}个字符的单行文字 / copy.purpose must be 1–${MAX_COPY_PURPOSE} characters on one line`,
       });
     else {
-      const missing = fontOf('sans', 'regular').missing(purpose);
+      const missing = licenceFont('sans', 'regular').missing(purpose);
       if (missing.length > 0) issues.push(missingGlyphIssue('copy.purpose', '加注件制作事由', missing));
     }
     const maker = m.copy.maker;
@@ -323,7 +307,7 @@ function plan(
         message: `加注件制作者应为1–${MAX_COPY_MAKER}个字符的单行文字 / copy.maker must be 1–${MAX_COPY_MAKER} characters on one line`,
       });
     else {
-      const missing = fontOf('sans', 'regular').missing(maker);
+      const missing = licenceFont('sans', 'regular').missing(maker);
       if (missing.length > 0) issues.push(missingGlyphIssue('copy.maker', '加注件制作者', missing));
     }
     if (chinaDate(m.copy.expiresAt) === null)
@@ -541,7 +525,7 @@ export async function renderLicencePdf(input: RenderLicenceInput): Promise<Rende
 
   // Static texts (title, captions), vertically centred in their boxes.
   for (const t of template.texts) {
-    const f = await text.font(fontOf(t.font, t.weight));
+    const f = await text.font(licenceFont(t.font, t.weight));
     const spacing = t.letterSpacingMm * PT;
     const chars = [...t.text].length;
     const width = f.font.widthPt(t.text, t.sizePt) + spacing * (chars - 1);
@@ -563,7 +547,7 @@ export async function renderLicencePdf(input: RenderLicenceInput): Promise<Rende
     const firstTop = box.wrap === 'wrap' ? boxTop : boxTop - (boxH - fit.sizePt) / 2;
     if (box.label) {
       const l = box.label;
-      const f = await text.font(fontOf(l.font ?? box.font, l.weight));
+      const f = await text.font(licenceFont(l.font ?? box.font, l.weight));
       const size = l.sizePt ?? box.sizePt;
       const chars = [...l.text].length;
       const natural = f.font.widthPt(l.text, size);
@@ -614,7 +598,7 @@ export async function renderLicencePdf(input: RenderLicenceInput): Promise<Rende
       '\nQ',
   );
   if (template.qr.caption) {
-    const f = await text.font(fontOf('sans', 'regular'));
+    const f = await text.font(licenceFont('sans', 'regular'));
     const size = 7;
     const w = f.font.widthPt(template.qr.caption, size);
     text.line(f, template.qr.caption, {
@@ -683,7 +667,7 @@ async function drawCopyWatermark(
   H: number,
 ): Promise<void> {
   const wm = template.copyWatermark;
-  const f = await text.font(fontOf('sans', 'regular'));
+  const f = await text.font(licenceFont('sans', 'regular'));
   const until = formatDate(chinaDate(copy.expiresAt)!, 'cn');
   const unit = `仅供${copy.purpose}使用 有效期至${until}\u3000\u3000`;
   const unitW = f.font.widthPt(unit, wm.sizePt);
