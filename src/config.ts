@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,8 @@ export interface Config {
   /** Stamping limits: largest PDF and most pages accepted by POST /v1/documents/seal. */
   stampMaxBytes: number;
   stampMaxPages: number;
+  /** Worker threads that render and prepare licence PDFs (SEALTRUST_RENDER_WORKERS, default: one per core). */
+  renderWorkers: number;
   /** How licences are signed: ses (GB/T 38540, default), cms-rfc5652 or cms-gbt35275. */
   licenceSignatureFormat: 'ses' | 'cms-rfc5652' | 'cms-gbt35275';
   /** Public verification limits (POST /v1/verify). */
@@ -71,6 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stampMaxPages: positive(env.SEALTRUST_STAMP_MAX_PAGES, 500, 'SEALTRUST_STAMP_MAX_PAGES'),
     verify: loadVerifyConfig(env),
     licenceSignatureFormat: signatureFormat(env.SEALTRUST_LICENCE_SIGNATURE),
+    renderWorkers:
+      env.SEALTRUST_RENDER_WORKERS === '0'
+        ? 0
+        : positive(env.SEALTRUST_RENDER_WORKERS, availableParallelism(), 'SEALTRUST_RENDER_WORKERS'),
   };
   if (production) assertProductionSafe(config);
   return config;

@@ -34,6 +34,7 @@ export function registerServeCommand(program: Command): void {
         publicUrl: config.publicUrl,
         stampLimits: { maxBytes: config.stampMaxBytes, maxPages: config.stampMaxPages },
         licenceSignatureFormat: config.licenceSignatureFormat,
+        productionWorkers: config.renderWorkers,
       });
       logger.info({ node: node.node, issuingCas: [...node.issuingCas.keys()] }, 'CA keys loaded');
       const firstAdmin = await bootstrapAdminToken(database.knex, config.adminToken);

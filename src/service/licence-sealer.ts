@@ -1,15 +1,9 @@
-import { signPdfWithSeal, contentsBytesForSeal } from '../pdf/pdf-seal-signing.js';
+import { contentsBytesForSeal, finishPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { SealRecord } from '../store/seal-repository.js';
 import type { Signer } from '../crypto/signer.js';
+import type { LicenceFileJob } from '../licence/licence-file-preparation.js';
 import type { SealSignatureService } from './seal-signature-service.js';
-
-/** Where the template puts the seal: its centre, in mm from the page's top-left. */
-export interface SealBox {
-  page: number;
-  centreXMm: number;
-  centreYMm: number;
-}
 
 export interface SignerHandle {
   certificateDer: Buffer;
@@ -26,78 +20,67 @@ export function sealAppearanceOf(seal: SealRecord): SealAppearance {
 export const LICENCE_SIGNATURE_FORMATS = ['ses', 'cms-rfc5652', 'cms-gbt35275'] as const;
 export type LicenceSignatureFormat = (typeof LICENCE_SIGNATURE_FORMATS)[number];
 
+export interface LicenceSealing {
+  seal: SealRecord;
+  signer: SignerHandle;
+  format: LicenceSignatureFormat;
+  /** CA certificates to include in a CMS signature (the signer's issuing CA). */
+  chain: Buffer[];
+  timestamp: boolean;
+}
+
 /**
- * Seals a rendered licence: the seal drawn at the template's seal box and a signature over the whole file,
- * added by one incremental update: a GB/T 38540 v4 SES_Signature (/SubFilter /GM.sm2seal), or CMS
- * SignedData (/SubFilter /adbe.pkcs7.detached) made by the same seal-listed signer.
+ * The production job for a licence file sealed with `sealing`: the seal drawn at the template's seal box, and
+ * /Contents sized for a GB/T 38540 v4 SES_Signature (/SubFilter /GM.sm2seal, it embeds the seal) or for CMS
+ * SignedData (/SubFilter /adbe.pkcs7.detached, it carries the signer and chain certificates).
  */
-export async function sealLicencePdf(
-  pdf: Uint8Array,
-  opts: {
-    seal: SealRecord;
-    signer: SignerHandle;
-    sealBox: SealBox;
-    sealSignatures: SealSignatureService;
-    timestamp: boolean;
-    reason: string;
-    location: string;
-    format?: LicenceSignatureFormat | undefined;
-    /** CA certificates to include in a CMS signature (the signer's issuing CA). */
-    chain?: Buffer[] | undefined;
-  },
-): Promise<{ pdf: Uint8Array; signedAt: Date }> {
-  const { seal, signer, sealBox } = opts;
-  const appearance = sealAppearanceOf(seal);
-  const format = opts.format ?? 'ses';
-  const cms = format !== 'ses';
-  let signedAt = new Date();
-  const sealed = await signPdfWithSeal(pdf, {
-    placements: [
-      {
-        page: sealBox.page,
-        xMm: sealBox.centreXMm - appearance.widthMm / 2,
-        yMm: sealBox.centreYMm - appearance.heightMm / 2,
-        widthMm: appearance.widthMm,
-        heightMm: appearance.heightMm,
-      },
-    ],
-    appearance,
-    reason: opts.reason,
-    location: opts.location,
-    name: seal.name,
-    signingTime: signedAt,
-    // CMS carries the signer and chain certificates, not the seal.
+export function licenceFileJob(
+  base: Pick<LicenceFileJob, 'type' | 'metadata' | 'verifyUrl' | 'reason' | 'location'>,
+  sealing: LicenceSealing,
+): LicenceFileJob {
+  const cms = sealing.format !== 'ses';
+  const certs = sealing.signer.certificateDer.length + sealing.chain.reduce((n, c) => n + c.length, 0);
+  return {
+    ...base,
+    appearance: sealAppearanceOf(sealing.seal),
+    subFilter: cms ? 'adbe.pkcs7.detached' : 'GM.sm2seal',
     contentsBytes: cms
-      ? Math.ceil(
-          (signer.certificateDer.length + (opts.chain ?? []).reduce((n, c) => n + c.length, 0) + 2048) / 1024,
-        ) * 1024
-      : contentsBytesForSeal(seal.der.length, {
-          signerCertLength: signer.certificateDer.length,
-          timestamp: opts.timestamp,
+      ? Math.ceil((certs + 2048) / 1024) * 1024
+      : contentsBytesForSeal(sealing.seal.der.length, {
+          signerCertLength: sealing.signer.certificateDer.length,
+          timestamp: sealing.timestamp,
         }),
-    ...(cms ? { subFilter: 'adbe.pkcs7.detached' as const } : {}),
-    sign: async (digest, _length, byteRange) => {
-      if (cms) {
-        const sig = await opts.sealSignatures.signCms({
+    name: sealing.seal.name,
+    signingTime: new Date(),
+  };
+}
+
+/**
+ * Signs a prepared licence file where the keys are: the seal and signer checks of SealSignatureService, then
+ * the SES_Signature (propertyInfo naming the /ByteRange, optional timestamp) or CMS SignedData written into
+ * /Contents.
+ */
+export async function signPreparedLicence(
+  prepared: PreparedPdfSeal,
+  sealing: LicenceSealing,
+  sealSignatures: SealSignatureService,
+): Promise<{ pdf: Uint8Array; signedAt: Date }> {
+  const { seal, signer } = sealing;
+  const sig =
+    sealing.format === 'ses'
+      ? await sealSignatures.sign({
           esID: seal.esID,
           signer: { certificateDer: signer.certificateDer, signer: signer.signer },
-          digest,
-          oids: format === 'cms-gbt35275' ? 'gbt35275' : 'rfc5652',
-          chain: opts.chain,
+          digest: prepared.digest,
+          propertyInfo: `/ByteRange [${prepared.byteRange.join(' ')}]`,
+          timestamp: sealing.timestamp,
+        })
+      : await sealSignatures.signCms({
+          esID: seal.esID,
+          signer: { certificateDer: signer.certificateDer, signer: signer.signer },
+          digest: prepared.digest,
+          oids: sealing.format === 'cms-gbt35275' ? 'gbt35275' : 'rfc5652',
+          chain: sealing.chain,
         });
-        signedAt = sig.timeInfo;
-        return sig.der;
-      }
-      const sig = await opts.sealSignatures.sign({
-        esID: seal.esID,
-        signer: { certificateDer: signer.certificateDer, signer: signer.signer },
-        digest,
-        propertyInfo: `/ByteRange [${byteRange.join(' ')}]`,
-        timestamp: opts.timestamp,
-      });
-      signedAt = sig.timeInfo;
-      return sig.der;
-    },
-  });
-  return { pdf: sealed, signedAt };
+  return { pdf: finishPdfSeal(prepared, sig.der), signedAt: sig.timeInfo };
 }

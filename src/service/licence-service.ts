@@ -43,23 +43,20 @@ import type { Page, PageRequest } from '../store/page.js';
 import { listSeals, type SealRecord } from '../store/seal-repository.js';
 import { withAudit } from './audit-service.js';
 import {
-  sealLicencePdf,
+  licenceFileJob,
+  signPreparedLicence,
+  type LicenceSealing,
   type LicenceSignatureFormat,
-  type SealBox,
   type SignerHandle,
 } from './licence-sealer.js';
+import type { LicenceProducer } from './licence-production-pool.js';
+import { LicenceRenderError } from '../licence/licence-render-error.js';
+import type { LicenceFileJob } from '../licence/licence-file-preparation.js';
 import type { LicenceTypeService } from './licence-type-service.js';
 import { actorOf, hasRole, type ActionContext, type Principal } from './principal.js';
 import { effectiveStatus, type SealService } from './seal-service.js';
 import type { SealSignatureService } from './seal-signature-service.js';
 import { ServiceError } from './service-error.js';
-
-/** Renders the unsealed layout PDF; throws ServiceError('validation', …, field) when a value does not fit. */
-export type LicenceRenderFn = (input: {
-  type: LicenceTypeDefinition;
-  metadata: LicenceMetadata;
-  verifyUrl: string;
-}) => Promise<{ pdf: Uint8Array; sealBox: SealBox }>;
 
 export interface LicenceServiceDeps {
   types: LicenceTypeService;
@@ -67,7 +64,8 @@ export interface LicenceServiceDeps {
   sealSignatures: SealSignatureService;
   signerFor: (agencyId: string, esID: string) => Promise<SignerHandle>;
   protector: DataProtector;
-  render: LicenceRenderFn;
+  /** Renders and prepares licence files (worker threads in the service, in process in tools). */
+  produce: LicenceProducer;
   /** Public base URL of this node (the QR code points at `<publicUrl>/l/<identifier>`). */
   publicUrl: string;
   /** Default signature format (SEALTRUST_LICENCE_SIGNATURE); a request may choose another. */
@@ -312,23 +310,23 @@ export class LicenceService {
   ): Promise<IssuedLicence> {
     const { metadata } = p;
     const signer = await this.deps.signerFor(p.agencyId, p.seal.esID);
-    const rendered = await this.deps.render({
-      type: p.type,
-      metadata,
-      verifyUrl: `${this.deps.publicUrl}/l/${metadata.identifier}`,
-    });
     const format = p.format ?? this.deps.signatureFormat ?? 'ses';
-    const sealed = await sealLicencePdf(rendered.pdf, {
-      seal: p.seal,
-      signer,
-      sealBox: rendered.sealBox,
-      sealSignatures: this.deps.sealSignatures,
-      timestamp: p.timestamp,
-      reason: `${metadata.name} ${metadata.identifier}`,
-      location: metadata.issuerName,
-      format,
-      chain: this.deps.chainFor?.(signer.certificateDer),
-    });
+    const sealed = await this.sealedFile(
+      {
+        type: p.type,
+        metadata,
+        verifyUrl: `${this.deps.publicUrl}/l/${metadata.identifier}`,
+        reason: `${metadata.name} ${metadata.identifier}`,
+        location: metadata.issuerName,
+      },
+      {
+        seal: p.seal,
+        signer,
+        format,
+        chain: this.deps.chainFor?.(signer.certificateDer) ?? [],
+        timestamp: p.timestamp,
+      },
+    );
     const pdf = Buffer.from(sealed.pdf);
     const pdfSm3 = sm3(pdf).toString('hex');
     const now = new Date();
@@ -411,6 +409,19 @@ export class LicenceService {
       };
     });
     return issued;
+  }
+
+  /** Renders and prepares the file (off the main thread), then signs it here, where the keys are. */
+  private async sealedFile(
+    base: Pick<LicenceFileJob, 'type' | 'metadata' | 'verifyUrl' | 'reason' | 'location'>,
+    sealing: LicenceSealing,
+  ): Promise<{ pdf: Uint8Array; signedAt: Date }> {
+    const prepared = await this.deps.produce(licenceFileJob(base, sealing)).catch((err: unknown) => {
+      if (err instanceof LicenceRenderError)
+        throw new ServiceError('validation', err.code, err.message, err.field);
+      throw err;
+    });
+    return signPreparedLicence(prepared, sealing, this.deps.sealSignatures);
   }
 
   private async owned(principal: Principal, identifier: string): Promise<LicenceSummary> {
@@ -695,20 +706,22 @@ export class LicenceService {
       expiresAt: req.expiresAt.toISOString(),
     };
     const metadata: LicenceMetadata = { ...licence.metadata, holderCode, copy: copyMeta };
-    const rendered = await this.deps.render({
-      type,
-      metadata,
-      verifyUrl: `${this.deps.publicUrl}/l/${identifier}`,
-    });
-    const sealed = await sealLicencePdf(rendered.pdf, {
-      seal,
-      signer,
-      sealBox: rendered.sealBox,
-      sealSignatures: this.deps.sealSignatures,
-      timestamp: false,
-      reason: `加注件：${req.purpose}`,
-      location: metadata.issuerName,
-    });
+    const sealed = await this.sealedFile(
+      {
+        type,
+        metadata,
+        verifyUrl: `${this.deps.publicUrl}/l/${identifier}`,
+        reason: `加注件：${req.purpose}`,
+        location: metadata.issuerName,
+      },
+      {
+        seal,
+        signer,
+        format: licence.signatureFormat === 'cms' ? (this.deps.signatureFormat ?? 'cms-rfc5652') : 'ses',
+        chain: this.deps.chainFor?.(signer.certificateDer) ?? [],
+        timestamp: false,
+      },
+    );
     const pdf = Buffer.from(sealed.pdf);
     const copy: LicenceCopyRecord = {
       id: randomUUID(),

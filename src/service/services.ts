@@ -18,7 +18,8 @@ import { LicenceTypeService } from './licence-type-service.js';
 import { LicenceService } from './licence-service.js';
 import { LicenceBatchService } from './licence-batch-service.js';
 import { LicenceExpiryScheduler } from './licence-expiry-scheduler.js';
-import { renderLicenceFile, templateFields } from './licence-rendering.js';
+import { templateFields } from './licence-rendering.js';
+import { inProcessProducer, LicenceProductionPool } from './licence-production-pool.js';
 import { licenceDirectoryView } from './licence-directory-view.js';
 import type { LicenceSignatureFormat } from './licence-sealer.js';
 import { parseCertificate } from '../pki/certificate.js';
@@ -69,6 +70,8 @@ export interface ServiceOptions {
   publicUrl?: string | undefined;
   /** How often the licence expiry scheduler runs (default 60 s). */
   expiryIntervalMs?: number | undefined;
+  /** Worker threads rendering and preparing licence PDFs (default 1; 0 renders on the main thread). */
+  productionWorkers?: number | undefined;
   /** Default licence signature format (default ses). */
   licenceSignatureFormat?: LicenceSignatureFormat | undefined;
   /** Stamping limits (default 20 MB, 500 pages). */
@@ -99,13 +102,15 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   const sealSignatures = new SealSignatureService(db, seals, tsa);
   const dataProtector = new DataProtector(kek);
   const licenceTypes = new LicenceTypeService(db, templateFields);
+  const workers = opts.productionWorkers ?? 1;
+  const productionPool = workers > 0 ? new LicenceProductionPool(workers) : undefined;
   const licences = new LicenceService(db, {
     types: licenceTypes,
     seals,
     sealSignatures,
     signerFor: (agencyId, esID) => signerKeys.signerFor(agencyId, esID),
     protector: dataProtector,
-    render: renderLicenceFile,
+    produce: productionPool?.produce ?? inProcessProducer,
     publicUrl: (opts.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
     signatureFormat: opts.licenceSignatureFormat,
     chainFor: (der) => {
@@ -154,6 +159,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       await crls.stop();
       await licenceExpiry.stop();
       await licenceBatches.stop();
+      await productionPool?.close();
       await verification.stop();
       await pool?.close();
     },
