@@ -4,6 +4,7 @@ import { LruCache } from '../crypto/lru-cache.js';
 import { HOLDER_CODE_TYPES } from '../licence/holder-code.js';
 import { LICENCE_STATUSES, type LicenceStatus } from '../licence/licence-lifecycle.js';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
+import { auditHead } from '../store/audit-repository.js';
 import type { Db } from '../store/database.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../verify/licence-validation.js';
 import type { ValidationReport } from '../verify/report.js';
@@ -80,6 +81,8 @@ export interface PublicLicenceRecord extends LicenceDirectoryRecord {
 
 interface Job {
   id: number;
+  /** The audit chain's head read after the job arrived: cached view answers of this generation are current. */
+  generation?: Promise<number>;
   pdf: Uint8Array;
   /** Whether `pdf` is transferred to the worker (its buffer detached here), so it cannot be sent again. */
   transfer: boolean;
@@ -94,6 +97,9 @@ interface Slot {
   ready: boolean;
   jobs: Map<number, Job>;
 }
+
+/** Cached view answers also expire with time (seal and licence validity windows close by the clock). */
+const VIEW_CACHE_MS = 5_000;
 
 /** Files up to this size are copied to the worker (and can be retried on another one); larger ones moved. */
 const RETAIN_BYTES = 1024 * 1024;
@@ -121,6 +127,9 @@ export class VerificationService {
   readonly #revocation: RevocationView;
   readonly #sealRegistry: SealRegistryView;
   readonly #certs = new LruCache<string, CertificateInfo>(256);
+  readonly #answers = new LruCache<string, { generation: number; at: number; value: unknown }>(4096);
+  #headRead: Promise<number> | undefined;
+  #nextHeadRead: Promise<number> | undefined;
   #slots: Slot[] | undefined;
   readonly #queue: Job[] = [];
   #nextJob = 0;
@@ -265,8 +274,9 @@ export class VerificationService {
       return;
     }
     if (m.type === 'view') {
-      if (!slot.jobs.has(m.job)) return;
-      this.#answer(m.request).then(
+      const job = slot.jobs.get(m.job);
+      if (!job) return;
+      this.#cachedAnswer(job, m.request).then(
         (value) => slot.worker.postMessage({ type: 'view-result', call: m.call, value }),
         (err: unknown) =>
           slot.worker.postMessage({
@@ -328,6 +338,47 @@ export class VerificationService {
       }
     }
     this.#pump();
+  }
+
+  /**
+   * View answers are cached per audit generation: every state change (revocation, seal suspension, licence
+   * event) is written together with its audit record, so while the audit head has not moved a cached answer
+   * is still the database's answer (and one head read per file replaces a dozen queries).
+   */
+  async #cachedAnswer(job: Job, q: ViewCall): Promise<unknown> {
+    const key =
+      q.view === 'revocation'
+        ? `r:${Buffer.from(q.cert).toString('base64')}:${Buffer.from(q.issuer).toString('base64')}:${q.at}`
+        : q.view === 'seal'
+          ? `s:${q.esID}:${q.at}`
+          : `l:${q.identifier}:${q.fileSm3 ?? ''}`;
+    const generation = await (job.generation ??= this.#freshGeneration());
+    const hit = this.#answers.get(key);
+    if (hit && hit.generation === generation && Date.now() - hit.at < VIEW_CACHE_MS) return hit.value;
+    const at = Date.now();
+    const value = await this.#answer(q);
+    this.#answers.set(key, { generation, at, value });
+    return value;
+  }
+
+  /** The audit head as read by a query that starts now or later (concurrent callers share reads). */
+  #freshGeneration(): Promise<number> {
+    const read = () => {
+      const p: Promise<number> = auditHead(this.#deps.db)
+        .then((h) => h.seq)
+        .finally(() => {
+          if (this.#headRead === p) this.#headRead = undefined;
+        });
+      return (this.#headRead = p);
+    };
+    if (!this.#headRead) return read();
+    // A read is under way but may have started before this caller arrived: queue one behind it.
+    return (this.#nextHeadRead ??= this.#headRead
+      .catch(() => 0)
+      .then(() => {
+        this.#nextHeadRead = undefined;
+        return read();
+      }));
   }
 
   async #answer(q: ViewCall): Promise<unknown> {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument } from '@cantoo/pdf-lib';
+import fc from 'fast-check';
+import { RateLimiter } from '../../src/http/rate-limit.js';
 import { CONSTRUCTION_ENGINEER_2 } from '../../src/licence/demo-licence-types.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import { VerificationService } from '../../src/service/verification-service.js';
@@ -258,5 +260,33 @@ describe('GET /v1/verify/licences/{identifier}', () => {
     assert.equal(res.headers.get('content-type'), 'image/png');
     assert.deepEqual(Buffer.from(await res.arrayBuffer()).subarray(1, 4), Buffer.from('PNG'));
     assert.equal((await w.srv.request('/v1/verify/seals/0000000000000.png')).status, 404);
+  });
+});
+
+describe('RateLimiter (token bucket)', () => {
+  it('never allows more than burst + rate × elapsed, and refills to the burst', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 300 }),
+        (perSecond, burst, gaps) => {
+          let now = 0;
+          const limiter = new RateLimiter({ perSecond, burst, now: () => now });
+          let allowed = 0;
+          for (const gap of gaps) {
+            now += gap;
+            const wait = limiter.take('client');
+            if (wait === 0) allowed++;
+            else assert.ok(wait >= 1 && Number.isInteger(wait));
+          }
+          assert.ok(allowed <= burst + (now / 1000) * perSecond + 1e-9, `${allowed} allowed`);
+          now += (burst / perSecond) * 1000 + 1;
+          for (let i = 0; i < burst; i++) assert.equal(limiter.take('client'), 0);
+          assert.ok(limiter.take('client') > 0);
+          assert.equal(limiter.take('other'), 0, 'clients have their own buckets');
+        },
+      ),
+    );
   });
 });

@@ -63,7 +63,11 @@ async function phonePage(): Promise<{ page: Page; errors: string[]; foreign: str
 }
 
 async function noHorizontalScroll(page: Page): Promise<void> {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  const width = await page.evaluate(
+    () =>
+      (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+        .documentElement.scrollWidth,
+  );
   assert.ok(width <= 375, `the page is ${width} px wide on a 375 px screen`);
 }
 
@@ -82,7 +86,9 @@ describe('verification pages', { skip }, () => {
     assert.ok(((await card.textContent()) ?? '').includes(w.agency.esID));
     await card.locator('img.seal-picture').waitFor();
     assert.ok(
-      await card.locator('img.seal-picture').evaluate((img) => (img as HTMLImageElement).naturalWidth > 0),
+      await card
+        .locator('img.seal-picture')
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
       'the seal picture loads',
     );
     assert.equal(
