@@ -43,8 +43,11 @@ function breakParagraph(paragraph: string, font: LicenceFont, maxPt: number, siz
   const queue = tokens(paragraph);
   for (let i = 0; i < queue.length; i++) {
     const t = queue[i]!;
-    if (line.length === 0 && t === ' ') continue; // no leading spaces on a wrapped line
+    const space = /^\s$/u.test(t);
+    if (line.length === 0 && space) continue; // no leading spaces on a wrapped line
     const w = font.widthPt(t, sizePt);
+    // A space that does not fit is dropped: the break falls on the next token, which may then pull back.
+    if (space && width + w > maxPt + 1e-6) continue;
     if (width + w <= maxPt + 1e-6) {
       line.push(t);
       width += w;

@@ -89,7 +89,7 @@ describe('line breaking', () => {
             assert.ok(!'，。、；：）'.includes(l[0]!), `line ${i} "${l}" starts with closing punctuation`);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 
