@@ -19,6 +19,7 @@ COPY package.json ./
 COPY bin ./bin
 COPY ca ./ca
 COPY templates ./templates
+COPY web ./web
 # keys-dev/ is deliberately not copied: production refuses development keys anyway.
 USER node
 EXPOSE 8080

@@ -1,5 +1,5 @@
 import { freePort } from '../../test/helpers/free-port.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './fresh-database.js';
 
 const CLI = fileURLToPath(new URL('../../bin/sealtrust.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSC = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
 
 export interface ServiceProcess {
   url: string;
@@ -20,7 +22,17 @@ export interface ServiceProcess {
  * Starts `sealtrust serve` as its own process, so a benchmark's load generator never shares its event loop.
  * Uses DATABASE_URL when set (a fresh database is the caller's business), else a throwaway PGlite directory.
  */
+let built = false;
+
+/** Builds dist/ once per benchmark run: the service under load runs compiled, as in production. */
+function buildOnce(): void {
+  if (built || process.env.BENCH_FROM_SOURCE === '1') return;
+  execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+}
+
 export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+  buildOnce();
   const dataDir = mkdtempSync(join(tmpdir(), 'sealtrust-bench-'));
   const adminToken = 'st_' + randomBytes(32).toString('base64url');
   const port = await freePort();
@@ -38,6 +50,7 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<
       LOG_LEVEL: 'warn',
       SEALTRUST_DATA_DIR: dataDir,
       SEALTRUST_ADMIN_TOKEN: adminToken,
+      SEALTRUST_COMPILED: process.env.BENCH_FROM_SOURCE === '1' ? '0' : '1',
       ...(db ? { DATABASE_URL: db.url } : {}),
       ...env,
     },

@@ -41,12 +41,12 @@ export class LicenceProductionPool {
   #seq = 0;
   #closed = false;
 
-  constructor(readonly size: number) {
-    for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
-  }
+  /** Workers start on the first job: a node that only verifies never pays for them (fonts, renderer). */
+  constructor(readonly size: number) {}
 
   readonly produce: LicenceProducer = (job) => {
     if (this.#closed) return Promise.reject(new Error('the licence production pool is closed'));
+    while (this.#workers.length < this.size) this.#workers.push(this.#spawn());
     const w = this.#workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = ++this.#seq;
     return new Promise<PreparedPdfSeal>((resolve, reject) => {
