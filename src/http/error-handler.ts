@@ -18,15 +18,10 @@ const SERVICE_STATUS: Record<ServiceError['kind'], number> = {
 export function toProblem(err: unknown): ProblemError | undefined {
   if (err instanceof ProblemError) return err;
   if (err instanceof ServiceError) {
-    return new ProblemError(
-      SERVICE_STATUS[err.kind],
-      err.code,
-      err.message,
-      {
-        ...(err.field ? { field: err.field } : {}),
-        ...(err.extensions ? { extensions: err.extensions } : {}),
-      },
-    );
+    return new ProblemError(SERVICE_STATUS[err.kind], err.code, err.message, {
+      ...(err.field ? { field: err.field } : {}),
+      ...(err.extensions ? { extensions: err.extensions } : {}),
+    });
   }
   if (err instanceof ZodError) {
     return validationProblem(err);

@@ -346,11 +346,15 @@ export class VerificationService {
    * is still the database's answer (and one head read per file replaces a dozen queries).
    */
   async #cachedAnswer(job: Job, q: ViewCall): Promise<unknown> {
+    // "Status now" questions carry the engine's validation time, a new millisecond for every file: within the
+    // cache's age limit they share one entry, or the cache would never hit (the answer is the database's as of
+    // at most VIEW_CACHE_MS ago, and any change moves the audit head and voids it at once).
+    const when = (t: number) => (Math.abs(t - Date.now()) < VIEW_CACHE_MS ? 'now' : String(t));
     const key =
       q.view === 'revocation'
-        ? `r:${Buffer.from(q.cert).toString('base64')}:${Buffer.from(q.issuer).toString('base64')}:${q.at}`
+        ? `r:${Buffer.from(q.cert).toString('base64')}:${Buffer.from(q.issuer).toString('base64')}:${when(q.at)}`
         : q.view === 'seal'
-          ? `s:${q.esID}:${q.at}`
+          ? `s:${q.esID}:${when(q.at)}`
           : `l:${q.identifier}:${q.fileSm3 ?? ''}`;
     const generation = await (job.generation ??= this.#freshGeneration());
     const hit = this.#answers.get(key);
