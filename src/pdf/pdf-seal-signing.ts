@@ -77,14 +77,17 @@ const SIZE_TOLERANCE_MM = 0.05;
 
 /**
  * /Contents size for a seal: the seal DER, the signer certificate, the TBS_Sign and signature overhead and, if
- * a timestamp will be added, room for an RFC 3161 token; rounded up to 1 KiB.
+ * a timestamp will be added, room for an RFC 3161 token; rounded up to 256 bytes.
  */
 export function contentsBytesForSeal(
   sealDerLength: number,
   options: { signerCertLength?: number; timestamp?: boolean } = {},
 ): number {
-  const total = sealDerLength + (options.signerCertLength ?? 2048) + 1024 + (options.timestamp ? 8192 : 0);
-  return Math.ceil(total / 1024) * 1024;
+  // TBS_Sign around the seal (version, time, dataHash, propertyInfo naming the ByteRange), the signer
+  // certificate's OCTET STRING, the algorithm and the DER signature come to under 300 bytes besides the seal and
+  // the certificate; 512 leaves room for a long propertyInfo.
+  const total = sealDerLength + (options.signerCertLength ?? 2048) + 512 + (options.timestamp ? 8192 : 0);
+  return Math.ceil(total / 256) * 256;
 }
 
 function checkOptions(opts: Omit<SealSigningOptions, 'sign'>): void {

@@ -44,6 +44,9 @@ export interface NewSeal {
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const DEFAULT_DIAMETER_MM = 42; // 公章 common size
+// The seal picture travels in every signature (hex in each PDF /Contents): 300 px across 42 mm is 180 dpi,
+// plenty for showing the seal, while PDFs draw it from its vector outlines.
+const SEAL_PICTURE_PIXELS = 300;
 
 /** Seal status at a moment, from the history (for verifiers: "was it valid when the document was stamped?"). */
 export function sealStatusAt(
@@ -200,7 +203,11 @@ export class SealService {
           code: esID,
           diameterMm: DEFAULT_DIAMETER_MM,
         });
-        picture = { png: renderSealInkPng(drawn.svg), widthMm: drawn.widthMm, heightMm: drawn.heightMm };
+        picture = {
+          png: renderSealInkPng(drawn.svg, undefined, SEAL_PICTURE_PIXELS),
+          widthMm: drawn.widthMm,
+          heightMm: drawn.heightMm,
+        };
         paths = drawn.paths;
       }
       const der = makeSeal(
