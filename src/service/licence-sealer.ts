@@ -70,6 +70,7 @@ export async function signPreparedLicence(
     sealing.format === 'ses'
       ? await sealSignatures.sign({
           esID: seal.esID,
+          seal,
           signer: { certificateDer: signer.certificateDer, signer: signer.signer },
           digest: prepared.digest,
           propertyInfo: `/ByteRange [${prepared.byteRange.join(' ')}]`,
@@ -77,6 +78,7 @@ export async function signPreparedLicence(
         })
       : await sealSignatures.signCms({
           esID: seal.esID,
+          seal,
           signer: { certificateDer: signer.certificateDer, signer: signer.signer },
           digest: prepared.digest,
           oids: sealing.format === 'cms-gbt35275' ? 'gbt35275' : 'rfc5652',

@@ -13,11 +13,17 @@ import type { Warning } from './agency-service.js';
 import { hasRole, type ActionContext, type Principal } from './principal.js';
 import { ServiceError } from './service-error.js';
 
+const CACHE_MS = 5_000;
+
 /** Checks that a template exists and names the face fields it lays out (so a type and its template agree). */
 export type TemplateFieldsLookup = (templateId: string) => string[] | undefined;
 
 /** The licence catalogue (证照目录, GB/T 36902): which types exist, their face fields and who may issue them. */
 export class LicenceTypeService {
+  // Issuance reads its type on every request; the catalogue changes rarely. Definitions made here drop their
+  // entry at once; another node's change shows within CACHE_MS.
+  readonly #cache = new Map<string, { at: number; type: LicenceTypeRecord }>();
+
   constructor(
     private readonly db: Db,
     private readonly templateFields: TemplateFieldsLookup,
@@ -46,6 +52,7 @@ export class LicenceTypeService {
       target: { type: 'licence-type', id: def.code },
       details: { name: def.name, templateId: def.templateId, issuerAgencyIds: def.issuerAgencyIds },
     }));
+    this.#cache.delete(def.code);
     const type = await findLicenceType(this.db, def.code);
     if (!type) throw new Error('licence type vanished after upsert');
     return { type, created: outcome === 'created', warnings };
@@ -97,7 +104,10 @@ export class LicenceTypeService {
   }
 
   async get(code: string): Promise<LicenceTypeRecord> {
+    const hit = this.#cache.get(code);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.type;
     const t = await findLicenceType(this.db, code);
+    if (t) this.#cache.set(code, { at: Date.now(), type: t });
     if (!t)
       throw new ServiceError(
         'not-found',

@@ -5,12 +5,15 @@ import { assembleSignature, signSesV4, signSesV4WithSigner } from '../seal/ses-e
 import { findCertificate } from '../store/certificate-repository.js';
 import type { Db } from '../store/database.js';
 import { effectiveStatus, type SealService } from './seal-service.js';
+import type { SealRecord } from '../store/seal-repository.js';
 import { ServiceError } from './service-error.js';
 import { buildCmsSignedData } from '../pki/cms-signed-data.js';
 import type { TsaService } from './tsa-service.js';
 
 export interface SealSignRequest {
   esID: string;
+  /** The seal record, when the caller has just read it for this request. */
+  seal?: SealRecord | undefined;
   /**
    * The signer (签章人): a seal-signer certificate bound to the seal, and its private key, or the key behind
    * the Signer seam (SignerKeyService.signerFor: a vault key, later an HSM).
@@ -51,7 +54,7 @@ export class SealSignatureService {
       );
     }
     const now = new Date();
-    const { seal, cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now);
+    const { seal, cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now, req.seal);
     const input = { seal: seal.der, timeInfo: now, dataHash: req.digest, propertyInfo: req.propertyInfo };
     let signed: { tbsSign: Buffer; signature: Buffer; der: Buffer };
     if ('signer' in req.signer) {
@@ -83,8 +86,9 @@ export class SealSignatureService {
    * The checks every seal signature passes before anything is signed: the seal is registered, active and
    * within its validity; the signer certificate is listed in it, issued here, good and within its validity.
    */
-  async usableSignerAndSeal(esID: string, certificateDer: Buffer, now = new Date()) {
-    const seal = await this.seals.find(esID);
+  async usableSignerAndSeal(esID: string, certificateDer: Buffer, now = new Date(), known?: SealRecord) {
+    // A caller that read the seal for this same request passes it on instead of reading it again.
+    const seal = known?.esID === esID ? known : await this.seals.find(esID);
     if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
     const status = effectiveStatus(seal, now);
     if (status !== 'active' || now.getTime() < seal.validFrom.getTime()) {
@@ -130,13 +134,14 @@ export class SealSignatureService {
    */
   async signCms(req: {
     esID: string;
+    seal?: SealRecord | undefined;
     signer: { certificateDer: Buffer; signer: Signer };
     digest: Buffer;
     oids: 'rfc5652' | 'gbt35275';
     chain?: Buffer[];
   }): Promise<SealSignature> {
     const now = new Date();
-    const { cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now);
+    const { cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now, req.seal);
     if (!Buffer.from(req.signer.signer.publicKey).equals(cert.publicKey))
       throw new ServiceError(
         'validation',
