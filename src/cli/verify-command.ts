@@ -9,6 +9,7 @@ import { validatePdf, ValidationTooComplex } from '../verify/pdf-validation.js';
 import { INDICATION_ZH, validationReport, type Check, type ValidationReport } from '../verify/report.js';
 import { validateSesSeal, validateSesSignature } from '../verify/ses-validation.js';
 import { loadTrustAnchors, TrustAnchorError } from '../verify/trust-anchors.js';
+import { httpCrlRevocationView } from './http-crl-revocation.js';
 
 /** Exit codes of `sealtrust verify`. */
 export const VERIFY_EXIT = { passed: 0, failed: 1, indeterminate: 2, unreadable: 3 } as const;
@@ -154,12 +155,14 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
   if (pdf) {
     if (opts.data !== undefined) process.stderr.write('sealtrust verify: --data is ignored for a PDF\n');
     // Offline: chains to --trust, revocation only from data embedded in the signatures, no seal registry;
-    // --online adds the node's licence directory.
+    // --online adds the node's licence directory and the CRLs the certificates point at.
     try {
       full = await validatePdf(bytes, {
         anchors,
         now,
-        ...(opts.online ? { licences: httpLicenceDirectory(opts.online) } : {}),
+        ...(opts.online
+          ? { licences: httpLicenceDirectory(opts.online), revocation: httpCrlRevocationView(opts.online) }
+          : {}),
       });
     } catch (err) {
       if (err instanceof PdfError || err instanceof ValidationTooComplex)
