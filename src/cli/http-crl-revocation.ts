@@ -50,7 +50,9 @@ export function httpCrlRevocationView(nodeUrl?: string, timeoutMs = 10_000): Rev
       const crls = (await Promise.all(urls.map(get))).filter((c): c is Uint8Array => c !== null);
       const answer = await embeddedCrlView(crls).statusAt(cert, issuer, at);
       if (answer.source === 'crl:embedded') return { ...answer, source: `crl:${urls.join(' ')}` };
-      return { status: 'unknown', source: urls.length ? `crl unavailable: ${urls.join(' ')}` : 'no-crl-url' };
+      return urls.length
+        ? { status: 'unknown', source: `crl unavailable: ${urls.join(' ')}` }
+        : { status: 'no-source', source: 'no-crl-url' };
     },
   };
 }

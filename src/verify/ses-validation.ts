@@ -56,7 +56,8 @@ export interface SealRegistryView {
 }
 
 export interface RevocationAnswer {
-  status: 'good' | 'revoked' | 'hold' | 'unknown';
+  /** 'no-source': the view has no way to learn this certificate's status (e.g. it names no CRL): not checked. */
+  status: 'good' | 'revoked' | 'hold' | 'unknown' | 'no-source';
   revokedAt?: Date;
   reason?: string;
   /** Where the answer comes from ('ca-database', 'ocsp:…', 'crl:…'), for the report. */
@@ -578,6 +579,14 @@ function judgeRevocation(
   whoEn: string,
 ): Check | null {
   if (a.status === 'good') return null;
+  if (a.status === 'no-source')
+    return check(
+      id,
+      'skipped',
+      'NO_REVOCATION_SOURCE',
+      `${who}未提供吊销状态来源（无 CRL 分发点），吊销状态未检查（${a.source}）`,
+      `${whoEn} names no revocation source (no CRL distribution point): its status was not checked (${a.source})`,
+    );
   if (a.status === 'unknown') {
     return check(
       id,
