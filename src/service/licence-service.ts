@@ -20,7 +20,7 @@ import { findIdempotentResponse, insertIdempotentResponse } from '../store/idemp
 import {
   findLicence,
   findLicencePdf,
-  insertLicence,
+  insertLicenceWithEvent,
   insertLicenceEvent,
   listExpiring,
   listLicenceEvents,
@@ -117,6 +117,7 @@ export interface LicenceView {
 }
 
 const STATUS_ZH = (s: LicenceStatus) => LICENCE_STATUSES[s].zh;
+const AGENCY_CACHE_MS = 60_000;
 
 /** Today's date in China (licence dates are civil dates in UTC+8). */
 export function chinaDate(at = new Date()): string {
@@ -141,6 +142,8 @@ function isUniqueViolation(err: unknown): boolean {
  * as a new version and replacement by a new licence), reads with holder-code masking and search.
  */
 export class LicenceService {
+  private readonly agencies = new Map<string, { at: number; agency: Agency }>();
+
   constructor(
     private readonly db: Db,
     private readonly deps: LicenceServiceDeps,
@@ -242,10 +245,15 @@ export class LicenceService {
     return prior.response as IssuedLicence;
   }
 
+  /** Agencies are read on every issuance and never change once created (name, USCC, region): kept briefly. */
   private async agency(id: string): Promise<Agency> {
+    const hit = this.agencies.get(id);
+    if (hit && Date.now() - hit.at < AGENCY_CACHE_MS) return hit.agency;
     const agency = await findAgency(this.db, id);
     if (!agency)
       throw new ServiceError('forbidden', 'unknown-agency', '令牌绑定的机构不存在 / unknown agency');
+    if (this.agencies.size > 10_000) this.agencies.clear();
+    this.agencies.set(id, { at: Date.now(), agency });
     return agency;
   }
 
@@ -375,8 +383,7 @@ export class LicenceService {
       warnings: p.warnings,
     };
     await withAudit(this.db, ctx, `licence.${p.event.operation}`, async (trx) => {
-      await insertLicence(trx, record);
-      await insertLicenceEvent(trx, {
+      await insertLicenceWithEvent(trx, record, {
         identifier: id,
         operation: p.event.operation,
         fromStatus: null,

@@ -124,7 +124,31 @@ function summaryFromRow(r: Row): LicenceSummary {
 }
 
 export async function insertLicence(db: Executor, l: LicenceRecord): Promise<void> {
-  await db('licences').insert({
+  await db('licences').insert(licenceRow(l));
+}
+
+/** The new licence and its first event in one statement (one round trip less on the issuance path). */
+export async function insertLicenceWithEvent(
+  db: Executor,
+  l: LicenceRecord,
+  e: Omit<LicenceEvent, 'seq'>,
+): Promise<void> {
+  const lic = Object.entries(licenceRow(l));
+  const ev = Object.entries(eventRow(e));
+  await db.raw(
+    `WITH l AS (INSERT INTO licences (${lic.map(() => '??').join(', ')}) VALUES (${lic.map(() => '?').join(', ')}) RETURNING 1)
+     INSERT INTO licence_events (${ev.map(() => '??').join(', ')}) SELECT ${ev.map(() => '?').join(', ')} FROM l`,
+    [
+      ...lic.map(([k]) => k),
+      ...lic.map(([, v]) => v),
+      ...ev.map(([k]) => k),
+      ...ev.map(([, v]) => v),
+    ] as never,
+  );
+}
+
+function licenceRow(l: LicenceRecord) {
+  return {
     identifier: l.identifier,
     type_code: l.typeCode,
     agency_id: l.agencyId,
@@ -155,7 +179,7 @@ export async function insertLicence(db: Executor, l: LicenceRecord): Promise<voi
     signed_at: l.signedAt,
     created_at: l.createdAt,
     updated_at: l.updatedAt,
-  });
+  };
 }
 
 /** The record without the file; `forUpdate` locks the row for a status change. */
@@ -244,7 +268,11 @@ export async function listExpiring(db: Executor, today: string, limit: number): 
 }
 
 export async function insertLicenceEvent(db: Executor, e: Omit<LicenceEvent, 'seq'>): Promise<void> {
-  await db('licence_events').insert({
+  await db('licence_events').insert(eventRow(e));
+}
+
+function eventRow(e: Omit<LicenceEvent, 'seq'>) {
+  return {
     identifier: e.identifier,
     operation: e.operation,
     from_status: e.fromStatus,
@@ -254,7 +282,7 @@ export async function insertLicenceEvent(db: Executor, e: Omit<LicenceEvent, 'se
     actor_role: e.actorRole,
     actor_token_id: e.actorTokenId,
     at: e.at,
-  });
+  };
 }
 
 export async function listLicenceEvents(db: Executor, identifiers: string[]): Promise<LicenceEvent[]> {
