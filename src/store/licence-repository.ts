@@ -123,10 +123,6 @@ function summaryFromRow(r: Row): LicenceSummary {
   };
 }
 
-export async function insertLicence(db: Executor, l: LicenceRecord): Promise<void> {
-  await db('licences').insert(licenceRow(l));
-}
-
 /** The new licence and its first event in one statement (one round trip less on the issuance path). */
 export async function insertLicenceWithEvent(
   db: Executor,
