@@ -34,7 +34,10 @@ export interface Config {
   /** Stamping limits: largest PDF and most pages accepted by POST /v1/documents/seal. */
   stampMaxBytes: number;
   stampMaxPages: number;
-  /** Worker threads that render and prepare licence PDFs (SEALTRUST_RENDER_WORKERS, default: one per core). */
+  /**
+   * Worker threads that render and prepare licence PDFs (SEALTRUST_RENDER_WORKERS): by default one per core but
+   * one, which the main thread needs for HTTP, the database and signing (measured: 1 beats 2 on 2 cores).
+   */
   renderWorkers: number;
   /** How licences are signed: ses (GB/T 38540, default), cms-rfc5652 or cms-gbt35275. */
   licenceSignatureFormat: 'ses' | 'cms-rfc5652' | 'cms-gbt35275';
@@ -77,7 +80,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     renderWorkers:
       env.SEALTRUST_RENDER_WORKERS === '0'
         ? 0
-        : positive(env.SEALTRUST_RENDER_WORKERS, availableParallelism(), 'SEALTRUST_RENDER_WORKERS'),
+        : positive(
+            env.SEALTRUST_RENDER_WORKERS,
+            Math.max(1, availableParallelism() - 1),
+            'SEALTRUST_RENDER_WORKERS',
+          ),
   };
   if (production) assertProductionSafe(config);
   return config;
