@@ -26,16 +26,20 @@ export async function withAudit<T>(
 ): Promise<T> {
   return db.transaction(async (trx) => {
     const { result, target, details } = await change(trx);
-    await appendAudit(trx, {
-      at: new Date(),
-      ...actorOf(ctx.principal),
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      requestId: ctx.requestId,
-      outcome: 'success',
-      details: details ?? {},
-    });
+    await appendAudit(
+      trx,
+      {
+        at: new Date(),
+        ...actorOf(ctx.principal),
+        action,
+        targetType: target.type,
+        targetId: target.id,
+        requestId: ctx.requestId,
+        outcome: 'success',
+        details: details ?? {},
+      },
+      db,
+    );
     return result;
   });
 }
@@ -49,16 +53,20 @@ export async function auditDenied(
   reason: string,
 ): Promise<void> {
   await db.transaction(async (trx) => {
-    await appendAudit(trx, {
-      at: new Date(),
-      ...actorOf(ctx.principal),
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      requestId: ctx.requestId,
-      outcome: 'denied',
-      details: { reason },
-    });
+    await appendAudit(
+      trx,
+      {
+        at: new Date(),
+        ...actorOf(ctx.principal),
+        action,
+        targetType: target.type,
+        targetId: target.id,
+        requestId: ctx.requestId,
+        outcome: 'denied',
+        details: { reason },
+      },
+      db,
+    );
   });
 }
 
