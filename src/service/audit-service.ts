@@ -26,20 +26,16 @@ export async function withAudit<T>(
 ): Promise<T> {
   return db.transaction(async (trx) => {
     const { result, target, details } = await change(trx);
-    await appendAudit(
-      trx,
-      {
-        at: new Date(),
-        ...actorOf(ctx.principal),
-        action,
-        targetType: target.type,
-        targetId: target.id,
-        requestId: ctx.requestId,
-        outcome: 'success',
-        details: details ?? {},
-      },
-      db,
-    );
+    await appendAudit(trx, {
+      at: new Date(),
+      ...actorOf(ctx.principal),
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      requestId: ctx.requestId,
+      outcome: 'success',
+      details: details ?? {},
+    });
     return result;
   });
 }
@@ -53,20 +49,16 @@ export async function auditDenied(
   reason: string,
 ): Promise<void> {
   await db.transaction(async (trx) => {
-    await appendAudit(
-      trx,
-      {
-        at: new Date(),
-        ...actorOf(ctx.principal),
-        action,
-        targetType: target.type,
-        targetId: target.id,
-        requestId: ctx.requestId,
-        outcome: 'denied',
-        details: { reason },
-      },
-      db,
-    );
+    await appendAudit(trx, {
+      at: new Date(),
+      ...actorOf(ctx.principal),
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      requestId: ctx.requestId,
+      outcome: 'denied',
+      details: { reason },
+    });
   });
 }
 
