@@ -5,6 +5,7 @@ import * as m003 from './003_seals.js';
 import * as m004 from './004_audit_head.js';
 import * as m005 from './005_licences.js';
 import * as m006 from './006_licence_copies_and_usage.js';
+import * as m007 from './007_encrypted_blobs_uncompressed.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -14,4 +15,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '004_audit_head', module: m004 },
   { name: '005_licences', module: m005 },
   { name: '006_licence_copies_and_usage', module: m006 },
+  { name: '007_encrypted_blobs_uncompressed', module: m007 },
 ];
