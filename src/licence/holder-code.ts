@@ -138,7 +138,7 @@ export function validateHolderCode(code: string, type: string): HolderCodeValida
 }
 
 /** Keeps at most 2 characters at each end, and at most a quarter of the code at each end. */
-function maskMiddle(value: string): string {
+export function maskMiddle(value: string): string {
   const n = value.length;
   const keep = Math.min(2, Math.floor(n / 4));
   return value.slice(0, keep) + '*'.repeat(n - 2 * keep) + value.slice(n - keep);

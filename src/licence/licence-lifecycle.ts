@@ -15,6 +15,11 @@ export const LICENCE_STATUSES = {
 } as const;
 export type LicenceStatus = keyof typeof LICENCE_STATUSES;
 
+/** The Chinese name of a status; an unknown status (e.g. from another node) is shown as it is. */
+export function licenceStatusZh(status: string): string {
+  return (LICENCE_STATUSES as Record<string, { zh: string } | undefined>)[status]?.zh ?? status;
+}
+
 /** Operations with their national-platform operation codes. */
 export const LICENCE_OPERATIONS = {
   issue: { code: '01', zh: '颁发' },

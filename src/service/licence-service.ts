@@ -5,7 +5,7 @@ import type { DataProtector } from '../crypto/data-protection.js';
 import { buildLicenceIdentifier, parseLicenceIdentifier } from '../licence/licence-identifier.js';
 import {
   LICENCE_OPERATIONS,
-  LICENCE_STATUSES,
+  licenceStatusZh,
   transition,
   type LicenceEventOperation,
   type LicenceStatus,
@@ -116,7 +116,6 @@ export interface LicenceView {
   versions: { identifier: string; version: number; status: LicenceStatus }[];
 }
 
-const STATUS_ZH = (s: LicenceStatus) => LICENCE_STATUSES[s].zh;
 const AGENCY_CACHE_MS = 60_000;
 
 /** Today's date in China (licence dates are civil dates in UTC+8). */
@@ -680,7 +679,7 @@ export class LicenceService {
       throw new ServiceError(
         'conflict',
         'licence-not-valid',
-        `证照当前状态为「${STATUS_ZH(licence.status)}」，不能制作加注件 / the licence is ${licence.status}: no copies`,
+        `证照当前状态为「${licenceStatusZh(licence.status)}」，不能制作加注件 / the licence is ${licence.status}: no copies`,
         'identifier',
         { currentStatus: licence.status },
       );
@@ -800,7 +799,7 @@ function invalidTransition(current: Pick<LicenceSummary, 'status'>, op: LicenceE
   return new ServiceError(
     'conflict',
     'invalid-transition',
-    `证照当前状态为「${STATUS_ZH(current.status)}」(${current.status})，不能执行 ${op} / the licence is ${current.status}: ${op} is not allowed`,
+    `证照当前状态为「${licenceStatusZh(current.status)}」(${current.status})，不能执行 ${op} / the licence is ${current.status}: ${op} is not allowed`,
     'operation',
     { currentStatus: current.status, operation: op },
   );

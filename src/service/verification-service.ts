@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { LruCache } from '../crypto/lru-cache.js';
-import { HOLDER_CODE_TYPES } from '../licence/holder-code.js';
-import { LICENCE_STATUSES, type LicenceStatus } from '../licence/licence-lifecycle.js';
+import { HOLDER_CODE_TYPES, maskMiddle } from '../licence/holder-code.js';
+import { licenceStatusZh } from '../licence/licence-lifecycle.js';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import { auditHead } from '../store/audit-repository.js';
 import type { Db } from '../store/database.js';
@@ -187,7 +187,7 @@ export class VerificationService {
     const person = HOLDER_CODE_TYPES[l.holderCodeType]?.holder !== 'entity';
     return {
       ...record,
-      statusName: statusName(record.status),
+      statusName: licenceStatusZh(record.status),
       name: l.metadata.name,
       typeCode: l.typeCode,
       typeName: l.metadata.typeName,
@@ -204,7 +204,7 @@ export class VerificationService {
         identifier: v.identifier,
         version: String(v.version).padStart(3, '0'),
         status: v.status,
-        statusName: statusName(v.status),
+        statusName: licenceStatusZh(v.status),
       })),
     };
   }
@@ -444,12 +444,6 @@ function failure(m: Extract<VerifyResponse, { type: 'failed' }>): Error {
   }
 }
 
-function statusName(status: string): string {
-  return (
-    (LICENCE_STATUSES as Record<string, { zh: string } | undefined>)[status as LicenceStatus]?.zh ?? status
-  );
-}
-
 /** 张三 → 张*, 欧阳小明 → 欧***. */
 function maskName(name: string): string {
   const chars = [...name];
@@ -458,8 +452,5 @@ function maskName(name: string): string {
 
 /** The directory keeps persons' codes masked and organisations' in clear; this public view masks both. */
 function maskCode(code: string): string {
-  if (code.includes('*')) return code;
-  const n = code.length;
-  const keep = Math.min(2, Math.floor(n / 4));
-  return code.slice(0, keep) + '*'.repeat(n - 2 * keep) + code.slice(n - keep);
+  return code.includes('*') ? code : maskMiddle(code);
 }

@@ -1,5 +1,5 @@
 import { validateLicenceIdentifier } from '../licence/licence-identifier.js';
-import { LICENCE_STATUSES } from '../licence/licence-lifecycle.js';
+import { licenceStatusZh } from '../licence/licence-lifecycle.js';
 import type { LicenceMetadata } from '../licence/licence-metadata.js';
 import { check, deriveIndication, type Check, type LicenceReport } from './report.js';
 
@@ -80,10 +80,6 @@ const FAILED_STATUSES = new Set([
   'transferred-out',
   'expired',
 ]);
-
-function statusZh(s: string): string {
-  return (LICENCE_STATUSES as Record<string, { zh: string } | undefined>)[s]?.zh ?? s;
-}
 
 /** The directory status at `at` from the history (the last event not after it), or null before the first. */
 export function licenceStatusAt(record: LicenceDirectoryRecord, at: Date): string | null {
@@ -224,7 +220,7 @@ function statusCheck(record: LicenceDirectoryRecord, signingTime: Date | null): 
       'licence-status',
       'failed',
       `LICENCE_${s.toUpperCase().replace(/-/g, '_')}`,
-      `证照当前状态为“${statusZh(s)}”（${s}）${succ}`,
+      `证照当前状态为“${licenceStatusZh(s)}”（${s}）${succ}`,
       `the licence is now ${s}${succEn}`,
       details,
     );
@@ -233,7 +229,7 @@ function statusCheck(record: LicenceDirectoryRecord, signingTime: Date | null): 
       'licence-status',
       'indeterminate',
       'LICENCE_SUSPENDED',
-      `证照当前处于“${statusZh(s)}”状态，恢复前不能作为有效证照使用`,
+      `证照当前处于“${licenceStatusZh(s)}”状态，恢复前不能作为有效证照使用`,
       'the licence is suspended: it cannot be relied on until it is resumed',
       details,
     );
@@ -251,7 +247,7 @@ function statusCheck(record: LicenceDirectoryRecord, signingTime: Date | null): 
       'licence-status',
       'failed',
       'LICENCE_NOT_VALID_AT_SIGNING',
-      `证照当前有效，但签章时（${signingTime!.toISOString()}）状态为“${statusZh(then)}”`,
+      `证照当前有效，但签章时（${signingTime!.toISOString()}）状态为“${licenceStatusZh(then)}”`,
       `the licence is valid now but was ${then} when it was sealed (${signingTime!.toISOString()})`,
       details,
     );
