@@ -1,7 +1,6 @@
 import { sm3Hex } from '../crypto/sm3.js';
 import { PdfError } from '../pdf/pdf-error.js';
 import { PlacementError, type PlacementRequest } from '../pdf/pdf-placement.js';
-import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import { contentsBytesForSeal } from '../pdf/pdf-seal-signing.js';
 import { stampPdf, type StampedPdf } from '../pdf/pdf-stamping.js';
 import { warmUpTextExtraction } from '../pdf/pdf-text-positions.js';
@@ -9,7 +8,7 @@ import type { Db } from '../store/database.js';
 import type { SealRecord } from '../store/seal-repository.js';
 import { withAudit } from './audit-service.js';
 import type { ActionContext } from './principal.js';
-import { effectiveStatus, type SealService } from './seal-service.js';
+import { effectiveStatus, sealAppearanceOf, type SealService } from './seal-service.js';
 import type { SealSignatureService } from './seal-signature-service.js';
 import type { SealSigner } from './signer-key-service.js';
 import { ServiceError } from './service-error.js';
@@ -102,7 +101,7 @@ export class DocumentStampingService {
     try {
       stamped = await stampPdf(pdf, {
         placements: req.placements,
-        appearance: appearanceOf(seal),
+        appearance: sealAppearanceOf(seal),
         contentsBytes: contentsBytesForSeal(seal.der.length, {
           signerCertLength: signer.certificateDer.length,
           timestamp: req.timestamp === true,
@@ -187,12 +186,6 @@ export class DocumentStampingService {
     }
     return seal;
   }
-}
-
-/** The seal's vector paths when it was drawn here, else its picture; at its real size. */
-function appearanceOf(seal: SealRecord): SealAppearance {
-  const size = { widthMm: seal.pictureWidthMm, heightMm: seal.pictureHeightMm };
-  return seal.picturePaths?.length ? { paths: seal.picturePaths, ...size } : { png: seal.picture, ...size };
 }
 
 const PDF_PROBLEMS: Partial<Record<PdfError['code'], [ServiceError['kind'], string, string]>> = {

@@ -1,19 +1,14 @@
 import { contentsBytesForSeal, finishPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
-import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { SealRecord } from '../store/seal-repository.js';
 import type { Signer } from '../crypto/signer.js';
 import type { LicenceFileJob } from '../licence/licence-file-preparation.js';
 import type { SealSignatureService } from './seal-signature-service.js';
+import { sealAppearanceOf } from './seal-service.js';
 
 export interface SignerHandle {
   certificateDer: Buffer;
   certificateSerial: string;
   signer: Signer;
-}
-
-export function sealAppearanceOf(seal: SealRecord): SealAppearance {
-  const size = { widthMm: seal.pictureWidthMm, heightMm: seal.pictureHeightMm };
-  return seal.picturePaths ? { paths: seal.picturePaths, ...size } : { png: seal.picture, ...size };
 }
 
 /** How the licence PDF is signed: GB/T 38540 SES (default) or CMS SignedData with SM2 (two OID sets). */

@@ -1,3 +1,4 @@
+import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import { findAgency } from '../store/agency-repository.js';
 import { findCertificate } from '../store/certificate-repository.js';
 import type { Db } from '../store/database.js';
@@ -47,6 +48,12 @@ const DEFAULT_DIAMETER_MM = 42; // 公章 common size
 // The seal picture travels in every signature (hex in each PDF /Contents): 300 px across 42 mm is 180 dpi,
 // plenty for showing the seal, while PDFs draw it from its vector outlines.
 const SEAL_PICTURE_PIXELS = 300;
+
+/** How a seal is drawn on a page: its vector outlines when it was drawn here, else its picture; real size. */
+export function sealAppearanceOf(seal: SealRecord): SealAppearance {
+  const size = { widthMm: seal.pictureWidthMm, heightMm: seal.pictureHeightMm };
+  return seal.picturePaths?.length ? { paths: seal.picturePaths, ...size } : { png: seal.picture, ...size };
+}
 
 /** Seal status at a moment, from the history (for verifiers: "was it valid when the document was stamped?"). */
 export function sealStatusAt(
