@@ -1,5 +1,6 @@
 // Citizen identity number (公民身份号码), GB 11643-1999: 6-digit area + YYYYMMDD + 3-digit sequence + check.
 
+import { chinaDate } from './china-date.js';
 import { mod112Check } from './iso7064.js';
 import { isProvinceCode } from './region-code.js';
 
@@ -32,11 +33,6 @@ const EARLIEST_BIRTH = '1850-01-01';
 // 港澳台居民居住证 numbers share this format with area 810000 (HK), 820000 (Macao) or 830000 (Taiwan);
 // 83 is not a GB/T 2260 province, so it is recognised here rather than in region-code.ts.
 const RESIDENCE_PERMIT_AREAS = new Set(['810000', '820000', '830000']);
-
-/** Calendar date in China (UTC+8, no daylight saving): a baby born this morning in Beijing is not "in the future". */
-function chinaDate(now: Date): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
 
 function isCalendarDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;

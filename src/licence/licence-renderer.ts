@@ -16,6 +16,7 @@ import {
 } from './licence-metadata.js';
 import { qrMatrix, qrPathOperators } from './licence-qr.js';
 import { isIsoDate } from './licence-request-check.js';
+import { chinaDate } from './china-date.js';
 import { LicenceRenderError, type FaceFitIssue } from './licence-render-error.js';
 import {
   isMetadataBinding,
@@ -68,12 +69,11 @@ function formatDate(iso: string, style: 'cn' | 'iso'): string {
   return m && style === 'cn' ? `${m[1]}年${m[2]}月${m[3]}日` : iso;
 }
 
-/** The calendar date of an ISO 8601 instant in China (UTC+8, no daylight saving). */
-function chinaDate(instant: string): string | null {
+/** The calendar date in China of an ISO 8601 instant (a plain date stays as it is); null if unreadable. */
+function chinaDateOf(instant: string): string | null {
   if (isIsoDate(instant)) return instant;
   const t = Date.parse(instant);
-  if (Number.isNaN(t)) return null;
-  return new Date(t + 8 * 3600_000).toISOString().slice(0, 10);
+  return Number.isNaN(t) ? null : chinaDate(new Date(t));
 }
 
 /** The request field a binding comes from, for error reports. */
@@ -310,7 +310,7 @@ function plan(
       const missing = licenceFont('sans', 'regular').missing(maker);
       if (missing.length > 0) issues.push(missingGlyphIssue('copy.maker', '加注件制作者', missing));
     }
-    if (chinaDate(m.copy.expiresAt) === null)
+    if (chinaDateOf(m.copy.expiresAt) === null)
       issues.push({
         field: 'copy.expiresAt',
         code: 'bad-format',
@@ -668,7 +668,7 @@ async function drawCopyWatermark(
 ): Promise<void> {
   const wm = template.copyWatermark;
   const f = await text.font(licenceFont('sans', 'regular'));
-  const until = formatDate(chinaDate(copy.expiresAt)!, 'cn');
+  const until = formatDate(chinaDateOf(copy.expiresAt)!, 'cn');
   const unit = `仅供${copy.purpose}使用 有效期至${until}\u3000\u3000`;
   const unitW = f.font.widthPt(unit, wm.sizePt);
   const diag = Math.hypot(W, H);
@@ -690,7 +690,7 @@ async function drawCopyWatermark(
   // Caption box: what this copy is.
   const size = 6.5;
   const pitch2 = size * 1.4;
-  const madeOn = chinaDate(copy.madeAt);
+  const madeOn = chinaDateOf(copy.madeAt);
   const lines = [
     `加注件\u3000制作事由：${copy.purpose}`,
     `制作者：${copy.maker}`,

@@ -10,7 +10,7 @@ import { createAgency } from './agency-service.js';
 import { createToken } from './token-service.js';
 import type { ActionContext } from './principal.js';
 import type { Services } from './services.js';
-import { chinaDate } from './licence-service.js';
+import { chinaDate } from '../licence/china-date.js';
 
 export interface DemoSeedResult {
   agencies: { id: string; name: string; issuerToken: string; esID: string }[];

@@ -11,6 +11,7 @@ import {
   type LicenceStatus,
 } from '../licence/licence-lifecycle.js';
 import type { LicenceMetadata } from '../licence/licence-metadata.js';
+import { chinaDate } from '../licence/china-date.js';
 import { checkLicenceRequest, type RequestIssue } from '../licence/licence-request-check.js';
 import type { LicenceTypeDefinition } from '../licence/licence-type.js';
 import { maskHolderCode } from '../licence/holder-code.js';
@@ -117,11 +118,6 @@ export interface LicenceView {
 }
 
 const AGENCY_CACHE_MS = 60_000;
-
-/** Today's date in China (licence dates are civil dates in UTC+8). */
-export function chinaDate(at = new Date()): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
 
 function issuerAgencyOf(p: Principal): string {
   if (p.kind === 'token' && p.role === 'issuer' && p.agencyId) return p.agencyId;
