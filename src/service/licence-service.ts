@@ -156,7 +156,10 @@ export class LicenceService {
   ): Promise<{ issued: IssuedLicence; replayed: boolean }> {
     const agencyId = issuerAgencyOf(ctx.principal);
     const scope = ctx.principal.kind === 'token' ? ctx.principal.tokenId : 'system';
-    const requestSm3 = sm3(Buffer.from(canonicalize(req) ?? '', 'utf8')).toString('hex');
+    // Only a request that may be repeated needs its fingerprint.
+    const requestSm3 = idempotencyKey
+      ? sm3(Buffer.from(canonicalize(req) ?? '', 'utf8')).toString('hex')
+      : '';
     if (idempotencyKey) {
       const prior = await findIdempotentResponse(this.db, scope, idempotencyKey);
       if (prior) return { issued: this.replay(prior, requestSm3), replayed: true };

@@ -54,19 +54,10 @@ export class SealSignatureService {
       );
     }
     const now = new Date();
-    const { seal, cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now, req.seal);
+    const { seal, cert } = await this.usableSignerAndSeal(req.esID, req.signer, now, req.seal);
     const input = { seal: seal.der, timeInfo: now, dataHash: req.digest, propertyInfo: req.propertyInfo };
     let signed: { tbsSign: Buffer; signature: Buffer; der: Buffer };
     if ('signer' in req.signer) {
-      // The seam signs blind (digest only): make sure it holds the certified key before anything is signed.
-      if (!Buffer.from(req.signer.signer.publicKey).equals(cert.publicKey)) {
-        throw new ServiceError(
-          'validation',
-          'signer-key-mismatch',
-          '签名密钥与签章人证书不符 / the signing key does not belong to the signer certificate',
-          'signer',
-        );
-      }
       signed = await signSesV4WithSigner(input, { cert: cert.der, signer: req.signer.signer });
     } else {
       signed = signSesV4(input, { cert: cert.der, privateKey: req.signer.privateKey });
@@ -84,9 +75,15 @@ export class SealSignatureService {
 
   /**
    * The checks every seal signature passes before anything is signed: the seal is registered, active and
-   * within its validity; the signer certificate is listed in it, issued here, good and within its validity.
+   * within its validity; the signer certificate is listed in it, issued here, good and within its validity;
+   * a Signer seam holds that certificate's key.
    */
-  async usableSignerAndSeal(esID: string, certificateDer: Buffer, now = new Date(), known?: SealRecord) {
+  async usableSignerAndSeal(
+    esID: string,
+    signer: SealSignRequest['signer'],
+    now = new Date(),
+    known?: SealRecord,
+  ) {
     // A caller that read the seal for this same request passes it on instead of reading it again.
     const seal = known?.esID === esID ? known : await this.seals.find(esID);
     if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
@@ -99,7 +96,7 @@ export class SealSignatureService {
         'esID',
       );
     }
-    const cert = parseCertificate(certificateDer);
+    const cert = parseCertificate(signer.certificateDer);
     if (!seal.signerCertificateSerials.includes(cert.serialHex)) {
       throw new ServiceError(
         'forbidden',
@@ -125,6 +122,15 @@ export class SealSignatureService {
         'signer',
       );
     }
+    // A Signer seam signs blind (digest only): make sure it holds the certified key before anything is signed.
+    if ('signer' in signer && !Buffer.from(signer.signer.publicKey).equals(cert.publicKey)) {
+      throw new ServiceError(
+        'validation',
+        'signer-key-mismatch',
+        '签名密钥与签章人证书不符 / the signing key does not belong to the signer certificate',
+        'signer',
+      );
+    }
     return { seal, cert };
   }
 
@@ -141,14 +147,7 @@ export class SealSignatureService {
     chain?: Buffer[];
   }): Promise<SealSignature> {
     const now = new Date();
-    const { cert } = await this.usableSignerAndSeal(req.esID, req.signer.certificateDer, now, req.seal);
-    if (!Buffer.from(req.signer.signer.publicKey).equals(cert.publicKey))
-      throw new ServiceError(
-        'validation',
-        'signer-key-mismatch',
-        '签名密钥与签章人证书不符 / the signing key does not belong to the signer certificate',
-        'signer',
-      );
+    const { cert } = await this.usableSignerAndSeal(req.esID, req.signer, now, req.seal);
     const der = await buildCmsSignedData({
       digest: req.digest,
       signerCertDer: cert.der,
