@@ -3,7 +3,7 @@ import { PdfError } from './pdf-error.js';
 import { PdfObjectIndex } from './pdf-object-index.js';
 import { dictGet, type PdfDict, type PdfValue } from './pdf-object-scanner.js';
 import { decodeTextString } from './pdf-text-string.js';
-import type { XrefEntry } from './pdf-xref.js';
+import { streamFilters, type XrefEntry } from './pdf-xref.js';
 
 /**
  * Reads embedded files (ISO 32000 §7.11.4) from the catalog's /Names /EmbeddedFiles name tree: name → file
@@ -100,13 +100,7 @@ function decode(
   name: string,
 ): Buffer {
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset + span.start, span.end - span.start);
-  const filter = dict.entries.get('Filter');
-  const filters =
-    filter?.kind === 'name'
-      ? [filter.value]
-      : filter?.kind === 'array'
-        ? filter.items.map((f) => (f.kind === 'name' ? f.value : '?'))
-        : [];
+  const filters = streamFilters(dict);
   if (filters.length === 0) {
     if (raw.length > maxBytes)
       throw new PdfError('MALFORMED', `embedded file ${name} exceeds ${maxBytes} bytes`);

@@ -33,16 +33,18 @@ function int(v: PdfValue | undefined): number | null {
   return v?.kind === 'number' && v.integer && v.value >= 0 && Number.isSafeInteger(v.value) ? v.value : null;
 }
 
+/** A stream's /Filter as a list of names ('?' for an entry that is not a name). */
+export function streamFilters(dict: PdfDict): string[] {
+  const filter = dict.entries.get('Filter');
+  if (filter?.kind === 'name') return [filter.value];
+  if (filter?.kind === 'array') return filter.items.map((f) => (f.kind === 'name' ? f.value : '?'));
+  return [];
+}
+
 /** Decodes a stream's data: FlateDecode (with PNG/TIFF-less predictors) or none. Null if unsupported. */
 export function decodeStream(scanner: PdfObjectScanner, dict: PdfDict, span: { start: number; end: number }) {
   const raw = scanner.bytes.subarray(span.start, span.end);
-  const filter = dict.entries.get('Filter');
-  const filters =
-    filter?.kind === 'name'
-      ? [filter.value]
-      : filter?.kind === 'array'
-        ? filter.items.map((f) => (f.kind === 'name' ? f.value : '?'))
-        : [];
+  const filters = streamFilters(dict);
   if (filters.length === 0) return Buffer.from(raw);
   if (filters.length !== 1 || (filters[0] !== 'FlateDecode' && filters[0] !== 'Fl')) return null;
   let data: Buffer;
