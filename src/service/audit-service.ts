@@ -8,6 +8,7 @@ import {
 } from '../audit/audit-chain.js';
 import type { Page, PageRequest } from '../store/page.js';
 import { actorOf, type ActionContext } from './principal.js';
+import { AuditGeneration } from './audit-generation.js';
 
 export interface AuditTarget {
   type: string;
@@ -19,6 +20,21 @@ export interface AuditTarget {
  * `change` returns the result and, optionally, details worth keeping in the record.
  */
 export async function withAudit<T>(
+  db: Db,
+  ctx: ActionContext,
+  action: string,
+  change: (trx: Executor) => Promise<{ result: T; target: AuditTarget; details?: Record<string, unknown> }>,
+): Promise<T> {
+  try {
+    return await recordedChange(db, ctx, action, change);
+  } finally {
+    // Before the caller sees the result, so this process's caches never answer from before the change
+    // (also after a failure: whether a failed commit landed is not always knowable).
+    AuditGeneration.of(db).bump();
+  }
+}
+
+function recordedChange<T>(
   db: Db,
   ctx: ActionContext,
   action: string,

@@ -1,0 +1,86 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AuditGeneration } from '../../src/service/audit-generation.js';
+import { createToken } from '../../src/service/token-service.js';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { createTestDatabase } from '../helpers/test-database.js';
+
+const ctx = { principal: { kind: 'system' as const }, requestId: 'audit-generation-test' };
+
+/** Polls `check` until it holds (notifications arrive asynchronously); fails after 10 s. */
+async function eventually(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+describe('audit generation (cache validity without a query per read)', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let generation: AuditGeneration;
+
+  before(async () => {
+    db = await createTestDatabase();
+    generation = AuditGeneration.of(db.knex);
+    await generation.ready();
+  });
+  after(async () => {
+    await generation.close();
+    await db.drop();
+  });
+
+  test('is live once listening, and one handle has one generation', () => {
+    assert.equal(typeof generation.current(), 'number');
+    assert.equal(AuditGeneration.of(db.knex), generation);
+  });
+
+  test('a change made through this handle moves it before the change returns', async () => {
+    const before = generation.current();
+    await createToken(db.knex, ctx, { role: 'verifier' });
+    assert.notEqual(generation.current(), before);
+  });
+
+  test(
+    'a change committed by another process moves it (LISTEN/NOTIFY)',
+    { skip: isPglite() ? 'PGlite is embedded: no other process can write to it' : false },
+    async () => {
+      const other: Database = await openDatabase({
+        databaseUrl: process.env.DATABASE_URL!,
+        schema: db.schema!,
+      });
+      try {
+        const before = generation.current();
+        await createToken(other.knex, ctx, { role: 'verifier' });
+        await eventually('the notification of the other handle’s commit', () => {
+          const now = generation.current();
+          return now !== undefined && now !== before;
+        });
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
+  test(
+    'while the listener is down it answers undefined (callers read the head), then listens again',
+    { skip: isPglite() ? 'PGlite is embedded: there is no listener connection to lose' : false },
+    async () => {
+      const before = generation.current();
+      await db.knex.raw(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE pid <> pg_backend_pid() AND query = 'LISTEN sealtrust_audit'`,
+      );
+      await eventually(
+        'the listener to notice its connection is gone',
+        () => generation.current() === undefined,
+      );
+      await eventually('listening again', () => generation.current() !== undefined);
+      assert.notEqual(generation.current(), before, 'nothing cached while deaf may count as current');
+    },
+  );
+});
+
+function isPglite(): boolean {
+  return !process.env.DATABASE_URL;
+}
