@@ -27,7 +27,7 @@ export function registerServeCommand(program: Command): void {
         },
         'database ready',
       );
-      // The base-point table (~0.7 s) is built now rather than on the first signatures a user waits for.
+      // The base-point table (~0.2 s) is built now rather than on the first signatures a user waits for.
       sm2WarmUp();
       const node = loadCaNode(config.keysDir, caPassphraseFor(config), config.profilesDir, config.publicUrl);
       const services = createServices(database.knex, node, logger, {

@@ -7,7 +7,7 @@ const UPGRADE_AFTER = 200;
 let uses = 0;
 let upgraded = false;
 
-/** Build the large base-point table now (about 0.7 s, once per thread). */
+/** Build the large base-point table now (about 0.2 s, once per thread). */
 export function sm2WarmUp(): void {
   if (upgraded) return;
   upgraded = true;
