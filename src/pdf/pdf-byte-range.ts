@@ -45,6 +45,11 @@ type SigLike = Pick<
 
 /** The bytes a /ByteRange covers, concatenated; PdfError('MALFORMED') unless [0 a b c] fits the file. */
 export function coveredBytes(pdf: Uint8Array, byteRange: readonly number[]): Buffer {
+  return Buffer.concat(coveredRanges(pdf, byteRange));
+}
+
+/** The two ranges a /ByteRange covers, as views of the file (no copy: a 20 MB file stays one 20 MB buffer). */
+export function coveredRanges(pdf: Uint8Array, byteRange: readonly number[]): [Buffer, Buffer] {
   const buf = asBuffer(pdf);
   const [s1, l1, s2, l2] = byteRange;
   const ok =
@@ -53,7 +58,7 @@ export function coveredBytes(pdf: Uint8Array, byteRange: readonly number[]): Buf
     s1! + l1! <= s2! &&
     s2! + l2! <= buf.length;
   if (!ok) throw new PdfError('MALFORMED', `ByteRange [${byteRange.join(' ')}] does not fit the file`);
-  return Buffer.concat([buf.subarray(s1!, s1! + l1!), buf.subarray(s2!, s2! + l2!)]);
+  return [buf.subarray(s1!, s1! + l1!), buf.subarray(s2!, s2! + l2!)];
 }
 
 function isHexStringAt(buf: Buffer, start: number, end: number): boolean {

@@ -204,7 +204,8 @@ function signatureCheck(
     );
   let signed: Uint8Array | null = si.signedAttrsSet ?? c.eContent;
   if (!signed) {
-    if (!(data instanceof Uint8Array))
+    const bytes = data instanceof Uint8Array ? data : data?.bytes?.();
+    if (!bytes)
       return check(
         'signature',
         'indeterminate',
@@ -212,7 +213,7 @@ function signatureCheck(
         '签名直接覆盖受保护数据，但未提供该数据',
         'the signature covers the protected data directly, which was not provided',
       );
-    signed = data;
+    signed = bytes;
   }
   let ok = false;
   try {
@@ -295,7 +296,8 @@ function validateDocumentTimestamp(der: Buffer, ctx: SesValidationContext): Sign
     ),
   );
   const data = ctx.data;
-  if (!(data instanceof Uint8Array))
+  const bytes = data instanceof Uint8Array ? data : data?.bytes?.();
+  if (!bytes)
     checks.push(
       check(
         'data-hash',
@@ -315,7 +317,7 @@ function validateDocumentTimestamp(der: Buffer, ctx: SesValidationContext): Sign
         `imprint algorithm ${v.imprintAlg} is not supported`,
       ),
     );
-  else if (createHash(v.imprintAlg).update(data).digest().equals(v.imprint))
+  else if (createHash(v.imprintAlg).update(bytes).digest().equals(v.imprint))
     checks.push(
       check(
         'data-hash',

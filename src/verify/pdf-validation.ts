@@ -1,5 +1,5 @@
-import { sm3Hex } from '../crypto/sm3.js';
-import { checkByteRange, coveredBytes, type ByteRangeCheck } from '../pdf/pdf-byte-range.js';
+import { checkByteRange, coveredRanges, type ByteRangeCheck } from '../pdf/pdf-byte-range.js';
+import { CoveredDigests } from './covered-digests.js';
 import { readEmbeddedFile } from '../pdf/pdf-embedded-files.js';
 import { PdfError } from '../pdf/pdf-error.js';
 import { PdfObjectIndex } from '../pdf/pdf-object-index.js';
@@ -111,12 +111,19 @@ function coveredRevision(revisions: PdfRevision[], end: number): PdfRevision | n
 interface Prepared {
   sig: ExtractedSignature;
   br: Check;
-  covered: Buffer | null;
+  /** The SM3 of the ByteRange bytes, and the bytes themselves on demand (only a CMS signature without signed
+   * attributes needs them). */
+  covered: { expectedHash: Buffer; bytes: () => Uint8Array } | null;
   revision: PdfRevision | null;
   coversWholeDocument: boolean;
 }
 
-function prepare(buf: Buffer, sig: ExtractedSignature, revisions: PdfRevision[]): Prepared {
+function prepare(
+  buf: Buffer,
+  sig: ExtractedSignature,
+  revisions: PdfRevision[],
+  digests: CoveredDigests,
+): Prepared {
   const r = checkByteRange(buf, sig, revisions);
   let br = byteRangeCheck(r);
   const revision = r.status === 'passed' ? coveredRevision(revisions, r.coveredRevisionEnd) : null;
@@ -140,10 +147,11 @@ function prepare(buf: Buffer, sig: ExtractedSignature, revisions: PdfRevision[])
         `/ByteRange reaches the end of revision ${revision?.index ?? '?'} but the signature dictionary is in revision ${sig.revision?.index ?? '?'}`,
       );
   }
-  let covered: Buffer | null = null;
+  let covered: Prepared['covered'] = null;
   if (sig.byteRange) {
     try {
-      covered = coveredBytes(buf, sig.byteRange);
+      const ranges = coveredRanges(buf, sig.byteRange);
+      covered = { expectedHash: digests.ofRanges(ranges), bytes: () => Buffer.concat(ranges) };
     } catch {
       covered = null;
     }
@@ -340,7 +348,8 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
     throw new ValidationTooComplex('signatures', `the file has more than ${L.maxSignatures} signatures`);
   guard(c);
 
-  const prepared = sigs.map((s) => prepare(buf, s, index.revisions));
+  const digests = new CoveredDigests(buf);
+  const prepared = sigs.map((s) => prepare(buf, s, index.revisions, digests));
   // Signatures in the order they were made (by the revision holding the dictionary), unknown ones last.
   prepared.sort(
     (a, b) =>
@@ -368,7 +377,7 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
     const t = s?.bestSignatureTime ?? s?.signingTime ?? null;
     licence = await validateLicence({
       attachment: found.attachment,
-      fileSm3: sm3Hex(buf),
+      fileSm3: digests.wholeFile().toString('hex'),
       signingTime: t ? new Date(t) : null,
       now,
       ...(c.licences ? { directory: c.licences } : {}),

@@ -78,8 +78,11 @@ export interface SesValidationContext {
   sealRegistry?: SealRegistryView;
   /** The validation time (default: the current time). */
   now?: Date;
-  /** The protected data (OFD Signature.xml bytes, PDF ByteRange bytes) or its SM3 digest. */
-  data?: Uint8Array | { expectedHash: Buffer };
+  /**
+   * The protected data (OFD Signature.xml bytes, PDF ByteRange bytes) or its SM3 digest, with the bytes on
+   * demand for the rare signature made over the data itself.
+   */
+  data?: Uint8Array | { expectedHash: Buffer; bytes?: () => Uint8Array };
 }
 
 /** Check ids, in report order. */

@@ -37,7 +37,7 @@ describe('audit generation (cache validity without a query per read)', () => {
 
   test('a change made through this handle moves it before the change returns', async () => {
     const before = generation.current();
-    await createToken(db.knex, ctx, { role: 'verifier' });
+    await createToken(db.knex, ctx, { role: 'ca-operator' });
     assert.notEqual(generation.current(), before);
   });
 
@@ -51,7 +51,7 @@ describe('audit generation (cache validity without a query per read)', () => {
       });
       try {
         const before = generation.current();
-        await createToken(other.knex, ctx, { role: 'verifier' });
+        await createToken(other.knex, ctx, { role: 'ca-operator' });
         await eventually('the notification of the other handle’s commit', () => {
           const now = generation.current();
           return now !== undefined && now !== before;
