@@ -30,7 +30,20 @@ export async function readRawBody(
   tooLargeDetail?: string,
 ): Promise<Buffer> {
   const tooLarge = () => new BodyTooLargeError(limitBytes, tooLargeDetail);
-  if (Number(req.headers['content-length'] ?? 0) > limitBytes) throw tooLarge();
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limitBytes) throw tooLarge();
+  // With a Content-Length (Node's parser enforces it) the bytes go straight into one buffer of their own:
+  // half the peak memory of collecting and concatenating a 20 MB upload, and it can be moved to a worker.
+  if (Number.isSafeInteger(declared) && declared > 64 * 1024) {
+    const body = Buffer.allocUnsafeSlow(declared);
+    let at = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      if (at + chunk.length > declared) throw tooLarge();
+      chunk.copy(body, at);
+      at += chunk.length;
+    }
+    return at === declared ? body : body.subarray(0, at);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
