@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { sm2Verify, sm2WarmUp } from './sm2.js';
+import { nativeSm2 } from './sm2-native.js';
 import type { Sm2VerifyJob, Sm2VerifyRequest, Sm2VerifyResponse } from './sm2-verify-worker-protocol.js';
 
 // Worker thread of Sm2VerifyPool: verifies chunks of jobs with its own key cache.
@@ -15,7 +16,9 @@ function verifyOne(job: Sm2VerifyJob): boolean {
 
 if (parentPort) {
   const port = parentPort;
-  sm2WarmUp(); // a pool exists for bulk work: build the large base table before the first chunk
+  // A pool exists for bulk work: build noble's large base table before the first chunk, unless OpenSSL
+  // verifies (then no noble table is ever used here).
+  if (!nativeSm2) sm2WarmUp();
   port.on('message', (request: Sm2VerifyRequest) => {
     let response: Sm2VerifyResponse;
     try {

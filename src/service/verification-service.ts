@@ -15,12 +15,14 @@ import type { LicenceService } from './licence-service.js';
 import type { SealService } from './seal-service.js';
 import { ServiceError } from './service-error.js';
 import { caRevocationView, sealRegistryView } from './validation-views.js';
-import type {
-  VerificationWorkerData,
-  VerifyFailureKind,
-  VerifyResponse,
-  ViewCall,
-  WorkerToMain,
+import {
+  VIEW_CACHE_MS,
+  viewCacheKey,
+  type VerificationWorkerData,
+  type VerifyFailureKind,
+  type VerifyResponse,
+  type ViewCall,
+  type WorkerToMain,
 } from './verification-worker-protocol.js';
 
 // Public verification (POST /v1/verify): the PDF validation engine runs in a pool of worker threads, so a
@@ -84,6 +86,8 @@ interface Job {
   id: number;
   /** The audit generation when the job first asked a view: cached answers of this generation are current. */
   generation?: Promise<string>;
+  /** The generation sent to the worker with the job (the same on a retry). */
+  knownGeneration?: string;
   pdf: Uint8Array;
   /** Whether `pdf` is transferred to the worker (its buffer detached here), so it cannot be sent again. */
   transfer: boolean;
@@ -98,9 +102,6 @@ interface Slot {
   ready: boolean;
   jobs: Map<number, Job>;
 }
-
-/** Cached view answers also expire with time (seal and licence validity windows close by the clock). */
-const VIEW_CACHE_MS = 5_000;
 
 /** Files up to this size are copied to the worker (and can be retried on another one); larger ones moved. */
 const RETAIN_BYTES = 1024 * 1024;
@@ -264,8 +265,14 @@ export class VerificationService {
     job.timer = setTimeout(() => this.#overrun(slot, job), budgetMs + margin);
     job.timer.unref();
     const pdf = job.pdf;
+    // Known now, the generation is the job's for all its views (a retried job keeps what it had).
+    if (job.knownGeneration === undefined && job.generation === undefined) {
+      const live = this.#auditGeneration.current();
+      if (live !== undefined) job.generation = Promise.resolve((job.knownGeneration = `g${live}`));
+    }
+    const generation = job.knownGeneration;
     slot.worker.postMessage(
-      { type: 'verify', job: job.id, pdf, deadline },
+      { type: 'verify', job: job.id, pdf, deadline, ...(generation ? { generation } : {}) },
       job.transfer ? [pdf.buffer as ArrayBuffer] : [],
     );
   }
@@ -350,16 +357,7 @@ export class VerificationService {
    * is live (AuditGeneration); otherwise it is the audit head, read once per file (instead of a dozen queries).
    */
   async #cachedAnswer(job: Job, q: ViewCall): Promise<unknown> {
-    // "Status now" questions carry the engine's validation time, a new millisecond for every file: within the
-    // cache's age limit they share one entry, or the cache would never hit (the answer is the database's as of
-    // at most VIEW_CACHE_MS ago, and any change moves the audit head and voids it at once).
-    const when = (t: number) => (Math.abs(t - Date.now()) < VIEW_CACHE_MS ? 'now' : String(t));
-    const key =
-      q.view === 'revocation'
-        ? `r:${Buffer.from(q.cert).toString('base64')}:${Buffer.from(q.issuer).toString('base64')}:${when(q.at)}`
-        : q.view === 'seal'
-          ? `s:${q.esID}:${when(q.at)}`
-          : `l:${q.identifier}:${q.fileSm3 ?? ''}`;
+    const key = viewCacheKey(q, Date.now());
     const generation = await (job.generation ??= this.#generation());
     const hit = this.#answers.get(key);
     if (hit && hit.generation === generation && Date.now() - hit.at < VIEW_CACHE_MS) return hit.value;

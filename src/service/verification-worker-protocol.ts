@@ -18,6 +18,12 @@ export interface VerifyRequest {
   pdf: Uint8Array;
   /** Absolute deadline (ms since the epoch) handed to the engine. */
   deadline: number;
+  /**
+   * The audit generation at dispatch, when the main thread knew it without a query (AuditGeneration is
+   * live): view answers received for jobs of the same generation are still the database's answers, so the
+   * worker may reuse them instead of asking again.
+   */
+  generation?: string;
 }
 
 /** The views the engine asks, answered on the main thread from the database. */
@@ -51,3 +57,20 @@ export type VerifyResponse =
 
 export type MainToWorker = VerifyRequest | ViewResponse;
 export type WorkerToMain = ViewRequest | VerifyResponse | { type: 'ready' };
+
+/** Cached view answers also expire with time (seal and licence validity windows close by the clock). */
+export const VIEW_CACHE_MS = 5_000;
+
+/**
+ * The cache key of a view question. "Status now" questions carry the engine's validation time, a new
+ * millisecond for every file: within the cache's age limit they share one entry, or the cache would never
+ * hit (the answer is then the database's as of at most VIEW_CACHE_MS ago; any change moves the generation).
+ */
+export function viewCacheKey(q: ViewCall, now: number): string {
+  const when = (t: number) => (Math.abs(t - now) < VIEW_CACHE_MS ? 'now' : String(t));
+  return q.view === 'revocation'
+    ? `r:${Buffer.from(q.cert).toString('base64')}:${Buffer.from(q.issuer).toString('base64')}:${when(q.at)}`
+    : q.view === 'seal'
+      ? `s:${q.esID}:${when(q.at)}`
+      : `l:${q.identifier}:${q.fileSm3 ?? ''}`;
+}

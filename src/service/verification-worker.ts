@@ -9,13 +9,16 @@ import type {
   SealRegistryView,
   SealStatusAnswer,
 } from '../verify/ses-validation.js';
-import type {
-  MainToWorker,
-  VerificationWorkerData,
-  VerifyRequest,
-  VerifyResponse,
-  ViewCall,
-  WorkerToMain,
+import { LruCache } from '../crypto/lru-cache.js';
+import {
+  VIEW_CACHE_MS,
+  viewCacheKey,
+  type MainToWorker,
+  type VerificationWorkerData,
+  type VerifyRequest,
+  type VerifyResponse,
+  type ViewCall,
+  type WorkerToMain,
 } from './verification-worker-protocol.js';
 
 // A verification worker: runs the PDF validation engine off the main thread. The engine's views need the
@@ -34,12 +37,33 @@ if (parentPort) {
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const post = (m: WorkerToMain) => port.postMessage(m);
 
-  const ask = <T>(job: number, request: ViewCall): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
+  // Answers of the main thread, reused by later jobs of the same audit generation (see VerifyRequest).
+  const answers = new LruCache<string, { generation: string; at: number; value: unknown }>(1024);
+  const generations = new Map<number, string>();
+
+  const ask = <T>(job: number, request: ViewCall): Promise<T> => {
+    const generation = generations.get(job);
+    const at = Date.now();
+    const key = generation === undefined ? undefined : viewCacheKey(request, at);
+    if (key !== undefined) {
+      const hit = answers.get(key);
+      // A copy: the engine owns what it is given.
+      if (hit && hit.generation === generation && at - hit.at < VIEW_CACHE_MS)
+        return Promise.resolve(structuredClone(hit.value) as T);
+    }
+    return new Promise<T>((resolve, reject) => {
       const call = nextCall++;
-      pending.set(call, { resolve: resolve as (v: unknown) => void, reject });
+      pending.set(call, {
+        resolve: (value) => {
+          if (key !== undefined)
+            answers.set(key, { generation: generation!, at, value: structuredClone(value) });
+          resolve(value as T);
+        },
+        reject,
+      });
       post({ type: 'view', call, job, request });
     });
+  };
 
   const viewsFor = (job: number) => {
     const revocation: RevocationView = {
@@ -67,6 +91,7 @@ if (parentPort) {
   };
 
   const verify = async (req: VerifyRequest): Promise<VerifyResponse> => {
+    if (req.generation !== undefined) generations.set(req.job, req.generation);
     try {
       const report = await validatePdf(req.pdf, {
         anchors,
@@ -91,6 +116,8 @@ if (parentPort) {
         kind: 'internal',
         message: String((err as Error)?.stack ?? err),
       };
+    } finally {
+      generations.delete(req.job);
     }
   };
 
