@@ -48,8 +48,8 @@ export function registerServeCommand(program: Command): void {
         logger.info('empty database: seeding demo agencies, seals and licences (SEALTRUST_DEMO=0 to skip)');
         process.stdout.write(describeDemo(await seedDemo(services), config.publicUrl));
       }
-      // The text library for keyword placement loads in about 0.8 s: now, not on a user's first stamping.
-      void services.documentStamping.warmUp();
+      // The text library for keyword placement (pdfjs, ~25 MB, ~0.8 s to load) is loaded by the first stamping
+      // that places by keyword, not at start: most nodes mostly verify, and memory is their limit.
       const running = await startServer({
         database,
         services,

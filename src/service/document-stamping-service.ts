@@ -3,7 +3,6 @@ import { PdfError } from '../pdf/pdf-error.js';
 import { PlacementError, type PlacementRequest } from '../pdf/pdf-placement.js';
 import { contentsBytesForSeal } from '../pdf/pdf-seal-signing.js';
 import { stampPdf, type StampedPdf } from '../pdf/pdf-stamping.js';
-import { warmUpTextExtraction } from '../pdf/pdf-text-positions.js';
 import type { Db } from '../store/database.js';
 import type { SealRecord } from '../store/seal-repository.js';
 import { withAudit } from './audit-service.js';
@@ -69,11 +68,6 @@ export class DocumentStampingService {
     limits: Partial<DocumentStampingLimits> = {},
   ) {
     this.limits = { ...DEFAULT_STAMPING_LIMITS, ...limits };
-  }
-
-  /** Loads the PDF text extractor ahead of the first keyword placement (it takes most of a second). */
-  warmUp(): Promise<void> {
-    return warmUpTextExtraction();
   }
 
   async stamp(ctx: ActionContext, pdf: Buffer, req: StampRequest): Promise<StampResult> {
