@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { appendFileSync } from 'node:fs';
 
 export interface LoadResult {
   requests: number;
@@ -48,6 +49,8 @@ export async function runLoad(opts: {
   fire: (i: number) => Promise<boolean>;
 }): Promise<LoadResult> {
   const latencies: number[] = [];
+  // BENCH_LATENCY_LOG=<file>: one "start_ms latency_ms" line per request, to see whether slow ones cluster.
+  const timeline: string[] = [];
   let errors = 0;
   let issued = 0;
   const start = performance.now();
@@ -64,11 +67,14 @@ export async function runLoad(opts: {
         ok = false;
       }
       latencies.push(performance.now() - t);
+      timeline.push(`${(t - start).toFixed(1)} ${(performance.now() - t).toFixed(2)}`);
       if (!ok) errors++;
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
   const seconds = (performance.now() - start) / 1000;
+  if (process.env.BENCH_LATENCY_LOG)
+    appendFileSync(process.env.BENCH_LATENCY_LOG, timeline.join('\n') + '\n');
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
