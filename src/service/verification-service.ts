@@ -37,7 +37,10 @@ import {
 export interface VerificationOptions {
   /** Worker threads (default 2). */
   workers: number;
-  /** Files validated at once by one worker; the rest of the time a worker waits for view answers. */
+  /**
+   * Files handed to one worker at once: one validating and one ready behind it (or waiting for a view answer
+   * the worker has not cached). More would queue inside a worker, where files cannot move to an idle one.
+   */
   perWorker: number;
   /** Time budget of one validation in ms (default 10 s). */
   budgetMs: number;
@@ -51,7 +54,7 @@ export interface VerificationOptions {
 
 export const DEFAULT_VERIFICATION_OPTIONS: VerificationOptions = {
   workers: 2,
-  perWorker: 8,
+  perWorker: 2,
   budgetMs: 10_000,
   maxBytes: 20 * 1024 * 1024,
   maxQueue: 64,
@@ -244,14 +247,16 @@ export class VerificationService {
     return slot;
   }
 
+  /** Hands queued files to the least busy ready workers, oldest file first. */
   #pump(): void {
-    for (const slot of this.#slots ?? []) {
-      if (!slot.ready) continue;
-      while (slot.jobs.size < this.options.perWorker) {
-        const job = this.#queue.shift();
-        if (!job) return;
-        this.#dispatch(slot, job);
-      }
+    const slots = this.#slots ?? [];
+    while (this.#queue.length > 0) {
+      let best: Slot | undefined;
+      for (const s of slots)
+        if (s.ready && s.jobs.size < this.options.perWorker && (!best || s.jobs.size < best.jobs.size))
+          best = s;
+      if (!best) return;
+      this.#dispatch(best, this.#queue.shift()!);
     }
   }
 
