@@ -2,7 +2,11 @@
 # Build: compile TypeScript with the full toolchain.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# The native SM2 verifier (native/sm2-openssl) compiles at install against this node's headers.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
+COPY native ./native
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -15,6 +19,7 @@ ENV NODE_ENV=production PORT=8080
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/sm2-openssl/build/Release/sm2_openssl.node ./native/sm2-openssl/build/Release/
 COPY package.json ./
 COPY bin ./bin
 COPY ca ./ca
