@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { derOid, derSequence, tlv } from './der-writer.js';
 import { PKI_OID } from './pki-oids.js';
 
 export type KeyUsageName =
@@ -29,6 +30,19 @@ export function keyIdentifier(publicKey: Uint8Array): Buffer {
 
 function ext(extnID: string, critical: boolean, value: asn1js.BaseBlock): pkijs.Extension {
   return new pkijs.Extension({ extnID, critical, extnValue: value.toBER() });
+}
+
+const CRITICAL = Buffer.from([0x01, 0x01, 0xff]);
+
+/** An Extension's DER: SEQUENCE { extnID, critical (only when true: DEFAULT FALSE), extnValue }. */
+export function encodeExtension(e: pkijs.Extension): Buffer {
+  const value = tlv(0x04, e.extnValue.valueBlock.valueHexView);
+  return e.critical ? derSequence(derOid(e.extnID), CRITICAL, value) : derSequence(derOid(e.extnID), value);
+}
+
+/** subjectKeyIdentifierExtension(publicKey), encoded, without the pkijs and asn1js objects. */
+export function encodedSubjectKeyIdentifier(publicKey: Uint8Array): Buffer {
+  return derSequence(derOid(PKI_OID.subjectKeyIdentifier), tlv(0x04, tlv(0x04, keyIdentifier(publicKey))));
 }
 
 /** KeyUsage as a DER BIT STRING with trailing zero bits trimmed (DER named-bit rule). */

@@ -1,5 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { LruCache } from '../crypto/lru-cache.js';
 import { PKI_OID } from './pki-oids.js';
 
 /** Name attributes in the order they are written (most general first). */
@@ -59,18 +60,51 @@ export function pkijsName(der: Uint8Array): pkijs.RelativeDistinguishedNames {
   return new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(der).result });
 }
 
+/** The short name of an attribute type (CN, O, …), or its dotted OID when it has none. */
+export function attributeTypeName(oid: string): string {
+  return SHORT[oid] ?? oid;
+}
+
 /** The name's attributes as key/value pairs in order, for display and JSON. */
 export function nameEntries(name: pkijs.RelativeDistinguishedNames): { type: string; value: string }[] {
   return name.typesAndValues.map((tv) => ({
-    type: SHORT[tv.type] ?? tv.type,
+    type: attributeTypeName(tv.type),
     value: String((tv.value as { valueBlock: { value: unknown } }).valueBlock.value),
   }));
 }
 
+/** RFC 4514-style one-line rendering of entries in DER order, most specific first (CN=…,O=…,C=CN). */
+export function entriesToString(entries: readonly { type: string; value: string }[]): string {
+  return entries
+    .map((e) => `${e.type}=${e.value.replace(/([,+"\\<>;])/g, '\\$1')}`)
+    .reverse()
+    .join(',');
+}
+
 /** RFC 4514-style one-line rendering, most specific first (CN=…,O=…,C=CN). */
 export function nameToString(name: pkijs.RelativeDistinguishedNames): string {
-  return nameEntries(name)
-    .reverse()
-    .map((e) => `${e.type}=${e.value.replace(/([,+"\\<>;])/g, '\\$1')}`)
-    .join(',');
+  return entriesToString(nameEntries(name));
+}
+
+export interface EncodedName {
+  /** encodeName's DER. Shared: never modify it. */
+  readonly der: Buffer;
+  /** nameToString of that DER, as a parsed certificate would show it. */
+  readonly text: string;
+}
+
+// Issuance builds the same few subjects over and over (one per agency, profile and common name); building
+// one through asn1js and reading it back through pkijs costs about 0.4 ms.
+const encodedNames = new LruCache<string, EncodedName>(512);
+
+/** encodeName and its one-line form, cached by the attribute values. */
+export function encodeNameCached(attrs: NameAttributes): EncodedName {
+  const key = JSON.stringify(ORDER.map(([k]) => attrs[k] ?? null));
+  let hit = encodedNames.get(key);
+  if (!hit) {
+    const der = encodeName(attrs);
+    hit = { der, text: nameToString(pkijsName(der)) };
+    encodedNames.set(key, hit);
+  }
+  return hit;
 }

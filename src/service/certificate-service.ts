@@ -18,10 +18,10 @@ import { toPem } from '../crypto/pem.js';
 import { fillSubject } from '../pki/ca-config.js';
 import { buildCertificate, randomSerial } from '../pki/certificate-builder.js';
 import { keyIdentifier } from '../pki/certificate-extensions.js';
-import { leafExtensions } from '../pki/leaf-extensions.js';
+import { encodedLeafExtensions } from '../pki/leaf-extensions.js';
 import { decodeCsr } from '../pki/csr.js';
 import type { CrlReason } from '../pki/crl-builder.js';
-import { encodeName, nameToString, pkijsName } from '../pki/distinguished-name.js';
+import { encodeNameCached } from '../pki/distinguished-name.js';
 import { provinceName } from '../licence/region-code.js';
 import { withAudit } from './audit-service.js';
 import type { CaNode } from './ca-node.js';
@@ -118,7 +118,7 @@ export class CertificateService {
     }
 
     const ca = this.node.defaultCa;
-    const subject = encodeName(
+    const subject = encodeNameCached(
       fillSubject(profile.subject, {
         agencyName: agency.name,
         uscc: agency.uscc,
@@ -137,12 +137,12 @@ export class CertificateService {
     const der = buildCertificate(
       {
         serial,
-        subject,
+        subject: subject.der,
         issuer: ca.ca.cert.subjectDer,
         publicKey,
         notBefore,
         notAfter,
-        extensions: leafExtensions({
+        extensions: encodedLeafExtensions({
           publicKey,
           issuerKeyId: ca.ca.cert.subjectKeyId ?? keyIdentifier(ca.ca.cert.publicKey),
           keyUsage: profile.keyUsage,
@@ -160,7 +160,7 @@ export class CertificateService {
       caId: ca.id,
       agencyId: agency.id,
       profile: profile.id,
-      subject: nameToString(pkijsName(subject)),
+      subject: subject.text,
       notBefore,
       notAfter,
       status: 'good',
