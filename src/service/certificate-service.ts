@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../store/database.js';
-import { findAgency } from '../store/agency-repository.js';
+import { findAgencyCached } from '../store/agency-repository.js';
 import {
   findCertificate,
   findCertificateForUpdate,
@@ -91,7 +91,7 @@ export class CertificateService {
         'commonName',
       );
     }
-    const agency = await findAgency(this.db, req.agencyId);
+    const agency = await findAgencyCached(this.db, req.agencyId);
     if (!agency)
       throw new ServiceError('validation', 'unknown-agency', '机构不存在 / no such agency', 'agencyId');
 
