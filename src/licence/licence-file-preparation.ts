@@ -1,7 +1,7 @@
-import { preparePdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
+import { prepareNewPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { LicenceMetadata } from './licence-metadata.js';
-import { renderLicencePdf } from './licence-renderer.js';
+import { buildLicenceDocument, LICENCE_SAVE_OPTIONS } from './licence-renderer.js';
 import { loadTemplate } from './licence-template.js';
 import type { LicenceTypeDefinition } from './licence-type.js';
 
@@ -23,14 +23,15 @@ export interface LicenceFileJob {
 }
 
 /**
- * Renders the licence from its type's template and prepares the sealing update (seal drawn at the template's
+ * Renders the licence from its type's template and prepares its seal signature (seal drawn at the template's
  * seal box, /ByteRange fixed, /Contents reserved) with the SM3 digest to sign. CPU only, no keys, no I/O beyond
  * the cached templates and fonts, so it runs in worker threads.
  * @throws LicenceRenderError when a value does not fit its box
  */
 export async function prepareLicenceFile(job: LicenceFileJob): Promise<PreparedPdfSeal> {
   const template = loadTemplate(job.type.templateId);
-  const rendered = await renderLicencePdf({
+  // Rendered and sealed as one revision: the document is written once, never parsed back.
+  const rendered = await buildLicenceDocument({
     template,
     type: job.type,
     metadata: job.metadata,
@@ -38,22 +39,26 @@ export async function prepareLicenceFile(job: LicenceFileJob): Promise<PreparedP
   });
   const { widthMm, heightMm } = job.appearance;
   const box = rendered.sealBox;
-  return preparePdfSeal(rendered.pdf, {
-    placements: [
-      {
-        page: box.page,
-        xMm: box.centreXMm - widthMm / 2,
-        yMm: box.centreYMm - heightMm / 2,
-        widthMm,
-        heightMm,
-      },
-    ],
-    appearance: job.appearance,
-    subFilter: job.subFilter,
-    contentsBytes: job.contentsBytes,
-    reason: job.reason,
-    location: job.location,
-    name: job.name,
-    signingTime: job.signingTime,
-  });
+  return prepareNewPdfSeal(
+    rendered.doc,
+    {
+      placements: [
+        {
+          page: box.page,
+          xMm: box.centreXMm - widthMm / 2,
+          yMm: box.centreYMm - heightMm / 2,
+          widthMm,
+          heightMm,
+        },
+      ],
+      appearance: job.appearance,
+      subFilter: job.subFilter,
+      contentsBytes: job.contentsBytes,
+      reason: job.reason,
+      location: job.location,
+      name: job.name,
+      signingTime: job.signingTime,
+    },
+    LICENCE_SAVE_OPTIONS,
+  );
 }

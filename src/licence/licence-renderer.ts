@@ -499,8 +499,25 @@ function alignedX(align: 'left' | 'center' | 'right', x: number, width: number, 
   return align === 'left' ? x : align === 'center' ? x + (width - textWidth) / 2 : x + width - textWidth;
 }
 
+/** How a rendered licence is written (and sealed, by prepareNewPdfSeal, in the same single revision). */
+export const LICENCE_SAVE_OPTIONS = {
+  // A classic xref table, not object streams: pdf-lib deflates object streams in JavaScript; plain objects
+  // cost ~3 KB (4%) and save that pass (and, for files signed by appending, the inflate when re-read).
+  useObjectStreams: false,
+  objectsPerTick: Number.POSITIVE_INFINITY,
+} as const;
+
 /** Renders the licence PDF; throws LicenceRenderError naming the field when the face data does not fit. */
 export async function renderLicencePdf(input: RenderLicenceInput): Promise<RenderedLicence> {
+  const { doc, sealBox } = await buildLicenceDocument(input);
+  const pdf = await doc.save({ ...LICENCE_SAVE_OPTIONS, updateFieldAppearances: false });
+  return { pdf, sealBox };
+}
+
+/** The licence as an unsaved document, for a caller that adds to it (the seal) before writing it once. */
+export async function buildLicenceDocument(
+  input: RenderLicenceInput,
+): Promise<{ doc: PDFDocument; sealBox: RenderedLicence['sealBox'] }> {
   const { template, type, metadata: m, verifyUrl } = input;
   const producer = input.producer ?? DEFAULT_PRODUCER;
   const created = input.creationDate ?? new Date();
@@ -632,15 +649,8 @@ export async function renderLicencePdf(input: RenderLicenceInput): Promise<Rende
     afRelationship: AFRelationship.Data,
   });
 
-  // A classic xref table, not object streams: pdf-lib deflates object streams in JavaScript, and sealing parses
-  // the file again right away; plain objects cost ~3 KB (4%) and save both passes (~1.5 ms of a worker's ~9).
-  const pdf = await doc.save({
-    useObjectStreams: false,
-    objectsPerTick: Number.POSITIVE_INFINITY,
-    updateFieldAppearances: false,
-  });
   return {
-    pdf,
+    doc,
     sealBox: {
       page: template.seal.page,
       centreXMm: template.seal.centreXMm,

@@ -15,9 +15,10 @@ import {
   PDFRef,
   PDFString,
   PDFHexString,
+  type SaveOptions,
 } from '@cantoo/pdf-lib';
 import { sm3 } from '../crypto/sm3.js';
-import { coveredBytes } from './pdf-byte-range.js';
+import { coveredRanges } from './pdf-byte-range.js';
 import { docMdpPermission } from './pdf-doc-mdp.js';
 import { PdfError } from './pdf-error.js';
 import { PdfObjectIndex } from './pdf-object-index.js';
@@ -280,6 +281,60 @@ export async function preparePdfSeal(
       'DOCMDP_FORBIDS',
       'the document is certified with DocMDP P=1: no further signature is allowed',
     );
+  const ctx = doc.context;
+  const snapshot = ctx.snapshot!;
+  // With a snapshot attached pdf-lib deep-scans every object of the document on each set/push (to find what
+  // changed): quadratic for many widgets. Every existing object changed below is marked explicitly and new
+  // objects are always written, so the snapshot is detached while the update is built.
+  delete ctx.snapshot;
+  const field = await addSealField(doc, opts, (ref) => snapshot.markRefForSave(ref));
+
+  let increment: Uint8Array;
+  try {
+    ctx.snapshot = snapshot;
+    increment = await doc.saveIncremental(snapshot);
+  } catch (err) {
+    throw new PdfError('MALFORMED', `the incremental update cannot be written (${(err as Error)?.message})`, {
+      cause: err,
+    });
+  }
+  return placeByteRange(Buffer.concat([input, increment]), input.length, field);
+}
+
+/**
+ * The same seal signature for a document built in this process and not yet written (a licence fresh from its
+ * template): the field goes into the document's only revision, saved once, so the file is not parsed back
+ * just to append an update to it.
+ */
+export async function prepareNewPdfSeal(
+  doc: PDFDocument,
+  opts: Omit<SealSigningOptions, 'sign'>,
+  save: Omit<SaveOptions, 'updateFieldAppearances'> = {},
+): Promise<PreparedPdfSeal> {
+  checkOptions(opts);
+  const field = await addSealField(doc, opts, () => {});
+  // The signature field must not get a generated appearance: its widgets show the seal.
+  const out = Buffer.from(await doc.save({ ...save, updateFieldAppearances: false }));
+  return placeByteRange(out, 0, field);
+}
+
+/** What addSealField wrote: the raw signature dictionary and where its placeholders are. */
+interface SealField {
+  sigRef: PDFRef;
+  sig: { text: string; placeholder: string };
+  sigBytes: Buffer;
+  contentsBytes: number;
+}
+
+/**
+ * Adds the signature dictionary, the field with one widget per placement, and the AcroForm entries.
+ * `changed` is told of every object that existed before and was modified (an incremental update rewrites them).
+ */
+async function addSealField(
+  doc: PDFDocument,
+  opts: Omit<SealSigningOptions, 'sign'>,
+  changed: (ref: PDFRef) => void,
+): Promise<SealField> {
   const pages = doc.getPages();
   for (const p of opts.placements)
     if (p.page < 0 || p.page >= pages.length)
@@ -296,11 +351,6 @@ export async function preparePdfSeal(
     if (!existing.has(`SealSignature${n}`)) fieldName = `SealSignature${n}`;
 
   const ctx = doc.context;
-  const snapshot = ctx.snapshot!;
-  // With a snapshot attached pdf-lib deep-scans every object of the document on each set/push (to find what
-  // changed): quadratic for many widgets. Every existing object changed below is marked explicitly and new
-  // objects are always written, so the snapshot is detached while the update is built.
-  delete ctx.snapshot;
   const contentsBytes = opts.contentsBytes ?? DEFAULT_CONTENTS_BYTES;
 
   // Signature dictionary: raw bytes, so that pdf-lib neither reformats nor compresses it.
@@ -339,9 +389,9 @@ export async function preparePdfSeal(
     const widgetRef = ctx.register(widget);
     kids.push(widgetRef);
     const annots = page.node.get(PDFName.of('Annots'));
-    if (annots instanceof PDFRef) snapshot.markRefForSave(annots);
+    if (annots instanceof PDFRef) changed(annots);
     page.node.addAnnot(widgetRef);
-    snapshot.markRefForSave(page.ref);
+    changed(page.ref);
   }
   const t = /^[\w -]*$/.test(fieldName) ? PDFString.of(fieldName) : PDFHexString.fromText(fieldName);
   ctx.assign(fieldRef, ctx.obj({ FT: 'Sig', T: t, V: sigRef, Kids: kids }));
@@ -352,32 +402,25 @@ export async function preparePdfSeal(
   if (!acroForm) {
     acroForm = ctx.obj({ Fields: [] });
     doc.catalog.set(PDFName.of('AcroForm'), ctx.register(acroForm));
-  } else if (acroFormEntry instanceof PDFRef) snapshot.markRefForSave(acroFormEntry);
+  } else if (acroFormEntry instanceof PDFRef) changed(acroFormEntry);
   const fieldsEntry = acroForm.get(PDFName.of('Fields'));
   let fields = acroForm.lookupMaybe(PDFName.of('Fields'), PDFArray);
   if (!fields) {
     fields = ctx.obj([]);
     acroForm.set(PDFName.of('Fields'), fields);
-  } else if (fieldsEntry instanceof PDFRef) snapshot.markRefForSave(fieldsEntry);
+  } else if (fieldsEntry instanceof PDFRef) changed(fieldsEntry);
   fields.push(fieldRef);
   const flags = acroForm.lookupMaybe(PDFName.of('SigFlags'), PDFNumber)?.asNumber() ?? 0;
   acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(flags | 3));
-  if (ctx.trailerInfo.Root instanceof PDFRef) snapshot.markRefForSave(ctx.trailerInfo.Root);
+  if (ctx.trailerInfo.Root instanceof PDFRef) changed(ctx.trailerInfo.Root);
+  return { sigRef, sig, sigBytes, contentsBytes };
+}
 
-  let increment: Uint8Array;
-  try {
-    ctx.snapshot = snapshot;
-    increment = await doc.saveIncremental(snapshot);
-  } catch (err) {
-    throw new PdfError('MALFORMED', `the incremental update cannot be written (${(err as Error)?.message})`, {
-      cause: err,
-    });
-  }
-  const out = Buffer.concat([input, increment]);
-
-  // Locate the signature object in the update and patch its /ByteRange.
+/** Finds the written signature dictionary (at or after `from`), fixes its /ByteRange and hashes what it covers. */
+function placeByteRange(out: Buffer, from: number, f: SealField): PreparedPdfSeal {
+  const { sigRef, sig, sigBytes, contentsBytes } = f;
   const header = Buffer.from(`\n${sigRef.objectNumber} ${sigRef.generationNumber} obj\n`, 'latin1');
-  const objAt = out.indexOf(Buffer.concat([header, sigBytes]), input.length);
+  const objAt = out.indexOf(Buffer.concat([header, sigBytes]), from);
   if (objAt < 0) throw new PdfError('MALFORMED', 'the signature dictionary was not written as expected');
   const dictAt = objAt + header.length;
   const brAt = dictAt + sig.text.indexOf(sig.placeholder);
@@ -388,6 +431,5 @@ export async function preparePdfSeal(
   if (brText.length !== sig.placeholder.length)
     throw new PdfError('MALFORMED', 'file too large for the ByteRange');
   out.write(brText, brAt, 'latin1');
-
-  return { pdf: out, byteRange, digest: sm3(coveredBytes(out, byteRange)), contentsStart, contentsBytes };
+  return { pdf: out, byteRange, digest: sm3(...coveredRanges(out, byteRange)), contentsStart, contentsBytes };
 }

@@ -177,6 +177,9 @@ describe('issuance', () => {
           encoding: 'utf8',
         });
         assert.match(qpdf, /No syntax or stream encoding errors found/);
+        // Rendered and sealed as one revision: written once, one cross-reference section, one %%EOF.
+        assert.equal(pdf.toString('latin1').match(/%%EOF/g)?.length, 1, `${t.name}: revisions`);
+        assert.equal(pdf.toString('latin1').match(/startxref/g)?.length, 1, `${t.name}: xref sections`);
         // Our own ByteRange reading, SM3 over it, and OpenSSL over the TBS_Sign with the signer's key.
         const sig = lastSignature(pdf);
         const ses = decodeSesSignature(sig.contents);
