@@ -42,6 +42,7 @@ import {
 import { insertLicenceUsage, type LicenceUsage } from '../store/licence-usage-repository.js';
 import type { Page, PageRequest } from '../store/page.js';
 import { listSeals, type SealRecord } from '../store/seal-repository.js';
+import { GenerationCache } from './generation-cache.js';
 import { withAudit } from './audit-service.js';
 import {
   licenceFileJob,
@@ -138,11 +139,14 @@ function isUniqueViolation(err: unknown): boolean {
  */
 export class LicenceService {
   private readonly agencies = new Map<string, { at: number; agency: Agency }>();
+  private readonly agencySeals: GenerationCache<SealRecord[]>;
 
   constructor(
     private readonly db: Db,
     private readonly deps: LicenceServiceDeps,
-  ) {}
+  ) {
+    this.agencySeals = new GenerationCache(db, 1024, 5_000);
+  }
 
   pdfUrl(identifier: string): string {
     return `${this.deps.publicUrl}/v1/licences/${identifier}/pdf`;
@@ -278,14 +282,21 @@ export class LicenceService {
         );
       return seal;
     }
+    // The agency's seals, cached per audit generation (seal states change with an audit record); what the
+    // clock decides (validity) is evaluated now, on every issuance.
+    const seals = await this.agencySeals.get(agencyId, async () => {
+      const all: SealRecord[] = [];
+      let after: number | undefined;
+      do {
+        const page = await listSeals(this.db, { agencyId }, { limit: 200, after });
+        all.push(...page.items);
+        after = page.nextAfter ?? undefined;
+      } while (after !== undefined);
+      return all;
+    });
     let newest: SealRecord | undefined;
-    let after: number | undefined;
-    do {
-      const page = await listSeals(this.db, { agencyId }, { limit: 200, after });
-      for (const s of page.items)
-        if (effectiveStatus(s) === 'active' && s.validFrom.getTime() <= Date.now()) newest = s;
-      after = page.nextAfter ?? undefined;
-    } while (after !== undefined);
+    for (const s of seals)
+      if (effectiveStatus(s) === 'active' && s.validFrom.getTime() <= Date.now()) newest = s;
     if (newest) return newest;
     throw new ServiceError(
       'conflict',

@@ -2,7 +2,8 @@ import { sm3 } from '../crypto/sm3.js';
 import { parseCertificate } from '../pki/certificate.js';
 import type { Signer } from '../crypto/signer.js';
 import { assembleSignature, signSesV4, signSesV4WithSigner } from '../seal/ses-encoder.js';
-import { findCertificate } from '../store/certificate-repository.js';
+import { findCertificate, type CertificateRecord } from '../store/certificate-repository.js';
+import { GenerationCache } from './generation-cache.js';
 import type { Db } from '../store/database.js';
 import { effectiveStatus, type SealService } from './seal-service.js';
 import type { SealRecord } from '../store/seal-repository.js';
@@ -38,11 +39,16 @@ export interface SealSignature {
  * outside their validity, and signers that are not bound to the seal or whose certificate is not good.
  */
 export class SealSignatureService {
+  /** Signer certificate records by serial: their status changes only with an audit record. */
+  readonly #certificates: GenerationCache<CertificateRecord | undefined>;
+
   constructor(
     private readonly db: Db,
     private readonly seals: SealService,
     private readonly tsa: TsaService,
-  ) {}
+  ) {
+    this.#certificates = new GenerationCache(db, 1024, 60_000);
+  }
 
   async sign(req: SealSignRequest): Promise<SealSignature> {
     if (req.digest.length !== 32) {
@@ -105,7 +111,9 @@ export class SealSignatureService {
         'signer',
       );
     }
-    const record = await findCertificate(this.db, cert.serialHex);
+    const record = await this.#certificates.get(cert.serialHex, () =>
+      findCertificate(this.db, cert.serialHex),
+    );
     if (!record || record.status !== 'good' || !record.der.equals(cert.der)) {
       throw new ServiceError(
         'conflict',

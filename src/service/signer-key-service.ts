@@ -21,6 +21,7 @@ import {
   type SignerKeyWithCertificate,
 } from '../store/signer-key-repository.js';
 import { withAudit } from './audit-service.js';
+import { GenerationCache } from './generation-cache.js';
 import type { CertificateService } from './certificate-service.js';
 import { hasRole, type ActionContext, type Principal } from './principal.js';
 import type { SealService } from './seal-service.js';
@@ -68,6 +69,7 @@ const CACHE_SIZE = 256;
 export class SignerKeyService {
   readonly #kek: KeyEncryptionKey;
   readonly #hot = new LruCache<string, Signer>(CACHE_SIZE);
+  readonly #usable: GenerationCache<SignerKeyWithCertificate[]>;
 
   constructor(
     private readonly db: Db,
@@ -80,6 +82,7 @@ export class SignerKeyService {
     private readonly seals: SealService,
   ) {
     this.#kek = kek;
+    this.#usable = new GenerationCache(db, CACHE_SIZE, 5_000);
   }
 
   /** Generates a key, certifies it (profile seal-signer) for the agency and stores it wrapped. */
@@ -203,7 +206,17 @@ export class SignerKeyService {
    * @throws ServiceError no-signer-key (409) naming the seal, seal-not-found (404), seal-of-other-agency (403)
    */
   async signerFor(agencyId: string, esID: string): Promise<SealSigner> {
-    const [key] = await findUsableSignerKeys(this.db, agencyId, esID, new Date());
+    const now = new Date();
+    // Cached per audit generation for a few seconds (a key or certificate that becomes valid is seen that
+    // much later); validity is checked again against now, so an expired certificate is never chosen.
+    const usable = await this.#usable.get(`${agencyId}:${esID}`, () =>
+      findUsableSignerKeys(this.db, agencyId, esID, now),
+    );
+    const key = usable.find(
+      (k) =>
+        k.certificate.notBefore.getTime() <= now.getTime() &&
+        now.getTime() <= k.certificate.notAfter.getTime(),
+    );
     if (!key) throw await this.whyNoKey(agencyId, esID);
     return {
       certificateDer: key.certificate.der,

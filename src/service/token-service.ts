@@ -15,6 +15,7 @@ import {
 } from '../store/token-repository.js';
 import type { Page, PageRequest } from '../store/page.js';
 import { isProvinceCode } from '../licence/region-code.js';
+import { GenerationCache } from './generation-cache.js';
 import { withAudit } from './audit-service.js';
 import type { ActionContext, Principal } from './principal.js';
 import { ServiceError } from './service-error.js';
@@ -145,10 +146,24 @@ export function listApiTokens(db: Db, page: PageRequest): Promise<Page<ApiToken>
   return listTokens(db, page);
 }
 
+const tokenCaches = new WeakMap<Db, GenerationCache<ApiToken | undefined>>();
+const activeTokens = (db: Db): GenerationCache<ApiToken | undefined> => {
+  let c = tokenCaches.get(db);
+  if (!c) tokenCaches.set(db, (c = new GenerationCache(db, 1024, 60_000)));
+  return c;
+};
+
 /** Resolves a bearer secret to its principal, or undefined for an unknown or revoked token. */
 export async function authenticate(db: Db, secret: string): Promise<Principal | undefined> {
   if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
-  const t = await findActiveTokenByHash(db, tokenHash(secret));
+  const hash = tokenHash(secret);
+  // Every API call authenticates; tokens change only with an audit record (revocation included), so the
+  // lookup is cached per audit generation. Unknown tokens are not kept: guessing must not evict real ones.
+  const t = await activeTokens(db).get(
+    hash.toString('hex'),
+    () => findActiveTokenByHash(db, hash),
+    (found) => found !== undefined,
+  );
   if (!t) return undefined;
   return { kind: 'token', tokenId: t.id, role: t.role, agencyId: t.agencyId, province: t.province };
 }
