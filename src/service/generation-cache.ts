@@ -34,4 +34,9 @@ export class GenerationCache<V> {
     if (keep(value)) this.#entries.set(key, { generation, at: now, value });
     return value;
   }
+
+  /** Forgets an answer that turned out unusable (the next read asks the database again). */
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
 }

@@ -209,20 +209,26 @@ export class SignerKeyService {
     const now = new Date();
     // Cached per audit generation for a few seconds (a key or certificate that becomes valid is seen that
     // much later); validity is checked again against now, so an expired certificate is never chosen.
-    const usable = await this.#usable.get(`${agencyId}:${esID}`, () =>
-      findUsableSignerKeys(this.db, agencyId, esID, now),
-    );
+    const cacheKey = `${agencyId}:${esID}`;
+    const usable = await this.#usable.get(cacheKey, () => findUsableSignerKeys(this.db, agencyId, esID, now));
     const key = usable.find(
       (k) =>
         k.certificate.notBefore.getTime() <= now.getTime() &&
         now.getTime() <= k.certificate.notAfter.getTime(),
     );
-    if (!key) throw await this.whyNoKey(agencyId, esID);
-    return {
-      certificateDer: key.certificate.der,
-      certificateSerial: key.certificateSerial,
-      signer: this.unwrapped(key),
-    };
+    if (!key) {
+      this.#usable.forget(cacheKey);
+      throw await this.whyNoKey(agencyId, esID);
+    }
+    let signer: Signer;
+    try {
+      signer = this.unwrapped(key);
+    } catch (err) {
+      // A row that does not unwrap (altered, or restored since) is read again next time, not kept.
+      this.#usable.forget(cacheKey);
+      throw err;
+    }
+    return { certificateDer: key.certificate.der, certificateSerial: key.certificateSerial, signer };
   }
 
   private unwrapped(key: SignerKeyWithCertificate): Signer {
