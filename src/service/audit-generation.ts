@@ -16,7 +16,12 @@ const byDatabase = new WeakMap<Db, AuditGeneration>();
  * nothing: `current()` answers undefined and callers read the audit head instead.
  */
 export class AuditGeneration {
+  /** Moves with every change. */
   #value = 0;
+  /** Moves with changes of unknown kind (and listener restarts): every type's generation includes it. */
+  #all = 0;
+  /** Changes per audit target type (seal, certificate, token, …). */
+  readonly #byType = new Map<string, number>();
   #state: 'idle' | 'starting' | 'live' | 'down' | 'closed' = 'idle';
   #downSince = 0;
   #listener: AuditChangeListener | undefined;
@@ -31,14 +36,21 @@ export class AuditGeneration {
     return g;
   }
 
-  /** An audit record was committed through this handle. */
-  bump(): void {
+  /** An audit record of this target type was committed (no type: something, of any kind, may have changed). */
+  bump(targetType?: string): void {
     this.#value++;
+    if (targetType === undefined) this.#all++;
+    else this.#byType.set(targetType, (this.#byType.get(targetType) ?? 0) + 1);
   }
 
-  /** The generation, or undefined while changes by other processes could go unheard (starts listening). */
-  current(): number | undefined {
-    if (this.#state === 'live') return this.#value;
+  /**
+   * The generation of changes to the given audit target types (of every change without `types`), or undefined
+   * while changes by other processes could go unheard (it then starts listening). A sum of counters that only
+   * grow: it changes exactly when one of them does.
+   */
+  current(types?: readonly string[]): number | undefined {
+    if (this.#state === 'live')
+      return types ? types.reduce((n, t) => n + (this.#byType.get(t) ?? 0), this.#all) : this.#value;
     if (
       this.#state === 'idle' ||
       (this.#state === 'down' && Date.now() - this.#downSince >= RELISTEN_AFTER_MS)
@@ -65,9 +77,9 @@ export class AuditGeneration {
     this.#state = 'starting';
     this.#starting = listenForAuditChanges(
       this.db,
-      () => this.bump(),
+      (targetType) => this.bump(targetType || undefined),
       () => {
-        this.#value++;
+        this.bump();
         this.#downSince = Date.now();
         if (this.#state !== 'closed') this.#state = 'down';
         const l = this.#listener;
@@ -82,7 +94,7 @@ export class AuditGeneration {
         }
         this.#listener = listener;
         // Whatever was cached before this moment was cached without hearing other processes.
-        this.#value++;
+        this.bump();
         this.#state = 'live';
       },
       () => {

@@ -25,12 +25,18 @@ export async function withAudit<T>(
   action: string,
   change: (trx: Executor) => Promise<{ result: T; target: AuditTarget; details?: Record<string, unknown> }>,
 ): Promise<T> {
+  let targetType: string | undefined;
   try {
-    return await recordedChange(db, ctx, action, change);
+    return await recordedChange(db, ctx, action, async (trx) => {
+      const r = await change(trx);
+      targetType = r.target.type;
+      return r;
+    });
   } finally {
-    // Before the caller sees the result, so this process's caches never answer from before the change
-    // (also after a failure: whether a failed commit landed is not always knowable).
-    AuditGeneration.of(db).bump();
+    // Before the caller sees the result, so this process's caches never answer from before the change (also
+    // after a failure: whether a failed commit landed is not always knowable). A change nested in another's
+    // transaction is announced by the outer one, whose commit it rides on.
+    if (!db.isTransaction) AuditGeneration.of(db).bump(targetType);
   }
 }
 

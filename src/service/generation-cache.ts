@@ -14,6 +14,8 @@ export class GenerationCache<V> {
 
   constructor(
     db: Db,
+    /** The audit target types whose changes void the answers (those of a nested change included). */
+    private readonly types: readonly string[],
     size: number,
     private readonly maxAgeMs: number,
   ) {
@@ -25,7 +27,7 @@ export class GenerationCache<V> {
   async get(key: string, load: () => Promise<V>, keep: (v: V) => boolean = () => true): Promise<V> {
     // Read before loading: a change committed during the load moves the generation, so this entry is never
     // taken for current afterwards.
-    const generation = this.#generation.current();
+    const generation = this.#generation.current(this.types);
     if (generation === undefined) return load();
     const now = Date.now();
     const hit = this.#entries.get(key);

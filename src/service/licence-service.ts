@@ -145,7 +145,7 @@ export class LicenceService {
     private readonly db: Db,
     private readonly deps: LicenceServiceDeps,
   ) {
-    this.agencySeals = new GenerationCache(db, 1024, 5_000);
+    this.agencySeals = new GenerationCache(db, ['seal', 'agency'], 1024, 5_000);
   }
 
   pdfUrl(identifier: string): string {

@@ -47,7 +47,7 @@ export class SealSignatureService {
     private readonly seals: SealService,
     private readonly tsa: TsaService,
   ) {
-    this.#certificates = new GenerationCache(db, 1024, 60_000);
+    this.#certificates = new GenerationCache(db, ['certificate', 'signer-key'], 1024, 60_000);
   }
 
   async sign(req: SealSignRequest): Promise<SealSignature> {

@@ -82,7 +82,12 @@ export class SignerKeyService {
     private readonly seals: SealService,
   ) {
     this.#kek = kek;
-    this.#usable = new GenerationCache(db, CACHE_SIZE, 5_000);
+    this.#usable = new GenerationCache(
+      db,
+      ['signer-key', 'certificate', 'seal', 'agency'],
+      CACHE_SIZE,
+      5_000,
+    );
   }
 
   /** Generates a key, certifies it (profile seal-signer) for the agency and stores it wrapped. */

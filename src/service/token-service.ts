@@ -149,7 +149,7 @@ export function listApiTokens(db: Db, page: PageRequest): Promise<Page<ApiToken>
 const tokenCaches = new WeakMap<Db, GenerationCache<ApiToken | undefined>>();
 const activeTokens = (db: Db): GenerationCache<ApiToken | undefined> => {
   let c = tokenCaches.get(db);
-  if (!c) tokenCaches.set(db, (c = new GenerationCache(db, 1024, 60_000)));
+  if (!c) tokenCaches.set(db, (c = new GenerationCache(db, ['token', 'agency'], 1024, 60_000)));
   return c;
 };
 

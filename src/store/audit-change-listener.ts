@@ -1,8 +1,11 @@
 import type pg from 'pg';
 import type { Db } from './database.js';
 
-/** The channel migration 008's trigger notifies on every committed audit record (payload: the schema). */
+/** The channel migration 008's trigger notifies on every committed audit record (payload: its target type). */
 export const AUDIT_CHANNEL = 'sealtrust_audit';
+
+/** The listener connection's application_name. */
+export const AUDIT_LISTENER_NAME = 'sealtrust-audit-listener';
 
 export interface AuditChangeListener {
   close(): Promise<void>;
@@ -10,7 +13,8 @@ export interface AuditChangeListener {
 
 /**
  * Hears about audit records committed by any process: LISTEN on a dedicated connection (outside knex's
- * pool, which would hand it to queries). `onChange` runs for every notification; `onDown` once, when the
+ * pool, which would hand it to queries). `onChange` runs for every notification, with the record's target type
+ * ('' when it has none); `onDown` once, when the
  * connection fails or ends, after which the caller must not rely on having heard everything.
  *
  * PGlite is embedded: only this process can write to it, so there is nobody else to hear from and the
@@ -18,7 +22,7 @@ export interface AuditChangeListener {
  */
 export async function listenForAuditChanges(
   db: Db,
-  onChange: () => void,
+  onChange: (targetType: string) => void,
   onDown: (err: Error) => void,
 ): Promise<AuditChangeListener> {
   if ((db.client as { pglite?: unknown }).pglite !== undefined) return { close: async () => {} };
@@ -34,13 +38,23 @@ export async function listenForAuditChanges(
     down = true;
     onDown(err);
   };
+  let schema: string | undefined;
   conn.on('notification', (n) => {
-    if (n.channel === AUDIT_CHANNEL) onChange();
+    if (n.channel !== AUDIT_CHANNEL) return;
+    const payload = n.payload ?? '';
+    const colon = payload.indexOf(':');
+    // Another schema's records are another deployment's (until the schema is known, nothing is skipped).
+    if (schema !== undefined && colon >= 0 && payload.slice(0, colon) !== schema) return;
+    onChange(colon >= 0 ? payload.slice(colon + 1) : '');
   });
   conn.on('error', fail);
   conn.on('end', () => fail(new Error('audit listener connection ended')));
   try {
+    // Named, so that operators see it in pg_stat_activity for what it is.
+    await conn.query(`SET application_name = '${AUDIT_LISTENER_NAME}'`);
     await conn.query(`LISTEN ${AUDIT_CHANNEL}`);
+    // The schema this handle's tables live in, as the trigger names it (TG_TABLE_SCHEMA).
+    schema = String((await conn.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public');
   } catch (err) {
     closed = true;
     await knexClient.destroyRawConnection(conn).catch(() => {});

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuditGeneration } from '../../src/service/audit-generation.js';
+import { AUDIT_LISTENER_NAME } from '../../src/store/audit-change-listener.js';
 import { createToken } from '../../src/service/token-service.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createTestDatabase } from '../helpers/test-database.js';
@@ -50,12 +51,15 @@ describe('audit generation (cache validity without a query per read)', () => {
         schema: db.schema!,
       });
       try {
-        const before = generation.current();
+        const before = generation.current(['token']);
+        const seals = generation.current(['seal']);
         await createToken(other.knex, ctx, { role: 'ca-operator' });
         await eventually('the notification of the other handle’s commit', () => {
-          const now = generation.current();
+          const now = generation.current(['token']);
           return now !== undefined && now !== before;
         });
+        // Other test files write other schemas of the same database meanwhile: their records are not ours.
+        assert.equal(generation.current(['seal']), seals, 'a token changed, not a seal');
       } finally {
         await other.close();
       }
@@ -68,8 +72,10 @@ describe('audit generation (cache validity without a query per read)', () => {
     async () => {
       const before = generation.current();
       await db.knex.raw(
+        // Other test files' listeners go too: they read the audit head meanwhile and listen again.
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE pid <> pg_backend_pid() AND query = 'LISTEN sealtrust_audit'`,
+          WHERE pid <> pg_backend_pid() AND application_name = ?`,
+        [AUDIT_LISTENER_NAME],
       );
       await eventually(
         'the listener to notice its connection is gone',

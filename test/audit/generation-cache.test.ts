@@ -20,23 +20,27 @@ describe('generation cache (database answers kept until an audit record is commi
   });
 
   test('answers from the cache until the generation moves, then loads again', async () => {
-    const cache = new GenerationCache<number>(db.knex, 10, 60_000);
+    const cache = new GenerationCache<number>(db.knex, ['seal'], 10, 60_000);
     let loads = 0;
     const load = async () => ++loads;
     assert.equal(await cache.get('k', load), 1);
     assert.equal(await cache.get('k', load), 1, 'a second read is the cached answer');
     assert.equal(await cache.get('other', load), 2, 'keys are separate');
+    AuditGeneration.of(db.knex).bump('licence');
+    assert.equal(await cache.get('k', load), 1, 'a change of another kind leaves it');
+    AuditGeneration.of(db.knex).bump('seal');
+    assert.equal(await cache.get('k', load), 3, 'a change of its kind voids every entry');
     AuditGeneration.of(db.knex).bump();
-    assert.equal(await cache.get('k', load), 3, 'a committed change voids every entry');
+    assert.equal(await cache.get('k', load), 4, 'so does a change of unknown kind');
   });
 
   test('entries also expire with age, and refused answers are not kept', async () => {
-    const aged = new GenerationCache<number>(db.knex, 10, 0);
+    const aged = new GenerationCache<number>(db.knex, ['seal'], 10, 0);
     let loads = 0;
     await aged.get('k', async () => ++loads);
     await aged.get('k', async () => ++loads);
     assert.equal(loads, 2, 'maxAgeMs 0 keeps nothing');
-    const picky = new GenerationCache<number | undefined>(db.knex, 10, 60_000);
+    const picky = new GenerationCache<number | undefined>(db.knex, ['seal'], 10, 60_000);
     let misses = 0;
     const miss = async () => {
       misses++;
