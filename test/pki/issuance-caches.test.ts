@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSm2KeyPair } from '../../src/crypto/sm2.js';
@@ -22,6 +23,8 @@ import {
   type LeafExtensionSpec,
 } from '../../src/pki/leaf-extensions.js';
 import { PKI_OID } from '../../src/pki/pki-oids.js';
+import { findAgencyCached, insertAgency, type Agency } from '../../src/store/agency-repository.js';
+import { createTestDatabase } from '../helpers/test-database.js';
 
 // Issuance keeps encoded names and extensions between certificates: the bytes must be those of the uncached
 // path, on a miss and on every hit after it.
@@ -143,4 +146,31 @@ test('cached subject names: encodeName bytes and the text a parsed certificate s
     assert.equal(encodeNameCached({ ...attrs }), first, 'a hit');
   }
   assert.notEqual(encodeNameCached({ C: 'CN', CN: 'a' }).text, encodeNameCached({ C: 'CN', CN: 'b' }).text);
+});
+
+test('agency lookups: cached after a hit, never for a miss, always read inside a transaction', async () => {
+  const db = await createTestDatabase();
+  try {
+    const agency: Agency = {
+      id: randomUUID(),
+      name: '缓存测试局',
+      uscc: '113301000024902776',
+      regionCode: '330100',
+      province: '33',
+      createdAt: new Date(Math.floor(Date.now() / 1000) * 1000),
+    };
+    assert.equal(await findAgencyCached(db.knex, agency.id), undefined);
+    await insertAgency(db.knex, agency);
+    const found = await findAgencyCached(db.knex, agency.id);
+    assert.equal(found?.name, agency.name, 'a miss is not remembered');
+    // Behind the application's back (agencies are never updated by SealTrust): memory answers outside
+    // transactions, a transaction reads the row.
+    await db.knex('agencies').where({ id: agency.id }).update({ name: '改名局' });
+    assert.equal(await findAgencyCached(db.knex, agency.id), found);
+    await db.knex.transaction(async (trx) => {
+      assert.equal((await findAgencyCached(trx, agency.id))?.name, '改名局');
+    });
+  } finally {
+    await db.drop();
+  }
 });
