@@ -4,8 +4,9 @@ import type { Db } from './database.js';
 /** The channel migration 008's trigger notifies on every committed audit record (payload: its target type). */
 export const AUDIT_CHANNEL = 'sealtrust_audit';
 
-/** The listener connection's application_name. */
-export const AUDIT_LISTENER_NAME = 'sealtrust-audit-listener';
+/** The listener connection's application_name (PostgreSQL keeps 63 bytes of it). */
+export const auditListenerName = (schema: string): string =>
+  `sealtrust-audit-listener:${schema}`.slice(0, 63);
 
 export interface AuditChangeListener {
   close(): Promise<void>;
@@ -43,18 +44,18 @@ export async function listenForAuditChanges(
     if (n.channel !== AUDIT_CHANNEL) return;
     const payload = n.payload ?? '';
     const colon = payload.indexOf(':');
-    // Another schema's records are another deployment's (until the schema is known, nothing is skipped).
-    if (schema !== undefined && colon >= 0 && payload.slice(0, colon) !== schema) return;
+    // Another schema's records are another deployment's (the schema is known before LISTEN).
+    if (colon >= 0 && payload.slice(0, colon) !== schema) return;
     onChange(colon >= 0 ? payload.slice(colon + 1) : '');
   });
   conn.on('error', fail);
   conn.on('end', () => fail(new Error('audit listener connection ended')));
   try {
-    // Named, so that operators see it in pg_stat_activity for what it is.
-    await conn.query(`SET application_name = '${AUDIT_LISTENER_NAME}'`);
-    await conn.query(`LISTEN ${AUDIT_CHANNEL}`);
     // The schema this handle's tables live in, as the trigger names it (TG_TABLE_SCHEMA).
     schema = String((await conn.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public');
+    // Named (with its schema), so that operators see it in pg_stat_activity for what it is.
+    await conn.query("SELECT set_config('application_name', $1, false)", [auditListenerName(schema)]);
+    await conn.query(`LISTEN ${AUDIT_CHANNEL}`);
   } catch (err) {
     closed = true;
     await knexClient.destroyRawConnection(conn).catch(() => {});

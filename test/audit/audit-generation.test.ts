@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuditGeneration } from '../../src/service/audit-generation.js';
-import { AUDIT_LISTENER_NAME } from '../../src/store/audit-change-listener.js';
+import { auditListenerName } from '../../src/store/audit-change-listener.js';
 import { createToken } from '../../src/service/token-service.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createTestDatabase } from '../helpers/test-database.js';
@@ -72,10 +72,10 @@ describe('audit generation (cache validity without a query per read)', () => {
     async () => {
       const before = generation.current();
       await db.knex.raw(
-        // Other test files' listeners go too: they read the audit head meanwhile and listen again.
+        // Only this file's listener (its schema is in the name): other files' caches must stay live.
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE pid <> pg_backend_pid() AND application_name = ?`,
-        [AUDIT_LISTENER_NAME],
+        [auditListenerName(db.schema!)],
       );
       await eventually(
         'the listener to notice its connection is gone',
