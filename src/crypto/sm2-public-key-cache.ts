@@ -1,4 +1,5 @@
 import { LruCache } from './lru-cache.js';
+import { nativeSm2 } from './sm2-native.js';
 import { SM2_KEY_PRECOMPUTE_WINDOW, type Sm2Point } from './sm2-curve.js';
 import { sm2PointToPublicKey, sm2PublicKeyToPoint } from './sm2-public-key-point.js';
 import { SM2_DEFAULT_ID, sm2IdBytes, sm2ZFromUncompressed } from './sm2-z.js';
@@ -17,6 +18,8 @@ export interface Sm2PublicKeyCacheOptions {
   maxPrecomputed?: number;
   /** Keys seen once: decoded and validated, but no table yet. */
   maxSeen?: number;
+  /** Build tables at all (default true). Without, every key stays a validated entry: OpenSSL verifies. */
+  tables?: boolean;
 }
 
 const DEFAULT_ID_BYTES = sm2IdBytes(SM2_DEFAULT_ID);
@@ -29,10 +32,12 @@ const DEFAULT_ID_BYTES = sm2IdBytes(SM2_DEFAULT_ID);
 export class Sm2PublicKeyCache {
   readonly #seen: LruCache<string, Sm2CachedPublicKey>;
   readonly #tables: LruCache<string, Sm2CachedPublicKey>;
+  readonly #buildTables: boolean;
 
   constructor(options: Sm2PublicKeyCacheOptions = {}) {
     this.#tables = new LruCache(options.maxPrecomputed ?? 32);
     this.#seen = new LruCache(options.maxSeen ?? 1024);
+    this.#buildTables = options.tables ?? true;
   }
 
   /**
@@ -45,6 +50,7 @@ export class Sm2PublicKeyCache {
     if (withTable) return withTable;
     const seen = this.#seen.get(hex);
     if (seen) {
+      if (!this.#buildTables) return seen;
       this.#seen.delete(hex);
       return this.#promote(hex, seen.point);
     }
@@ -57,7 +63,7 @@ export class Sm2PublicKeyCache {
   /** Build (or keep) the table for a key now, e.g. for CA and seal-signer keys known at startup. */
   precompute(publicKey: Uint8Array): Sm2CachedPublicKey {
     const entry = this.lookup(publicKey);
-    return entry.precomputed ? entry : this.lookup(publicKey);
+    return entry.precomputed || !this.#buildTables ? entry : this.lookup(publicKey);
   }
 
   clear(): void {
@@ -83,5 +89,8 @@ function makeEntry(point: Sm2Point, precomputed: boolean): Sm2CachedPublicKey {
   return { point, uncompressed, defaultZ: sm2ZFromUncompressed(uncompressed, DEFAULT_ID_BYTES), precomputed };
 }
 
-/** The process-wide (per worker thread) cache used by sm2Verify. */
-export const sm2PublicKeyCache = new Sm2PublicKeyCache();
+/**
+ * The process-wide (per worker thread) cache used by sm2Verify. With the native verifier loaded every verify
+ * goes through OpenSSL (faster than noble even with a table, see sm2.ts), so no table is ever built.
+ */
+export const sm2PublicKeyCache = new Sm2PublicKeyCache({ tables: !nativeSm2 });

@@ -5,8 +5,8 @@ import { noteBasePointUse } from './sm2-base-table.js';
 import { SM2_N, Sm2Fn, Sm2Point } from './sm2-curve.js';
 import { nativeSm2 } from './sm2-native.js';
 import { sm2Nonce } from './sm2-nonce.js';
-import { sm2PublicKeyCache } from './sm2-public-key-cache.js';
-import { sm2PointToPublicKey, sm2PublicKeyToPoint } from './sm2-public-key-point.js';
+import { sm2PublicKeyCache, type Sm2CachedPublicKey } from './sm2-public-key-cache.js';
+import { sm2PointToPublicKey } from './sm2-public-key-point.js';
 import { decodeSm2Signature, encodeSm2SignatureDer } from './sm2-signature-encoding.js';
 import { SM2_DEFAULT_ID, sm2IdBytes, sm2ZFromUncompressed, type Sm2Id } from './sm2-z.js';
 import { sm3 } from './sm3.js';
@@ -127,7 +127,7 @@ function signScalars(key: SigningKey, privateKey: Uint8Array, digest: Uint8Array
  * themselves (streams): hash Z (sm2Z) then the message with SM3.
  */
 export function sm2Digest(publicKey: Uint8Array, message: Uint8Array, opts: Sm2SignOptions = {}): Buffer {
-  const entry = verifyKey(publicKey);
+  const entry = sm2PublicKeyCache.lookup(publicKey);
   return sm3(zFor(entry.defaultZ, entry.uncompressed, opts.id), message);
 }
 
@@ -146,39 +146,15 @@ export function sm2SignDigest(privateKey: Uint8Array, digest: Uint8Array): Buffe
   return signScalars(signingKey(privateKey), privateKey, digest);
 }
 
-/** What verification needs of a validated public key. */
-interface VerifyKey {
-  readonly point: Sm2Point;
-  /** 65-byte 04‖x‖y. */
-  readonly uncompressed: Uint8Array;
-  readonly defaultZ: Buffer;
-}
-
 // Native or noble, measured with `node --import tsx native/bench-verify.ts` (µs per sm2Verify, 2-core
 // machine under other load): a key seen for the first time costs noble 2,200–2,600 and OpenSSL
 // 310–430; a recurring key with noble's window-8 table 460–650 and OpenSSL 310–410, OpenSSL ahead in
-// every run. So with the addon loaded every verify goes through OpenSSL, and keys never need noble's
-// table: this plain LRU of validated keys stands in for sm2PublicKeyCache, which would build a
-// 40–100 ms table on a key's second sight for nothing. Caching OpenSSL's EVP_PKEY per key would save
-// ~25 µs (8%) and was left out to keep the addon stateless.
-const nativeVerifyKeys = new LruCache<string, VerifyKey>(1024);
-const DEFAULT_ID_BYTES = sm2IdBytes(SM2_DEFAULT_ID);
-
-/** @throws CryptoInputError('INVALID_PUBLIC_KEY') */
-function verifyKey(publicKey: Uint8Array): VerifyKey {
-  if (!nativeSm2) return sm2PublicKeyCache.lookup(publicKey);
-  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
-  const cached = nativeVerifyKeys.get(hex);
-  if (cached) return cached;
-  const point = sm2PublicKeyToPoint(publicKey);
-  const uncompressed = sm2PointToPublicKey(point);
-  const key = { point, uncompressed, defaultZ: sm2ZFromUncompressed(uncompressed, DEFAULT_ID_BYTES) };
-  nativeVerifyKeys.set(hex, key);
-  return key;
-}
+// every run. So with the addon loaded every verify goes through OpenSSL and sm2PublicKeyCache builds no
+// tables. Caching OpenSSL's EVP_PKEY per key would save ~25 µs (8%) and was left out to keep the addon
+// stateless.
 
 /** `digest` is a checked 32-byte e. */
-function verifyScalars(key: VerifyKey, digest: Uint8Array, signature: Uint8Array): boolean {
+function verifyScalars(key: Sm2CachedPublicKey, digest: Uint8Array, signature: Uint8Array): boolean {
   const { r, s } = decodeSm2Signature(signature);
   if (r < 1n || r >= SM2_N || s < 1n || s >= SM2_N) return false;
   const t = Sm2Fn.create(r + s);
@@ -212,14 +188,14 @@ export function sm2Verify(
   signature: Uint8Array,
   opts: Sm2VerifyOptions = {},
 ): boolean {
-  const key = verifyKey(publicKey);
+  const key = sm2PublicKeyCache.lookup(publicKey);
   const e = sm3(zFor(key.defaultZ, key.uncompressed, opts.id), message);
   return verifyScalars(key, e, signature);
 }
 
 /** Verify against a precomputed e = SM3(Z ‖ M) (32 bytes). Same errors as sm2Verify. */
 export function sm2VerifyDigest(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean {
-  const key = verifyKey(publicKey);
+  const key = sm2PublicKeyCache.lookup(publicKey);
   return verifyScalars(key, checkDigest(digest), signature);
 }
 
@@ -229,6 +205,5 @@ export function sm2VerifyDigest(publicKey: Uint8Array, digest: Uint8Array, signa
  * validated and cached.
  */
 export function sm2PrecomputePublicKey(publicKey: Uint8Array): void {
-  if (nativeSm2) verifyKey(publicKey);
-  else sm2PublicKeyCache.precompute(publicKey);
+  sm2PublicKeyCache.precompute(publicKey);
 }
