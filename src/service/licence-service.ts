@@ -15,7 +15,7 @@ import { chinaDate } from '../licence/china-date.js';
 import { checkLicenceRequest, type RequestIssue } from '../licence/licence-request-check.js';
 import type { LicenceTypeDefinition } from '../licence/licence-type.js';
 import { maskHolderCode } from '../licence/holder-code.js';
-import { findAgency, type Agency } from '../store/agency-repository.js';
+import { findAgencyCached, type Agency } from '../store/agency-repository.js';
 import type { Db, Executor } from '../store/database.js';
 import { findIdempotentResponse, insertIdempotentResponse } from '../store/idempotency-repository.js';
 import {
@@ -118,8 +118,6 @@ export interface LicenceView {
   versions: { identifier: string; version: number; status: LicenceStatus }[];
 }
 
-const AGENCY_CACHE_MS = 60_000;
-
 function issuerAgencyOf(p: Principal): string {
   if (p.kind === 'token' && p.role === 'issuer' && p.agencyId) return p.agencyId;
   throw new ServiceError(
@@ -138,7 +136,6 @@ function isUniqueViolation(err: unknown): boolean {
  * as a new version and replacement by a new licence), reads with holder-code masking and search.
  */
 export class LicenceService {
-  private readonly agencies = new Map<string, { at: number; agency: Agency }>();
   private readonly agencySeals: GenerationCache<SealRecord[]>;
 
   constructor(
@@ -249,13 +246,9 @@ export class LicenceService {
 
   /** Agencies are read on every issuance and never change once created (name, USCC, region): kept briefly. */
   private async agency(id: string): Promise<Agency> {
-    const hit = this.agencies.get(id);
-    if (hit && Date.now() - hit.at < AGENCY_CACHE_MS) return hit.agency;
-    const agency = await findAgency(this.db, id);
+    const agency = await findAgencyCached(this.db, id);
     if (!agency)
       throw new ServiceError('forbidden', 'unknown-agency', '令牌绑定的机构不存在 / unknown agency');
-    if (this.agencies.size > 10_000) this.agencies.clear();
-    this.agencies.set(id, { at: Date.now(), agency });
     return agency;
   }
 
