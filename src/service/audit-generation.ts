@@ -16,8 +16,6 @@ const byDatabase = new WeakMap<Db, AuditGeneration>();
  * nothing: `current()` answers undefined and callers read the audit head instead.
  */
 export class AuditGeneration {
-  /** Moves with every change. */
-  #value = 0;
   /** Moves with changes of unknown kind (and listener restarts): every type's generation includes it. */
   #all = 0;
   /** Changes per audit target type (seal, certificate, token, …). */
@@ -38,7 +36,6 @@ export class AuditGeneration {
 
   /** An audit record of this target type was committed (no type: something, of any kind, may have changed). */
   bump(targetType?: string): void {
-    this.#value++;
     if (targetType === undefined) this.#all++;
     else this.#byType.set(targetType, (this.#byType.get(targetType) ?? 0) + 1);
   }
@@ -49,8 +46,12 @@ export class AuditGeneration {
    * grow: it changes exactly when one of them does.
    */
   current(types?: readonly string[]): number | undefined {
-    if (this.#state === 'live')
-      return types ? types.reduce((n, t) => n + (this.#byType.get(t) ?? 0), this.#all) : this.#value;
+    if (this.#state === 'live') {
+      let n = this.#all;
+      if (types) for (const t of types) n += this.#byType.get(t) ?? 0;
+      else for (const count of this.#byType.values()) n += count;
+      return n;
+    }
     if (
       this.#state === 'idle' ||
       (this.#state === 'down' && Date.now() - this.#downSince >= RELISTEN_AFTER_MS)
