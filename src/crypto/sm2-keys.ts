@@ -159,12 +159,16 @@ export function decodeSm2PrivateKeyPkcs8(der: Uint8Array): Sm2PrivateKeyMaterial
 
 /** SubjectPublicKeyInfo DER: id-ecPublicKey, SM2 curve, uncompressed point. */
 export function encodeSm2Spki(publicKey: Uint8Array): Buffer {
-  return toDer(
-    new asn1js.Sequence({
-      value: [sm2AlgorithmIdentifier(), new asn1js.BitString({ valueHex: uncompressedPublicKey(publicKey) })],
-    }),
-  );
+  return Buffer.concat([SM2_SPKI_PREFIX, uncompressedPublicKey(publicKey)]);
 }
+
+// Every SM2 SubjectPublicKeyInfo is the same bytes up to the 65-byte point, so they are encoded once: a
+// certificate is issued hundreds of times a second, and asn1js would build the whole structure each time.
+const SM2_SPKI_PREFIX = toDer(
+  new asn1js.Sequence({
+    value: [sm2AlgorithmIdentifier(), new asn1js.BitString({ valueHex: new Uint8Array(65) })],
+  }),
+).subarray(0, -65);
 
 function decodeSpkiNode(node: unknown): Uint8Array {
   const what = 'SubjectPublicKeyInfo';

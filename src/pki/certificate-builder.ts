@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as pkijs from 'pkijs';
 import { sm2Sign } from '../crypto/sm2.js';
-import { sm2PointToPublicKey, sm2PublicKeyToPoint } from '../crypto/sm2-public-key-point.js';
+import { encodeSm2Spki } from '../crypto/sm2-keys.js';
 import { encodeExtension } from './certificate-extensions.js';
 import { derOid, derSequence, derTime, derUnsignedInteger, tlv } from './der-writer.js';
 import { PKI_OID } from './pki-oids.js';
@@ -26,20 +26,9 @@ export interface CertificateSpec {
 
 const SM2_WITH_SM3 = derSequence(derOid(PKI_OID.sm2WithSm3));
 const VERSION_3 = tlv(0xa0, Buffer.from([0x02, 0x01, 0x02]));
-const SM2_KEY_ALGORITHM = derSequence(derOid(PKI_OID.ecPublicKey), derOid(PKI_OID.sm2Curve));
-const NO_UNUSED_BITS = Buffer.from([0]);
 
 function extensionDer(e: pkijs.Extension | Uint8Array): Uint8Array {
   return e instanceof Uint8Array ? e : encodeExtension(e);
-}
-
-/**
- * encodeSm2Spki's bytes (the key checked and written uncompressed, same errors), without building them
- * through asn1js.
- */
-export function sm2SubjectPublicKeyInfo(publicKey: Uint8Array): Buffer {
-  const point = sm2PointToPublicKey(sm2PublicKeyToPoint(publicKey));
-  return derSequence(SM2_KEY_ALGORITHM, tlv(0x03, NO_UNUSED_BITS, point));
 }
 
 /**
@@ -56,7 +45,7 @@ export function encodeTbsCertificate(spec: CertificateSpec): Buffer {
     spec.issuer,
     derSequence(derTime(spec.notBefore), derTime(spec.notAfter)),
     spec.subject,
-    sm2SubjectPublicKeyInfo(spec.publicKey),
+    encodeSm2Spki(spec.publicKey),
     ...(spec.extensions.length ? [tlv(0xa3, derSequence(...spec.extensions.map(extensionDer)))] : []),
   );
 }
