@@ -1,6 +1,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
+import { DerTlvError, readDerTlv, type DerTlv } from '../crypto/der-tlv.js';
 import { fromPem } from '../crypto/pem.js';
 import { attributeTypeName, entriesToString, nameToString, pkijsName } from './distinguished-name.js';
 import { encodeSm2Spki } from '../crypto/sm2-keys.js';
@@ -72,42 +73,21 @@ export function decodeCsrWithPkijs(der: Uint8Array): DecodedCsr {
   };
 }
 
-// The fast path: a hand-written reader for the one shape every SM2 tool writes, strict DER with an SM2 key,
-// SM2-with-SM3, version 0, no attributes, one UTF8String, PrintableString or IA5String attribute per RDN.
+// The fast path: a hand-written reader (element headers by readDerTlv, shared with the SES codec) for the one
+// shape every SM2 tool writes: an SM2 key, SM2-with-SM3, version 0, no attributes, one UTF8String,
+// PrintableString or IA5String attribute per RDN.
 // asn1js and pkijs take about 0.4 ms for a request (an object per node, a schema walk); this takes a few
 // microseconds. It never refuses: anything else, however slightly different, returns undefined and goes to
 // decodeCsrWithPkijs, so the requests accepted, their decoded fields and the errors stay the ones pkijs gives.
 
-interface Tlv {
-  tag: number;
-  /** First content byte. */
-  body: number;
-  /** One past the last content byte. */
-  end: number;
-}
-
-/** One DER element at `at` that ends by `limit`: low-tag-number form, minimal definite length below 64 KiB. */
-function readTlv(der: Uint8Array, at: number, limit: number): Tlv | undefined {
-  if (at + 2 > limit) return undefined;
-  const tag = der[at]!;
-  if ((tag & 0x1f) === 0x1f) return undefined;
-  let length = der[at + 1]!;
-  let body = at + 2;
-  if (length === 0x81) {
-    if (body + 1 > limit) return undefined;
-    length = der[body]!;
-    if (length < 0x80) return undefined;
-    body += 1;
-  } else if (length === 0x82) {
-    if (body + 2 > limit) return undefined;
-    length = (der[body]! << 8) | der[body + 1]!;
-    if (length < 0x100) return undefined;
-    body += 2;
-  } else if (length >= 0x80) {
-    return undefined;
+/** The element at `at` ending by `limit`, or undefined where readDerTlv refuses it (pkijs then decides). */
+function tlvAt(der: Uint8Array, at: number, limit: number): DerTlv | undefined {
+  try {
+    return readDerTlv(der, at, limit);
+  } catch (err) {
+    if (err instanceof DerTlvError) return undefined;
+    throw err;
   }
-  const end = body + length;
-  return end > limit ? undefined : { tag, body, end };
 }
 
 function bytesEqual(der: Uint8Array, at: number, end: number, expected: Uint8Array): boolean {
@@ -140,20 +120,20 @@ function oidText(der: Uint8Array, at: number, end: number): string | undefined {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The subject's one-line form, or undefined for anything but single-valued RDNs of the three string types. */
-function canonicalNameText(der: Uint8Array, name: Tlv): string | undefined {
+function canonicalNameText(der: Uint8Array, name: DerTlv): string | undefined {
   const entries: { type: string; value: string }[] = [];
-  for (let at = name.body; at < name.end;) {
-    const rdn = readTlv(der, at, name.end);
+  for (let at = name.contentStart; at < name.end;) {
+    const rdn = tlvAt(der, at, name.end);
     if (rdn?.tag !== 0x31) return undefined;
-    const atv = readTlv(der, rdn.body, rdn.end);
+    const atv = tlvAt(der, rdn.contentStart, rdn.end);
     if (atv?.tag !== 0x30 || atv.end !== rdn.end) return undefined;
-    const type = readTlv(der, atv.body, atv.end);
+    const type = tlvAt(der, atv.contentStart, atv.end);
     if (type?.tag !== 0x06) return undefined;
-    const value = readTlv(der, type.end, atv.end);
-    if (!value || value.end !== atv.end || value.end === value.body) return undefined;
-    const oid = oidText(der, type.body, type.end);
+    const value = tlvAt(der, type.end, atv.end);
+    if (!value || value.end !== atv.end || value.end === value.contentStart) return undefined;
+    const oid = oidText(der, type.contentStart, type.end);
     if (oid === undefined) return undefined;
-    const content = der.subarray(value.body, value.end);
+    const content = der.subarray(value.contentStart, value.end);
     let text: string;
     if (value.tag === 0x0c) {
       try {
@@ -181,13 +161,13 @@ const SM2_WITH_SM3_NULL = Buffer.from('300c06082a811ccf550183750500', 'hex');
 
 /** The fast path alone: undefined for whatever it leaves to decodeCsrWithPkijs. @internal exported for tests. */
 export function decodeCanonicalCsr(der: Uint8Array): DecodedCsr | undefined {
-  const csr = readTlv(der, 0, der.length);
+  const csr = tlvAt(der, 0, der.length);
   if (csr?.tag !== 0x30 || csr.end !== der.length) return undefined;
-  const info = readTlv(der, csr.body, csr.end);
+  const info = tlvAt(der, csr.contentStart, csr.end);
   if (info?.tag !== 0x30) return undefined;
-  const algorithm = readTlv(der, info.end, csr.end);
+  const algorithm = tlvAt(der, info.end, csr.end);
   if (algorithm?.tag !== 0x30) return undefined;
-  const signature = readTlv(der, algorithm.end, csr.end);
+  const signature = tlvAt(der, algorithm.end, csr.end);
   if (signature?.tag !== 0x03 || signature.end !== csr.end) return undefined;
   const algorithmStart = info.end;
   if (
@@ -196,19 +176,20 @@ export function decodeCanonicalCsr(der: Uint8Array): DecodedCsr | undefined {
   ) {
     return undefined;
   }
-  if (signature.end - signature.body < 2 || der[signature.body] !== 0) return undefined;
+  if (signature.end - signature.contentStart < 2 || der[signature.contentStart] !== 0) return undefined;
 
-  const version = readTlv(der, info.body, info.end);
-  if (version?.tag !== 0x02 || version.end - version.body !== 1 || der[version.body] !== 0) return undefined;
-  const name = readTlv(der, version.end, info.end);
+  const version = tlvAt(der, info.contentStart, info.end);
+  if (version?.tag !== 0x02 || version.end - version.contentStart !== 1 || der[version.contentStart] !== 0)
+    return undefined;
+  const name = tlvAt(der, version.end, info.end);
   if (name?.tag !== 0x30) return undefined;
-  const spki = readTlv(der, name.end, info.end);
+  const spki = tlvAt(der, name.end, info.end);
   if (spki?.tag !== 0x30) return undefined;
-  const keyAlgorithmEnd = spki.body + SM2_KEY_ALGORITHM.length;
+  const keyAlgorithmEnd = spki.contentStart + SM2_KEY_ALGORITHM.length;
   const keyStart = keyAlgorithmEnd + SM2_KEY_BITS.length - 1; // the point, from its 04
   if (
-    spki.end - spki.body !== SM2_KEY_ALGORITHM.length + SM2_KEY_BITS.length - 1 + 65 ||
-    !bytesEqual(der, spki.body, keyAlgorithmEnd, SM2_KEY_ALGORITHM) ||
+    spki.end - spki.contentStart !== SM2_KEY_ALGORITHM.length + SM2_KEY_BITS.length - 1 + 65 ||
+    !bytesEqual(der, spki.contentStart, keyAlgorithmEnd, SM2_KEY_ALGORITHM) ||
     !bytesEqual(der, keyAlgorithmEnd, keyStart + 1, SM2_KEY_BITS)
   ) {
     return undefined;
@@ -225,8 +206,8 @@ export function decodeCanonicalCsr(der: Uint8Array): DecodedCsr | undefined {
   return {
     publicKey: Buffer.from(der.subarray(keyStart, spki.end)),
     subject,
-    tbs: der.subarray(csr.body, info.end),
-    signature: der.subarray(signature.body + 1, signature.end),
+    tbs: der.subarray(csr.contentStart, info.end),
+    signature: der.subarray(signature.contentStart + 1, signature.end),
     sm2WithSm3: true,
   };
 }

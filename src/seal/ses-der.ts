@@ -1,3 +1,4 @@
+import { DerTlvError, readDerTlv, type DerTlv } from '../crypto/der-tlv.js';
 import { SesParseError } from './ses-parse-error.js';
 
 // A small DER reader and writer for the SES structures (internal to src/seal/ses-*).
@@ -32,16 +33,7 @@ export const TAG = {
 /** Upper bound on children of one constructed element (certList, extDatas…): real files have a handful. */
 export const MAX_CHILDREN = 4096;
 
-export interface Tlv {
-  /** The identifier octet (only low tag numbers < 31 are accepted). */
-  tag: number;
-  /** Offset of the identifier octet in the input. */
-  start: number;
-  /** Offset of the first content octet. */
-  contentStart: number;
-  /** Offset just past the content. */
-  end: number;
-}
+export type Tlv = DerTlv;
 
 export class DerReader {
   readonly buf: Buffer;
@@ -52,30 +44,12 @@ export class DerReader {
 
   /** Reads the element at `at`, which must end by `limit`. */
   read(at: number, limit: number, path: string): Tlv {
-    const b = this.buf;
-    if (at >= limit) throw new SesParseError(path, 'missing element (truncated)');
-    const tag = b[at]!;
-    if ((tag & 0x1f) === 0x1f) throw new SesParseError(path, `unsupported high tag number (0x${hex2(tag)})`);
-    if (at + 1 >= limit) throw new SesParseError(path, 'truncated length');
-    const first = b[at + 1]!;
-    let len: number;
-    let contentStart: number;
-    if (first < 0x80) {
-      len = first;
-      contentStart = at + 2;
-    } else if (first === 0x80) {
-      throw new SesParseError(path, 'indefinite length (BER) is not DER');
-    } else {
-      const n = first & 0x7f;
-      if (n > 4) throw new SesParseError(path, 'length too large');
-      if (at + 2 + n > limit) throw new SesParseError(path, 'truncated length');
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + b[at + 2 + i]!;
-      contentStart = at + 2 + n;
+    try {
+      return readDerTlv(this.buf, at, limit);
+    } catch (err) {
+      if (err instanceof DerTlvError) throw new SesParseError(path, err.message);
+      throw err;
     }
-    const end = contentStart + len;
-    if (end > limit) throw new SesParseError(path, `length ${len} exceeds the enclosing element (truncated)`);
-    return { tag, start: at, contentStart, end };
   }
 
   /** The one element spanning exactly [0, length). */
