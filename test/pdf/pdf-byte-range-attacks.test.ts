@@ -6,30 +6,12 @@ import { extractPdfSignatures, type ExtractedSignature } from '../../src/pdf/pdf
 import { checkDataHash } from '../../src/seal/ses-crypto-checks.js';
 import { decodeSesSignature, sesDerLength } from '../../src/seal/ses-decoder.js';
 import { basePdf, sealKit } from './pdf-test-fixtures.js';
+import { only, withByteRange } from '../verify/pdf-verify-fixtures.js';
 
 // The PDF signature attack classes of validation.md, each made on a real signed file.
 
 let signed: Buffer;
 let sig: ExtractedSignature;
-
-/** Rewrites the /ByteRange array of the (only) signature in place, keeping the file length. */
-function withByteRange(pdf: Buffer, s: ExtractedSignature, br: number[]): Buffer {
-  const out = Buffer.from(pdf);
-  const at = out.indexOf('/ByteRange [', s.dictOffset!, 'latin1') + '/ByteRange '.length;
-  const close = out.indexOf(']', at, 'latin1');
-  let end = close + 1;
-  while (out[end] === 0x20) end++;
-  const text = `[${br.join(' ')}]`;
-  assert.ok(text.length <= end - at, 'the new ByteRange fits the old one');
-  out.write(text.padEnd(end - at, ' '), at, 'latin1');
-  return out;
-}
-
-function only(pdf: Buffer): ExtractedSignature {
-  const sigs = extractPdfSignatures(pdf);
-  assert.equal(sigs.length, 1);
-  return sigs[0]!;
-}
 
 describe('PDF signature attacks', () => {
   before(async () => {
