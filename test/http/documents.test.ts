@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { PDFDocument, PDFName } from '@cantoo/pdf-lib';
+import { PDFDocument } from '@cantoo/pdf-lib';
 import { fromPem, toPem } from '../../src/crypto/pem.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { verifyTimestampToken } from '../../src/pki/timestamp.js';
@@ -13,7 +13,7 @@ import { listAuditRecords } from '../../src/service/audit-service.js';
 import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { countRed, qpdfCheck, qpdfEncrypt, renderPage, type RenderedPage } from '../pdf/page-render.js';
-import { A4 } from '../pdf/pdf-test-fixtures.js';
+import { A4, certifiedNoChanges } from '../pdf/pdf-test-fixtures.js';
 import { chineseDocument } from '../pdf/stamp-fixtures.js';
 
 let srv: TestServer;
@@ -306,22 +306,8 @@ describe('POST /v1/documents/seal refuses, saying why, and writes nothing', () =
 
   test('a DocMDP P=1 certified document is 409', async () => {
     const { pdf } = await chineseDocument();
-    const certified = await PDFDocument.load(pdf);
-    const ctx = certified.context;
-    const docMdpSig = ctx.register(
-      ctx.obj({
-        Type: 'Sig',
-        Reference: [
-          ctx.obj({
-            Type: 'SigRef',
-            TransformMethod: 'DocMDP',
-            TransformParams: { Type: 'TransformParams', P: 1, V: '1.2' },
-          }),
-        ],
-      }),
-    );
-    certified.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: docMdpSig }));
-    const res = await stampRequest(agencies[0]!.issuer, await certified.save(), {
+    const certified = await certifiedNoChanges(pdf);
+    const res = await stampRequest(agencies[0]!.issuer, certified, {
       esID: agencies[0]!.esID,
       placements: [{ type: 'absolute', page: 1, xMm: 10, yMm: 10 }],
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { PDFDocument, PDFName } from '@cantoo/pdf-lib';
+import { PDFDocument } from '@cantoo/pdf-lib';
 import { sm3 } from '../../src/crypto/sm3.js';
 import { checkByteRange, coveredBytes } from '../../src/pdf/pdf-byte-range.js';
 import { PdfError } from '../../src/pdf/pdf-error.js';
@@ -15,7 +15,7 @@ import { extractPdfSignatures, type ExtractedSignature } from '../../src/pdf/pdf
 import { checkDataHash, checkSignerSignature } from '../../src/seal/ses-crypto-checks.js';
 import { decodeSesSignature, sesDerLength, sniffSes } from '../../src/seal/ses-decoder.js';
 import { countRed, qpdfCheck, qpdfEncrypt, renderPage } from './page-render.js';
-import { basePdf, sealKit, type SealKit } from './pdf-test-fixtures.js';
+import { basePdf, certifiedNoChanges, sealKit, type SealKit } from './pdf-test-fixtures.js';
 
 const PLACEMENT = { page: 0, xMm: 120, yMm: 200, widthMm: 42, heightMm: 42 };
 
@@ -164,22 +164,7 @@ describe('signPdfWithSeal', () => {
   });
 
   it('refuses a DocMDP P=1 document, a page out of range, non-PDFs, encrypted PDFs and oversize signatures', async () => {
-    const certified = await PDFDocument.load(base);
-    const ctx = certified.context;
-    const docMdpSig = ctx.register(
-      ctx.obj({
-        Type: 'Sig',
-        Reference: [
-          ctx.obj({
-            Type: 'SigRef',
-            TransformMethod: 'DocMDP',
-            TransformParams: { Type: 'TransformParams', P: 1, V: '1.2' },
-          }),
-        ],
-      }),
-    );
-    certified.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: docMdpSig }));
-    const certifiedBytes = await certified.save();
+    const certifiedBytes = await certifiedNoChanges(base);
     const code = (p: Promise<unknown>) =>
       p.then(
         () => 'resolved',

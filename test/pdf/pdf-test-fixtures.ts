@@ -1,6 +1,6 @@
 // Shared fixtures for the PDF tests: an SM2 hierarchy (root, seal maker, signer), a real GB/T 38540 seal with
 // its drawn picture, base PDFs made with @cantoo/pdf-lib, and a `sign` callback producing SES_Signatures.
-import { PDFDocument, StandardFonts, rgb } from '@cantoo/pdf-lib';
+import { PDFDocument, PDFName, StandardFonts, rgb } from '@cantoo/pdf-lib';
 import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
 import { drawOfficialSeal, renderSealPng, type OfficialSeal } from '../../src/seal/seal-picture.js';
 import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
@@ -88,4 +88,24 @@ export async function basePdf(
       });
   }
   return doc.save({ useObjectStreams: options.useObjectStreams ?? true });
+}
+
+/** The document certified with DocMDP P=1 (no changes allowed), as a certifying signature's /Perms says. */
+export async function certifiedNoChanges(pdf: Uint8Array): Promise<Uint8Array> {
+  const certified = await PDFDocument.load(pdf);
+  const ctx = certified.context;
+  const docMdpSig = ctx.register(
+    ctx.obj({
+      Type: 'Sig',
+      Reference: [
+        ctx.obj({
+          Type: 'SigRef',
+          TransformMethod: 'DocMDP',
+          TransformParams: { Type: 'TransformParams', P: 1, V: '1.2' },
+        }),
+      ],
+    }),
+  );
+  certified.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: docMdpSig }));
+  return certified.save();
 }
