@@ -18,6 +18,8 @@ export interface TestServer extends RunningServer {
   /** Mints a token directly through the service (as the system), for tests of other roles. */
   token(role: Role, binding?: { agencyId?: string; province?: string }): Promise<string>;
   request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+  /** Registers an agency through the API (as admin) and returns its id; province from the region code. */
+  agency(name: string, uscc: string, regionCode: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,16 @@ export async function startTestServer(opts: { bodyLimitBytes?: number } = {}): P
     }
     return fetch(running.url + path, { ...init, headers, body: body ?? null });
   };
+  const agency = async (name: string, uscc: string, regionCode: string) => {
+    const res = await request('/v1/agencies', {
+      method: 'POST',
+      token: adminToken,
+      json: { name, uscc, regionCode, province: regionCode.slice(0, 2) },
+    });
+    const body = await res.text();
+    if (res.status !== 201) throw new Error(`creating agency ${name}: ${res.status} ${body}`);
+    return (JSON.parse(body) as { id: string }).id;
+  };
   return {
     ...running,
     database,
@@ -63,6 +75,7 @@ export async function startTestServer(opts: { bodyLimitBytes?: number } = {}): P
     adminToken,
     token,
     request,
+    agency,
     stop: async () => {
       await running.shutdown();
       await database.drop();

@@ -43,19 +43,8 @@ async function json<T>(res: Response, status: number): Promise<T> {
 
 before(async () => {
   srv = await startTestServer();
-  const agency = async (name: string, uscc: string, regionCode: string) =>
-    (
-      await json<{ id: string }>(
-        await srv.request('/v1/agencies', {
-          method: 'POST',
-          token: srv.adminToken,
-          json: { name, uscc, regionCode, province: '33' },
-        }),
-        201,
-      )
-    ).id;
-  agencyA = await agency('杭州市市场监督管理局', '113301000024902776', '330100');
-  agencyB = await agency('浙江省市场监督管理局', '113300000024821899', '330000');
+  agencyA = await srv.agency('杭州市市场监督管理局', '113301000024902776', '330100');
+  agencyB = await srv.agency('浙江省市场监督管理局', '113300000024821899', '330000');
   const operator = await srv.token('ca-operator');
   const issue = async (agencyId: string, profile: string, commonName?: string) =>
     json<Issued>(
