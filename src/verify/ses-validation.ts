@@ -55,19 +55,8 @@ export interface SealRegistryView {
   sealStatusAt(esID: string, at: Date): Promise<SealStatusAnswer | undefined>;
 }
 
-export interface RevocationAnswer {
-  /** 'no-source': the view has no way to learn this certificate's status (e.g. it names no CRL): not checked. */
-  status: 'good' | 'revoked' | 'hold' | 'unknown' | 'no-source';
-  revokedAt?: Date;
-  reason?: string;
-  /** Where the answer comes from ('ca-database', 'ocsp:…', 'crl:…'), for the report. */
-  source: string;
-}
-
-/** This node answers from its own CA database (the service layer implements it). */
-export interface RevocationView {
-  statusAt(cert: CertificateInfo, issuer: CertificateInfo, at: Date): Promise<RevocationAnswer>;
-}
+export type { RevocationAnswer, RevocationView } from './revocation/revocation-source.js';
+import type { RevocationAnswer, RevocationView } from './revocation/revocation-source.js';
 
 export interface SesValidationContext {
   anchors: CertificateInfo[];
@@ -594,7 +583,7 @@ function judgeRevocation(
     return check(
       id,
       'indeterminate',
-      'REVOCATION_UNKNOWN',
+      a.code ?? 'REVOCATION_UNKNOWN',
       `${who}的吊销状态未知（${a.source}）`,
       `the revocation status of ${whoEn} is unknown (${a.source})`,
     );
