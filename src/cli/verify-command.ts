@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PdfError } from '../pdf/pdf-error.js';
 import { sniffCms } from '../pki/cms-signed-data.js';
+import { SEALTRUST_POLICY } from '../pki/sealtrust-policies.js';
 import { sniffSes } from '../seal/ses-decoder.js';
 import { validateCmsSignature } from '../verify/cms-validation.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../verify/licence-validation.js';
@@ -150,6 +151,9 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     if (err instanceof TrustAnchorError) throw new UnreadableInput(err.message);
     throw err;
   }
+  // Certificates given with --trust that carry the seal-maker policy are the seal-making systems this
+  // verification knows; seals of any other maker are INDETERMINATE (there is no registry to ask offline).
+  const sealMakers = { certificates: anchors.filter((c) => c.policies.includes(SEALTRUST_POLICY.sealMaker)) };
   const now = new Date();
   let full: ValidationReport;
   if (pdf) {
@@ -159,6 +163,7 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     try {
       full = await validatePdf(bytes, {
         anchors,
+        sealMakers,
         now,
         ...(opts.online
           ? { licences: httpLicenceDirectory(opts.online), revocation: httpCrlRevocationView(opts.online) }
@@ -172,7 +177,7 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
   } else {
     const data = opts.data === undefined ? undefined : await read(opts.data, 'protected data');
     // Offline: no revocation source and no seal registry, so those checks are skipped with a reason.
-    const ctx = { anchors, now, ...(data ? { data } : {}) };
+    const ctx = { anchors, sealMakers, now, ...(data ? { data } : {}) };
     const report =
       kind === 'seal'
         ? await validateSesSeal(bytes, ctx)
@@ -212,7 +217,7 @@ export function registerVerifyCommands(program: Command): void {
     .option('--json', 'print the validation report as JSON')
     .option(
       '--trust <dir>',
-      'a directory (or file) of PEM certificates to trust as anchors; repeatable. Without it nothing is trusted',
+      'a directory (or file) of PEM certificates to trust as anchors; repeatable. Without it nothing is trusted. Those with the seal-maker policy are the known seal-making systems',
       collect,
       [],
     )

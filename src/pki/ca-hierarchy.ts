@@ -15,6 +15,7 @@ import { buildCrl } from './crl-builder.js';
 import { leafExtensions, type LeafExtensionSpec } from './leaf-extensions.js';
 import { encodeName } from './distinguished-name.js';
 import { PKI_OID } from './pki-oids.js';
+import { SEALTRUST_POLICY } from './sealtrust-policies.js';
 
 export interface IssuedKey {
   keyPair: Sm2KeyPair;
@@ -134,10 +135,13 @@ export function generateHierarchy(
       return { keyPair: key, certificate };
     };
     // A delegated responder carries ocsp-nocheck instead of pointers to its own status.
+    // Each carries its profile's certificate policy (ca/profiles): verifiers tell what a certificate is for
+    // by it (only a seal-maker certificate makes seals).
     const ocspResponder = leaf(ic.ocspResponder.subject, ic.ocspResponder.validityDays, {
       keyUsage: ['digitalSignature'],
       extKeyUsage: { purposes: [PKI_OID.kpOcspSigning], critical: false },
       ocspNoCheck: true,
+      policies: [SEALTRUST_POLICY.ocspResponder],
     });
     // RFC 3161 §2.3: the TSA's EKU is critical and timeStamping only.
     const tsa = ic.tsa
@@ -145,11 +149,16 @@ export function generateHierarchy(
           keyUsage: ['digitalSignature', 'nonRepudiation'],
           extKeyUsage: { purposes: [PKI_OID.kpTimeStamping], critical: true },
           urls,
+          policies: [SEALTRUST_POLICY.tsa],
         })
       : undefined;
     // The seal maker (制章者) has the seal-maker profile: digitalSignature only, no EKU.
     const sealMaker = ic.sealMaker
-      ? leaf(ic.sealMaker.subject, ic.sealMaker.validityDays, { keyUsage: ['digitalSignature'], urls })
+      ? leaf(ic.sealMaker.subject, ic.sealMaker.validityDays, {
+          keyUsage: ['digitalSignature'],
+          urls,
+          policies: [SEALTRUST_POLICY.sealMaker],
+        })
       : undefined;
     return {
       id: ic.id,

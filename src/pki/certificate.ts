@@ -1,6 +1,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
+import { DerTlvError, readDerTlv } from '../crypto/der-tlv.js';
 import { LruCache } from '../crypto/lru-cache.js';
 import { sm3Hex } from '../crypto/sm3.js';
 import { nameEntries, nameToString } from './distinguished-name.js';
@@ -28,6 +29,8 @@ export interface CertificateInfo {
   pathLen: number | null;
   keyUsage: KeyUsageName[];
   extKeyUsage: string[];
+  /** certificatePolicies policy identifiers, dotted (RFC 5280 §4.2.1.4). */
+  policies: string[];
   uscc: string | null;
   crlUrls: string[];
   ocspUrls: string[];
@@ -95,6 +98,7 @@ function parseCertificateUncached(der: Uint8Array): CertificateInfo {
     pathLen: null,
     keyUsage: [],
     extKeyUsage: [],
+    policies: [],
     uscc: null,
     crlUrls: [],
     ocspUrls: [],
@@ -125,6 +129,9 @@ function parseCertificateUncached(der: Uint8Array): CertificateInfo {
       case PKI_OID.extKeyUsage:
         info.extKeyUsage = (v as pkijs.ExtKeyUsage).keyPurposes;
         break;
+      case PKI_OID.certificatePolicies:
+        info.policies = policyIdentifiers(bytes(e.extnValue.valueBlock.valueHexView));
+        break;
       case PKI_OID.usccExtension: {
         const parsed = asn1js.fromBER(e.extnValue.valueBlock.valueHexView).result as unknown as {
           valueBlock?: { value?: unknown };
@@ -149,6 +156,52 @@ function parseCertificateUncached(der: Uint8Array): CertificateInfo {
     }
   }
   return info;
+}
+
+/**
+ * The policy identifiers of a certificatePolicies value (SEQUENCE OF PolicyInformation). Read by hand
+ * because the 2.25 (UUID) arcs of SealTrust's policies exceed 2^53, which asn1js cannot print; an
+ * unreadable value yields no policies (the certificate then qualifies for no profile).
+ */
+function policyIdentifiers(der: Buffer): string[] {
+  try {
+    const seq = readDerTlv(der, 0, der.length);
+    if (seq.tag !== 0x30) return [];
+    const out: string[] = [];
+    for (let at = seq.contentStart; at < seq.end;) {
+      const info = readDerTlv(der, at, seq.end);
+      at = info.end;
+      if (info.tag !== 0x30) return [];
+      const oid = readDerTlv(der, info.contentStart, info.end);
+      if (oid.tag !== 0x06) return [];
+      const dotted = dottedOid(der.subarray(oid.contentStart, oid.end));
+      if (dotted === null) return [];
+      out.push(dotted);
+    }
+    return out;
+  } catch (err) {
+    if (err instanceof DerTlvError) return [];
+    throw err;
+  }
+}
+
+function dottedOid(body: Uint8Array): string | null {
+  const arcs: bigint[] = [];
+  let arc = 0n;
+  let fresh = true;
+  for (const byte of body) {
+    if (fresh && byte === 0x80) return null; // non-minimal arc
+    arc = (arc << 7n) | BigInt(byte & 0x7f);
+    fresh = (byte & 0x80) === 0;
+    if (fresh) {
+      arcs.push(arc);
+      arc = 0n;
+    }
+  }
+  if (!fresh || arcs.length === 0) return null;
+  const first = arcs[0]!;
+  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
+  return [...head, ...arcs.slice(1)].join('.');
 }
 
 /** Checks `cert` was signed by the holder of `issuerPublicKey`, over its original TBS bytes. */

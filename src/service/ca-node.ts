@@ -38,6 +38,11 @@ export interface CaNode {
   profiles: Map<string, CertificateProfile>;
 }
 
+/** This node's seal-making systems (each issuing CA's `{caId}-seal-maker` certificate). */
+export function nodeSealMakers(node: CaNode): CertificateInfo[] {
+  return [...node.issuingCas.values()].flatMap((ca) => (ca.sealMaker ? [ca.sealMaker.cert] : []));
+}
+
 export class CaLoadError extends Error {
   override name = 'CaLoadError';
 }

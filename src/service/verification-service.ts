@@ -10,7 +10,7 @@ import type { Db } from '../store/database.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../verify/licence-validation.js';
 import type { ValidationReport } from '../verify/report.js';
 import type { RevocationView, SealRegistryView } from '../verify/ses-validation.js';
-import type { CaNode } from './ca-node.js';
+import { nodeSealMakers, type CaNode } from './ca-node.js';
 import type { LicenceService } from './licence-service.js';
 import type { SealService } from './seal-service.js';
 import { ServiceError } from './service-error.js';
@@ -237,6 +237,7 @@ export class VerificationService {
       entry: workerEntry.href,
       anchors: [new Uint8Array(node.root.cert.der)],
       intermediates: [...node.issuingCas.values()].map((ca) => new Uint8Array(ca.ca.cert.der)),
+      sealMakers: nodeSealMakers(node).map((c) => new Uint8Array(c.der)),
     };
     const worker = new Worker(workerScript, { workerData: data });
     const slot: Slot = { worker, ready: false, jobs: new Map() };

@@ -9,6 +9,8 @@ export interface VerificationWorkerData {
   /** DER of the trust anchors (the node's root) and of the intermediates (its issuing CAs). */
   anchors: Uint8Array[];
   intermediates: Uint8Array[];
+  /** DER of this node's seal-making systems: known makers whose every seal is in this node's registry. */
+  sealMakers: Uint8Array[];
 }
 
 /** main → worker: validate this PDF. */

@@ -32,6 +32,9 @@ if (parentPort) {
     parseCertificate(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
   const anchors: CertificateInfo[] = data.anchors.map(parse);
   const intermediates: CertificateInfo[] = data.intermediates.map(parse);
+  // This node's makers: known, and their seals must all be in this node's registry.
+  const makers: CertificateInfo[] = (data.sealMakers ?? []).map(parse);
+  const sealMakers = { certificates: makers, registeredHere: makers };
 
   let nextCall = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -96,6 +99,7 @@ if (parentPort) {
       const report = await validatePdf(req.pdf, {
         anchors,
         intermediates,
+        sealMakers,
         deadline: req.deadline,
         ...viewsFor(req.job),
       });

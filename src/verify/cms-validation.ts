@@ -8,36 +8,24 @@ import { parseCmsSignedData, type CmsSignedData, type CmsSignerInfo } from '../p
 import { PKI_OID } from '../pki/pki-oids.js';
 import { verifyTimestampToken } from '../pki/timestamp.js';
 import { embeddedCrlView } from './embedded-revocation.js';
+import { chainCheck } from './checks/chain-check.js';
+import { CHECK_ORDER, orderChecks } from './checks/check-registry.js';
+import { signerProfileCheck } from './checks/certificate-profile-checks.js';
+import { notRun } from './checks/format-check.js';
+import { emit } from './checks/messages.js';
+import { revocationCheck } from './checks/revocation-check.js';
+import { evaluateTimestamp } from './checks/timestamp-evaluation.js';
+import { certWindow, validityCheck } from './checks/validity-time.js';
 import { check, deriveIndication, type Check, type SignatureReport } from './report.js';
-import {
-  certWindow,
-  chainCheck,
-  evaluateTimestamp,
-  party,
-  revocationCheck,
-  summary,
-  tryParse,
-  validityCheck,
-  type Claim,
-  type SesValidationContext,
-} from './ses-validation.js';
+import { party, summary, tryParse } from './report-summaries.js';
+import type { Claim, SesValidationContext } from './validation-context.js';
 
 // Validation of a CMS SignedData digital signature (RFC 5652 or GB/T 35275 OIDs) over detached data: the PDF
 // /ByteRange bytes, or an OFD Signature.xml. Same vocabulary and order as the SES engine; a digital signature
 // carries no seal, so the seal checks are reported as not applicable.
 
-export const CMS_CHECK_IDS = [
-  'format',
-  'data-hash',
-  'signature',
-  'signer-in-seal',
-  'seal-signature',
-  'validity-time',
-  'chain',
-  'revocation',
-  'timestamp',
-  'seal-status',
-] as const;
+/** The CMS report's checks, in order (the registry's; kept under its old name). */
+export const CMS_CHECK_IDS = CHECK_ORDER.cms;
 
 const SM2_SIGNATURE_OIDS = new Set<string>([PKI_OID.sm2WithSm3, PKI_OID.sm2Sign]);
 const DATA_OIDS = new Set<string>([PKI_OID.cmsData, PKI_OID.gmData]);
@@ -57,19 +45,8 @@ function flavourName(c: CmsSignedData): string {
   return c.flavour === 'gbt35275' ? 'CMS (GB/T 35275)' : 'CMS (RFC 5652)';
 }
 
-function notApplicable(id: string): Check {
-  return check(
-    id,
-    'skipped',
-    'NOT_APPLICABLE',
-    '数字签名不含电子印章，本项不适用',
-    'a digital signature carries no seal: not applicable',
-  );
-}
-
-function order(checks: Check[]): Check[] {
-  const ids: readonly string[] = CMS_CHECK_IDS;
-  return [...checks].sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+function notApplicable(id: 'signer-in-seal' | 'seal-signature' | 'seal-status'): Check {
+  return emit(id, 'skipped', 'NOT_APPLICABLE', undefined);
 }
 
 function matchesSid(cert: CertificateInfo, sid: CmsSignerInfo['sid']): boolean {
@@ -87,9 +64,7 @@ function formatFailure(err: unknown): SignatureReport {
       `CMS 签名结构无法解析：${why}`,
       `the CMS SignedData cannot be decoded: ${why}`,
     ),
-    ...CMS_CHECK_IDS.filter((id) => id !== 'format').map((id) =>
-      check(id, 'skipped', 'NOT_RUN', '结构无法解析，未执行', 'not run: the structure cannot be decoded'),
-    ),
+    ...notRun('cms', { zh: '结构无法解析', en: 'the structure cannot be decoded' }),
   ];
   return {
     format: 'CMS',
@@ -355,7 +330,7 @@ function validateDocumentTimestamp(der: Buffer, ctx: SesValidationContext): Sign
         at: v.genTime,
       })
     : null;
-  checks.push(chainCheck('chain', '时间戳机构', 'TSA', v.tsaCert, chain));
+  checks.push(chainCheck('chain', { zh: '时间戳机构', en: 'TSA' }, v.tsaCert, chain));
   return {
     format: 'document timestamp',
     ...deriveIndication(checks),
@@ -391,7 +366,8 @@ export async function validateCmsSignature(
   const checks: Check[] = [formatCheck(c, si)];
   checks.push(dataHashCheck(c, si, ctx.data));
   checks.push(signatureCheck(c, si, cert, ctx.data));
-  for (const id of ['signer-in-seal', 'seal-signature', 'seal-status']) checks.push(notApplicable(id));
+  for (const id of ['signer-in-seal', 'seal-signature', 'seal-status'] as const)
+    checks.push(notApplicable(id));
 
   const ts = evaluateTimestamp(
     { timeStamp: si.timeStampToken ?? undefined, signature: si.signature, version: 4, notes: [] },
@@ -408,11 +384,13 @@ export async function validateCmsSignature(
   checks.push(validityCheck(window ? [window] : [], t, ts.best, now, label));
   const intermediates = [...(ctx.intermediates ?? []), ...certs.filter((x) => x !== cert)];
   const chain = cert ? validateChain(cert, { anchors: ctx.anchors, intermediates, at: t ?? now }) : null;
-  checks.push(chainCheck('chain', '签名者', 'signer', cert, chain));
+  const who = { zh: '签名者', en: 'signer' };
+  checks.push(chainCheck('chain', who, cert, chain));
+  checks.push(signerProfileCheck(cert, chain));
   const revocation = c.crls.length ? embeddedCrlView(c.crls, ctx.revocation) : ctx.revocation;
-  checks.push(await revocationCheck('revocation', '签名者', 'signer', chain, revocation, claim, now));
+  checks.push(await revocationCheck('revocation', who, chain, revocation, claim, now));
   checks.push(ts.check);
-  const ordered = order(checks);
+  const ordered = orderChecks(checks, 'cms');
   return {
     format: flavourName(c),
     ...deriveIndication(ordered),

@@ -1,6 +1,7 @@
 import { validateLicenceIdentifier } from '../licence/licence-identifier.js';
 import { licenceStatusZh } from '../licence/licence-lifecycle.js';
 import type { LicenceMetadata } from '../licence/licence-metadata.js';
+import { CHECK_ORDER, orderChecks, type CheckId } from './checks/check-registry.js';
 import { check, deriveIndication, type Check, type LicenceReport } from './report.js';
 
 // The licence layer of verification: a PDF whose signed revision carries licence.json is a SealTrust licence,
@@ -63,13 +64,8 @@ export interface LicenceAttachment {
   face?: Record<string, unknown>;
 }
 
-export const LICENCE_CHECK_IDS = [
-  'licence-identifier',
-  'licence-registered',
-  'licence-file-hash',
-  'licence-status',
-  'licence-copy',
-] as const;
+/** The licence layer's checks, in order (the registry's; kept under its old name). */
+export const LICENCE_CHECK_IDS = CHECK_ORDER.licence;
 
 const FAILED_STATUSES = new Set([
   'annulled',
@@ -277,7 +273,7 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
   let record: LicenceDirectoryRecord | null = null;
   let reachable = false;
   if (!input.directory) {
-    const offline = (id: string, what: string, whatEn: string) =>
+    const offline = (id: CheckId, what: string, whatEn: string) =>
       check(
         id,
         'skipped',
@@ -296,7 +292,7 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
       reachable = true;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      for (const id of ['licence-registered', 'licence-file-hash', 'licence-status'])
+      for (const id of ['licence-registered', 'licence-file-hash', 'licence-status'] as const)
         checks.push(
           check(
             id,
@@ -380,8 +376,7 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
     }
   }
   checks.push(copyCheck(m.copy, input.now));
-  const ids: readonly string[] = LICENCE_CHECK_IDS;
-  const ordered = [...checks].sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+  const ordered = orderChecks(checks, 'licence');
   return {
     identifier,
     status: record?.status ?? null,

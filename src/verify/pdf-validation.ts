@@ -9,6 +9,7 @@ import { LICENCE_ATTACHMENT_NAME } from '../licence/licence-metadata.js';
 import { derElementLength, sniffCms } from '../pki/cms-signed-data.js';
 import { sniffSes } from '../seal/ses-decoder.js';
 import { decodeStream } from '../pdf/pdf-xref.js';
+import { orderChecks } from './checks/check-registry.js';
 import { validateCmsSignature } from './cms-validation.js';
 import { embeddedCrlView } from './embedded-revocation.js';
 import {
@@ -60,24 +61,6 @@ export class ValidationTooComplex extends Error {
     super(message);
   }
 }
-
-const PDF_CHECK_ORDER = [
-  'byte-range',
-  'format',
-  'sub-filter',
-  'data-hash',
-  'signature',
-  'signer-in-seal',
-  'seal-signature',
-  'validity-time',
-  'chain',
-  'maker-chain',
-  'revocation',
-  'maker-revocation',
-  'timestamp',
-  'seal-status',
-  'modifications',
-];
 
 const SES_SUBFILTERS = new Set(['GM.sm2seal', 'GM.SM2Seal', 'GM.sm2']);
 const CMS_SUBFILTERS = new Set(['adbe.pkcs7.detached', 'ETSI.CAdES.detached', 'GM.sm2', 'adbe.pkcs7.sha1']);
@@ -243,7 +226,7 @@ async function validateOne(
       ),
     );
   }
-  const ordered = checks.sort((a, b) => PDF_CHECK_ORDER.indexOf(a.id) - PDF_CHECK_ORDER.indexOf(b.id));
+  const ordered = orderChecks(checks, 'pdf-signature');
   return {
     ...inner,
     format: `PDF ${inner.format}`.trim(),

@@ -1,65 +1,27 @@
-// Validation report vocabulary (ETSI EN 319 102-1 as used by EU DSS) and the pure rules that turn a list of
-// checks into a signature's indication. The engines (SES today; licences and PDF later) produce checks; this
-// module alone decides what they mean, so every engine concludes the same way from the same facts.
+// The validation report (ETSI EN 319 102-1 as used by EU DSS) and how a list of checks becomes a signature's
+// indication. The engines produce checks; the check registry (checks/check-registry.ts) says what each check
+// means, and this module combines them, so every engine concludes the same way from the same facts.
 
-export type Indication = 'TOTAL_PASSED' | 'TOTAL_FAILED' | 'INDETERMINATE';
+import { CHECK_RULES, type CheckId } from './checks/check-registry.js';
+import {
+  SUB_INDICATION,
+  type Check,
+  type CheckRule,
+  type CheckStatus,
+  type Indication,
+  type SubIndication,
+  type Verdict,
+} from './verdict.js';
 
-/** 'warning': reported for the reader (a vendor variant, a form fill after signing) but neutral for the verdict. */
-export type CheckStatus = 'passed' | 'failed' | 'indeterminate' | 'skipped' | 'warning';
-
-/**
- * Sub-indications. The ETSI ones, plus SealTrust-specific ones for the seal registry (not in EN 319 102-1):
- * SEAL_REVOKED / SEAL_SUSPENDED (TOTAL_FAILED: the seal was revoked or suspended in the registry at the
- * signing time) and NO_SIGNATURE_FOUND (INDETERMINATE: a document without signatures).
- */
-export const SUB_INDICATION = {
-  FORMAT_FAILURE: 'FORMAT_FAILURE',
-  HASH_FAILURE: 'HASH_FAILURE',
-  SIG_CRYPTO_FAILURE: 'SIG_CRYPTO_FAILURE',
-  REVOKED: 'REVOKED',
-  EXPIRED: 'EXPIRED',
-  NOT_YET_VALID: 'NOT_YET_VALID',
-  SIG_CONSTRAINTS_FAILURE: 'SIG_CONSTRAINTS_FAILURE',
-  NO_SIGNING_CERTIFICATE_FOUND: 'NO_SIGNING_CERTIFICATE_FOUND',
-  NO_CERTIFICATE_CHAIN_FOUND: 'NO_CERTIFICATE_CHAIN_FOUND',
-  CERTIFICATE_CHAIN_GENERAL_FAILURE: 'CERTIFICATE_CHAIN_GENERAL_FAILURE',
-  CHAIN_CONSTRAINTS_FAILURE: 'CHAIN_CONSTRAINTS_FAILURE',
-  CRYPTO_CONSTRAINTS_FAILURE: 'CRYPTO_CONSTRAINTS_FAILURE',
-  REVOKED_NO_POE: 'REVOKED_NO_POE',
-  OUT_OF_BOUNDS_NO_POE: 'OUT_OF_BOUNDS_NO_POE',
-  OUT_OF_BOUNDS_NOT_REVOKED: 'OUT_OF_BOUNDS_NOT_REVOKED',
-  TRY_LATER: 'TRY_LATER',
-  SIGNED_DATA_NOT_FOUND: 'SIGNED_DATA_NOT_FOUND',
-  TIMESTAMP_ORDER_FAILURE: 'TIMESTAMP_ORDER_FAILURE',
-  SEAL_REVOKED: 'SEAL_REVOKED',
-  SEAL_SUSPENDED: 'SEAL_SUSPENDED',
-  NO_SIGNATURE_FOUND: 'NO_SIGNATURE_FOUND',
-  /** SealTrust: the document was changed after the signature in a way that is not allowed (validation.md (d)). */
-  DOCUMENT_MODIFIED: 'DOCUMENT_MODIFIED',
-  /** SealTrust licence layer (TOTAL_FAILED unless said otherwise). */
-  LICENCE_NOT_REGISTERED: 'LICENCE_NOT_REGISTERED',
-  LICENCE_FILE_MISMATCH: 'LICENCE_FILE_MISMATCH',
-  LICENCE_IDENTIFIER_INVALID: 'LICENCE_IDENTIFIER_INVALID',
-  /** licence-status failures carry the status: LICENCE_REVOKED, LICENCE_SUPERSEDED, …, LICENCE_NOT_VALID_AT_SIGNING. */
-  LICENCE_NOT_VALID: 'LICENCE_NOT_VALID',
-  /** INDETERMINATE: suspended (may be resumed) or the directory cannot be asked. */
-  LICENCE_SUSPENDED: 'LICENCE_SUSPENDED',
-  LICENCE_COPY_EXPIRED: 'LICENCE_COPY_EXPIRED',
-} as const;
-export type SubIndication = (typeof SUB_INDICATION)[keyof typeof SUB_INDICATION] | (string & {});
-
-export interface Check {
-  /** Stable id: 'format', 'signature', 'signer-in-seal', 'seal-signature', 'validity-time', 'chain', … */
-  id: string;
-  status: CheckStatus;
-  /** Stable machine-readable code (e.g. 'SIGNATURE_VALID', 'NO_CERTIFICATE_CHAIN_FOUND'). */
-  code: string;
-  /** Chinese first. */
-  message: string;
-  messageEn: string;
-  /** Structured facts behind the message (times, serials, paths), for machines. */
-  details?: Record<string, unknown>;
-}
+export {
+  SUB_INDICATION,
+  type Check,
+  type CheckRule,
+  type CheckStatus,
+  type Indication,
+  type SubIndication,
+  type Verdict,
+} from './verdict.js';
 
 export interface CertificateSummary {
   subject: string;
@@ -143,141 +105,20 @@ export interface ValidationReport {
   licence?: LicenceReport;
 }
 
-export interface Verdict {
-  indication: Indication;
-  subIndication: SubIndication | null;
-}
-
 export const PASSED: Verdict = { indication: 'TOTAL_PASSED', subIndication: null };
 
-const failed = (subIndication: SubIndication): Verdict => ({ indication: 'TOTAL_FAILED', subIndication });
 const indeterminate = (subIndication: SubIndication): Verdict => ({
   indication: 'INDETERMINATE',
   subIndication,
 });
 
-/** What one check means for the signature; null = no effect (passed, or a check whose outcome is neutral). */
-export type CheckRule = (check: Check) => Verdict | null;
-
 const S = SUB_INDICATION;
 
-function chainRule(check: Check): Verdict | null {
-  if (check.status === 'passed' || check.status === 'skipped') return null;
-  switch (check.code) {
-    case 'NO_CERTIFICATE_CHAIN_FOUND':
-      return indeterminate(S.NO_CERTIFICATE_CHAIN_FOUND);
-    case 'NO_SIGNING_CERTIFICATE_FOUND':
-      return indeterminate(S.NO_SIGNING_CERTIFICATE_FOUND);
-    case 'ISSUER_NOT_CA':
-    case 'ISSUER_NO_KEY_CERT_SIGN':
-    case 'PATH_LENGTH_EXCEEDED':
-      return indeterminate(S.CHAIN_CONSTRAINTS_FAILURE);
-    case 'UNSUPPORTED_ALGORITHM':
-      return indeterminate(S.CRYPTO_CONSTRAINTS_FAILURE);
-    // A CA certificate outside its validity at the validation time: without proof of existence earlier,
-    // EN 319 102-1 concludes OUT_OF_BOUNDS_NO_POE (the signer's own validity is the validity-time check's).
-    case 'EXPIRED':
-    case 'NOT_YET_VALID':
-      return indeterminate(S.OUT_OF_BOUNDS_NO_POE);
-    default:
-      return indeterminate(S.CERTIFICATE_CHAIN_GENERAL_FAILURE);
-  }
-}
-
-function revocationRule(check: Check): Verdict | null {
-  if (check.status === 'passed' || check.status === 'skipped') return null;
-  if (check.status === 'failed')
-    return failed(check.code === 'SEAL_SUSPENDED' ? S.SEAL_SUSPENDED : S.REVOKED);
-  return indeterminate(check.code === 'REVOKED_NO_POE' ? S.REVOKED_NO_POE : S.TRY_LATER);
-}
-
-/**
- * The rules by check id. Checks are neutral when passed or skipped unless a rule says otherwise (a signature
- * whose data was not given cannot pass). Engines for other formats add rules with `deriveIndication(checks,
- * {...DEFAULT_RULES, myCheck: rule})`; a check without a rule maps failed → TOTAL_FAILED and indeterminate →
- * INDETERMINATE with its own code as the sub-indication.
- */
-export const DEFAULT_RULES: Readonly<Record<string, CheckRule>> = {
-  format: (c) => (c.status === 'failed' || c.status === 'indeterminate' ? failed(S.FORMAT_FAILURE) : null),
-  'data-hash': (c) => {
-    if (c.status === 'passed') return null;
-    if (c.status === 'failed') return failed(S.HASH_FAILURE);
-    return indeterminate(S.SIGNED_DATA_NOT_FOUND); // skipped or indeterminate: the data was not available
-  },
-  signature: (c) => cryptoRule(c),
-  'seal-signature': (c) => cryptoRule(c),
-  // Deliberately TOTAL_FAILED (EN 319 102-1 lists SIG_CONSTRAINTS_FAILURE under INDETERMINATE): the seal's
-  // certList is the definitive list of who may use the seal, so a signer outside it is never a valid seal use.
-  'signer-in-seal': (c) =>
-    c.status === 'failed'
-      ? failed(S.SIG_CONSTRAINTS_FAILURE)
-      : c.status === 'indeterminate'
-        ? indeterminate(S.SIG_CONSTRAINTS_FAILURE)
-        : null,
-  'validity-time': (c) => {
-    if (c.status === 'passed' || c.status === 'skipped') return null;
-    if (c.status === 'failed') return failed(c.code === 'NOT_YET_VALID' ? S.NOT_YET_VALID : S.EXPIRED);
-    return indeterminate(
-      c.code === 'SIGNING_TIME_UNKNOWN' ? S.SIG_CONSTRAINTS_FAILURE : S.OUT_OF_BOUNDS_NO_POE,
-    );
-  },
-  chain: chainRule,
-  'maker-chain': chainRule,
-  revocation: revocationRule,
-  'maker-revocation': revocationRule,
-  // EN 319 102-1: a timestamp that does not validate is ignored; it then proves nothing (no best signature
-  // time), which the validity and revocation checks already take into account.
-  timestamp: () => null,
-  'byte-range': (c) =>
-    c.status === 'failed' || c.status === 'indeterminate' ? failed(S.FORMAT_FAILURE) : null,
-  modifications: (c) =>
-    c.status === 'failed'
-      ? failed(S.DOCUMENT_MODIFIED)
-      : c.status === 'indeterminate'
-        ? indeterminate(S.DOCUMENT_MODIFIED)
-        : null,
-  'licence-registered': (c) => licenceRule(c, S.LICENCE_NOT_REGISTERED),
-  'licence-file-hash': (c) => licenceRule(c, S.LICENCE_FILE_MISMATCH),
-  'licence-identifier': (c) => licenceRule(c, S.LICENCE_IDENTIFIER_INVALID),
-  // The status itself names the failure (LICENCE_REVOKED, LICENCE_SUPERSEDED, LICENCE_LAPSED, …).
-  'licence-status': (c) =>
-    c.status === 'failed'
-      ? failed(c.code)
-      : c.status === 'indeterminate'
-        ? indeterminate(c.code === 'LICENCE_SUSPENDED' ? S.LICENCE_SUSPENDED : S.TRY_LATER)
-        : null,
-  'licence-copy': (c) => licenceRule(c, S.LICENCE_COPY_EXPIRED),
-  'seal-status': (c) => {
-    if (c.status === 'passed' || c.status === 'skipped') return null;
-    if (c.status === 'failed') {
-      if (c.code === 'SEAL_SUSPENDED') return failed(S.SEAL_SUSPENDED);
-      if (c.code === 'SEAL_EXPIRED') return failed(S.EXPIRED);
-      if (c.code === 'SEAL_BYTES_MISMATCH') return failed(S.SIG_CONSTRAINTS_FAILURE);
-      return failed(S.SEAL_REVOKED);
-    }
-    return indeterminate(c.code === 'REVOKED_NO_POE' ? S.REVOKED_NO_POE : S.TRY_LATER);
-  },
-};
-
-// Licence checks: failed is final; indeterminate means the directory could not answer (TRY_LATER).
-function licenceRule(c: Check, sub: SubIndication): Verdict | null {
-  if (c.status === 'failed') return failed(sub);
-  if (c.status === 'indeterminate') return indeterminate(S.TRY_LATER);
-  return null;
-}
-
-function cryptoRule(c: Check): Verdict | null {
-  if (c.status === 'passed' || c.status === 'skipped') return null;
-  if (c.status === 'failed') return failed(S.SIG_CRYPTO_FAILURE);
-  return indeterminate(
-    c.code === 'CERT_UNPARSEABLE' || c.code === 'SIGNER_CERT_NOT_FOUND'
-      ? S.NO_SIGNING_CERTIFICATE_FOUND
-      : S.CRYPTO_CONSTRAINTS_FAILURE,
-  );
-}
+/** The rules by check id (the registry's); kept under its old name for callers that extend it. */
+export const DEFAULT_RULES: Readonly<Record<string, CheckRule>> = CHECK_RULES;
 
 function fallbackRule(c: Check): Verdict | null {
-  if (c.status === 'failed') return failed(c.code);
+  if (c.status === 'failed') return { indication: 'TOTAL_FAILED', subIndication: c.code };
   if (c.status === 'indeterminate') return indeterminate(c.code);
   return null;
 }
@@ -292,6 +133,7 @@ const FAILED_ORDER: string[] = [
   S.REVOKED,
   S.SEAL_REVOKED,
   S.SEAL_SUSPENDED,
+  S.SEAL_NOT_REGISTERED,
   S.EXPIRED,
   S.NOT_YET_VALID,
   S.SIG_CONSTRAINTS_FAILURE,
@@ -379,7 +221,7 @@ export function validationReport(
 
 /** A check in the report's shape; `details` only when given. */
 export function check(
-  id: string,
+  id: CheckId,
   status: CheckStatus,
   code: string,
   message: string,

@@ -11,6 +11,7 @@ import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import { scratchDir } from '../helpers/openssl.js';
 import { runCli } from '../helpers/run-cli.js';
+import { SEALTRUST_POLICY } from '../../src/pki/sealtrust-policies.js';
 import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
 import {
   basePdf,
@@ -28,10 +29,12 @@ after(() => tmp.cleanup());
 
 type Issued = TestCertificate;
 
-function issue(cn: string, issuer: Issued | null, ca: boolean): Issued {
+function issue(cn: string, issuer: Issued | null, ca: boolean, policy?: string): Issued {
   return issueTestCertificate(cn, issuer, {
     ca,
     ...(ca ? { pathLen: 1, usage: ['keyCertSign', 'cRLSign'] } : {}),
+    ...(policy === SEALTRUST_POLICY.sealMaker ? { usage: ['digitalSignature'] } : {}),
+    ...(policy ? { policies: [policy] } : {}),
     notBefore: new Date(NOW - DAY),
     notAfter: new Date(NOW + 365 * DAY),
     organization: 'SealTrust CLI 测试',
@@ -40,8 +43,8 @@ function issue(cn: string, issuer: Issued | null, ca: boolean): Issued {
 
 const root = issue('CLI 测试根 CA', null, true);
 const ca = issue('CLI 测试签发 CA', root, true);
-const maker = issue('CLI 测试制章系统', ca, false);
-const signer = issue('CLI 测试单位', ca, false);
+const maker = issue('CLI 测试制章系统', ca, false, SEALTRUST_POLICY.sealMaker);
+const signer = issue('CLI 测试单位', ca, false, SEALTRUST_POLICY.sealSigner);
 const DATA = Buffer.from('<Signature>CLI</Signature>');
 
 const sealDer = makeSeal(
@@ -76,8 +79,16 @@ const dataFile = tmp.file('Signature.xml', DATA);
 const otherData = tmp.file('other.xml', 'tampered');
 const trustDir = join(tmp.dir, 'trust');
 mkdirSync(trustDir);
-// Several certificates in one PEM file, and a file that holds no certificate at all.
-tmp.file('trust/chain.pem', toPem('CERTIFICATE', root.der) + toPem('CERTIFICATE', ca.der));
+// Several certificates in one PEM file (the anchors and the known seal maker: it carries the seal-maker
+// policy), and a file that holds no certificate at all.
+tmp.file(
+  'trust/chain.pem',
+  toPem('CERTIFICATE', root.der) + toPem('CERTIFICATE', ca.der) + toPem('CERTIFICATE', maker.der),
+);
+const anchorsOnly = tmp.file(
+  'anchors-only.pem',
+  toPem('CERTIFICATE', root.der) + toPem('CERTIFICATE', ca.der),
+);
 tmp.file('trust/notes.pem', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n');
 
 describe('sealtrust verify', () => {
@@ -93,6 +104,17 @@ describe('sealtrust verify', () => {
     const seal = await runCli(['verify', sealFile, '--trust', join(trustDir, 'chain.pem')]);
     assert.equal(seal.code, 0, seal.stdout + seal.stderr);
     assert.match(seal.stdout, /SES seal v4/);
+  });
+
+  it('exit 2: a seal whose maker is not among the --trust certificates is INDETERMINATE (unknown maker)', async () => {
+    const r = await runCli(['verify', sigFile, '--data', dataFile, '--trust', anchorsOnly, '--json']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const s = (JSON.parse(r.stdout) as ValidationReport).signatures[0]!;
+    assert.deepEqual([s.indication, s.subIndication], ['INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND']);
+    assert.equal(s.checks.find((c) => c.id === 'chain')?.status, 'passed');
+    assert.equal(s.checks.find((c) => c.id === 'maker-authority')?.code, 'MAKER_UNKNOWN');
+    // Offline there is no registry to ask, so the seal status stays skipped (not worse than before).
+    assert.equal(s.checks.find((c) => c.id === 'seal-status')?.code, 'NO_REGISTRY');
   });
 
   it('exit 1: other data is TOTAL_FAILED / HASH_FAILURE', async () => {
@@ -180,7 +202,10 @@ describe('sealtrust verify <file.pdf>', () => {
     const licence = await seal(await licencePdf());
     licenceFile = tmp.file('licence.pdf', licence);
     licenceSm3 = sm3Hex(licence);
-    pdfTrust = tmp.file('pdf-root.pem', toPem('CERTIFICATE', sealKit().root.der));
+    pdfTrust = tmp.file(
+      'pdf-root.pem',
+      toPem('CERTIFICATE', sealKit().root.der) + toPem('CERTIFICATE', sealKit().maker.der),
+    );
     // The node's public licence route, as the directory contract describes it.
     server = createServer((req, res) => {
       const m = /^\/v1\/verify\/licences\/([^?]+)/.exec(req.url ?? '');

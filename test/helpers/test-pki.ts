@@ -3,6 +3,7 @@ import { buildCertificate, randomSerial } from '../../src/pki/certificate-builde
 import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
+  certificatePoliciesExtension,
   extKeyUsageExtension,
   keyIdentifier,
   keyUsageExtension,
@@ -31,6 +32,8 @@ export interface TestCertificateOptions {
   notBefore?: Date;
   notAfter?: Date;
   organization?: string;
+  /** certificatePolicies (e.g. SEALTRUST_POLICY.sealMaker: a SealTrust profile). */
+  policies?: string[];
 }
 
 /** Issues `cn` under `issuer` (self-signed when null), SM2 with SM3, with SKI/AKI and key usage. */
@@ -57,6 +60,7 @@ export function issueTestCertificate(
             (ca ? ['digitalSignature', 'keyCertSign', 'cRLSign'] : ['digitalSignature', 'nonRepudiation']),
         ),
         ...(o.eku ? [extKeyUsageExtension([o.eku], true)] : []),
+        ...(o.policies?.length ? [certificatePoliciesExtension(o.policies)] : []),
         subjectKeyIdentifierExtension(key.publicKey),
         ...(issuer ? [authorityKeyIdentifierExtension(keyIdentifier(issuer.key.publicKey))] : []),
       ],

@@ -14,6 +14,7 @@ import { fromPem, toPem } from '../../src/crypto/pem.js';
 import { sm3 } from '../../src/crypto/sm3.js';
 import { verifyTimestampToken } from '../../src/pki/timestamp.js';
 import { caRevocationView, sealRegistryView } from '../../src/service/validation-views.js';
+import { nodeSealMakers } from '../../src/service/ca-node.js';
 import { validateSesSignature } from '../../src/verify/ses-validation.js';
 import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
@@ -80,6 +81,7 @@ const nodeContext = (data: Buffer) => ({
   intermediates: [srv.node.defaultCa.ca.cert],
   revocation: caRevocationView(srv.database.knex, srv.node),
   sealRegistry: sealRegistryView(srv.services.seals),
+  sealMakers: { certificates: nodeSealMakers(srv.node), registeredHere: nodeSealMakers(srv.node) },
   data,
 });
 

@@ -2,6 +2,8 @@
 // its drawn picture, base PDFs made with @cantoo/pdf-lib, and a `sign` callback producing SES_Signatures.
 import { PDFDocument, PDFName, StandardFonts, rgb } from '@cantoo/pdf-lib';
 import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
+import type { KeyUsageName } from '../../src/pki/certificate-extensions.js';
+import { SEALTRUST_POLICY } from '../../src/pki/sealtrust-policies.js';
 import { drawOfficialSeal, renderSealPng, type OfficialSeal } from '../../src/seal/seal-picture.js';
 import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
 
@@ -10,10 +12,16 @@ export const A4 = { width: 595.28, height: 841.89 };
 
 type Party = TestCertificate;
 
-function cert(subject: string, issuer: Party | null, ca: boolean): Party {
+function cert(
+  subject: string,
+  issuer: Party | null,
+  ca: boolean,
+  profile?: { policies: string[]; usage: KeyUsageName[] },
+): Party {
   return issueTestCertificate(subject, issuer, {
     ca,
     ...(ca ? { pathLen: 0, usage: ['keyCertSign', 'cRLSign'] } : {}),
+    ...(profile ?? {}),
     notBefore: new Date(Date.now() - DAY),
     organization: 'SealTrust PDF 测试',
   });
@@ -21,6 +29,9 @@ function cert(subject: string, issuer: Party | null, ca: boolean): Party {
 
 export interface SealKit {
   root: Party;
+  /** A seal-maker certificate (SealTrust's seal-maker profile). */
+  maker: Party;
+  /** A seal-signer certificate (SealTrust's seal-signer profile). */
   signer: Party;
   seal: Buffer;
   picture: OfficialSeal;
@@ -34,8 +45,14 @@ let kit: SealKit | undefined;
 export function sealKit(): SealKit {
   if (kit) return kit;
   const root = cert('PDF 测试根 CA', null, true);
-  const maker = cert('PDF 测试制章者', root, false);
-  const signer = cert('PDF 测试签章人', root, false);
+  const maker = cert('PDF 测试制章者', root, false, {
+    policies: [SEALTRUST_POLICY.sealMaker],
+    usage: ['digitalSignature'],
+  });
+  const signer = cert('PDF 测试签章人', root, false, {
+    policies: [SEALTRUST_POLICY.sealSigner],
+    usage: ['digitalSignature', 'nonRepudiation'],
+  });
   const picture = drawOfficialSeal({
     agencyName: '杭州市测试管理局',
     sealName: '合同专用章',
@@ -60,8 +77,17 @@ export function sealKit(): SealKit {
   const signerKey = { cert: signer.der, privateKey: signer.key.privateKey };
   const sign = async (digest: Buffer) =>
     signSesV4({ seal, timeInfo: new Date(), dataHash: digest, propertyInfo: 'PDF ByteRange' }, signerKey).der;
-  kit = { root, signer, seal, picture, png, sign };
+  kit = { root, maker, signer, seal, picture, png, sign };
   return kit;
+}
+
+/** Trust the kit's root and know its seal maker (what a node trusts for its own seals). */
+export function kitTrust(): {
+  anchors: TestCertificate['info'][];
+  sealMakers: { certificates: TestCertificate['info'][] };
+} {
+  const k = sealKit();
+  return { anchors: [k.root.info], sealMakers: { certificates: [k.maker.info] } };
 }
 
 /** An A4 document with some text on each page. */

@@ -9,6 +9,7 @@ import { listRevisions } from '../../src/pdf/pdf-revisions.js';
 import { validatePdf, type PdfValidationContext } from '../../src/verify/pdf-validation.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import type { SealRegistryView, SealStatusAnswer } from '../../src/verify/ses-validation.js';
+import { SEALTRUST_POLICY } from '../../src/pki/sealtrust-policies.js';
 import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
 import {
   addPageAfter,
@@ -86,6 +87,8 @@ let makerCert: TestCertificate | undefined;
 function maker(): TestCertificate {
   makerCert ??= issueTestCertificate('PDF 测试制章者 2', sealKit().root, {
     notBefore: new Date(Date.now() - DAY),
+    policies: [SEALTRUST_POLICY.sealMaker],
+    usage: ['digitalSignature'],
   });
   return makerCert;
 }
@@ -110,7 +113,10 @@ async function withDss(pdf: Buffer, crl: Buffer): Promise<Buffer> {
 describe('attack corpus', () => {
   before(async () => {
     signed = await seal(await basePdf({ useObjectStreams: false }));
-    ctx = { anchors: [sealKit().root.info] };
+    ctx = {
+      anchors: [sealKit().root.info],
+      sealMakers: { certificates: [sealKit().maker.info, maker().info] },
+    };
     expect(await validatePdf(signed, ctx), 'TOTAL_PASSED/-', null);
   });
 

@@ -11,7 +11,16 @@ import { validateCmsSignature } from '../../src/verify/cms-validation.js';
 import { validatePdf, ValidationTooComplex } from '../../src/verify/pdf-validation.js';
 import { validateSesSignature } from '../../src/verify/ses-validation.js';
 import { sesDerLength } from '../../src/seal/ses-decoder.js';
-import { appendUpdate, basePdf, cmsSigner, licencePdf, only, seal, sealKit } from './pdf-verify-fixtures.js';
+import {
+  appendUpdate,
+  basePdf,
+  cmsSigner,
+  kitTrust,
+  licencePdf,
+  only,
+  seal,
+  sealKit,
+} from './pdf-verify-fixtures.js';
 
 // Robustness of the verifier's readers against hostile input: mutated real files and random bytes end in a
 // report or a typed error (PdfError, ValidationTooComplex, CryptoInputError), never anything else; every run
@@ -61,7 +70,7 @@ function focused(input: Buffer, ms: Mutation[], from: number): Buffer {
 
 async function validateTyped(pdf: Buffer): Promise<void> {
   try {
-    const r = await validatePdf(pdf, { anchors: [sealKit().root.info], deadline: Date.now() + 20_000 });
+    const r = await validatePdf(pdf, { ...kitTrust(), deadline: Date.now() + 20_000 });
     assert.ok(['TOTAL_PASSED', 'TOTAL_FAILED', 'INDETERMINATE'].includes(r.indication));
     for (const s of r.signatures) for (const c of s.checks) assert.ok(c.message && c.messageEn && c.code);
   } catch (err) {
@@ -163,7 +172,7 @@ describe('PDF verifier fuzzing', () => {
         } catch (err) {
           assert.ok(err instanceof CryptoInputError, String(err));
         }
-        const ctx = { anchors: [sealKit().root.info], data: Buffer.from('x') };
+        const ctx = { ...kitTrust(), data: Buffer.from('x') };
         const r = cms ? await validateCmsSignature(der, ctx) : await validateSesSignature(der, ctx);
         assert.ok(r.checks.length > 0);
       }),
@@ -199,7 +208,7 @@ describe('PDF verifier fuzzing', () => {
     ]);
     assert.throws(() => readEmbeddedFile(new PdfObjectIndex(bombed), 'licence.json'), PdfError);
     const sealedBomb = await seal(bombed);
-    const r = await validatePdf(sealedBomb, { anchors: [sealKit().root.info] });
+    const r = await validatePdf(sealedBomb, { ...kitTrust() });
     assert.equal(r.licence?.checks[0]?.code, 'LICENCE_METADATA_UNREADABLE');
     assert.ok(process.memoryUsage().rss - before < 200 * 1024 * 1024, 'memory stays bounded');
   });

@@ -13,7 +13,16 @@ import { validateCmsSignature } from '../../src/verify/cms-validation.js';
 import { validatePdf, ValidationTooComplex } from '../../src/verify/pdf-validation.js';
 import { opensslSync, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { issueTestCertificate } from '../helpers/test-pki.js';
-import { basePdf, cmsSigner, firstProblem, only, seal, sealKit, verdict } from './pdf-verify-fixtures.js';
+import {
+  basePdf,
+  cmsSigner,
+  firstProblem,
+  kitTrust,
+  only,
+  seal,
+  sealKit,
+  verdict,
+} from './pdf-verify-fixtures.js';
 
 // The PDF validation engine end to end on real signed files: one seal, three seals, CMS digital signatures
 // (RFC 5652 and GB/T 35275 OIDs), a document without signatures, and the real-world GB/T 35275 fixtures.
@@ -35,7 +44,7 @@ describe('validatePdf', () => {
 
   it('a sealed PDF passes, every check explained in both languages', async () => {
     const kit = sealKit();
-    const r = await validatePdf(signed, { anchors: [kit.root.info] });
+    const r = await validatePdf(signed, kitTrust());
     assert.equal(verdict(r), 'TOTAL_PASSED/-');
     assert.equal(r.signatures.length, 1);
     const s = r.signatures[0]!;
@@ -80,7 +89,7 @@ describe('validatePdf', () => {
   });
 
   it('three seals: each covers its revision, the earlier ones report only signatures added after them', async () => {
-    const r = await validatePdf(three, { anchors: [sealKit().root.info] });
+    const r = await validatePdf(three, kitTrust());
     assert.equal(verdict(r), 'TOTAL_PASSED/-');
     assert.deepEqual(
       r.signatures.map((s) => [s.revision, s.coversWholeDocument]),
@@ -95,7 +104,7 @@ describe('validatePdf', () => {
   });
 
   it('a document without signatures is INDETERMINATE / NO_SIGNATURE_FOUND', async () => {
-    const r = await validatePdf(await basePdf(), { anchors: [sealKit().root.info] });
+    const r = await validatePdf(await basePdf(), kitTrust());
     assert.equal(verdict(r), 'INDETERMINATE/NO_SIGNATURE_FOUND');
     assert.deepEqual(r.signatures, []);
   });
@@ -118,7 +127,7 @@ describe('validatePdf', () => {
         sign: cmsSigner(kit.signer, { oids }),
         subFilter: 'adbe.pkcs7.detached',
       });
-      const r = await validatePdf(pdf, { anchors: [kit.root.info] });
+      const r = await validatePdf(pdf, kitTrust());
       assert.equal(verdict(r), 'TOTAL_PASSED/-');
       const s = r.signatures[0]!;
       assert.equal(s.format, oids === 'rfc5652' ? 'PDF CMS (RFC 5652)' : 'PDF CMS (GB/T 35275)');
@@ -135,7 +144,7 @@ describe('validatePdf', () => {
       sign: cmsSigner(kit.signer, { wrongDigest: true }),
       subFilter: 'adbe.pkcs7.detached',
     });
-    const r = await validatePdf(pdf, { anchors: [kit.root.info] });
+    const r = await validatePdf(pdf, kitTrust());
     assert.equal(verdict(r), 'TOTAL_FAILED/HASH_FAILURE');
     assert.equal(firstProblem(r.signatures[0]!.checks), 'data-hash');
     // The signature over the signed attributes itself is fine: only the binding to the document is wrong.
@@ -143,9 +152,8 @@ describe('validatePdf', () => {
   });
 
   it('an SES in a file that claims adbe.pkcs7.detached is validated as SES and the mismatch reported', async () => {
-    const kit = sealKit();
     const pdf = await seal(await basePdf(), { subFilter: 'adbe.pkcs7.detached' });
-    const r = await validatePdf(pdf, { anchors: [kit.root.info] });
+    const r = await validatePdf(pdf, kitTrust());
     assert.equal(verdict(r), 'TOTAL_PASSED/-');
     assert.equal(r.signatures[0]!.format, 'PDF SES v4');
     assert.equal(r.signatures[0]!.checks.find((c) => c.id === 'sub-filter')!.code, 'SUBFILTER_MISMATCH');
@@ -165,7 +173,7 @@ describe('validatePdf', () => {
         return Buffer.concat([der.subarray(0, at), ecdsa, der.subarray(at + sm2.length)]);
       },
     });
-    const r = await validatePdf(pdf, { anchors: [kit.root.info] });
+    const r = await validatePdf(pdf, kitTrust());
     assert.equal(verdict(r), 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE');
     assert.equal(firstProblem(r.signatures[0]!.checks), 'signature');
   });
@@ -222,12 +230,12 @@ describe('validatePdf', () => {
         { cert: tsa.info, privateKey: tsa.key.privateKey },
       ).token;
     const pdf = await seal(signed, { x: 80, sign: stamp(true), subFilter: 'adbe.pkcs7.detached' });
-    const r = await validatePdf(pdf, { anchors: [kit.root.info] });
+    const r = await validatePdf(pdf, kitTrust());
     assert.equal(verdict(r), 'TOTAL_PASSED/-');
     assert.equal(r.signatures[1]!.format, 'PDF document timestamp');
     assert.ok(r.signatures[1]!.bestSignatureTime);
     const bad = await validatePdf(await seal(signed, { x: 80, sign: stamp(false) }), {
-      anchors: [kit.root.info],
+      ...kitTrust(),
     });
     assert.equal(verdict(bad), 'TOTAL_FAILED/HASH_FAILURE');
     assert.equal(firstProblem(bad.signatures[1]!.checks), 'data-hash');
@@ -236,7 +244,7 @@ describe('validatePdf', () => {
   it('a signer certificate from an unrelated hierarchy is not trusted', async () => {
     const stranger = issueTestCertificate('陌生签名者', null);
     const pdf = await seal(await basePdf(), { sign: cmsSigner(stranger), subFilter: 'adbe.pkcs7.detached' });
-    const r = await validatePdf(pdf, { anchors: [sealKit().root.info] });
+    const r = await validatePdf(pdf, kitTrust());
     assert.equal(verdict(r), 'INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND');
     assert.equal(firstProblem(r.signatures[0]!.checks), 'chain');
   });

@@ -11,12 +11,13 @@ import { extractPdfSignatures, type ExtractedSignature } from '../../src/pdf/pdf
 import { buildCmsSignedData } from '../../src/pki/cms-signed-data.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../../src/verify/licence-validation.js';
 import type { ValidationReport } from '../../src/verify/report.js';
+import { isCheckId, orderChecks } from '../../src/verify/checks/check-registry.js';
 import { PdfObjectIndex } from '../../src/pdf/pdf-object-index.js';
 import { dictGet } from '../../src/pdf/pdf-object-scanner.js';
-import { basePdf, sealKit } from '../pdf/pdf-test-fixtures.js';
+import { basePdf, kitTrust, sealKit } from '../pdf/pdf-test-fixtures.js';
 import type { TestCertificate } from '../helpers/test-pki.js';
 
-export { basePdf, sealKit };
+export { basePdf, kitTrust, sealKit };
 
 export type Sign = (digest: Buffer) => Promise<Buffer>;
 
@@ -273,6 +274,29 @@ export function firstProblem(checks: { id: string; status: string; code: string 
   );
 }
 
+/** The document's verdict as 'INDICATION/SUB' (and every check of the report must be a registered one). */
 export function verdict(r: ValidationReport): string {
+  assertRegisteredChecks(r);
   return `${r.indication}/${r.subIndication ?? '-'}`;
+}
+
+/** Fails on any check id the registry does not know, or a check out of its report kind's declared order. */
+export function assertRegisteredChecks(r: ValidationReport): void {
+  for (const s of r.signatures) {
+    for (const c of s.checks) assert.ok(isCheckId(c.id), `check id ${c.id} is not in the check registry`);
+    const kind = s.format.startsWith('PDF')
+      ? 'pdf-signature'
+      : s.format.startsWith('SES seal')
+        ? 'ses-seal'
+        : s.format.startsWith('SES')
+          ? 'ses-signature'
+          : 'cms';
+    assert.deepEqual(
+      s.checks.map((c) => c.id),
+      orderChecks(s.checks, kind).map((c) => c.id),
+      `checks of ${s.format} out of the declared order`,
+    );
+  }
+  for (const c of r.licence?.checks ?? [])
+    assert.ok(isCheckId(c.id), `check id ${c.id} is not in the check registry`);
 }

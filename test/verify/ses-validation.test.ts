@@ -8,6 +8,7 @@ import { sm3 } from '../../src/crypto/sm3.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { type KeyUsageName } from '../../src/pki/certificate-extensions.js';
 import { PKI_OID } from '../../src/pki/pki-oids.js';
+import { SEALTRUST_POLICY } from '../../src/pki/sealtrust-policies.js';
 import { buildTimestampToken } from '../../src/pki/timestamp.js';
 import { assembleSignature, makeSeal, signSesV4, type SesSealInfoInput } from '../../src/seal/ses-encoder.js';
 import {
@@ -40,7 +41,14 @@ type Issued = TestCertificate;
 function issue(
   cn: string,
   issuer: Issued | null,
-  o: { ca?: boolean; pathLen?: number; usage?: KeyUsageName[]; eku?: string; notAfter?: Date } = {},
+  o: {
+    ca?: boolean;
+    pathLen?: number;
+    usage?: KeyUsageName[];
+    eku?: string;
+    notAfter?: Date;
+    policies?: string[];
+  } = {},
 ): Issued {
   return issueTestCertificate(cn, issuer, {
     ...o,
@@ -51,9 +59,18 @@ function issue(
 
 const root = issue('验证测试根 CA', null, { ca: true, pathLen: 1 });
 const ca = issue('验证测试签发 CA', root, { ca: true, pathLen: 0 });
-const maker = issue('验证测试制章系统', ca);
-const signer = issue('某某市某某局', ca, { usage: ['digitalSignature', 'nonRepudiation'] });
-const stranger = issue('未授权签章者', ca, { usage: ['digitalSignature', 'nonRepudiation'] });
+const maker = issue('验证测试制章系统', ca, {
+  usage: ['digitalSignature'],
+  policies: [SEALTRUST_POLICY.sealMaker],
+});
+const signer = issue('某某市某某局', ca, {
+  usage: ['digitalSignature', 'nonRepudiation'],
+  policies: [SEALTRUST_POLICY.sealSigner],
+});
+const stranger = issue('未授权签章者', ca, {
+  usage: ['digitalSignature', 'nonRepudiation'],
+  policies: [SEALTRUST_POLICY.sealSigner],
+});
 const tsa = issue('验证测试时间戳', ca, {
   usage: ['digitalSignature', 'nonRepudiation'],
   eku: PKI_OID.kpTimeStamping,
@@ -151,6 +168,7 @@ function ctx(over: Partial<SesValidationContext> = {}): SesValidationContext {
     intermediates: [ca.info],
     revocation: revocation(),
     sealRegistry: registry([{ from: at(-10 * DAY), status: 'active' }]),
+    sealMakers: { certificates: [maker.info] },
     now: NOW,
     data: DATA,
     ...over,
@@ -182,7 +200,9 @@ describe('SES signatures made with SealTrust keys', () => {
       'seal-signature': 'passed',
       'validity-time': 'passed',
       chain: 'passed',
+      'signer-profile': 'passed',
       'maker-chain': 'passed',
+      'maker-authority': 'passed',
       revocation: 'passed',
       'maker-revocation': 'passed',
       'data-hash': 'passed',
@@ -424,7 +444,15 @@ describe('bare SES seals', () => {
     assert.equal(r.format, 'SES seal v4');
     assert.deepEqual(
       r.checks.map((c) => c.id),
-      ['format', 'seal-signature', 'validity-time', 'maker-chain', 'maker-revocation', 'seal-status'],
+      [
+        'format',
+        'seal-signature',
+        'validity-time',
+        'maker-chain',
+        'maker-authority',
+        'maker-revocation',
+        'seal-status',
+      ],
     );
     assert.equal(r.chain[0]?.serial, maker.info.serialHex);
   });
@@ -441,7 +469,12 @@ describe('bare SES seals', () => {
     assert.equal(expired.subIndication, 'EXPIRED');
     const noAnchors = await validateSesSeal(seal(), ctx({ anchors: [] }));
     assert.equal(noAnchors.subIndication, 'NO_CERTIFICATE_CHAIN_FOUND');
-    const offline = await validateSesSeal(seal(), { anchors: [root.info], intermediates: [ca.info] });
+    // Offline (the CLI with --trust): the maker is known from the trusted certificates, no registry to ask.
+    const offline = await validateSesSeal(seal(), {
+      anchors: [root.info],
+      intermediates: [ca.info],
+      sealMakers: { certificates: [maker.info] },
+    });
     assert.equal(offline.indication, 'TOTAL_PASSED');
     assert.equal(get(offline, 'seal-status').status, 'skipped');
     assert.equal(get(offline, 'maker-revocation').status, 'skipped');
@@ -653,7 +686,9 @@ describe('real-world SES fixtures (../shared/fixtures/ses), no trust anchors', {
   // The fixtures embed only their leaf certificates (no CA certificates), so the only anchors they can supply
   // are those leaves themselves (and dms360's self-signed certificate). Trusting them makes the chain pass; the
   // certificates and seals have since expired and nothing proves the signatures predate that, so the verdict
-  // is still not TOTAL_PASSED.
+  // is still not TOTAL_PASSED. Since the seal-maker authority rule (issue 12), the first reason is that their
+  // maker is no seal-making system this validation knows (NO_CERTIFICATE_CHAIN_FOUND, ranked before
+  // OUT_OF_BOUNDS_NO_POE); the missing proof of existence is still reported by validity-time.
   it('trusting the fixtures own certificates: chain passes, still no proof of existence', async () => {
     for (const d of ['tax_gomain_chongqing_v4', 'antchain_zhejiang_v4', 'shandong_v4_raw64']) {
       const der = read(`signatures/${d}/SignedValue.dat`);
@@ -665,7 +700,10 @@ describe('real-world SES fixtures (../shared/fixtures/ses), no trust anchors', {
       assert.equal(get(r, 'chain').status, 'passed', `${d}: ${get(r, 'chain').messageEn}`);
       assert.equal(get(r, 'maker-chain').status, 'passed', `${d}: ${get(r, 'maker-chain').messageEn}`);
       assert.equal(r.indication, 'INDETERMINATE', d);
-      assert.equal(r.subIndication, 'OUT_OF_BOUNDS_NO_POE', d);
+      assert.equal(r.subIndication, 'NO_CERTIFICATE_CHAIN_FOUND', d);
+      assert.equal(get(r, 'maker-authority').code, 'MAKER_UNKNOWN', d);
+      assert.equal(get(r, 'signer-profile').code, 'SIGNER_WRONG_PROFILE', d);
+      assert.equal(get(r, 'validity-time').code, 'OUT_OF_BOUNDS_NO_POE', d);
       assert.equal(first.signingTime, r.signingTime);
     }
   });

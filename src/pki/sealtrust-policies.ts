@@ -1,0 +1,32 @@
+// SealTrust's certificate policy identifiers, one per certificate profile (ca/profiles/*.json `policies`; a
+// test holds the two in step). Verifiers read a certificate's purpose from them: only a seal-maker
+// certificate makes seals, only a seal-signer certificate signs with a seal.
+
+const ARC = '2.25.331378933073741540232787376587029394141';
+
+export const SEALTRUST_POLICY = {
+  issuingCa: `${ARC}.1`,
+  sealSigner: `${ARC}.1.1`,
+  sealMaker: `${ARC}.1.2`,
+  ocspResponder: `${ARC}.2.1`,
+  tsa: `${ARC}.3.1`,
+  logSigner: `${ARC}.4.1`,
+} as const;
+
+/** The profile a policy identifier names (by ca/profiles id), or null for another issuer's policy. */
+export function sealTrustProfileOf(policy: string): string | null {
+  switch (policy) {
+    case SEALTRUST_POLICY.sealSigner:
+      return 'seal-signer';
+    case SEALTRUST_POLICY.sealMaker:
+      return 'seal-maker';
+    case SEALTRUST_POLICY.ocspResponder:
+      return 'ocsp-responder';
+    case SEALTRUST_POLICY.tsa:
+      return 'tsa';
+    case SEALTRUST_POLICY.logSigner:
+      return 'log-signer';
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,353 @@
+import type { CheckStatus, Check } from '../verdict.js';
+import type { CheckId } from './check-registry.js';
+
+// The catalogue of check messages, Chinese and English, keyed by check id and code, each a function of the
+// facts it states. Engines emit a check by id, status and code with its facts (`emit`), never with inline
+// text, so one wording serves every engine and both languages are always there. Texts that come ready-made
+// from a lower layer (the certificate chain validator, the SES codec) are passed through by `withText`.
+
+export interface Text {
+  zh: string;
+  en: string;
+}
+
+const REVOCATION_REASON_ZH: Record<string, string> = {
+  unspecified: '未指明',
+  keyCompromise: '密钥泄露',
+  cACompromise: 'CA 密钥泄露',
+  affiliationChanged: '隶属关系变更',
+  superseded: '已被替代',
+  cessationOfOperation: '停止运营',
+  certificateHold: '证书冻结',
+  privilegeWithdrawn: '权限撤销',
+};
+
+const SEAL_STATUS_ZH: Record<string, string> = {
+  active: '有效',
+  suspended: '暂停使用',
+  revoked: '已撤销',
+  expired: '已过期',
+};
+
+/** Who a revocation message is about: "签章者证书 CN=…（序列号 …）". */
+export interface RevocationSubject {
+  who: Text;
+}
+
+interface RevocationFacts extends RevocationSubject {
+  hold: boolean;
+  reason?: string | undefined;
+  revokedAt: string | null;
+}
+
+function revoked(p: RevocationFacts): { what: Text; reason: Text; at: Text } {
+  return {
+    what: p.hold ? { zh: '被冻结（暂停）', en: 'put on hold' } : { zh: '被吊销', en: 'revoked' },
+    reason: p.reason
+      ? { zh: `，原因 ${REVOCATION_REASON_ZH[p.reason] ?? p.reason}`, en: `, reason ${p.reason}` }
+      : { zh: '', en: '' },
+    at: { zh: p.revokedAt ?? '（时间未知）', en: p.revokedAt ?? '(time unknown)' },
+  };
+}
+
+const REVOCATION = {
+  // Offline (no view at all), or a certificate that names no source the view can use.
+  NO_REVOCATION_SOURCE: (
+    p: { offline: true; party: Text } | { offline: false; who: Text; source: string },
+  ) =>
+    p.offline
+      ? {
+          zh: `未配置吊销状态来源（离线验证），${p.party.zh}证书吊销状态未检查`,
+          en: `no revocation source configured (offline): the ${p.party.en} certificate's revocation status was not checked`,
+        }
+      : {
+          zh: `${p.who.zh}未提供吊销状态来源（无 CRL 分发点），吊销状态未检查（${p.source}）`,
+          en: `${p.who.en} names no revocation source (no CRL distribution point): its status was not checked (${p.source})`,
+        },
+  NO_CHAIN: (p: { party: Text }) => ({
+    zh: `${p.party.zh}证书链未建立，无法确定签发者，吊销状态未检查`,
+    en: `the ${p.party.en} certificate chain was not established, so its revocation status cannot be checked`,
+  }),
+  TRUST_ANCHOR: (p: { party: Text }) => ({
+    zh: `${p.party.zh}证书本身即信任锚，不检查吊销状态`,
+    en: `the ${p.party.en} certificate is itself a trust anchor: no revocation status to check`,
+  }),
+  NOT_REVOKED: (p: { party: Text; sources: string[] }) => ({
+    zh: `${p.party.zh}证书链未被吊销（来源：${p.sources.join(', ')}）`,
+    en: `the ${p.party.en} certificate chain is not revoked (source: ${p.sources.join(', ')})`,
+  }),
+  REVOCATION_UNKNOWN: (p: RevocationSubject & { source: string }) => ({
+    zh: `${p.who.zh}的吊销状态未知（${p.source}）`,
+    en: `the revocation status of ${p.who.en} is unknown (${p.source})`,
+  }),
+  REVOCATION_OUT_OF_BOUNDS_NO_POE: (p: RevocationSubject & { source: string }) => ({
+    zh: `${p.who.zh}的吊销数据不晚于签名时间，且没有存在性证明，吊销状态无法确定（${p.source}）`,
+    en: `the revocation data for ${p.who.en} is not fresh relative to the signing time and nothing proves earlier existence (${p.source})`,
+  }),
+  TRY_LATER: (p: RevocationSubject & { source: string }) => ({
+    zh: `暂时无法取得${p.who.zh}的吊销状态，请稍后重试（${p.source}）`,
+    en: `the revocation status of ${p.who.en} cannot be obtained now; try later (${p.source})`,
+  }),
+  REVOKED: (p: RevocationFacts & { claimed: string }) => {
+    const r = revoked(p);
+    return {
+      zh: `${p.who.zh}已于 ${r.at.zh} ${r.what.zh}${r.reason.zh}，早于签名时间 ${p.claimed}`,
+      en: `${p.who.en} was ${r.what.en} at ${r.at.en}${r.reason.en}, before the signing time ${p.claimed}`,
+    };
+  },
+  CERT_ON_HOLD: (p: RevocationFacts & { claimed: string }) => {
+    const r = revoked(p);
+    return {
+      zh: `${p.who.zh}已于 ${r.at.zh} ${r.what.zh}${r.reason.zh}，早于签名时间 ${p.claimed}`,
+      en: `${p.who.en} was ${r.what.en} at ${r.at.en}${r.reason.en}, before the signing time ${p.claimed}`,
+    };
+  },
+  REVOKED_AFTER_POE: (p: RevocationFacts & { best: string }) => {
+    const r = revoked(p);
+    return {
+      zh: `${p.who.zh}于 ${r.at.zh} ${r.what.zh}${r.reason.zh}；时间戳证明签章在 ${p.best} 已存在，早于${r.what.zh}时间`,
+      en: `${p.who.en} was ${r.what.en} at ${r.at.en}${r.reason.en}; a timestamp proves the signature existed at ${p.best}, before that`,
+    };
+  },
+  REVOKED_NO_POE: (p: RevocationFacts & { claimed: string | null }) => {
+    const r = revoked(p);
+    return {
+      zh: `${p.who.zh}已于 ${r.at.zh} ${r.what.zh}${r.reason.zh}；声明的签名时间 ${p.claimed ?? '（无）'} 早于该时间，但没有时间戳证明签章在${r.what.zh}前已存在`,
+      en: `${p.who.en} was ${r.what.en} at ${r.at.en}${r.reason.en}; the claimed signing time ${p.claimed ?? '(none)'} precedes it, but no timestamp proves the signature existed before`,
+    };
+  },
+} as const;
+
+const CHAIN = {
+  NO_SIGNING_CERTIFICATE_FOUND: (p: { party: Text }) => ({
+    zh: `${p.party.zh}证书无法解析`,
+    en: `the ${p.party.en} certificate cannot be parsed`,
+  }),
+} as const;
+
+/** Check messages by id and code. */
+export const MESSAGES = {
+  common: {
+    NOT_RUN: (p: { why: Text }) => ({ zh: `${p.why.zh}，未执行`, en: `not run: ${p.why.en}` }),
+    NOT_APPLICABLE: () => ({
+      zh: '数字签名不含电子印章，本项不适用',
+      en: 'a digital signature carries no seal: not applicable',
+    }),
+  },
+  format: {
+    FORMAT_OK: (p: { seal: boolean; version: number; vid: string; notes: string[] }) => ({
+      zh: `${p.seal ? '电子印章' : '电子签章'}结构解析成功（SES v${p.version}，厂商 ${p.vid || '未标明'}）${p.notes.length ? `；生产者差异：${p.notes.join(', ')}` : ''}`,
+      en: `the ${p.seal ? 'SESeal' : 'SES_Signature'} structure parses (SES v${p.version}, vendor ${p.vid || 'unnamed'})${p.notes.length ? `; producer variations: ${p.notes.join(', ')}` : ''}`,
+    }),
+    FORMAT_FAILURE: (p: { path: string; detail: string }) => ({
+      zh: `结构无法解析：${p.path}：${p.detail}`,
+      en: `the structure cannot be decoded at ${p.path}: ${p.detail}`,
+    }),
+  },
+  'data-hash': {
+    DATA_NOT_PROVIDED: (p: { detail: Text; range: string }) => ({
+      zh: `${p.detail.zh}（签章保护范围：${p.range || '未标明'}）`,
+      en: `${p.detail.en} (protected range: ${p.range || 'unnamed'})`,
+    }),
+  },
+  timestamp: {
+    NO_TIMESTAMP: () => ({ zh: '签章不含时间戳', en: 'the signature carries no timestamp' }),
+    TIMESTAMP_MALFORMED: (p: { why: string }) => ({
+      zh: `时间戳无法解析，已忽略：${p.why}`,
+      en: `the timestamp cannot be decoded and is ignored: ${p.why}`,
+    }),
+    TIMESTAMP_INVALID: (p: { problems: string[] }) => ({
+      zh: `时间戳验证失败，已忽略（不作为存在性证明）：${p.problems.join('; ')}`,
+      en: `the timestamp does not verify and is ignored (no proof of existence): ${p.problems.join('; ')}`,
+    }),
+    TIMESTAMP_SIGNING_TIME: (p: { genTime: string }) => ({
+      zh: `签名时间取自签名原文中的时间戳 ${p.genTime}（签名晚于该时间，不构成存在性证明）`,
+      en: `the signing time is taken from the timestamp inside TBS_Sign, ${p.genTime} (the signature was made after it; not a proof of existence)`,
+    }),
+    TIMESTAMP_UNTRUSTED: (p: { genTime: string; insideTbs: boolean; chain: Text | null }) =>
+      p.insideTbs
+        ? {
+            zh: `签名时间取自签名原文中的时间戳 ${p.genTime}（签名晚于该时间，不构成存在性证明）；时间戳机构不受信任`,
+            en: `the signing time is taken from the timestamp inside TBS_Sign, ${p.genTime} (the signature was made after it; not a proof of existence); the TSA is not trusted`,
+          }
+        : {
+            zh: `时间戳签名有效（时间 ${p.genTime}），但时间戳机构证书无法链接到信任锚，不作为存在性证明：${p.chain?.zh ?? '时间戳中没有机构证书'}`,
+            en: `the timestamp verifies (genTime ${p.genTime}) but the TSA certificate does not chain to a trust anchor, so it proves nothing: ${p.chain?.en ?? 'no TSA certificate'}`,
+          },
+    TIMESTAMP_IMPRINT_MISMATCH: (p: { genTime: string }) => ({
+      zh: `时间戳的消息摘要与签名值不符，已忽略（时间 ${p.genTime}）`,
+      en: `the timestamp's message imprint is not the digest of the signature value; ignored (genTime ${p.genTime})`,
+    }),
+    TIMESTAMP_VALID: (p: { genTime: string; tsa: string | null }) => ({
+      zh: `时间戳有效：签章不晚于 ${p.genTime} 已存在（时间戳机构 ${p.tsa}）`,
+      en: `the timestamp is valid: the signature existed at ${p.genTime} (TSA ${p.tsa})`,
+    }),
+  },
+  'validity-time': {
+    SIGNING_TIME_UNKNOWN: () => ({
+      zh: '签章不含可读的签名时间，也没有有效时间戳，无法判断签名时是否在有效期内',
+      en: 'the signature holds no readable signing time and no valid timestamp: validity at signing time cannot be judged',
+    }),
+    // The failures and open windows, one sentence each, worst first.
+    NOT_YET_VALID: (p: { parts: Text[] }) => joined(p.parts),
+    EXPIRED: (p: { parts: Text[] }) => joined(p.parts),
+    OUT_OF_BOUNDS_NO_POE: (p: { parts: Text[] }) => joined(p.parts),
+    VALIDITY_UNKNOWN: (p: { parts: Text[] }) => joined(p.parts),
+    WITHIN_VALIDITY: (p: { time: Text; at: string; windows: Text[] }) => ({
+      zh: `${p.time.zh} ${p.at} 在${p.windows.map((w) => w.zh).join('、')}的有效期内`,
+      en: `${p.time.en} ${p.at} is within the validity of the ${p.windows.map((w) => w.en).join(', ')}`,
+    }),
+  },
+  chain: CHAIN,
+  'maker-chain': CHAIN,
+  'signer-profile': {
+    SIGNER_PROFILE_OK: (p: { subject: string }) => ({
+      zh: `签章者证书 ${p.subject} 属于签章人证书类型（证书策略与密钥用法符合）`,
+      en: `the signer certificate ${p.subject} is a seal-signer certificate (policy and key usage match)`,
+    }),
+    SIGNER_WRONG_PROFILE: (p: { subject: string; problems: Text[] }) => ({
+      zh: `签章者证书 ${p.subject} 不是签章人证书，不得用于签章：${p.problems.map((x) => x.zh).join('；')}`,
+      en: `the signer certificate ${p.subject} is not a seal-signer certificate and may not sign seals: ${p.problems.map((x) => x.en).join('; ')}`,
+    }),
+    NO_CHAIN: () => ({
+      zh: '签章者证书链未建立，证书类型未检查',
+      en: 'the signer certificate chain was not established: its profile was not checked',
+    }),
+  },
+  'maker-authority': {
+    MAKER_KNOWN: (p: { subject: string }) => ({
+      zh: `制章者 ${p.subject} 是已知的电子印章制作系统`,
+      en: `the seal maker ${p.subject} is a known seal-making system`,
+    }),
+    MAKER_WRONG_PROFILE: (p: { subject: string; problems: Text[] }) => ({
+      zh: `制章者证书 ${p.subject} 不是制章人证书，无权制作电子印章：${p.problems.map((x) => x.zh).join('；')}`,
+      en: `the seal maker certificate ${p.subject} is not a seal-maker certificate and may not make seals: ${p.problems.map((x) => x.en).join('; ')}`,
+    }),
+    MAKER_UNKNOWN: (p: { subject: string }) => ({
+      zh: `制章者 ${p.subject} 不是本节点已知的电子印章制作系统（未列入本节点或信任列表），无法确认印章的来源`,
+      en: `the seal maker ${p.subject} is not a seal-making system this node knows (neither its own nor listed in the trust list): the seal's origin cannot be confirmed`,
+    }),
+    NO_CHAIN: () => ({
+      zh: '制章者证书链未建立，制章资格未检查',
+      en: 'the seal maker certificate chain was not established: its authority was not checked',
+    }),
+  },
+  revocation: REVOCATION,
+  'maker-revocation': REVOCATION,
+  'seal-status': {
+    NO_REGISTRY: () => ({
+      zh: '未连接印章登记库（离线验证），印章状态未检查',
+      en: 'no seal registry available (offline): the seal status was not checked',
+    }),
+    REGISTRY_UNAVAILABLE: (p: { why: string }) => ({
+      zh: `印章登记库查询失败：${p.why}`,
+      en: `the seal registry could not be queried: ${p.why}`,
+    }),
+    SEAL_NOT_REGISTERED: (p: { esID: string; ownMaker: boolean }) =>
+      p.ownMaker
+        ? {
+            zh: `印章 ${p.esID} 由本节点的制章系统制作，但不在本节点的印章登记库中：伪造或已被删除的印章`,
+            en: `seal ${p.esID} was made by this node's seal-making system but is not in this node's seal registry: a forged or deleted seal`,
+          }
+        : {
+            zh: `印章 ${p.esID} 未在本节点登记，印章状态未检查`,
+            en: `seal ${p.esID} is not registered at this node: its status was not checked`,
+          },
+    SEAL_BYTES_MISMATCH: (p: { esID: string }) => ({
+      zh: `签章中的印章 ${p.esID} 与登记库中的印章数据不一致`,
+      en: `the seal ${p.esID} inside the signature is not byte-identical to the registered seal`,
+    }),
+    SEAL_STATUS_UNKNOWN: (p: { esID: string; at: string }) => ({
+      zh: `印章登记库没有印章 ${p.esID} 在 ${p.at} 的状态（签名时间早于登记？）`,
+      en: `the seal registry has no status for seal ${p.esID} at ${p.at} (signed before it was registered?)`,
+    }),
+    SEAL_REVOKED: (p: SealStatusFacts) => sealInactive(p),
+    SEAL_SUSPENDED: (p: SealStatusFacts) => sealInactive(p),
+    SEAL_EXPIRED: (p: SealStatusFacts) => sealInactive(p),
+    SEAL_REVOKED_AFTER_POE: (p: { later: string; at: string | null; best: string }) => ({
+      zh: `印章于 ${p.at ?? '（时间未知）'} 变为“${SEAL_STATUS_ZH[p.later] ?? p.later}”；时间戳证明签章在 ${p.best} 已存在，早于该时间`,
+      en: `the seal became ${p.later} at ${p.at ?? '(time unknown)'}; a timestamp proves the signature existed at ${p.best}, before that`,
+    }),
+    REVOKED_NO_POE: (p: { later: string; at: string | null; claimed: string | null }) => ({
+      zh: `印章已于 ${p.at ?? '（时间未知）'} 变为“${SEAL_STATUS_ZH[p.later] ?? p.later}”；声明的签名时间 ${p.claimed ?? '（无）'} 早于该时间，但没有时间戳证明签章在此前已存在`,
+      en: `the seal became ${p.later} at ${p.at ?? '(time unknown)'}; the claimed signing time ${p.claimed ?? '(none)'} precedes it, but no timestamp proves the signature existed before`,
+    }),
+    SEAL_ACTIVE: (p: { esID: string; at: string; now: string | null }) => ({
+      zh: `印章 ${p.esID} 在签名时间 ${p.at} 处于有效状态${p.now && p.now !== 'active' ? `（当前：${SEAL_STATUS_ZH[p.now] ?? p.now}）` : ''}`,
+      en: `seal ${p.esID} was active at the signing time ${p.at}${p.now && p.now !== 'active' ? ` (now ${p.now})` : ''}`,
+    }),
+  },
+} as const;
+
+interface SealStatusFacts {
+  status: string;
+  at: string;
+  since: string | null;
+  reason: string | null;
+}
+
+function sealInactive(p: SealStatusFacts): Text {
+  return {
+    zh: `印章在签名时间 ${p.at} ${p.since ? `自 ${p.since} 起` : ''}处于“${SEAL_STATUS_ZH[p.status] ?? p.status}”状态${p.reason ? `，原因：${p.reason}` : ''}`,
+    en: `the seal was ${p.status}${p.since ? ` since ${p.since}` : ''} at the signing time ${p.at}${p.reason ? `, reason: ${p.reason}` : ''}`,
+  };
+}
+
+function joined(parts: Text[]): Text {
+  return { zh: parts.map((f) => f.zh).join('；'), en: parts.map((f) => f.en).join('; ') };
+}
+
+type Catalogue = typeof MESSAGES;
+type Section = Exclude<keyof Catalogue, 'common'>;
+type Codes<I> = I extends Section
+  ? keyof Catalogue[I] | keyof Catalogue['common']
+  : keyof Catalogue['common'];
+type Entry<I, C> = I extends Section
+  ? C extends keyof Catalogue[I]
+    ? Catalogue[I][C]
+    : C extends keyof Catalogue['common']
+      ? Catalogue['common'][C]
+      : never
+  : C extends keyof Catalogue['common']
+    ? Catalogue['common'][C]
+    : never;
+type Params<F> = F extends () => Text
+  ? void | Record<string, never>
+  : F extends (p: infer P) => Text
+    ? P
+    : never;
+
+/** The text of a catalogued message. */
+export function message<I extends CheckId, C extends Codes<I> & string>(
+  id: I,
+  code: C,
+  params: Params<Entry<I, C>>,
+): Text {
+  const section = (MESSAGES as unknown as Record<string, Record<string, (p: unknown) => Text>>)[id];
+  const f = section?.[code] ?? (MESSAGES.common as Record<string, (p: unknown) => Text>)[code];
+  if (!f) throw new Error(`no message ${id}/${code} in the catalogue`);
+  return f(params);
+}
+
+/** A check with its catalogued message. */
+export function emit<I extends CheckId, C extends Codes<I> & string>(
+  id: I,
+  status: CheckStatus,
+  code: C,
+  params: Params<Entry<I, C>>,
+  details?: Record<string, unknown>,
+): Check {
+  const t = message(id, code, params);
+  return withText(id, status, code, t, details);
+}
+
+/** A check whose text comes ready-made from a lower layer (chain validator, SES codec). */
+export function withText(
+  id: CheckId,
+  status: CheckStatus,
+  code: string,
+  text: Text,
+  details?: Record<string, unknown>,
+): Check {
+  return { id, status, code, message: text.zh, messageEn: text.en, ...(details ? { details } : {}) };
+}
