@@ -21,7 +21,8 @@ import type { SesSeal, SesSignature } from './ses-types.js';
 //   failed:        SIGNATURE_INVALID, CERT_NOT_IN_SEAL, MAKER_SIGNATURE_INVALID, DATA_HASH_MISMATCH,
 //                  DATA_HASH_ZERO (32 zero bytes: the signature is bound to no document), DATA_HASH_MALFORMED
 //   indeterminate: UNSUPPORTED_ALGORITHM (signature or digest algorithm, or a key that is not an SM2 point),
-//                  CERT_UNPARSEABLE, DATA_NOT_PROVIDED
+//                  WEAK_DIGEST_ALGORITHM (the signer is listed only by a SHA-1 digest), CERT_UNPARSEABLE,
+//                  DATA_NOT_PROVIDED
 
 export type SesCheckStatus = 'passed' | 'failed' | 'indeterminate';
 
@@ -198,6 +199,7 @@ export function checkSignerInSeal(sig: SesSignature): SesCheckResult {
         : notIn('', '');
     }
     let unsupported = 0;
+    let weak: string | null = null;
     for (const d of property.certDigests) {
       const alg = digestAlgorithm(d.type);
       if (!alg) {
@@ -205,14 +207,27 @@ export function checkSignerInSeal(sig: SesSignature): SesCheckResult {
         continue;
       }
       const digest = alg === 'sm3' ? sm3(sig.signerCert) : createHash(alg).update(sig.signerCert).digest();
-      if (digest.equals(d.value)) {
-        return result(
-          'passed',
-          'CERT_IN_SEAL',
-          `签章者证书摘要（${d.type}）与印章证书摘要列表中的一项一致`,
-          `the signer certificate digest (${d.type}) matches an entry of the seal's digest list`,
-        );
+      if (!digest.equals(d.value)) continue;
+      // SHA-1 is broken for collisions (chosen-prefix, 2020): a SHA-1 digest no longer pins one certificate,
+      // so it proves nothing about who may use the seal (as EU DSS's cryptographic constraints reject it).
+      if (alg === 'sha1') {
+        weak = d.type;
+        continue;
       }
+      return result(
+        'passed',
+        'CERT_IN_SEAL',
+        `签章者证书摘要（${d.type}）与印章证书摘要列表中的一项一致`,
+        `the signer certificate digest (${d.type}) matches an entry of the seal's digest list`,
+      );
+    }
+    if (weak !== null) {
+      return result(
+        'indeterminate',
+        'WEAK_DIGEST_ALGORITHM',
+        `签章者证书仅以 ${weak} 摘要列于印章证书摘要列表中；SHA-1 已不安全（可构造碰撞），无法确认签章者证书`,
+        `the signer certificate is listed in the seal only by a ${weak} digest; SHA-1 is no longer collision-resistant, so the listing proves nothing`,
+      );
     }
     if (unsupported > 0) {
       return result(

@@ -30,6 +30,7 @@ export const SM2_WITH_SM3_OID = '1.2.156.10197.1.501';
 const SM2_WITH_SM3 = derOid(SM2_WITH_SM3_OID);
 const HEADER_ID = derIa5String('ES', 'header id');
 const CERT_LIST_TYPE_CERTS = derInteger(1);
+const CERT_LIST_TYPE_DIGESTS = derInteger(2);
 const TBS_VERSION = { 4: derInteger(4), 5: derInteger(5) } as const;
 
 export interface SesSealInfoInput {
@@ -43,6 +44,11 @@ export interface SesSealInfoInput {
   name: string;
   /** DER certificates of the signers allowed to use the seal (certListType 1). */
   certs: Buffer[];
+  /**
+   * Instead of `certs`: digests of the signers' certificates (certListType 2, GB/T 38540 §7.2 CertDigestList),
+   * each `{ type: 'SM3', value }`, the type a PrintableString.
+   */
+  certDigests?: { type: string; value: Buffer }[];
   createDate: Date;
   validStart: Date;
   validEnd: Date;
@@ -89,15 +95,24 @@ export function encodeSealInfo(input: SesSealInfoInput): Buffer {
   if (input.version !== 4 && input.version !== 5) throw new RangeError('seal version must be 4 or 5');
   const { picture } = input;
   const header = tlv(TAG.sequence, HEADER_ID, derInteger(input.version), derIa5String(input.vid, 'vid'));
-  const certList = tlv(
-    TAG.sequence,
-    ...input.certs.map((c, i) => tlv(TAG.octetString, bytes(c, `certs[${i}]`))),
-  );
+  const digests = input.certDigests;
+  const certList = digests
+    ? tlv(
+        TAG.sequence,
+        ...digests.map((d, i) =>
+          tlv(
+            TAG.sequence,
+            tlv(TAG.printableString, Buffer.from(d.type, 'latin1')),
+            tlv(TAG.octetString, bytes(d.value, `certDigests[${i}].value`)),
+          ),
+        ),
+      )
+    : tlv(TAG.sequence, ...input.certs.map((c, i) => tlv(TAG.octetString, bytes(c, `certs[${i}]`))));
   const property = tlv(
     TAG.sequence,
     derInteger(input.type),
     derUtf8String(input.name),
-    CERT_LIST_TYPE_CERTS,
+    digests ? CERT_LIST_TYPE_DIGESTS : CERT_LIST_TYPE_CERTS,
     certList,
     derGeneralizedTime(input.createDate, 'createDate'),
     derGeneralizedTime(input.validStart, 'validStart'),

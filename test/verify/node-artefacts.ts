@@ -68,7 +68,11 @@ export function nodeKey(which: 'ocspResponder' | 'sealMaker' | 'tsa'): Holder {
 export const PNG = Buffer.from('89504e470d0a1a0a', 'hex');
 
 /** An SESeal named `name` made by `maker`, listing `signers`. */
-export function sealBy(maker: Holder, signers: Holder[], o: { name?: string; esID?: string } = {}): Buffer {
+export function sealBy(
+  maker: Holder,
+  signers: Holder[],
+  o: { name?: string; esID?: string; certDigests?: { type: string; value: Buffer }[] } = {},
+): Buffer {
   return makeSeal(
     {
       version: 4,
@@ -77,6 +81,7 @@ export function sealBy(maker: Holder, signers: Holder[], o: { name?: string; esI
       type: 1,
       name: o.name ?? '浙江省人民政府',
       certs: signers.map((s) => s.der),
+      ...(o.certDigests ? { certDigests: o.certDigests } : {}),
       createDate: new Date(Date.now() - DAY),
       validStart: new Date(Date.now() - DAY),
       validEnd: new Date(Date.now() + 100 * DAY),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { sm2SignDigest } from '../../src/crypto/sm2.js';
 import { sm3 } from '../../src/crypto/sm3.js';
@@ -134,5 +135,33 @@ describe('seal-maker authority', () => {
     expect(ok, 'TOTAL_PASSED/-', '-');
     const r = await validateCmsSignature(await sign(nodeKey('tsa')), nodeContext(registry, DATA));
     expect(r, 'INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE', 'signer-profile:SIGNER_WRONG_PROFILE');
+  });
+});
+
+describe('certificate lists by digest (certListType 2)', () => {
+  const sha1 = createHash('sha1').update(agencySigner.der).digest();
+  const check = async (certDigests: { type: string; value: Buffer }[]) => {
+    const seal = sealBy(realMaker, [], { esID: '33010000000003', certDigests });
+    const reg = registryOf(new Map([['33010000000003', seal]]));
+    return validateSesSignature(signWith(seal, agencySigner, DATA), nodeContext(reg, DATA));
+  };
+
+  it('an SM3 digest of the signer certificate lists it: TOTAL_PASSED', async () => {
+    expect(await check([{ type: 'SM3', value: sm3(agencySigner.der) }]), 'TOTAL_PASSED/-', '-');
+  });
+
+  it('only a SHA-1 digest: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE (SHA-1 pins no certificate)', async () => {
+    for (const type of ['SHA1', 'SHA-1', '1.3.14.3.2.26']) {
+      const r = await check([{ type, value: sha1 }]);
+      expect(r, 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE', 'signer-in-seal:WEAK_DIGEST_ALGORITHM');
+    }
+  });
+
+  it('a SHA-1 entry beside a matching SM3 one: the SM3 one counts', async () => {
+    const r = await check([
+      { type: 'SHA1', value: sha1 },
+      { type: 'SM3', value: sm3(agencySigner.der) },
+    ]);
+    expect(r, 'TOTAL_PASSED/-', '-');
   });
 });
