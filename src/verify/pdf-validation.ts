@@ -315,6 +315,10 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
   let sigs: ExtractedSignature[];
   try {
     index = new PdfObjectIndex(buf);
+    // A file with a header but no readable cross-reference section naming a document catalog is no PDF a
+    // viewer can open (ISO 32000-1 §7.5.5): malformed, not "a document without signatures".
+    if (!index.trailer?.entries.has('Root'))
+      throw new PdfError('MALFORMED', 'no readable cross-reference section with a trailer /Root');
     if (index.revisions.length > L.maxRevisions)
       throw new ValidationTooComplex('revisions', `the file has more than ${L.maxRevisions} revisions`);
     if (index.current.size > L.maxObjects)

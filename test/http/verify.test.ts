@@ -8,6 +8,8 @@ import type { ValidationReport } from '../../src/verify/report.js';
 import { VerificationService } from '../../src/service/verification-service.js';
 import { licenceDirectoryView } from '../../src/service/licence-directory-view.js';
 import { expectJson } from '../helpers/licence-fixtures.js';
+import { basePdf, seal } from '../verify/pdf-verify-fixtures.js';
+import { issueFromProfile, nodeKey, pdfSigner, sealBy, type Holder } from '../verify/node-artefacts.js';
 import {
   issueLicence,
   startVerifyWorld,
@@ -141,6 +143,22 @@ describe('POST /v1/verify', () => {
     assert.match((await expectJson<{ type: string }>(empty, 422)).type, /not-a-pdf$/);
   });
 
+  it('422 malformed-pdf for random bytes after %PDF- (no cross-reference section, no catalog)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 4096 }), async (tail) => {
+        const bytes = Buffer.concat([Buffer.from('%PDF-'), Buffer.from(tail)]);
+        // Random bytes that happen to hold a trailer naming /Root are not what this property is about.
+        fc.pre(!bytes.includes('trailer') && !bytes.includes('/Root'));
+        const res = await post(bytes);
+        const body = await expectJson<{ type: string; field: string; detail: string }>(res, 422);
+        assert.match(body.type, /malformed-pdf$/);
+        assert.equal(body.field, 'file');
+        assert.match(body.detail, /无法读取该 PDF/);
+      }),
+      { numRuns: 3 },
+    );
+  });
+
   it('429 with Retry-After once a client has used its burst', async () => {
     const ip = nextIp();
     const statuses: number[] = [];
@@ -161,6 +179,48 @@ describe('POST /v1/verify', () => {
     assert.ok(Number(retryAfter) >= 1, String(retryAfter));
     // Another client is not affected.
     assert.equal((await post(Buffer.from('not a pdf'))).status, 422);
+  });
+});
+
+describe('seal-maker authority through POST /v1/verify (attack class 1)', () => {
+  // The node's own artefacts: an agency's seal-signer certificate and key, the node's OCSP responder key,
+  // and the node's real seal maker (keys-dev, which this server runs on).
+  const deciding = (r: ValidationReport) => {
+    const s = r.signatures[0]!;
+    const c =
+      s.checks.find((x) => x.status === 'failed') ?? s.checks.find((x) => x.status === 'indeterminate');
+    return `${r.indication}/${r.subIndication} ${c?.id}:${c?.code}`;
+  };
+  const sealed = async (maker: Holder, signer: Holder, o: { name?: string; esID?: string } = {}) =>
+    seal(await basePdf(), { sign: pdfSigner(sealBy(maker, [signer], o), signer) });
+
+  it('a "浙江省人民政府" seal made with a seal-signer certificate as maker is not passed', async () => {
+    const holder = issueFromProfile('seal-signer', '某某局签章人');
+    const r = await verify(await sealed(holder, holder, { name: '浙江省人民政府' }));
+    assert.equal(deciding(r), 'INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE maker-authority:MAKER_WRONG_PROFILE');
+  });
+
+  it('a seal made with the node’s OCSP responder key is not passed', async () => {
+    const holder = issueFromProfile('seal-signer', '某某局签章人');
+    const r = await verify(await sealed(nodeKey('ocspResponder'), holder));
+    assert.equal(deciding(r), 'INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE maker-authority:MAKER_WRONG_PROFILE');
+  });
+
+  it('a seal made by the node’s real seal maker that its registry does not hold is TOTAL_FAILED', async () => {
+    const holder = issueFromProfile('seal-signer', '某某局签章人');
+    const r = await verify(await sealed(nodeKey('sealMaker'), holder, { esID: '33000000000777' }));
+    assert.equal(deciding(r), 'TOTAL_FAILED/SEAL_NOT_REGISTERED seal-status:SEAL_NOT_REGISTERED');
+    assert.equal(r.signatures[0]!.checks.find((c) => c.id === 'maker-authority')?.code, 'MAKER_KNOWN');
+  });
+
+  it('a signature by a certificate that is not a seal-signer is not passed', async () => {
+    const ocsp = nodeKey('ocspResponder');
+    const r = await verify(await sealed(nodeKey('sealMaker'), ocsp, { esID: '33000000000778' }));
+    assert.notEqual(r.indication, 'TOTAL_PASSED');
+    assert.equal(
+      r.signatures[0]!.checks.find((c) => c.id === 'signer-profile')?.code,
+      'SIGNER_WRONG_PROFILE',
+    );
   });
 });
 

@@ -99,6 +99,15 @@ export function signWith(seal: Buffer, signer: Holder, data: Buffer): Buffer {
   ).der;
 }
 
+/** A PDF `sign` callback: an SES_Signature over the ByteRange digest with `seal`, by `signer`. */
+export function pdfSigner(seal: Buffer, signer: Holder): (digest: Buffer) => Promise<Buffer> {
+  return async (digest) =>
+    signSesV4(
+      { seal, timeInfo: new Date(Date.now() - 60_000), dataHash: digest, propertyInfo: 'PDF ByteRange' },
+      { cert: signer.der, privateKey: signer.privateKey },
+    ).der;
+}
+
 /** A registry that holds exactly `known` (esID → SESeal DER), all active. */
 export function registryOf(known: Map<string, Buffer>): SealRegistryView {
   return {
