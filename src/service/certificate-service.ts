@@ -33,6 +33,9 @@ import { ServiceError } from './service-error.js';
 const DAY = 86_400_000;
 const BACKDATE_MS = 5 * 60_000;
 
+/** The profile whose keys only the agency's device or the signer-key vault may hold. */
+const SIGNER_KEY_PROFILE = 'seal-signer';
+
 export interface IssueRequest {
   profile: string;
   agencyId: string;
@@ -81,6 +84,17 @@ export class CertificateService {
         'csr-or-passphrase',
         '须提供 csr 或 passphrase 之一 / give exactly one of csr (own key) or passphrase (server-generated key)',
         req.csr ? 'passphrase' : 'csr',
+      );
+    }
+    // A seal-signer key signs seals in an agency's name: it is made where it is used and never leaves it —
+    // the agency's own device (csr) or the node's signer-key vault, which keeps it wrapped and signs inside.
+    // A key generated here and handed out would exist, if only for a moment, outside both.
+    if (req.passphrase && profile.id === SIGNER_KEY_PROFILE) {
+      throw new ServiceError(
+        'validation',
+        'server-key-generation-refused',
+        '签章人证书不提供服务器端生成密钥：请提交自己的 CSR，或使用签章密钥库 POST /v1/agencies/{id}/signer-keys（密钥不出库）/ no server-generated keys for seal-signer certificates: send your own csr, or use the signer-key vault POST /v1/agencies/{id}/signer-keys (the key never leaves it)',
+        'passphrase',
       );
     }
     if (req.commonName && !profile.allowCommonName) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { ownKeyCsr } from '../helpers/own-key-csr.js';
 import { DISTID, openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { parseSm2PrivateKey } from '../../src/crypto/sm2-keys.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
@@ -161,6 +162,22 @@ describe('issuance', () => {
     assert.match(text, /Key Usage: critical\s*\n\s*Digital Signature\s*\n/);
   });
 
+  test('no server-generated key for a seal-signer: 422 pointing to the signer-key vault, nothing issued', async () => {
+    const before = await srv.database.knex('certificates').count<{ n: string }[]>({ n: '*' });
+    const res = await issue({ profile: 'seal-signer', agencyId, passphrase: 'correct horse battery staple' });
+    assert.equal(res.status, 422);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    const body = (await res.json()) as { type: string; field: string; detail: string };
+    assert.match(body.type, /server-key-generation-refused$/);
+    assert.equal(body.field, 'passphrase');
+    assert.match(body.detail, /POST \/v1\/agencies\/\{id\}\/signer-keys/);
+    assert.match(body.detail, /签章密钥库/);
+    const after = await srv.database.knex('certificates').count<{ n: string }[]>({ n: '*' });
+    assert.deepEqual(after, before);
+    // Its own key (a CSR) is still the way, as are server-generated keys for other profiles.
+    assert.equal((await issue({ profile: 'seal-signer', agencyId, csr: ownKeyCsr().csr })).status, 201);
+  });
+
   test('bad requests: unknown profile, unknown agency, both or neither key source, CN where not allowed', async () => {
     const csr = await opensslCsr('bad');
     const cases: [object, string][] = [
@@ -235,9 +252,9 @@ describe('revocation and CRL', () => {
   before(async () => {
     const issueOne = async () =>
       (
-        (await (
-          await issue({ profile: 'seal-signer', agencyId, passphrase: 'a passphrase of length' })
-        ).json()) as { serial: string }
+        (await (await issue({ profile: 'seal-signer', agencyId, csr: ownKeyCsr().csr })).json()) as {
+          serial: string;
+        }
       ).serial;
     serial = await issueOne();
     heldSerial = await issueOne();

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as asn1js from 'asn1js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { ownKeyCsr } from '../helpers/own-key-csr.js';
 import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { runCli } from '../helpers/run-cli.js';
 import { fromPem } from '../../src/crypto/pem.js';
@@ -40,7 +41,7 @@ async function issue(name: string): Promise<string> {
   const res = await srv.request('/v1/certificates', {
     method: 'POST',
     token: operator,
-    json: { profile: 'seal-signer', agencyId, passphrase: 'correct horse battery staple' },
+    json: { profile: 'seal-signer', agencyId, csr: ownKeyCsr().csr },
   });
   assert.equal(res.status, 201, await res.clone().text());
   const body = (await res.json()) as { serial: string; certificate: string };

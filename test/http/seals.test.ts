@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { ownKeyCsr } from '../helpers/own-key-csr.js';
 import { DISTID, openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { decodeSesSeal, decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import {
@@ -47,15 +48,24 @@ before(async () => {
   agencyA = await srv.agency('杭州市市场监督管理局', '113301000024902776', '330100');
   agencyB = await srv.agency('浙江省市场监督管理局', '113300000024821899', '330000');
   const operator = await srv.token('ca-operator');
-  const issue = async (agencyId: string, profile: string, commonName?: string) =>
-    json<Issued>(
+  // Seal-signer keys are the holder's own (a CSR); the server generates none (only for other profiles).
+  const issue = async (agencyId: string, profile: string, commonName?: string) => {
+    const own = profile === 'seal-signer' ? ownKeyCsr() : null;
+    const issued = await json<Issued>(
       await srv.request('/v1/certificates', {
         method: 'POST',
         token: operator,
-        json: { profile, agencyId, passphrase: 'test passphrase 123', ...(commonName ? { commonName } : {}) },
+        json: {
+          profile,
+          agencyId,
+          ...(own ? { csr: own.csr } : { passphrase: 'test passphrase 123' }),
+          ...(commonName ? { commonName } : {}),
+        },
       }),
       201,
     );
+    return own ? { ...issued, privateKey: own.privateKeyPem } : issued;
+  };
   signerA = await issue(agencyA, 'seal-signer', '张三');
   signerA2 = await issue(agencyA, 'seal-signer', '李四');
   signerB = await issue(agencyB, 'seal-signer', '王五');
@@ -405,14 +415,18 @@ describe('verification against the registry and the CA database', () => {
 
   test('a signature by a revoked signer certificate made before its revocation needs a timestamp too', async () => {
     const operator = await srv.token('ca-operator');
-    const fresh = await json<Issued>(
-      await srv.request('/v1/certificates', {
-        method: 'POST',
-        token: operator,
-        json: { profile: 'seal-signer', agencyId: agencyA, passphrase: 'test passphrase 123' },
-      }),
-      201,
-    );
+    const own = ownKeyCsr();
+    const fresh = {
+      ...(await json<Issued>(
+        await srv.request('/v1/certificates', {
+          method: 'POST',
+          token: operator,
+          json: { profile: 'seal-signer', agencyId: agencyA, csr: own.csr },
+        }),
+        201,
+      )),
+      privateKey: own.privateKeyPem,
+    };
     const esID = (
       await json<SealJson>(
         await make({
