@@ -16,7 +16,7 @@ import { emit } from './checks/messages.js';
 import { revocationCheck } from './checks/revocation-check.js';
 import { evaluateTimestamp } from './checks/timestamp-evaluation.js';
 import { certWindow, validityCheck } from './checks/validity-time.js';
-import { check, deriveIndication, type Check, type SignatureReport } from './report.js';
+import { deriveIndication, type Check, type SignatureReport } from './report.js';
 import { party, summary, tryParse } from './report-summaries.js';
 import type { Claim, SesValidationContext } from './validation-context.js';
 
@@ -57,13 +57,7 @@ function matchesSid(cert: CertificateInfo, sid: CmsSignerInfo['sid']): boolean {
 function formatFailure(err: unknown): SignatureReport {
   const why = err instanceof Error ? err.message : String(err);
   const checks: Check[] = [
-    check(
-      'format',
-      'failed',
-      'FORMAT_FAILURE',
-      `CMS 签名结构无法解析：${why}`,
-      `the CMS SignedData cannot be decoded: ${why}`,
-    ),
+    emit('format', 'failed', 'FORMAT_FAILURE', { kind: 'cms', why }),
     ...notRun('cms', { zh: '结构无法解析', en: 'the structure cannot be decoded' }),
   ];
   return {
@@ -79,14 +73,7 @@ function formatFailure(err: unknown): SignatureReport {
 }
 
 function dataHashCheck(c: CmsSignedData, si: CmsSignerInfo, data: SesValidationContext['data']): Check {
-  if (data === undefined)
-    return check(
-      'data-hash',
-      'skipped',
-      'DATA_NOT_PROVIDED',
-      '未提供受保护数据，无法核对消息摘要',
-      'the protected data was not provided; the message digest cannot be checked',
-    );
+  if (data === undefined) return emit('data-hash', 'skipped', 'DATA_NOT_PROVIDED', { kind: 'cms' });
   const expected = data instanceof Uint8Array ? sm3(data) : Buffer.from(data.expectedHash);
   let got: Buffer | null;
   let what: string;
@@ -102,45 +89,16 @@ function dataHashCheck(c: CmsSignedData, si: CmsSignerInfo, data: SesValidationC
     what = 'SM3(eContent)';
   } else {
     // Detached without signed attributes: the signature itself covers the data (checked in 'signature').
-    return check(
-      'data-hash',
-      'passed',
-      'DATA_SIGNED_DIRECTLY',
-      '签名直接覆盖受保护数据（无签名属性），由签名值核对',
-      'the signature covers the protected data directly (no signed attributes); checked with the signature value',
-    );
+    return emit('data-hash', 'passed', 'DATA_SIGNED_DIRECTLY', undefined);
   }
-  if (!got)
-    return check(
-      'data-hash',
-      'failed',
-      'MESSAGE_DIGEST_MISSING',
-      '签名属性中缺少 messageDigest',
-      'the signed attributes hold no messageDigest',
-    );
+  if (!got) return emit('data-hash', 'failed', 'MESSAGE_DIGEST_MISSING', undefined);
   if (si.digestAlgorithm !== PKI_OID.sm3)
-    return check(
-      'data-hash',
-      'indeterminate',
-      'UNSUPPORTED_DIGEST',
-      `摘要算法 ${si.digestAlgorithm} 不是 SM3，不受支持`,
-      `digest algorithm ${si.digestAlgorithm} is not SM3 and is not supported`,
-    );
-  if (got.equals(expected))
-    return check(
-      'data-hash',
-      'passed',
-      'DATA_HASH_MATCH',
-      `${what} 与受保护数据的 SM3 摘要一致`,
-      `${what} equals the SM3 digest of the protected data`,
-    );
-  return check(
-    'data-hash',
-    'failed',
-    'DATA_HASH_MISMATCH',
-    `${what} 与受保护数据的 SM3 摘要不一致，文档可能已被篡改`,
-    `${what} does not match the SM3 digest of the protected data; the document may have been altered`,
-  );
+    return emit('data-hash', 'indeterminate', 'UNSUPPORTED_DIGEST', {
+      algorithm: si.digestAlgorithm,
+      imprint: false,
+    });
+  if (got.equals(expected)) return emit('data-hash', 'passed', 'DATA_HASH_MATCH', { what });
+  return emit('data-hash', 'failed', 'DATA_HASH_MISMATCH', { what });
 }
 
 function signatureCheck(
@@ -152,42 +110,14 @@ function signatureCheck(
   const alg = si.signatureAlgorithm;
   if (!SM2_SIGNATURE_OIDS.has(alg)) {
     const name = KNOWN_OTHER_SIGNATURE_ALGORITHMS[alg] ?? alg;
-    return check(
-      'signature',
-      'indeterminate',
-      'UNSUPPORTED_ALGORITHM',
-      `签名算法 ${name} 不在本系统支持范围（仅 SM2/SM3）`,
-      `signature algorithm ${name} is out of scope (SM2 with SM3 only)`,
-      { algorithm: alg },
-    );
+    return emit('signature', 'indeterminate', 'UNSUPPORTED_ALGORITHM', { name }, { algorithm: alg });
   }
-  if (!cert)
-    return check(
-      'signature',
-      'indeterminate',
-      'SIGNER_CERT_NOT_FOUND',
-      'CMS 中没有与 SignerInfo 对应的签名者证书',
-      'the CMS holds no certificate matching the SignerInfo',
-    );
-  if (!cert.isSm2)
-    return check(
-      'signature',
-      'indeterminate',
-      'UNSUPPORTED_ALGORITHM',
-      '签名者证书不含 SM2 公钥',
-      'the signer certificate does not hold an SM2 key',
-    );
+  if (!cert) return emit('signature', 'indeterminate', 'SIGNER_CERT_NOT_FOUND', undefined);
+  if (!cert.isSm2) return emit('signature', 'indeterminate', 'UNSUPPORTED_ALGORITHM', { name: null });
   let signed: Uint8Array | null = si.signedAttrsSet ?? c.eContent;
   if (!signed) {
     const bytes = data instanceof Uint8Array ? data : data?.bytes?.();
-    if (!bytes)
-      return check(
-        'signature',
-        'indeterminate',
-        'DATA_NOT_PROVIDED',
-        '签名直接覆盖受保护数据，但未提供该数据',
-        'the signature covers the protected data directly, which was not provided',
-      );
+    if (!bytes) return emit('signature', 'indeterminate', 'DATA_NOT_PROVIDED', undefined);
     signed = bytes;
   }
   let ok = false;
@@ -196,27 +126,14 @@ function signatureCheck(
   } catch (err) {
     if (!(err instanceof CryptoInputError)) throw err;
   }
-  const over = si.signedAttrsSet ? '签名属性' : c.eContent ? '封装内容' : '受保护数据';
-  const overEn = si.signedAttrsSet
-    ? 'the signed attributes'
+  const over = si.signedAttrsSet
+    ? { zh: '签名属性', en: 'the signed attributes' }
     : c.eContent
-      ? 'the encapsulated content'
-      : 'the protected data';
+      ? { zh: '封装内容', en: 'the encapsulated content' }
+      : { zh: '受保护数据', en: 'the protected data' };
   return ok
-    ? check(
-        'signature',
-        'passed',
-        'SIGNATURE_VALID',
-        `SM2 签名值对${over}验证通过`,
-        `the SM2 signature over ${overEn} verifies`,
-      )
-    : check(
-        'signature',
-        'failed',
-        'SIGNATURE_INVALID',
-        `SM2 签名值对${over}验证失败`,
-        `the SM2 signature over ${overEn} does not verify`,
-      );
+    ? emit('signature', 'passed', 'SIGNATURE_VALID', { over })
+    : emit('signature', 'failed', 'SIGNATURE_INVALID', { over });
 }
 
 function formatCheck(c: CmsSignedData, si: CmsSignerInfo): Check {
@@ -229,22 +146,12 @@ function formatCheck(c: CmsSignedData, si: CmsSignerInfo): Check {
     )
       problems.push(`contentType attribute ${si.contentType} differs from eContentType ${c.eContentType}`);
   }
-  if (problems.length)
-    return check(
-      'format',
-      'failed',
-      'CMS_ATTRIBUTES_INVALID',
-      `CMS 签名属性不符合 RFC 5652：${problems.join('; ')}`,
-      `the CMS signed attributes do not conform to RFC 5652: ${problems.join('; ')}`,
-    );
-  const n = c.signers.length;
-  return check(
-    'format',
-    'passed',
-    'FORMAT_OK',
-    `CMS SignedData 结构解析成功（${flavourName(c)}${n > 1 ? `，${n} 个签名者，仅验证第一个` : ''}）`,
-    `the CMS SignedData parses (${flavourName(c)}${n > 1 ? `, ${n} signers, the first is validated` : ''})`,
-  );
+  if (problems.length) return emit('format', 'failed', 'CMS_ATTRIBUTES_INVALID', { problems });
+  return emit('format', 'passed', 'FORMAT_OK', {
+    kind: 'cms',
+    flavour: flavourName(c),
+    signers: c.signers.length,
+  });
 }
 
 const IMPRINT_DIGESTS = new Set(['sm3', 'sha256', 'sha384', 'sha512']);
@@ -261,67 +168,21 @@ function validateDocumentTimestamp(der: Buffer, ctx: SesValidationContext): Sign
   } catch (err) {
     return formatFailure(err);
   }
-  checks.push(
-    check(
-      'format',
-      'passed',
-      'FORMAT_OK',
-      '文档时间戳（RFC 3161）结构解析成功',
-      'the document timestamp (RFC 3161) parses',
-    ),
-  );
+  checks.push(emit('format', 'passed', 'FORMAT_OK', { kind: 'document-timestamp' }));
   const data = ctx.data;
   const bytes = data instanceof Uint8Array ? data : data?.bytes?.();
-  if (!bytes)
-    checks.push(
-      check(
-        'data-hash',
-        'skipped',
-        'DATA_NOT_PROVIDED',
-        '未提供受保护数据',
-        'the protected data was not provided',
-      ),
-    );
+  if (!bytes) checks.push(emit('data-hash', 'skipped', 'DATA_NOT_PROVIDED', { kind: 'document-timestamp' }));
   else if (!IMPRINT_DIGESTS.has(v.imprintAlg))
     checks.push(
-      check(
-        'data-hash',
-        'indeterminate',
-        'UNSUPPORTED_DIGEST',
-        `摘要算法 ${v.imprintAlg} 不受支持`,
-        `imprint algorithm ${v.imprintAlg} is not supported`,
-      ),
+      emit('data-hash', 'indeterminate', 'UNSUPPORTED_DIGEST', { algorithm: v.imprintAlg, imprint: true }),
     );
   else if (createHash(v.imprintAlg).update(bytes).digest().equals(v.imprint))
-    checks.push(
-      check(
-        'data-hash',
-        'passed',
-        'DATA_HASH_MATCH',
-        '时间戳的消息摘要与受保护数据一致',
-        'the timestamp imprint is the digest of the protected data',
-      ),
-    );
-  else
-    checks.push(
-      check(
-        'data-hash',
-        'failed',
-        'DATA_HASH_MISMATCH',
-        '时间戳的消息摘要与受保护数据不一致',
-        'the timestamp imprint does not match the protected data',
-      ),
-    );
+    checks.push(emit('data-hash', 'passed', 'DATA_HASH_MATCH', { what: null }));
+  else checks.push(emit('data-hash', 'failed', 'DATA_HASH_MISMATCH', { what: null }));
   checks.push(
     v.signatureValid && v.ekuOk
-      ? check('signature', 'passed', 'SIGNATURE_VALID', '时间戳签名有效', 'the timestamp signature verifies')
-      : check(
-          'signature',
-          'failed',
-          'SIGNATURE_INVALID',
-          `时间戳签名无效：${v.problems.join('; ')}`,
-          `the timestamp does not verify: ${v.problems.join('; ')}`,
-        ),
+      ? emit('signature', 'passed', 'SIGNATURE_VALID', { over: null })
+      : emit('signature', 'failed', 'SIGNATURE_INVALID', { problems: v.problems }),
   );
   const chain = v.tsaCert
     ? validateChain(v.tsaCert, {

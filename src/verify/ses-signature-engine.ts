@@ -99,6 +99,7 @@ export async function validateSesSignature(
   checks.push(
     dh.code === 'DATA_NOT_PROVIDED'
       ? emit('data-hash', 'skipped', 'DATA_NOT_PROVIDED', {
+          kind: 'ses',
           detail: { zh: dh.message, en: dh.messageEn },
           range: sig.propertyInfo,
         })

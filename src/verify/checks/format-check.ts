@@ -16,7 +16,7 @@ export function formatPassed(
     'format',
     'passed',
     'FORMAT_OK',
-    { seal: what === 'seal', version, vid, notes },
+    { kind: 'ses', seal: what === 'seal', version, vid, notes },
     notes.length ? { notes } : undefined,
   );
 }
@@ -26,7 +26,7 @@ export function formatFailure(what: 'signature' | 'seal', err: unknown, kind: Re
   const path = err instanceof SesParseError ? err.path : what === 'seal' ? 'SESeal' : 'SES_Signature';
   const detail = err instanceof SesParseError ? err.detail : err instanceof Error ? err.message : String(err);
   const checks: Check[] = [
-    emit('format', 'failed', 'FORMAT_FAILURE', { path, detail }, { path }),
+    emit('format', 'failed', 'FORMAT_FAILURE', { kind: 'ses', path, detail }, { path }),
     ...notRun(kind, { zh: '结构无法解析', en: 'the structure cannot be decoded' }),
   ];
   return {

@@ -135,20 +135,119 @@ export const MESSAGES = {
     }),
   },
   format: {
-    FORMAT_OK: (p: { seal: boolean; version: number; vid: string; notes: string[] }) => ({
-      zh: `${p.seal ? '电子印章' : '电子签章'}结构解析成功（SES v${p.version}，厂商 ${p.vid || '未标明'}）${p.notes.length ? `；生产者差异：${p.notes.join(', ')}` : ''}`,
-      en: `the ${p.seal ? 'SESeal' : 'SES_Signature'} structure parses (SES v${p.version}, vendor ${p.vid || 'unnamed'})${p.notes.length ? `; producer variations: ${p.notes.join(', ')}` : ''}`,
-    }),
-    FORMAT_FAILURE: (p: { path: string; detail: string }) => ({
-      zh: `结构无法解析：${p.path}：${p.detail}`,
-      en: `the structure cannot be decoded at ${p.path}: ${p.detail}`,
+    FORMAT_OK: (
+      p:
+        | { kind: 'ses'; seal: boolean; version: number; vid: string; notes: string[] }
+        | { kind: 'cms'; flavour: string; signers: number }
+        | { kind: 'document-timestamp' },
+    ) =>
+      p.kind === 'ses'
+        ? {
+            zh: `${p.seal ? '电子印章' : '电子签章'}结构解析成功（SES v${p.version}，厂商 ${p.vid || '未标明'}）${p.notes.length ? `；生产者差异：${p.notes.join(', ')}` : ''}`,
+            en: `the ${p.seal ? 'SESeal' : 'SES_Signature'} structure parses (SES v${p.version}, vendor ${p.vid || 'unnamed'})${p.notes.length ? `; producer variations: ${p.notes.join(', ')}` : ''}`,
+          }
+        : p.kind === 'cms'
+          ? {
+              zh: `CMS SignedData 结构解析成功（${p.flavour}${p.signers > 1 ? `，${p.signers} 个签名者，仅验证第一个` : ''}）`,
+              en: `the CMS SignedData parses (${p.flavour}${p.signers > 1 ? `, ${p.signers} signers, the first is validated` : ''})`,
+            }
+          : { zh: '文档时间戳（RFC 3161）结构解析成功', en: 'the document timestamp (RFC 3161) parses' },
+    FORMAT_FAILURE: (p: { kind: 'ses'; path: string; detail: string } | { kind: 'cms'; why: string }) =>
+      p.kind === 'ses'
+        ? {
+            zh: `结构无法解析：${p.path}：${p.detail}`,
+            en: `the structure cannot be decoded at ${p.path}: ${p.detail}`,
+          }
+        : { zh: `CMS 签名结构无法解析：${p.why}`, en: `the CMS SignedData cannot be decoded: ${p.why}` },
+    CMS_ATTRIBUTES_INVALID: (p: { problems: string[] }) => ({
+      zh: `CMS 签名属性不符合 RFC 5652：${p.problems.join('; ')}`,
+      en: `the CMS signed attributes do not conform to RFC 5652: ${p.problems.join('; ')}`,
     }),
   },
   'data-hash': {
-    DATA_NOT_PROVIDED: (p: { detail: Text; range: string }) => ({
-      zh: `${p.detail.zh}（签章保护范围：${p.range || '未标明'}）`,
-      en: `${p.detail.en} (protected range: ${p.range || 'unnamed'})`,
+    DATA_NOT_PROVIDED: (
+      p: { kind: 'ses'; detail: Text; range: string } | { kind: 'cms' } | { kind: 'document-timestamp' },
+    ) =>
+      p.kind === 'ses'
+        ? {
+            zh: `${p.detail.zh}（签章保护范围：${p.range || '未标明'}）`,
+            en: `${p.detail.en} (protected range: ${p.range || 'unnamed'})`,
+          }
+        : p.kind === 'cms'
+          ? {
+              zh: '未提供受保护数据，无法核对消息摘要',
+              en: 'the protected data was not provided; the message digest cannot be checked',
+            }
+          : { zh: '未提供受保护数据', en: 'the protected data was not provided' },
+    DATA_SIGNED_DIRECTLY: () => ({
+      zh: '签名直接覆盖受保护数据（无签名属性），由签名值核对',
+      en: 'the signature covers the protected data directly (no signed attributes); checked with the signature value',
     }),
+    MESSAGE_DIGEST_MISSING: () => ({
+      zh: '签名属性中缺少 messageDigest',
+      en: 'the signed attributes hold no messageDigest',
+    }),
+    UNSUPPORTED_DIGEST: (p: { algorithm: string; imprint: boolean }) =>
+      p.imprint
+        ? { zh: `摘要算法 ${p.algorithm} 不受支持`, en: `imprint algorithm ${p.algorithm} is not supported` }
+        : {
+            zh: `摘要算法 ${p.algorithm} 不是 SM3，不受支持`,
+            en: `digest algorithm ${p.algorithm} is not SM3 and is not supported`,
+          },
+    /** `what` names the digest compared (messageDigest, eContent…); null: a document timestamp's imprint. */
+    DATA_HASH_MATCH: (p: { what: string | null }) =>
+      p.what === null
+        ? {
+            zh: '时间戳的消息摘要与受保护数据一致',
+            en: 'the timestamp imprint is the digest of the protected data',
+          }
+        : {
+            zh: `${p.what} 与受保护数据的 SM3 摘要一致`,
+            en: `${p.what} equals the SM3 digest of the protected data`,
+          },
+    DATA_HASH_MISMATCH: (p: { what: string | null }) =>
+      p.what === null
+        ? {
+            zh: '时间戳的消息摘要与受保护数据不一致',
+            en: 'the timestamp imprint does not match the protected data',
+          }
+        : {
+            zh: `${p.what} 与受保护数据的 SM3 摘要不一致，文档可能已被篡改`,
+            en: `${p.what} does not match the SM3 digest of the protected data; the document may have been altered`,
+          },
+  },
+  signature: {
+    /** `name` of the algorithm; null: the certificate holds no SM2 key. */
+    UNSUPPORTED_ALGORITHM: (p: { name: string | null }) =>
+      p.name === null
+        ? { zh: '签名者证书不含 SM2 公钥', en: 'the signer certificate does not hold an SM2 key' }
+        : {
+            zh: `签名算法 ${p.name} 不在本系统支持范围（仅 SM2/SM3）`,
+            en: `signature algorithm ${p.name} is out of scope (SM2 with SM3 only)`,
+          },
+    SIGNER_CERT_NOT_FOUND: () => ({
+      zh: 'CMS 中没有与 SignerInfo 对应的签名者证书',
+      en: 'the CMS holds no certificate matching the SignerInfo',
+    }),
+    DATA_NOT_PROVIDED: () => ({
+      zh: '签名直接覆盖受保护数据，但未提供该数据',
+      en: 'the signature covers the protected data directly, which was not provided',
+    }),
+    /** `over`: what the SM2 signature covers; null: a document timestamp. */
+    SIGNATURE_VALID: (p: { over: Text | null }) =>
+      p.over === null
+        ? { zh: '时间戳签名有效', en: 'the timestamp signature verifies' }
+        : { zh: `SM2 签名值对${p.over.zh}验证通过`, en: `the SM2 signature over ${p.over.en} verifies` },
+    SIGNATURE_INVALID: (p: { over: Text } | { problems: string[] }) =>
+      'over' in p
+        ? {
+            zh: `SM2 签名值对${p.over.zh}验证失败`,
+            en: `the SM2 signature over ${p.over.en} does not verify`,
+          }
+        : {
+            zh: `时间戳签名无效：${p.problems.join('; ')}`,
+            en: `the timestamp does not verify: ${p.problems.join('; ')}`,
+          },
   },
   timestamp: {
     NO_TIMESTAMP: () => ({ zh: '签章不含时间戳', en: 'the signature carries no timestamp' }),
