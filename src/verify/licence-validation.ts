@@ -1,8 +1,9 @@
 import { validateLicenceIdentifier } from '../licence/licence-identifier.js';
 import { licenceStatusZh } from '../licence/licence-lifecycle.js';
 import type { LicenceMetadata } from '../licence/licence-metadata.js';
-import { CHECK_ORDER, orderChecks, type CheckId } from './checks/check-registry.js';
-import { check, deriveIndication, type Check, type LicenceReport } from './report.js';
+import { CHECK_ORDER, orderChecks } from './checks/check-registry.js';
+import { emit, message, withText } from './checks/messages.js';
+import { deriveIndication, type Check, type LicenceReport } from './report.js';
 
 // The licence layer of verification: a PDF whose signed revision carries licence.json is a SealTrust licence,
 // and besides its signatures the directory must vouch for it: the identifier is registered, this exact file
@@ -122,82 +123,49 @@ export interface LicenceValidationInput {
 
 function identifierCheck(identifier: string): Check {
   const v = validateLicenceIdentifier(identifier);
+  const list = (xs: { message: string }[]) => ({
+    zh: xs.map((e) => e.message).join('；'),
+    en: xs.map((e) => e.message).join('; '),
+  });
   if (!v.valid)
-    return check(
+    return emit(
       'licence-identifier',
       'failed',
       'IDENTIFIER_INVALID',
-      `证照标识 ${identifier} 不符合 GB/T 36904：${v.errors.map((e) => e.message).join('；')}`,
-      `licence identifier ${identifier} does not follow GB/T 36904: ${v.errors.map((e) => e.message).join('; ')}`,
+      { identifier, errors: list(v.errors) },
       { errors: v.errors },
     );
   const mismatch = v.warnings.find((w) => w.code === 'check-mismatch');
   if (mismatch)
-    return check(
+    return emit(
       'licence-identifier',
       'failed',
       'IDENTIFIER_CHECK_MISMATCH',
-      `证照标识校验位错误：${mismatch.message}`,
-      `the licence identifier's check character is wrong: ${mismatch.message}`,
+      { why: mismatch.message },
       { expectedCheck: v.expectedCheck },
     );
   if (v.warnings.length) {
     const vendor = v.warnings.some((w) => w.code === 'faulty-vendor-check');
-    return check(
+    return emit(
       'licence-identifier',
       'warning',
       vendor ? 'IDENTIFIER_FAULTY_VENDOR_CHECK' : 'IDENTIFIER_WARNING',
-      `证照标识 ${identifier} 可用，但：${v.warnings.map((w) => w.message).join('；')}`,
-      `licence identifier ${identifier} is usable, but: ${v.warnings.map((w) => w.message).join('; ')}`,
+      { identifier, warnings: list(v.warnings) },
       { warnings: v.warnings.map((w) => w.code) },
     );
   }
-  return check(
-    'licence-identifier',
-    'passed',
-    'IDENTIFIER_VALID',
-    `证照标识 ${identifier} 符合 GB/T 36904，校验位正确`,
-    `licence identifier ${identifier} follows GB/T 36904 and its check character is right`,
-  );
+  return emit('licence-identifier', 'passed', 'IDENTIFIER_VALID', { identifier });
 }
 
 function copyCheck(copy: LicenceMetadata['copy'], now: Date): Check {
-  if (!copy)
-    return check(
-      'licence-copy',
-      'skipped',
-      'NOT_A_COPY',
-      '本文件不是加注件',
-      'this file is not an annotated copy',
-    );
+  if (!copy) return emit('licence-copy', 'skipped', 'NOT_A_COPY', undefined);
   const expires = Date.parse(copy.expiresAt);
   const details = { purpose: copy.purpose, expiresAt: copy.expiresAt, maker: copy.maker ?? null };
   if (typeof copy.purpose !== 'string' || !copy.purpose || !Number.isFinite(expires))
-    return check(
-      'licence-copy',
-      'failed',
-      'COPY_METADATA_INVALID',
-      '加注件缺少制作事由或有效期',
-      'the annotated copy lacks its purpose or expiry',
-      details,
-    );
-  if (expires < now.getTime())
-    return check(
-      'licence-copy',
-      'failed',
-      'COPY_EXPIRED',
-      `加注件（用途：${copy.purpose}）已于 ${copy.expiresAt} 过期`,
-      `the annotated copy (purpose: ${copy.purpose}) expired at ${copy.expiresAt}`,
-      details,
-    );
-  return check(
-    'licence-copy',
-    'passed',
-    'COPY_VALID',
-    `加注件仅供“${copy.purpose}”使用，有效期至 ${copy.expiresAt}`,
-    `annotated copy for "${copy.purpose}" only, valid until ${copy.expiresAt}`,
-    details,
-  );
+    return emit('licence-copy', 'failed', 'COPY_METADATA_INVALID', undefined, details);
+  const facts = { purpose: copy.purpose, expiresAt: copy.expiresAt };
+  if (expires < now.getTime()) return emit('licence-copy', 'failed', 'COPY_EXPIRED', facts, details);
+  return emit('licence-copy', 'passed', 'COPY_VALID', facts, details);
 }
 
 function statusCheck(record: LicenceDirectoryRecord, signingTime: Date | null): Check {
@@ -209,58 +177,43 @@ function statusCheck(record: LicenceDirectoryRecord, signingTime: Date | null): 
     successor: record.successor,
     latestVersion: record.latestVersion,
   };
-  const succ = record.successor ? `；替代证照：${record.successor}` : '';
-  const succEn = record.successor ? `; replaced by ${record.successor}` : '';
   if (FAILED_STATUSES.has(s))
-    return check(
+    return withText(
       'licence-status',
       'failed',
       `LICENCE_${s.toUpperCase().replace(/-/g, '_')}`,
-      `证照当前状态为“${licenceStatusZh(s)}”（${s}）${succ}`,
-      `the licence is now ${s}${succEn}`,
+      message('licence-status', 'LICENCE_ENDED', {
+        status: s,
+        statusZh: licenceStatusZh(s),
+        successor: record.successor,
+      }),
       details,
     );
   if (s === 'suspended')
-    return check(
+    return emit(
       'licence-status',
       'indeterminate',
       'LICENCE_SUSPENDED',
-      `证照当前处于“${licenceStatusZh(s)}”状态，恢复前不能作为有效证照使用`,
-      'the licence is suspended: it cannot be relied on until it is resumed',
+      { statusZh: licenceStatusZh(s) },
       details,
     );
   if (s !== 'valid')
-    return check(
-      'licence-status',
-      'indeterminate',
-      'LICENCE_STATUS_UNKNOWN',
-      `证照目录返回未知状态 ${s}`,
-      `the directory returned an unknown status ${s}`,
-      details,
-    );
+    return emit('licence-status', 'indeterminate', 'LICENCE_STATUS_UNKNOWN', { status: s }, details);
   if (then && then !== 'valid')
-    return check(
+    return emit(
       'licence-status',
       'failed',
       'LICENCE_NOT_VALID_AT_SIGNING',
-      `证照当前有效，但签章时（${signingTime!.toISOString()}）状态为“${licenceStatusZh(then)}”`,
-      `the licence is valid now but was ${then} when it was sealed (${signingTime!.toISOString()})`,
+      { then, thenZh: licenceStatusZh(then), at: signingTime!.toISOString() },
       details,
     );
   const newer =
-    record.latestVersion && record.latestVersion !== record.identifier
-      ? `；已有新版本 ${record.latestVersion}`
-      : '';
-  const newerEn =
-    record.latestVersion && record.latestVersion !== record.identifier
-      ? `; a newer version exists: ${record.latestVersion}`
-      : '';
-  return check(
+    record.latestVersion && record.latestVersion !== record.identifier ? record.latestVersion : null;
+  return emit(
     'licence-status',
     'passed',
     'LICENCE_VALID',
-    `证照当前有效${then ? '，签章时亦有效' : ''}${newer}`,
-    `the licence is valid now${then ? ' and was when sealed' : ''}${newerEn}`,
+    { validWhenSealed: then !== null, newer },
     details,
   );
 }
@@ -273,19 +226,8 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
   let record: LicenceDirectoryRecord | null = null;
   let reachable = false;
   if (!input.directory) {
-    const offline = (id: CheckId, what: string, whatEn: string) =>
-      check(
-        id,
-        'skipped',
-        'NO_DIRECTORY',
-        `未连接证照目录（离线验证），${what}未检查；使用 --online <节点地址> 可查询`,
-        `no licence directory (offline): ${whatEn} not checked; use --online <node URL>`,
-      );
-    checks.push(
-      offline('licence-registered', '登记情况', 'registration'),
-      offline('licence-file-hash', '文件摘要', 'the file hash'),
-      offline('licence-status', '证照状态', 'the status'),
-    );
+    for (const id of ['licence-registered', 'licence-file-hash', 'licence-status'] as const)
+      checks.push(emit(id, 'skipped', 'NO_DIRECTORY', undefined));
   } else {
     try {
       record = await input.directory.lookup(identifier, { fileSm3: input.fileSm3 });
@@ -293,84 +235,31 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       for (const id of ['licence-registered', 'licence-file-hash', 'licence-status'] as const)
-        checks.push(
-          check(
-            id,
-            'indeterminate',
-            'DIRECTORY_UNAVAILABLE',
-            `证照目录查询失败：${why}`,
-            `the licence directory could not be queried: ${why}`,
-          ),
-        );
+        checks.push(emit(id, 'indeterminate', 'DIRECTORY_UNAVAILABLE', { why }));
     }
     if (reachable && !record) {
+      const why = { zh: '证照未登记', en: 'the licence is not registered' };
       checks.push(
-        check(
-          'licence-registered',
-          'failed',
-          'LICENCE_NOT_REGISTERED',
-          `证照目录中没有证照 ${identifier}`,
-          `the licence directory has no licence ${identifier}`,
-        ),
-        check(
-          'licence-file-hash',
-          'skipped',
-          'NOT_RUN',
-          '证照未登记，未核对',
-          'not run: the licence is not registered',
-        ),
-        check(
-          'licence-status',
-          'skipped',
-          'NOT_RUN',
-          '证照未登记，未核对',
-          'not run: the licence is not registered',
-        ),
+        emit('licence-registered', 'failed', 'LICENCE_NOT_REGISTERED', { identifier }),
+        emit('licence-file-hash', 'skipped', 'NOT_RUN', { why }),
+        emit('licence-status', 'skipped', 'NOT_RUN', { why }),
       );
     } else if (record) {
       checks.push(
-        check(
-          'licence-registered',
-          'passed',
-          'LICENCE_REGISTERED',
-          `证照 ${identifier} 已在证照目录登记（版本 ${record.version}）`,
-          `licence ${identifier} is registered in the directory (version ${record.version})`,
-        ),
+        emit('licence-registered', 'passed', 'LICENCE_REGISTERED', { identifier, version: record.version }),
       );
       const copies = [...(record.copies ?? []), ...(record.copy ? [record.copy] : [])];
       const sm3 = input.fileSm3.toLowerCase();
       if (record.pdfSm3 && record.pdfSm3.toLowerCase() === sm3)
-        checks.push(
-          check(
-            'licence-file-hash',
-            'passed',
-            'FILE_HASH_MATCH',
-            '文件的 SM3 摘要与证照目录登记的一致',
-            "the file's SM3 equals the one the directory recorded",
-            { sm3 },
-          ),
-        );
+        checks.push(emit('licence-file-hash', 'passed', 'FILE_HASH_MATCH', undefined, { sm3 }));
       else if (copies.some((c) => c.sm3.toLowerCase() === sm3))
-        checks.push(
-          check(
-            'licence-file-hash',
-            'passed',
-            'COPY_HASH_MATCH',
-            '文件的 SM3 摘要与证照目录登记的加注件一致',
-            "the file's SM3 equals a registered annotated copy's",
-            { sm3 },
-          ),
-        );
+        checks.push(emit('licence-file-hash', 'passed', 'COPY_HASH_MATCH', undefined, { sm3 }));
       else
         checks.push(
-          check(
-            'licence-file-hash',
-            'failed',
-            'FILE_HASH_MISMATCH',
-            '文件的 SM3 摘要与证照目录登记的不一致：这不是签发的那份文件',
-            "the file's SM3 differs from the one the directory recorded: this is not the file that was issued",
-            { sm3, recorded: record.pdfSm3 },
-          ),
+          emit('licence-file-hash', 'failed', 'FILE_HASH_MISMATCH', undefined, {
+            sm3,
+            recorded: record.pdfSm3,
+          }),
         );
       checks.push(statusCheck(record, input.signingTime));
     }

@@ -333,6 +333,90 @@ export const MESSAGES = {
   },
   revocation: REVOCATION,
   'maker-revocation': REVOCATION,
+  'licence-identifier': {
+    IDENTIFIER_INVALID: (p: { identifier: string; errors: Text }) => ({
+      zh: `证照标识 ${p.identifier} 不符合 GB/T 36904：${p.errors.zh}`,
+      en: `licence identifier ${p.identifier} does not follow GB/T 36904: ${p.errors.en}`,
+    }),
+    IDENTIFIER_CHECK_MISMATCH: (p: { why: string }) => ({
+      zh: `证照标识校验位错误：${p.why}`,
+      en: `the licence identifier's check character is wrong: ${p.why}`,
+    }),
+    IDENTIFIER_WARNING: (p: { identifier: string; warnings: Text }) => usable(p),
+    IDENTIFIER_FAULTY_VENDOR_CHECK: (p: { identifier: string; warnings: Text }) => usable(p),
+    IDENTIFIER_VALID: (p: { identifier: string }) => ({
+      zh: `证照标识 ${p.identifier} 符合 GB/T 36904，校验位正确`,
+      en: `licence identifier ${p.identifier} follows GB/T 36904 and its check character is right`,
+    }),
+  },
+  'licence-registered': {
+    NO_DIRECTORY: () => offlineDirectory({ zh: '登记情况', en: 'registration' }),
+    DIRECTORY_UNAVAILABLE: (p: { why: string }) => directoryDown(p.why),
+    LICENCE_NOT_REGISTERED: (p: { identifier: string }) => ({
+      zh: `证照目录中没有证照 ${p.identifier}`,
+      en: `the licence directory has no licence ${p.identifier}`,
+    }),
+    LICENCE_REGISTERED: (p: { identifier: string; version: string }) => ({
+      zh: `证照 ${p.identifier} 已在证照目录登记（版本 ${p.version}）`,
+      en: `licence ${p.identifier} is registered in the directory (version ${p.version})`,
+    }),
+  },
+  'licence-file-hash': {
+    NO_DIRECTORY: () => offlineDirectory({ zh: '文件摘要', en: 'the file hash' }),
+    DIRECTORY_UNAVAILABLE: (p: { why: string }) => directoryDown(p.why),
+    FILE_HASH_MATCH: () => ({
+      zh: '文件的 SM3 摘要与证照目录登记的一致',
+      en: "the file's SM3 equals the one the directory recorded",
+    }),
+    COPY_HASH_MATCH: () => ({
+      zh: '文件的 SM3 摘要与证照目录登记的加注件一致',
+      en: "the file's SM3 equals a registered annotated copy's",
+    }),
+    FILE_HASH_MISMATCH: () => ({
+      zh: '文件的 SM3 摘要与证照目录登记的不一致：这不是签发的那份文件',
+      en: "the file's SM3 differs from the one the directory recorded: this is not the file that was issued",
+    }),
+  },
+  'licence-status': {
+    NO_DIRECTORY: () => offlineDirectory({ zh: '证照状态', en: 'the status' }),
+    DIRECTORY_UNAVAILABLE: (p: { why: string }) => directoryDown(p.why),
+    /** Worded for every final status; the check's code is LICENCE_<STATUS> (LICENCE_REVOKED, …). */
+    LICENCE_ENDED: (p: { status: string; statusZh: string; successor: string | null }) => ({
+      zh: `证照当前状态为“${p.statusZh}”（${p.status}）${p.successor ? `；替代证照：${p.successor}` : ''}`,
+      en: `the licence is now ${p.status}${p.successor ? `; replaced by ${p.successor}` : ''}`,
+    }),
+    LICENCE_SUSPENDED: (p: { statusZh: string }) => ({
+      zh: `证照当前处于“${p.statusZh}”状态，恢复前不能作为有效证照使用`,
+      en: 'the licence is suspended: it cannot be relied on until it is resumed',
+    }),
+    LICENCE_STATUS_UNKNOWN: (p: { status: string }) => ({
+      zh: `证照目录返回未知状态 ${p.status}`,
+      en: `the directory returned an unknown status ${p.status}`,
+    }),
+    LICENCE_NOT_VALID_AT_SIGNING: (p: { then: string; thenZh: string; at: string }) => ({
+      zh: `证照当前有效，但签章时（${p.at}）状态为“${p.thenZh}”`,
+      en: `the licence is valid now but was ${p.then} when it was sealed (${p.at})`,
+    }),
+    LICENCE_VALID: (p: { validWhenSealed: boolean; newer: string | null }) => ({
+      zh: `证照当前有效${p.validWhenSealed ? '，签章时亦有效' : ''}${p.newer ? `；已有新版本 ${p.newer}` : ''}`,
+      en: `the licence is valid now${p.validWhenSealed ? ' and was when sealed' : ''}${p.newer ? `; a newer version exists: ${p.newer}` : ''}`,
+    }),
+  },
+  'licence-copy': {
+    NOT_A_COPY: () => ({ zh: '本文件不是加注件', en: 'this file is not an annotated copy' }),
+    COPY_METADATA_INVALID: () => ({
+      zh: '加注件缺少制作事由或有效期',
+      en: 'the annotated copy lacks its purpose or expiry',
+    }),
+    COPY_EXPIRED: (p: { purpose: string; expiresAt: string }) => ({
+      zh: `加注件（用途：${p.purpose}）已于 ${p.expiresAt} 过期`,
+      en: `the annotated copy (purpose: ${p.purpose}) expired at ${p.expiresAt}`,
+    }),
+    COPY_VALID: (p: { purpose: string; expiresAt: string }) => ({
+      zh: `加注件仅供“${p.purpose}”使用，有效期至 ${p.expiresAt}`,
+      en: `annotated copy for "${p.purpose}" only, valid until ${p.expiresAt}`,
+    }),
+  },
   'seal-status': {
     NO_REGISTRY: () => ({
       zh: '未连接印章登记库（离线验证），印章状态未检查',
@@ -390,6 +474,24 @@ function sealInactive(p: SealStatusFacts): Text {
     zh: `印章在签名时间 ${p.at} ${p.since ? `自 ${p.since} 起` : ''}处于“${SEAL_STATUS_ZH[p.status] ?? p.status}”状态${p.reason ? `，原因：${p.reason}` : ''}`,
     en: `the seal was ${p.status}${p.since ? ` since ${p.since}` : ''} at the signing time ${p.at}${p.reason ? `, reason: ${p.reason}` : ''}`,
   };
+}
+
+function usable(p: { identifier: string; warnings: Text }): Text {
+  return {
+    zh: `证照标识 ${p.identifier} 可用，但：${p.warnings.zh}`,
+    en: `licence identifier ${p.identifier} is usable, but: ${p.warnings.en}`,
+  };
+}
+
+function offlineDirectory(what: Text): Text {
+  return {
+    zh: `未连接证照目录（离线验证），${what.zh}未检查；使用 --online <节点地址> 可查询`,
+    en: `no licence directory (offline): ${what.en} not checked; use --online <node URL>`,
+  };
+}
+
+function directoryDown(why: string): Text {
+  return { zh: `证照目录查询失败：${why}`, en: `the licence directory could not be queried: ${why}` };
 }
 
 function joined(parts: Text[]): Text {
