@@ -152,8 +152,11 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     throw err;
   }
   // Certificates given with --trust that carry the seal-maker policy are the seal-making systems this
-  // verification knows; seals of any other maker are INDETERMINATE (there is no registry to ask offline).
-  const sealMakers = { certificates: anchors.filter((c) => c.policies.includes(SEALTRUST_POLICY.sealMaker)) };
+  // verification knows (seals of any other maker are INDETERMINATE; offline there is no registry to ask).
+  // They are not anchors: a maker still chains to a trusted CA and has its revocation checked.
+  const isMaker = (c: { policies: string[] }) => c.policies.includes(SEALTRUST_POLICY.sealMaker);
+  const sealMakers = { certificates: anchors.filter(isMaker) };
+  anchors = anchors.filter((c) => !isMaker(c));
   const now = new Date();
   let full: ValidationReport;
   if (pdf) {

@@ -35,6 +35,9 @@ const verifyOnline = (file: string) =>
     join(DEV_KEYS_DIR, 'root.crt.pem'),
     '--trust',
     join(DEV_KEYS_DIR, 'dev-ca.crt.pem'),
+    // The node's seal maker (it carries the seal-maker policy): the seal-making system this verifier knows.
+    '--trust',
+    join(DEV_KEYS_DIR, 'dev-ca-seal-maker.crt.pem'),
     '--online',
     srv.url,
   ]);
