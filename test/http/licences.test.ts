@@ -20,6 +20,7 @@ import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import { toPem } from '../../src/crypto/pem.js';
 import { verifyAuditChain } from '../../src/service/audit-service.js';
 import { validatePdf } from '../../src/verify/pdf-validation.js';
+import { nodeSealMakers } from '../../src/service/ca-node.js';
 import { caRevocationView, sealRegistryView } from '../../src/service/validation-views.js';
 import { drawAfter } from '../verify/pdf-verify-fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -537,6 +538,7 @@ describe('annotated copies', () => {
       intermediates: [...srv.node.issuingCas.values()].map((ca) => ca.ca.cert),
       revocation: caRevocationView(srv.database.knex, srv.node),
       sealRegistry: sealRegistryView(srv.services.seals),
+      sealMakers: { certificates: nodeSealMakers(srv.node), registeredHere: nodeSealMakers(srv.node) },
       licences: srv.services.licenceDirectory,
     };
     const fresh = await validatePdf(pdf, ctx);
