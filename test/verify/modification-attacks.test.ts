@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { PDFDocument } from '@cantoo/pdf-lib';
+import { PDFDict, PDFDocument, PDFName, PDFRef } from '@cantoo/pdf-lib';
+import { buildCrl } from '../../src/pki/crl-builder.js';
 import { PdfObjectIndex } from '../../src/pdf/pdf-object-index.js';
 import type { PdfDict } from '../../src/pdf/pdf-object-scanner.js';
 import { validatePdf, type PdfValidationContext } from '../../src/verify/pdf-validation.js';
@@ -107,7 +108,6 @@ describe('visible changes after signing', () => {
         BBox: [0, 0, 50, 50],
       }),
     );
-    const { PDFName, PDFDict, PDFRef } = await import('@cantoo/pdf-lib');
     const ref = PDFRef.of(widget, 0);
     const dict = doc.context.lookup(ref, PDFDict);
     dict.set(PDFName.of('AP'), doc.context.obj({ N: ap }));
@@ -143,6 +143,31 @@ describe('DocMDP (ISO 32000-1 §12.8.2.2) on the certification signature', () =>
     assert.match(m.messageEn, /P=1 \(no changes\).*signatures added/);
     assert.equal(m.details!.docMdp, 1);
     assert.equal(r.signatures[1]!.indication, 'TOTAL_PASSED');
+  });
+
+  it('P=1 with validation data (a /DSS) added: passes', async () => {
+    const doc = await PDFDocument.load(certified[1]!, { forIncrementalUpdate: true, updateMetadata: false });
+    const crl = doc.context.register(
+      doc.context.stream(
+        buildCrl(
+          {
+            issuerName: sealKit().root.name,
+            issuerPublicKey: sealKit().root.key.publicKey,
+            crlNumber: 1n,
+            thisUpdate: new Date(Date.now() - 60_000),
+            nextUpdate: new Date(Date.now() + 86_400_000),
+            entries: [],
+          },
+          sealKit().root.key.privateKey,
+        ),
+      ),
+    );
+    doc.catalog.set(PDFName.of('DSS'), doc.context.register(doc.context.obj({ Type: 'DSS', CRLs: [crl] })));
+    doc.context.snapshot!.markRefForSave(doc.context.trailerInfo.Root as never);
+    const pdf = Buffer.concat([certified[1]!, Buffer.from(await doc.saveIncremental(doc.context.snapshot!))]);
+    const r = await validatePdf(pdf, ctx);
+    assert.equal(verdict(r), 'TOTAL_PASSED/-');
+    assert.equal(mods(r), 'passed/SIGNATURES_ADDED');
   });
 
   it('P=1 with an invisible annotation: TOTAL_FAILED / DOCMDP_VIOLATION', async () => {
