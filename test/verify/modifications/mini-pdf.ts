@@ -58,14 +58,15 @@ export function miniPdf(revisions: Objects[], opts: { root?: number; info?: numb
 }
 
 /** A one-page document: catalog 1, pages 2, page 3 (600×800, content 4, /Annots [10]), AcroForm 5, info 6,
- * a text field widget 10 named "amount", a signed signature field 11 with its dictionary 12. */
+ * XMP metadata 7, a text field widget 10 named "amount", a signed signature field 11 with its dictionary 12. */
 export const BASE: Objects = {
-  1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R >>',
+  1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /Metadata 7 0 R >>',
   2: '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
   3: '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /Contents 4 0 R /Annots [10 0 R 11 0 R] >>',
   4: stream('BT /F1 12 Tf 72 700 Td (pay 1,000) Tj ET'),
   5: '<< /Fields [10 0 R 11 0 R] /SigFlags 3 >>',
   6: '<< /Producer (mini) >>',
+  7: stream('<x:xmpmeta/>', '/Type /Metadata /Subtype /XML'),
   10: '<< /Type /Annot /Subtype /Widget /FT /Tx /T (amount) /Rect [50 50 250 70] /P 3 0 R >>',
   11: '<< /Type /Annot /Subtype /Widget /FT /Sig /T (Seal1) /V 12 0 R /Rect [0 0 0 0] /P 3 0 R >>',
   12: `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /GM.sm2seal ${SIG_PLACEHOLDER} >>`,

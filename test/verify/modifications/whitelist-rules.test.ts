@@ -14,6 +14,7 @@ import { WHITELIST_RULES } from '../../../src/verify/modifications/rules/index.j
 import { pageAnnotationsRule } from '../../../src/verify/modifications/rules/page-annotations.js';
 import { signatureDictionaryRule } from '../../../src/verify/modifications/rules/signature-dictionary.js';
 import { signatureFieldRule } from '../../../src/verify/modifications/rules/signature-field.js';
+import { xmpMetadataRule } from '../../../src/verify/modifications/rules/xmp-metadata.js';
 import { applyRule, BASE, miniPdf, SIG_PLACEHOLDER, stream, type Objects } from './mini-pdf.js';
 
 // One table per whitelist rule: the update (objects of a second revision over BASE), the object judged, and
@@ -32,6 +33,24 @@ const TABLES: [WhitelistRule, Row[]][] = [
     documentInfoRule,
     [
       ['the /Info dictionary changed: ignored', { 6: '<< /Producer (other) >>' }, 6, 'ignore'],
+      ['a page: not this rule', { 3: page('10 0 R 11 0 R', '/Rotate 90 ') }, 3, null],
+    ],
+  ],
+  [
+    xmpMetadataRule,
+    [
+      [
+        "the catalog's XMP stream rewritten",
+        { 7: stream('<x:xmpmeta>2026</x:xmpmeta>', '/Type /Metadata /Subtype /XML') },
+        7,
+        'ignore',
+      ],
+      [
+        "another XMP stream (a page's, or a new one)",
+        { 20: stream('<x:xmpmeta/>', '/Type /Metadata /Subtype /XML') },
+        20,
+        null,
+      ],
       ['a page: not this rule', { 3: page('10 0 R 11 0 R', '/Rotate 90 ') }, 3, null],
     ],
   ],
@@ -72,26 +91,38 @@ const TABLES: [WhitelistRule, Row[]][] = [
   [
     catalogRule,
     [
-      ['/DSS added', { 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /DSS 20 0 R >>' }, 1, 'ignore'],
+      [
+        '/DSS added',
+        { 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /Metadata 7 0 R /DSS 20 0 R >>' },
+        1,
+        'ignore',
+      ],
       [
         '/AcroForm replaced by a reference',
-        { 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 20 0 R >>' },
+        { 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 20 0 R /Metadata 7 0 R >>' },
         1,
         'ignore',
       ],
       [
         '/OpenAction added',
-        { 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /OpenAction [3 0 R /Fit] >>' },
+        { 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /Metadata 7 0 R /OpenAction [3 0 R /Fit] >>' },
         1,
         'other',
       ],
       [
         '/Perms added (certifying after the fact)',
-        { 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /Perms << /DocMDP 12 0 R >> >>' },
+        {
+          1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /Metadata 7 0 R /Perms << /DocMDP 12 0 R >> >>',
+        },
         1,
         'other',
       ],
-      ['/Pages replaced', { 1: '<< /Type /Catalog /Pages 20 0 R /AcroForm 5 0 R >>' }, 1, 'other'],
+      [
+        '/Pages replaced',
+        { 1: '<< /Type /Catalog /Pages 20 0 R /AcroForm 5 0 R /Metadata 7 0 R >>' },
+        1,
+        'other',
+      ],
       ['not the catalog', { 2: '<< /Type /Pages /Kids [3 0 R] /Count 1 >>' }, 2, null],
     ],
   ],
@@ -353,7 +384,7 @@ describe('the runner (revision-diff)', () => {
     ['a new object nobody uses is invisible', { 20: stream('BT (x) Tj ET') }, []],
     [
       'the catalog rewritten unchanged with an unused object: nothing',
-      { 7: stream('BT (x) Tj ET'), 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R >>' },
+      { 8: stream('BT (x) Tj ET'), 1: '<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R /Metadata 7 0 R >>' },
       [],
     ],
     ['the page content redefined (shadow replace)', { 4: stream('BT (pay 100,000) Tj ET') }, ['4:other']],

@@ -9,6 +9,7 @@ import { formFieldRule } from './form-field.js';
 import { pageAnnotationsRule } from './page-annotations.js';
 import { signatureDictionaryRule } from './signature-dictionary.js';
 import { signatureFieldRule } from './signature-field.js';
+import { xmpMetadataRule } from './xmp-metadata.js';
 
 /**
  * The whitelist, in the order the rules are asked (the first answer counts): structure and metadata first,
@@ -18,6 +19,7 @@ import { signatureFieldRule } from './signature-field.js';
  */
 export const WHITELIST_RULES: readonly WhitelistRule[] = [
   documentInfoRule,
+  xmpMetadataRule,
   fileStructureRule,
   signatureDictionaryRule,
   dssRule,
