@@ -31,7 +31,7 @@ export const signatureFieldRule: WhitelistRule = {
       const resigned = keys?.includes('V') && old?.kind === 'dict' && old.entries.has('V');
       if (keys && (resigned || keys.some((k) => !SIGNING_KEYS.has(k))))
         return { category: 'other', what: `${what} (${keys.join(', ')})` };
-      const d = ctx.deref({ kind: 'ref', num: sig, gen: 0, start: 0, end: 0 });
+      const d = ctx.reader.value(sig, ctx.next.view);
       return {
         category: isSigDict(d) && isDocTimestamp(d) ? 'validation-data' : 'signature',
         what,
