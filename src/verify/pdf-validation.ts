@@ -18,7 +18,7 @@ import {
   type LicenceAttachment,
   type LicenceDirectoryView,
 } from './licence-validation.js';
-import { analyseModifications, modificationsCheck } from './pdf-modifications.js';
+import { analyseModifications, modificationsCheck, signaturePermissions } from './pdf-modifications.js';
 import {
   check,
   deriveIndication,
@@ -214,7 +214,8 @@ async function validateOne(
       );
   }
   if (p.revision) {
-    checks.push(modificationsCheck(analyseModifications(index, p.revision.index), { licence }));
+    const permissions = signaturePermissions(index, p.revision.index, sig.objectNumber);
+    checks.push(modificationsCheck(analyseModifications(index, p.revision.index), { licence, permissions }));
   } else {
     checks.push(
       check(
