@@ -230,6 +230,17 @@ export class PdfObjectIndex {
     }
   }
 
+  /**
+   * Decodes every object stream any section lists (charging the budget), without parsing their objects:
+   * what a reader that inflates them all (pdf-lib) will cost, found out within the budget first.
+   * Returns the number of object streams.
+   */
+  decodeObjectStreams(): number {
+    let n = 0;
+    for (const offset of this.listedOffsets()) if (this.objectStream(offset)) n++;
+    return n;
+  }
+
   private objectStream(offset: number): ObjectStream | null {
     const hit = this.objStreams.get(offset);
     if (hit !== undefined) return hit;
