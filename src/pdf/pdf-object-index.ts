@@ -208,6 +208,11 @@ export class PdfObjectIndex {
     return null;
   }
 
+  /** Decoded object-stream bytes held now (at most the budget's cache size, or the one stream in use). */
+  get cachedStreamBytes(): number {
+    return this.objStreams.bytes;
+  }
+
   /** Follows a reference (or returns a direct value). */
   deref(v: PdfValue | undefined): PdfValue | undefined {
     if (v?.kind !== 'ref') return v;

@@ -97,6 +97,7 @@ export function listRevisions(pdf: Uint8Array, budget?: PdfBudget): PdfRevision[
   const scanner = new PdfObjectScanner(buf, budget);
   const candidates: Omit<PdfRevision, 'index'>[] = [];
   // Many markers may name the same section (a few bytes of `startxref 9 %%EOF` each): it is read once.
+  // (A section read from an offset in the whitespace before it is the section read from its start.)
   const sections = new Map<number, XrefSection | null>();
   for (let at = buf.indexOf(EOF_MARKER); at >= 0; at = buf.indexOf(EOF_MARKER, at + EOF_MARKER.length)) {
     budget?.tick();
@@ -106,8 +107,10 @@ export function listRevisions(pdf: Uint8Array, budget?: PdfBudget): PdfRevision[
     let end = eofEnd;
     if (buf[end] === 0x0d) end++;
     if (buf[end] === 0x0a) end++;
-    let xref = sections.get(startxref);
-    if (xref === undefined) sections.set(startxref, (xref = tryXref(scanner, startxref)));
+    // Keyed by where the section really starts: offsets into the whitespace before it name it too.
+    const key = startxref < buf.length ? scanner.skipWs(startxref) : startxref;
+    let xref = sections.get(key);
+    if (xref === undefined) sections.set(key, (xref = tryXref(scanner, startxref)));
     candidates.push({ eofOffset: at, eofEnd, end, startxref, xref });
   }
   const offsets = new Set<number>();

@@ -349,7 +349,8 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
   try {
     report = await validateWithin(pdf, ctx, budget);
   } catch (err) {
-    throw tooComplex(err);
+    // Whatever a step made of an overrun (a tolerant reader's MALFORMED), the overrun is the cause.
+    throw tooComplex(budget.exceeded ?? err);
   }
   // An overrun inside a step that reports instead of throwing (an unreadable attachment) is still one.
   if (budget.exceeded) throw tooComplex(budget.exceeded);
