@@ -36,13 +36,14 @@ export const DEFAULT_STAMPING_LIMITS: DocumentStampingLimits = {
 
 /**
  * The stamping workers: reading, pdf-lib, keyword search and writing the update run there, never on the event
- * loop (a 3 KB xref bomb used to stall /healthz for seconds). Two workers for two cores; a 20 MB document
- * takes about a second, so 10 s is ample for any real one.
+ * loop (a 3 KB xref bomb used to stall /healthz for seconds). Two workers for two cores. A 20 MB document takes
+ * about a second, but keyword search over 500 pages several, and a busy node is slower: 30 s refuses no real
+ * document, and the per-file budget stops xref and object-stream bombs long before it.
  */
 export const DEFAULT_STAMPING_POOL: Omit<WorkerPoolOptions, 'name'> = {
   workers: 2,
   maxQueue: 16,
-  deadlineMs: 10_000,
+  deadlineMs: 30_000,
   // pdf-lib holds the document's objects on the heap (stream data lives outside it, in buffers).
   resourceLimits: { maxOldGenerationSizeMb: 512 },
   retryAfterSeconds: 2,

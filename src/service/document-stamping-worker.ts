@@ -4,6 +4,7 @@ import { PlacementError, type PlacementErrorCode, type PlacementRequest } from '
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { SealPlacement } from '../pdf/pdf-seal-signing.js';
 import { prepareStamp } from '../pdf/pdf-stamping.js';
+import { warmUpTextExtraction } from '../pdf/pdf-text-positions.js';
 import { serveWorkerTasks } from './worker-pool.js';
 
 // A stamping worker: reads the uploaded PDF (within a per-file budget and the task's deadline), loads it into
@@ -99,4 +100,7 @@ export async function runStampTask(
   };
 }
 
+// pdfjs loads and starts its fake worker on first use (about a second): done before the worker says it is
+// ready, so that no document's deadline pays for it.
+await warmUpTextExtraction().catch(() => {});
 serveWorkerTasks(runStampTask, stampTaskFailure);
