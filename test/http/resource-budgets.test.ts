@@ -6,7 +6,7 @@ import { extractPdfSignatures } from '../../src/pdf/pdf-signature-extraction.js'
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 // Issue 12, attack classes 4 and 5: one small upload must not freeze the node. Stamping runs in a pool of one
-// worker with a queue of one and a 3 s deadline here, so the queue bound and the deadline are reached on
+// worker with a queue of one and a 6 s deadline here, so the queue bound and the deadline are reached on
 // purpose; the bombs are the pathological files of test/pdf/pdf-bombs.ts.
 
 let srv: TestServer;
@@ -23,7 +23,7 @@ async function json<T>(res: Response, status: number): Promise<T> {
 
 before(async () => {
   srv = await startTestServer({
-    services: { stampingPool: { workers: 1, maxQueue: 1, deadlineMs: 3_000 } },
+    services: { stampingPool: { workers: 1, maxQueue: 1, deadlineMs: 6_000 } },
   });
   const agency = await srv.agency('杭州市市场监督管理局', '113301000024902776', '330100');
   const key = await json<{ certificateSerial: string }>(
