@@ -121,10 +121,12 @@ async function healthUnderAttack(
   const pollAgent = keepAliveAgent(4);
   const latencies: number[] = [];
   let failed = 0;
+  // Polled while the attack's loops send (the loops then wait for their last answers: not measured).
+  const stopAt = performance.now() + SECONDS * 1000;
   let running = true;
   void exited.then(() => (running = false));
   const polls: Promise<void>[] = [];
-  while (running) {
+  while (running && performance.now() < stopAt) {
     const t = performance.now();
     polls.push(
       rawRequest(pollAgent, `${url}/healthz`, {}).then(
@@ -141,6 +143,7 @@ async function healthUnderAttack(
     await new Promise((r) => setTimeout(r, 50));
   }
   await Promise.all(polls);
+  await exited;
   pollAgent.destroy();
   const last = out.trim().split('\n').pop() ?? '{}';
   latencies.sort((a, b) => a - b);

@@ -2,7 +2,8 @@
 // and sending the bombs never delays the /healthz poller of the benchmark: ATTACK_CONCURRENCY keep-alive loops
 // (default 8) post pathological PDFs for ATTACK_SECONDS, even loops to stamping, odd ones to verification,
 // each loop cycling through the bombs of test/pdf/pdf-bombs.ts (xref bomb, one 256 MB object stream,
-// 8 × 60 MB object streams, and for stamping a page whose text extraction only a deadline stops).
+// 8 × 60 MB object streams, and for stamping keyword search over a 200 MB page content: once within the
+// budget's reach, once behind a filter chain that only the deadline stops).
 // Env: ATTACK_BASE, ATTACK_TOKEN (an issuer), ATTACK_ESID. Prints "ready" once the bombs are built, then one
 // JSON line: requests per endpoint and status.
 import { randomBytes } from 'node:crypto';
@@ -17,7 +18,8 @@ const concurrency = Number(process.env.ATTACK_CONCURRENCY ?? 8);
 const agent = keepAliveAgent(concurrency);
 
 const files = [await xrefBomb(), await objectStreamBomb(), await manyObjectStreamsBomb()];
-const content = await contentBomb();
+const content = await contentBomb(1);
+const unbudgeted = await contentBomb(2);
 
 function stampForm(pdf: Buffer, placements: unknown[]): { body: Buffer; type: string } {
   const boundary = `----attack${randomBytes(8).toString('hex')}`;
@@ -37,6 +39,7 @@ const absolute = [{ type: 'absolute', page: 1, xMm: 20, yMm: 20 }];
 const stampings = [
   ...files.map((f) => stampForm(f, absolute)),
   stampForm(content, [{ type: 'keyword', text: '盖章处' }]),
+  stampForm(unbudgeted, [{ type: 'keyword', text: '盖章处' }]),
 ];
 
 const counts: Record<string, number> = {};

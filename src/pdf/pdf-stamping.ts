@@ -2,6 +2,8 @@ import type { PdfBudget } from './pdf-budget.js';
 import { docMdpPermission } from './pdf-doc-mdp.js';
 import { PdfError } from './pdf-error.js';
 import { PdfObjectIndex } from './pdf-object-index.js';
+import { dictGet, type PdfDict, type PdfValue } from './pdf-object-scanner.js';
+import { decodeStream } from './pdf-xref.js';
 import { pageBoxes, resolvePlacements, type PlacementRequest } from './pdf-placement.js';
 import type { SealAppearance } from './pdf-seal-appearance.js';
 import { assertPdfHeader } from './pdf-revisions.js';
@@ -85,6 +87,7 @@ export async function prepareStamp(
   if (budget) {
     const index = new PdfObjectIndex(assertPdfHeader(pdf), budget);
     index.decodeObjectStreams();
+    if (opts.placements.some((p) => p.type === 'keyword')) chargeTextContent(index);
     budget.check();
   }
   const doc = await loadForSealing(pdf);
@@ -115,4 +118,62 @@ export async function prepareStamp(
     ...(opts.signingTime ? { signingTime: opts.signingTime } : {}),
   });
   return { prepared, placements, pageCount: pages.length };
+}
+
+/**
+ * Inflates (and drops) what text extraction will parse: every page's content streams and the form XObjects
+ * they use (ISO 32000 §7.8, §8.10), each once, charged to the index's budget. A page whose content inflates to
+ * hundreds of megabytes is refused here in milliseconds instead of holding a worker until its deadline. Only
+ * what decodeStream reads (FlateDecode or no filter) is charged; any other filter is left to the deadline.
+ */
+function chargeTextContent(index: PdfObjectIndex): void {
+  const budget = index.budget;
+  const seen = new Set<number>();
+  const dictOf = (v: PdfValue | undefined): PdfDict | undefined => {
+    const d = index.deref(v);
+    return d?.kind === 'dict' ? d : undefined;
+  };
+  /** Decodes a referenced stream once; its dictionary, or undefined if seen, missing or not a stream. */
+  const decode = (v: PdfValue | undefined): PdfDict | undefined => {
+    if (v?.kind !== 'ref' || seen.has(v.num)) return undefined;
+    seen.add(v.num);
+    const r = index.resolve(v.num);
+    if (!r?.obj.stream || r.obj.value.kind !== 'dict') return undefined;
+    decodeStream(index.scanner, r.obj.value, r.obj.stream);
+    return r.obj.value;
+  };
+  const resources: PdfValue[] = [];
+  const nodes: PdfValue[] = [];
+  const pages = dictOf(index.trailer?.entries.get('Root'))?.entries.get('Pages');
+  if (pages) nodes.push(pages);
+  const visited = new Set<number>();
+  while (nodes.length) {
+    budget.tick();
+    const ref = nodes.pop()!;
+    if (ref.kind === 'ref') {
+      if (visited.has(ref.num)) continue;
+      visited.add(ref.num);
+    }
+    const node = dictOf(ref);
+    if (!node) continue;
+    for (const kid of dictGet(node, 'Kids', 'array')?.items ?? []) nodes.push(kid);
+    const contents = node.entries.get('Contents');
+    const list = contents?.kind === 'array' ? contents.items : contents ? [contents] : [];
+    for (const c of list) decode(c);
+    const res = node.entries.get('Resources');
+    if (res) resources.push(res);
+  }
+  while (resources.length) {
+    budget.tick();
+    const xobjects = dictOf(dictOf(resources.pop())?.entries.get('XObject'));
+    for (const x of xobjects?.entries.values() ?? []) {
+      budget.tick();
+      if (x.kind !== 'ref' || seen.has(x.num)) continue;
+      const d = index.resolve(x.num)?.obj.value;
+      if (d?.kind !== 'dict' || dictGet(d, 'Subtype', 'name')?.value !== 'Form') continue;
+      const form = decode(x);
+      const inner = form?.entries.get('Resources');
+      if (inner) resources.push(inner);
+    }
+  }
 }

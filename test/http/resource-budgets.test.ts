@@ -57,7 +57,7 @@ before(async () => {
     { name: 'object-stream bomb', pdf: await objectStreamBomb() },
     { name: '8 × 60 MB object streams', pdf: await manyObjectStreamsBomb() },
   );
-  await contentBomb();
+  await contentBomb(2);
   normal = await basePdf({ pages: 2 });
 });
 after(() => srv.stop());
@@ -110,6 +110,14 @@ describe('resource budgets over HTTP (attack classes 4 and 5)', () => {
       assert.match(body.type, /too-complex$/, name);
       assert.match(body.limit, /^(xref-entries|inflated-bytes)$/, name);
     }
+    // A page content of 200 MB, searched for a keyword: refused before text extraction starts.
+    const keyword = [{ type: 'keyword', text: '盖章处' }];
+    const body = await json<{ type: string; limit: string }>(
+      await stampRequest(await contentBomb(1), keyword),
+      422,
+    );
+    assert.match(body.type, /too-complex$/);
+    assert.equal(body.limit, 'inflated-bytes');
   });
 
   test('/healthz answers while bombs are read by the verifier', async () => {
@@ -126,8 +134,9 @@ describe('resource budgets over HTTP (attack classes 4 and 5)', () => {
   test('a stamping past its deadline: healthz answers meanwhile, the queue refuses with 503, the worker is replaced', async () => {
     const pool = srv.services.documentStamping.pool;
     const replacedBefore = pool.replaced;
-    // Keyword placement: text extraction parses the 50 million operators; only the deadline ends it.
-    const bomb = track(stampRequest(await contentBomb(), [{ type: 'keyword', text: '盖章处' }]));
+    // Keyword placement over a content the budget cannot decode: text extraction parses 50 million
+    // operators, and only the deadline ends it.
+    const bomb = track(stampRequest(await contentBomb(2), [{ type: 'keyword', text: '盖章处' }]));
     await until(() => pool.load.running === 1);
 
     const health = await srv.request('/healthz');

@@ -162,19 +162,28 @@ let manyCache: Promise<Buffer> | undefined;
 /** Eight object streams of 60 MB each inflated, in a file of about 490 KB. */
 export const manyObjectStreamsBomb = (): Promise<Buffer> => (manyCache ??= objectStreamsPdf(8, 60));
 
-let contentCache: Promise<Buffer> | undefined;
+const contentCache = new Map<string, Promise<Buffer>>();
 /**
- * A well-formed one-page PDF whose page content is 200 MB of `q Q` (about 200 KB deflated): nothing a
+ * A well-formed one-page PDF whose page content is 200 MB of `q Q` (about 200 KB deflated): nothing the
  * cross-reference budget sees, but text extraction (keyword placement) parses fifty million operators.
- * Only a deadline stops it.
+ * `filters` 1: one FlateDecode, which stamping's pre-flight inflates within the file budget; 2: FlateDecode
+ * twice, a chain the budget does not decode, so that only the deadline stops text extraction.
  */
-export function contentBomb(): Promise<Buffer> {
-  return (contentCache ??= (async () => {
-    const data = await deflateRepeated(Buffer.alloc(0), Buffer.from('q Q\n'.repeat(MB / 4), 'latin1'), 200);
-    const doc = await PDFDocument.create();
-    const page = doc.addPage([595.28, 841.89]);
-    const stream = doc.context.stream(data, { Filter: 'FlateDecode' });
-    page.node.set(PDFName.of('Contents'), doc.context.register(stream));
-    return Buffer.from(await doc.save({ useObjectStreams: false }));
-  })());
+export function contentBomb(filters: 1 | 2 = 1): Promise<Buffer> {
+  const key = String(filters);
+  let made = contentCache.get(key);
+  if (!made) {
+    made = (async () => {
+      let data = await deflateRepeated(Buffer.alloc(0), Buffer.from('q Q\n'.repeat(MB / 4), 'latin1'), 200);
+      if (filters === 2) data = await deflateRepeated(Buffer.alloc(0), data, 1);
+      const doc = await PDFDocument.create();
+      const page = doc.addPage([595.28, 841.89]);
+      const filter = filters === 2 ? ['FlateDecode', 'FlateDecode'] : 'FlateDecode';
+      const stream = doc.context.stream(data, { Filter: filter });
+      page.node.set(PDFName.of('Contents'), doc.context.register(stream));
+      return Buffer.from(await doc.save({ useObjectStreams: false }));
+    })();
+    contentCache.set(key, made);
+  }
+  return made;
 }
