@@ -2,10 +2,15 @@
 // database, no rate limit); this process only generates load: keep-alive POST /v1/verify of a one-page sealed
 // licence from BENCH_CONCURRENCY loops for BENCH_SECONDS (rate, p50, p99), then one 20 MB many-page sealed
 // document (time, and the server's peak RSS from /proc/<pid>/status VmHWM, reset just before it).
+// Then, on the same server, healthz_p99_ms_under_attack: 8 keep-alive loops of a separate process
+// (bench/lib/attack-load.ts) post pathological PDFs to stamping and verification for BENCH_SECONDS while this
+// process polls /healthz every 50 ms (p50, p99 of those polls).
 // Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (8), BENCH_LARGE_PAGES (400), DATABASE_URL (else PGlite).
 // Concurrency 8 keeps the two verification workers and the main thread busy on 2 cores (16 measured the same
 // rate within noise); more clients only lengthen the queue, and in a closed loop latency is queue ÷ rate.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   drawObject,
@@ -20,7 +25,7 @@ import {
   DEMO_HOLDERS,
   DEMO_LICENCE_TYPES,
 } from '../src/licence/demo-licence-types.js';
-import { keepAliveAgent, rawRequest, runLoad } from './lib/load.js';
+import { keepAliveAgent, percentile, rawRequest, runLoad } from './lib/load.js';
 import { startServiceProcess } from './lib/service-process.js';
 import { freshDatabase } from './lib/fresh-database.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,6 +86,75 @@ function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * /healthz polled every 50 ms while bench/lib/attack-load.ts (its own process) posts bombs to stamping and
+ * verification; the poll latencies' p50 and p99, and what the attack's requests were answered.
+ */
+async function healthUnderAttack(
+  url: string,
+  issuerToken: string,
+  esID: string,
+): Promise<{ p50: number; p99: number; polls: number; failed: number; attack: Record<string, number> }> {
+  const script = fileURLToPath(new URL('./lib/attack-load.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: {
+      ...process.env,
+      ATTACK_BASE: url,
+      ATTACK_TOKEN: issuerToken,
+      ATTACK_ESID: esID,
+      ATTACK_SECONDS: String(SECONDS),
+      ATTACK_CONCURRENCY: '8',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (out.startsWith('ready\n')) onReady();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await Promise.race([ready, exited]);
+  const pollAgent = keepAliveAgent(4);
+  const latencies: number[] = [];
+  let failed = 0;
+  // Polled while the attack's loops send (the loops then wait for their last answers: not measured).
+  const stopAt = performance.now() + SECONDS * 1000;
+  let running = true;
+  void exited.then(() => (running = false));
+  const polls: Promise<void>[] = [];
+  while (running && performance.now() < stopAt) {
+    const t = performance.now();
+    polls.push(
+      rawRequest(pollAgent, `${url}/healthz`, {}).then(
+        (r) => {
+          latencies.push(performance.now() - t);
+          if (r.status !== 200) failed++;
+        },
+        () => {
+          latencies.push(performance.now() - t);
+          failed++;
+        },
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await Promise.all(polls);
+  await exited;
+  pollAgent.destroy();
+  const last = out.trim().split('\n').pop() ?? '{}';
+  latencies.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    p50: round(percentile(latencies, 50)),
+    p99: round(percentile(latencies, 99)),
+    polls: latencies.length,
+    failed,
+    attack: last.startsWith('{') ? (JSON.parse(last) as Record<string, number>) : {},
+  };
 }
 
 /** `pages` pages, each drawing its own incompressible image, about `bytes` in all. */
@@ -212,6 +286,11 @@ try {
     `one-page licence (${licencePdf.length} bytes): ${load.perSecond} verifications/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, errors ${load.errors} (concurrency ${CONCURRENCY}); server CPU ${cpuMs} ms per verification`,
   );
 
+  const attacked = await healthUnderAttack(base, issuer, seal.esID);
+  console.log(
+    `/healthz under attack (8 loops of bombs to stamping and verification, ${SECONDS} s): p50 ${attacked.p50} ms, p99 ${attacked.p99} ms over ${attacked.polls} polls (${attacked.failed} failed); attack answers ${JSON.stringify(attacked.attack)}`,
+  );
+
   agent.destroy();
   await svc.stop();
   svc = await startServiceProcess(serverEnv);
@@ -242,6 +321,8 @@ try {
       verify_p99_ms: load.p99Ms,
       large_verify_s: largeSeconds,
       large_verify_rss_mb: rss,
+      healthz_p50_ms_under_attack: attacked.p50,
+      healthz_p99_ms_under_attack: attacked.p99,
     }),
   );
 } finally {

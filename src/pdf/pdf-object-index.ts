@@ -1,3 +1,4 @@
+import { PdfBudget } from './pdf-budget.js';
 import { PdfError } from './pdf-error.js';
 import { dictGet, PdfObjectScanner, type IndirectObject, type PdfValue } from './pdf-object-scanner.js';
 import { listRevisions, type PdfRevision } from './pdf-revisions.js';
@@ -20,6 +21,46 @@ const MAX_SECTIONS = 10_000;
 /** Parsed objects kept per index (the verifier reads the same ones for extraction, diffing and attachments). */
 const MAX_CACHED_OBJECTS = 200_000;
 
+interface ObjectStream {
+  scanner: PdfObjectScanner;
+  offsets: Map<number, number>;
+}
+
+/**
+ * Decoded object streams by file offset, least recently used evicted once their decoded bytes pass the
+ * budget's cache size (one stream is always kept). An evicted stream is decoded again when asked for, and
+ * charged again: a file that makes the index thrash runs out of inflation budget instead of memory.
+ */
+class ObjectStreamCache {
+  readonly #map = new Map<number, ObjectStream | null>();
+  #bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get(offset: number): ObjectStream | null | undefined {
+    const hit = this.#map.get(offset);
+    if (hit !== undefined) {
+      this.#map.delete(offset);
+      this.#map.set(offset, hit);
+    }
+    return hit;
+  }
+
+  set(offset: number, os: ObjectStream | null): void {
+    this.#map.set(offset, os);
+    this.#bytes += os?.scanner.length ?? 0;
+    for (const [key, old] of this.#map) {
+      if (this.#bytes <= this.maxBytes || key === offset) break;
+      this.#map.delete(key);
+      this.#bytes -= old?.scanner.length ?? 0;
+    }
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+}
+
 export class PdfObjectIndex {
   readonly scanner: PdfObjectScanner;
   readonly revisions: PdfRevision[];
@@ -31,14 +72,16 @@ export class PdfObjectIndex {
   readonly trailer: XrefSection['trailer'] | null = null;
   private readonly byOffset = new Map<number, XrefSection>();
   private readonly parsed = new Map<number, IndirectObject | null>();
-  private readonly objStreams = new Map<
-    number,
-    { scanner: PdfObjectScanner; offsets: Map<number, number> } | null
-  >();
+  private readonly objStreams: ObjectStreamCache;
+  /** The work budget of this file (the default one when the caller gives none: limits, no deadline). */
+  readonly budget: PdfBudget;
 
-  constructor(pdf: Buffer) {
-    this.scanner = new PdfObjectScanner(pdf);
-    this.revisions = listRevisions(pdf);
+  /** @throws PdfError('NOT_A_PDF'), PdfBudgetExceeded when reading the file overruns `budget`. */
+  constructor(pdf: Buffer, budget: PdfBudget = PdfBudget.forFile(pdf.length)) {
+    this.budget = budget;
+    this.objStreams = new ObjectStreamCache(budget.maxCachedBytes);
+    this.scanner = new PdfObjectScanner(pdf, budget);
+    this.revisions = listRevisions(pdf, budget);
     for (const r of this.revisions) if (r.xref) this.walk(r.startxref, r.xref);
     const last = [...this.revisions].reverse().find((r) => r.xref);
     if (last) {
@@ -55,26 +98,44 @@ export class PdfObjectIndex {
     const view = new Map<number, XrefEntry>();
     const seen = new Set<number>();
     let off: number | null = startxref;
+    const add = (entries: XrefEntry[]) => {
+      for (const e of entries) {
+        this.budget.tick();
+        if (!view.has(e.num)) view.set(e.num, e);
+      }
+    };
     while (off !== null && !seen.has(off) && seen.size < MAX_SECTIONS) {
+      this.budget.tick();
       seen.add(off);
       const s = this.byOffset.get(off);
       if (!s) break;
-      for (const e of s.entries) if (!view.has(e.num)) view.set(e.num, e);
+      add(s.entries);
       const { prev, xrefStm } = trailerLinks(s);
       const hybrid = xrefStm !== null ? this.byOffset.get(xrefStm) : undefined;
-      if (hybrid) for (const e of hybrid.entries) if (!view.has(e.num)) view.set(e.num, e);
+      if (hybrid) add(hybrid.entries);
       off = prev;
     }
     return view;
   }
 
-  /** Reads a section and everything it links to, once each. */
+  /**
+   * Reads a section and everything it links to, once each. Offsets that differ only by the whitespace or
+   * comments before a section (a /Prev chain stepping through a long comment) read it once too.
+   */
   private walk(offset: number, first?: XrefSection): void {
     const queue: [number, XrefSection | undefined][] = [[offset, first]];
+    const bySection = new Map<number, XrefSection>();
+    for (const s of this.sections) bySection.set(s.offset, s);
     while (queue.length && this.byOffset.size < MAX_SECTIONS) {
+      this.budget.check();
       const [off, known] = queue.shift()!;
       if (this.byOffset.has(off)) continue;
       let s = known;
+      const at = Number.isSafeInteger(off) && off >= 0 ? this.scanner.skipWs(off) : off;
+      if (!s && bySection.has(at)) {
+        this.byOffset.set(off, bySection.get(at)!);
+        continue;
+      }
       if (!s) {
         try {
           s = readXrefSection(this.scanner, off);
@@ -84,6 +145,7 @@ export class PdfObjectIndex {
         }
       }
       this.byOffset.set(off, s);
+      bySection.set(s.offset, s);
       this.sections.push(s);
       const { prev, xrefStm } = trailerLinks(s);
       if (prev !== null) queue.push([prev, undefined]);
@@ -95,7 +157,10 @@ export class PdfObjectIndex {
   listedOffsets(): Set<number> {
     const out = new Set<number>();
     for (const s of this.sections)
-      for (const e of s.entries) if (e.type === 'offset' && e.offset !== undefined) out.add(e.offset);
+      for (const e of s.entries) {
+        this.budget.tick();
+        if (e.type === 'offset' && e.offset !== undefined) out.add(e.offset);
+      }
     return out;
   }
 
@@ -143,6 +208,11 @@ export class PdfObjectIndex {
     return null;
   }
 
+  /** Decoded object-stream bytes held now (at most the budget's cache size, or the one stream in use). */
+  get cachedStreamBytes(): number {
+    return this.objStreams.bytes;
+  }
+
   /** Follows a reference (or returns a direct value). */
   deref(v: PdfValue | undefined): PdfValue | undefined {
     if (v?.kind !== 'ref') return v;
@@ -155,6 +225,7 @@ export class PdfObjectIndex {
       const os = this.objectStream(offset);
       if (!os) continue;
       for (const [num, at] of os.offsets) {
+        this.budget.tick();
         try {
           yield { num, value: os.scanner.parse(at), containerOffset: offset };
         } catch (err) {
@@ -164,19 +235,32 @@ export class PdfObjectIndex {
     }
   }
 
-  private objectStream(offset: number) {
-    if (this.objStreams.has(offset)) return this.objStreams.get(offset)!;
-    let result: { scanner: PdfObjectScanner; offsets: Map<number, number> } | null = null;
+  /**
+   * Decodes every object stream any section lists (charging the budget), without parsing their objects:
+   * what a reader that inflates them all (pdf-lib) will cost, found out within the budget first.
+   * Returns the number of object streams.
+   */
+  decodeObjectStreams(): number {
+    let n = 0;
+    for (const offset of this.listedOffsets()) if (this.objectStream(offset)) n++;
+    return n;
+  }
+
+  private objectStream(offset: number): ObjectStream | null {
+    const hit = this.objStreams.get(offset);
+    if (hit !== undefined) return hit;
+    let result: ObjectStream | null = null;
     const obj = this.objectAt(offset);
     if (obj?.value.kind === 'dict' && obj.stream && dictGet(obj.value, 'Type', 'name')?.value === 'ObjStm') {
       const data = decodeStream(this.scanner, obj.value, obj.stream);
       const n = dictGet(obj.value, 'N', 'number')?.value ?? 0;
       const first = dictGet(obj.value, 'First', 'number')?.value ?? -1;
       if (data && first >= 0 && n >= 0 && n <= 1_000_000) {
-        const scanner = new PdfObjectScanner(data);
+        const scanner = new PdfObjectScanner(data, this.budget);
         const offsets = new Map<number, number>();
         let p = 0;
         for (let k = 0; k < n; k++) {
+          this.budget.tick();
           const num = scanner.unsignedAt(scanner.skipWs(p));
           const rel = num ? scanner.unsignedAt(scanner.skipWs(num.end)) : null;
           if (!num || !rel) break;

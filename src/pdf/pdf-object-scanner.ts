@@ -1,3 +1,4 @@
+import type { PdfBudget } from './pdf-budget.js';
 import { PdfError } from './pdf-error.js';
 
 /**
@@ -59,7 +60,11 @@ function malformed(at: number, what: string): PdfError {
 }
 
 export class PdfObjectScanner {
-  constructor(readonly bytes: Uint8Array) {}
+  /** `budget`: the file's work budget, charged by whatever decodes or scans through this scanner. */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly budget?: PdfBudget,
+  ) {}
 
   get length(): number {
     return this.bytes.length;
@@ -298,6 +303,9 @@ export class PdfObjectScanner {
       if (len?.kind === 'number' && len.integer && len.value >= 0 && s + len.value <= this.bytes.length) {
         end = s + len.value;
       } else {
+        // This search may run to the end of the file: many listed objects without a usable /Length are a
+        // quadratic scan, which the deadline stops.
+        this.budget?.check();
         const marker = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length).indexOf(
           'endstream',
           s,

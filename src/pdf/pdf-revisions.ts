@@ -1,3 +1,4 @@
+import type { PdfBudget } from './pdf-budget.js';
 import { PdfError } from './pdf-error.js';
 import { PdfObjectScanner, isPdfWhitespace } from './pdf-object-scanner.js';
 import { readXrefSection, type XrefSection } from './pdf-xref.js';
@@ -87,28 +88,43 @@ function insideListedStream(scanner: PdfObjectScanner, sortedOffsets: number[], 
   }
 }
 
-/** Scans the file for revision boundaries. Throws PdfError('NOT_A_PDF') only for a file without a header. */
-export function listRevisions(pdf: Uint8Array): PdfRevision[] {
+/**
+ * Scans the file for revision boundaries. Throws PdfError('NOT_A_PDF') only for a file without a header,
+ * PdfBudgetExceeded when reading the sections overruns `budget` (charged for what is decoded here).
+ */
+export function listRevisions(pdf: Uint8Array, budget?: PdfBudget): PdfRevision[] {
   const buf = assertPdfHeader(pdf);
-  const scanner = new PdfObjectScanner(buf);
+  const scanner = new PdfObjectScanner(buf, budget);
   const candidates: Omit<PdfRevision, 'index'>[] = [];
+  // Many markers may name the same section (a few bytes of `startxref 9 %%EOF` each): it is read once.
+  // (A section read from an offset in the whitespace before it is the section read from its start.)
+  const sections = new Map<number, XrefSection | null>();
   for (let at = buf.indexOf(EOF_MARKER); at >= 0; at = buf.indexOf(EOF_MARKER, at + EOF_MARKER.length)) {
+    budget?.tick();
     const startxref = startxrefBefore(buf, at);
     if (startxref === null) continue;
     const eofEnd = at + EOF_MARKER.length;
     let end = eofEnd;
     if (buf[end] === 0x0d) end++;
     if (buf[end] === 0x0a) end++;
-    candidates.push({ eofOffset: at, eofEnd, end, startxref, xref: tryXref(scanner, startxref) });
+    // Keyed by where the section really starts: offsets into the whitespace before it name it too.
+    const key = startxref < buf.length ? scanner.skipWs(startxref) : startxref;
+    let xref = sections.get(key);
+    if (xref === undefined) sections.set(key, (xref = tryXref(scanner, startxref)));
+    candidates.push({ eofOffset: at, eofEnd, end, startxref, xref });
   }
   const offsets = new Set<number>();
-  for (const c of candidates) {
-    for (const e of c.xref?.entries ?? [])
+  for (const c of new Set(candidates.map((x) => x.xref))) {
+    budget?.tick();
+    for (const e of c?.entries ?? [])
       if (e.type === 'offset' && e.offset !== undefined) offsets.add(e.offset);
   }
   const sorted = [...offsets].sort((a, b) => a - b);
   return candidates
-    .filter((c) => !insideListedStream(scanner, sorted, c.eofOffset))
+    .filter((c) => {
+      budget?.tick();
+      return !insideListedStream(scanner, sorted, c.eofOffset);
+    })
     .map((c, index) => ({ index, ...c }));
 }
 

@@ -1,3 +1,4 @@
+import { PdfBudgetExceeded } from './pdf-budget.js';
 import { PdfError } from './pdf-error.js';
 import { PdfObjectIndex } from './pdf-object-index.js';
 import { dictGet, isPdfWhitespace, type PdfDict, type PdfValue } from './pdf-object-scanner.js';
@@ -154,7 +155,7 @@ export function extractPdfSignatures(pdf: Uint8Array, index?: PdfObjectIndex): E
   try {
     return extract(buf, index);
   } catch (err) {
-    if (err instanceof PdfError) throw err;
+    if (err instanceof PdfError || err instanceof PdfBudgetExceeded) throw err;
     throw new PdfError('MALFORMED', `unreadable PDF (${(err as Error)?.message ?? String(err)})`, {
       cause: err,
     });

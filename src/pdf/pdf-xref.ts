@@ -26,6 +26,11 @@ export interface XrefSection {
 
 /** Upper bound of entries read from one section (a 10 MB file cannot list more objects than this). */
 const MAX_ENTRIES = 1_000_000;
+/**
+ * Largest trailer /Size accepted: one more than the largest object number a conforming file may use
+ * (ISO 32000-1 Annex C.2: 8,388,607 indirect objects). A larger /Size only serves to make a reader allocate.
+ */
+export const MAX_XREF_SIZE = 8_388_608;
 /** Largest decompressed stream accepted (xref and object streams). */
 export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
@@ -41,18 +46,29 @@ export function streamFilters(dict: PdfDict): string[] {
   return [];
 }
 
-/** Decodes a stream's data: FlateDecode (with PNG/TIFF-less predictors) or none. Null if unsupported. */
+/**
+ * Decodes a stream's data: FlateDecode (with PNG/TIFF-less predictors) or none. Null if unsupported.
+ * The output is charged to the scanner's budget; inflating stops at what the budget has left, and a stream
+ * cut short there throws PdfBudgetExceeded (not null: the file is too costly, not malformed).
+ */
 export function decodeStream(scanner: PdfObjectScanner, dict: PdfDict, span: { start: number; end: number }) {
   const raw = scanner.bytes.subarray(span.start, span.end);
   const filters = streamFilters(dict);
+  const budget = scanner.budget;
+  budget?.check();
   if (filters.length === 0) return Buffer.from(raw);
   if (filters.length !== 1 || (filters[0] !== 'FlateDecode' && filters[0] !== 'Fl')) return null;
+  const byBudget = budget !== undefined && budget.inflateRemaining < MAX_INFLATED_BYTES;
+  const max = byBudget ? budget.inflateRemaining : MAX_INFLATED_BYTES;
   let data: Buffer;
   try {
-    data = inflateSync(raw, { maxOutputLength: MAX_INFLATED_BYTES, finishFlush: 2 /* Z_SYNC_FLUSH */ });
-  } catch {
+    // maxOutputLength must be ≥ 1; with nothing left, any output at all is over the budget.
+    data = inflateSync(raw, { maxOutputLength: Math.max(1, max), finishFlush: 2 /* Z_SYNC_FLUSH */ });
+  } catch (err) {
+    if (byBudget && (err as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE') budget.inflatedOverrun();
     return null;
   }
+  budget?.chargeInflated(data.length);
   const parms = dict.entries.get('DecodeParms');
   const predictor = parms?.kind === 'dict' ? (int(parms.entries.get('Predictor')) ?? 1) : 1;
   if (predictor < 10) return predictor === 1 ? data : null;
@@ -90,6 +106,17 @@ function unpredictPng(data: Buffer, columns: number): Buffer {
   return out;
 }
 
+/** A trailer's /Size (0 when absent or unreadable, as before); MALFORMED when it is beyond any real file. */
+function checkSize(trailer: PdfDict, offset: number): number {
+  const v = trailer.entries.get('Size');
+  if (v?.kind === 'number' && v.value > MAX_XREF_SIZE)
+    throw new PdfError(
+      'MALFORMED',
+      `the /Size ${v.value} of the xref section at ${offset} is beyond any real file`,
+    );
+  return int(v) ?? 0;
+}
+
 function readTable(scanner: PdfObjectScanner, offset: number): XrefSection {
   let pos = scanner.skipWs(offset + 4);
   const entries: XrefEntry[] = [];
@@ -100,8 +127,10 @@ function readTable(scanner: PdfObjectScanner, offset: number): XrefSection {
     if (!count) throw new PdfError('MALFORMED', `xref subsection header at ${pos} is incomplete`);
     if (entries.length + count.value > MAX_ENTRIES)
       throw new PdfError('MALFORMED', `xref section at ${offset} lists too many entries`);
+    scanner.budget?.chargeXrefEntries(count.value);
     pos = scanner.skipWs(count.end);
     for (let k = 0; k < count.value; k++) {
+      scanner.budget?.tick();
       const off = scanner.unsignedAt(pos);
       const gen = off ? scanner.unsignedAt(scanner.skipWs(off.end)) : null;
       const typePos = gen ? scanner.skipWs(gen.end) : -1;
@@ -120,6 +149,7 @@ function readTable(scanner: PdfObjectScanner, offset: number): XrefSection {
     throw new PdfError('MALFORMED', `no trailer after the xref at ${offset}`);
   const trailer = scanner.parse(pos + 7);
   if (trailer.kind !== 'dict') throw new PdfError('MALFORMED', `trailer at ${pos} is not a dictionary`);
+  checkSize(trailer, offset);
   return { kind: 'table', offset, trailer, entries };
 }
 
@@ -137,7 +167,7 @@ function readStream(scanner: PdfObjectScanner, offset: number): XrefSection {
   if (w.length !== 3 || w.some((x) => x === null || x > 8))
     throw new PdfError('MALFORMED', `xref stream at ${offset} has a bad /W`);
   const [w0, w1, w2] = w as [number, number, number];
-  const size = int(dict.entries.get('Size')) ?? 0;
+  const size = checkSize(dict, offset);
   const index = dictGet(dict, 'Index', 'array')?.items.map(int) ?? [0, size];
   const data = decodeStream(scanner, dict, obj.stream);
   if (!data) throw new PdfError('MALFORMED', `xref stream at ${offset} cannot be decoded`);
@@ -155,11 +185,16 @@ function readStream(scanner: PdfObjectScanner, offset: number): XrefSection {
     const count = index[s + 1];
     if (first === null || first === undefined || count === null || count === undefined)
       throw new PdfError('MALFORMED', `xref stream at ${offset} has a bad /Index`);
+    // Charged up front (what the data can hold of this subsection), so a long /Index stops before the loop.
+    scanner.budget?.chargeXrefEntries(
+      Math.min(count, Math.floor((data.length - p) / rowLen), MAX_ENTRIES - entries.length),
+    );
     for (
       let k = 0;
       k < count && p + rowLen <= data.length && entries.length < MAX_ENTRIES;
       k++, p += rowLen
     ) {
+      scanner.budget?.tick();
       const type = w0 === 0 ? 1 : field(p, w0);
       const f2 = field(p + w0, w1);
       const f3 = field(p + w0 + w1, w2);

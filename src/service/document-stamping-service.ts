@@ -1,8 +1,8 @@
+import type { Logger } from 'pino';
 import { sm3Hex } from '../crypto/sm3.js';
 import { PdfError } from '../pdf/pdf-error.js';
 import { PlacementError, type PlacementRequest } from '../pdf/pdf-placement.js';
-import { contentsBytesForSeal } from '../pdf/pdf-seal-signing.js';
-import { stampPdf, type StampedPdf } from '../pdf/pdf-stamping.js';
+import { contentsBytesForSeal, finishPdfSeal } from '../pdf/pdf-seal-signing.js';
 import type { Db } from '../store/database.js';
 import type { SealRecord } from '../store/seal-repository.js';
 import { withAudit } from './audit-service.js';
@@ -11,6 +11,15 @@ import { effectiveStatus, sealAppearanceOf, type SealService } from './seal-serv
 import type { SealSignatureService } from './seal-signature-service.js';
 import type { SealSigner } from './signer-key-service.js';
 import { ServiceError } from './service-error.js';
+import type { StampTask, StampTaskFailure, StampTaskResult } from './document-stamping-worker.js';
+import {
+  BoundedWorkerPool,
+  WorkerCrashed,
+  WorkerPoolBusy,
+  WorkerTaskFailed,
+  WorkerTaskOverrun,
+  type WorkerPoolOptions,
+} from './worker-pool.js';
 
 /** Stamping limits; the lead wires them to SEALTRUST_STAMP_MAX_BYTES / SEALTRUST_STAMP_MAX_PAGES. */
 export interface DocumentStampingLimits {
@@ -24,6 +33,40 @@ export const DEFAULT_STAMPING_LIMITS: DocumentStampingLimits = {
   maxBytes: 20 * 1024 * 1024,
   maxPages: 500,
 };
+
+/**
+ * The stamping workers: reading, pdf-lib, keyword search and writing the update run there, never on the event
+ * loop (a 3 KB xref bomb used to stall /healthz for seconds). Two workers for two cores. A 20 MB document takes
+ * about a second, but keyword search over 500 pages several, and a busy node is slower: 30 s refuses no real
+ * document, and the per-file budget stops xref and object-stream bombs long before it.
+ */
+export const DEFAULT_STAMPING_POOL: Omit<WorkerPoolOptions, 'name'> = {
+  workers: 2,
+  maxQueue: 16,
+  deadlineMs: 30_000,
+  // pdf-lib holds the document's objects on the heap (stream data lives outside it, in buffers).
+  resourceLimits: { maxOldGenerationSizeMb: 512 },
+  retryAfterSeconds: 2,
+};
+
+/** Stamping workers are all busy and the queue is full: try again shortly (HTTP 503 + Retry-After). */
+export class StampingBusy extends Error {
+  override readonly name = 'StampingBusy';
+  constructor(readonly retryAfterSeconds: number) {
+    super('盖章服务繁忙，请稍后重试 / the stamping service is busy; try again shortly');
+  }
+}
+
+const selfUrl = import.meta.url;
+const fromTypeScript = selfUrl.endsWith('.ts');
+const workerEntry = new URL(
+  fromTypeScript ? './document-stamping-worker.ts' : './document-stamping-worker.js',
+  selfUrl,
+);
+// The generic tsx bootstrap (workers do not inherit tsx's hooks); compiled builds start the worker directly.
+const workerScript = fromTypeScript
+  ? new URL('../crypto/sm2-verify-worker-bootstrap.mjs', selfUrl)
+  : workerEntry;
 
 export interface StampRequest {
   esID: string;
@@ -59,6 +102,7 @@ const PROPERTY_INFO = 'PDF /ByteRange';
  */
 export class DocumentStampingService {
   readonly limits: DocumentStampingLimits;
+  readonly pool: BoundedWorkerPool<StampTask, StampTaskResult, StampTaskFailure>;
 
   constructor(
     private readonly db: Db,
@@ -66,8 +110,21 @@ export class DocumentStampingService {
     private readonly sealSignatures: SealSignatureService,
     private readonly signerKeys: SignerSource,
     limits: Partial<DocumentStampingLimits> = {},
+    pool: Partial<Omit<WorkerPoolOptions, 'name'>> = {},
+    logger?: Logger,
   ) {
     this.limits = { ...DEFAULT_STAMPING_LIMITS, ...limits };
+    this.pool = new BoundedWorkerPool(
+      workerScript,
+      { entry: workerEntry.href },
+      { name: 'stamping', ...DEFAULT_STAMPING_POOL, ...pool },
+      logger,
+    );
+  }
+
+  /** Stops the workers (queued and running stampings answer busy). */
+  stop(): Promise<void> {
+    return this.pool.stop();
   }
 
   async stamp(ctx: ActionContext, pdf: Buffer, req: StampRequest): Promise<StampResult> {
@@ -90,43 +147,53 @@ export class DocumentStampingService {
     const seal = await this.usableSeal(req.esID, p.kind === 'token' ? p.agencyId! : undefined);
     const signer = await this.signerKeys.signerFor(seal.agencyId, seal.esID);
 
-    let timestamped = false;
-    let stamped: StampedPdf;
+    const appearance = sealAppearanceOf(seal);
+    const task: StampTask = {
+      // A copy in its own ArrayBuffer, moved to the worker (the upload may be a view of a larger buffer).
+      pdf: new Uint8Array(pdf),
+      placements: req.placements,
+      appearance: 'png' in appearance ? { ...appearance, png: new Uint8Array(appearance.png) } : appearance,
+      contentsBytes: contentsBytesForSeal(seal.der.length, {
+        signerCertLength: signer.certificateDer.length,
+        timestamp: req.timestamp === true,
+      }),
+      maxPages: this.limits.maxPages,
+      signingTime: Date.now(),
+      name: seal.name,
+      reason: req.reason ?? '电子印章签章',
+      ...(req.location !== undefined ? { location: req.location } : {}),
+    };
+    let prepared: StampTaskResult;
     try {
-      stamped = await stampPdf(pdf, {
-        placements: req.placements,
-        appearance: sealAppearanceOf(seal),
-        contentsBytes: contentsBytesForSeal(seal.der.length, {
-          signerCertLength: signer.certificateDer.length,
-          timestamp: req.timestamp === true,
-        }),
-        checkPageCount: (pages) => {
-          if (pages > this.limits.maxPages)
-            throw new ServiceError(
-              'validation',
-              'too-many-pages',
-              `文档有 ${pages} 页，超过 ${this.limits.maxPages} 页上限 / the document has ${pages} pages, over the limit of ${this.limits.maxPages}`,
-              'file',
-            );
+      prepared = await this.pool.run(task, [task.pdf.buffer as ArrayBuffer]);
+    } catch (err) {
+      throw this.poolError(err);
+    }
+    // The signature is made here, where the vault key is: the worker only sent the digest.
+    const sig = await this.sealSignatures.sign({
+      esID: seal.esID,
+      signer: { certificateDer: signer.certificateDer, signer: signer.signer },
+      digest: Buffer.from(prepared.digest),
+      propertyInfo: PROPERTY_INFO,
+      timestamp: req.timestamp === true,
+    });
+    const timestamped = sig.timestamped;
+    let signed: Uint8Array;
+    try {
+      signed = finishPdfSeal(
+        {
+          pdf: Buffer.from(prepared.pdf.buffer, prepared.pdf.byteOffset, prepared.pdf.byteLength),
+          byteRange: prepared.byteRange,
+          digest: Buffer.from(prepared.digest),
+          contentsStart: prepared.contentsStart,
+          contentsBytes: prepared.contentsBytes,
         },
-        sign: async (digest) => {
-          const sig = await this.sealSignatures.sign({
-            esID: seal.esID,
-            signer: { certificateDer: signer.certificateDer, signer: signer.signer },
-            digest,
-            propertyInfo: PROPERTY_INFO,
-            timestamp: req.timestamp === true,
-          });
-          timestamped = sig.timestamped;
-          return sig.der;
-        },
-        name: seal.name,
-        reason: req.reason ?? '电子印章签章',
-        ...(req.location !== undefined ? { location: req.location } : {}),
-      });
+        sig.der,
+      );
     } catch (err) {
       throw toServiceError(err);
     }
+    const stamped = { pdf: signed, placements: prepared.placements, pageCount: prepared.pageCount };
     const out = Buffer.from(stamped.pdf.buffer, stamped.pdf.byteOffset, stamped.pdf.byteLength);
     const pages = [...new Set(stamped.placements.map((x) => x.page + 1))].sort((a, b) => a - b);
     // The stamping changes nothing stored, but it is an act of the agency: it is recorded in the chain.
@@ -148,6 +215,34 @@ export class DocumentStampingService {
       },
     }));
     return { pdf: out, widgets: stamped.placements.length, pages, timestamped };
+  }
+
+  /** A pool refusal or a worker's failure as the API's problem. */
+  private poolError(err: unknown): unknown {
+    if (err instanceof WorkerPoolBusy) return new StampingBusy(err.retryAfterSeconds);
+    if (err instanceof WorkerTaskOverrun)
+      return tooComplex('deadline', `stamping exceeded its ${err.deadlineMs} ms budget`);
+    if (err instanceof WorkerCrashed && err.outOfMemory)
+      return tooComplex('memory', 'stamping exceeded the memory of its worker');
+    if (!(err instanceof WorkerTaskFailed)) return err;
+    const f = (err as WorkerTaskFailed<StampTaskFailure>).failure;
+    switch (f.kind) {
+      case 'too-complex':
+        return tooComplex(f.limit, f.message);
+      case 'too-many-pages':
+        return new ServiceError(
+          'validation',
+          'too-many-pages',
+          `文档有 ${f.pages} 页，超过 ${this.limits.maxPages} 页上限 / the document has ${f.pages} pages, over the limit of ${this.limits.maxPages}`,
+          'file',
+        );
+      case 'placement':
+        return toServiceError(new PlacementError(f.code, f.message, f.field));
+      case 'pdf':
+        return toServiceError(new PdfError(f.code, f.message));
+      case 'internal':
+        return new Error(`stamping worker: ${f.message}`);
+    }
   }
 
   /** The seal, if it is the caller's agency's and usable now. */
@@ -200,6 +295,16 @@ const PDF_PROBLEMS: Partial<Record<PdfError['code'], [ServiceError['kind'], stri
     '文档已被认证签名锁定（DocMDP P=1），不允许再签章 / the document is certified with DocMDP P=1: no further signature is allowed',
   ],
 };
+
+function tooComplex(limit: string, why: string): ServiceError {
+  return new ServiceError(
+    'validation',
+    'too-complex',
+    `文件过于复杂，无法在限定的资源内盖章（${limit}）/ the file is too complex to stamp within the limits (${why})`,
+    'file',
+    { limit },
+  );
+}
 
 function toServiceError(err: unknown): unknown {
   if (err instanceof ServiceError) return err;

@@ -62,7 +62,11 @@ export class LicenceProductionPool {
   }
 
   #spawn(): PoolWorker {
-    const worker = new Worker(workerScript, { workerData: { entry: workerEntry.href } });
+    // Fonts and templates are the same for every job; a heap far beyond them means a runaway job.
+    const worker = new Worker(workerScript, {
+      workerData: { entry: workerEntry.href },
+      resourceLimits: { maxOldGenerationSizeMb: 512 },
+    });
     worker.unref();
     const pw: PoolWorker = { worker, pending: new Map() };
     worker.on('message', (reply: ProductionReply) => {

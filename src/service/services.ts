@@ -14,6 +14,7 @@ import { DataProtector } from '../crypto/data-protection.js';
 import { loadKek } from './key-encryption-key.js';
 import { SignerKeyService } from './signer-key-service.js';
 import { DocumentStampingService } from './document-stamping-service.js';
+import type { WorkerPoolOptions } from './worker-pool.js';
 import { LicenceTypeService } from './licence-type-service.js';
 import { LicenceService } from './licence-service.js';
 import { LicenceBatchService } from './licence-batch-service.js';
@@ -76,6 +77,8 @@ export interface ServiceOptions {
   licenceSignatureFormat?: LicenceSignatureFormat | undefined;
   /** Stamping limits (default 20 MB, 500 pages). */
   stampLimits?: { maxBytes: number; maxPages: number } | undefined;
+  /** Stamping workers: count, queue bound, time budget, heap limits (default DEFAULT_STAMPING_POOL). */
+  stampingPool?: Partial<Omit<WorkerPoolOptions, 'name'>> | undefined;
   /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
   verification?: Partial<VerificationOptions> | undefined;
 }
@@ -122,6 +125,15 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   });
   const licenceBatches = new LicenceBatchService(db, licences, issueLicenceBody, logger);
   const licenceExpiry = new LicenceExpiryScheduler(licences, opts.expiryIntervalMs, logger);
+  const documentStamping = new DocumentStampingService(
+    db,
+    seals,
+    sealSignatures,
+    signerKeys,
+    opts.stampLimits,
+    opts.stampingPool,
+    logger,
+  );
   const verification = new VerificationService(
     { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
     opts.verification ?? loadVerifyConfig(),
@@ -139,7 +151,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     signerKeys,
     dataProtector,
     // Limits: SEALTRUST_STAMP_MAX_BYTES / SEALTRUST_STAMP_MAX_PAGES (default 20 MB, 500 pages).
-    documentStamping: new DocumentStampingService(db, seals, sealSignatures, signerKeys, opts.stampLimits),
+    documentStamping,
     licenceTypes,
     licences,
     licenceBatches,
@@ -161,6 +173,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       await licenceBatches.stop();
       await productionPool?.close();
       await verification.stop();
+      await documentStamping.stop();
       await pool?.close();
     },
   };

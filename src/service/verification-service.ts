@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { LruCache } from '../crypto/lru-cache.js';
 import { HOLDER_CODE_TYPES, maskMiddle } from '../licence/holder-code.js';
@@ -51,6 +51,13 @@ export interface VerificationOptions {
   /** Per-IP token bucket for POST /v1/verify (requests per second and burst); perSecond 0 turns it off. */
   rate: { perSecond: number; burst: number };
 }
+
+/**
+ * Heap limits of a verification worker: the engine keeps parsed objects on the heap (stream data lives in
+ * buffers, bounded by the per-file PdfBudget); a file that still exhausts it kills its worker, not the node,
+ * and answers too-complex.
+ */
+export const VERIFICATION_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 384 };
 
 export const DEFAULT_VERIFICATION_OPTIONS: VerificationOptions = {
   workers: 2,
@@ -239,7 +246,7 @@ export class VerificationService {
       intermediates: [...node.issuingCas.values()].map((ca) => new Uint8Array(ca.ca.cert.der)),
       sealMakers: nodeSealMakers(node).map((c) => new Uint8Array(c.der)),
     };
-    const worker = new Worker(workerScript, { workerData: data });
+    const worker = new Worker(workerScript, { workerData: data, resourceLimits: VERIFICATION_WORKER_LIMITS });
     const slot: Slot = { worker, ready: false, jobs: new Map() };
     worker.unref(); // an idle pool does not keep the process alive
     worker.on('message', (m: WorkerToMain) => this.#onMessage(slot, m));
@@ -342,6 +349,8 @@ export class VerificationService {
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {});
     void slot.worker.terminate();
+    // A worker that hit its heap limit was killed by a file: that file is too complex, not a server error.
+    const outOfMemory = (err as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
     for (const job of [...slot.jobs.values()]) {
       clearTimeout(job.timer);
       slot.jobs.delete(job.id);
@@ -350,7 +359,11 @@ export class VerificationService {
         job.retried = true;
         this.#queue.unshift(job);
       } else {
-        job.reject(err ?? new VerificationBusy(1));
+        job.reject(
+          outOfMemory
+            ? tooComplex('memory', 'validation exceeded the memory of its worker')
+            : (err ?? new VerificationBusy(1)),
+        );
       }
     }
     this.#pump();

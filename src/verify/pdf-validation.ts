@@ -1,6 +1,7 @@
 import { checkByteRange, coveredRanges, type ByteRangeCheck } from '../pdf/pdf-byte-range.js';
 import { CoveredDigests } from './covered-digests.js';
 import { readEmbeddedFile } from '../pdf/pdf-embedded-files.js';
+import { PdfBudget, PdfBudgetExceeded, DEFAULT_PDF_BUDGET_LIMITS } from '../pdf/pdf-budget.js';
 import { PdfError } from '../pdf/pdf-error.js';
 import { PdfObjectIndex } from '../pdf/pdf-object-index.js';
 import { assertPdfHeader, type PdfRevision } from '../pdf/pdf-revisions.js';
@@ -43,19 +44,25 @@ export interface PdfValidationContext extends Omit<SesValidationContext, 'data'>
   deadline?: number;
 }
 
-/** Work limits of one validation (a hostile file must not keep a worker busy). */
+/**
+ * Work limits of one validation (a hostile file must not keep a worker busy): counts per file here, and the
+ * per-file budget of everything read (inflated bytes, xref entries, cached streams: PdfBudget), checked with
+ * the deadline inside the reader's loops.
+ */
 export const PDF_VALIDATION_LIMITS = {
   maxFileBytes: 256 * 1024 * 1024,
   maxObjects: 2_000_000,
   maxSignatures: 64,
   maxRevisions: 1_000,
+  budget: DEFAULT_PDF_BUDGET_LIMITS,
 } as const;
 
 /** The file is too large or too complex to validate within the limits (HTTP: 422, not a verdict). */
 export class ValidationTooComplex extends Error {
   override readonly name = 'ValidationTooComplex';
   constructor(
-    readonly limit: 'file-size' | 'objects' | 'signatures' | 'revisions' | 'deadline',
+    readonly limit:
+      'file-size' | 'objects' | 'signatures' | 'revisions' | 'deadline' | 'inflated-bytes' | 'xref-entries',
     message: string,
   ) {
     super(message);
@@ -65,9 +72,21 @@ export class ValidationTooComplex extends Error {
 const SES_SUBFILTERS = new Set(['GM.sm2seal', 'GM.SM2Seal', 'GM.sm2']);
 const CMS_SUBFILTERS = new Set(['adbe.pkcs7.detached', 'ETSI.CAdES.detached', 'GM.sm2', 'adbe.pkcs7.sha1']);
 
-function guard(ctx: PdfValidationContext): void {
-  if (ctx.deadline !== undefined && Date.now() > ctx.deadline)
-    throw new ValidationTooComplex('deadline', 'validation exceeded its time budget');
+/** Between steps: the deadline, and any budget overrun a tolerant step swallowed. */
+function guard(budget: PdfBudget): void {
+  try {
+    budget.check();
+  } catch (err) {
+    throw tooComplex(err);
+  }
+}
+
+function tooComplex(err: unknown): unknown {
+  if (!(err instanceof PdfBudgetExceeded)) return err;
+  return new ValidationTooComplex(
+    err.limit,
+    err.limit === 'deadline' ? 'validation exceeded its time budget' : err.message,
+  );
 }
 
 function byteRangeCheck(r: ByteRangeCheck): Check {
@@ -306,6 +325,27 @@ function readLicenceAttachment(
  *   ValidationTooComplex when a limit or the deadline is exceeded. Anything else is a report.
  */
 export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): Promise<ValidationReport> {
+  const budget = PdfBudget.forFile(pdf.length, {
+    deadline: ctx.deadline,
+    limits: PDF_VALIDATION_LIMITS.budget,
+  });
+  let report: ValidationReport;
+  try {
+    report = await validateWithin(pdf, ctx, budget);
+  } catch (err) {
+    // Whatever a step made of an overrun (a tolerant reader's MALFORMED), the overrun is the cause.
+    throw tooComplex(budget.exceeded ?? err);
+  }
+  // An overrun inside a step that reports instead of throwing (an unreadable attachment) is still one.
+  if (budget.exceeded) throw tooComplex(budget.exceeded);
+  return report;
+}
+
+async function validateWithin(
+  pdf: Uint8Array,
+  ctx: PdfValidationContext,
+  budget: PdfBudget,
+): Promise<ValidationReport> {
   const now = ctx.now ?? new Date();
   const c: PdfValidationContext = { ...ctx, now };
   const L = PDF_VALIDATION_LIMITS;
@@ -315,7 +355,7 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
   let index: PdfObjectIndex;
   let sigs: ExtractedSignature[];
   try {
-    index = new PdfObjectIndex(buf);
+    index = new PdfObjectIndex(buf, budget);
     // A file with a header but no readable cross-reference section naming a document catalog is no PDF a
     // viewer can open (ISO 32000-1 §7.5.5): malformed, not "a document without signatures".
     if (!index.trailer?.entries.has('Root'))
@@ -324,17 +364,18 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
       throw new ValidationTooComplex('revisions', `the file has more than ${L.maxRevisions} revisions`);
     if (index.current.size > L.maxObjects)
       throw new ValidationTooComplex('objects', `the file has more than ${L.maxObjects} objects`);
-    guard(c);
+    guard(budget);
     sigs = extractPdfSignatures(buf, index);
   } catch (err) {
-    if (err instanceof ValidationTooComplex || err instanceof PdfError) throw err;
+    if (err instanceof ValidationTooComplex || err instanceof PdfError || err instanceof PdfBudgetExceeded)
+      throw err;
     throw new PdfError('MALFORMED', `unreadable PDF (${(err as Error)?.message ?? String(err)})`, {
       cause: err,
     });
   }
   if (sigs.length > L.maxSignatures)
     throw new ValidationTooComplex('signatures', `the file has more than ${L.maxSignatures} signatures`);
-  guard(c);
+  guard(budget);
 
   const digests = new CoveredDigests(buf);
   const prepared = sigs.map((s) => prepare(buf, s, index.revisions, digests));
@@ -356,7 +397,7 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
   const reports: SignatureReport[] = [];
   for (const p of prepared) {
     reports.push(await validateOne(p, index, withDss, found !== null && 'attachment' in found));
-    guard(c);
+    guard(budget);
   }
 
   let licence: LicenceReport | undefined;

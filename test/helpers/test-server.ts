@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { createToken } from '../../src/service/token-service.js';
 import { loadCaNode, type CaNode } from '../../src/service/ca-node.js';
-import { createServices, type Services } from '../../src/service/services.js';
+import { createServices, type ServiceOptions, type Services } from '../../src/service/services.js';
 import { DEV_KEYS_PASSPHRASE, PROJECT_ROOT } from '../../src/config.js';
 import { createTestDatabase } from './test-database.js';
 import type { Database } from '../../src/store/database.js';
@@ -27,13 +27,15 @@ export const DEV_KEYS_DIR = join(PROJECT_ROOT, 'keys-dev');
 export const PROFILES_DIR = join(PROJECT_ROOT, 'ca', 'profiles');
 
 /** A real service on its own port over a clean database, with the development CA, reached by real HTTP. */
-export async function startTestServer(opts: { bodyLimitBytes?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { bodyLimitBytes?: number; services?: Omit<ServiceOptions, 'publicUrl'> } = {},
+): Promise<TestServer> {
   const database = await createTestDatabase();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   const node = loadCaNode(DEV_KEYS_DIR, DEV_KEYS_PASSPHRASE, PROFILES_DIR, publicUrl);
-  const services = createServices(database.knex, node, logger, { publicUrl });
+  const services = createServices(database.knex, node, logger, { ...opts.services, publicUrl });
   const running = await startServer({
     database,
     services,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StampingBusy } from '../../service/document-stamping-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext } from '../context.js';
@@ -104,7 +105,16 @@ export function documentRoutes(api: ApiRouter, s: Services): void {
       }
       const parsed = stampRequestSchema.safeParse(json);
       if (!parsed.success) throw validationProblem(parsed.error, 'request');
-      const result = await s.documentStamping.stamp(actionContext(ctx), body.file.data, parsed.data);
+      let result;
+      try {
+        result = await s.documentStamping.stamp(actionContext(ctx), body.file.data, parsed.data);
+      } catch (err) {
+        if (err instanceof StampingBusy)
+          throw new ProblemError(503, 'stamping-busy', err.message, {
+            headers: { 'Retry-After': String(err.retryAfterSeconds) },
+          });
+        throw err;
+      }
       ctx.type = 'application/pdf';
       ctx.set('Content-Disposition', 'attachment; filename="sealed.pdf"');
       ctx.set('X-SealTrust-Seal-Pages', result.pages.join(','));
