@@ -7,7 +7,8 @@ import { validateChain } from '../pki/certificate-chain.js';
 import { parseCmsSignedData, type CmsSignedData, type CmsSignerInfo } from '../pki/cms-signed-data.js';
 import { PKI_OID } from '../pki/pki-oids.js';
 import { verifyTimestampToken } from '../pki/timestamp.js';
-import { embeddedCrlView } from './embedded-revocation.js';
+import { combineRevocationSources } from './revocation/combine-revocation-sources.js';
+import { embeddedRevocationSource } from './revocation/embedded-revocation-source.js';
 import { check, deriveIndication, type Check, type SignatureReport } from './report.js';
 import {
   certWindow,
@@ -409,7 +410,10 @@ export async function validateCmsSignature(
   const intermediates = [...(ctx.intermediates ?? []), ...certs.filter((x) => x !== cert)];
   const chain = cert ? validateChain(cert, { anchors: ctx.anchors, intermediates, at: t ?? now }) : null;
   checks.push(chainCheck('chain', '签名者', 'signer', cert, chain));
-  const revocation = c.crls.length ? embeddedCrlView(c.crls, ctx.revocation) : ctx.revocation;
+  const revocation = combineRevocationSources([
+    ctx.revocation,
+    c.crls.length ? embeddedRevocationSource(c.crls) : undefined,
+  ]);
   checks.push(await revocationCheck('revocation', '签名者', 'signer', chain, revocation, claim, now));
   checks.push(ts.check);
   const ordered = order(checks);

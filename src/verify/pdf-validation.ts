@@ -10,7 +10,6 @@ import { derElementLength, sniffCms } from '../pki/cms-signed-data.js';
 import { sniffSes } from '../seal/ses-decoder.js';
 import { decodeStream } from '../pdf/pdf-xref.js';
 import { validateCmsSignature } from './cms-validation.js';
-import { embeddedCrlView } from './embedded-revocation.js';
 import {
   parseLicenceAttachment,
   validateLicence,
@@ -28,6 +27,8 @@ import {
   type ValidationReport,
 } from './report.js';
 import { validateSesSignature, type SesValidationContext } from './ses-validation.js';
+import { combineRevocationSources } from './revocation/combine-revocation-sources.js';
+import { embeddedRevocationSource } from './revocation/embedded-revocation-source.js';
 
 // The PDF validation engine (validation.md): every signature dictionary of every revision, each checked for
 // its /ByteRange, then by what its /Contents really holds (SES_Signature v1/v4/v5 or CMS SignedData, whatever
@@ -359,12 +360,14 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
   const first = prepared.find((p) => p.revision) ?? null;
   const found = readLicenceAttachment(index, first?.revision ?? null);
 
-  // Revocation data the document carries (offline validation relies on it; online it answers first for
-  // CAs the node does not run and falls back to the node's own view).
+  // Revocation data the document carries, combined with the live source (combine-revocation-sources.ts:
+  // for this node's own CAs it can only add a proof of revocation; for others it counts when fresh).
   const crls = dssCrls(index);
-  const withDss: PdfValidationContext = crls.length
-    ? { ...c, revocation: embeddedCrlView(crls, c.revocation) }
-    : c;
+  const revocation = combineRevocationSources([
+    c.revocation,
+    crls.length ? embeddedRevocationSource(crls) : undefined,
+  ]);
+  const withDss: PdfValidationContext = { ...c, ...(revocation ? { revocation } : {}) };
   const reports: SignatureReport[] = [];
   for (const p of prepared) {
     reports.push(await validateOne(p, index, withDss, found !== null && 'attachment' in found));

@@ -543,7 +543,7 @@ export async function revocationCheck(
     const whoEn = `${i === 0 ? `${en} certificate` : 'CA certificate'} ${cert.subject} (serial ${cert.serialHex})`;
     let a: RevocationAnswer;
     try {
-      a = await view.statusAt(cert, issuer, now);
+      a = await view.statusAt(cert, issuer, now, { signingTime: claim.claimed, poe: claim.best });
     } catch (err) {
       a = { status: 'unknown', source: `error: ${(err as Error).message}` };
     }
