@@ -62,7 +62,8 @@ export function httpCrlRevocationView(nodeUrl?: string, timeoutMs = 10_000): Rev
       times?: RevocationTimes,
     ): Promise<RevocationAnswer> {
       const urls = candidates(cert.crlUrls);
-      if (urls.length === 0) return { status: 'no-source', source: 'no-crl-url' };
+      if (urls.length === 0)
+        return { status: 'no-source', code: 'NO_REVOCATION_SOURCE', source: 'no-crl-url' };
       const got = await Promise.all(urls.map(async (url) => ({ url, crls: await get(url) })));
       const answers = got
         .filter((g): g is { url: string; crls: ParsedCrl[] } => g.crls !== null)

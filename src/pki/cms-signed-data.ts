@@ -255,6 +255,8 @@ export interface BuildCmsSignedDataInput {
   signingTime: Date;
   /** Extra certificates (the issuing CA's) to carry. */
   extraCertificates?: Uint8Array[];
+  /** CRLs (DER CertificateList) to carry in SignedData.crls (RFC 5652 §5.1). */
+  crls?: Uint8Array[];
 }
 
 /** DER SET OF: the elements sorted by their encodings (X.690 §11.6). */
@@ -301,6 +303,7 @@ export async function buildCmsSignedData(input: BuildCmsSignedDataInput): Promis
     tlv(0x31, sm3Alg),
     derSequence(derOid(dataOid)),
     tlv(0xa0, ...certs),
+    ...(input.crls?.length ? [tlv(0xa1, ...input.crls.map((c) => Buffer.from(c)))] : []),
     tlv(0x31, signerInfo),
   );
   return derSequence(derOid(gm ? PKI_OID.gmSignedData : PKI_OID.cmsSignedData), tlv(0xa0, signedData));

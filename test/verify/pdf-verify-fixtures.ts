@@ -53,7 +53,13 @@ export async function seal(
 /** A `sign` callback producing CMS SignedData with the given certificate (digest: optionally replaced). */
 export function cmsSigner(
   who: TestCertificate,
-  opts: { oids?: 'rfc5652' | 'gbt35275'; wrongDigest?: boolean; signingTime?: Date } = {},
+  opts: {
+    oids?: 'rfc5652' | 'gbt35275';
+    wrongDigest?: boolean;
+    signingTime?: Date;
+    /** CRLs to carry in SignedData.crls. */
+    crls?: Uint8Array[];
+  } = {},
 ): Sign {
   return (digest) =>
     buildCmsSignedData({
@@ -62,6 +68,7 @@ export function cmsSigner(
       signDigest: (e) => sm2SignDigest(who.key.privateKey, e),
       oids: opts.oids ?? 'rfc5652',
       signingTime: opts.signingTime ?? new Date(),
+      ...(opts.crls ? { crls: opts.crls } : {}),
     });
 }
 

@@ -10,7 +10,9 @@ import type { RevocationAnswer, RevocationView } from './revocation-source.js';
 // 2. Worst wins among what counts: revoked > hold > unknown > good (EU DSS likewise never lets a "good"
 //    outweigh a known revocation). 'no-source' is silence, not an answer.
 // 3. When nothing counts (every source silent), the status is unknown: EN 319 102-1 concludes
-//    INDETERMINATE / TRY_LATER for a certificate without revocation data.
+//    INDETERMINATE / TRY_LATER for a certificate without revocation data. Unless a source says the
+//    certificate names no revocation source at all (code NO_REVOCATION_SOURCE): then it is "not checked",
+//    as the engine has always reported such certificates.
 // Every source stays named in `source`, for the report.
 
 /** Rank of each status, worst highest. */
@@ -44,11 +46,16 @@ export function worstRevocationAnswer(answers: readonly RevocationAnswer[]): Rev
 export function combineRevocationAnswers(answers: readonly RevocationAnswer[]): RevocationAnswer {
   const sources = answers.map((a) => a.source).join('; ') || 'no-revocation-data';
   const authoritative = answers.filter((a) => a.authoritative);
-  const counted = authoritative.length
-    ? [...authoritative, ...answers.filter((a) => !a.authoritative && a.status === 'revoked')]
-    : answers.filter((a) => a.status !== 'no-source');
-  const worst = worstRevocationAnswer(counted);
-  if (!worst) return { status: 'unknown', source: sources };
+  const counted = (
+    authoritative.length
+      ? [...authoritative, ...answers.filter((a) => !a.authoritative && a.status === 'revoked')]
+      : answers
+  ).filter((a) => a.status !== 'no-source');
+  const worst = worstRevocationAnswer(counted) ??
+    answers.find((a) => a.status === 'no-source' && a.code === 'NO_REVOCATION_SOURCE') ?? {
+      status: 'unknown',
+      source: sources,
+    };
   return {
     ...worst,
     source: sources,

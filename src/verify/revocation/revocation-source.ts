@@ -12,9 +12,12 @@ export interface RevocationAnswer {
   /** Where the answer comes from ('ca-database', 'ocsp:…', 'crl:…'), for the report. */
   source: string;
   /**
-   * For 'unknown' only: why no usable answer exists, as the check's code (e.g. 'REVOCATION_OUT_OF_BOUNDS_NO_POE'
+   * For 'unknown': why no usable answer exists, as the check's code (e.g. 'REVOCATION_OUT_OF_BOUNDS_NO_POE'
    * when revocation data exists but is not fresh relative to the signing time, 'TRY_LATER' when a source could
    * not be reached). Absent: 'REVOCATION_UNKNOWN'.
+   * For 'no-source': 'NO_REVOCATION_SOURCE' when the certificate itself names no revocation source (no CRL
+   * distribution point), so nobody can check it; absent, the source merely has nothing about this
+   * certificate (data for other CAs, or not this node's CA) and is silent in the combination.
    */
   code?: string;
   /**
