@@ -1,7 +1,7 @@
 // Fixtures for the PDF validation tests: signed PDFs (SES and CMS), licence PDFs with licence.json, raw
 // incremental updates written by hand (for attacks pdf-lib will not make), and in-test directory views.
 import assert from 'node:assert/strict';
-import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { PDFDocument, PDFName, StandardFonts } from '@cantoo/pdf-lib';
 import { sm2SignDigest } from '../../src/crypto/sm2.js';
 import { buildLicenceIdentifier } from '../../src/licence/licence-identifier.js';
 import type { LicenceMetadata } from '../../src/licence/licence-metadata.js';
@@ -70,6 +70,25 @@ export function cmsSigner(
       signingTime: opts.signingTime ?? new Date(),
       ...(opts.crls ? { crls: opts.crls } : {}),
     });
+}
+
+/**
+ * A document security store (/DSS /CRLs, ISO 32000-2 §12.8.4.3) holding `crls`: `incremental` appends it as
+ * an update after the signatures (validation data added later, as PAdES-LT does); otherwise the whole file
+ * is rewritten with it, for a store inside the revision a signature will cover.
+ */
+export async function withDss(
+  pdf: Uint8Array,
+  crls: Uint8Array[],
+  opts: { incremental?: boolean } = {},
+): Promise<Buffer> {
+  const incremental = opts.incremental ?? false;
+  const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: incremental, updateMetadata: false });
+  const refs = crls.map((c) => doc.context.register(doc.context.stream(c)));
+  doc.catalog.set(PDFName.of('DSS'), doc.context.register(doc.context.obj({ Type: 'DSS', CRLs: refs })));
+  if (!incremental) return Buffer.from(await doc.save({ useObjectStreams: false }));
+  doc.context.snapshot!.markRefForSave(doc.context.trailerInfo.Root as never);
+  return Buffer.concat([pdf, Buffer.from(await doc.saveIncremental(doc.context.snapshot!))]);
 }
 
 export function only(pdf: Buffer): ExtractedSignature {
