@@ -412,7 +412,7 @@ export async function validateCmsSignature(
   checks.push(chainCheck('chain', '签名者', 'signer', cert, chain));
   const revocation = combineRevocationSources([
     ctx.revocation,
-    c.crls.length ? embeddedRevocationSource(c.crls) : undefined,
+    c.crls.length || c.ocsps.length ? embeddedRevocationSource(c.crls, c.ocsps) : undefined,
   ]);
   checks.push(await revocationCheck('revocation', '签名者', 'signer', chain, revocation, claim, now));
   checks.push(ts.check);

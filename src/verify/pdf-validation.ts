@@ -261,11 +261,14 @@ async function validateOne(
 const MAX_DSS_ITEMS = 256;
 const MAX_DSS_ITEM_BYTES = 4 * 1024 * 1024;
 
-/** CRLs of the document security store (/DSS /CRLs, ISO 32000-2 §12.8.4.3) as a viewer reads the file. */
-function dssCrls(index: PdfObjectIndex): Buffer[] {
+/**
+ * CRLs or OCSP responses of the document security store (/DSS /CRLs, /OCSPs, ISO 32000-2 §12.8.4.3) as a
+ * viewer reads the file.
+ */
+function dssStreams(index: PdfObjectIndex, key: 'CRLs' | 'OCSPs' = 'CRLs'): Buffer[] {
   const root = index.deref(index.trailer?.entries.get('Root'));
   const dss = index.deref(root?.kind === 'dict' ? root.entries.get('DSS') : undefined);
-  const list = index.deref(dss?.kind === 'dict' ? dss.entries.get('CRLs') : undefined);
+  const list = index.deref(dss?.kind === 'dict' ? dss.entries.get(key) : undefined);
   if (list?.kind !== 'array') return [];
   const out: Buffer[] = [];
   for (const item of list.items.slice(0, MAX_DSS_ITEMS)) {
@@ -362,10 +365,11 @@ export async function validatePdf(pdf: Uint8Array, ctx: PdfValidationContext): P
 
   // Revocation data the document carries, combined with the live source (combine-revocation-sources.ts:
   // for this node's own CAs it can only add a proof of revocation; for others it counts when fresh).
-  const crls = dssCrls(index);
+  const crls = dssStreams(index);
+  const ocsps = dssStreams(index, 'OCSPs');
   const revocation = combineRevocationSources([
     c.revocation,
-    crls.length ? embeddedRevocationSource(crls) : undefined,
+    crls.length || ocsps.length ? embeddedRevocationSource(crls, ocsps) : undefined,
   ]);
   const withDss: PdfValidationContext = { ...c, ...(revocation ? { revocation } : {}) };
   const reports: SignatureReport[] = [];

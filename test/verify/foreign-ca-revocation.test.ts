@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { buildCrl } from '../../src/pki/crl-builder.js';
+import {
+  buildCertId,
+  buildOcspResponse,
+  certificateSerialOctets,
+  certificateSubjectDer,
+  responderKeyHash,
+  type OcspCertStatus,
+} from '../../src/pki/ocsp.js';
 import { validatePdf, type PdfValidationContext } from '../../src/verify/pdf-validation.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import { nodeRevocationSource } from '../../src/verify/revocation/node-revocation-source.js';
@@ -41,11 +49,44 @@ function crl(o: { thisUpdate: Date; nextUpdate?: Date; revokedAt?: Date }): Buff
   );
 }
 
+/** An OCSP response of the foreign root (or `key`'s owner pretending to be it) about the signer. */
+function ocsp(o: {
+  thisUpdate: Date;
+  nextUpdate?: Date;
+  status?: OcspCertStatus;
+  key?: TestCertificate;
+}): Buffer {
+  const responder = o.key ?? foreignRoot;
+  return buildOcspResponse(
+    {
+      responderKeyHash: responderKeyHash(responder.key.publicKey),
+      producedAt: o.thisUpdate,
+      responses: [
+        {
+          certIdDer: buildCertId(
+            'sm3',
+            certificateSubjectDer(foreignRoot.der),
+            foreignRoot.key.publicKey,
+            certificateSerialOctets(signer.der),
+          ),
+          status: o.status ?? { kind: 'good' },
+          thisUpdate: o.thisUpdate,
+          nextUpdate: o.nextUpdate ?? new Date(o.thisUpdate.getTime() + DAY),
+        },
+      ],
+      nonceExtnValue: null,
+      certs: [],
+    },
+    responder.key.privateKey,
+  );
+}
+
 /** A PDF signed (CMS) by the foreign signer at `signingTime`, carrying `crls` as told. */
 async function signed(o: {
   signingTime?: Date;
   dssInSignedRevision?: Buffer[];
   cmsCrls?: Buffer[];
+  cmsOcsps?: Buffer[];
 }): Promise<Buffer> {
   const base = o.dssInSignedRevision
     ? await withDss(await basePdf(), o.dssInSignedRevision)
@@ -54,6 +95,7 @@ async function signed(o: {
     sign: cmsSigner(signer, {
       ...(o.signingTime ? { signingTime: o.signingTime } : {}),
       ...(o.cmsCrls ? { crls: o.cmsCrls } : {}),
+      ...(o.cmsOcsps ? { ocsps: o.cmsOcsps } : {}),
     }),
     subFilter: 'adbe.pkcs7.detached',
   });
@@ -161,6 +203,40 @@ for (const live of [false, true])
         forger.key.privateKey,
       );
       const pdf = await withDss(await signed({}), [forged], { incremental: true });
+      const r = await validatePdf(pdf, ctx());
+      assert.equal(r.indication, 'INDETERMINATE');
+      assert.equal(revocation(r).code, 'REVOCATION_UNKNOWN');
+    });
+    it('OCSP in CMS crls (id-ri-ocsp-response): issued before signing REVOCATION_OUT_OF_BOUNDS_NO_POE, revoked REVOKED', async () => {
+      const old = await signed({ cmsOcsps: [ocsp({ thisUpdate: new Date(Date.now() - H) })] });
+      expectOutOfBounds(await validatePdf(old, ctx()), 'REVOCATION_OUT_OF_BOUNDS_NO_POE');
+      const revoked = await signed({
+        cmsOcsps: [
+          ocsp({
+            thisUpdate: new Date(Date.now() - H),
+            status: { kind: 'revoked', revokedAt: new Date(Date.now() - 2 * H), reason: 'keyCompromise' },
+          }),
+        ],
+      });
+      const r = await validatePdf(revoked, ctx());
+      assert.equal(verdict(r), 'TOTAL_FAILED/REVOKED');
+      assert.match((revocation(r).details as { source: string }).source, /ocsp:embedded/);
+    });
+
+    it('a fresh OCSP response in /DSS /OCSPs next to a stale CRL: the fresh evidence counts, TOTAL_PASSED', async () => {
+      const stale = await signed({ dssInSignedRevision: [crl({ thisUpdate: new Date(Date.now() - H) })] });
+      const pdf = await withDss(stale, [], {
+        incremental: true,
+        ocsps: [ocsp({ thisUpdate: nextSecond() })],
+      });
+      const r = await validatePdf(pdf, ctx());
+      assert.equal(verdict(r), 'TOTAL_PASSED/-', JSON.stringify(r.signatures[0]!.checks));
+      assert.match(revocation(r).message, /ocsp:embedded/);
+    });
+
+    it('an OCSP response signed by a key the CA never certified is no evidence: INDETERMINATE', async () => {
+      const forger = issueTestCertificate('伪造的 OCSP', null, { ca: true });
+      const pdf = await signed({ cmsOcsps: [ocsp({ thisUpdate: nextSecond(), key: forger })] });
       const r = await validatePdf(pdf, ctx());
       assert.equal(r.indication, 'INDETERMINATE');
       assert.equal(revocation(r).code, 'REVOCATION_UNKNOWN');

@@ -57,8 +57,9 @@ export function cmsSigner(
     oids?: 'rfc5652' | 'gbt35275';
     wrongDigest?: boolean;
     signingTime?: Date;
-    /** CRLs to carry in SignedData.crls. */
+    /** CRLs and OCSP responses to carry in SignedData.crls. */
     crls?: Uint8Array[];
+    ocsps?: Uint8Array[];
   } = {},
 ): Sign {
   return (digest) =>
@@ -69,23 +70,25 @@ export function cmsSigner(
       oids: opts.oids ?? 'rfc5652',
       signingTime: opts.signingTime ?? new Date(),
       ...(opts.crls ? { crls: opts.crls } : {}),
+      ...(opts.ocsps ? { ocsps: opts.ocsps } : {}),
     });
 }
 
 /**
- * A document security store (/DSS /CRLs, ISO 32000-2 §12.8.4.3) holding `crls`: `incremental` appends it as
+ * A document security store (/DSS /CRLs and /OCSPs, ISO 32000-2 §12.8.4.3) holding `crls`: `incremental` appends it as
  * an update after the signatures (validation data added later, as PAdES-LT does); otherwise the whole file
  * is rewritten with it, for a store inside the revision a signature will cover.
  */
 export async function withDss(
   pdf: Uint8Array,
   crls: Uint8Array[],
-  opts: { incremental?: boolean } = {},
+  opts: { incremental?: boolean; ocsps?: Uint8Array[] } = {},
 ): Promise<Buffer> {
   const incremental = opts.incremental ?? false;
   const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: incremental, updateMetadata: false });
-  const refs = crls.map((c) => doc.context.register(doc.context.stream(c)));
-  doc.catalog.set(PDFName.of('DSS'), doc.context.register(doc.context.obj({ Type: 'DSS', CRLs: refs })));
+  const refs = (items: Uint8Array[]) => items.map((c) => doc.context.register(doc.context.stream(c)));
+  const dss = { Type: 'DSS', CRLs: refs(crls), ...(opts.ocsps ? { OCSPs: refs(opts.ocsps) } : {}) };
+  doc.catalog.set(PDFName.of('DSS'), doc.context.register(doc.context.obj(dss)));
   if (!incremental) return Buffer.from(await doc.save({ useObjectStreams: false }));
   doc.context.snapshot!.markRefForSave(doc.context.trailerInfo.Root as never);
   return Buffer.concat([pdf, Buffer.from(await doc.saveIncremental(doc.context.snapshot!))]);
