@@ -5,6 +5,8 @@ import { fromPem, toPem } from '../../src/crypto/pem.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { buildCsr } from '../../src/pki/csr.js';
 import { encodeName } from '../../src/pki/distinguished-name.js';
+import { contentsBytesForSeal } from '../../src/pdf/pdf-seal-signing.js';
+import { signSesV4 } from '../../src/seal/ses-encoder.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import { expectJson } from '../helpers/licence-fixtures.js';
 import { scratchDir } from '../helpers/openssl.js';
@@ -27,6 +29,8 @@ let revokedAt: Date;
 let signedAfter: Buffer;
 let claimedBefore: Buffer;
 let claimedBeforeTime: Date;
+/** The same attack as a GB/T 38540 seal signature, with a seal this node made for the signer. */
+let sesSignedAfter: Buffer;
 const tmp = scratchDir('sealtrust-revocation-authority-');
 let trustDir: string;
 let ip = 0;
@@ -74,6 +78,26 @@ before(async () => {
   const info = parseCertificate(der);
   signer = { key, name: info.subjectDer, der, info };
 
+  // A seal of this node listing the signer, made while the certificate was good.
+  const made = await expectJson<{ esID: string }>(
+    await srv.request('/v1/seals', {
+      method: 'POST',
+      token: srv.adminToken,
+      json: {
+        agencyId,
+        name: '合同专用章',
+        type: 'contract',
+        signerCertSerials: [issued.serial],
+        validFrom: new Date(Date.now() - 60_000).toISOString(),
+        validTo: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+      },
+    }),
+    201,
+  );
+  const sealRes = await srv.request(`/v1/seals/${made.esID}.esl`, { token: srv.adminToken });
+  assert.equal(sealRes.status, 200);
+  const sealDer = Buffer.from(await sealRes.arrayBuffer());
+
   // The last CRL before the revocation, from the node's public CRL distribution point.
   const cdp = new URL(info.crlUrls[0]!);
   assert.equal(cdp.origin, srv.url, 'the certificate names the node as its CRL distribution point');
@@ -97,6 +121,15 @@ before(async () => {
   // At or after the revocation (the next whole second from it).
   signedAfter = await attackPdf(preRevocationCrl, new Date(Math.ceil(revokedAt.getTime() / 1000) * 1000));
   claimedBefore = await attackPdf(preRevocationCrl, claimedBeforeTime);
+  const timeInfo = new Date(Math.ceil(revokedAt.getTime() / 1000) * 1000);
+  sesSignedAfter = await seal(await withDss(await basePdf(), [preRevocationCrl]), {
+    sign: async (digest) =>
+      signSesV4(
+        { seal: sealDer, timeInfo, dataHash: digest, propertyInfo: 'PDF ByteRange' },
+        { cert: der, privateKey: key.privateKey },
+      ).der,
+    contentsBytes: contentsBytesForSeal(sealDer.length + 4096),
+  });
   tmp.file('root.pem', srv.node.root.pem);
   tmp.file('ca.pem', srv.node.defaultCa.ca.pem);
   trustDir = tmp.dir;
@@ -118,6 +151,16 @@ describe('a revoked signer with the pre-revocation CRL embedded in the signed re
     const details = c.details as { revokedAt: string; source: string };
     assert.equal(details.revokedAt, revokedAt.toISOString());
     assert.match(details.source, /^ca-database; crl:embedded/, 'the embedded CRL is named as a source too');
+  });
+
+  it("POST /v1/verify, an SES signature with the node's own seal, signed after: TOTAL_FAILED / REVOKED", async () => {
+    const r = await verify(sesSignedAfter);
+    assert.equal(r.signatures[0]!.format, 'PDF SES v4');
+    assert.equal(r.indication, 'TOTAL_FAILED', describeChecks(r));
+    assert.equal(r.subIndication, 'REVOKED');
+    assert.equal(firstProblem(r.signatures[0]!.checks), 'revocation');
+    assert.equal(revocationCheck(r).code, 'REVOKED');
+    assert.equal(r.signatures[0]!.checks.find((c) => c.id === 'seal-status')?.status, 'passed');
   });
 
   it('POST /v1/verify, signing time claimed before the revocation: INDETERMINATE / REVOKED_NO_POE', async () => {
