@@ -624,8 +624,7 @@ export function verifyOcspResponseSigner(
       return { error: `responder certificate "${signer.subject}" is not issued by "${issuer.subject}"` };
     if (!signer.extKeyUsage.includes(PKI_OID.kpOcspSigning))
       return { error: `responder certificate "${signer.subject}" lacks the OCSPSigning key purpose` };
-    if (!isValidAt(signer, at))
-      return { error: 'responder certificate is not valid when the response was made' };
+    if (!isValidAt(signer, at)) return { error: `responder certificate is not valid at ${at.toISOString()}` };
   }
   if (!verifyTbs(signer.publicKey, basic.tbsDer, basic.signature))
     return { error: 'the response signature does not verify' };
