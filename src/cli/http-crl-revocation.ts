@@ -1,32 +1,42 @@
 import type { CertificateInfo } from '../pki/certificate.js';
-import { embeddedCrlView } from '../verify/embedded-revocation.js';
-import type { RevocationAnswer, RevocationView } from '../verify/ses-validation.js';
+import type { ParsedCrl } from '../pki/crl.js';
+import { combineRevocationAnswers } from '../verify/revocation/combine-revocation-sources.js';
+import { crlAnswer, parseCrls } from '../verify/revocation/crl-revocation.js';
+import type {
+  RevocationAnswer,
+  RevocationTimes,
+  RevocationView,
+} from '../verify/revocation/revocation-source.js';
 
 const MAX_CRL_BYTES = 64 * 1024 * 1024;
 
 /**
  * `sealtrust verify --online <node>`: revocation from the CRLs the certificates name (their CRL distribution
  * points, and the same paths on the given node, which publishes its CAs' CRLs at /crl/{caId}.crl), fetched over
- * HTTP once per run. A CRL only counts when the issuer's signature on it verifies, so the network is used, not
- * trusted; a certificate without a reachable CRL stays 'unknown'.
+ * HTTP once per run. This is only the I/O: what the CRLs mean is judged by the shared code
+ * (verify/revocation/crl-revocation.ts). A CRL served by the node is the node's live record for that CA
+ * (authoritative: it publishes a new one after every revocation); one from anywhere else is judged like
+ * embedded data, under the freshness rule. A CRL counts only when the issuer's signature on it verifies, so
+ * the network is used, not trusted.
  */
 export function httpCrlRevocationView(nodeUrl?: string, timeoutMs = 10_000): RevocationView {
   const node = nodeUrl?.replace(/\/+$/, '');
+  const onNode = (url: string) => node !== undefined && (url === node || url.startsWith(node + '/'));
   const candidates = (cdps: string[]) => {
     const urls = cdps.filter((u) => /^https?:\/\//i.test(u));
     if (node)
       for (const u of [...urls]) {
-        let onNode: string;
+        let there: string;
         try {
-          onNode = node + new URL(u).pathname;
+          there = node + new URL(u).pathname;
         } catch {
           continue; // not a URL after all
         }
-        if (!urls.includes(onNode)) urls.push(onNode);
+        if (!urls.includes(there)) urls.push(there);
       }
     return urls;
   };
-  const fetched = new Map<string, Promise<Uint8Array | null>>();
+  const fetched = new Map<string, Promise<ParsedCrl[] | null>>();
   const get = (url: string) => {
     let p = fetched.get(url);
     if (!p) {
@@ -35,7 +45,7 @@ export function httpCrlRevocationView(nodeUrl?: string, timeoutMs = 10_000): Rev
           const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
           if (!res.ok) return null;
           const body = new Uint8Array(await res.arrayBuffer());
-          return body.length <= MAX_CRL_BYTES ? body : null;
+          return body.length <= MAX_CRL_BYTES ? parseCrls([body]) : null;
         } catch {
           return null;
         }
@@ -45,14 +55,27 @@ export function httpCrlRevocationView(nodeUrl?: string, timeoutMs = 10_000): Rev
     return p;
   };
   return {
-    async statusAt(cert: CertificateInfo, issuer: CertificateInfo, at: Date): Promise<RevocationAnswer> {
+    async statusAt(
+      cert: CertificateInfo,
+      issuer: CertificateInfo,
+      at: Date,
+      times?: RevocationTimes,
+    ): Promise<RevocationAnswer> {
       const urls = candidates(cert.crlUrls);
-      const crls = (await Promise.all(urls.map(get))).filter((c): c is Uint8Array => c !== null);
-      const answer = await embeddedCrlView(crls).statusAt(cert, issuer, at);
-      if (answer.source === 'crl:embedded') return { ...answer, source: `crl:${urls.join(' ')}` };
-      return urls.length
-        ? { status: 'unknown', source: `crl unavailable: ${urls.join(' ')}` }
-        : { status: 'no-source', source: 'no-crl-url' };
+      if (urls.length === 0)
+        return { status: 'no-source', code: 'NO_REVOCATION_SOURCE', source: 'no-crl-url' };
+      const got = await Promise.all(urls.map(async (url) => ({ url, crls: await get(url) })));
+      const answers = got
+        .filter((g): g is { url: string; crls: ParsedCrl[] } => g.crls !== null)
+        .map((g) =>
+          crlAnswer(g.crls, cert, issuer, at, times, {
+            source: `crl:${g.url}`,
+            authoritative: onNode(g.url),
+          }),
+        );
+      if (answers.every((a) => a.status === 'no-source'))
+        return { status: 'unknown', code: 'TRY_LATER', source: `crl unavailable: ${urls.join(' ')}` };
+      return combineRevocationAnswers(answers);
     },
   };
 }

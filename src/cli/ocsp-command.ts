@@ -3,12 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
 import { fromPem } from '../crypto/pem.js';
-import {
-  isValidAt,
-  parseCertificate,
-  verifyCertificateSignature,
-  type CertificateInfo,
-} from '../pki/certificate.js';
+import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import {
   buildCertId,
   buildOcspRequest,
@@ -17,14 +12,11 @@ import {
   OCSP_HASHES,
   parseOcspRequest,
   parseOcspResponse,
-  responderKeyHash,
   type OcspCertId,
   type OcspCertStatus,
   type OcspHash,
-  type ParsedBasicResponse,
+  verifyOcspResponseSigner,
 } from '../pki/ocsp.js';
-import { PKI_OID } from '../pki/pki-oids.js';
-import { verifyTbs } from '../pki/sm2-signed-object.js';
 
 /** Bad input or an unreachable responder: exit 2. */
 class UsageError extends Error {}
@@ -82,37 +74,6 @@ function sameCertId(a: OcspCertId, b: OcspCertId): boolean {
   );
 }
 
-/** The certificate that signed the response: a delegated responder in `certs`, or the issuer itself. */
-function signerOf(basic: ParsedBasicResponse, issuer: CertificateInfo): CertificateInfo {
-  const candidates = [issuer];
-  for (const der of basic.certs) {
-    try {
-      candidates.push(parseCertificate(der));
-    } catch {
-      throw new InvalidResponse('a certificate in the response is malformed');
-    }
-  }
-  const rid = basic.responderId;
-  const signer = candidates.find((c) =>
-    'byKey' in rid
-      ? responderKeyHash(c.publicKey).equals(rid.byKey)
-      : certificateSubjectDer(c.der).equals(rid.byName),
-  );
-  if (!signer) throw new InvalidResponse('no certificate matches the responder ID');
-  if (signer.publicKey.equals(issuer.publicKey)) return signer;
-  // RFC 6960 §4.2.2.2: a delegated responder is certified by the issuer for OCSPSigning.
-  if (!signer.issuerDer.equals(issuer.subjectDer) || !verifyCertificateSignature(signer, issuer.publicKey)) {
-    throw new InvalidResponse(
-      `responder certificate "${signer.subject}" is not issued by "${issuer.subject}"`,
-    );
-  }
-  if (!signer.extKeyUsage.includes(PKI_OID.kpOcspSigning)) {
-    throw new InvalidResponse(`responder certificate "${signer.subject}" lacks the OCSPSigning key purpose`);
-  }
-  if (!isValidAt(signer, new Date())) throw new InvalidResponse('responder certificate is not valid now');
-  return signer;
-}
-
 /** Checks everything a relying party must before believing the answer, and returns the status. */
 function verifyResponse(
   der: Buffer,
@@ -128,14 +89,10 @@ function verifyResponse(
   }
   const basic = parsed.basic;
   if (!basic) throw new InvalidResponse(`responder answered ${parsed.status}`);
-  if (basic.signatureAlgorithm !== PKI_OID.sm2WithSm3) {
-    throw new InvalidResponse(`signature algorithm ${basic.signatureAlgorithm} is not SM2-with-SM3`);
-  }
-  const signer = signerOf(basic, issuer);
-  // Over the tbsResponseData bytes as received, with the standard signer ID.
-  if (!verifyTbs(signer.publicKey, basic.tbsDer, basic.signature)) {
-    throw new InvalidResponse('the response signature does not verify');
-  }
+  // The issuer or a delegated responder it certified, the signature checked (shared with the verifier).
+  const verified = verifyOcspResponseSigner(basic, issuer, new Date());
+  if ('error' in verified) throw new InvalidResponse(verified.error);
+  const signer = verified.signer;
   if (nonceExtnValue && !(basic.nonceExtnValue && basic.nonceExtnValue.equals(nonceExtnValue))) {
     throw new InvalidResponse(basic.nonceExtnValue ? 'the nonce does not match' : 'the nonce is missing');
   }

@@ -161,8 +161,9 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
   let full: ValidationReport;
   if (pdf) {
     if (opts.data !== undefined) process.stderr.write('sealtrust verify: --data is ignored for a PDF\n');
-    // Offline: chains to --trust, revocation only from data embedded in the signatures, no seal registry;
-    // --online adds the node's licence directory and the CRLs the certificates point at.
+    // Offline: chains to --trust, revocation only from data embedded in the signatures (counted when fresh
+    // relative to the signing time), no seal registry; --online adds the node's licence directory and the
+    // CRLs the certificates point at (the node's own CRLs are authoritative for its CAs).
     try {
       full = await validatePdf(bytes, {
         anchors,
@@ -179,8 +180,15 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     }
   } else {
     const data = opts.data === undefined ? undefined : await read(opts.data, 'protected data');
-    // Offline: no revocation source and no seal registry, so those checks are skipped with a reason.
-    const ctx = { anchors, sealMakers, now, ...(data ? { data } : {}) };
+    // Offline: no seal registry, and revocation only from CRLs a CMS SignedData carries (else skipped with a
+    // reason); --online adds the CRLs the certificates point at, as for a PDF.
+    const ctx = {
+      anchors,
+      sealMakers,
+      now,
+      ...(data ? { data } : {}),
+      ...(opts.online ? { revocation: httpCrlRevocationView(opts.online) } : {}),
+    };
     const report =
       kind === 'seal'
         ? await validateSesSeal(bytes, ctx)
@@ -215,7 +223,7 @@ export function registerVerifyCommands(program: Command): void {
     )
     .option(
       '--online <url>',
-      "a SealTrust node's base URL: adds the licence directory checks (GET /v1/verify/licences/{identifier})",
+      "a SealTrust node's base URL: adds the licence directory checks (GET /v1/verify/licences/{identifier}) and revocation from the CRLs the certificates name (the node's own CRLs are authoritative for its CAs)",
     )
     .option('--json', 'print the validation report as JSON')
     .option(

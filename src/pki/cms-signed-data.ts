@@ -47,6 +47,8 @@ export interface CmsSignedData {
   eContent: Buffer | null;
   certificates: Buffer[];
   crls: Buffer[];
+  /** OCSP responses carried in crls as OtherRevocationInfoFormat id-ri-ocsp-response (RFC 5940 §4.1). */
+  ocsps: Buffer[];
   signers: CmsSignerInfo[];
 }
 
@@ -222,8 +224,20 @@ export function parseCmsSignedData(bytes: Uint8Array): CmsSignedData {
     for (const c of children(sd[i++], 'SignedData.certificates'))
       if (c instanceof asn1js.Sequence) certificates.push(raw(c));
   }
+  const ocsps: Buffer[] = [];
   if (contextTag(sd[i]) === 1) {
-    for (const c of children(sd[i++], 'SignedData.crls')) if (c instanceof asn1js.Sequence) crls.push(raw(c));
+    for (const c of children(sd[i++], 'SignedData.crls')) {
+      if (c instanceof asn1js.Sequence) crls.push(raw(c));
+      else if (contextTag(c) === 1 && c instanceof asn1js.Constructed) {
+        // [1] IMPLICIT OtherRevocationInfoFormat { otherRevInfoFormat OID, otherRevInfo ANY }
+        const [format, info] = c.valueBlock.value;
+        if (
+          format instanceof asn1js.ObjectIdentifier &&
+          format.valueBlock.toString() === PKI_OID.riOcspResponse
+        )
+          if (info instanceof asn1js.Sequence) ocsps.push(raw(info));
+      }
+    }
   }
   const signerNodes = setItems(sd[i++], 'SignerInfos');
   if (i !== sd.length) throw malformed('SignedData', 'unexpected element');
@@ -238,6 +252,7 @@ export function parseCmsSignedData(bytes: Uint8Array): CmsSignedData {
     eContent,
     certificates,
     crls,
+    ocsps,
     signers: signerNodes.map(parseSignerInfo),
   };
 }
@@ -255,6 +270,10 @@ export interface BuildCmsSignedDataInput {
   signingTime: Date;
   /** Extra certificates (the issuing CA's) to carry. */
   extraCertificates?: Uint8Array[];
+  /** CRLs (DER CertificateList) to carry in SignedData.crls (RFC 5652 §5.1). */
+  crls?: Uint8Array[];
+  /** OCSP responses to carry in SignedData.crls as id-ri-ocsp-response (RFC 5940 §4.1). */
+  ocsps?: Uint8Array[];
 }
 
 /** DER SET OF: the elements sorted by their encodings (X.690 §11.6). */
@@ -301,6 +320,15 @@ export async function buildCmsSignedData(input: BuildCmsSignedDataInput): Promis
     tlv(0x31, sm3Alg),
     derSequence(derOid(dataOid)),
     tlv(0xa0, ...certs),
+    ...(input.crls?.length || input.ocsps?.length
+      ? [
+          tlv(
+            0xa1,
+            ...(input.crls ?? []).map((c) => Buffer.from(c)),
+            ...(input.ocsps ?? []).map((o) => tlv(0xa1, derOid(PKI_OID.riOcspResponse), Buffer.from(o))),
+          ),
+        ]
+      : []),
     tlv(0x31, signerInfo),
   );
   return derSequence(derOid(gm ? PKI_OID.gmSignedData : PKI_OID.cmsSignedData), tlv(0xa0, signedData));

@@ -5,6 +5,13 @@ import { sm2Sign } from '../crypto/sm2.js';
 import { CRL_REASONS, CRL_REASON_NAMES, type CrlReason } from './crl-builder.js';
 import { DER_NULL, derGeneralizedTime, derOid, tlv } from './der-writer.js';
 import { PKI_OID } from './pki-oids.js';
+import {
+  isValidAt,
+  parseCertificate,
+  verifyCertificateSignature,
+  type CertificateInfo,
+} from './certificate.js';
+import { verifyTbs } from './sm2-signed-object.js';
 
 // The OCSP codec (RFC 6960): requests in and responses out for the responder, and the reverse
 // (request out, response in) for the `ocsp check` client. Outgoing DER is written by hand, like the
@@ -574,4 +581,52 @@ export function certificateSerialOctets(certDer: Uint8Array): Buffer {
 export function serialHex(serial: bigint): string {
   const hex = serial.toString(16).toUpperCase();
   return hex.length % 2 ? '0' + hex : hex;
+}
+
+/** Whether `certId` (from a response) names `cert` issued by `issuer`. */
+export function certIdMatches(certId: OcspCertId, cert: CertificateInfo, issuer: CertificateInfo): boolean {
+  if (certId.hash === null || certId.serial !== BigInt('0x' + (cert.serialHex || '0'))) return false;
+  return (
+    ocspHash(certId.hash, certificateSubjectDer(issuer.der)).equals(certId.issuerNameHash) &&
+    ocspHash(certId.hash, issuer.publicKey).equals(certId.issuerKeyHash)
+  );
+}
+
+/**
+ * Who signed a BasicOCSPResponse about certificates of `issuer`, the signature checked (SM2 with SM3, over
+ * tbsResponseData as received): the issuer itself, or a delegated responder carried in `certs`, certified by
+ * the issuer for OCSPSigning and valid at `at` (RFC 6960 §4.2.2.2). An error string otherwise.
+ */
+export function verifyOcspResponseSigner(
+  basic: ParsedBasicResponse,
+  issuer: CertificateInfo,
+  at: Date,
+): { signer: CertificateInfo } | { error: string } {
+  if (basic.signatureAlgorithm !== PKI_OID.sm2WithSm3)
+    return { error: `signature algorithm ${basic.signatureAlgorithm} is not SM2-with-SM3` };
+  const candidates = [issuer];
+  for (const der of basic.certs) {
+    try {
+      candidates.push(parseCertificate(der));
+    } catch {
+      return { error: 'a certificate in the response is malformed' };
+    }
+  }
+  const rid = basic.responderId;
+  const signer = candidates.find((c) =>
+    'byKey' in rid
+      ? responderKeyHash(c.publicKey).equals(rid.byKey)
+      : certificateSubjectDer(c.der).equals(rid.byName),
+  );
+  if (!signer) return { error: 'no certificate matches the responder ID' };
+  if (!signer.publicKey.equals(issuer.publicKey)) {
+    if (!signer.issuerDer.equals(issuer.subjectDer) || !verifyCertificateSignature(signer, issuer.publicKey))
+      return { error: `responder certificate "${signer.subject}" is not issued by "${issuer.subject}"` };
+    if (!signer.extKeyUsage.includes(PKI_OID.kpOcspSigning))
+      return { error: `responder certificate "${signer.subject}" lacks the OCSPSigning key purpose` };
+    if (!isValidAt(signer, at)) return { error: `responder certificate is not valid at ${at.toISOString()}` };
+  }
+  if (!verifyTbs(signer.publicKey, basic.tbsDer, basic.signature))
+    return { error: 'the response signature does not verify' };
+  return { signer };
 }

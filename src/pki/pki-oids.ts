@@ -45,6 +45,8 @@ export const PKI_OID = Object.freeze({
   kpEmailProtection: '1.3.6.1.5.5.7.3.4',
   kpTimeStamping: '1.3.6.1.5.5.7.3.8',
   kpOcspSigning: '1.3.6.1.5.5.7.3.9',
+  /** RFC 5940 §4.1: an OCSPResponse as CMS OtherRevocationInfoFormat. */
+  riOcspResponse: '1.3.6.1.5.5.7.16.2',
 
   // CMS and timestamps
   cmsData: '1.2.840.113549.1.7.1',

@@ -28,7 +28,13 @@ export interface VerifyRequest {
   generation?: string;
 }
 
-/** The views the engine asks, answered on the main thread from the database. */
+/**
+ * The views the engine asks, answered on the main thread from the database. A revocation answer comes back
+ * marked `authoritative` for certificates of this node's CAs (the service builds the node's source over its
+ * root and issuing CAs); the worker combines it with the document's own revocation data. The signing time and
+ * proof of existence are not sent: the node's record does not depend on them (only data from elsewhere is
+ * judged for freshness, in the worker).
+ */
 export type ViewCall =
   | { view: 'revocation'; cert: Uint8Array; issuer: Uint8Array; at: number }
   | { view: 'seal'; esID: string; at: number }

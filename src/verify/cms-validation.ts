@@ -7,7 +7,8 @@ import { validateChain } from '../pki/certificate-chain.js';
 import { parseCmsSignedData, type CmsSignedData, type CmsSignerInfo } from '../pki/cms-signed-data.js';
 import { PKI_OID } from '../pki/pki-oids.js';
 import { verifyTimestampToken } from '../pki/timestamp.js';
-import { embeddedCrlView } from './embedded-revocation.js';
+import { combineRevocationSources } from './revocation/combine-revocation-sources.js';
+import { embeddedRevocationSource } from './revocation/embedded-revocation-source.js';
 import { chainCheck } from './checks/chain-check.js';
 import { CHECK_ORDER, orderChecks } from './checks/check-registry.js';
 import { signerProfileCheck } from './checks/certificate-profile-checks.js';
@@ -248,7 +249,10 @@ export async function validateCmsSignature(
   const who = { zh: '签名者', en: 'signer' };
   checks.push(chainCheck('chain', who, cert, chain));
   checks.push(signerProfileCheck(cert, chain));
-  const revocation = c.crls.length ? embeddedCrlView(c.crls, ctx.revocation) : ctx.revocation;
+  const revocation = combineRevocationSources([
+    ctx.revocation,
+    c.crls.length || c.ocsps.length ? embeddedRevocationSource(c.crls, c.ocsps) : undefined,
+  ]);
   checks.push(await revocationCheck('revocation', who, chain, revocation, claim, now));
   checks.push(ts.check);
   const ordered = orderChecks(checks, 'cms');

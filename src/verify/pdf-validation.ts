@@ -12,7 +12,6 @@ import { sniffSes } from '../seal/ses-decoder.js';
 import { decodeStream } from '../pdf/pdf-xref.js';
 import { orderChecks } from './checks/check-registry.js';
 import { validateCmsSignature } from './cms-validation.js';
-import { embeddedCrlView } from './embedded-revocation.js';
 import {
   parseLicenceAttachment,
   validateLicence,
@@ -30,6 +29,8 @@ import {
   type ValidationReport,
 } from './report.js';
 import { validateSesSignature, type SesValidationContext } from './ses-validation.js';
+import { combineRevocationSources } from './revocation/combine-revocation-sources.js';
+import { embeddedRevocationSource } from './revocation/embedded-revocation-source.js';
 
 // The PDF validation engine (validation.md): every signature dictionary of every revision, each checked for
 // its /ByteRange, then by what its /Contents really holds (SES_Signature v1/v4/v5 or CMS SignedData, whatever
@@ -263,11 +264,14 @@ async function validateOne(
 const MAX_DSS_ITEMS = 256;
 const MAX_DSS_ITEM_BYTES = 4 * 1024 * 1024;
 
-/** CRLs of the document security store (/DSS /CRLs, ISO 32000-2 §12.8.4.3) as a viewer reads the file. */
-function dssCrls(index: PdfObjectIndex): Buffer[] {
+/**
+ * CRLs or OCSP responses of the document security store (/DSS /CRLs, /OCSPs, ISO 32000-2 §12.8.4.3) as a
+ * viewer reads the file.
+ */
+function dssStreams(index: PdfObjectIndex, key: 'CRLs' | 'OCSPs' = 'CRLs'): Buffer[] {
   const root = index.deref(index.trailer?.entries.get('Root'));
   const dss = index.deref(root?.kind === 'dict' ? root.entries.get('DSS') : undefined);
-  const list = index.deref(dss?.kind === 'dict' ? dss.entries.get('CRLs') : undefined);
+  const list = index.deref(dss?.kind === 'dict' ? dss.entries.get(key) : undefined);
   if (list?.kind !== 'array') return [];
   const out: Buffer[] = [];
   for (const item of list.items.slice(0, MAX_DSS_ITEMS)) {
@@ -388,12 +392,15 @@ async function validateWithin(
   const first = prepared.find((p) => p.revision) ?? null;
   const found = readLicenceAttachment(index, first?.revision ?? null);
 
-  // Revocation data the document carries (offline validation relies on it; online it answers first for
-  // CAs the node does not run and falls back to the node's own view).
-  const crls = dssCrls(index);
-  const withDss: PdfValidationContext = crls.length
-    ? { ...c, revocation: embeddedCrlView(crls, c.revocation) }
-    : c;
+  // Revocation data the document carries, combined with the live source (combine-revocation-sources.ts:
+  // for this node's own CAs it can only add a proof of revocation; for others it counts when fresh).
+  const crls = dssStreams(index);
+  const ocsps = dssStreams(index, 'OCSPs');
+  const revocation = combineRevocationSources([
+    c.revocation,
+    crls.length || ocsps.length ? embeddedRevocationSource(crls, ocsps) : undefined,
+  ]);
+  const withDss: PdfValidationContext = { ...c, ...(revocation ? { revocation } : {}) };
   const reports: SignatureReport[] = [];
   for (const p of prepared) {
     reports.push(await validateOne(p, index, withDss, found !== null && 'attachment' in found));

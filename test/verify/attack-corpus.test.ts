@@ -427,7 +427,9 @@ describe('attack corpus', () => {
             issuerName: kit.root.name,
             issuerPublicKey: kit.root.key.publicKey,
             crlNumber: 1n,
-            thisUpdate: new Date(Date.now() - 60_000),
+            // Issued after the signing time (the next whole second: CRL times have no fractions), as a
+            // CRL added after signing is: an unlisted serial counts only then (revocation-freshness.ts).
+            thisUpdate: new Date(Math.ceil(Date.now() / 1000) * 1000),
             nextUpdate: new Date(Date.now() + DAY),
             entries: revoked
               ? [

@@ -1,7 +1,7 @@
 // Fixtures for the PDF validation tests: signed PDFs (SES and CMS), licence PDFs with licence.json, raw
 // incremental updates written by hand (for attacks pdf-lib will not make), and in-test directory views.
 import assert from 'node:assert/strict';
-import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { PDFDocument, PDFName, StandardFonts } from '@cantoo/pdf-lib';
 import { sm2SignDigest } from '../../src/crypto/sm2.js';
 import { buildLicenceIdentifier } from '../../src/licence/licence-identifier.js';
 import type { LicenceMetadata } from '../../src/licence/licence-metadata.js';
@@ -54,7 +54,14 @@ export async function seal(
 /** A `sign` callback producing CMS SignedData with the given certificate (digest: optionally replaced). */
 export function cmsSigner(
   who: TestCertificate,
-  opts: { oids?: 'rfc5652' | 'gbt35275'; wrongDigest?: boolean; signingTime?: Date } = {},
+  opts: {
+    oids?: 'rfc5652' | 'gbt35275';
+    wrongDigest?: boolean;
+    signingTime?: Date;
+    /** CRLs and OCSP responses to carry in SignedData.crls. */
+    crls?: Uint8Array[];
+    ocsps?: Uint8Array[];
+  } = {},
 ): Sign {
   return (digest) =>
     buildCmsSignedData({
@@ -63,7 +70,29 @@ export function cmsSigner(
       signDigest: (e) => sm2SignDigest(who.key.privateKey, e),
       oids: opts.oids ?? 'rfc5652',
       signingTime: opts.signingTime ?? new Date(),
+      ...(opts.crls ? { crls: opts.crls } : {}),
+      ...(opts.ocsps ? { ocsps: opts.ocsps } : {}),
     });
+}
+
+/**
+ * A document security store (/DSS /CRLs and /OCSPs, ISO 32000-2 §12.8.4.3) holding `crls`: `incremental` appends it as
+ * an update after the signatures (validation data added later, as PAdES-LT does); otherwise the whole file
+ * is rewritten with it, for a store inside the revision a signature will cover.
+ */
+export async function withDss(
+  pdf: Uint8Array,
+  crls: Uint8Array[],
+  opts: { incremental?: boolean; ocsps?: Uint8Array[] } = {},
+): Promise<Buffer> {
+  const incremental = opts.incremental ?? false;
+  const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: incremental, updateMetadata: false });
+  const refs = (items: Uint8Array[]) => items.map((c) => doc.context.register(doc.context.stream(c)));
+  const dss = { Type: 'DSS', CRLs: refs(crls), ...(opts.ocsps ? { OCSPs: refs(opts.ocsps) } : {}) };
+  doc.catalog.set(PDFName.of('DSS'), doc.context.register(doc.context.obj(dss)));
+  if (!incremental) return Buffer.from(await doc.save({ useObjectStreams: false }));
+  doc.context.snapshot!.markRefForSave(doc.context.trailerInfo.Root as never);
+  return Buffer.concat([pdf, Buffer.from(await doc.saveIncremental(doc.context.snapshot!))]);
 }
 
 export function only(pdf: Buffer): ExtractedSignature {

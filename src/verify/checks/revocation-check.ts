@@ -43,7 +43,7 @@ export async function revocationCheck(
     };
     let a: RevocationAnswer;
     try {
-      a = await view.statusAt(cert, issuer, now);
+      a = await view.statusAt(cert, issuer, now, { signingTime: claim.claimed, poe: claim.best });
     } catch (err) {
       a = { status: 'unknown', source: `error: ${(err as Error).message}`, code: 'TRY_LATER' };
     }
