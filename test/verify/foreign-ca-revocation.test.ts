@@ -13,6 +13,7 @@ import { validatePdf, type PdfValidationContext } from '../../src/verify/pdf-val
 import type { ValidationReport } from '../../src/verify/report.js';
 import { nodeRevocationSource } from '../../src/verify/revocation/node-revocation-source.js';
 import type { RevocationView } from '../../src/verify/revocation/revocation-source.js';
+import { SEALTRUST_POLICY } from '../../src/pki/sealtrust-policies.js';
 import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
 import { basePdf, cmsSigner, firstProblem, seal, verdict, withDss } from './pdf-verify-fixtures.js';
 
@@ -120,7 +121,10 @@ function expectOutOfBounds(r: ValidationReport, code: string): void {
 
 before(() => {
   foreignRoot = issueTestCertificate('外省测试根 CA', null, { ca: true, organization: '外省 CA' });
-  signer = issueTestCertificate('外省签章人', foreignRoot, { organization: '外省 CA' });
+  signer = issueTestCertificate('外省签章人', foreignRoot, {
+    organization: '外省 CA',
+    policies: [SEALTRUST_POLICY.sealSigner],
+  });
   // This node: CAs of its own, an empty certificate store.
   const ownRoot = issueTestCertificate('本节点根 CA', null, { ca: true });
   const ownCa = issueTestCertificate('本节点签发 CA', ownRoot, { ca: true });

@@ -43,7 +43,7 @@ describe('visible changes after signing', () => {
   let contract: Buffer;
   let licence: Buffer;
   before(async () => {
-    ctx = { anchors: [sealKit().root.info] };
+    ctx = { anchors: [sealKit().root.info], sealMakers: { certificates: [sealKit().maker.info] } };
     contract = await seal(await contractPdf());
     licence = await seal(await licencePdf());
     assert.equal(verdict(await validatePdf(contract, ctx)), 'TOTAL_PASSED/-');
@@ -127,7 +127,7 @@ describe('visible changes after signing', () => {
 describe('DocMDP (ISO 32000-1 §12.8.2.2) on the certification signature', () => {
   const certified: Partial<Record<1 | 2 | 3, Buffer>> = {};
   before(async () => {
-    ctx = { anchors: [sealKit().root.info] };
+    ctx = { anchors: [sealKit().root.info], sealMakers: { certificates: [sealKit().maker.info] } };
     const base = await basePdf({ useObjectStreams: false });
     for (const p of [1, 2, 3] as const) certified[p] = await signRaw(base, { docMdp: p });
     const r = await validatePdf(certified[1]!, ctx);
@@ -154,7 +154,8 @@ describe('DocMDP (ISO 32000-1 §12.8.2.2) on the certification signature', () =>
             issuerName: sealKit().root.name,
             issuerPublicKey: sealKit().root.key.publicKey,
             crlNumber: 1n,
-            thisUpdate: new Date(Date.now() - 60_000),
+            // Issued after the signing time: embedded revocation data proves nothing unless it is fresh.
+            thisUpdate: new Date(),
             nextUpdate: new Date(Date.now() + 86_400_000),
             entries: [],
           },
@@ -223,7 +224,7 @@ describe('DocMDP (ISO 32000-1 §12.8.2.2) on the certification signature', () =>
 describe('FieldMDP (ISO 32000-1 §12.8.2.4)', () => {
   let form: Buffer;
   before(async () => {
-    ctx = { anchors: [sealKit().root.info] };
+    ctx = { anchors: [sealKit().root.info], sealMakers: { certificates: [sealKit().maker.info] } };
     const doc = await PDFDocument.create();
     const page = doc.addPage([595, 842]);
     const f = doc.getForm();
