@@ -15,7 +15,7 @@ import {
   type SealStatusEvent,
 } from '../store/seal-repository.js';
 import { makeSeal } from '../seal/ses-encoder.js';
-import { drawOfficialSeal, renderSealInkPng } from '../seal/seal-picture.js';
+import { drawOfficialSeal, renderSealInkPng, SealPictureError } from '../seal/seal-picture.js';
 import { SEAL_TYPES, type SealType } from '../seal/seal-type.js';
 import { withAudit } from './audit-service.js';
 import type { CaNode, KeyedCertificate } from './ca-node.js';
@@ -204,7 +204,7 @@ export class SealService {
       if (input.picture) {
         picture = input.picture;
       } else {
-        const drawn = drawOfficialSeal({
+        const drawn = drawnSeal({
           agencyName: agency.name,
           sealName: input.type === 'official' ? '' : input.name,
           code: esID,
@@ -369,5 +369,32 @@ export class SealService {
         details: { reason, changed },
       };
     });
+  }
+}
+
+/**
+ * The drawn round seal, with unacceptable input (a name too long to fit the ring, a character the seal font
+ * lacks) answered as a 422 naming the field, not an unhandled error. An unusable font stays a server fault.
+ */
+function drawnSeal(input: Parameters<typeof drawOfficialSeal>[0]): ReturnType<typeof drawOfficialSeal> {
+  try {
+    return drawOfficialSeal(input);
+  } catch (err) {
+    if (!(err instanceof SealPictureError) || err.code === 'FONT_UNAVAILABLE') throw err;
+    // The picture's inputs come from the agency record (agencyName) or the request (sealName → name).
+    const field = err.message.startsWith('agencyName') ? 'agencyId' : 'name';
+    if (err.code === 'MISSING_GLYPH')
+      throw new ServiceError(
+        'validation',
+        'seal-picture-missing-glyph',
+        `印章字体缺少字符，无法绘制印章 / the seal font lacks characters: ${(err.details?.missing ?? []).join('')}`,
+        field,
+      );
+    throw new ServiceError(
+      'validation',
+      'seal-picture-invalid',
+      `印章文字无法排入印章（请缩短名称或上传印章图片）/ the seal text cannot be drawn: ${err.message}`,
+      field,
+    );
   }
 }

@@ -211,6 +211,8 @@ describe('making seals', () => {
         'picture.png',
       ],
       [{ signerCertSerials: [signerA.serial], type: 'secret' }, 'type'],
+      // Longer than the ring of a drawn seal holds (12 characters): a 422 naming the field, not a 500.
+      [{ signerCertSerials: [signerA.serial], name: '杭州市市场监督管理局合同专用章副本' }, 'name'],
     ];
     for (const [override, field] of cases) {
       const res = await make({
