@@ -431,31 +431,37 @@ describe('7. signatures for anonymous callers are rate limited; uploads are capp
         'x-forwarded-for': nextIp(),
       },
     });
+    first.on('error', () => undefined); // destroyed below when done: a hang-up is expected then
     first.flushHeaders();
-    // 100 Continue is sent as the request enters the application, whose middleware up to the upload slot
-    // runs before the client can read it: from here on the slot is held.
-    await once(first, 'continue');
-    const refused = await srv.request('/v1/verify', {
-      method: 'POST',
-      headers: { 'content-type': 'application/pdf', 'x-forwarded-for': nextIp() },
-      body: 'x',
-    });
-    assert.equal(refused.headers.get('retry-after'), '1');
-    assert.match((await expectJson<{ type: string }>(refused, 503)).type, /uploads-busy$/);
+    // A failure below must not leave the held upload open (the server would wait for it at shutdown).
+    try {
+      // 100 Continue is sent as the request enters the application, whose middleware up to the upload slot
+      // runs before the client can read it: from here on the slot is held.
+      await once(first, 'continue');
+      const refused = await srv.request('/v1/verify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/pdf', 'x-forwarded-for': nextIp() },
+        body: 'x',
+      });
+      assert.equal(refused.headers.get('retry-after'), '1');
+      assert.match((await expectJson<{ type: string }>(refused, 503)).type, /uploads-busy$/);
 
-    const answered = once(first, 'response');
-    first.end(Buffer.alloc(size));
-    const [res] = (await answered) as [import('node:http').IncomingMessage];
-    res.resume();
-    assert.equal(res.statusCode, 422, 'the held upload is read and answered');
-    await once(res, 'end');
-    const next = await srv.request('/v1/verify', {
-      method: 'POST',
-      headers: { 'content-type': 'application/pdf', 'x-forwarded-for': nextIp() },
-      body: 'x',
-    });
-    await next.arrayBuffer();
-    assert.equal(next.status, 422, 'the slot was given back');
+      const answered = once(first, 'response');
+      first.end(Buffer.alloc(size));
+      const [res] = (await answered) as [import('node:http').IncomingMessage];
+      res.resume();
+      assert.equal(res.statusCode, 422, 'the held upload is read and answered');
+      await once(res, 'end');
+      const next = await srv.request('/v1/verify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/pdf', 'x-forwarded-for': nextIp() },
+        body: 'x',
+      });
+      await next.arrayBuffer();
+      assert.equal(next.status, 422, 'the slot was given back');
+    } finally {
+      first.destroy();
+    }
   });
 });
 

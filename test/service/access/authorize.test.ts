@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authorize, ensureAllowed, type Action } from '../../../src/service/access/authorize.js';
+import { authorize, ensureAllowed, listScope, type Action } from '../../../src/service/access/authorize.js';
 import type { Principal, Role } from '../../../src/service/principal.js';
 import { ServiceError } from '../../../src/service/service-error.js';
 
@@ -29,7 +29,10 @@ const CALLERS: Record<string, Principal> = {
   'sync-peer': token('sync-peer', null, '32'),
 };
 
-/** Allowed callers per action, on [their own agency's resource, another agency's]. */
+/**
+ * Allowed callers per action, on [a resource of their own agency (the issuer's; in the sync-peer's province),
+ * one of another agency in another province].
+ */
 const EXPECTED: Record<Action, Record<string, [boolean, boolean]>> = {
   'licence.issue': { issuer: [true, true] },
   'licence.change': { system: [true, true], admin: [true, true], issuer: [true, false] },
@@ -39,6 +42,58 @@ const EXPECTED: Record<Action, Record<string, [boolean, boolean]>> = {
   'licence.search-by-holder': { issuer: [true, true] },
   'licence.list-uses': { system: [true, true], admin: [true, true], issuer: [true, false] },
   'job.read': { system: [true, true], admin: [true, true], issuer: [true, false] },
+  'agency.read': {
+    system: [true, true],
+    admin: [true, true],
+    'ca-operator': [true, true],
+    'seal-maker': [true, true],
+    issuer: [true, false],
+    'sync-peer': [true, false],
+  },
+  'seal.read': {
+    system: [true, true],
+    admin: [true, true],
+    'ca-operator': [true, true],
+    'seal-maker': [true, true],
+    issuer: [true, false],
+    'sync-peer': [true, false],
+  },
+  'signer-key.list': {
+    system: [true, true],
+    admin: [true, true],
+    'ca-operator': [true, true],
+    issuer: [true, false],
+  },
+  'agency.list': {
+    system: [true, true],
+    admin: [true, true],
+    'ca-operator': [true, true],
+    'seal-maker': [true, true],
+    issuer: [true, false],
+    'sync-peer': [true, false],
+  },
+  'seal.list': {
+    system: [true, true],
+    admin: [true, true],
+    'ca-operator': [true, true],
+    'seal-maker': [true, true],
+    issuer: [true, false],
+  },
+  'certificate.list': {
+    system: [true, true],
+    admin: [true, true],
+    'ca-operator': [true, true],
+    'seal-maker': [true, true],
+    issuer: [true, false],
+  },
+  'seal.suspend': {
+    system: [true, true],
+    admin: [true, true],
+    'seal-maker': [true, true],
+    issuer: [true, false],
+  },
+  'seal.resume': { system: [true, true], admin: [true, true], 'seal-maker': [true, true] },
+  'seal.revoke': { system: [true, true], admin: [true, true], 'seal-maker': [true, true] },
 };
 
 describe('authorize', () => {
@@ -49,8 +104,10 @@ describe('authorize', () => {
     it(action, () => {
       for (const [name, p] of Object.entries(CALLERS)) {
         const [own, other] = allowed[name] ?? [false, false];
-        assert.equal(authorize(p, action, { agencyId: OWN }).allowed, own, `${name} on its own agency's`);
-        assert.equal(authorize(p, action, { agencyId: OTHER }).allowed, other, `${name} on another's`);
+        const mine = { agencyId: OWN, province: '32' };
+        const theirs = { agencyId: OTHER, province: '33' };
+        assert.equal(authorize(p, action, mine).allowed, own, `${name} on its own agency's (province)`);
+        assert.equal(authorize(p, action, theirs).allowed, other, `${name} on another's`);
       }
     });
   }
@@ -65,6 +122,26 @@ describe('authorize', () => {
   it('a resource without an agency is nobody’s own', () => {
     assert.equal(authorize(CALLERS.issuer!, 'licence.change', {}).allowed, false);
     assert.equal(authorize(CALLERS.issuer!, 'licence.change', { agencyId: null }).allowed, false);
+  });
+
+  it('listScope: any lists what was asked, own is confined to the own agency, province to the province', () => {
+    assert.deepEqual(listScope(CALLERS.admin!, 'seal.list', OTHER), { agencyId: OTHER });
+    assert.deepEqual(listScope(CALLERS.admin!, 'seal.list', undefined), { agencyId: undefined });
+    assert.deepEqual(listScope(CALLERS.issuer!, 'seal.list', undefined), { agencyId: OWN });
+    assert.deepEqual(listScope(CALLERS.issuer!, 'seal.list', OWN), { agencyId: OWN });
+    assert.throws(
+      () => listScope(CALLERS.issuer!, 'seal.list', OTHER),
+      (e: unknown) => e instanceof ServiceError && e.code === 'other-agency' && e.field === 'agencyId',
+    );
+    assert.deepEqual(listScope(CALLERS['sync-peer']!, 'agency.list', undefined), { province: '32' });
+    assert.throws(
+      () => listScope(CALLERS['sync-peer']!, 'seal.list', undefined),
+      (e: unknown) => e instanceof ServiceError && e.code === 'role-not-allowed',
+    );
+    assert.throws(
+      () => listScope(CALLERS['unbound issuer']!, 'certificate.list', undefined),
+      (e: unknown) => e instanceof ServiceError && e.code === 'role-not-allowed',
+    );
   });
 
   it('ensureAllowed throws a 403 ServiceError with the action’s problem type and the field', () => {
