@@ -29,6 +29,13 @@ export interface Config {
   adminToken: string | undefined;
   logLevel: string;
   bodyLimitBytes: number;
+  /**
+   * Reverse proxies in front of the node whose X-Forwarded-For is believed (SEALTRUST_TRUST_PROXY, default 0:
+   * none, the client is the TCP peer). With N, the client is the address the outermost of the N proxies saw.
+   */
+  trustProxyHops: number;
+  /** Large uploads (PDFs, batch files) read and held at once (SEALTRUST_UPLOAD_SLOTS); more are refused with 503. */
+  uploadSlots: number;
   /** Seed demo agencies, seals and licences when the database is empty (development only; SEALTRUST_DEMO=0 turns it off). */
   demoSeed: boolean;
   /** Stamping limits: largest PDF and most pages accepted by POST /v1/documents/seal. */
@@ -74,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: env.SEALTRUST_ADMIN_TOKEN || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: Number(env.SEALTRUST_BODY_LIMIT_BYTES ?? 1024 * 1024),
+    trustProxyHops: loadTrustProxyHops(env),
+    uploadSlots: positive(env.SEALTRUST_UPLOAD_SLOTS, DEFAULT_UPLOAD_SLOTS, 'SEALTRUST_UPLOAD_SLOTS'),
     demoSeed: !production && env.SEALTRUST_DEMO !== '0',
     stampMaxBytes: positive(env.SEALTRUST_STAMP_MAX_BYTES, 20 * 1024 * 1024, 'SEALTRUST_STAMP_MAX_BYTES'),
     stampMaxPages: positive(env.SEALTRUST_STAMP_MAX_PAGES, 500, 'SEALTRUST_STAMP_MAX_PAGES'),
@@ -116,6 +125,19 @@ export function loadVerifyConfig(env: NodeJS.ProcessEnv = process.env): VerifyCo
       burst: positive(env.SEALTRUST_VERIFY_BURST, 2 * rate || 1, 'SEALTRUST_VERIFY_BURST'),
     },
   };
+}
+
+/** Eight 20 MB PDFs (or batch files up to 64 MB) in memory at once at most, by default. */
+export const DEFAULT_UPLOAD_SLOTS = 8;
+
+/** SEALTRUST_TRUST_PROXY: how many reverse proxies' X-Forwarded-For entries to believe (default 0). */
+export function loadTrustProxyHops(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SEALTRUST_TRUST_PROXY;
+  if (raw === undefined || raw === '' || raw === '0') return 0;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 16)
+    throw new ConfigError('SEALTRUST_TRUST_PROXY must be the number of trusted proxy hops (0–16)');
+  return n;
 }
 
 function parsePort(raw: string): number {

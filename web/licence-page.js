@@ -3,8 +3,10 @@ import { el, formatTime, IDENTIFIER, licenceLink, row } from './dom.js';
 import { half, initLang, lang, named, onLangChange, t } from './i18n.js';
 import { setupUpload } from './upload.js';
 
-// The QR landing page of a licence (/l/{identifier}): its directory status, what it is and for whom (masked),
-// its versions and history, and the upload box to check a file against it.
+// The QR landing page of a licence (/l/{identifier}): its directory status, what it is, its versions and
+// history, and the upload box to check a file against it. The directory names the holder (masked) only to
+// whoever shows it the file: once the uploaded file proves to be this licence, the page asks again with the
+// file's SM3.
 
 const identifier = decodeURIComponent(location.pathname.replace(/^\/l\//, '').replace(/\/$/, ''));
 const box = document.getElementById('licence');
@@ -68,8 +70,8 @@ function render() {
       row(t('identifier'), r.identifier),
       row(t('type'), r.typeName),
       row(t('issuer'), r.issuer.name),
-      row(t('holder'), r.holder.name),
-      row(t('holderCode'), r.holder.code),
+      r.holder ? row(t('holder'), r.holder.name) : [],
+      r.holder ? row(t('holderCode'), r.holder.code) : [],
       row(t('issueDate'), r.issueDate),
       row(t('validity'), `${r.validFrom} – ${r.validTo ?? t('longTerm')}`),
       row(t('version'), r.version),
@@ -82,13 +84,14 @@ function render() {
   );
 }
 
-async function load() {
+async function load(sm3) {
   if (!IDENTIFIER.test(identifier)) {
     problem = 'notFound';
     return render();
   }
+  const query = sm3 ? `?sm3=${encodeURIComponent(sm3)}` : '';
   try {
-    const res = await fetch(`/v1/verify/licences/${encodeURIComponent(identifier)}`, {
+    const res = await fetch(`/v1/verify/licences/${encodeURIComponent(identifier)}${query}`, {
       headers: { accept: 'application/json' },
     });
     const body = await res.json().catch(() => null);
@@ -110,6 +113,10 @@ setupUpload({
     result.prepend(
       el('p', { id: 'file-match', class: `match ${id === identifier ? 'match-yes' : 'match-no'}` }, text),
     );
+    // The directory recognised the file as this licence (or one of its copies): its SM3 is the proof of
+    // possession that lets the directory name the holder.
+    const hash = report.licence?.checks?.find((c) => c.id === 'licence-file-hash' && c.status === 'passed');
+    if (id === identifier && typeof hash?.details?.sm3 === 'string') load(hash.details.sm3);
   },
 });
 load();

@@ -51,6 +51,9 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<
       SEALTRUST_DATA_DIR: dataDir,
       SEALTRUST_ADMIN_TOKEN: adminToken,
       SEALTRUST_COMPILED: process.env.BENCH_FROM_SOURCE === '1' ? '0' : '1',
+      // One load process is one client address: the per-client limiter (verify, OCSP nonces, TSA) would
+      // measure refusals, not capacity.
+      SEALTRUST_VERIFY_RATE: '0',
       ...(db ? { DATABASE_URL: db.url } : {}),
       ...env,
     },

@@ -6,9 +6,14 @@ import type { Role } from '../service/principal.js';
 import { ProblemError } from './problem.js';
 import { readRawBody } from './raw-body.js';
 import { requirePrincipal } from './auth.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { UploadSlots } from './upload-slots.js';
 import { validationProblem } from './validation-problem.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Raw bodies allowed past this size count as uploads and are bounded by the upload slots. */
+const LARGE_BODY_BYTES = 1024 * 1024;
 
 export interface ResponseSpec {
   description: string;
@@ -47,6 +52,8 @@ export interface RouteSpec<
   tags: string[];
   /** 'public' for anonymous endpoints, otherwise the roles allowed to call it. */
   auth: 'public' | Role[];
+  /** A per-client rate limit, checked before any body is read (429 with Retry-After). */
+  rateLimit?: RateLimiter;
   params?: P;
   query?: Q;
   /** A JSON body, validated. */
@@ -79,9 +86,11 @@ export class ApiRouter {
   readonly router = new Router();
   private readonly operations: Operation[] = [];
   private readonly jsonBody: Middleware;
+  private readonly uploadSlot: Middleware | undefined;
 
-  constructor(bodyLimitBytes: number) {
+  constructor(bodyLimitBytes: number, opts: { uploadSlots?: UploadSlots | undefined } = {}) {
     this.jsonBody = bodyParser({ enableTypes: ['json'], jsonLimit: bodyLimitBytes, jsonStrict: true });
+    this.uploadSlot = opts.uploadSlots?.middleware();
   }
 
   route<
@@ -106,7 +115,15 @@ export class ApiRouter {
     if (spec.auth !== 'public')
       stack.push(requirePrincipal(spec.auth, `${spec.method.toUpperCase()} ${spec.path}`));
     if (spec.body) stack.push(requireJson, this.jsonBody);
+    const limiter = spec.rateLimit;
+    if (limiter)
+      stack.push(async (ctx, next) => {
+        limiter.check(ctx);
+        await next();
+      });
     if (raw && !raw.anyContentType) stack.push(requireMediaType(raw.contentTypes));
+    // Large bodies take an upload slot before they are read (small DER requests do not need one).
+    if (raw && raw.limitBytes > LARGE_BODY_BYTES && this.uploadSlot) stack.push(this.uploadSlot);
     stack.push(async (ctx) => {
       const params = spec.params ? parseOr(spec.params, ctx.params, 'params', 404) : {};
       const query = spec.query ? parseOr(spec.query, ctx.query, 'query', 422) : {};

@@ -6,7 +6,10 @@ import { identify } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { HttpMetrics } from './metrics.js';
 import { ProblemError } from './problem.js';
+import { RateLimiter } from './rate-limit.js';
 import { requestId } from './request-id.js';
+import { DEFAULT_UPLOAD_SLOTS } from '../config.js';
+import { UploadSlots } from './upload-slots.js';
 import { agencyRoutes } from './routes/agency-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -29,13 +32,27 @@ export interface AppDeps {
   logger: Logger;
   publicUrl: string;
   bodyLimitBytes: number;
+  /** Trusted reverse-proxy hops (SEALTRUST_TRUST_PROXY); 0 believes no X-Forwarded-For. */
+  trustProxyHops?: number | undefined;
+  /** Large uploads read and held at once (SEALTRUST_UPLOAD_SLOTS, default 8). */
+  uploadSlots?: number | undefined;
 }
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-For is a client-written header unless a proxy we run rewrites it: believed only from as many
+  // trusted hops as configured (the rightmost N entries, which those proxies appended), so a client cannot
+  // choose its own address and with it its rate-limit bucket.
+  const hops = deps.trustProxyHops ?? 0;
+  app.proxy = hops > 0;
+  app.maxIpsCount = hops;
   const metrics = new HttpMetrics();
-  const api = new ApiRouter(deps.bodyLimitBytes);
+  const api = new ApiRouter(deps.bodyLimitBytes, {
+    uploadSlots: new UploadSlots(deps.uploadSlots ?? DEFAULT_UPLOAD_SLOTS),
+  });
+  // One per-client limiter for everything anonymous that costs the node real work: validation (/v1/verify),
+  // directory look-ups, and an SM2 signature per request (/tsa, nonce-carrying /ocsp).
+  const publicLimiter = new RateLimiter(deps.services.verification.options.rate);
 
   let openapi: object | undefined;
   const document = () =>
@@ -57,14 +74,14 @@ export function createApp(deps: AppDeps): Koa {
   certificateRoutes(api, deps.services);
   caPublicationRoutes(api, deps.services);
   sealRoutes(api, deps.services);
-  tsaRoutes(api, deps.services);
-  ocspRoutes(api, deps.services);
+  tsaRoutes(api, deps.services, publicLimiter);
+  ocspRoutes(api, deps.services, publicLimiter);
   signerKeyRoutes(api, deps.services);
   documentRoutes(api, deps.services);
   licenceTypeRoutes(api, deps.services);
   jobRoutes(api, deps.services);
   licenceRoutes(api, deps.services);
-  verifyRoutes(api, deps.services);
+  verifyRoutes(api, deps.services, publicLimiter);
   pageRoutes(api);
   licenceCopyAndUsageRoutes(api, deps.services);
 

@@ -3,9 +3,8 @@ import { LruCache } from '../crypto/lru-cache.js';
 import { ProblemError } from './problem.js';
 
 // Per-client token buckets, in memory (one node; a cluster behind a balancer limits per instance). The
-// client is `ctx.ip`: behind a reverse proxy set `app.proxy = true` (createApp does) so that it is the
-// X-Forwarded-For client, and make sure the proxy overwrites that header rather than appending to a
-// client-supplied one.
+// client is `ctx.ip`: the TCP peer, or behind SEALTRUST_TRUST_PROXY reverse proxies the address the outermost
+// trusted one saw (createApp sets Koa's `proxy` and `maxIpsCount`).
 
 export interface RateLimitOptions {
   /** Tokens added per second; 0 turns the limit off. */

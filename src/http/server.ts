@@ -21,6 +21,8 @@ export async function startServer(opts: {
   host: string;
   publicUrl: string | ((port: number) => string);
   bodyLimitBytes: number;
+  trustProxyHops?: number | undefined;
+  uploadSlots?: number | undefined;
 }): Promise<RunningServer> {
   let publicUrl = typeof opts.publicUrl === 'string' ? opts.publicUrl : '';
   const app = createApp({
@@ -30,6 +32,8 @@ export async function startServer(opts: {
       return publicUrl;
     },
     bodyLimitBytes: opts.bodyLimitBytes,
+    trustProxyHops: opts.trustProxyHops,
+    uploadSlots: opts.uploadSlots,
   });
   await opts.services.init();
   const server = createServer(app.callback());

@@ -11,7 +11,8 @@ import type { Page, PageRequest } from '../store/page.js';
 import { validateUscc } from '../licence/uscc.js';
 import { isProvinceCode, isRegionCode } from '../licence/region-code.js';
 import { withAudit } from './audit-service.js';
-import { hasRole, type ActionContext, type Principal } from './principal.js';
+import { ensureAllowed, listScope } from './access/authorize.js';
+import type { ActionContext, Principal } from './principal.js';
 import { ServiceError } from './service-error.js';
 
 export interface NewAgency {
@@ -94,31 +95,15 @@ export async function createAgency(
 }
 
 /** Issuers see only their own agency; sync peers the agencies of their province; other roles all. */
-function canRead(p: Principal, a: Agency): boolean {
-  if (hasRole(p, 'admin', 'ca-operator', 'seal-maker')) return true;
-  if (p.kind !== 'token') return false;
-  if (p.role === 'issuer') return p.agencyId === a.id;
-  if (p.role === 'sync-peer') return p.province === a.province;
-  return false;
-}
-
 export async function getAgency(db: Db, p: Principal, id: string): Promise<Agency> {
   const agency = await findAgency(db, id);
   if (!agency) throw new ServiceError('not-found', 'agency-not-found', '机构不存在 / no such agency', 'id');
-  if (!canRead(p, agency))
-    throw new ServiceError(
-      'forbidden',
-      'other-agency',
-      '无权访问其他机构 / this token may not read another agency',
-      'id',
-    );
+  ensureAllowed(p, 'agency.read', { agencyId: agency.id, province: agency.province }, 'id');
   return agency;
 }
 
 export function listAgenciesFor(db: Db, p: Principal, page: PageRequest): Promise<Page<Agency>> {
-  if (hasRole(p, 'admin', 'ca-operator', 'seal-maker')) return listAgencies(db, {}, page);
-  if (p.kind === 'token' && p.role === 'issuer') return listAgencies(db, { id: p.agencyId ?? '' }, page);
-  if (p.kind === 'token' && p.role === 'sync-peer')
-    return listAgencies(db, { province: p.province ?? '' }, page);
-  throw new ServiceError('forbidden', 'role-not-allowed', '无权列出机构 / this token may not list agencies');
+  const scope = listScope(p, 'agency.list', undefined);
+  if ('province' in scope) return listAgencies(db, { province: scope.province }, page);
+  return listAgencies(db, scope.agencyId ? { id: scope.agencyId } : {}, page);
 }

@@ -27,7 +27,8 @@ import { withAudit } from './audit-service.js';
 import type { CaNode } from './ca-node.js';
 import type { CertificateEvents } from './certificate-events.js';
 import type { CrlService } from './crl-service.js';
-import { hasRole, type ActionContext, type Principal } from './principal.js';
+import { listScope } from './access/authorize.js';
+import type { ActionContext, Principal } from './principal.js';
 import { ServiceError } from './service-error.js';
 
 const DAY = 86_400_000;
@@ -211,23 +212,8 @@ export class CertificateService {
   }
 
   list(p: Principal, filter: CertificateFilter, page: PageRequest): Promise<Page<CertificateRecord>> {
-    if (hasRole(p, 'admin', 'ca-operator', 'seal-maker')) return listCertificates(this.db, filter, page);
-    if (p.kind === 'token' && p.role === 'issuer') {
-      if (filter.agencyId && filter.agencyId !== p.agencyId) {
-        throw new ServiceError(
-          'forbidden',
-          'other-agency',
-          "无权查看其他机构的证书 / this token may not list another agency's certificates",
-          'agencyId',
-        );
-      }
-      return listCertificates(this.db, { ...filter, agencyId: p.agencyId ?? '' }, page);
-    }
-    throw new ServiceError(
-      'forbidden',
-      'role-not-allowed',
-      '无权列出证书 / this token may not list certificates',
-    );
+    const scope = listScope(p, 'certificate.list', filter.agencyId ?? undefined);
+    return listCertificates(this.db, { ...filter, ...scope }, page);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
+import type { DataProtector } from '../crypto/data-protection.js';
 import type { Db } from '../store/database.js';
 import {
   findJob,
@@ -11,10 +12,15 @@ import {
   type JobLineError,
   type JobRecord,
 } from '../store/job-repository.js';
+import { findToken } from '../store/token-repository.js';
+import { boundAgencyOf, ensureAllowed, isAllowed } from './access/authorize.js';
 import { withAudit } from './audit-service.js';
 import type { IssueLicenceRequest, LicenceService } from './licence-service.js';
 import type { ActionContext, Principal } from './principal.js';
 import { ServiceError } from './service-error.js';
+
+/** The job input's encryption context: a sealed input moved to another job does not open. */
+const inputContext = (jobId: string) => `job:${jobId}:input`;
 
 export const MAX_BATCH_LINES = 10_000;
 /** Progress is written at most this often (lines), so a poll sees movement without a write per licence. */
@@ -24,6 +30,10 @@ const PROGRESS_EVERY = 25;
  * Batch issuance from NDJSON: the job is recorded first, then processed in the background one licence at a
  * time, each one atomic (a licence is issued completely or not at all). Every line is issued under the
  * idempotency key `batch:<job>:<line>`, so a job resumed after a restart never issues a line twice.
+ *
+ * A job acts with its submitter's authority for as long as it runs: the token is looked up again before
+ * every line and on resume, and a revoked token stops the job (`cancelled`, with the progress it reached).
+ * The input holds holder codes and is stored sealed by the data protector, dropped when the job ends.
  */
 export class LicenceBatchService {
   private readonly running = new Map<string, Promise<void>>();
@@ -34,13 +44,15 @@ export class LicenceBatchService {
     private readonly licences: LicenceService,
     /** Validates one line (the same schema as POST /v1/licences). */
     private readonly lineSchema: ZodType<IssueLicenceRequest>,
+    private readonly protector: DataProtector,
     private readonly logger?: Logger,
   ) {}
 
   async submit(ctx: ActionContext, ndjson: Buffer): Promise<JobRecord> {
     const p = ctx.principal;
-    if (!(p.kind === 'token' && p.role === 'issuer' && p.agencyId))
-      throw new ServiceError('forbidden', 'issuer-required', '仅发证机构可批量颁发 / issuers only');
+    ensureAllowed(p, 'licence.issue');
+    if (p.kind !== 'token') throw new ServiceError('forbidden', 'issuer-required', 'issuers only');
+    const agencyId = boundAgencyOf(p);
     const lines = splitLines(ndjson);
     if (lines.length === 0)
       throw new ServiceError('validation', 'empty-batch', '批量请求为空 / the batch has no lines', 'body');
@@ -54,7 +66,7 @@ export class LicenceBatchService {
     const job: JobRecord = {
       id: randomUUID(),
       kind: 'licence-batch',
-      agencyId: p.agencyId,
+      agencyId,
       tokenId: p.tokenId,
       status: 'queued',
       total: lines.length,
@@ -68,7 +80,7 @@ export class LicenceBatchService {
       finishedAt: null,
     };
     await withAudit(this.db, ctx, 'licence.batch.submit', async (trx) => {
-      await insertJob(trx, job, ndjson);
+      await insertJob(trx, job, this.protector.encrypt(ndjson, inputContext(job.id)));
       return { result: undefined, target: { type: 'job', id: job.id }, details: { lines: job.total } };
     });
     this.launch(job, p);
@@ -77,25 +89,48 @@ export class LicenceBatchService {
 
   async get(principal: Principal, id: string): Promise<JobRecord> {
     const job = await findJob(this.db, id);
-    const mine =
-      principal.kind === 'system' ||
-      (principal.kind === 'token' && (principal.role === 'admin' || principal.agencyId === job?.agencyId));
-    if (!job || !mine) throw new ServiceError('not-found', 'job-not-found', '任务不存在 / no such job', 'id');
+    if (!job || !isAllowed(principal, 'job.read', job))
+      throw new ServiceError('not-found', 'job-not-found', '任务不存在 / no such job', 'id');
     return job;
   }
 
-  /** Resumes jobs a previous process left unfinished. */
+  /**
+   * Resumes jobs a previous process left unfinished, each with the authority its token has now: one whose
+   * token was revoked (or no longer issues for the job's agency) is cancelled, not resumed.
+   */
   async resume(): Promise<void> {
     for (const job of await listUnfinishedJobs(this.db)) {
-      if (!job.tokenId || !job.agencyId) continue;
-      this.launch(job, {
-        kind: 'token',
-        tokenId: job.tokenId,
-        role: 'issuer',
-        agencyId: job.agencyId,
-        province: null,
-      });
+      const principal = await this.submitter(job);
+      if (principal) this.launch(job, principal);
+      else await this.cancel(job);
     }
+  }
+
+  /** The job's submitter as it stands now, or null when its token may no longer issue for the job's agency. */
+  private async submitter(job: JobRecord): Promise<Principal | null> {
+    const token = job.tokenId ? await findToken(this.db, job.tokenId) : undefined;
+    if (!token || token.revokedAt) return null;
+    const principal: Principal = {
+      kind: 'token',
+      tokenId: token.id,
+      role: token.role,
+      agencyId: token.agencyId,
+      province: token.province,
+    };
+    return isAllowed(principal, 'licence.issue') && token.agencyId === job.agencyId ? principal : null;
+  }
+
+  /** Ends the job as cancelled, keeping the progress it reached. */
+  private async cancel(progress: JobRecord): Promise<void> {
+    this.logger?.warn(
+      { jobId: progress.id, tokenId: progress.tokenId },
+      'batch job cancelled: its token was revoked',
+    );
+    await updateJobProgress(this.db, progress.id, {
+      ...progress,
+      status: 'cancelled',
+      finishedAt: new Date(),
+    });
   }
 
   /** Waits for running jobs to reach a line boundary and stop (they resume at the next start). */
@@ -111,41 +146,58 @@ export class LicenceBatchService {
 
   private launch(job: JobRecord, principal: Principal): void {
     if (this.running.has(job.id)) return;
-    const run = this.process(job, principal)
+    // The progress lives here, not in `process`, so a job that fails unexpectedly is written back with the
+    // lines it reached and the identifiers it issued, not with its submit-time counters.
+    const state: JobRecord = { ...job, errors: [...job.errors], results: [...job.results] };
+    const run = this.process(state, principal)
       .catch(async (err: unknown) => {
         this.logger?.error({ err, jobId: job.id }, 'batch job failed');
-        await updateJobProgress(this.db, job.id, { ...job, status: 'failed', finishedAt: new Date() }).catch(
-          () => undefined,
+        await updateJobProgress(this.db, job.id, {
+          ...state,
+          status: 'failed',
+          finishedAt: new Date(),
+        }).catch((e: unknown) =>
+          this.logger?.error({ err: e, jobId: job.id }, 'recording the failed batch job failed'),
         );
       })
       .finally(() => this.running.delete(job.id));
     this.running.set(job.id, run);
   }
 
-  private async process(job: JobRecord, principal: Principal): Promise<void> {
-    const input = await findJobInput(this.db, job.id);
-    if (!input) return;
+  private async process(state: JobRecord, principal: Principal): Promise<void> {
+    const stored = await findJobInput(this.db, state.id);
+    if (!stored) return;
+    const input = stored.encrypted
+      ? this.protector.decrypt(stored.input, inputContext(state.id))
+      : stored.input;
     const lines = splitLines(input);
-    const state = { ...job, status: 'running' as const };
-    const startedAt = job.startedAt ?? new Date();
-    await updateJobProgress(this.db, job.id, { ...state, startedAt });
-    const ctx: ActionContext = { principal, requestId: `job:${job.id}` };
+    state.status = 'running';
+    state.startedAt ??= new Date();
+    if (!(await updateJobProgress(this.db, state.id, state))) return; // cancelled meanwhile
+    const ctx: ActionContext = { principal, requestId: `job:${state.id}` };
     for (let i = state.processed; i < lines.length; i++) {
-      if (this.stopping) return;
+      if (this.stopping) {
+        await updateJobProgress(this.db, state.id, state);
+        return;
+      }
+      // The token may have been revoked since the last line: the job stops with what it has issued.
+      if (!(await this.submitter(state))) return this.cancel(state);
       const line = i + 1;
-      const error = await this.issueLine(ctx, job.id, line, lines[i]!, state.results);
+      const error = await this.issueLine(ctx, state.id, line, lines[i]!, state.results);
       if (error) {
         state.failed++;
         state.errors.push(error);
       } else state.succeeded++;
       state.processed++;
-      if (state.processed % PROGRESS_EVERY === 0) await updateJobProgress(this.db, job.id, state);
+      if (state.processed % PROGRESS_EVERY === 0 && !(await updateJobProgress(this.db, state.id, state)))
+        return this.cancel(state);
     }
-    await updateJobProgress(this.db, job.id, {
+    const finished = await updateJobProgress(this.db, state.id, {
       ...state,
       status: state.failed === 0 ? 'succeeded' : 'completed-with-errors',
       finishedAt: new Date(),
     });
+    if (!finished) await this.cancel(state);
   }
 
   private async issueLine(

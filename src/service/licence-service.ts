@@ -55,7 +55,8 @@ import type { LicenceProducer } from './licence-production-pool.js';
 import { LicenceRenderError } from '../licence/licence-render-error.js';
 import type { LicenceFileJob } from '../licence/licence-file-preparation.js';
 import type { LicenceTypeService } from './licence-type-service.js';
-import { actorOf, hasRole, type ActionContext, type Principal } from './principal.js';
+import { boundAgencyOf, ensureAllowed, isAllowed } from './access/authorize.js';
+import { actorOf, type ActionContext, type Principal } from './principal.js';
 import { effectiveStatus, type SealService } from './seal-service.js';
 import type { SealSignatureService } from './seal-signature-service.js';
 import { ServiceError } from './service-error.js';
@@ -119,12 +120,8 @@ export interface LicenceView {
 }
 
 function issuerAgencyOf(p: Principal): string {
-  if (p.kind === 'token' && p.role === 'issuer' && p.agencyId) return p.agencyId;
-  throw new ServiceError(
-    'forbidden',
-    'issuer-required',
-    '仅发证机构（issuer 角色并绑定机构）可颁发证照 / only an issuer token bound to an agency may issue licences',
-  );
+  ensureAllowed(p, 'licence.issue');
+  return boundAgencyOf(p);
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -436,15 +433,8 @@ export class LicenceService {
   private async owned(principal: Principal, identifier: string): Promise<LicenceSummary> {
     const licence = await findLicence(this.db, identifier);
     if (!licence) throw notFound();
-    if (principal.kind === 'system' || hasRole(principal, 'admin')) return licence;
-    if (principal.kind === 'token' && principal.role === 'issuer' && principal.agencyId === licence.agencyId)
-      return licence;
-    throw new ServiceError(
-      'forbidden',
-      'licence-of-another-agency',
-      '只能变更本机构颁发的证照 / only the issuing agency may change this licence',
-      'identifier',
-    );
+    ensureAllowed(principal, 'licence.change', licence, 'identifier');
+    return licence;
   }
 
   /** Applies a lifecycle operation; renew and replace also produce the new file. */
@@ -458,29 +448,24 @@ export class LicenceService {
     const t = transition(current.status, op);
     if (!t.ok) throw invalidTransition(current, op);
     if (t.produces) {
-      if (!(ctx.principal.kind === 'token' && ctx.principal.agencyId === current.agencyId))
-        throw new ServiceError(
-          'forbidden',
-          'issuer-required',
-          '换发、延续须由发证机构办理（需其印章）/ renew and replace are done by the issuing agency (its seal signs)',
-        );
+      ensureAllowed(ctx.principal, 'licence.reissue', current);
       const created = await this.reissue(ctx, current, req, t.produces, t.to);
       const licence = await findLicence(this.db, identifier);
       return { licence: licence!, created };
     }
     const now = new Date();
     await withAudit(this.db, ctx, `licence.${op}`, async (trx) => {
+      // The status that counts is the one read under the row lock: another change may have landed since
+      // `current` was read, and the history must record the transition that really happened.
       const locked = await findLicence(trx, identifier, { forUpdate: true });
-      if (!locked || locked.status !== current.status) {
-        const again = locked ? transition(locked.status, op) : null;
-        if (!again?.ok) throw invalidTransition(locked ?? current, op);
-      }
-      await updateLicenceStatus(trx, identifier, { status: t.to, reason: req.reason, at: now });
+      const under = locked ? transition(locked.status, op) : null;
+      if (!locked || !under?.ok) throw invalidTransition(locked ?? current, op);
+      await updateLicenceStatus(trx, identifier, { status: under.to, reason: req.reason, at: now });
       await insertLicenceEvent(trx, {
         identifier,
         operation: op,
-        fromStatus: current.status,
-        toStatus: t.to,
+        fromStatus: locked.status,
+        toStatus: under.to,
         reason: req.reason,
         relatedIdentifier: null,
         ...actorOf(ctx.principal),
@@ -492,8 +477,8 @@ export class LicenceService {
         details: {
           operation: op,
           operationCode: LICENCE_OPERATIONS[op].code,
-          from: current.status,
-          to: t.to,
+          from: locked.status,
+          to: under.to,
         },
       };
     });
@@ -608,11 +593,7 @@ export class LicenceService {
   }
 
   mayReadHolderCode(principal: Principal, licence: Pick<LicenceSummary, 'agencyId'>): boolean {
-    return (
-      principal.kind === 'system' ||
-      hasRole(principal, 'admin') ||
-      (principal.kind === 'token' && principal.role === 'issuer' && principal.agencyId === licence.agencyId)
-    );
+    return isAllowed(principal, 'licence.read-as-owner', licence);
   }
 
   /** The sealed file, decrypted. */
@@ -635,7 +616,10 @@ export class LicenceService {
     return listVersions(this.db, licence);
   }
 
-  /** Directory search. Holder-code search only for the issuing agency, within its own licences. */
+  /**
+   * Directory search. Holder-code search only for the issuing agency, within its own licences. Which hits
+   * may show personal columns is the usage service's to decide (`LicenceUsageService.disclose`).
+   */
   async search(
     principal: Principal,
     filter: Omit<LicenceFilter, 'holderCodeIndex'> & { holderCode?: string | undefined },
@@ -644,21 +628,16 @@ export class LicenceService {
     const { holderCode, ...rest } = filter;
     const f: LicenceFilter = { ...rest };
     if (holderCode !== undefined) {
-      if (!(principal.kind === 'token' && principal.role === 'issuer' && principal.agencyId))
-        throw new ServiceError(
-          'forbidden',
-          'holder-search-issuer-only',
-          '仅发证机构可按持证主体代码查询本机构证照 / only an issuing agency may search its licences by holder code',
-          'holderCode',
-        );
-      if (filter.agencyId && filter.agencyId !== principal.agencyId)
+      ensureAllowed(principal, 'licence.search-by-holder', {}, 'holderCode');
+      const own = boundAgencyOf(principal);
+      if (filter.agencyId && filter.agencyId !== own)
         throw new ServiceError(
           'forbidden',
           'holder-search-issuer-only',
           '仅能按持证主体代码查询本机构颁发的证照 / holder-code search is limited to your own agency',
           'agencyId',
         );
-      f.agencyId = principal.agencyId;
+      f.agencyId = own;
       f.holderCodeIndex = this.deps.protector.index(holderCode);
     }
     return listLicences(this.db, f, page);

@@ -1,3 +1,4 @@
+import { findAgencyCached } from '../store/agency-repository.js';
 import type { Db } from '../store/database.js';
 import type { LicenceSummary } from '../store/licence-repository.js';
 import {
@@ -8,14 +9,18 @@ import {
 } from '../store/licence-usage-repository.js';
 import type { Page, PageRequest } from '../store/page.js';
 import { withAudit } from './audit-service.js';
-import { hasRole, type ActionContext, type Principal } from './principal.js';
+import { boundAgencyOf, ensureAllowed, isAllowed } from './access/authorize.js';
+import type { ActionContext, Principal } from './principal.js';
 import { ServiceError } from './service-error.js';
 
 export type { UsageElements };
 
-/** 用证五要素 in the order they are asked for, with the names shown in errors. */
-export const USAGE_ELEMENTS: readonly (readonly [keyof UsageElements, string])[] = [
-  ['organization', '用证机构'],
+/**
+ * The usage elements the caller states, in the order they are asked for, with the names shown in errors. The
+ * fifth, 用证机构 (organization), is not the caller's to state: it is the name of the agency its token is
+ * bound to, so a use cannot be recorded in another organisation's name.
+ */
+export const USAGE_ELEMENTS: readonly (readonly [Exclude<keyof UsageElements, 'organization'>, string])[] = [
   ['user', '用证人'],
   ['itemName', '事项名称'],
   ['itemCode', '事项编码'],
@@ -32,11 +37,7 @@ export class LicenceUsageService {
 
   /** Whether this principal reads `licence` as its issuer (or as an admin): no usage record is needed. */
   isOwner(principal: Principal, licence: Pick<LicenceSummary, 'agencyId'>): boolean {
-    return (
-      principal.kind === 'system' ||
-      hasRole(principal, 'admin') ||
-      (principal.kind === 'token' && principal.agencyId === licence.agencyId)
-    );
+    return isAllowed(principal, 'licence.read-as-owner', licence);
   }
 
   /**
@@ -49,7 +50,7 @@ export class LicenceUsageService {
     action: LicenceUsage['action'],
     elements: Partial<UsageElements>,
   ): Promise<void> {
-    const usage = this.prepare(ctx, licence, action, elements);
+    const usage = await this.prepare(ctx, licence, action, elements);
     if (!usage) return;
     await withAudit(this.db, ctx, 'licence.use', async (trx) => {
       await insertLicenceUsage(trx, usage);
@@ -61,20 +62,20 @@ export class LicenceUsageService {
    * The usage record a non-owner's request needs (null for the owner), checked but not written: for changes
    * that record the use in their own transaction.
    */
-  prepare(
+  async prepare(
     ctx: ActionContext,
     licence: Pick<LicenceSummary, 'identifier' | 'agencyId'>,
     action: LicenceUsage['action'],
     elements: Partial<UsageElements>,
-  ): LicenceUsage | null {
+  ): Promise<LicenceUsage | null> {
     const p = ctx.principal;
     if (this.isOwner(p, licence)) return null;
-    if (!(p.kind === 'token' && (p.role === 'issuer' || p.role === 'sync-peer') && p.agencyId))
-      throw new ServiceError(
-        'forbidden',
-        'licence-use-not-allowed',
-        '仅政务机构（issuer 或 sync-peer 令牌并绑定机构）可用证 / only agency tokens (issuer, sync-peer) may use licences',
-      );
+    // sync-peer tokens are refused here by rule (sync-peer-not-yet-supported), not by lacking an agency.
+    ensureAllowed(p, 'licence.use', licence);
+    const userAgencyId = boundAgencyOf(p);
+    const agency = await findAgencyCached(this.db, userAgencyId);
+    if (!agency)
+      throw new ServiceError('forbidden', 'unknown-agency', '令牌绑定的机构不存在 / unknown agency');
     for (const [key, name] of USAGE_ELEMENTS) {
       const v = elements[key];
       if (typeof v !== 'string' || v.trim() === '')
@@ -89,16 +90,55 @@ export class LicenceUsageService {
     return {
       identifier: licence.identifier,
       ownerAgencyId: licence.agencyId,
-      userAgencyId: p.agencyId,
+      userAgencyId,
       action,
-      organization: e.organization.trim(),
+      organization: agency.name,
       user: e.user.trim(),
       itemName: e.itemName.trim(),
       itemCode: e.itemCode.trim(),
       businessNumber: e.businessNumber.trim(),
-      actorTokenId: p.tokenId,
+      actorTokenId: p.kind === 'token' ? p.tokenId : null,
       at: new Date(),
     };
+  }
+
+  /**
+   * Which of these search hits may show personal data (holder name and masked code): the caller's own
+   * licences always; another agency's only when the caller states the usage elements, and then each such hit
+   * is recorded as a use ('search') in one transaction with its audit record, before anything is shown.
+   * Without elements the others are shown without personal columns.
+   * @throws ServiceError 422 for incomplete elements, 403 for a caller that may not use licences.
+   */
+  async disclose(
+    ctx: ActionContext,
+    hits: readonly Pick<LicenceSummary, 'identifier' | 'agencyId'>[],
+    elements: Partial<UsageElements>,
+  ): Promise<Set<string>> {
+    const shown = new Set<string>();
+    const others: Pick<LicenceSummary, 'identifier' | 'agencyId'>[] = [];
+    for (const h of hits) {
+      if (this.isOwner(ctx.principal, h)) shown.add(h.identifier);
+      else others.push(h);
+    }
+    const stated = USAGE_ELEMENTS.some(([key]) => elements[key] !== undefined);
+    if (!stated) return shown;
+    const uses: LicenceUsage[] = [];
+    for (const h of others) {
+      const u = await this.prepare(ctx, h, 'search', elements);
+      if (u) uses.push(u);
+    }
+    if (uses.length > 0)
+      await withAudit(this.db, ctx, 'licence.use', async (trx) => {
+        for (const u of uses) await insertLicenceUsage(trx, u);
+        const first = uses[0]!;
+        return {
+          result: undefined,
+          target: { type: 'licence', id: uses.length === 1 ? first.identifier : null },
+          details: { ...usageAudit(first).details, identifiers: uses.map((u) => u.identifier) },
+        };
+      });
+    for (const u of uses) shown.add(u.identifier);
+    return shown;
   }
 
   /** The uses of an agency's licences (its issuer tokens, or an admin naming the agency). */
@@ -108,18 +148,18 @@ export class LicenceUsageService {
     page: PageRequest,
   ): Promise<Page<LicenceUsage>> {
     let owner = filter.agencyId;
-    if (!hasRole(principal, 'admin')) {
-      if (!(principal.kind === 'token' && principal.role === 'issuer' && principal.agencyId))
-        throw new ServiceError('forbidden', 'forbidden', '仅发证机构可查询用证记录 / issuers only');
-      if (owner && owner !== principal.agencyId)
+    if (principal.kind === 'token' && principal.role !== 'admin') {
+      // An issuer names no agency (its own is meant) or its own.
+      ensureAllowed(principal, 'licence.list-uses', { agencyId: principal.agencyId });
+      if (owner && !isAllowed(principal, 'licence.list-uses', { agencyId: owner }))
         throw new ServiceError(
           'forbidden',
           'usage-of-another-agency',
           '只能查询本机构证照的用证记录 / only your own licences’ uses',
           'agencyId',
         );
-      owner = principal.agencyId;
-    }
+      owner = boundAgencyOf(principal);
+    } else ensureAllowed(principal, 'licence.list-uses', { agencyId: owner });
     if (!owner)
       throw new ServiceError(
         'validation',

@@ -129,10 +129,13 @@ export class OcspService {
     this.defaultIssuer = [...this.issuers.values()].find((i) => i.ca === node.defaultCa)!;
   }
 
-  /** Answers a DER OCSPRequest. Never throws: failures are OCSP error statuses. */
-  async respond(requestDer: Uint8Array): Promise<OcspAnswer> {
+  /**
+   * Answers a DER OCSPRequest. Never throws: failures are OCSP error statuses. `maySign` is asked before a
+   * response is signed for this request alone (a nonce, several CertIDs): false answers `tryLater`.
+   */
+  async respond(requestDer: Uint8Array, maySign: () => boolean = () => true): Promise<OcspAnswer> {
     try {
-      return await this.answer(requestDer);
+      return await this.answer(requestDer, maySign);
     } catch (err) {
       if (err instanceof OcspRequestError) return refused(err.status);
       this.logger?.error({ err }, 'OCSP responder failed');
@@ -146,7 +149,7 @@ export class OcspService {
     this.cache.delete(`${caId}:${serial}`);
   }
 
-  private async answer(requestDer: Uint8Array): Promise<OcspAnswer> {
+  private async answer(requestDer: Uint8Array, maySign: () => boolean): Promise<OcspAnswer> {
     const request = parseOcspRequest(requestDer);
     const targets = request.certIds.map((id) => ({ id, issuer: this.issuerFor(id) }));
     // One signature covers the whole response, and a delegated responder speaks for its own CA only:
@@ -159,6 +162,7 @@ export class OcspService {
       const produced = this.preProduced(issuer, targets[0]!.id, entries[0]!);
       return { der: produced.der, status: 'successful', nonce: false, cacheable: produced };
     }
+    if (!maySign()) return refused('tryLater');
     const produced = this.produce(
       issuer,
       targets.map((t, i) => ({ certIdDer: t.id.der, status: entries[i]!.status })),

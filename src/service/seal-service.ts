@@ -19,7 +19,8 @@ import { drawOfficialSeal, renderSealInkPng, SealPictureError } from '../seal/se
 import { SEAL_TYPES, type SealType } from '../seal/seal-type.js';
 import { withAudit } from './audit-service.js';
 import type { CaNode, KeyedCertificate } from './ca-node.js';
-import { hasRole, type ActionContext, type Principal } from './principal.js';
+import { ensureAllowed, listScope, mayEverDo } from './access/authorize.js';
+import type { ActionContext, Principal } from './principal.js';
 import { ServiceError } from './service-error.js';
 
 /** What a reader sees: the stored status, or `expired` once validTo has passed (unless revoked). */
@@ -265,26 +266,11 @@ export class SealService {
     });
   }
 
-  private canRead(p: Principal, seal: SealRecord, agencyProvince: string | undefined): boolean {
-    if (hasRole(p, 'admin', 'seal-maker', 'ca-operator')) return true;
-    if (p.kind !== 'token') return false;
-    if (p.role === 'issuer') return p.agencyId === seal.agencyId;
-    if (p.role === 'sync-peer') return agencyProvince !== undefined && p.province === agencyProvince;
-    return false;
-  }
-
   async get(p: Principal, esID: string): Promise<SealRecord> {
     const seal = await findSeal(this.db, esID);
     if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
     const agency = await findAgency(this.db, seal.agencyId);
-    if (!this.canRead(p, seal, agency?.province)) {
-      throw new ServiceError(
-        'forbidden',
-        'other-agency',
-        "无权查看其他机构的印章 / this token may not read another agency's seal",
-        'esID',
-      );
-    }
+    ensureAllowed(p, 'seal.read', { agencyId: seal.agencyId, province: agency?.province }, 'esID');
     return seal;
   }
 
@@ -298,19 +284,8 @@ export class SealService {
   }
 
   list(p: Principal, agencyId: string | undefined, page: PageRequest): Promise<Page<SealRecord>> {
-    if (hasRole(p, 'admin', 'seal-maker', 'ca-operator')) return listSeals(this.db, { agencyId }, page);
-    if (p.kind === 'token' && p.role === 'issuer') {
-      if (agencyId && agencyId !== p.agencyId) {
-        throw new ServiceError(
-          'forbidden',
-          'other-agency',
-          "无权查看其他机构的印章 / this token may not list another agency's seals",
-          'agencyId',
-        );
-      }
-      return listSeals(this.db, { agencyId: p.agencyId ?? '' }, page);
-    }
-    throw new ServiceError('forbidden', 'role-not-allowed', '无权列出印章 / this token may not list seals');
+    const scope = listScope(p, 'seal.list', agencyId);
+    return listSeals(this.db, { agencyId: 'agencyId' in scope ? scope.agencyId : undefined }, page);
   }
 
   /**
@@ -325,28 +300,15 @@ export class SealService {
     reason: string,
   ): Promise<SealRecord> {
     const p = ctx.principal;
-    const allowed =
-      hasRole(p, 'admin', 'seal-maker') ||
-      (action === 'suspend' && p.kind === 'token' && p.role === 'issuer');
-    if (!allowed)
-      throw new ServiceError(
-        'forbidden',
-        'role-not-allowed',
-        '该角色不能执行此操作 / this role may not do this',
-      );
+    const rule = `seal.${action}` as const;
+    // The role first, before the seal is even looked up; its agency under the row lock below.
+    if (!mayEverDo(p, rule)) ensureAllowed(p, rule);
     const target: SealStatus =
       action === 'suspend' ? 'suspended' : action === 'resume' ? 'active' : 'revoked';
     return withAudit(this.db, ctx, `seal.${action}`, async (trx) => {
       const seal = await findSeal(trx, esID, { forUpdate: true });
       if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
-      if (p.kind === 'token' && p.role === 'issuer' && p.agencyId !== seal.agencyId) {
-        throw new ServiceError(
-          'forbidden',
-          'other-agency',
-          "无权操作其他机构的印章 / this token may not act on another agency's seal",
-          'esID',
-        );
-      }
+      ensureAllowed(p, rule, seal, 'esID');
       const changed = seal.status !== target;
       if (changed) {
         const ok =

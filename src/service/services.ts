@@ -123,7 +123,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
         .map((ca) => ca.ca.cert.der);
     },
   });
-  const licenceBatches = new LicenceBatchService(db, licences, issueLicenceBody, logger);
+  const licenceBatches = new LicenceBatchService(db, licences, issueLicenceBody, dataProtector, logger);
   const licenceExpiry = new LicenceExpiryScheduler(licences, opts.expiryIntervalMs, logger);
   const documentStamping = new DocumentStampingService(
     db,

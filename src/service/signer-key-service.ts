@@ -23,7 +23,8 @@ import {
 import { withAudit } from './audit-service.js';
 import { GenerationCache } from './generation-cache.js';
 import type { CertificateService } from './certificate-service.js';
-import { hasRole, type ActionContext, type Principal } from './principal.js';
+import { ensureAllowed } from './access/authorize.js';
+import type { ActionContext, Principal } from './principal.js';
 import type { SealService } from './seal-service.js';
 import { ServiceError } from './service-error.js';
 
@@ -159,17 +160,7 @@ export class SignerKeyService {
 
   /** The agency's keys, newest first. Admins and CA operators see any agency; an issuer only its own. */
   async list(p: Principal, agencyId: string): Promise<SignerKeyWithCertificate[]> {
-    const allowed =
-      hasRole(p, 'admin', 'ca-operator') ||
-      (p.kind === 'token' && p.role === 'issuer' && p.agencyId === agencyId);
-    if (!allowed) {
-      throw new ServiceError(
-        'forbidden',
-        'other-agency',
-        "无权查看其他机构的签名密钥 / this token may not list another agency's signer keys",
-        'agencyId',
-      );
-    }
+    ensureAllowed(p, 'signer-key.list', { agencyId }, 'agencyId');
     if (!(await findAgency(this.db, agencyId))) throw agencyNotFound();
     return listSignerKeys(this.db, agencyId);
   }

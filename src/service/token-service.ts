@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sm3 } from '../crypto/sm3.js';
 import type { Db } from '../store/database.js';
 import { findAgency } from '../store/agency-repository.js';
+import { cancelJobsOfToken } from '../store/job-repository.js';
 import {
   countActiveTokens,
   findActiveTokenByHash,
@@ -137,8 +138,16 @@ export async function revokeToken(db: Db, ctx: ActionContext, id: string): Promi
   if (!existing) throw new ServiceError('not-found', 'token-not-found', '令牌不存在 / no such token', 'id');
   if (existing.revokedAt) return; // idempotent: already revoked
   await withAudit(db, ctx, 'token.revoke', async (trx) => {
-    await revokeTokenRow(trx, id, new Date());
-    return { result: undefined, target: { type: 'token', id } };
+    const at = new Date();
+    await revokeTokenRow(trx, id, at);
+    // A job acts with its token's authority: revoking the token ends the jobs it submitted (a running one
+    // stops before its next line, keeping the counts it reached).
+    const cancelledJobs = await cancelJobsOfToken(trx, id, at);
+    return {
+      result: undefined,
+      target: { type: 'token', id },
+      ...(cancelledJobs.length > 0 ? { details: { cancelledJobs } } : {}),
+    };
   });
 }
 

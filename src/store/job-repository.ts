@@ -1,7 +1,16 @@
 import type { Executor } from './database.js';
 import { toBuffer, toDate, toDateOrNull, toJson, toNumber } from './row-types.js';
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'completed-with-errors' | 'failed';
+export type JobStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'completed-with-errors'
+  | 'failed'
+  /** Stopped because the token that submitted it was revoked. */
+  | 'cancelled';
+
+const UNFINISHED: JobStatus[] = ['queued', 'running'];
 
 export interface JobLineError {
   line: number;
@@ -65,6 +74,7 @@ const COLUMNS = [
   'finished_at',
 ];
 
+/** `input` is the NDJSON sealed by the data protector (see `findJobInput`). */
 export async function insertJob(db: Executor, job: JobRecord, input: Buffer): Promise<void> {
   await db('jobs').insert({
     id: job.id,
@@ -79,6 +89,7 @@ export async function insertJob(db: Executor, job: JobRecord, input: Buffer): Pr
     errors: JSON.stringify(job.errors),
     results: JSON.stringify(job.results),
     input,
+    input_encrypted: true,
     created_at: job.createdAt,
     started_at: job.startedAt,
     finished_at: job.finishedAt,
@@ -90,20 +101,29 @@ export async function findJob(db: Executor, id: string): Promise<JobRecord | und
   return row ? fromRow(row) : undefined;
 }
 
-export async function findJobInput(db: Executor, id: string): Promise<Buffer | null> {
-  const row = (await db('jobs').select('input').where({ id }).first()) as Row | undefined;
-  return row?.input ? toBuffer(row.input) : null;
+/** The stored input: sealed (`encrypted`) unless written before migration 009. */
+export async function findJobInput(
+  db: Executor,
+  id: string,
+): Promise<{ input: Buffer; encrypted: boolean } | null> {
+  const row = (await db('jobs').select('input', 'input_encrypted').where({ id }).first()) as Row | undefined;
+  return row?.input ? { input: toBuffer(row.input), encrypted: row.input_encrypted === true } : null;
 }
 
 /** Jobs left queued or running by a previous process (resumed at start). */
 export async function listUnfinishedJobs(db: Executor): Promise<JobRecord[]> {
   const rows = (await db('jobs')
     .select(COLUMNS)
-    .whereIn('status', ['queued', 'running'])
+    .whereIn('status', UNFINISHED)
     .orderBy('created_at')) as Row[];
   return rows.map(fromRow);
 }
 
+/**
+ * Writes a job's progress, only while it is unfinished (and, for `cancelled`, also over the bare cancellation
+ * that revoking its token wrote, so the counters it reached are kept). Returns false when the row was not
+ * written: the job was finished or cancelled meanwhile.
+ */
 export async function updateJobProgress(
   db: Executor,
   id: string,
@@ -111,10 +131,11 @@ export async function updateJobProgress(
     startedAt?: Date | null;
     finishedAt?: Date | null;
   },
-): Promise<void> {
-  const done = p.status !== 'queued' && p.status !== 'running';
-  await db('jobs')
+): Promise<boolean> {
+  const done = !UNFINISHED.includes(p.status);
+  const updated = await db('jobs')
     .where({ id })
+    .whereIn('status', p.status === 'cancelled' ? [...UNFINISHED, 'cancelled'] : UNFINISHED)
     .update({
       status: p.status,
       processed: p.processed,
@@ -127,4 +148,15 @@ export async function updateJobProgress(
       // The input holds holder codes: drop it once the job is done.
       ...(done ? { input: null } : {}),
     });
+  return updated > 0;
+}
+
+/** Cancels the unfinished jobs a token submitted (its revocation); their input is dropped. */
+export async function cancelJobsOfToken(db: Executor, tokenId: string, at: Date): Promise<string[]> {
+  const rows = (await db('jobs')
+    .where({ token_id: tokenId })
+    .whereIn('status', UNFINISHED)
+    .update({ status: 'cancelled', finished_at: at, input: null })
+    .returning('id')) as { id: string }[];
+  return rows.map((r) => r.id);
 }

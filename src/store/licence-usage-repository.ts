@@ -15,7 +15,8 @@ export interface LicenceUsage extends UsageElements {
   identifier: string;
   ownerAgencyId: string;
   userAgencyId: string | null;
-  action: 'record' | 'file' | 'copy';
+  /** search: personal columns of a directory search hit. */
+  action: 'record' | 'file' | 'copy' | 'search';
   actorTokenId: string | null;
   at: Date;
 }

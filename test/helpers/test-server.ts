@@ -5,7 +5,7 @@ import { startServer, type RunningServer } from '../../src/http/server.js';
 import { createToken } from '../../src/service/token-service.js';
 import { loadCaNode, type CaNode } from '../../src/service/ca-node.js';
 import { createServices, type ServiceOptions, type Services } from '../../src/service/services.js';
-import { DEV_KEYS_PASSPHRASE, PROJECT_ROOT } from '../../src/config.js';
+import { DEV_KEYS_PASSPHRASE, loadTrustProxyHops, PROJECT_ROOT } from '../../src/config.js';
 import { createTestDatabase } from './test-database.js';
 import type { Database } from '../../src/store/database.js';
 import type { Role } from '../../src/service/principal.js';
@@ -28,7 +28,12 @@ export const PROFILES_DIR = join(PROJECT_ROOT, 'ca', 'profiles');
 
 /** A real service on its own port over a clean database, with the development CA, reached by real HTTP. */
 export async function startTestServer(
-  opts: { bodyLimitBytes?: number; services?: Omit<ServiceOptions, 'publicUrl'> } = {},
+  opts: {
+    bodyLimitBytes?: number;
+    trustProxyHops?: number;
+    uploadSlots?: number;
+    services?: Omit<ServiceOptions, 'publicUrl'>;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -44,6 +49,11 @@ export async function startTestServer(
     host: '127.0.0.1',
     publicUrl,
     bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
+    // SEALTRUST_TRUST_PROXY as the service reads it, so a test world can speak from several addresses.
+    trustProxyHops: opts.trustProxyHops ?? loadTrustProxyHops(),
+    uploadSlots:
+      opts.uploadSlots ??
+      (process.env.SEALTRUST_UPLOAD_SLOTS ? Number(process.env.SEALTRUST_UPLOAD_SLOTS) : undefined),
   });
   const system = { principal: { kind: 'system' as const }, requestId: 'test-setup' };
   const token = async (role: Role, binding: { agencyId?: string; province?: string } = {}) =>

@@ -329,7 +329,8 @@ describe('authorization', () => {
     assert.equal(own.holder.masked, false);
     assert.equal(own.holder.code, DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!.code);
     const bare = await srv.request(`/v1/licences/${issued.identifier}`, { token: b.issuer });
-    assert.equal((await expectJson<{ field: string }>(bare, 422)).field, 'organization');
+    // 用证机构 is the caller's own agency: the first element asked for is the user.
+    assert.equal((await expectJson<{ field: string }>(bare, 422)).field, 'user');
     const partial = await srv.request(`/v1/licences/${issued.identifier}/pdf?organization=x&user=y`, {
       token: b.issuer,
     });
@@ -576,7 +577,7 @@ describe('annotated copies', () => {
         token: b.issuer,
         json: body,
       });
-    assert.equal((await expectJson<{ field: string }>(await copy(copyBody()), 422)).field, 'organization');
+    assert.equal((await expectJson<{ field: string }>(await copy(copyBody()), 422)).field, 'user');
     const usage = Object.fromEntries(new URLSearchParams(USAGE));
     assert.equal((await copy(copyBody({ usage }))).status, 201);
     const uses = await expectJson<{ items: { action: string }[] }>(

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import fc from 'fast-check';
 import { RateLimiter } from '../../src/http/rate-limit.js';
+import { sm3 } from '../../src/crypto/sm3.js';
 import { CONSTRUCTION_ENGINEER_2 } from '../../src/licence/demo-licence-types.js';
 import type { ValidationReport } from '../../src/verify/report.js';
 import { VerificationService } from '../../src/service/verification-service.js';
@@ -20,7 +21,8 @@ import {
 
 // POST /v1/verify and GET /v1/verify/licences/{identifier}: real server, real database, real licences.
 // The server allows bursts of 3 per client, one more per second; each test speaks from its own address
-// (X-Forwarded-For, honoured because the app trusts its proxy) so the limit only bites where it is tested.
+// (X-Forwarded-For, honoured because this server trusts one proxy hop) so the limit only bites where it is
+// tested.
 
 let w: VerifyWorld;
 let licence: { identifier: string; pdf: Buffer; holderCode: string };
@@ -34,6 +36,7 @@ before(async () => {
     SEALTRUST_VERIFY_RATE: '1',
     SEALTRUST_VERIFY_BURST: '3',
     SEALTRUST_VERIFY_MAX_BYTES: String(MAX_BYTES),
+    SEALTRUST_TRUST_PROXY: '1',
   });
   licence = await issueLicence(w);
 });
@@ -264,7 +267,9 @@ describe('time budget', () => {
       // Meanwhile the event loop is free: other requests are answered.
       const health = await w.srv.request('/healthz');
       assert.equal(health.status, 200);
-      const status = await w.srv.request(`/v1/verify/licences/${licence.identifier}`);
+      const status = await w.srv.request(`/v1/verify/licences/${licence.identifier}`, {
+        headers: { 'x-forwarded-for': nextIp() },
+      });
       assert.equal(status.status, 200);
       const res = await pending;
       const body = await expectJson<{ type: string; limit: string }>(res, 422);
@@ -278,7 +283,11 @@ describe('time budget', () => {
 
 describe('GET /v1/verify/licences/{identifier}', () => {
   it('answers status, type, issuer, masked holder, validity and versions, and no holder code in clear', async () => {
-    const res = await w.srv.request(`/v1/verify/licences/${licence.identifier}`);
+    // With the file's SM3 (proof of holding it): without it there is no holder at all (access-fixes.test.ts).
+    const fileSm3 = sm3(licence.pdf).toString('hex');
+    const res = await w.srv.request(`/v1/verify/licences/${licence.identifier}?sm3=${fileSm3}`, {
+      headers: { 'x-forwarded-for': nextIp() },
+    });
     const text = await res.clone().text();
     const r = await expectJson<{
       identifier: string;
@@ -310,8 +319,19 @@ describe('GET /v1/verify/licences/{identifier}', () => {
 
   it('404 for an unknown identifier, and the malformed ones', async () => {
     const unknown = licence.identifier.slice(0, -1) + (licence.identifier.endsWith('0') ? '1' : '0');
-    assert.equal((await w.srv.request(`/v1/verify/licences/${unknown}`)).status, 404);
-    assert.equal((await w.srv.request('/v1/verify/licences/not-an-identifier')).status, 404);
+    assert.equal(
+      (await w.srv.request(`/v1/verify/licences/${unknown}`, { headers: { 'x-forwarded-for': nextIp() } }))
+        .status,
+      404,
+    );
+    assert.equal(
+      (
+        await w.srv.request('/v1/verify/licences/not-an-identifier', {
+          headers: { 'x-forwarded-for': nextIp() },
+        })
+      ).status,
+      404,
+    );
   });
 
   it('the seal picture of a registered seal is public', async () => {

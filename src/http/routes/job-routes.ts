@@ -10,7 +10,9 @@ const BATCH_LIMIT_BYTES = 64 * 1024 * 1024;
 const jobSchema = z.object({
   id: z.uuid(),
   kind: z.string(),
-  status: z.enum(['queued', 'running', 'succeeded', 'completed-with-errors', 'failed']),
+  status: z
+    .enum(['queued', 'running', 'succeeded', 'completed-with-errors', 'failed', 'cancelled'])
+    .describe('cancelled: 提交令牌已吊销 / the submitting token was revoked'),
   total: z.number(),
   processed: z.number(),
   succeeded: z.number(),

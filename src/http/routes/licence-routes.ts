@@ -46,7 +46,10 @@ const licenceSchema = z.object({
   version: z.string(),
   issuer: z.object({ agencyId: z.uuid(), name: z.string(), code: z.string() }),
   issueDate: z.string(),
-  holder: z.object({ name: z.string(), code: z.string(), codeType: z.string(), masked: z.boolean() }),
+  holder: z
+    .object({ name: z.string(), code: z.string(), codeType: z.string(), masked: z.boolean() })
+    .nullable()
+    .describe('null: 其他机构未提供用证要素的查询结果 / another agency’s search hit without usage elements'),
   validFrom: z.string(),
   validTo: z.string().nullable(),
   regionCode: z.string(),
@@ -80,7 +83,7 @@ function presentEvent(e: LicenceEvent) {
 export function presentLicence(
   l: LicenceSummary,
   pdfUrl: string,
-  holder: { code: string; masked: boolean },
+  holder: { code: string; masked: boolean } | null,
   view?: Pick<LicenceView, 'history' | 'versions'>,
 ) {
   return {
@@ -91,7 +94,12 @@ export function presentLicence(
     version: String(l.version).padStart(3, '0'),
     issuer: { agencyId: l.agencyId, name: l.metadata.issuerName, code: l.issuerCode },
     issueDate: l.issueDate,
-    holder: { name: l.holderName, code: holder.code, codeType: l.holderCodeType, masked: holder.masked },
+    holder: holder && {
+      name: l.holderName,
+      code: holder.code,
+      codeType: l.holderCodeType,
+      masked: holder.masked,
+    },
     validFrom: l.validFrom,
     validTo: l.validTo,
     regionCode: l.regionCode,
@@ -116,9 +124,19 @@ export function presentLicence(
 
 const readers = ['admin', 'issuer', 'sync-peer'] as const;
 
-/** 用证五要素: required when an agency other than the issuer reads the record or the file. */
+/**
+ * 用证五要素: required when an agency other than the issuer reads the record or the file. 用证机构 is the
+ * caller's own agency, recorded from its token: `organization` is still accepted from older clients, and
+ * ignored.
+ */
 const usageElements = z.strictObject({
-  organization: z.string().trim().min(1).max(200).optional().describe('用证机构'),
+  organization: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('用证机构：取自令牌绑定的机构，此参数被忽略 / taken from the token’s agency; ignored'),
   user: z.string().trim().min(1).max(100).optional().describe('用证人'),
   itemName: z.string().trim().min(1).max(200).optional().describe('事项名称'),
   itemCode: z.string().trim().min(1).max(64).optional().describe('事项编码'),
@@ -169,7 +187,7 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
     summary: '证照目录查询 / Search the licence directory',
     tags: ['licences'],
     auth: [...readers],
-    query: pageQuery.extend({
+    query: pageQuery.extend(usageElements.shape).extend({
       typeCode: z
         .string()
         .regex(/^[0-9A-Z]{21}$/)
@@ -180,13 +198,30 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
       issuedTo: DATE.optional(),
       holderCode: z.string().min(1).max(64).optional().describe('精确匹配；仅发证机构可用于本机构证照'),
     }),
-    responses: { 200: { description: 'A page of licences', schema: collectionSchema(licenceSchema) } },
+    responses: {
+      200: {
+        description:
+          '一页证照；其他机构的证照不含持证主体，除非提供用证要素（每条记为一次用证）/ A page of licences; another agency’s without holder unless the usage elements are given (each hit recorded as a use)',
+        schema: collectionSchema(licenceSchema),
+      },
+    },
     handler: async (ctx, { query }) => {
       const principal = principalOf(ctx);
-      const { limit, cursor, ...filter } = query;
+      const { limit, cursor, organization, user, itemName, itemCode, businessNumber, ...filter } = query;
       const page = await s.licences.search(principal, filter, toPageRequest({ limit, cursor }));
+      const shown = await s.licenceUsage.disclose(actionContext(ctx), page.items, {
+        organization,
+        user,
+        itemName,
+        itemCode,
+        businessNumber,
+      });
       ctx.body = collection(page, (l) =>
-        presentLicence(l, s.licences.pdfUrl(l.identifier), { code: l.holderCodeMasked, masked: true }),
+        presentLicence(
+          l,
+          s.licences.pdfUrl(l.identifier),
+          shown.has(l.identifier) ? { code: l.holderCodeMasked, masked: true } : null,
+        ),
       );
     },
   });
@@ -331,7 +366,7 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
           field: 'identifier',
         });
       const action = actionContext(ctx);
-      const usage = s.licenceUsage.prepare(action, found, 'copy', body.usage ?? {});
+      const usage = await s.licenceUsage.prepare(action, found, 'copy', body.usage ?? {});
       const { copy, pdf } = await s.licences.makeCopy(
         action,
         params.identifier,

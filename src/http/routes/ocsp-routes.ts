@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { OcspAnswer } from '../../service/ocsp-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
+import type { RateLimiter } from '../rate-limit.js';
 
 // OCSP (RFC 6960 appendix A, RFC 5019) speaks DER both ways. Every request gets an OCSPResponse: a request
 // we cannot read (garbage, oversized, whatever its Content-Type) is an HTTP 200 carrying `malformedRequest`,
@@ -55,7 +56,19 @@ function send(ctx: Context, answer: OcspAnswer, method: 'GET' | 'POST'): void {
 
 const SUMMARY = '证书状态查询（OCSP，RFC 6960）/ Certificate status (OCSP, RFC 6960)';
 
-export function ocspRoutes(api: ApiRouter, s: Services): void {
+/**
+ * `limiter`: the per-client limit of anonymous work. Answers made in advance are free; a request that needs a
+ * signature of its own (a nonce, several certificates) takes a token, and past the limit is answered
+ * `tryLater` (RFC 6960 §4.2.1) with Retry-After, still as an OCSPResponse.
+ */
+export function ocspRoutes(api: ApiRouter, s: Services, limiter?: RateLimiter): void {
+  const respond = async (ctx: Context, der: Uint8Array): Promise<OcspAnswer> => {
+    let wait = 0;
+    const answer = await s.ocsp.respond(der, () => (wait = limiter?.take(ctx.ip) ?? 0) === 0);
+    if (wait > 0) ctx.set('Retry-After', String(wait));
+    return answer;
+  };
+
   api.route({
     method: 'post',
     path: '/ocsp',
@@ -79,7 +92,7 @@ export function ocspRoutes(api: ApiRouter, s: Services): void {
         ctx.set('Connection', 'close');
         body = Buffer.alloc(0);
       }
-      send(ctx, await s.ocsp.respond(body), 'POST');
+      send(ctx, await respond(ctx, body), 'POST');
     },
   });
 
@@ -106,7 +119,7 @@ export function ocspRoutes(api: ApiRouter, s: Services): void {
     handler: async (ctx) => {
       // The raw path, not the router's decoded parameter: base64 may hold '/' either escaped or not.
       const der = decodeGetPath(ctx.path.slice('/ocsp/'.length));
-      send(ctx, await s.ocsp.respond(der ?? Buffer.alloc(0)), 'GET');
+      send(ctx, await respond(ctx, der ?? Buffer.alloc(0)), 'GET');
     },
   });
 }

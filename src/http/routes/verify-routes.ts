@@ -63,7 +63,10 @@ const publicLicenceSchema = z.object({
   typeCode: z.string(),
   typeName: z.string(),
   issuer: z.object({ name: z.string(), code: z.string() }),
-  holder: z.object({ name: z.string(), code: z.string(), codeType: z.string() }).describe('已脱敏 / masked'),
+  holder: z
+    .object({ name: z.string(), code: z.string(), codeType: z.string() })
+    .optional()
+    .describe('已脱敏；仅当 ?sm3= 与该证照或其加注件的文件一致时提供 / masked; only with ?sm3= of its file'),
   issueDate: z.string(),
   validFrom: z.string(),
   validTo: z.string().nullable(),
@@ -74,9 +77,12 @@ const publicLicenceSchema = z.object({
   copy: z.looseObject({ sm3: z.string(), purpose: z.string(), expiresAt: z.string() }).nullable().optional(),
 });
 
-export function verifyRoutes(api: ApiRouter, s: Services): void {
-  const { maxBytes, rate } = s.verification.options;
-  const limiter = new RateLimiter(rate);
+export function verifyRoutes(
+  api: ApiRouter,
+  s: Services,
+  limiter = new RateLimiter(s.verification.options.rate),
+): void {
+  const { maxBytes } = s.verification.options;
   const tooLarge = `文件超过 ${maxBytes} 字节上限 / the file is over the ${maxBytes}-byte limit`;
 
   api.route({
@@ -86,6 +92,7 @@ export function verifyRoutes(api: ApiRouter, s: Services): void {
     summary: '验证 PDF 中的电子签章与电子证照 / Validate the seals and licence of a PDF (anonymous)',
     tags: ['verification'],
     auth: 'public',
+    rateLimit: limiter,
     rawBody: {
       contentTypes: ['application/pdf', 'application/octet-stream', 'multipart/form-data'],
       limitBytes: maxBytes,
@@ -106,7 +113,6 @@ export function verifyRoutes(api: ApiRouter, s: Services): void {
       200: { description: '验证报告（中英文说明）/ The validation report', schema: reportSchema },
     },
     handler: async (ctx) => {
-      limiter.check(ctx);
       const pdf = ctx.is('multipart/form-data')
         ? (
             await readMultipart(ctx.req, {
@@ -141,19 +147,35 @@ export function verifyRoutes(api: ApiRouter, s: Services): void {
         .string()
         .regex(/^[0-9a-fA-F]{64}$/)
         .optional()
-        .describe('文件的 SM3（十六进制），用于识别加注件 / SM3 of a file, to recognise an annotated copy'),
+        .describe(
+          '所持文件的 SM3（十六进制）：与证照或其加注件一致时提供持证主体（脱敏）/ SM3 of the file held: when it is the licence or one of its copies, the (masked) holder is shown',
+        ),
     }),
     responses: {
-      200: { description: '证照状态（持证主体已脱敏）/ Status, holder masked', schema: publicLicenceSchema },
+      200: {
+        description:
+          '证照状态、类型、发证机构与有效期；持有文件者另见持证主体（脱敏）/ Status, type, issuer and validity; the masked holder for whoever holds the file',
+        schema: publicLicenceSchema,
+      },
     },
+    // Identifiers are sequential with a computable check character, so anyone can enumerate them: the answer
+    // is rate limited per client, and without proof of holding the file it tells status, type, issuer and
+    // validity only. The issued file's SM3 and its copies' are withheld too, or they would be that proof.
+    rateLimit: limiter,
     handler: async (ctx, { params, query }) => {
-      const record = await s.verification.publicLicence(params.identifier, query.sm3?.toLowerCase());
+      const sm3 = query.sm3?.toLowerCase();
+      const record = await s.verification.publicLicence(params.identifier, sm3);
       if (!record)
         throw new ProblemError(404, 'licence-not-found', `没有这个证照 / no licence ${params.identifier}`, {
           field: 'identifier',
         });
       ctx.set('Cache-Control', 'no-cache');
-      ctx.body = record;
+      const held = sm3 !== undefined && (record.pdfSm3 === sm3 || record.copy?.sm3 === sm3);
+      if (held) ctx.body = record;
+      else {
+        const { holder: _holder, copies: _copies, ...open } = record;
+        ctx.body = { ...open, pdfSm3: null, copy: null };
+      }
     },
   });
 
