@@ -41,6 +41,10 @@ export interface Config {
   /** Stamping limits: largest PDF and most pages accepted by POST /v1/documents/seal. */
   stampMaxBytes: number;
   stampMaxPages: number;
+  /** Stamping workers, the stampings that may wait for one, and each stamping's time budget (ms). */
+  stampWorkers: number;
+  stampQueue: number;
+  stampBudgetMs: number;
   /**
    * Worker threads that render and prepare licence PDFs (SEALTRUST_RENDER_WORKERS): by default one per core but
    * one, which the main thread needs for HTTP, the database and signing, and at least two: the main thread's part
@@ -86,6 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSeed: !production && env.SEALTRUST_DEMO !== '0',
     stampMaxBytes: positive(env.SEALTRUST_STAMP_MAX_BYTES, 20 * 1024 * 1024, 'SEALTRUST_STAMP_MAX_BYTES'),
     stampMaxPages: positive(env.SEALTRUST_STAMP_MAX_PAGES, 500, 'SEALTRUST_STAMP_MAX_PAGES'),
+    stampWorkers: positive(env.SEALTRUST_STAMP_WORKERS, 2, 'SEALTRUST_STAMP_WORKERS'),
+    stampQueue: positive(env.SEALTRUST_STAMP_QUEUE, 16, 'SEALTRUST_STAMP_QUEUE'),
+    stampBudgetMs: positive(env.SEALTRUST_STAMP_BUDGET_MS, 30_000, 'SEALTRUST_STAMP_BUDGET_MS'),
     verify: loadVerifyConfig(env),
     licenceSignatureFormat: signatureFormat(env.SEALTRUST_LICENCE_SIGNATURE),
     renderWorkers:

@@ -44,6 +44,11 @@ export function registerServeCommand(program: Command): void {
         services = createServices(database.knex, node, logger, {
           publicUrl: config.publicUrl,
           stampLimits: { maxBytes: config.stampMaxBytes, maxPages: config.stampMaxPages },
+          stampingPool: {
+            workers: config.stampWorkers,
+            maxQueue: config.stampQueue,
+            deadlineMs: config.stampBudgetMs,
+          },
           licenceSignatureFormat: config.licenceSignatureFormat,
           productionWorkers: config.renderWorkers,
         });
