@@ -1,5 +1,6 @@
 import type { CertificateInfo } from '../../pki/certificate.js';
 import { parseCrl, verifyCrlSignature, type ParsedCrl } from '../../pki/crl.js';
+import { parseEvidence, verifiedOnce } from './revocation-evidence.js';
 import { REVOCATION_CLOCK_SKEW_MS, revocationFreshness } from './revocation-freshness.js';
 import type { RevocationAnswer, RevocationTimes } from './revocation-source.js';
 
@@ -9,28 +10,14 @@ import type { RevocationAnswer, RevocationTimes } from './revocation-source.js';
 
 /** The CRLs among `ders` that parse; the others are no evidence either way. */
 export function parseCrls(ders: readonly Uint8Array[]): ParsedCrl[] {
-  const out: ParsedCrl[] = [];
-  for (const der of ders) {
-    try {
-      out.push(parseCrl(der));
-    } catch {
-      // not a CRL we can read
-    }
-  }
-  return out;
+  return parseEvidence(ders, parseCrl);
 }
 
-const verified = new WeakMap<ParsedCrl, Map<string, boolean>>();
-
-/** verifyCrlSignature, remembered per CRL and key (every certificate of a chain asks again). */
-function signedBy(crl: ParsedCrl, issuer: CertificateInfo): boolean {
-  let byKey = verified.get(crl);
-  if (!byKey) verified.set(crl, (byKey = new Map()));
-  const key = Buffer.from(issuer.publicKey).toString('hex');
-  let ok = byKey.get(key);
-  if (ok === undefined) byKey.set(key, (ok = verifyCrlSignature(crl, issuer.publicKey)));
-  return ok;
-}
+/** verifyCrlSignature, remembered per CRL and issuer key. */
+const signedBy = verifiedOnce<ParsedCrl, CertificateInfo>(
+  (issuer) => Buffer.from(issuer.publicKey).toString('hex'),
+  (crl, issuer) => verifyCrlSignature(crl, issuer.publicKey),
+);
 
 export interface CrlJudgement {
   /** For the report: where the CRLs come from ('crl:embedded', 'crl:https://…'). */

@@ -6,6 +6,7 @@ import {
   type ParsedBasicResponse,
   type ParsedSingleResponse,
 } from '../../pki/ocsp.js';
+import { parseEvidence, verifiedOnce } from './revocation-evidence.js';
 import { REVOCATION_CLOCK_SKEW_MS, revocationFreshness } from './revocation-freshness.js';
 import type { RevocationAnswer, RevocationTimes } from './revocation-source.js';
 import type { CrlJudgement } from './crl-revocation.js';
@@ -16,29 +17,14 @@ import type { CrlJudgement } from './crl-revocation.js';
 
 /** The successful responses among `ders`; the others are no evidence either way. */
 export function parseOcspResponses(ders: readonly Uint8Array[]): ParsedBasicResponse[] {
-  const out: ParsedBasicResponse[] = [];
-  for (const der of ders) {
-    try {
-      const r = parseOcspResponse(der);
-      if (r.basic) out.push(r.basic);
-    } catch {
-      // not a response we can read
-    }
-  }
-  return out;
+  return parseEvidence(ders, (der) => parseOcspResponse(der).basic ?? null);
 }
 
-const verified = new WeakMap<ParsedBasicResponse, Map<string, boolean>>();
-
-function signedFor(basic: ParsedBasicResponse, issuer: CertificateInfo): boolean {
-  let byIssuer = verified.get(basic);
-  if (!byIssuer) verified.set(basic, (byIssuer = new Map()));
-  const key = Buffer.from(issuer.der).toString('base64');
-  let ok = byIssuer.get(key);
-  if (ok === undefined)
-    byIssuer.set(key, (ok = 'signer' in verifyOcspResponseSigner(basic, issuer, basic.producedAt)));
-  return ok;
-}
+/** The response is signed by the issuer or a responder it delegated to, remembered per response and issuer. */
+const signedFor = verifiedOnce<ParsedBasicResponse, CertificateInfo>(
+  (issuer) => Buffer.from(issuer.der).toString('base64'),
+  (basic, issuer) => 'signer' in verifyOcspResponseSigner(basic, issuer, basic.producedAt),
+);
 
 /**
  * The answer of `responses` about `cert`, judged like CRLs (crl-revocation.ts): revoked however old the
