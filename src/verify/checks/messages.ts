@@ -1,5 +1,6 @@
 import type { CheckStatus, Check } from '../verdict.js';
 import type { CheckId } from './check-registry.js';
+import type { ModificationCategory } from '../modifications/categories.js';
 
 // The catalogue of check messages, Chinese and English, keyed by check id and code, each a function of the
 // facts it states. Engines emit a check by id, status and code with its facts (`emit`), never with inline
@@ -124,6 +125,54 @@ const CHAIN = {
     en: `the ${p.party.en} certificate cannot be parsed`,
   }),
 } as const;
+
+/** What a change after a signature is (modifications/categories.ts), as the modification messages name it. */
+const CATEGORY: Readonly<Record<ModificationCategory, Text>> = {
+  'validation-data': { zh: '增加验证数据或文档时间戳', en: 'validation data or a document timestamp added' },
+  signature: { zh: '增加签名', en: 'signatures added' },
+  'form-fill': { zh: '填写表单', en: 'form fields filled' },
+  annotation: { zh: '增加或修改注释', en: 'annotations added or changed' },
+  overlay: {
+    zh: '增加可覆盖页面内容的注释或外观',
+    en: 'an annotation or appearance that can paint over the page added',
+  },
+  other: { zh: '修改页面内容或文档结构', en: 'page content or document structure changed' },
+};
+
+/** What a certification signature's DocMDP /P permits (ISO 32000-1 §12.8.2.2). */
+const DOC_MDP_P: Readonly<Record<1 | 2 | 3, Text>> = {
+  1: { zh: '不允许任何修改', en: 'no changes' },
+  2: { zh: '仅允许填写表单和签名', en: 'form filling and signing only' },
+  3: { zh: '仅允许填写表单、签名和注释', en: 'form filling, signing and annotations only' },
+};
+
+/**
+ * An annotation, overlay or form fill after the signature: on a licence a failure (the file must stay as
+ * issued); otherwise an overlay is indeterminate and the rest a warning, each worded for what it means.
+ */
+interface ChangedAfter {
+  category: ModificationCategory;
+  objs: string;
+  licence: boolean;
+}
+
+function changedAfter(p: ChangedAfter): Text {
+  const c = CATEGORY[p.category];
+  if (p.licence)
+    return {
+      zh: `电子证照签章后被${c.zh}，证照文件必须保持签发时的状态：${p.objs}`,
+      en: `the licence was changed after the signature (${c.en}); a licence file must stay as issued: ${p.objs}`,
+    };
+  if (p.category === 'overlay')
+    return {
+      zh: `签名后增加了可覆盖已签名页面内容的注释或外观，阅读器显示的内容可能不是签名时的内容：${p.objs}`,
+      en: `after the signature an annotation or appearance was added that can paint over the signed page; what a reader shows may not be what was signed: ${p.objs}`,
+    };
+  return {
+    zh: `签名后文档被${c.zh}（签名本身仍有效）：${p.objs}`,
+    en: `after the signature: ${c.en} (the signature itself still holds): ${p.objs}`,
+  };
+}
 
 /** Check messages by id and code. */
 export const MESSAGES = {
@@ -333,6 +382,40 @@ export const MESSAGES = {
   },
   revocation: REVOCATION,
   'maker-revocation': REVOCATION,
+  modifications: {
+    NO_MODIFICATIONS: () => ({
+      zh: '签名后文档未被修改',
+      en: 'the document was not modified after the signature',
+    }),
+    NO_VISIBLE_MODIFICATIONS: (p: { laterRevisions: number }) => ({
+      zh: `签名后有 ${p.laterRevisions} 次增量更新，但未改变文档内容`,
+      en: `${p.laterRevisions} later incremental updates change nothing a reader sees`,
+    }),
+    DISALLOWED_MODIFICATION: (p: { objs: string }) => ({
+      zh: `签名后文档被${CATEGORY.other.zh}：${p.objs}`,
+      en: `the document was changed after the signature beyond signatures, form fill and annotations: ${p.objs}`,
+    }),
+    DOCMDP_VIOLATION: (p: { p: 1 | 2 | 3; beyond: ModificationCategory[]; objs: string }) => ({
+      zh: `认证签名的修改权限为 P=${p.p}（${DOC_MDP_P[p.p].zh}），但认证后文档被${p.beyond.map((c) => CATEGORY[c].zh).join('、')}：${p.objs}`,
+      en: `the certification signature permits P=${p.p} (${DOC_MDP_P[p.p].en}), but after it: ${p.beyond.map((c) => CATEGORY[c].en).join(', ')}: ${p.objs}`,
+    }),
+    FIELDMDP_VIOLATION: (p: { names: string }) => ({
+      zh: `签名锁定的表单域在签名后被修改：${p.names}`,
+      en: `form fields locked by the signature (FieldMDP) were changed after it: ${p.names}`,
+    }),
+    SIGNATURES_ADDED: () => ({
+      zh: '签名后仅增加了其他签名或验证数据（允许）',
+      en: 'only further signatures or validation data were added after the signature (allowed)',
+    }),
+    OVERLAY_ANNOTATION: (p: ChangedAfter) => changedAfter(p),
+    ANNOTATIONS_CHANGED: (p: ChangedAfter) => changedAfter(p),
+    FORM_FILLED: (p: ChangedAfter) => changedAfter(p),
+    /** Worded apart from common NOT_RUN: the report has always said why first, without "未执行". */
+    NOT_RUN: () => ({
+      zh: '/ByteRange 无效，无法确定签名覆盖的修订版本',
+      en: 'the /ByteRange is invalid, so the signed revision is unknown',
+    }),
+  },
   'licence-identifier': {
     IDENTIFIER_INVALID: (p: { identifier: string; errors: Text }) => ({
       zh: `证照标识 ${p.identifier} 不符合 GB/T 36904：${p.errors.zh}`,
