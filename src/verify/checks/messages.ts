@@ -208,10 +208,34 @@ export const MESSAGES = {
             en: `the structure cannot be decoded at ${p.path}: ${p.detail}`,
           }
         : { zh: `CMS 签名结构无法解析：${p.why}`, en: `the CMS SignedData cannot be decoded: ${p.why}` },
+    CONTENTS_UNKNOWN: () => ({
+      zh: '/Contents 既不是 SES_Signature（GB/T 38540），也不是 CMS SignedData（RFC 5652 / GB/T 35275）',
+      en: '/Contents holds neither an SES_Signature (GB/T 38540) nor a CMS SignedData (RFC 5652 / GB/T 35275)',
+    }),
     CMS_ATTRIBUTES_INVALID: (p: { problems: string[] }) => ({
       zh: `CMS 签名属性不符合 RFC 5652：${p.problems.join('; ')}`,
       en: `the CMS signed attributes do not conform to RFC 5652: ${p.problems.join('; ')}`,
     }),
+  },
+  'byte-range': {
+    DUPLICATE_KEY: (p: { keys: string[] }) => ({
+      zh: `签名字典中 ${p.keys.map((k) => `/${k}`).join('、')} 出现了不止一次，不同阅读器会读出不同的值`,
+      en: `the signature dictionary holds ${p.keys.map((k) => `/${k}`).join(', ')} more than once; readers disagree on which counts`,
+    }),
+    /** The revision indexes; null: unknown. */
+    BYTE_RANGE_OTHER_REVISION: (p: { covered: number | null; dictionary: number | null }) => ({
+      zh: `/ByteRange 覆盖至修订版本 ${p.covered ?? '?'} 的结尾，而签名字典位于修订版本 ${p.dictionary ?? '?'}`,
+      en: `/ByteRange reaches the end of revision ${p.covered ?? '?'} but the signature dictionary is in revision ${p.dictionary ?? '?'}`,
+    }),
+  },
+  'sub-filter': {
+    SUBFILTER_MISMATCH: (p: { subFilter: string; contents: 'ses' | 'cms' }) => {
+      const holds = p.contents === 'ses' ? 'SES_Signature' : 'CMS SignedData';
+      return {
+        zh: `/SubFilter /${p.subFilter} 与 /Contents 的实际内容（${holds}）不符，按实际内容验证`,
+        en: `/SubFilter /${p.subFilter} does not match what /Contents holds (${holds}); validated as what it holds`,
+      };
+    },
   },
   'data-hash': {
     DATA_NOT_PROVIDED: (
@@ -417,6 +441,14 @@ export const MESSAGES = {
     }),
   },
   'licence-identifier': {
+    LICENCE_METADATA_UNREADABLE: (p: { why: string }) => ({
+      zh: `无法读取内嵌的 licence.json：${p.why}`,
+      en: `the embedded licence.json cannot be read: ${p.why}`,
+    }),
+    LICENCE_METADATA_INVALID: (p: { problem: 'not-json' | 'no-identifier' }) =>
+      p.problem === 'not-json'
+        ? { zh: 'licence.json 不是有效的 JSON', en: 'licence.json is not valid JSON' }
+        : { zh: 'licence.json 缺少 metadata.identifier', en: 'licence.json has no metadata.identifier' },
     IDENTIFIER_INVALID: (p: { identifier: string; errors: Text }) => ({
       zh: `证照标识 ${p.identifier} 不符合 GB/T 36904：${p.errors.zh}`,
       en: `licence identifier ${p.identifier} does not follow GB/T 36904: ${p.errors.en}`,
