@@ -1,5 +1,5 @@
 import type { CheckStatus, Check } from '../verdict.js';
-import type { CheckId } from './check-registry.js';
+import { isCheckId, type CheckId } from './check-registry.js';
 import type { ModificationCategory } from '../modifications/categories.js';
 
 // The catalogue of check messages, Chinese and English, keyed by check id and code, each a function of the
@@ -139,6 +139,11 @@ const CATEGORY: Readonly<Record<ModificationCategory, Text>> = {
   other: { zh: '修改页面内容或文档结构', en: 'page content or document structure changed' },
 };
 
+/** A name from a table; a key the table lacks is named by itself (a report never says "undefined"). */
+function named<K extends string | number>(table: Readonly<Record<K, Text>>, key: K): Text {
+  return (table as Partial<Record<K, Text>>)[key] ?? { zh: String(key), en: String(key) };
+}
+
 /** What a certification signature's DocMDP /P permits (ISO 32000-1 §12.8.2.2). */
 const DOC_MDP_P: Readonly<Record<1 | 2 | 3, Text>> = {
   1: { zh: '不允许任何修改', en: 'no changes' },
@@ -157,7 +162,7 @@ interface ChangedAfter {
 }
 
 function changedAfter(p: ChangedAfter): Text {
-  const c = CATEGORY[p.category];
+  const c = named(CATEGORY, p.category);
   if (p.licence)
     return {
       zh: `电子证照签章后被${c.zh}，证照文件必须保持签发时的状态：${p.objs}`,
@@ -420,8 +425,8 @@ export const MESSAGES = {
       en: `the document was changed after the signature beyond signatures, form fill and annotations: ${p.objs}`,
     }),
     DOCMDP_VIOLATION: (p: { p: 1 | 2 | 3; beyond: ModificationCategory[]; objs: string }) => ({
-      zh: `认证签名的修改权限为 P=${p.p}（${DOC_MDP_P[p.p].zh}），但认证后文档被${p.beyond.map((c) => CATEGORY[c].zh).join('、')}：${p.objs}`,
-      en: `the certification signature permits P=${p.p} (${DOC_MDP_P[p.p].en}), but after it: ${p.beyond.map((c) => CATEGORY[c].en).join(', ')}: ${p.objs}`,
+      zh: `认证签名的修改权限为 P=${p.p}（${named(DOC_MDP_P, p.p).zh}），但认证后文档被${p.beyond.map((c) => named(CATEGORY, c).zh).join('、')}：${p.objs}`,
+      en: `the certification signature permits P=${p.p} (${named(DOC_MDP_P, p.p).en}), but after it: ${p.beyond.map((c) => named(CATEGORY, c).en).join(', ')}: ${p.objs}`,
     }),
     FIELDMDP_VIOLATION: (p: { names: string }) => ({
       zh: `签名锁定的表单域在签名后被修改：${p.names}`,
@@ -632,6 +637,16 @@ type Params<F> = F extends () => Text
   : F extends (p: infer P) => Text
     ? P
     : never;
+
+/** The catalogue words `code` for check `id` (its own section, or the codes common to every check). */
+export function isCatalogued(id: string, code: string): boolean {
+  const sections = MESSAGES as unknown as Record<string, Record<string, unknown>>;
+  if (!isCheckId(id)) return false;
+  return (
+    (Object.hasOwn(sections, id) && Object.hasOwn(sections[id]!, code)) ||
+    Object.hasOwn(MESSAGES.common, code)
+  );
+}
 
 /** The text of a catalogued message. */
 export function message<I extends CheckId, C extends Codes<I> & string>(
