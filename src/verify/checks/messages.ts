@@ -672,6 +672,11 @@ export function emit<I extends CheckId, C extends Codes<I> & string>(
   return withText(id, status, code, t, details);
 }
 
+/** The chain validator's own text (pki), framed by whose certificate chain it is about. */
+export function chainValidatorText(party: Text, text: Text): Text {
+  return { zh: `${party.zh}证书：${text.zh}`, en: `${party.en} certificate: ${text.en}` };
+}
+
 /** A check whose text comes ready-made from a lower layer (chain validator, SES codec). */
 export function withText(
   id: CheckId,
