@@ -89,25 +89,21 @@ export function licenceStatusAt(record: LicenceDirectoryRecord, at: Date): strin
 }
 
 /**
- * Parses licence.json bytes. Returns the attachment, or an error message (Chinese / English) when it is not
- * the expected shape.
+ * Parses licence.json bytes. Returns the attachment, or what is wrong with it (worded by the catalogue's
+ * LICENCE_METADATA_INVALID) when it is not the expected shape.
  */
 export function parseLicenceAttachment(
   bytes: Uint8Array,
-): { ok: true; value: LicenceAttachment } | { ok: false; zh: string; en: string } {
+): { ok: true; value: LicenceAttachment } | { ok: false; problem: 'not-json' | 'no-identifier' } {
   let v: unknown;
   try {
     v = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    return { ok: false, zh: 'licence.json 不是有效的 JSON', en: 'licence.json is not valid JSON' };
+    return { ok: false, problem: 'not-json' };
   }
   const m = (v as { metadata?: unknown } | null)?.metadata as Partial<LicenceMetadata> | undefined;
   if (!m || typeof m !== 'object' || typeof m.identifier !== 'string' || m.identifier.length > 256)
-    return {
-      ok: false,
-      zh: 'licence.json 缺少 metadata.identifier',
-      en: 'licence.json has no metadata.identifier',
-    };
+    return { ok: false, problem: 'no-identifier' };
   return { ok: true, value: v as LicenceAttachment };
 }
 

@@ -11,6 +11,7 @@ import { derElementLength, sniffCms } from '../pki/cms-signed-data.js';
 import { sniffSes } from '../seal/ses-decoder.js';
 import { decodeStream } from '../pdf/pdf-xref.js';
 import { orderChecks } from './checks/check-registry.js';
+import { emit, withText } from './checks/messages.js';
 import { validateCmsSignature } from './cms-validation.js';
 import {
   parseLicenceAttachment,
@@ -20,7 +21,6 @@ import {
 } from './licence-validation.js';
 import { analyseModifications, modificationsCheck, signaturePermissions } from './pdf-modifications.js';
 import {
-  check,
   deriveIndication,
   validationReport,
   type Check,
@@ -91,10 +91,18 @@ function tooComplex(err: unknown): unknown {
 }
 
 function byteRangeCheck(r: ByteRangeCheck): Check {
-  return check('byte-range', r.status, r.code, r.message, r.messageEn, {
-    coveredRevisionEnd: r.coveredRevisionEnd,
-    coversWholeDocument: r.coversWholeDocument,
-  });
+  // The /ByteRange rules and their wording live with the byte-range reader (pdf/pdf-byte-range.ts), which
+  // the stamping service uses too.
+  return withText(
+    'byte-range',
+    r.status,
+    r.code,
+    { zh: r.message, en: r.messageEn },
+    {
+      coveredRevisionEnd: r.coveredRevisionEnd,
+      coversWholeDocument: r.coversWholeDocument,
+    },
+  );
 }
 
 /** Keys that appear twice in the signature dictionary's bytes (readers disagree on which one wins). */
@@ -132,23 +140,12 @@ function prepare(
   const revision = r.status === 'passed' ? coveredRevision(revisions, r.coveredRevisionEnd) : null;
   if (r.status === 'passed') {
     const dup = duplicateKeys(buf, sig);
-    if (dup.length)
-      br = check(
-        'byte-range',
-        'failed',
-        'DUPLICATE_KEY',
-        `签名字典中 ${dup.map((k) => `/${k}`).join('、')} 出现了不止一次，不同阅读器会读出不同的值`,
-        `the signature dictionary holds ${dup.map((k) => `/${k}`).join(', ')} more than once; readers disagree on which counts`,
-        { keys: dup },
-      );
+    if (dup.length) br = emit('byte-range', 'failed', 'DUPLICATE_KEY', { keys: dup }, { keys: dup });
     else if (!revision || (sig.revision && sig.revision.index !== revision.index))
-      br = check(
-        'byte-range',
-        'failed',
-        'BYTE_RANGE_OTHER_REVISION',
-        `/ByteRange 覆盖至修订版本 ${revision?.index ?? '?'} 的结尾，而签名字典位于修订版本 ${sig.revision?.index ?? '?'}`,
-        `/ByteRange reaches the end of revision ${revision?.index ?? '?'} but the signature dictionary is in revision ${sig.revision?.index ?? '?'}`,
-      );
+      br = emit('byte-range', 'failed', 'BYTE_RANGE_OTHER_REVISION', {
+        covered: revision?.index ?? null,
+        dictionary: sig.revision?.index ?? null,
+      });
   }
   let covered: Prepared['covered'] = null;
   if (sig.byteRange) {
@@ -169,16 +166,7 @@ function prepare(
 }
 
 function unreadableContents(p: Prepared): SignatureReport {
-  const checks = [
-    p.br,
-    check(
-      'format',
-      'failed',
-      'CONTENTS_UNKNOWN',
-      '/Contents 既不是 SES_Signature（GB/T 38540），也不是 CMS SignedData（RFC 5652 / GB/T 35275）',
-      '/Contents holds neither an SES_Signature (GB/T 38540) nor a CMS SignedData (RFC 5652 / GB/T 35275)',
-    ),
-  ];
+  const checks = [p.br, emit('format', 'failed', 'CONTENTS_UNKNOWN', undefined)];
   return {
     format: 'PDF',
     ...deriveIndication(checks),
@@ -223,12 +211,11 @@ async function validateOne(
         : null;
     if (declared !== kind)
       checks.push(
-        check(
+        emit(
           'sub-filter',
           'warning',
           'SUBFILTER_MISMATCH',
-          `/SubFilter /${sig.subFilter} 与 /Contents 的实际内容（${kind === 'ses' ? 'SES_Signature' : 'CMS SignedData'}）不符，按实际内容验证`,
-          `/SubFilter /${sig.subFilter} does not match what /Contents holds (${kind === 'ses' ? 'SES_Signature' : 'CMS SignedData'}); validated as what it holds`,
+          { subFilter: sig.subFilter, contents: kind },
           { subFilter: sig.subFilter, contents: kind },
         ),
       );
@@ -237,15 +224,7 @@ async function validateOne(
     const permissions = signaturePermissions(index, p.revision.index, sig.objectNumber);
     checks.push(modificationsCheck(analyseModifications(index, p.revision.index), { licence, permissions }));
   } else {
-    checks.push(
-      check(
-        'modifications',
-        'skipped',
-        'NOT_RUN',
-        '/ByteRange 无效，无法确定签名覆盖的修订版本',
-        'the /ByteRange is invalid, so the signed revision is unknown',
-      ),
-    );
+    checks.push(emit('modifications', 'skipped', 'NOT_RUN', undefined));
   }
   const ordered = orderChecks(checks, 'pdf-signature');
   return {
@@ -305,20 +284,14 @@ function readLicenceAttachment(
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return {
-      error: check(
-        'licence-identifier',
-        'failed',
-        'LICENCE_METADATA_UNREADABLE',
-        `无法读取内嵌的 licence.json：${why}`,
-        `the embedded licence.json cannot be read: ${why}`,
-      ),
+      error: emit('licence-identifier', 'failed', 'LICENCE_METADATA_UNREADABLE', { why }),
     };
   }
   if (!file) return null;
   const parsed = parseLicenceAttachment(file.data);
   if (!parsed.ok)
     return {
-      error: check('licence-identifier', 'failed', 'LICENCE_METADATA_INVALID', parsed.zh, parsed.en),
+      error: emit('licence-identifier', 'failed', 'LICENCE_METADATA_INVALID', { problem: parsed.problem }),
     };
   return { attachment: parsed.value };
 }

@@ -2,12 +2,11 @@
 // indication. The engines produce checks; the check registry (checks/check-registry.ts) says what each check
 // means, and this module combines them, so every engine concludes the same way from the same facts.
 
-import { CHECK_RULES, type CheckId } from './checks/check-registry.js';
+import { CHECK_RULES } from './checks/check-registry.js';
 import {
   SUB_INDICATION,
   type Check,
   type CheckRule,
-  type CheckStatus,
   type Indication,
   type SubIndication,
   type Verdict,
@@ -217,18 +216,6 @@ export function validationReport(
 ): ValidationReport {
   const v = overallIndication(signatures, licence);
   return { ...v, validatedAt: validatedAt.toISOString(), signatures, ...(licence ? { licence } : {}) };
-}
-
-/** A check in the report's shape; `details` only when given. */
-export function check(
-  id: CheckId,
-  status: CheckStatus,
-  code: string,
-  message: string,
-  messageEn: string,
-  details?: Record<string, unknown>,
-): Check {
-  return { id, status, code, message, messageEn, ...(details ? { details } : {}) };
 }
 
 export const INDICATION_ZH: Record<Indication, string> = {

@@ -1,5 +1,6 @@
 import type { CheckStatus, Check } from '../verdict.js';
-import type { CheckId } from './check-registry.js';
+import { isCheckId, type CheckId } from './check-registry.js';
+import type { ModificationCategory } from '../modifications/categories.js';
 
 // The catalogue of check messages, Chinese and English, keyed by check id and code, each a function of the
 // facts it states. Engines emit a check by id, status and code with its facts (`emit`), never with inline
@@ -125,6 +126,59 @@ const CHAIN = {
   }),
 } as const;
 
+/** What a change after a signature is (modifications/categories.ts), as the modification messages name it. */
+const CATEGORY: Readonly<Record<ModificationCategory, Text>> = {
+  'validation-data': { zh: '增加验证数据或文档时间戳', en: 'validation data or a document timestamp added' },
+  signature: { zh: '增加签名', en: 'signatures added' },
+  'form-fill': { zh: '填写表单', en: 'form fields filled' },
+  annotation: { zh: '增加或修改注释', en: 'annotations added or changed' },
+  overlay: {
+    zh: '增加可覆盖页面内容的注释或外观',
+    en: 'an annotation or appearance that can paint over the page added',
+  },
+  other: { zh: '修改页面内容或文档结构', en: 'page content or document structure changed' },
+};
+
+/** A name from a table; a key the table lacks is named by itself (a report never says "undefined"). */
+function named<K extends string | number>(table: Readonly<Record<K, Text>>, key: K): Text {
+  return (table as Partial<Record<K, Text>>)[key] ?? { zh: String(key), en: String(key) };
+}
+
+/** What a certification signature's DocMDP /P permits (ISO 32000-1 §12.8.2.2). */
+const DOC_MDP_P: Readonly<Record<1 | 2 | 3, Text>> = {
+  1: { zh: '不允许任何修改', en: 'no changes' },
+  2: { zh: '仅允许填写表单和签名', en: 'form filling and signing only' },
+  3: { zh: '仅允许填写表单、签名和注释', en: 'form filling, signing and annotations only' },
+};
+
+/**
+ * An annotation, overlay or form fill after the signature: on a licence a failure (the file must stay as
+ * issued); otherwise an overlay is indeterminate and the rest a warning, each worded for what it means.
+ */
+interface ChangedAfter {
+  category: ModificationCategory;
+  objs: string;
+  licence: boolean;
+}
+
+function changedAfter(p: ChangedAfter): Text {
+  const c = named(CATEGORY, p.category);
+  if (p.licence)
+    return {
+      zh: `电子证照签章后被${c.zh}，证照文件必须保持签发时的状态：${p.objs}`,
+      en: `the licence was changed after the signature (${c.en}); a licence file must stay as issued: ${p.objs}`,
+    };
+  if (p.category === 'overlay')
+    return {
+      zh: `签名后增加了可覆盖已签名页面内容的注释或外观，阅读器显示的内容可能不是签名时的内容：${p.objs}`,
+      en: `after the signature an annotation or appearance was added that can paint over the signed page; what a reader shows may not be what was signed: ${p.objs}`,
+    };
+  return {
+    zh: `签名后文档被${c.zh}（签名本身仍有效）：${p.objs}`,
+    en: `after the signature: ${c.en} (the signature itself still holds): ${p.objs}`,
+  };
+}
+
 /** Check messages by id and code. */
 export const MESSAGES = {
   common: {
@@ -159,10 +213,34 @@ export const MESSAGES = {
             en: `the structure cannot be decoded at ${p.path}: ${p.detail}`,
           }
         : { zh: `CMS 签名结构无法解析：${p.why}`, en: `the CMS SignedData cannot be decoded: ${p.why}` },
+    CONTENTS_UNKNOWN: () => ({
+      zh: '/Contents 既不是 SES_Signature（GB/T 38540），也不是 CMS SignedData（RFC 5652 / GB/T 35275）',
+      en: '/Contents holds neither an SES_Signature (GB/T 38540) nor a CMS SignedData (RFC 5652 / GB/T 35275)',
+    }),
     CMS_ATTRIBUTES_INVALID: (p: { problems: string[] }) => ({
       zh: `CMS 签名属性不符合 RFC 5652：${p.problems.join('; ')}`,
       en: `the CMS signed attributes do not conform to RFC 5652: ${p.problems.join('; ')}`,
     }),
+  },
+  'byte-range': {
+    DUPLICATE_KEY: (p: { keys: string[] }) => ({
+      zh: `签名字典中 ${p.keys.map((k) => `/${k}`).join('、')} 出现了不止一次，不同阅读器会读出不同的值`,
+      en: `the signature dictionary holds ${p.keys.map((k) => `/${k}`).join(', ')} more than once; readers disagree on which counts`,
+    }),
+    /** The revision indexes; null: unknown. */
+    BYTE_RANGE_OTHER_REVISION: (p: { covered: number | null; dictionary: number | null }) => ({
+      zh: `/ByteRange 覆盖至修订版本 ${p.covered ?? '?'} 的结尾，而签名字典位于修订版本 ${p.dictionary ?? '?'}`,
+      en: `/ByteRange reaches the end of revision ${p.covered ?? '?'} but the signature dictionary is in revision ${p.dictionary ?? '?'}`,
+    }),
+  },
+  'sub-filter': {
+    SUBFILTER_MISMATCH: (p: { subFilter: string; contents: 'ses' | 'cms' }) => {
+      const holds = p.contents === 'ses' ? 'SES_Signature' : 'CMS SignedData';
+      return {
+        zh: `/SubFilter /${p.subFilter} 与 /Contents 的实际内容（${holds}）不符，按实际内容验证`,
+        en: `/SubFilter /${p.subFilter} does not match what /Contents holds (${holds}); validated as what it holds`,
+      };
+    },
   },
   'data-hash': {
     DATA_NOT_PROVIDED: (
@@ -333,7 +411,49 @@ export const MESSAGES = {
   },
   revocation: REVOCATION,
   'maker-revocation': REVOCATION,
+  modifications: {
+    NO_MODIFICATIONS: () => ({
+      zh: '签名后文档未被修改',
+      en: 'the document was not modified after the signature',
+    }),
+    NO_VISIBLE_MODIFICATIONS: (p: { laterRevisions: number }) => ({
+      zh: `签名后有 ${p.laterRevisions} 次增量更新，但未改变文档内容`,
+      en: `${p.laterRevisions} later incremental updates change nothing a reader sees`,
+    }),
+    DISALLOWED_MODIFICATION: (p: { objs: string }) => ({
+      zh: `签名后文档被${CATEGORY.other.zh}：${p.objs}`,
+      en: `the document was changed after the signature beyond signatures, form fill and annotations: ${p.objs}`,
+    }),
+    DOCMDP_VIOLATION: (p: { p: 1 | 2 | 3; beyond: ModificationCategory[]; objs: string }) => ({
+      zh: `认证签名的修改权限为 P=${p.p}（${named(DOC_MDP_P, p.p).zh}），但认证后文档被${p.beyond.map((c) => named(CATEGORY, c).zh).join('、')}：${p.objs}`,
+      en: `the certification signature permits P=${p.p} (${named(DOC_MDP_P, p.p).en}), but after it: ${p.beyond.map((c) => named(CATEGORY, c).en).join(', ')}: ${p.objs}`,
+    }),
+    FIELDMDP_VIOLATION: (p: { names: string }) => ({
+      zh: `签名锁定的表单域在签名后被修改：${p.names}`,
+      en: `form fields locked by the signature (FieldMDP) were changed after it: ${p.names}`,
+    }),
+    SIGNATURES_ADDED: () => ({
+      zh: '签名后仅增加了其他签名或验证数据（允许）',
+      en: 'only further signatures or validation data were added after the signature (allowed)',
+    }),
+    OVERLAY_ANNOTATION: (p: ChangedAfter) => changedAfter(p),
+    ANNOTATIONS_CHANGED: (p: ChangedAfter) => changedAfter(p),
+    FORM_FILLED: (p: ChangedAfter) => changedAfter(p),
+    /** Worded apart from common NOT_RUN: the report has always said why first, without "未执行". */
+    NOT_RUN: () => ({
+      zh: '/ByteRange 无效，无法确定签名覆盖的修订版本',
+      en: 'the /ByteRange is invalid, so the signed revision is unknown',
+    }),
+  },
   'licence-identifier': {
+    LICENCE_METADATA_UNREADABLE: (p: { why: string }) => ({
+      zh: `无法读取内嵌的 licence.json：${p.why}`,
+      en: `the embedded licence.json cannot be read: ${p.why}`,
+    }),
+    LICENCE_METADATA_INVALID: (p: { problem: 'not-json' | 'no-identifier' }) =>
+      p.problem === 'not-json'
+        ? { zh: 'licence.json 不是有效的 JSON', en: 'licence.json is not valid JSON' }
+        : { zh: 'licence.json 缺少 metadata.identifier', en: 'licence.json has no metadata.identifier' },
     IDENTIFIER_INVALID: (p: { identifier: string; errors: Text }) => ({
       zh: `证照标识 ${p.identifier} 不符合 GB/T 36904：${p.errors.zh}`,
       en: `licence identifier ${p.identifier} does not follow GB/T 36904: ${p.errors.en}`,
@@ -518,6 +638,16 @@ type Params<F> = F extends () => Text
     ? P
     : never;
 
+/** The catalogue words `code` for check `id` (its own section, or the codes common to every check). */
+export function isCatalogued(id: string, code: string): boolean {
+  const sections = MESSAGES as unknown as Record<string, Record<string, unknown>>;
+  if (!isCheckId(id)) return false;
+  return (
+    (Object.hasOwn(sections, id) && Object.hasOwn(sections[id]!, code)) ||
+    Object.hasOwn(MESSAGES.common, code)
+  );
+}
+
 /** The text of a catalogued message. */
 export function message<I extends CheckId, C extends Codes<I> & string>(
   id: I,
@@ -540,6 +670,11 @@ export function emit<I extends CheckId, C extends Codes<I> & string>(
 ): Check {
   const t = message(id, code, params);
   return withText(id, status, code, t, details);
+}
+
+/** The chain validator's own text (pki), framed by whose certificate chain it is about. */
+export function chainValidatorText(party: Text, text: Text): Text {
+  return { zh: `${party.zh}证书：${text.zh}`, en: `${party.en} certificate: ${text.en}` };
 }
 
 /** A check whose text comes ready-made from a lower layer (chain validator, SES codec). */

@@ -30,24 +30,6 @@ export function worse(a: ModificationCategory, b: ModificationCategory): Modific
   return CATEGORY_RANK[b] > CATEGORY_RANK[a] ? b : a;
 }
 
-export const CATEGORY_ZH: Readonly<Record<ModificationCategory, string>> = {
-  'validation-data': '增加验证数据或文档时间戳',
-  signature: '增加签名',
-  'form-fill': '填写表单',
-  annotation: '增加或修改注释',
-  overlay: '增加可覆盖页面内容的注释或外观',
-  other: '修改页面内容或文档结构',
-};
-
-export const CATEGORY_EN: Readonly<Record<ModificationCategory, string>> = {
-  'validation-data': 'validation data or a document timestamp added',
-  signature: 'signatures added',
-  'form-fill': 'form fields filled',
-  annotation: 'annotations added or changed',
-  overlay: 'an annotation or appearance that can paint over the page added',
-  other: 'page content or document structure changed',
-};
-
 export interface ObjectChange {
   /** Object number (null: not an object, e.g. bytes after the last revision). */
   num: number | null;
