@@ -12,7 +12,7 @@ import { embeddedRevocationSource } from './revocation/embedded-revocation-sourc
 import { chainCheck } from './checks/chain-check.js';
 import { CHECK_ORDER, orderChecks } from './checks/check-registry.js';
 import { signerProfileCheck } from './checks/certificate-profile-checks.js';
-import { notRun } from './checks/format-check.js';
+import { undecodableReport } from './checks/format-check.js';
 import { emit } from './checks/messages.js';
 import { revocationCheck } from './checks/revocation-check.js';
 import { evaluateTimestamp } from './checks/timestamp-evaluation.js';
@@ -57,20 +57,7 @@ function matchesSid(cert: CertificateInfo, sid: CmsSignerInfo['sid']): boolean {
 
 function formatFailure(err: unknown): SignatureReport {
   const why = err instanceof Error ? err.message : String(err);
-  const checks: Check[] = [
-    emit('format', 'failed', 'FORMAT_FAILURE', { kind: 'cms', why }),
-    ...notRun('cms', { zh: '结构无法解析', en: 'the structure cannot be decoded' }),
-  ];
-  return {
-    format: 'CMS',
-    ...deriveIndication(checks),
-    signingTime: null,
-    bestSignatureTime: null,
-    seal: null,
-    signer: null,
-    chain: [],
-    checks,
-  };
+  return undecodableReport('CMS', emit('format', 'failed', 'FORMAT_FAILURE', { kind: 'cms', why }), 'cms');
 }
 
 function dataHashCheck(c: CmsSignedData, si: CmsSignerInfo, data: SesValidationContext['data']): Check {

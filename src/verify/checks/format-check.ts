@@ -25,12 +25,21 @@ export function formatPassed(
 export function formatFailure(what: 'signature' | 'seal', err: unknown, kind: ReportKind): SignatureReport {
   const path = err instanceof SesParseError ? err.path : what === 'seal' ? 'SESeal' : 'SES_Signature';
   const detail = err instanceof SesParseError ? err.detail : err instanceof Error ? err.message : String(err);
-  const checks: Check[] = [
+  return undecodableReport(
+    what === 'seal' ? 'SES seal' : 'SES',
     emit('format', 'failed', 'FORMAT_FAILURE', { kind: 'ses', path, detail }, { path }),
+    kind,
+  );
+}
+
+/** The report of a structure that cannot be decoded: its failed format check, every other check not run. */
+export function undecodableReport(format: string, failed: Check, kind: ReportKind): SignatureReport {
+  const checks: Check[] = [
+    failed,
     ...notRun(kind, { zh: '结构无法解析', en: 'the structure cannot be decoded' }),
   ];
   return {
-    format: what === 'seal' ? 'SES seal' : 'SES',
+    format,
     ...deriveIndication(checks),
     signingTime: null,
     bestSignatureTime: null,
