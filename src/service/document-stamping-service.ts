@@ -20,6 +20,7 @@ import {
   WorkerTaskOverrun,
   type WorkerPoolOptions,
 } from './worker-pool.js';
+import { workerModule } from './worker-module.js';
 
 /** Stamping limits; the lead wires them to SEALTRUST_STAMP_MAX_BYTES / SEALTRUST_STAMP_MAX_PAGES. */
 export interface DocumentStampingLimits {
@@ -57,16 +58,10 @@ export class StampingBusy extends Error {
   }
 }
 
-const selfUrl = import.meta.url;
-const fromTypeScript = selfUrl.endsWith('.ts');
-const workerEntry = new URL(
-  fromTypeScript ? './document-stamping-worker.ts' : './document-stamping-worker.js',
-  selfUrl,
+const { script: workerScript, entry: workerEntry } = workerModule(
+  import.meta.url,
+  'document-stamping-worker',
 );
-// The generic tsx bootstrap (workers do not inherit tsx's hooks); compiled builds start the worker directly.
-const workerScript = fromTypeScript
-  ? new URL('../crypto/sm2-verify-worker-bootstrap.mjs', selfUrl)
-  : workerEntry;
 
 export interface StampRequest {
   esID: string;

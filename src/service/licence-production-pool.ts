@@ -3,22 +3,17 @@ import type { PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
 import { LicenceRenderError } from '../licence/licence-render-error.js';
 import { prepareLicenceFile, type LicenceFileJob } from '../licence/licence-file-preparation.js';
 import type { ProductionReply, ProductionRequest } from './licence-production-worker.js';
+import { workerModule } from './worker-module.js';
 
 /** Produces licence files up to their signature: in worker threads (LicenceProductionPool) or in process. */
 export type LicenceProducer = (job: LicenceFileJob) => Promise<PreparedPdfSeal>;
 
 export const inProcessProducer: LicenceProducer = (job) => prepareLicenceFile(job);
 
-const selfUrl = import.meta.url;
-const fromTypeScript = selfUrl.endsWith('.ts');
-const workerEntry = new URL(
-  fromTypeScript ? './licence-production-worker.ts' : './licence-production-worker.js',
-  selfUrl,
+const { script: workerScript, entry: workerEntry } = workerModule(
+  import.meta.url,
+  'licence-production-worker',
 );
-// The generic tsx bootstrap (workers do not inherit tsx's hooks); compiled builds start the worker directly.
-const workerScript = fromTypeScript
-  ? new URL('../crypto/sm2-verify-worker-bootstrap.mjs', selfUrl)
-  : workerEntry;
 
 interface Pending {
   resolve: (p: PreparedPdfSeal) => void;

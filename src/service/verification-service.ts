@@ -24,6 +24,7 @@ import {
   type ViewCall,
   type WorkerToMain,
 } from './verification-worker-protocol.js';
+import { workerModule } from './worker-module.js';
 
 // Public verification (POST /v1/verify): the PDF validation engine runs in a pool of worker threads, so a
 // slow or hostile file never stalls the event loop. The engine's views (revocation, seal registry, licence
@@ -116,13 +117,11 @@ interface Slot {
 /** Files up to this size are copied to the worker (and can be retried on another one); larger ones moved. */
 const RETAIN_BYTES = 1024 * 1024;
 
-const selfUrl = import.meta.url;
-const fromTypeScript = selfUrl.endsWith('.ts');
-const workerEntry = new URL(
-  fromTypeScript ? './verification-worker.ts' : './verification-worker.js',
-  selfUrl,
+const { script: workerScript, entry: workerEntry } = workerModule(
+  import.meta.url,
+  'verification-worker',
+  './verification-worker-bootstrap.mjs',
 );
-const workerScript = fromTypeScript ? new URL('./verification-worker-bootstrap.mjs', selfUrl) : workerEntry;
 
 export interface VerificationDeps {
   db: Db;

@@ -1,0 +1,14 @@
+/**
+ * Where a worker thread's module is, run from source (tsx) or from the compiled build. Workers do not inherit
+ * tsx's loader hooks, so from source the thread starts a small bootstrap that registers tsx and then imports
+ * `entry` (passed in workerData); a compiled build starts the entry itself.
+ */
+export function workerModule(
+  base: string,
+  name: string,
+  bootstrap = '../crypto/sm2-verify-worker-bootstrap.mjs',
+): { script: URL; entry: URL } {
+  const fromTypeScript = base.endsWith('.ts');
+  const entry = new URL(`./${name}.${fromTypeScript ? 'ts' : 'js'}`, base);
+  return { script: fromTypeScript ? new URL(bootstrap, base) : entry, entry };
+}
