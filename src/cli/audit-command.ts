@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../store/database.js';
-import { verifyAuditChain } from '../service/audit-service.js';
+import { verifyAuditChain } from '../service/audit/audit-service.js';
 
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('审计链 / audit trail');

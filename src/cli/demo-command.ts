@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { caPassphraseFor, loadConfig } from '../config.js';
-import { loadCaNode } from '../service/ca-node.js';
+import { loadCaNode } from '../service/ca/ca-node.js';
 import { createServices } from '../service/services.js';
 import { openDatabase } from '../store/database.js';
-import { describeDemo, isEmptyDirectory, seedDemo } from '../service/demo-seed.js';
+import { describeDemo, isEmptyDirectory, seedDemo } from './demo-seed.js';
 
 export function registerDemoCommand(program: Command): void {
   program

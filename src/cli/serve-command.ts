@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { caPassphraseFor, loadConfig } from '../config.js';
-import { loadCaNode } from '../service/ca-node.js';
+import { loadCaNode } from '../service/ca/ca-node.js';
 import { createServices } from '../service/services.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from '../store/database.js';
-import { bootstrapAdminToken } from '../service/token-service.js';
+import { bootstrapAdminToken } from '../service/access/token-service.js';
 import { startServer, type RunningServer } from '../http/server.js';
 import type { Database } from '../store/database.js';
 import type { Services } from '../service/services.js';
 import type { Logger } from 'pino';
-import { describeDemo, isEmptyDirectory, seedDemo } from '../service/demo-seed.js';
+import { describeDemo, isEmptyDirectory, seedDemo } from './demo-seed.js';
 
 export function registerServeCommand(program: Command): void {
   program

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { newTokenSecret } from '../service/token-service.js';
+import { newTokenSecret } from '../service/access/token-service.js';
 
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('API 令牌 / API tokens');

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware } from 'koa';
 import { z, type ZodType } from 'zod';
-import type { Role } from '../service/principal.js';
+import type { Role } from '../service/access/principal.js';
 import { ProblemError } from './problem.js';
 import { readRawBody } from './raw-body.js';
 import { requirePrincipal } from './auth.js';

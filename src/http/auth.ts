@@ -1,8 +1,8 @@
 import type { Middleware } from 'koa';
 import type { Db } from '../store/database.js';
-import { authenticate } from '../service/token-service.js';
-import { auditDenied } from '../service/audit-service.js';
-import type { Principal, Role } from '../service/principal.js';
+import { authenticate } from '../service/access/token-service.js';
+import { auditDenied } from '../service/audit/audit-service.js';
+import type { Principal, Role } from '../service/access/principal.js';
 import { ProblemError } from './problem.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;

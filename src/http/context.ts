@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { ActionContext, Principal } from '../service/principal.js';
+import type { ActionContext, Principal } from '../service/access/principal.js';
 
 export function principalOf(ctx: Context): Principal {
   return (ctx.state.principal as Principal | undefined) ?? { kind: 'anonymous' };

@@ -13,9 +13,9 @@ import {
   type AuditRecord,
 } from '../../src/audit/audit-chain.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { createAgency } from '../../src/service/agency-service.js';
-import { createToken } from '../../src/service/token-service.js';
-import { verifyAuditChain } from '../../src/service/audit-service.js';
+import { createAgency } from '../../src/service/access/agency-service.js';
+import { createToken } from '../../src/service/access/token-service.js';
+import { verifyAuditChain } from '../../src/service/audit/audit-service.js';
 import { runCli } from '../helpers/run-cli.js';
 
 function chain(n: number): AuditRecord[] {

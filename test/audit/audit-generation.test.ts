@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditGeneration } from '../../src/service/audit-generation.js';
+import { AuditGeneration } from '../../src/service/audit/audit-generation.js';
 import { auditListenerName } from '../../src/store/audit-change-listener.js';
-import { createToken } from '../../src/service/token-service.js';
+import { createToken } from '../../src/service/access/token-service.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 

@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditGeneration } from '../../src/service/audit-generation.js';
-import { GenerationCache } from '../../src/service/generation-cache.js';
-import { createToken, authenticate } from '../../src/service/token-service.js';
-import { revokeToken } from '../../src/service/token-service.js';
+import { AuditGeneration } from '../../src/service/audit/audit-generation.js';
+import { GenerationCache } from '../../src/runtime/generation-cache.js';
+import { createToken, authenticate } from '../../src/service/access/token-service.js';
+import { revokeToken } from '../../src/service/access/token-service.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
 const ctx = { principal: { kind: 'system' as const }, requestId: 'generation-cache-test' };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/run-cli.js';
 import { DISTID, openssl, scratchDir } from '../helpers/openssl.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { loadCaNode } from '../../src/service/ca-node.js';
+import { loadCaNode } from '../../src/service/ca/ca-node.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 
 const tmp = scratchDir('sealtrust-ca-cli-');

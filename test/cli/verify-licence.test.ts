@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startTestServer, DEV_KEYS_DIR, type TestServer } from '../helpers/test-server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { scratchDir } from '../helpers/openssl.js';
-import { seedDemo } from '../../src/service/demo-seed.js';
+import { seedDemo } from '../../src/cli/demo-seed.js';
 
 let srv: TestServer;
 let identifier: string;

@@ -2,13 +2,13 @@ import { freePort } from './free-port.js';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/http/server.js';
-import { createToken } from '../../src/service/token-service.js';
-import { loadCaNode, type CaNode } from '../../src/service/ca-node.js';
+import { createToken } from '../../src/service/access/token-service.js';
+import { loadCaNode, type CaNode } from '../../src/service/ca/ca-node.js';
 import { createServices, type ServiceOptions, type Services } from '../../src/service/services.js';
 import { DEV_KEYS_PASSPHRASE, loadTrustProxyHops, PROJECT_ROOT } from '../../src/config.js';
 import { createTestDatabase } from './test-database.js';
 import type { Database } from '../../src/store/database.js';
-import type { Role } from '../../src/service/principal.js';
+import type { Role } from '../../src/service/access/principal.js';
 
 export interface TestServer extends RunningServer {
   database: Database & { schema?: string };

@@ -15,11 +15,11 @@ import {
   certificateSubjectDer,
   parseOcspResponse,
 } from '../../src/pki/ocsp.js';
-import { LicenceBatchService } from '../../src/service/licence-batch-service.js';
-import { issueLicenceBody } from '../../src/service/licence-request-schema.js';
-import type { LicenceService } from '../../src/service/licence-service.js';
-import type { ActionContext } from '../../src/service/principal.js';
-import { createToken } from '../../src/service/token-service.js';
+import { LicenceBatchService } from '../../src/service/licences/licence-batch-service.js';
+import { issueLicenceBody } from '../../src/service/licences/licence-request-schema.js';
+import type { LicenceService } from '../../src/service/licences/licence-service.js';
+import type { ActionContext } from '../../src/service/access/principal.js';
+import { createToken } from '../../src/service/access/token-service.js';
 import { findJob } from '../../src/store/job-repository.js';
 import { revokeToken as revokeTokenRow } from '../../src/store/token-repository.js';
 import { expectJson } from '../helpers/licence-fixtures.js';

@@ -9,7 +9,7 @@ import { checkByteRange, coveredBytes } from '../../src/pdf/pdf-byte-range.js';
 import { PT_PER_MM } from '../../src/pdf/pdf-seal-appearance.js';
 import { extractPdfSignatures } from '../../src/pdf/pdf-signature-extraction.js';
 import { decodeSesSignature, sesDerLength } from '../../src/seal/ses-decoder.js';
-import { listAuditRecords } from '../../src/service/audit-service.js';
+import { listAuditRecords } from '../../src/service/audit/audit-service.js';
 import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { countRed, qpdfCheck, qpdfEncrypt, renderPage, type RenderedPage } from '../pdf/page-render.js';

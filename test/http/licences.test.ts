@@ -18,10 +18,10 @@ import {
 } from '../../src/licence/licence-lifecycle.js';
 import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import { toPem } from '../../src/crypto/pem.js';
-import { verifyAuditChain } from '../../src/service/audit-service.js';
+import { verifyAuditChain } from '../../src/service/audit/audit-service.js';
 import { validatePdf } from '../../src/verify/pdf-validation.js';
-import { nodeSealMakers } from '../../src/service/ca-node.js';
-import { caRevocationView, sealRegistryView } from '../../src/service/validation-views.js';
+import { nodeSealMakers } from '../../src/service/ca/ca-node.js';
+import { caRevocationView, sealRegistryView } from '../../src/service/verification/validation-views.js';
 import { drawAfter } from '../verify/pdf-verify-fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { opensslSyncOk, scratchDir, sm2VerifyArgs, opensslSync } from '../helpers/openssl.js';

@@ -5,7 +5,7 @@ import { fromPem, toPem } from '../../src/crypto/pem.js';
 import { parseCertificate, type CertificateInfo } from '../../src/pki/certificate.js';
 import { buildCsr } from '../../src/pki/csr.js';
 import { encodeName } from '../../src/pki/distinguished-name.js';
-import { caRevocationView } from '../../src/service/validation-views.js';
+import { caRevocationView } from '../../src/service/verification/validation-views.js';
 import type { RevocationView } from '../../src/verify/revocation/revocation-source.js';
 import { expectJson } from '../helpers/licence-fixtures.js';
 import { issueTestCertificate } from '../helpers/test-pki.js';

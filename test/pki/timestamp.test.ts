@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as pkijs from 'pkijs';
 import { sm3 } from '../../src/crypto/sm3.js';
 import { DEV_KEYS_PASSPHRASE } from '../../src/config.js';
-import { loadCaNode } from '../../src/service/ca-node.js';
+import { loadCaNode } from '../../src/service/ca/ca-node.js';
 import {
   buildRejectionResponse,
   buildTimestampToken,

@@ -11,7 +11,7 @@ import { parseCertificate, type CertificateInfo } from '../../src/pki/certificat
 import { encodeName } from '../../src/pki/distinguished-name.js';
 import { leafExtensions } from '../../src/pki/leaf-extensions.js';
 import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
-import { loadCaNode, nodeSealMakers, type CaNode } from '../../src/service/ca-node.js';
+import { loadCaNode, nodeSealMakers, type CaNode } from '../../src/service/ca/ca-node.js';
 import type { SealRegistryView, SesValidationContext } from '../../src/verify/ses-validation.js';
 import { DEV_KEYS_DIR, PROFILES_DIR } from '../helpers/test-server.js';
 

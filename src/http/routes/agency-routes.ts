@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../store/database.js';
 import type { Agency } from '../../store/agency-repository.js';
-import { createAgency, getAgency, listAgenciesFor } from '../../service/agency-service.js';
+import { createAgency, getAgency, listAgenciesFor } from '../../service/access/agency-service.js';
 import { provinceName } from '../../licence/region-code.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../store/database.js';
 import type { AuditRecord } from '../../audit/audit-chain.js';
-import { listAuditRecords } from '../../service/audit-service.js';
+import { listAuditRecords } from '../../service/audit/audit-service.js';
 import type { ApiRouter } from '../api-router.js';
 import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StampingBusy } from '../../service/document-stamping-service.js';
+import { StampingBusy } from '../../service/seals/document-stamping-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext } from '../context.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JobRecord } from '../../store/job-repository.js';
-import { MAX_BATCH_LINES } from '../../service/licence-batch-service.js';
+import { MAX_BATCH_LINES } from '../../service/licences/licence-batch-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';

@@ -5,13 +5,13 @@ import {
   type LicenceStatus,
 } from '../../licence/licence-lifecycle.js';
 import type { LicenceEvent, LicenceSummary } from '../../store/licence-repository.js';
-import type { LicenceView } from '../../service/licence-service.js';
+import type { LicenceView } from '../../service/licences/licence-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';
 import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';
 import { ProblemError } from '../problem.js';
-import { faceValues, issueLicenceBody } from '../../service/licence-request-schema.js';
+import { faceValues, issueLicenceBody } from '../../service/licences/licence-request-schema.js';
 
 export const IDENTIFIER = /^1\.2\.156\.3005\.2\.[0-9A-Z.]{24,113}$/;
 const identifierParam = z.object({ identifier: z.string().regex(IDENTIFIER).describe('证照标识') });

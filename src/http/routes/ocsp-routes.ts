@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { OcspAnswer } from '../../service/ocsp-service.js';
+import type { OcspAnswer } from '../../service/ca/ocsp-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import type { RateLimiter } from '../rate-limit.js';

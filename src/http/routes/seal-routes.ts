@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SealRecord, SealStatusEvent } from '../../store/seal-repository.js';
-import { effectiveStatus } from '../../service/seal-service.js';
+import { effectiveStatus } from '../../service/seals/seal-service.js';
 import { SEAL_TYPE_NAMES, type SealType } from '../../seal/seal-type.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';

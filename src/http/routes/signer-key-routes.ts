@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sm2PublicKeyToPem } from '../../crypto/sm2-keys.js';
 import { toPem } from '../../crypto/pem.js';
 import type { Services } from '../../service/services.js';
-import type { SignerKeyWithCertificate } from '../../service/signer-key-service.js';
+import type { SignerKeyWithCertificate } from '../../service/seals/signer-key-service.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';
 import { ProblemError } from '../problem.js';

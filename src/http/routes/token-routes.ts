@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../../store/database.js';
 import type { ApiToken } from '../../store/token-repository.js';
-import { createToken, listApiTokens, revokeToken } from '../../service/token-service.js';
-import { ROLES } from '../../service/principal.js';
+import { createToken, listApiTokens, revokeToken } from '../../service/access/token-service.js';
+import { ROLES } from '../../service/access/principal.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext } from '../context.js';
 import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';

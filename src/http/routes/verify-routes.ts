@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VerificationBusy } from '../../service/verification-service.js';
+import { VerificationBusy } from '../../service/verification/verification-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { readMultipart } from '../multipart.js';

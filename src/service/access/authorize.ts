@@ -1,4 +1,4 @@
-import type { Principal, Role } from '../principal.js';
+import type { Principal, Role } from './principal.js';
 import { ServiceError } from '../service-error.js';
 
 // One place for the licence directory's access rules: which principal may do which action on which resource.

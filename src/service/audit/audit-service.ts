@@ -1,0 +1,124 @@
+import type { Db, Executor } from '../../store/database.js';
+import { appendAudit, auditHead, listAudit } from '../../store/audit-repository.js';
+import {
+  AUDIT_GENESIS_HASH,
+  AuditChainVerifier,
+  type AuditRecord,
+  type ChainBreak,
+} from '../../audit/audit-chain.js';
+import type { Page, PageRequest } from '../../store/page.js';
+import { actorOf, type ActionContext } from '../access/principal.js';
+import { AuditGeneration } from './audit-generation.js';
+
+export interface AuditTarget {
+  type: string;
+  id: string | null;
+}
+
+/**
+ * Runs a state change and its audit record in one transaction: either both land or neither.
+ * `change` returns the result and, optionally, details worth keeping in the record.
+ */
+export async function withAudit<T>(
+  db: Db,
+  ctx: ActionContext,
+  action: string,
+  change: (trx: Executor) => Promise<{ result: T; target: AuditTarget; details?: Record<string, unknown> }>,
+): Promise<T> {
+  let targetType: string | undefined;
+  try {
+    return await recordedChange(db, ctx, action, async (trx) => {
+      const r = await change(trx);
+      targetType = r.target.type;
+      return r;
+    });
+  } finally {
+    // Before the caller sees the result, so this process's caches never answer from before the change (also
+    // after a failure: whether a failed commit landed is not always knowable). A change nested in another's
+    // transaction is announced by the outer one, whose commit it rides on.
+    if (!db.isTransaction) AuditGeneration.of(db).bump(targetType);
+  }
+}
+
+function recordedChange<T>(
+  db: Db,
+  ctx: ActionContext,
+  action: string,
+  change: (trx: Executor) => Promise<{ result: T; target: AuditTarget; details?: Record<string, unknown> }>,
+): Promise<T> {
+  return db.transaction(async (trx) => {
+    const { result, target, details } = await change(trx);
+    await appendAudit(trx, {
+      at: new Date(),
+      ...actorOf(ctx.principal),
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      requestId: ctx.requestId,
+      outcome: 'success',
+      details: details ?? {},
+    });
+    return result;
+  });
+}
+
+/** Records a refused attempt (e.g. a token acting outside its role) in its own transaction. */
+export async function auditDenied(
+  db: Db,
+  ctx: ActionContext,
+  action: string,
+  target: AuditTarget,
+  reason: string,
+): Promise<void> {
+  await db.transaction(async (trx) => {
+    await appendAudit(trx, {
+      at: new Date(),
+      ...actorOf(ctx.principal),
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      requestId: ctx.requestId,
+      outcome: 'denied',
+      details: { reason },
+    });
+  });
+}
+
+export function listAuditRecords(db: Db, page: PageRequest): Promise<Page<AuditRecord>> {
+  return listAudit(db, page);
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  records: number;
+  firstBreak: ChainBreak | null;
+}
+
+/** Recomputes the whole chain page by page and names the first record that does not follow. */
+export async function verifyAuditChain(db: Db, pageSize = 1000): Promise<AuditVerification> {
+  const verifier = new AuditChainVerifier();
+  let after: number | undefined;
+  let lastSeen: AuditRecord | undefined;
+  for (;;) {
+    const page = await listAudit(db, { limit: pageSize, after });
+    for (const r of page.items) {
+      lastSeen = r;
+      const broken = verifier.check(r);
+      if (broken) return { ok: false, records: verifier.count, firstBreak: broken };
+    }
+    if (page.nextAfter === null) {
+      // The head pins the end of the chain: records removed from the tail show up here.
+      const head = await auditHead(db);
+      const endSeq = lastSeen?.seq ?? 0;
+      if (head.seq !== endSeq || !head.hash.equals(lastSeen?.hash ?? AUDIT_GENESIS_HASH)) {
+        return {
+          ok: false,
+          records: verifier.count,
+          firstBreak: { seq: endSeq + 1, reason: 'missing-tail' },
+        };
+      }
+      return { ok: true, records: verifier.count, firstBreak: null };
+    }
+    after = page.nextAfter;
+  }
+}

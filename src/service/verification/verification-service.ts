@@ -1,0 +1,477 @@
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { LruCache } from '../../crypto/lru-cache.js';
+import { HOLDER_CODE_TYPES, maskMiddle } from '../../licence/holder-code.js';
+import { licenceStatusZh } from '../../licence/licence-lifecycle.js';
+import { parseCertificate, type CertificateInfo } from '../../pki/certificate.js';
+import { auditHead } from '../../store/audit-repository.js';
+import { AuditGeneration } from '../audit/audit-generation.js';
+import type { Db } from '../../store/database.js';
+import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../../verify/licence-validation.js';
+import type { ValidationReport } from '../../verify/report.js';
+import type { RevocationView, SealRegistryView } from '../../verify/ses-validation.js';
+import { nodeSealMakers, type CaNode } from '../ca/ca-node.js';
+import type { LicenceService } from '../licences/licence-service.js';
+import type { SealService } from '../seals/seal-service.js';
+import { ServiceError } from '../service-error.js';
+import { caRevocationView, sealRegistryView } from './validation-views.js';
+import {
+  VIEW_CACHE_MS,
+  viewCacheKey,
+  type VerificationWorkerData,
+  type VerifyFailureKind,
+  type VerifyResponse,
+  type ViewCall,
+  type WorkerToMain,
+} from './verification-worker-protocol.js';
+import { workerModule } from '../../runtime/worker-module.js';
+
+// Public verification (POST /v1/verify): the PDF validation engine runs in a pool of worker threads, so a
+// slow or hostile file never stalls the event loop. The engine's views (revocation, seal registry, licence
+// directory) need the database, which stays here: workers ask, this thread answers from the real views.
+//
+// Time budget: the engine gets an absolute deadline and stops itself between steps; a worker still busy a
+// margin after it (stuck inside one step) is terminated and replaced, and the file answers too-complex.
+// Backpressure: beyond `maxQueue` waiting files the service refuses with VerificationBusy (HTTP 503 with
+// Retry-After) instead of letting every caller's latency grow without bound.
+
+export interface VerificationOptions {
+  /** Worker threads (default 2). */
+  workers: number;
+  /**
+   * Files handed to one worker at once: one validating and one ready behind it (or waiting for a view answer
+   * the worker has not cached). More would queue inside a worker, where files cannot move to an idle one.
+   */
+  perWorker: number;
+  /** Time budget of one validation in ms (default 10 s). */
+  budgetMs: number;
+  /** Largest file accepted in bytes (default 20 MB). */
+  maxBytes: number;
+  /** Files waiting for a worker before new ones are refused (503). */
+  maxQueue: number;
+  /** Per-IP token bucket for POST /v1/verify (requests per second and burst); perSecond 0 turns it off. */
+  rate: { perSecond: number; burst: number };
+}
+
+/**
+ * Heap limits of a verification worker: the engine keeps parsed objects on the heap (stream data lives in
+ * buffers, bounded by the per-file PdfBudget); a file that still exhausts it kills its worker, not the node,
+ * and answers too-complex.
+ */
+export const VERIFICATION_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 384 };
+
+export const DEFAULT_VERIFICATION_OPTIONS: VerificationOptions = {
+  workers: 2,
+  perWorker: 2,
+  budgetMs: 10_000,
+  maxBytes: 20 * 1024 * 1024,
+  maxQueue: 64,
+  rate: { perSecond: 20, burst: 40 },
+};
+
+/** All workers are busy and the queue is full: try again shortly (HTTP 503 + Retry-After). */
+export class VerificationBusy extends Error {
+  override readonly name = 'VerificationBusy';
+  constructor(readonly retryAfterSeconds: number) {
+    super('验证服务繁忙，请稍后重试 / the verification service is busy; try again shortly');
+  }
+}
+
+/** What `GET /v1/verify/licences/{identifier}` answers: the directory record plus public display fields. */
+export interface PublicLicenceRecord extends LicenceDirectoryRecord {
+  statusName: string;
+  /** 证照名称, 证照类型. */
+  name: string;
+  typeCode: string;
+  typeName: string;
+  issuer: { name: string; code: string };
+  /** Masked: a person's name keeps its first character; codes keep at most two characters at each end. */
+  holder: { name: string; code: string; codeType: string };
+  issueDate: string;
+  validFrom: string;
+  validTo: string | null;
+  versions: { identifier: string; version: string; status: string; statusName: string }[];
+}
+
+interface Job {
+  id: number;
+  /** The audit generation when the job first asked a view: cached answers of this generation are current. */
+  generation?: Promise<string>;
+  /** The generation sent to the worker with the job (the same on a retry). */
+  knownGeneration?: string;
+  pdf: Uint8Array;
+  /** Whether `pdf` is transferred to the worker (its buffer detached here), so it cannot be sent again. */
+  transfer: boolean;
+  retried: boolean;
+  timer?: NodeJS.Timeout;
+  resolve: (r: ValidationReport) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  jobs: Map<number, Job>;
+}
+
+/** Files up to this size are copied to the worker (and can be retried on another one); larger ones moved. */
+const RETAIN_BYTES = 1024 * 1024;
+
+const { script: workerScript, entry: workerEntry } = workerModule(import.meta.url, 'verification-worker');
+
+export interface VerificationDeps {
+  db: Db;
+  node: CaNode;
+  seals: SealService;
+  licences: LicenceService;
+  licenceDirectory: LicenceDirectoryView;
+  logger?: Logger | undefined;
+}
+
+export class VerificationService {
+  readonly options: VerificationOptions;
+  readonly #deps: VerificationDeps;
+  readonly #revocation: RevocationView;
+  readonly #sealRegistry: SealRegistryView;
+  readonly #certs = new LruCache<string, CertificateInfo>(256);
+  readonly #answers = new LruCache<string, { generation: string; at: number; value: unknown }>(4096);
+  readonly #auditGeneration: AuditGeneration;
+  #headRead: Promise<number> | undefined;
+  #nextHeadRead: Promise<number> | undefined;
+  #slots: Slot[] | undefined;
+  readonly #queue: Job[] = [];
+  #nextJob = 0;
+  #stopped = false;
+
+  constructor(deps: VerificationDeps, options: Partial<VerificationOptions> = {}) {
+    this.#deps = deps;
+    this.options = { ...DEFAULT_VERIFICATION_OPTIONS, ...options };
+    this.#revocation = caRevocationView(deps.db, deps.node);
+    this.#sealRegistry = sealRegistryView(deps.seals);
+    this.#auditGeneration = AuditGeneration.of(deps.db);
+  }
+
+  /**
+   * Validates a PDF against this node's trust anchors, CA database, seal registry and licence directory.
+   * @throws ServiceError 422: `not-a-pdf`, `malformed-pdf`, `too-complex` (over the time budget or the
+   *   engine's work limits), `file-too-large`; VerificationBusy when the queue is full.
+   */
+  verifyPdf(pdf: Uint8Array): Promise<ValidationReport> {
+    if (this.#stopped) return Promise.reject(new VerificationBusy(5));
+    if (pdf.length > this.options.maxBytes)
+      return Promise.reject(
+        new ServiceError(
+          'validation',
+          'file-too-large',
+          `文件超过 ${this.options.maxBytes} 字节上限 / the file is over the ${this.options.maxBytes}-byte limit`,
+          'file',
+        ),
+      );
+    const head = Buffer.from(pdf.buffer, pdf.byteOffset, Math.min(1024, pdf.byteLength));
+    if (!head.includes('%PDF-', 0, 'latin1')) return Promise.reject(notAPdf());
+    const slots = (this.#slots ??= Array.from({ length: Math.max(1, this.options.workers) }, () =>
+      this.#spawn(),
+    ));
+    const capacity = slots.length * this.options.perWorker;
+    const running = slots.reduce((n, s) => n + s.jobs.size, 0);
+    if (running >= capacity && this.#queue.length >= this.options.maxQueue)
+      return Promise.reject(new VerificationBusy(1));
+    return new Promise<ValidationReport>((resolve, reject) => {
+      // A Buffer of the shared allocation pool (or a view of a larger buffer) is copied: transferring its
+      // ArrayBuffer would detach memory that other Buffers use.
+      const own = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength;
+      const transfer = pdf.length > RETAIN_BYTES;
+      const bytes = transfer && !own ? new Uint8Array(pdf) : pdf;
+      this.#queue.push({ id: this.#nextJob++, pdf: bytes, transfer, retried: false, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Public licence summary for QR landing pages and online verifiers; null when the identifier is unknown. */
+  async publicLicence(identifier: string, fileSm3?: string): Promise<PublicLicenceRecord | null> {
+    const record = await this.#deps.licenceDirectory.lookup(identifier, fileSm3 ? { fileSm3 } : {});
+    const l = record && (await this.#deps.licences.find(identifier));
+    if (!record || !l) return null;
+    const versions = await this.#deps.licences.versionsOf(l);
+    const person = HOLDER_CODE_TYPES[l.holderCodeType]?.holder !== 'entity';
+    return {
+      ...record,
+      statusName: licenceStatusZh(record.status),
+      name: l.metadata.name,
+      typeCode: l.typeCode,
+      typeName: l.metadata.typeName,
+      issuer: { name: l.metadata.issuerName, code: l.issuerCode },
+      holder: {
+        name: person ? maskName(l.holderName) : l.holderName,
+        code: maskCode(l.holderCodeMasked),
+        codeType: l.holderCodeType,
+      },
+      issueDate: l.issueDate,
+      validFrom: l.validFrom,
+      validTo: l.validTo,
+      versions: versions.map((v) => ({
+        identifier: v.identifier,
+        version: String(v.version).padStart(3, '0'),
+        status: v.status,
+        statusName: licenceStatusZh(v.status),
+      })),
+    };
+  }
+
+  /** The registered picture of a seal of this node (public: it is printed on every document it seals). */
+  async sealPicture(esID: string): Promise<Buffer | undefined> {
+    return (await this.#deps.seals.find(esID))?.picture;
+  }
+
+  /** Stops the workers; queued and running validations fail. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const slots = this.#slots ?? [];
+    this.#slots = undefined;
+    for (const job of this.#queue.splice(0)) job.reject(new VerificationBusy(5));
+    for (const s of slots) for (const job of s.jobs.values()) this.#settle(s, job, new VerificationBusy(5));
+    await Promise.all([...slots.map((s) => s.worker.terminate()), this.#auditGeneration.close()]);
+  }
+
+  #spawn(): Slot {
+    const { node } = this.#deps;
+    const data: VerificationWorkerData = {
+      entry: workerEntry.href,
+      anchors: [new Uint8Array(node.root.cert.der)],
+      intermediates: [...node.issuingCas.values()].map((ca) => new Uint8Array(ca.ca.cert.der)),
+      sealMakers: nodeSealMakers(node).map((c) => new Uint8Array(c.der)),
+    };
+    const worker = new Worker(workerScript, { workerData: data, resourceLimits: VERIFICATION_WORKER_LIMITS });
+    const slot: Slot = { worker, ready: false, jobs: new Map() };
+    worker.unref(); // an idle pool does not keep the process alive
+    worker.on('message', (m: WorkerToMain) => this.#onMessage(slot, m));
+    worker.on('error', (err) => this.#replace(slot, err));
+    worker.on('exit', (code) => this.#replace(slot, new Error(`verification worker exited with ${code}`)));
+    return slot;
+  }
+
+  /** Hands queued files to the least busy ready workers, oldest file first. */
+  #pump(): void {
+    const slots = this.#slots ?? [];
+    while (this.#queue.length > 0) {
+      let best: Slot | undefined;
+      for (const s of slots)
+        if (s.ready && s.jobs.size < this.options.perWorker && (!best || s.jobs.size < best.jobs.size))
+          best = s;
+      if (!best) return;
+      this.#dispatch(best, this.#queue.shift()!);
+    }
+  }
+
+  #dispatch(slot: Slot, job: Job): void {
+    const { budgetMs } = this.options;
+    slot.jobs.set(job.id, job);
+    slot.worker.ref(); // a busy worker keeps the process alive until it answers
+    // The deadline runs from dispatch: waiting in the queue is the service's fault, not the file's.
+    const deadline = Date.now() + budgetMs;
+    const margin = Math.min(2_000, Math.max(250, budgetMs / 5));
+    job.timer = setTimeout(() => this.#overrun(slot, job), budgetMs + margin);
+    job.timer.unref();
+    const pdf = job.pdf;
+    // Known now, the generation is the job's for all its views (a retried job keeps what it had).
+    if (job.knownGeneration === undefined && job.generation === undefined) {
+      const live = this.#auditGeneration.current();
+      if (live !== undefined) job.generation = Promise.resolve((job.knownGeneration = `g${live}`));
+    }
+    const generation = job.knownGeneration;
+    slot.worker.postMessage(
+      { type: 'verify', job: job.id, pdf, deadline, ...(generation ? { generation } : {}) },
+      job.transfer ? [pdf.buffer as ArrayBuffer] : [],
+    );
+  }
+
+  #onMessage(slot: Slot, m: WorkerToMain): void {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.#pump();
+      return;
+    }
+    if (m.type === 'view') {
+      const job = slot.jobs.get(m.job);
+      if (!job) return;
+      this.#cachedAnswer(job, m.request).then(
+        (value) => slot.worker.postMessage({ type: 'view-result', call: m.call, value }),
+        (err: unknown) =>
+          slot.worker.postMessage({
+            type: 'view-result',
+            call: m.call,
+            error: String((err as Error)?.message ?? err),
+          }),
+      );
+      return;
+    }
+    const job = slot.jobs.get(m.job);
+    if (!job) return;
+    this.#settle(slot, job, m.type === 'done' ? m.report : failure(m));
+    this.#pump();
+  }
+
+  #settle(slot: Slot, job: Job, outcome: ValidationReport | Error): void {
+    clearTimeout(job.timer);
+    slot.jobs.delete(job.id);
+    if (slot.jobs.size === 0) slot.worker.unref();
+    if (outcome instanceof Error) job.reject(outcome);
+    else job.resolve(outcome);
+  }
+
+  /** A worker went past the deadline and its margin: it is stuck inside one step of the engine. */
+  #overrun(slot: Slot, job: Job): void {
+    if (!slot.jobs.has(job.id)) return;
+    this.#deps.logger?.warn(
+      { job: job.id, bytes: job.pdf.byteLength },
+      'verification over budget; worker replaced',
+    );
+    this.#settle(
+      slot,
+      job,
+      tooComplex('deadline', `validation exceeded its ${this.options.budgetMs} ms budget`),
+    );
+    this.#replace(slot, null);
+  }
+
+  /** Terminates (or buries) a worker and puts a fresh one in its place; its other files go back in line. */
+  #replace(slot: Slot, err: Error | null): void {
+    const slots = this.#slots;
+    const i = slots ? slots.indexOf(slot) : -1;
+    if (!slots || i === -1) return; // already replaced, or stopped
+    if (err) this.#deps.logger?.error({ err }, 'verification worker failed');
+    slots[i] = this.#spawn();
+    slot.worker.removeAllListeners();
+    slot.worker.on('error', () => {});
+    void slot.worker.terminate();
+    // A worker that hit its heap limit was killed by a file: that file is too complex, not a server error.
+    const outOfMemory = (err as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    for (const job of [...slot.jobs.values()]) {
+      clearTimeout(job.timer);
+      slot.jobs.delete(job.id);
+      if (!job.transfer && !job.retried) {
+        // Innocent neighbours of the file that overran: once more, first in line.
+        job.retried = true;
+        this.#queue.unshift(job);
+      } else {
+        job.reject(
+          outOfMemory
+            ? tooComplex('memory', 'validation exceeded the memory of its worker')
+            : (err ?? new VerificationBusy(1)),
+        );
+      }
+    }
+    this.#pump();
+  }
+
+  /**
+   * View answers are cached per audit generation: every state change (revocation, seal suspension, licence
+   * event) is written together with its audit record, so while no audit record has been committed a cached
+   * answer is still the database's answer. The generation is known without a query while the audit listener
+   * is live (AuditGeneration); otherwise it is the audit head, read once per file (instead of a dozen queries).
+   */
+  async #cachedAnswer(job: Job, q: ViewCall): Promise<unknown> {
+    const key = viewCacheKey(q, Date.now());
+    const generation = await (job.generation ??= this.#generation());
+    const hit = this.#answers.get(key);
+    if (hit && hit.generation === generation && Date.now() - hit.at < VIEW_CACHE_MS) return hit.value;
+    const at = Date.now();
+    const value = await this.#answer(q);
+    this.#answers.set(key, { generation, at, value });
+    return value;
+  }
+
+  #generation(): Promise<string> {
+    const live = this.#auditGeneration.current();
+    return live === undefined ? this.#freshHead().then((seq) => `h${seq}`) : Promise.resolve(`g${live}`);
+  }
+
+  /** The audit head as read by a query that starts now or later (concurrent callers share reads). */
+  #freshHead(): Promise<number> {
+    const read = () => {
+      const p: Promise<number> = auditHead(this.#deps.db)
+        .then((h) => h.seq)
+        .finally(() => {
+          if (this.#headRead === p) this.#headRead = undefined;
+        });
+      return (this.#headRead = p);
+    };
+    if (!this.#headRead) return read();
+    // A read is under way but may have started before this caller arrived: queue one behind it.
+    return (this.#nextHeadRead ??= this.#headRead
+      .catch(() => 0)
+      .then(() => {
+        this.#nextHeadRead = undefined;
+        return read();
+      }));
+  }
+
+  async #answer(q: ViewCall): Promise<unknown> {
+    switch (q.view) {
+      case 'revocation':
+        return this.#revocation.statusAt(this.#cert(q.cert), this.#cert(q.issuer), new Date(q.at));
+      case 'seal':
+        return this.#sealRegistry.sealStatusAt(q.esID, new Date(q.at));
+      case 'licence':
+        return this.#deps.licenceDirectory.lookup(q.identifier, q.fileSm3 ? { fileSm3: q.fileSm3 } : {});
+    }
+  }
+
+  /** Certificates come back as DER; the few this node sees again and again are parsed once. */
+  #cert(der: Uint8Array): CertificateInfo {
+    const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+    const key = buf.toString('base64');
+    let c = this.#certs.get(key);
+    if (!c) this.#certs.set(key, (c = parseCertificate(buf)));
+    return c;
+  }
+}
+
+function notAPdf(): ServiceError {
+  return new ServiceError(
+    'validation',
+    'not-a-pdf',
+    '文件不是 PDF（前 1024 字节中没有 %PDF- 文件头）/ not a PDF: no %PDF- header in the first 1024 bytes',
+    'file',
+  );
+}
+
+function tooComplex(limit: string, why: string): ServiceError {
+  return new ServiceError(
+    'validation',
+    'too-complex',
+    `文件过于复杂，无法在限定的资源内完成验证（${limit}）/ the file is too complex to validate within the limits (${why})`,
+    'file',
+    { limit },
+  );
+}
+
+function failure(m: Extract<VerifyResponse, { type: 'failed' }>): Error {
+  const kind: VerifyFailureKind = m.kind;
+  switch (kind) {
+    case 'not-a-pdf':
+      return notAPdf();
+    case 'malformed':
+      return new ServiceError(
+        'validation',
+        'malformed-pdf',
+        `无法读取该 PDF / the PDF cannot be read (${m.message})`,
+        'file',
+      );
+    case 'too-complex':
+      return tooComplex(m.limit ?? 'deadline', m.message);
+    case 'internal':
+      return new Error(`verification worker: ${m.message}`);
+  }
+}
+
+/** 张三 → 张*, 欧阳小明 → 欧***. */
+function maskName(name: string): string {
+  const chars = [...name];
+  return chars.length <= 1 ? name : chars[0] + '*'.repeat(chars.length - 1);
+}
+
+/** The directory keeps persons' codes masked and organisations' in clear; this public view masks both. */
+function maskCode(code: string): string {
+  return code.includes('*') ? code : maskMiddle(code);
+}
