@@ -96,12 +96,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   const tsa = new TsaService(db, node, logger);
   const seals = new SealService(db, node);
   const kek = loadKek(); // SEALTRUST_KEK / SEALTRUST_KEK_FILE; keys-dev/kek.dev in development only
-  const signerKeys = new SignerKeyService(
-    db,
-    kek,
-    (trx) => new CertificateService(trx, node, crls, events, verifyPop),
-    seals,
-  );
+  const signerKeys = new SignerKeyService(db, kek, certificates, seals);
   const sealSignatures = new SealSignatureService(db, seals, tsa);
   const dataProtector = new DataProtector(kek);
   const licenceTypes = new LicenceTypeService(db, templateFields);

@@ -35,6 +35,8 @@ export type Action =
   | 'seal.list'
   /** List certificates (confined by `listScope`). */
   | 'certificate.list'
+  /** Issue a certificate from a profile (CSR, server-generated key, or the signer-key vault). */
+  | 'certificate.issue'
   /** Report a seal lost (挂失), suspending it. */
   | 'seal.suspend'
   /** Resume or revoke (注销) a seal. */
@@ -207,6 +209,13 @@ const RULES: Record<Action, Rule> = {
     outOfScope: {
       code: 'other-agency',
       message: "无权查看其他机构的证书 / this token may not list another agency's certificates",
+    },
+  },
+  'certificate.issue': {
+    allow: { system: 'any', admin: 'any', 'ca-operator': 'any' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '仅 CA 操作员或管理员可签发证书 / only CA operators and admins issue certificates',
     },
   },
   'seal.suspend': {

@@ -27,16 +27,42 @@ import { withAudit } from '../audit/audit-service.js';
 import type { CaNode } from './ca-node.js';
 import type { CertificateEvents } from './certificate-events.js';
 import type { CrlService } from './crl-service.js';
-import { listScope } from '../access/authorize.js';
+import { keyOriginRefusal, type KeyOrigin } from './key-origin.js';
+import { ensureAllowed, listScope } from '../access/authorize.js';
 import type { ActionContext, Principal } from '../access/principal.js';
 import { ServiceError } from '../service-error.js';
 
 const DAY = 86_400_000;
 const BACKDATE_MS = 5 * 60_000;
 
-/** The profile whose keys only the agency's device or the signer-key vault may hold. */
-const SIGNER_KEY_PROFILE = 'seal-signer';
+/** The key to certify: where it lives, and the key itself once the request has passed every check. */
+export interface KeyToCertify {
+  origin: KeyOrigin;
+  /**
+   * The 65-byte uncompressed SM2 point. Asked for only after the profile, agency and subject checks, so a
+   * request refused anyway costs no proof-of-possession check in a worker and no key generation.
+   */
+  publicKey: () => Uint8Array | Promise<Uint8Array>;
+  /** The request field that gave the key (`csr`, `passphrase`), named by problems about the key. */
+  field?: string | undefined;
+}
 
+/** Certify a public key for a profile and agency: the one way a certificate is issued from a profile. */
+export interface CertifyRequest {
+  profile: string;
+  agencyId: string;
+  /** Only for profiles that allow it (e.g. the seal signer's own name). */
+  commonName?: string | undefined;
+  key: KeyToCertify;
+}
+
+export interface CertifiedKey {
+  record: CertificateRecord;
+  certificatePem: string;
+  chainPem: string[];
+}
+
+/** POST /v1/certificates: a profile and agency, and exactly one of a CSR or a passphrase. */
 export interface IssueRequest {
   profile: string;
   agencyId: string;
@@ -48,12 +74,16 @@ export interface IssueRequest {
   commonName?: string | undefined;
 }
 
-export interface IssuedCertificate {
-  record: CertificateRecord;
-  certificatePem: string;
-  chainPem: string[];
+export interface IssuedCertificate extends CertifiedKey {
   privateKeyPem?: string;
 }
+
+/** How the audit record names each key origin (`csr` and `server` are what records have always said). */
+const AUDITED_ORIGIN: Record<KeyOrigin, string> = {
+  requester: 'csr',
+  'server-generated': 'server',
+  vault: 'vault',
+};
 
 export class CertificateService {
   constructor(
@@ -69,7 +99,17 @@ export class CertificateService {
     }) => Promise<boolean>,
   ) {}
 
-  async issue(ctx: ActionContext, req: IssueRequest): Promise<IssuedCertificate> {
+  /**
+   * Certifies a public key for a profile and an agency. Every policy decision of an issuance is taken here
+   * and nowhere else: who may issue, the profile and the key origins it takes, the subject (from the
+   * agency's record, a common name only where the profile allows one), validity, extensions, the stored
+   * record and its audit record. The CSR and passphrase paths (`issue`) and the signer-key vault all come
+   * through it.
+   * @param trx the caller's transaction, so the certificate and its audit record commit with the caller's
+   *   change (the signer-key vault's key row); without it the issuance is its own transaction.
+   */
+  async certify(ctx: ActionContext, req: CertifyRequest, trx?: Executor): Promise<CertifiedKey> {
+    ensureAllowed(ctx.principal, 'certificate.issue');
     const profile = this.node.profiles.get(req.profile);
     if (!profile) {
       throw new ServiceError(
@@ -79,23 +119,13 @@ export class CertificateService {
         'profile',
       );
     }
-    if (Boolean(req.csr) === Boolean(req.passphrase)) {
+    const refused = keyOriginRefusal(profile, req.key.origin);
+    if (refused) {
       throw new ServiceError(
         'validation',
-        'csr-or-passphrase',
-        '须提供 csr 或 passphrase 之一 / give exactly one of csr (own key) or passphrase (server-generated key)',
-        req.csr ? 'passphrase' : 'csr',
-      );
-    }
-    // A seal-signer key signs seals in an agency's name: it is made where it is used and never leaves it —
-    // the agency's own device (csr) or the node's signer-key vault, which keeps it wrapped and signs inside.
-    // A key generated here and handed out would exist, if only for a moment, outside both.
-    if (req.passphrase && profile.id === SIGNER_KEY_PROFILE) {
-      throw new ServiceError(
-        'validation',
-        'server-key-generation-refused',
-        '签章人证书不提供服务器端生成密钥：请提交自己的 CSR，或使用签章密钥库 POST /v1/agencies/{id}/signer-keys（密钥不出库）/ no server-generated keys for seal-signer certificates: send your own csr, or use the signer-key vault POST /v1/agencies/{id}/signer-keys (the key never leaves it)',
-        'passphrase',
+        refused.code,
+        refused.message,
+        req.key.origin === 'vault' ? 'profile' : req.key.field,
       );
     }
     if (req.commonName && !profile.allowCommonName) {
@@ -106,30 +136,15 @@ export class CertificateService {
         'commonName',
       );
     }
-    const agency = await findAgencyCached(this.db, req.agencyId);
+    // Inside the caller's transaction the agency is read there (under its locks), not from the cache.
+    const agency = await findAgencyCached(trx ?? this.db, req.agencyId);
     if (!agency)
       throw new ServiceError('validation', 'unknown-agency', '机构不存在 / no such agency', 'agencyId');
 
-    let publicKey: Uint8Array;
-    let privateKeyPem: string | undefined;
-    if (req.csr) {
-      const csr = decodeCsr(req.csr);
-      const valid =
-        csr.sm2WithSm3 &&
-        (await this.verifyPop({ publicKey: csr.publicKey, message: csr.tbs, signature: csr.signature }));
-      if (!valid) {
-        throw new ServiceError(
-          'validation',
-          'csr-signature-invalid',
-          'CSR 签名验证失败（须使用标准 SM2 用户标识 1234567812345678）/ the CSR signature does not verify with the standard SM2 ID',
-          'csr',
-        );
-      }
-      publicKey = csr.publicKey;
-    } else {
-      const kp = generateSm2KeyPair();
-      publicKey = kp.publicKey;
-      privateKeyPem = sm2PrivateKeyToPem(kp.privateKey, { passphrase: req.passphrase! });
+    const publicKey = await req.key.publicKey();
+    if (publicKey.length !== 65 || publicKey[0] !== 0x04) {
+      // Every key source hands over an uncompressed point (CSR decoding refuses others): a bug, not input.
+      throw new Error('certify: the public key must be a 65-byte uncompressed SM2 point');
     }
 
     const ca = this.node.defaultCa;
@@ -186,20 +201,80 @@ export class CertificateService {
       der,
       createdAt: now,
     };
-    await withAudit(this.db, ctx, 'certificate.issue', async (trx) => {
-      await insertCertificate(trx, record);
+    // Nested in the caller's transaction, this runs in a savepoint of it and the caller's commit announces it.
+    await withAudit(trx ?? this.db, ctx, 'certificate.issue', async (t) => {
+      await insertCertificate(t, record);
       return {
         result: undefined,
         target: { type: 'certificate', id: record.serial },
-        details: { profile: profile.id, agencyId: agency.id, keyGeneration: req.csr ? 'csr' : 'server' },
+        details: { profile: profile.id, agencyId: agency.id, keyGeneration: AUDITED_ORIGIN[req.key.origin] },
       };
     });
-    return {
-      record,
-      certificatePem: toPem('CERTIFICATE', der),
-      chainPem: ca.chainPem,
-      ...(privateKeyPem ? { privateKeyPem } : {}),
-    };
+    return { record, certificatePem: toPem('CERTIFICATE', der), chainPem: ca.chainPem };
+  }
+
+  /** POST /v1/certificates: certifies the key of a CSR, or of a key generated here for a passphrase. */
+  issue(ctx: ActionContext, req: IssueRequest): Promise<IssuedCertificate> {
+    if (req.csr && !req.passphrase) return this.certifyCsr(ctx, { ...req, csr: req.csr });
+    if (req.passphrase && !req.csr) return this.certifyNewKey(ctx, { ...req, passphrase: req.passphrase });
+    throw new ServiceError(
+      'validation',
+      'csr-or-passphrase',
+      '须提供 csr 或 passphrase 之一 / give exactly one of csr (own key) or passphrase (server-generated key)',
+      req.csr ? 'passphrase' : 'csr',
+    );
+  }
+
+  /** The requester's own key, from a PKCS#10 request whose signature proves possession (RFC 2986 §3). */
+  certifyCsr(ctx: ActionContext, req: Omit<CertifyRequest, 'key'> & { csr: string }): Promise<CertifiedKey> {
+    return this.certify(ctx, {
+      profile: req.profile,
+      agencyId: req.agencyId,
+      commonName: req.commonName,
+      key: {
+        origin: 'requester',
+        field: 'csr',
+        // The CSR's subject is not used: the profile names the subject from the agency's record.
+        publicKey: async () => {
+          const csr = decodeCsr(req.csr);
+          const valid =
+            csr.sm2WithSm3 &&
+            (await this.verifyPop({ publicKey: csr.publicKey, message: csr.tbs, signature: csr.signature }));
+          if (!valid) {
+            throw new ServiceError(
+              'validation',
+              'csr-signature-invalid',
+              'CSR 签名验证失败（须使用标准 SM2 用户标识 1234567812345678）/ the CSR signature does not verify with the standard SM2 ID',
+              'csr',
+            );
+          }
+          return csr.publicKey;
+        },
+      },
+    });
+  }
+
+  /** A key generated here and returned encrypted with the passphrase; the node keeps no copy. */
+  async certifyNewKey(
+    ctx: ActionContext,
+    req: Omit<CertifyRequest, 'key'> & { passphrase: string },
+  ): Promise<IssuedCertificate> {
+    let privateKeyPem: string | undefined;
+    const certified = await this.certify(ctx, {
+      profile: req.profile,
+      agencyId: req.agencyId,
+      commonName: req.commonName,
+      key: {
+        origin: 'server-generated',
+        field: 'passphrase',
+        publicKey: () => {
+          const kp = generateSm2KeyPair();
+          privateKeyPem = sm2PrivateKeyToPem(kp.privateKey, { passphrase: req.passphrase });
+          return kp.publicKey;
+        },
+      },
+    });
+    return { ...certified, privateKeyPem: privateKeyPem! };
   }
 
   /** Certificates are public documents: anyone may fetch one by serial. */

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { KeyWrapError, type KeyEncryptionKey } from '../../crypto/key-wrap.js';
 import { LruCache } from '../../crypto/lru-cache.js';
-import { toPem } from '../../crypto/pem.js';
 import { softwareSigner, type Signer } from '../../crypto/signer.js';
 import { generateSm2KeyPair, sm2PublicKeyFromPrivate } from '../../crypto/sm2.js';
-import { buildCsr } from '../../pki/csr.js';
 import { parseCertificate } from '../../pki/certificate.js';
-import { encodeName } from '../../pki/distinguished-name.js';
-import type { Db, Executor } from '../../store/database.js';
+import type { Db } from '../../store/database.js';
 import { findAgency } from '../../store/agency-repository.js';
 import {
   findSignerKeyForUpdate,
@@ -23,6 +20,7 @@ import {
 import { withAudit } from '../audit/audit-service.js';
 import { GenerationCache } from '../../runtime/generation-cache.js';
 import type { CertificateService } from '../ca/certificate-service.js';
+import { SEAL_SIGNER_PROFILE } from '../ca/key-origin.js';
 import { ensureAllowed } from '../access/authorize.js';
 import type { ActionContext, Principal } from '../access/principal.js';
 import type { SealService } from './seal-service.js';
@@ -58,7 +56,6 @@ export interface CreateSignerKeyOptions {
   commonName?: string | undefined;
 }
 
-const SIGNER_PROFILE = 'seal-signer';
 // Unwrapped keys kept hot: an agency rarely has more than a few, a node serves a few hundred agencies.
 const CACHE_SIZE = 256;
 
@@ -75,11 +72,8 @@ export class SignerKeyService {
   constructor(
     private readonly db: Db,
     kek: KeyEncryptionKey,
-    /**
-     * A certificate service working inside the given transaction, so the certificate, the key row and both
-     * audit records commit together (the nested issue runs in a savepoint of ours).
-     */
-    private readonly certificatesIn: (trx: Executor) => CertificateService,
+    /** Certifies the vault's keys (inside our transaction, so certificate, key row and audit commit together). */
+    private readonly certificates: Pick<CertificateService, 'certify'>,
     private readonly seals: SealService,
   ) {
     this.#kek = kek;
@@ -98,8 +92,6 @@ export class SignerKeyService {
     opts: CreateSignerKeyOptions = {},
   ): Promise<CreatedSignerKey> {
     const keyPair = generateSm2KeyPair();
-    // The CSR's subject is ignored: the profile names the subject from the agency's record.
-    const csr = toPem('CERTIFICATE REQUEST', buildCsr(keyPair, encodeName({ CN: 'seal signer' })));
     try {
       const created = await withAudit(
         this.db,
@@ -107,12 +99,17 @@ export class SignerKeyService {
         opts.rotate ? 'signer-key.rotate' : 'signer-key.create',
         async (trx) => {
           if (!(await lockAgencyForKeyChange(trx, agencyId))) throw agencyNotFound();
-          const issued = await this.certificatesIn(trx).issue(ctx, {
-            profile: SIGNER_PROFILE,
-            agencyId,
-            csr,
-            commonName: opts.commonName,
-          });
+          // The key was made here a moment ago: possession needs no proof (no CSR, no signature to check).
+          const issued = await this.certificates.certify(
+            ctx,
+            {
+              profile: SEAL_SIGNER_PROFILE,
+              agencyId,
+              commonName: opts.commonName,
+              key: { origin: 'vault', publicKey: () => keyPair.publicKey },
+            },
+            trx,
+          );
           const now = new Date();
           const retired = opts.rotate ? await retireActiveSignerKeys(trx, agencyId, now) : [];
           const id = randomUUID();

@@ -86,6 +86,7 @@ const EXPECTED: Record<Action, Record<string, [boolean, boolean]>> = {
     'seal-maker': [true, true],
     issuer: [true, false],
   },
+  'certificate.issue': { system: [true, true], admin: [true, true], 'ca-operator': [true, true] },
   'seal.suspend': {
     system: [true, true],
     admin: [true, true],
