@@ -125,7 +125,7 @@ export class CertificateService {
         'validation',
         refused.code,
         refused.message,
-        req.key.origin === 'vault' ? 'profile' : req.key.field,
+        refused.blame === 'profile' ? 'profile' : req.key.field,
       );
     }
     if (req.commonName && !profile.allowCommonName) {

@@ -12,6 +12,8 @@ export type KeyOrigin =
 export interface KeyOriginRefusal {
   code: string;
   message: string;
+  /** What the caller chose wrongly: the key's source (for the same profile) or the profile (for this key). */
+  blame: 'key' | 'profile';
 }
 
 /** The profile whose keys sign seals in an agency's name. */
@@ -33,12 +35,14 @@ export function keyOriginRefusal(profile: CertificateProfile, origin: KeyOrigin)
       code: 'server-key-generation-refused',
       message:
         '签章人证书不提供服务器端生成密钥：请提交自己的 CSR，或使用签章密钥库 POST /v1/agencies/{id}/signer-keys（密钥不出库）/ no server-generated keys for seal-signer certificates: send your own csr, or use the signer-key vault POST /v1/agencies/{id}/signer-keys (the key never leaves it)',
+      blame: 'key',
     };
   }
   if (origin === 'vault' && !signer) {
     return {
       code: 'profile-not-for-vault-keys',
       message: `签章密钥库只保管签章人密钥，不能以模板 ${profile.id} 签发 / the signer-key vault holds seal-signer keys only, not keys for profile ${profile.id}`,
+      blame: 'profile',
     };
   }
   return null;

@@ -8,11 +8,12 @@ import { parseCertificate } from '../../../src/pki/certificate.js';
 import { PKI_OID } from '../../../src/pki/pki-oids.js';
 import { createAgency } from '../../../src/service/access/agency-service.js';
 import type { ActionContext, Principal } from '../../../src/service/access/principal.js';
-import { loadCaNode } from '../../../src/service/ca/ca-node.js';
+import { loadCaNode, loadProfiles } from '../../../src/service/ca/ca-node.js';
 import { CertificateEvents } from '../../../src/service/ca/certificate-events.js';
 import { CertificateService } from '../../../src/service/ca/certificate-service.js';
 import { CrlService } from '../../../src/service/ca/crl-service.js';
 import { loadKek } from '../../../src/service/ca/key-encryption-key.js';
+import { keyOriginRefusal, type KeyOrigin } from '../../../src/service/ca/key-origin.js';
 import { SealService } from '../../../src/service/seals/seal-service.js';
 import { SignerKeyService } from '../../../src/service/seals/signer-key-service.js';
 import { ServiceError } from '../../../src/service/service-error.js';
@@ -234,5 +235,20 @@ describe('certify: one entry point for the CSR, passphrase and vault paths', () 
       /the caller fails/,
     );
     assert.deepEqual({ certificates: await count('certificates'), audit: await count('audit_log') }, before);
+  });
+});
+
+test('key origins per profile: own keys for all, vault keys for seal signers only, server keys for the rest', () => {
+  const origins: KeyOrigin[] = ['requester', 'server-generated', 'vault'];
+  const taken = [...loadProfiles(PROFILES_DIR).values()].map((p) => [
+    p.id,
+    origins.filter((o) => keyOriginRefusal(p, o) === null),
+  ]);
+  assert.deepEqual(Object.fromEntries(taken), {
+    'log-signer': ['requester', 'server-generated'],
+    'ocsp-responder': ['requester', 'server-generated'],
+    'seal-maker': ['requester', 'server-generated'],
+    'seal-signer': ['requester', 'vault'],
+    tsa: ['requester', 'server-generated'],
   });
 });
