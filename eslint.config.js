@@ -16,6 +16,30 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: a promise nobody awaits loses its rejection (an unhandled rejection ends the process),
+    // and a promise where a void callback is expected (event handlers, Koa middleware) is never awaited.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        // native/ is outside tsconfig.json (a manual benchmark of the optional addon).
+        projectService: { allowDefaultProject: ['native/*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test collects describe/it itself and reports their failures: awaiting them changes nothing.
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // crypto/ is pure: it must not reach into the rest of the service.
     files: ['src/crypto/**/*.ts'],
     rules: {

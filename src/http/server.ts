@@ -36,7 +36,9 @@ export async function startServer(opts: {
     uploadSlots: opts.uploadSlots,
   });
   await opts.services.init();
-  const server = createServer(app.callback());
+  const handle = app.callback();
+  // Koa settles each request's errors itself (ctx.onerror answers them), so its promise never rejects.
+  const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 120_000;

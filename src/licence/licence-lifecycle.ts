@@ -1,5 +1,7 @@
-// Licence statuses and the operations that move between them (../shared/spec/licence.md "Status and
-// operations"). Pure: the directory service applies a transition together with its event and audit record.
+// Licence statuses and the operations that move between them: the status of a licence directory record
+// (证照目录信息, GB/T 36902) with the code lists of the national integrated online government service platform
+// (statuses 01 有效 … 07 吊销, 99 其他; operations 01 issue … 10 cancel a transfer-out). Pure: the directory
+// service applies a transition together with its event and audit record.
 
 /** Directory statuses with their national-platform codes (01 有效 … 07 吊销, 99 其他). */
 export const LICENCE_STATUSES = {

@@ -1,6 +1,6 @@
-// The metadata of one licence file (元数据, GB/T 36903, reconstructed element list in
-// ../shared/spec/licence.md). Written into the PDF twice (XMP and the embedded licence.json) and kept in
-// the licence directory.
+// The metadata of one licence file (元数据, GB/T 36903-2018; the element list as systems on the national platform
+// implement it, 加注件 elements for copies). Written into the PDF twice (XMP and the embedded licence.json) and
+// kept in the licence directory.
 
 /** 加注件: a purpose-bound copy; not a new version. */
 export interface LicenceCopyMetadata {

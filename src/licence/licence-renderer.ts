@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import canonicalize from 'canonicalize';
 import { AFRelationship, PDFDocument, PDFName, type PDFFont, type PDFPage } from '@cantoo/pdf-lib';
-import { buildLicenceXmp } from '../pdf/pdf-xmp.js';
+import { buildLicenceXmp } from './licence-xmp.js';
 import { decorationOperators } from './licence-decorations.js';
 import { cachingFontkit, licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fonts.js';
 import {

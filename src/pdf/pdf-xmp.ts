@@ -1,13 +1,23 @@
-// The XMP packet (ISO 16684-1) of a licence PDF: Dublin Core and XMP basics for ordinary readers, and every
-// GB/T 36903 metadata element in the SealTrust namespace (prefix `stl`) for machines.
-import { SEALTRUST_XMP_NS, type LicenceMetadata } from '../licence/licence-metadata.js';
+// An XMP packet (ISO 16684-1) for a PDF's /Metadata stream: the RDF wrapper and the Dublin Core, XMP basic and
+// Adobe PDF schemas every reader knows. What a document adds in its own namespace (a licence's GB/T 36903
+// elements) is written by that document's module and passed in as `extra`, so this layer knows no licence.
 
-export interface LicenceXmpOptions {
-  /** Producer (pdf:Producer) and creator tool. */
+export interface XmpPacketOptions {
+  /** dc:title (x-default). */
+  title: string;
+  /** dc:creator (one entry). */
+  creator: string;
+  /** dc:description (x-default). */
+  description: string;
+  /** dc:identifier. */
+  identifier: string;
+  /** pdf:Producer and xmp:CreatorTool. */
   producer: string;
   createDate: Date;
   /** Defaults to createDate. */
   modifyDate?: Date;
+  /** A further namespace: its prefix, URI and the already-serialised elements (see xmpSimple). */
+  extra?: { prefix: string; uri: string; elements: string };
 }
 
 /** XML 1.0 text or attribute value: escapes markup characters and drops characters XML cannot carry. */
@@ -23,65 +33,29 @@ export function xmlEscape(value: string): string {
 /** xmp:DateTime: ISO 8601 with seconds, in UTC. */
 const xmpDate = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const simple = (name: string, value: string | undefined | null, indent = '      '): string =>
+/** One simple-valued property line; nothing when the value is absent. */
+export const xmpSimple = (name: string, value: string | undefined | null, indent = '      '): string =>
   value === undefined || value === null ? '' : `${indent}<${name}>${xmlEscape(value)}</${name}>\n`;
 
 const langAlt = (name: string, value: string): string =>
   `      <${name}><rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(value)}</rdf:li></rdf:Alt></${name}>\n`;
 
-/**
- * The complete packet with its xpacket wrapper (read-only: no padding, a licence file is never edited in place).
- * The `stl` elements use the field names of LicenceMetadata; face data (照面信息) is a bag of key/label-free
- * key/value structs because face keys are type-specific; a copy (加注件) adds stl:copy.
- */
-export function buildLicenceXmp(m: LicenceMetadata, opts: LicenceXmpOptions): string {
-  const created = xmpDate(opts.createDate);
-  const modified = xmpDate(opts.modifyDate ?? opts.createDate);
-  const face = Object.keys(m.face)
-    .sort()
-    .map(
-      (k) =>
-        `          <rdf:li rdf:parseType="Resource"><stl:key>${xmlEscape(k)}</stl:key><stl:value>${xmlEscape(m.face[k]!)}</stl:value></rdf:li>\n`,
-    )
-    .join('');
-  const copy = m.copy
-    ? '      <stl:copy rdf:parseType="Resource">\n' +
-      simple('stl:maker', m.copy.maker, '        ') + // 加注件制作者
-      simple('stl:madeAt', m.copy.madeAt, '        ') + // 加注件制作时间
-      simple('stl:purpose', m.copy.purpose, '        ') + // 制作事由
-      simple('stl:expiresAt', m.copy.expiresAt, '        ') + // 有效期截止时间
-      '      </stl:copy>\n'
-    : '';
+/** The complete packet with its xpacket wrapper (read-only: no padding, the file is never edited in place). */
+export function buildXmpPacket(o: XmpPacketOptions): string {
+  const created = xmpDate(o.createDate);
+  const modified = xmpDate(o.modifyDate ?? o.createDate);
   const body =
-    langAlt('dc:title', m.name) +
-    `      <dc:creator><rdf:Seq><rdf:li>${xmlEscape(m.issuerName)}</rdf:li></rdf:Seq></dc:creator>\n` +
-    langAlt('dc:description', `${m.typeName} ${m.number} ${m.holderName}`) +
-    simple('dc:identifier', m.identifier) +
-    simple('dc:format', 'application/pdf') +
-    simple('xmp:CreateDate', created) +
-    simple('xmp:ModifyDate', modified) +
-    simple('xmp:MetadataDate', modified) +
-    simple('xmp:CreatorTool', opts.producer) +
-    simple('pdf:Producer', opts.producer) +
-    simple('stl:identifier', m.identifier) + // 证照标识
-    simple('stl:name', m.name) + // 证照名称
-    simple('stl:typeName', m.typeName) + // 证照类型名称
-    simple('stl:typeCode', m.typeCode) + // 证照类型代码
-    simple('stl:number', m.number) + // 证照编号
-    simple('stl:issuerName', m.issuerName) + // 证照颁发机构
-    simple('stl:issuerCode', m.issuerCode) + // 证照颁发机构代码
-    simple('stl:issueDate', m.issueDate) + // 证照颁发日期
-    simple('stl:holderName', m.holderName) + // 持证主体
-    simple('stl:holderCode', m.holderCode) + // 持证主体代码
-    simple('stl:holderCodeType', m.holderCodeType) + // 持证主体代码类型代码
-    simple('stl:validFrom', m.validFrom) + // 有效期起始日期
-    // 截止日期: empty element = 长期 (no end date), so readers can tell "absent" from "long-term".
-    (m.validTo === null ? '      <stl:validTo/>\n' : simple('stl:validTo', m.validTo)) +
-    simple('stl:regionCode', m.regionCode) + // 管辖属地编码
-    simple('stl:version', m.version) + // 版本号
-    simple('stl:predecessor', m.predecessor) + // 关联证照标识
-    (face ? `      <stl:face>\n        <rdf:Bag>\n${face}        </rdf:Bag>\n      </stl:face>\n` : '') +
-    copy;
+    langAlt('dc:title', o.title) +
+    `      <dc:creator><rdf:Seq><rdf:li>${xmlEscape(o.creator)}</rdf:li></rdf:Seq></dc:creator>\n` +
+    langAlt('dc:description', o.description) +
+    xmpSimple('dc:identifier', o.identifier) +
+    xmpSimple('dc:format', 'application/pdf') +
+    xmpSimple('xmp:CreateDate', created) +
+    xmpSimple('xmp:ModifyDate', modified) +
+    xmpSimple('xmp:MetadataDate', modified) +
+    xmpSimple('xmp:CreatorTool', o.producer) +
+    xmpSimple('pdf:Producer', o.producer) +
+    (o.extra?.elements ?? '');
   return (
     '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' +
     '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n' +
@@ -89,8 +63,10 @@ export function buildLicenceXmp(m: LicenceMetadata, opts: LicenceXmpOptions): st
     '    <rdf:Description rdf:about=""\n' +
     '        xmlns:dc="http://purl.org/dc/elements/1.1/"\n' +
     '        xmlns:xmp="http://ns.adobe.com/xap/1.0/"\n' +
-    '        xmlns:pdf="http://ns.adobe.com/pdf/1.3/"\n' +
-    `        xmlns:stl="${SEALTRUST_XMP_NS}">\n` +
+    (o.extra
+      ? '        xmlns:pdf="http://ns.adobe.com/pdf/1.3/"\n' +
+        `        xmlns:${o.extra.prefix}="${xmlEscape(o.extra.uri)}">\n`
+      : '        xmlns:pdf="http://ns.adobe.com/pdf/1.3/">\n') +
     body +
     '    </rdf:Description>\n' +
     '  </rdf:RDF>\n' +

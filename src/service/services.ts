@@ -160,7 +160,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     start: () => {
       crls.start();
       licenceExpiry.start();
-      void licenceBatches.resume();
+      licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
     },
     stop: async () => {
       await crls.stop();

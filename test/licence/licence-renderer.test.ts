@@ -28,7 +28,7 @@ import {
 } from '../../src/licence/licence-renderer.js';
 import { loadTemplate, pageSize, type LicenceTemplate } from '../../src/licence/licence-template.js';
 import type { LicenceTypeDefinition } from '../../src/licence/licence-type.js';
-import { buildLicenceXmp } from '../../src/pdf/pdf-xmp.js';
+import { buildLicenceXmp } from '../../src/licence/licence-xmp.js';
 import { countRed, qpdfCheck, renderPage } from '../pdf/page-render.js';
 import { sealKit } from '../pdf/pdf-test-fixtures.js';
 import { signPdfWithSeal } from '../../src/pdf/pdf-seal-signing.js';
