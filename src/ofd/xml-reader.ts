@@ -225,7 +225,11 @@ class Parser {
         if (top === undefined) throw this.fail('internal: empty stack');
         const lt = this.src.indexOf('<', this.pos);
         if (lt < 0) throw this.fail(`unclosed element ${top.name}`);
-        if (lt > this.pos) top.text += this.chars(this.src.slice(this.pos, lt));
+        if (lt > this.pos) {
+          const data = this.src.slice(this.pos, lt);
+          if (data.includes(']]>')) throw this.fail(']]> in character data'); // XML 1.0 §2.4
+          top.text += this.chars(data);
+        }
         this.pos = lt;
         if (this.src.startsWith('</', this.pos)) {
           this.pos += 2;
