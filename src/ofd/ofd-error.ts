@@ -42,7 +42,8 @@ export type OfdErrorReason =
   | 'ofd-document'
   | 'ofd-signatures'
   | 'ofd-too-many-signatures'
-  | 'ofd-too-many-references';
+  | 'ofd-too-many-references'
+  | 'ofd-too-many-unresolved';
 
 export class OfdError extends Error {
   override readonly name = 'OfdError';

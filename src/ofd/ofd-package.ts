@@ -491,6 +491,13 @@ class PackageReader {
       return location.path;
     }
     this.unresolved.push({ loc, from, role, location });
+    // A million <Page> elements naming absent files would otherwise become a million findings.
+    if (this.unresolved.length > this.limits.maxEntries)
+      throw new OfdError(
+        'too-complex',
+        'ofd-too-many-unresolved',
+        `无法解析的引用过多 / too many references to absent files (> ${this.limits.maxEntries})`,
+      );
     if (location.status === 'missing')
       this.findings.push(
         finding(

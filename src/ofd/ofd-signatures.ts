@@ -63,6 +63,8 @@ export interface OfdSignatureXml {
   readonly signedValue?: { readonly loc: string; readonly location: LocResolution };
   /** Paths the References resolve to (found ones only): what this signature covers. */
   readonly covered: ReadonlySet<string>;
+  /** Local name of the root element (`Signature` when conformant). */
+  readonly rootName: string;
   readonly hasSignedInfo: boolean;
   readonly findings: readonly OfdFinding[];
 }
@@ -180,6 +182,7 @@ export function readSignatureXml(
       ? {}
       : { signedValue: { loc: signedValueLoc, location: resolveLoc(signedValueLoc, dir, paths) } }),
     covered,
+    rootName: root.localName,
     hasSignedInfo: signedInfo !== undefined,
     findings,
   };

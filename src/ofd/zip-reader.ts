@@ -328,10 +328,16 @@ function stored(raw: Uint8Array, c: CentralRecord, name: string): Uint8Array {
 
 function inflate(raw: Uint8Array, c: CentralRecord, name: string): Uint8Array {
   let out: Buffer;
+  let consumed: number;
   try {
     // maxOutputLength = the declared size + 1: a stream that claims less than it holds stops there instead of
     // allocating what it wants (the declared sizes were already bounded by total and ratio).
-    out = inflateRawSync(raw, { maxOutputLength: c.uncompressedSize + 1 });
+    const r = inflateRawSync(raw, { maxOutputLength: c.uncompressedSize + 1, info: true }) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    out = r.buffer;
+    consumed = r.engine.bytesWritten;
   } catch (err) {
     if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
       throw malformed(
@@ -340,6 +346,12 @@ function inflate(raw: Uint8Array, c: CentralRecord, name: string): Uint8Array {
       );
     throw malformed('zip-inflate', `Deflate 数据损坏 / corrupt deflate data: ${name}`, err);
   }
+  // Bytes after the end of the deflate stream would be data no inflater shows: hidden, so refused.
+  if (consumed !== raw.length)
+    throw malformed(
+      'zip-size-mismatch',
+      `压缩数据在 Deflate 流结束后仍有字节 / bytes after the end of the deflate stream: ${name}`,
+    );
   if (out.length !== c.uncompressedSize)
     throw malformed(
       'zip-size-mismatch',

@@ -66,6 +66,8 @@ describe('OFD package: model and reachability', () => {
     assert.equal(r.id, 's001');
     assert.equal(r.type, 'Seal');
     const s = r.signature!;
+    assert.equal(s.rootName, 'Signature');
+    assert.equal(s.hasSignedInfo, true);
     assert.equal(s.provider?.name, 'SealTrust');
     assert.equal(s.checkMethod, '1.2.156.10197.1.401');
     assert.equal(s.signatureMethod, '1.2.156.10197.1.501');
@@ -203,6 +205,13 @@ describe('OFD package: model and reachability', () => {
         'Doc_0/Signs/Signatures.xml': `<Signatures>${'<Signature ID="1" BaseLoc="x"/>'.repeat(65)}</Signatures>`,
       }),
       'too-complex/ofd-too-many-signatures',
+    ],
+    [
+      'a flood of references to absent pages',
+      buildOfd({
+        'Doc_0/Document.xml': `<Document><Pages>${'<Page ID="1" BaseLoc="nowhere.xml"/>'.repeat(10_001)}</Pages></Document>`,
+      }),
+      'too-complex/ofd-too-many-unresolved',
     ],
   ];
   for (const [title, bytes, expected] of refused)

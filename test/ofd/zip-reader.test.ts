@@ -171,6 +171,18 @@ describe('ZIP reader: refusals', () => {
       'malformed-ofd/zip-size-mismatch',
     ],
     [
+      'bytes hidden after the deflate stream',
+      buildZip([
+        { ...two[0]!, rawData: Buffer.concat([deflateRawSync(two[0]!.data), Buffer.from('hidden')]) },
+      ]),
+      'malformed-ofd/zip-size-mismatch',
+    ],
+    [
+      'a truncated deflate stream',
+      buildZip([{ ...two[0]!, rawData: deflateRawSync(two[0]!.data).subarray(0, 10) }]),
+      'malformed-ofd/zip-inflate',
+    ],
+    [
       'corrupt deflate data',
       buildZip([{ ...two[0]!, rawData: new Uint8Array([0xff, 0xff, 0xff, 0xff]) }]),
       'malformed-ofd/zip-inflate',
