@@ -110,7 +110,8 @@ export function readZip(bytes: Uint8Array, limits: OfdLimits = OFD_LIMITS): ZipA
           name,
         ),
       );
-    const folded = name.toLowerCase();
+    // Case and Unicode normalisation both fold on common file systems (NTFS, APFS): either makes two names one.
+    const folded = name.normalize('NFC').toLowerCase();
     const seen = names.get(folded);
     if (seen === name)
       throw malformed(
@@ -120,7 +121,7 @@ export function readZip(bytes: Uint8Array, limits: OfdLimits = OFD_LIMITS): ZipA
     if (seen !== undefined)
       throw malformed(
         'zip-case-duplicate-name',
-        `ZIP 条目名仅大小写不同 / ZIP entry names differ only in case: ${JSON.stringify(seen)}, ${JSON.stringify(name)}`,
+        `ZIP 条目名仅大小写或 Unicode 规范化不同 / ZIP entry names differ only in case or Unicode normalisation: ${JSON.stringify(seen)}, ${JSON.stringify(name)}`,
       );
     names.set(folded, name);
     return name;

@@ -111,6 +111,14 @@ describe('ZIP reader: refusals', () => {
       ]),
       'malformed-ofd/zip-case-duplicate-name',
     ],
+    [
+      'names differing only in Unicode normalisation',
+      buildZip([
+        { name: 'Doc_0/caf\u00e9.xml', data: text('x') },
+        { name: 'Doc_0/cafe\u0301.xml', data: text('y') },
+      ]),
+      'malformed-ofd/zip-case-duplicate-name',
+    ],
     ['encryption flag', buildZip([{ ...two[0]!, flags: 0x0801 }]), 'malformed-ofd/zip-encrypted'],
     ['strong encryption flag', buildZip([{ ...two[0]!, flags: 0x0840 }]), 'malformed-ofd/zip-encrypted'],
     [
