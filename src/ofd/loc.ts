@@ -16,6 +16,9 @@ export type LocResolution =
   /** Empty, escapes the root, or has backslashes / control characters. */
   | { readonly status: 'invalid'; readonly loc: string; readonly why: string };
 
+/** Case and Unicode normalisation folded, as the ZIP reader folds names when it refuses look-alikes. */
+const fold = (s: string): string => s.normalize('NFC').toLowerCase();
+
 /** The file names of a package, with a case-folded index built once. */
 export class PackagePaths {
   private readonly exact: ReadonlySet<string>;
@@ -24,7 +27,7 @@ export class PackagePaths {
   constructor(names: Iterable<string>) {
     this.exact = new Set(names);
     for (const n of this.exact) {
-      const k = n.toLowerCase();
+      const k = fold(n);
       const list = this.folded.get(k);
       if (list) list.push(n);
       else this.folded.set(k, [n]);
@@ -36,7 +39,7 @@ export class PackagePaths {
   }
 
   caseInsensitive(path: string): readonly string[] {
-    return this.folded.get(path.toLowerCase()) ?? [];
+    return this.folded.get(fold(path)) ?? [];
   }
 }
 
