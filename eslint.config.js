@@ -55,6 +55,7 @@ export default tseslint.config(
       'src/pki/**/*.ts',
       'src/seal/**/*.ts',
       'src/pdf/**/*.ts',
+      'src/ofd/**/*.ts',
       'src/licence/**/*.ts',
       'src/verify/**/*.ts',
     ],
