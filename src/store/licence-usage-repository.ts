@@ -1,5 +1,6 @@
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toDate, toNumber } from './row-types.js';
 
 /** 用证五要素: who used the licence, for which service item and business. */

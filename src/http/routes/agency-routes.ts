@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../../store/database.js';
-import type { Agency } from '../../store/agency-repository.js';
+import type { Agency } from '../../access/agency.js';
 import { createAgency, getAgency, listAgenciesFor } from '../../service/access/agency-service.js';
 import { provinceName } from '../../licence/region-code.js';
 import type { ApiRouter } from '../api-router.js';

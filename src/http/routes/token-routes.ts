@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../../store/database.js';
-import type { ApiToken } from '../../store/token-repository.js';
+import type { ApiToken } from '../../access/api-token.js';
 import { createToken, listApiTokens, revokeToken } from '../../service/access/token-service.js';
 import { ROLES } from '../../service/access/principal.js';
 import type { ApiRouter } from '../api-router.js';

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/database.js';
-import {
-  findAgency,
-  findAgencyByUscc,
-  insertAgency,
-  listAgencies,
-  type Agency,
-} from '../../store/agency-repository.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import { findAgency, findAgencyByUscc, insertAgency, listAgencies } from '../../store/agency-repository.js';
+import type { Agency } from '../../access/agency.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import { validateUscc } from '../../licence/uscc.js';
 import { isProvinceCode, isRegionCode } from '../../licence/region-code.js';
 import { withAudit } from '../audit/audit-service.js';

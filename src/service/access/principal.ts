@@ -1,4 +1,4 @@
-import type { Role } from '../../store/token-repository.js';
+import type { Role } from '../../access/role.js';
 
 export type { Role };
 export const ROLES: readonly Role[] = ['admin', 'ca-operator', 'seal-maker', 'issuer', 'sync-peer'];

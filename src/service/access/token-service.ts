@@ -11,10 +11,10 @@ import {
   insertToken,
   listTokens,
   revokeToken as revokeTokenRow,
-  type ApiToken,
-  type Role,
 } from '../../store/token-repository.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import type { ApiToken } from '../../access/api-token.js';
+import type { Role } from '../../access/role.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import { isProvinceCode } from '../../licence/region-code.js';
 import { GenerationCache } from '../../runtime/generation-cache.js';
 import { withAudit } from '../audit/audit-service.js';

@@ -6,7 +6,7 @@ import {
   type AuditRecord,
   type ChainBreak,
 } from '../../audit/audit-chain.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import { actorOf, type ActionContext } from '../access/principal.js';
 import { AuditGeneration } from './audit-generation.js';
 
