@@ -1,8 +1,5 @@
 import type { Role } from '../../access/role.js';
 
-export type { Role };
-export const ROLES: readonly Role[] = ['admin', 'ca-operator', 'seal-maker', 'issuer', 'sync-peer'];
-
 /** Who is acting: an API token's holder, the anonymous public, or the service itself. */
 export type Principal =
   | { kind: 'token'; tokenId: string; role: Role; agencyId: string | null; province: string | null }
