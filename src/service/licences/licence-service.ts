@@ -34,12 +34,10 @@ import {
 import type { LicenceEvent } from '../../licence/licence-event.js';
 import type { LicenceRecord, LicenceSummary } from '../../licence/licence-record.js';
 import { nextLicenceSerial } from '../../store/licence-serial-repository.js';
-import {
-  insertLicenceCopy,
-  listLicenceCopies,
-  type LicenceCopyRecord,
-} from '../../store/licence-copy-repository.js';
-import { insertLicenceUsage, type LicenceUsage } from '../../store/licence-usage-repository.js';
+import { insertLicenceCopy, listLicenceCopies } from '../../store/licence-copy-repository.js';
+import type { LicenceCopyRecord } from '../../licence/licence-copy-record.js';
+import { insertLicenceUsage } from '../../store/licence-usage-repository.js';
+import type { LicenceUsage } from '../../licence/licence-usage.js';
 import type { Page, PageRequest } from '../../paging/page.js';
 import { listSeals } from '../../store/seal-repository.js';
 import type { SealRecord } from '../../seal/seal-record.js';
