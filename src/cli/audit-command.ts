@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../store/database.js';
-import { verifyAuditChain } from '../service/audit/audit-service.js';
+import { AuditService } from '../service/audit/audit-service.js';
 
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('审计链 / audit trail');
@@ -21,7 +21,7 @@ export function registerAuditCommands(program: Command): void {
           : { dataDir: config.dataDir },
       );
       try {
-        const result = await verifyAuditChain(database.knex);
+        const result = await new AuditService(database.knex).verifyChain();
         if (result.ok) {
           process.stdout.write(`审计链完整 / audit chain intact: ${result.records} records\n`);
         } else {

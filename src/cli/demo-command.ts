@@ -3,7 +3,8 @@ import { caPassphraseFor, loadConfig } from '../config.js';
 import { loadCaNode } from '../service/ca/ca-node.js';
 import { createServices } from '../service/services.js';
 import { openDatabase } from '../store/database.js';
-import { describeDemo, isEmptyDirectory, seedDemo } from './demo-seed.js';
+import { AgencyService } from '../service/access/agency-service.js';
+import { describeDemo, seedDemo } from './demo-seed.js';
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -29,7 +30,8 @@ export function registerDemoCommand(program: Command): void {
         config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
       );
       try {
-        if (!(await isEmptyDirectory(database.knex))) {
+        // Asked before the CA keys are loaded and the services (with their workers) built: a refusal is cheap.
+        if (!(await new AgencyService(database.knex).isEmpty())) {
           process.stderr.write(
             `sealtrust demo: the database already has agencies; use a fresh one (SEALTRUST_DATA_DIR=${config.dataDir})\n`,
           );

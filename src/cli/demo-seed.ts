@@ -1,13 +1,9 @@
-import type { Db } from '../store/database.js';
-import { listAgencies } from '../store/agency-repository.js';
 import {
   DEMO_FACE_DATA,
   DEMO_HOLDERS,
   DEMO_ISSUERS,
   DEMO_LICENCE_TYPES,
 } from '../licence/demo-licence-types.js';
-import { createAgency } from '../service/access/agency-service.js';
-import { createToken } from '../service/access/token-service.js';
 import type { ActionContext } from '../service/access/principal.js';
 import type { Services } from '../service/services.js';
 import { chinaDate } from '../licence/china-date.js';
@@ -20,11 +16,6 @@ export interface DemoSeedResult {
 const SYSTEM: ActionContext = { principal: { kind: 'system' }, requestId: 'demo-seed' };
 const DAY = 86_400_000;
 
-/** True when the database has no agency yet: a fresh node, where `npm start` seeds the demo once. */
-export async function isEmptyDirectory(db: Db): Promise<boolean> {
-  return (await listAgencies(db, {}, { limit: 1 })).items.length === 0;
-}
-
 /**
  * Development data: one agency per demo licence type (each with a vault-held seal-signer key, an official
  * seal and an issuer token), the demo catalogue, and `perType` licences of each type, issued through the
@@ -35,7 +26,7 @@ export async function seedDemo(services: Services, perType = 3): Promise<DemoSee
   const byType = new Map<string, { agencyId: string; tokenId: string }>();
   for (const type of DEMO_LICENCE_TYPES) {
     const issuer = DEMO_ISSUERS[type.code]!;
-    const { agency } = await createAgency(services.db, SYSTEM, {
+    const { agency } = await services.agencies.create(SYSTEM, {
       name: issuer.name,
       uscc: issuer.code,
       regionCode: issuer.regionCode,
@@ -50,7 +41,7 @@ export async function seedDemo(services: Services, perType = 3): Promise<DemoSee
       validFrom: new Date(Date.now() - 60_000),
       validTo: new Date(Date.now() + 5 * 365 * DAY),
     });
-    const { token, secret } = await createToken(services.db, SYSTEM, {
+    const { token, secret } = await services.tokens.create(SYSTEM, {
       role: 'issuer',
       agencyId: agency.id,
       label: `演示发证机构 ${agency.name}`,

@@ -4,12 +4,11 @@ import { loadCaNode } from '../service/ca/ca-node.js';
 import { createServices } from '../service/services.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from '../store/database.js';
-import { bootstrapAdminToken } from '../service/access/token-service.js';
 import { startServer, type RunningServer } from '../http/server.js';
 import type { Database } from '../store/database.js';
 import type { Services } from '../service/services.js';
 import type { Logger } from 'pino';
-import { describeDemo, isEmptyDirectory, seedDemo } from './demo-seed.js';
+import { describeDemo, seedDemo } from './demo-seed.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -53,14 +52,14 @@ export function registerServeCommand(program: Command): void {
           productionWorkers: config.renderWorkers,
         });
         logger.info({ node: node.node, issuingCas: [...node.issuingCas.keys()] }, 'CA keys loaded');
-        const firstAdmin = await bootstrapAdminToken(database.knex, config.adminToken);
+        const firstAdmin = await services.tokens.bootstrapAdmin(config.adminToken);
         if (firstAdmin) {
           // Printed once, to the terminal only: the service keeps just its hash.
           process.stdout.write(
             `\n首次启动：管理员令牌（仅显示一次，请妥善保存）/ First start: admin token (shown once, keep it safe):\n\n  ${firstAdmin}\n\n`,
           );
         }
-        if (config.demoSeed && (await isEmptyDirectory(database.knex))) {
+        if (config.demoSeed && (await services.agencies.isEmpty())) {
           await services.init();
           logger.info('empty database: seeding demo agencies, seals and licences (SEALTRUST_DEMO=0 to skip)');
           process.stdout.write(describeDemo(await seedDemo(services), config.publicUrl));

@@ -2,10 +2,11 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware } from 'koa';
 import { z, type ZodType } from 'zod';
-import type { Role } from '../service/access/principal.js';
+import type { Role } from '../access/role.js';
 import { ProblemError } from './problem.js';
 import { readRawBody } from './raw-body.js';
 import { requirePrincipal } from './auth.js';
+import type { AuditService } from '../service/audit/audit-service.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { UploadSlots } from './upload-slots.js';
 import { validationProblem } from './validation-problem.js';
@@ -87,8 +88,17 @@ export class ApiRouter {
   private readonly operations: Operation[] = [];
   private readonly jsonBody: Middleware;
   private readonly uploadSlot: Middleware | undefined;
+  private readonly audit: Pick<AuditService, 'denied'>;
 
-  constructor(bodyLimitBytes: number, opts: { uploadSlots?: UploadSlots | undefined } = {}) {
+  constructor(
+    bodyLimitBytes: number,
+    opts: {
+      /** Where refused state changes are recorded. */
+      audit: Pick<AuditService, 'denied'>;
+      uploadSlots?: UploadSlots | undefined;
+    },
+  ) {
+    this.audit = opts.audit;
     this.jsonBody = bodyParser({ enableTypes: ['json'], jsonLimit: bodyLimitBytes, jsonStrict: true });
     this.uploadSlot = opts.uploadSlots?.middleware();
   }
@@ -113,7 +123,7 @@ export class ApiRouter {
     });
     const stack: Middleware[] = [];
     if (spec.auth !== 'public')
-      stack.push(requirePrincipal(spec.auth, `${spec.method.toUpperCase()} ${spec.path}`));
+      stack.push(requirePrincipal(spec.auth, `${spec.method.toUpperCase()} ${spec.path}`, this.audit));
     if (spec.body) stack.push(requireJson, this.jsonBody);
     const limiter = spec.rateLimit;
     if (limiter)

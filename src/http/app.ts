@@ -48,6 +48,7 @@ export function createApp(deps: AppDeps): Koa {
   app.maxIpsCount = hops;
   const metrics = new HttpMetrics();
   const api = new ApiRouter(deps.bodyLimitBytes, {
+    audit: deps.services.audit,
     uploadSlots: new UploadSlots(deps.uploadSlots ?? DEFAULT_UPLOAD_SLOTS),
   });
   // One per-client limiter for everything anonymous that costs the node real work: validation (/v1/verify),
@@ -66,11 +67,10 @@ export function createApp(deps: AppDeps): Koa {
       deps.publicUrl,
     ));
 
-  const { db } = deps.services;
-  healthRoutes(api, db, metrics, document);
-  tokenRoutes(api, db);
-  agencyRoutes(api, db);
-  auditRoutes(api, db);
+  healthRoutes(api, deps.services.health, metrics, document);
+  tokenRoutes(api, deps.services);
+  agencyRoutes(api, deps.services);
+  auditRoutes(api, deps.services);
   certificateRoutes(api, deps.services);
   caPublicationRoutes(api, deps.services);
   sealRoutes(api, deps.services);
@@ -90,11 +90,10 @@ export function createApp(deps: AppDeps): Koa {
   app.use(accessLog(deps.logger));
   app.use(errorHandler(deps.logger));
   app.use(async (ctx, next) => {
-    ctx.state.db = db;
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
-  app.use(identify(db));
+  app.use(identify(deps.services.tokens));
   app.use(api.router.routes());
   app.use(
     api.router.allowedMethods({

@@ -1,8 +1,8 @@
 import type { Middleware } from 'koa';
-import type { Db } from '../store/database.js';
-import { authenticate } from '../service/access/token-service.js';
-import { auditDenied } from '../service/audit/audit-service.js';
-import type { Principal, Role } from '../service/access/principal.js';
+import type { TokenService } from '../service/access/token-service.js';
+import type { AuditService } from '../service/audit/audit-service.js';
+import type { Role } from '../access/role.js';
+import type { Principal } from '../service/access/principal.js';
 import { ProblemError } from './problem.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
@@ -11,13 +11,13 @@ const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/;
  * Resolves the caller. No Authorization header means anonymous; a header that is present but
  * wrong is a 401 everywhere, so a client never silently falls back to anonymous access.
  */
-export function identify(db: Db): Middleware {
+export function identify(tokens: Pick<TokenService, 'authenticate'>): Middleware {
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     let principal: Principal = { kind: 'anonymous' };
     if (header) {
       const m = BEARER.exec(header);
-      const found = m?.[1] ? await authenticate(db, m[1]) : undefined;
+      const found = m?.[1] ? await tokens.authenticate(m[1]) : undefined;
       if (!found) {
         throw new ProblemError(
           401,
@@ -38,7 +38,11 @@ export function identify(db: Db): Middleware {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Route guard: 401 without a token, 403 (audited for state changes) with a token of another role. */
-export function requirePrincipal(roles: Role[], action: string): Middleware {
+export function requirePrincipal(
+  roles: Role[],
+  action: string,
+  audit: Pick<AuditService, 'denied'>,
+): Middleware {
   return async (ctx, next) => {
     const p = ctx.state.principal as Principal;
     if (p.kind === 'anonymous') {
@@ -48,9 +52,7 @@ export function requirePrincipal(roles: Role[], action: string): Middleware {
     }
     if (p.kind === 'token' && !roles.includes(p.role)) {
       if (!SAFE_METHODS.has(ctx.method)) {
-        const db = ctx.state.db as Db;
-        await auditDenied(
-          db,
+        await audit.denied(
           { principal: p, requestId: ctx.state.requestId ?? null },
           action,
           { type: 'route', id: ctx.path },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Page, PageRequest } from '../store/page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 
 // Cursors are opaque to clients: base64url of a small JSON object naming the last row seen.
 export const pageQuery = z.strictObject({

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Database } from '../store/database.js';
 import type { Services } from '../service/services.js';
 import { createApp } from './app.js';
 
@@ -14,7 +13,8 @@ export interface RunningServer {
 }
 
 export async function startServer(opts: {
-  database: Database;
+  /** Closed last on shutdown: the composition that opened it (the CLI) hands it over, unseen otherwise. */
+  database: { close(): Promise<void> };
   services: Services;
   logger: Logger;
   port: number;

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
-import type { Db } from '../store/database.js';
+import { isReachable, type Db } from '../store/database.js';
+import { AgencyService } from './access/agency-service.js';
+import { TokenService } from './access/token-service.js';
+import { AuditService } from './audit/audit-service.js';
 import type { CaNode } from './ca/ca-node.js';
 import { CertificateEvents } from './ca/certificate-events.js';
 import { CertificateService } from './ca/certificate-service.js';
@@ -32,7 +35,14 @@ import { loadVerifyConfig } from '../config.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
-  db: Db;
+  /** The agency register. */
+  agencies: AgencyService;
+  /** API tokens: creation, revocation, and resolving a bearer secret to its principal. */
+  tokens: TokenService;
+  /** The audit trail: refused attempts, listing, chain verification. */
+  audit: AuditService;
+  /** What /readyz asks. */
+  health: HealthProbe;
   node: CaNode;
   events: CertificateEvents;
   crls: CrlService;
@@ -64,6 +74,12 @@ export interface Services {
   /** Background work (CRL renewal); stopped on shutdown. */
   start(): void;
   stop(): Promise<void>;
+}
+
+/** Readiness of what the node depends on. */
+export interface HealthProbe {
+  /** The database answers a trivial query. */
+  databaseReachable(): Promise<boolean>;
 }
 
 export interface ServiceOptions {
@@ -134,7 +150,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     opts.verification ?? loadVerifyConfig(),
   );
   return {
-    db,
+    agencies: new AgencyService(db),
+    tokens: new TokenService(db),
+    audit: new AuditService(db),
+    health: { databaseReachable: () => isReachable(db) },
     node,
     events,
     crls,

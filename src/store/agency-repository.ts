@@ -1,16 +1,9 @@
+import type { Agency } from '../access/agency.js';
 import { LruCache } from '../crypto/lru-cache.js';
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toDate, toNumber } from './row-types.js';
-
-export interface Agency {
-  id: string;
-  name: string;
-  uscc: string;
-  regionCode: string;
-  province: string;
-  createdAt: Date;
-}
 
 interface AgencyRow {
   seq: unknown;

@@ -1,6 +1,7 @@
 import { AUDIT_GENESIS_HASH, auditHash, type AuditEntry, type AuditRecord } from '../audit/audit-chain.js';
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
 
 interface AuditRow {

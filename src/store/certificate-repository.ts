@@ -1,25 +1,9 @@
+import type { CertificateRecord, CertificateStatus } from '../pki/certificate-record.js';
+import type { CertificateStatusEvent } from '../pki/certificate-status-event.js';
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toDateOrNull, toNumber } from './row-types.js';
-
-export type CertificateStatus = 'good' | 'hold' | 'revoked';
-
-export interface CertificateRecord {
-  serial: string; // upper-case hex
-  caId: string;
-  agencyId: string | null;
-  profile: string;
-  subject: string;
-  notBefore: Date;
-  notAfter: Date;
-  status: CertificateStatus;
-  revokedAt: Date | null;
-  revocationReason: string | null;
-  invalidityDate: Date | null;
-  publicKey: Buffer;
-  der: Buffer;
-  createdAt: Date;
-}
 
 interface Row {
   seq: unknown;
@@ -152,13 +136,7 @@ async function insertStatusEvent(
   await db('certificate_status_events').insert({ serial, at, status, reason });
 }
 
-export interface StatusEvent {
-  at: Date;
-  status: CertificateStatus;
-  reason: string | null;
-}
-
-export async function listStatusEvents(db: Executor, serial: string): Promise<StatusEvent[]> {
+export async function listStatusEvents(db: Executor, serial: string): Promise<CertificateStatusEvent[]> {
   const rows = (await db('certificate_status_events').where({ serial }).orderBy('seq', 'asc')) as {
     at: unknown;
     status: CertificateStatus;

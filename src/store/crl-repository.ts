@@ -1,14 +1,6 @@
+import type { CrlRecord } from '../pki/crl-record.js';
 import type { Executor } from './database.js';
 import { toBuffer, toDate, toNumber } from './row-types.js';
-
-export interface CrlRecord {
-  caId: string;
-  crlNumber: number;
-  thisUpdate: Date;
-  nextUpdate: Date;
-  entries: number;
-  der: Buffer;
-}
 
 interface Row {
   ca_id: string;

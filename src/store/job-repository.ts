@@ -1,40 +1,8 @@
+import type { JobRecord, JobStatus } from '../licence/licence-batch-job.js';
 import type { Executor } from './database.js';
 import { toBuffer, toDate, toDateOrNull, toJson, toNumber } from './row-types.js';
 
-export type JobStatus =
-  | 'queued'
-  | 'running'
-  | 'succeeded'
-  | 'completed-with-errors'
-  | 'failed'
-  /** Stopped because the token that submitted it was revoked. */
-  | 'cancelled';
-
 const UNFINISHED: JobStatus[] = ['queued', 'running'];
-
-export interface JobLineError {
-  line: number;
-  type: string;
-  detail: string;
-  field?: string | undefined;
-}
-
-export interface JobRecord {
-  id: string;
-  kind: string;
-  agencyId: string | null;
-  tokenId: string | null;
-  status: JobStatus;
-  total: number;
-  processed: number;
-  succeeded: number;
-  failed: number;
-  errors: JobLineError[];
-  results: { line: number; identifier: string }[];
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
 
 type Row = Record<string, unknown>;
 

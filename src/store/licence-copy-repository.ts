@@ -1,17 +1,6 @@
+import type { LicenceCopyRecord } from '../licence/licence-copy-record.js';
 import type { Executor } from './database.js';
 import { toBuffer, toDate, toNumber } from './row-types.js';
-
-export interface LicenceCopyRecord {
-  id: string;
-  identifier: string;
-  purpose: string;
-  maker: string;
-  makerAgencyId: string;
-  madeAt: Date;
-  expiresAt: Date;
-  pdfSm3: string;
-  pdfBytes: number;
-}
 
 type Row = Record<string, unknown>;
 const COLUMNS = [

@@ -1,58 +1,10 @@
+import type { LicenceEvent } from '../licence/licence-event.js';
+import type { LicenceRecord, LicenceSummary } from '../licence/licence-record.js';
 import type { LicenceStatus } from '../licence/licence-lifecycle.js';
-import type { LicenceMetadata } from '../licence/licence-metadata.js';
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
-
-/** One licence file in the directory (one row per identifier, i.e. per version). */
-export interface LicenceRecord {
-  identifier: string;
-  typeCode: string;
-  agencyId: string;
-  issuerCode: string;
-  serial: string;
-  version: number;
-  number: string;
-  holderName: string;
-  holderCodeEnc: Buffer;
-  holderCodeIndex: Buffer;
-  holderCodeMasked: string;
-  holderCodeType: string;
-  issueDate: string;
-  validFrom: string;
-  validTo: string | null;
-  regionCode: string;
-  /** GB/T 36903 elements with the holder code masked. */
-  metadata: LicenceMetadata;
-  pdfEnc: Buffer;
-  pdfSm3: string;
-  pdfBytes: number;
-  esID: string;
-  signerSerial: string;
-  signatureFormat: 'ses' | 'cms';
-  status: LicenceStatus;
-  statusReason: string | null;
-  predecessor: string | null;
-  successor: string | null;
-  signedAt: Date;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export type LicenceSummary = Omit<LicenceRecord, 'pdfEnc'>;
-
-export interface LicenceEvent {
-  seq: number;
-  identifier: string;
-  operation: string;
-  fromStatus: LicenceStatus | null;
-  toStatus: LicenceStatus;
-  reason: string | null;
-  relatedIdentifier: string | null;
-  actorRole: string;
-  actorTokenId: string | null;
-  at: Date;
-}
 
 const SUMMARY_COLUMNS = [
   'seq',

@@ -1,12 +1,7 @@
+import type { LicenceTypeRecord } from '../licence/licence-type-record.js';
 import type { LicenceTypeDefinition } from '../licence/licence-type.js';
 import type { Executor } from './database.js';
 import { toDate, toJson } from './row-types.js';
-
-export interface LicenceTypeRecord extends LicenceTypeDefinition {
-  issuerAgencyIds: string[];
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 interface Row {
   code: string;

@@ -1,25 +1,8 @@
+import type { LicenceUsage } from '../licence/licence-usage.js';
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toDate, toNumber } from './row-types.js';
-
-/** 用证五要素: who used the licence, for which service item and business. */
-export interface UsageElements {
-  organization: string; // 用证机构
-  user: string; // 用证人
-  itemName: string; // 事项名称
-  itemCode: string; // 事项编码
-  businessNumber: string; // 业务流水号
-}
-
-export interface LicenceUsage extends UsageElements {
-  identifier: string;
-  ownerAgencyId: string;
-  userAgencyId: string | null;
-  /** search: personal columns of a directory search hit. */
-  action: 'record' | 'file' | 'copy' | 'search';
-  actorTokenId: string | null;
-  at: Date;
-}
 
 type Row = Record<string, unknown>;
 

@@ -1,13 +1,4 @@
-/** One page of a keyset-paginated listing: `nextAfter` is the last row's seq when more rows follow. */
-export interface Page<T> {
-  items: T[];
-  nextAfter: number | null;
-}
-
-export interface PageRequest {
-  limit: number;
-  after?: number | undefined;
-}
+import type { Page, PageRequest } from '../paging/page.js';
 
 /** Rows were fetched with limit + 1; the extra row only tells whether another page exists. */
 export function toPage<R extends { seq: unknown }, T>(

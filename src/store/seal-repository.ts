@@ -1,28 +1,9 @@
+import type { SealRecord, SealStatus } from '../seal/seal-record.js';
+import type { SealStatusEvent } from '../seal/seal-status-event.js';
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
-
-export type SealStatus = 'active' | 'suspended' | 'revoked';
-
-export interface SealRecord {
-  esID: string;
-  agencyId: string;
-  name: string;
-  type: string;
-  typeCode: number;
-  status: SealStatus;
-  validFrom: Date;
-  validTo: Date;
-  makerCertificateSerial: string;
-  signerCertificateSerials: string[];
-  pictureType: string;
-  pictureWidthMm: number;
-  pictureHeightMm: number;
-  picture: Buffer;
-  picturePaths: { d: string; fill: string }[] | null;
-  der: Buffer;
-  createdAt: Date;
-}
 
 interface Row {
   seq: unknown;
@@ -170,12 +151,6 @@ async function insertSealEvent(
   reason: string | null,
 ) {
   await trx('seal_status_events').insert({ es_id: esID, at, status, reason });
-}
-
-export interface SealStatusEvent {
-  at: Date;
-  status: SealStatus;
-  reason: string | null;
 }
 
 export async function listSealEvents(db: Executor, esID: string): Promise<SealStatusEvent[]> {

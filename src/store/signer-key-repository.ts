@@ -1,5 +1,5 @@
 import type { Executor } from './database.js';
-import type { CertificateStatus } from './certificate-repository.js';
+import type { CertificateStatus } from '../pki/certificate-record.js';
 import { toBuffer, toDate, toDateOrNull } from './row-types.js';
 
 export type SignerKeyStatus = 'active' | 'retired';

@@ -1,18 +1,9 @@
+import type { ApiToken } from '../access/api-token.js';
+import type { Role } from '../access/role.js';
 import type { Executor } from './database.js';
-import { toPage, type Page, type PageRequest } from './page.js';
+import { toPage } from './page.js';
+import type { Page, PageRequest } from '../paging/page.js';
 import { toDate, toDateOrNull, toNumber } from './row-types.js';
-
-export type Role = 'admin' | 'ca-operator' | 'seal-maker' | 'issuer' | 'sync-peer';
-
-export interface ApiToken {
-  id: string;
-  role: Role;
-  agencyId: string | null;
-  province: string | null;
-  label: string | null;
-  createdAt: Date;
-  revokedAt: Date | null;
-}
 
 interface TokenRow {
   seq: unknown;

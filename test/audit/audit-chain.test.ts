@@ -13,9 +13,9 @@ import {
   type AuditRecord,
 } from '../../src/audit/audit-chain.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { createAgency } from '../../src/service/access/agency-service.js';
-import { createToken } from '../../src/service/access/token-service.js';
-import { verifyAuditChain } from '../../src/service/audit/audit-service.js';
+import { AgencyService } from '../../src/service/access/agency-service.js';
+import { TokenService } from '../../src/service/access/token-service.js';
+import { AuditService } from '../../src/service/audit/audit-service.js';
 import { runCli } from '../helpers/run-cli.js';
 
 function chain(n: number): AuditRecord[] {
@@ -102,20 +102,20 @@ describe('sealtrust audit verify against a real database', () => {
       cliArgs = [];
     }
     const ctx = { principal: { kind: 'system' as const }, requestId: 'audit-test' };
-    await createToken(database.knex, ctx, { role: 'admin' });
-    await createAgency(database.knex, ctx, {
+    await new TokenService(database.knex).create(ctx, { role: 'admin' });
+    await new AgencyService(database.knex).create(ctx, {
       name: '甲局',
       uscc: '113301000024902776',
       regionCode: '330100',
       province: '33',
     });
-    await createAgency(database.knex, ctx, {
+    await new AgencyService(database.knex).create(ctx, {
       name: '乙局',
       uscc: '113300000024821899',
       regionCode: '330000',
       province: '33',
     });
-    await createToken(database.knex, ctx, { role: 'seal-maker' });
+    await new TokenService(database.knex).create(ctx, { role: 'seal-maker' });
   });
 
   after(async () => {
@@ -133,7 +133,7 @@ describe('sealtrust audit verify against a real database', () => {
   });
 
   test('the chain written by the services verifies, in process and from the CLI', async () => {
-    const result = await verifyAuditChain(database.knex);
+    const result = await new AuditService(database.knex).verifyChain();
     assert.deepEqual(result, { ok: true, records: 4, firstBreak: null });
     const rows = await database.knex('audit_log').orderBy('seq');
     assert.ok(Buffer.isBuffer(rows[0].hash) || rows[0].hash instanceof Uint8Array);
@@ -149,7 +149,10 @@ describe('sealtrust audit verify against a real database', () => {
       .knex('audit_log')
       .where({ seq: 3 })
       .update({ details: JSON.stringify({ uscc: '91350100M000100Y43' }) });
-    assert.deepEqual((await verifyAuditChain(database.knex)).firstBreak, { seq: 3, reason: 'hash-mismatch' });
+    assert.deepEqual((await new AuditService(database.knex).verifyChain()).firstBreak, {
+      seq: 3,
+      reason: 'hash-mismatch',
+    });
     if (dataDir) await database.close();
     const cli = await runCli(['audit', 'verify', ...cliArgs], { env: cliEnv });
     assert.equal(cli.code, 1);
@@ -163,11 +166,15 @@ test('a record deleted from the tail is caught by the chain head', async () => {
   const db = await createTestDatabase();
   try {
     const ctx = { principal: { kind: 'system' as const }, requestId: 'tail-test' };
-    await createToken(db.knex, ctx, { role: 'admin' });
-    await createToken(db.knex, ctx, { role: 'seal-maker' });
-    assert.deepEqual(await verifyAuditChain(db.knex), { ok: true, records: 2, firstBreak: null });
+    await new TokenService(db.knex).create(ctx, { role: 'admin' });
+    await new TokenService(db.knex).create(ctx, { role: 'seal-maker' });
+    assert.deepEqual(await new AuditService(db.knex).verifyChain(), {
+      ok: true,
+      records: 2,
+      firstBreak: null,
+    });
     await db.knex('audit_log').where({ seq: 2 }).delete();
-    assert.deepEqual(await verifyAuditChain(db.knex), {
+    assert.deepEqual(await new AuditService(db.knex).verifyChain(), {
       ok: false,
       records: 1,
       firstBreak: { seq: 2, reason: 'missing-tail' },

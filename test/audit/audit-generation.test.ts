@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuditGeneration } from '../../src/service/audit/audit-generation.js';
 import { auditListenerName } from '../../src/store/audit-change-listener.js';
-import { createToken } from '../../src/service/access/token-service.js';
+import { TokenService } from '../../src/service/access/token-service.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
@@ -38,7 +38,7 @@ describe('audit generation (cache validity without a query per read)', () => {
 
   test('a change made through this handle moves it before the change returns', async () => {
     const before = generation.current();
-    await createToken(db.knex, ctx, { role: 'ca-operator' });
+    await new TokenService(db.knex).create(ctx, { role: 'ca-operator' });
     assert.notEqual(generation.current(), before);
   });
 
@@ -53,7 +53,7 @@ describe('audit generation (cache validity without a query per read)', () => {
       try {
         const before = generation.current(['token']);
         const seals = generation.current(['seal']);
-        await createToken(other.knex, ctx, { role: 'ca-operator' });
+        await new TokenService(other.knex).create(ctx, { role: 'ca-operator' });
         await eventually('the notification of the other handle’s commit', () => {
           const now = generation.current(['token']);
           return now !== undefined && now !== before;

@@ -2,8 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuditGeneration } from '../../src/service/audit/audit-generation.js';
 import { GenerationCache } from '../../src/runtime/generation-cache.js';
-import { createToken, authenticate } from '../../src/service/access/token-service.js';
-import { revokeToken } from '../../src/service/access/token-service.js';
+import { TokenService } from '../../src/service/access/token-service.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
 const ctx = { principal: { kind: 'system' as const }, requestId: 'generation-cache-test' };
@@ -52,10 +51,11 @@ describe('generation cache (database answers kept until an audit record is commi
   });
 
   test('a revoked API token stops authenticating on the very next request', async () => {
-    const { token, secret } = await createToken(db.knex, ctx, { role: 'ca-operator' });
-    assert.equal((await authenticate(db.knex, secret))?.kind, 'token');
-    assert.equal((await authenticate(db.knex, secret))?.kind, 'token', 'now from the cache');
-    await revokeToken(db.knex, ctx, token.id);
-    assert.equal(await authenticate(db.knex, secret), undefined);
+    const tokens = new TokenService(db.knex);
+    const { token, secret } = await tokens.create(ctx, { role: 'ca-operator' });
+    assert.equal((await tokens.authenticate(secret))?.kind, 'token');
+    assert.equal((await tokens.authenticate(secret))?.kind, 'token', 'now from the cache');
+    await tokens.revoke(ctx, token.id);
+    assert.equal(await tokens.authenticate(secret), undefined);
   });
 });

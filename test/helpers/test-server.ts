@@ -2,13 +2,12 @@ import { freePort } from './free-port.js';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../../src/http/server.js';
-import { createToken } from '../../src/service/access/token-service.js';
 import { loadCaNode, type CaNode } from '../../src/service/ca/ca-node.js';
 import { createServices, type ServiceOptions, type Services } from '../../src/service/services.js';
 import { DEV_KEYS_PASSPHRASE, loadTrustProxyHops, PROJECT_ROOT } from '../../src/config.js';
 import { createTestDatabase } from './test-database.js';
 import type { Database } from '../../src/store/database.js';
-import type { Role } from '../../src/service/access/principal.js';
+import type { Role } from '../../src/access/role.js';
 
 export interface TestServer extends RunningServer {
   database: Database & { schema?: string };
@@ -57,7 +56,7 @@ export async function startTestServer(
   });
   const system = { principal: { kind: 'system' as const }, requestId: 'test-setup' };
   const token = async (role: Role, binding: { agencyId?: string; province?: string } = {}) =>
-    (await createToken(database.knex, system, { role, ...binding })).secret;
+    (await services.tokens.create(system, { role, ...binding })).secret;
   const adminToken = await token('admin');
   const request = (path: string, init: RequestInit & { token?: string; json?: unknown } = {}) => {
     const headers = new Headers(init.headers);

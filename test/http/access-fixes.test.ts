@@ -19,7 +19,6 @@ import { LicenceBatchService } from '../../src/service/licences/licence-batch-se
 import { issueLicenceBody } from '../../src/service/licences/licence-request-schema.js';
 import type { LicenceService } from '../../src/service/licences/licence-service.js';
 import type { ActionContext } from '../../src/service/access/principal.js';
-import { createToken } from '../../src/service/access/token-service.js';
 import { findJob } from '../../src/store/job-repository.js';
 import { revokeToken as revokeTokenRow } from '../../src/store/token-repository.js';
 import { expectJson } from '../helpers/licence-fixtures.js';
@@ -153,7 +152,7 @@ describe('2 and 6. batch jobs run with their token, keep their progress and stor
   const system: ActionContext = { principal: { kind: 'system' }, requestId: 'access-fixes' };
 
   async function issuerContext(): Promise<{ ctx: ActionContext; tokenId: string }> {
-    const { token } = await createToken(srv.database.knex, system, {
+    const { token } = await srv.services.tokens.create(system, {
       role: 'issuer',
       agencyId: w.agency.agencyId,
     });

@@ -9,7 +9,6 @@ import { checkByteRange, coveredBytes } from '../../src/pdf/pdf-byte-range.js';
 import { PT_PER_MM } from '../../src/pdf/pdf-seal-appearance.js';
 import { extractPdfSignatures } from '../../src/pdf/pdf-signature-extraction.js';
 import { decodeSesSignature, sesDerLength } from '../../src/seal/ses-decoder.js';
-import { listAuditRecords } from '../../src/service/audit/audit-service.js';
 import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { countRed, qpdfCheck, qpdfEncrypt, renderPage, type RenderedPage } from '../pdf/page-render.js';
@@ -158,7 +157,7 @@ const redOutside = (img: RenderedPage, x0: number, y0: number, x1: number, y1: n
   countRed(img, 0, 0, img.width, img.height) - countRed(img, x0 - 2, y0 - 2, x1 + 2, y1 + 2);
 
 async function documentSealAudits() {
-  const page = await listAuditRecords(srv.database.knex, { limit: 1000 });
+  const page = await srv.services.audit.list({ limit: 1000 });
   return page.items.filter((r) => r.action === 'document.seal');
 }
 

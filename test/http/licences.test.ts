@@ -18,7 +18,6 @@ import {
 } from '../../src/licence/licence-lifecycle.js';
 import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import { toPem } from '../../src/crypto/pem.js';
-import { verifyAuditChain } from '../../src/service/audit/audit-service.js';
 import { validatePdf } from '../../src/verify/pdf-validation.js';
 import { nodeSealMakers } from '../../src/service/ca/ca-node.js';
 import { caRevocationView, sealRegistryView } from '../../src/service/verification/validation-views.js';
@@ -309,7 +308,7 @@ describe('issuance', () => {
     );
     const ids = await Promise.all(results.map((r) => expectJson<Issued>(r, 201)));
     assert.equal(new Set(ids.map((i) => i.identifier)).size, 200);
-    const audit = await verifyAuditChain(srv.database.knex);
+    const audit = await srv.services.audit.verifyChain();
     assert.equal(audit.ok, true, JSON.stringify(audit));
   });
 });

@@ -6,7 +6,6 @@ import { openssl, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 import { ConfigError, PROJECT_ROOT } from '../../src/config.js';
 import { DEV_KEK_FILE, loadKek } from '../../src/service/ca/key-encryption-key.js';
 import { signerKeyAad } from '../../src/service/seals/signer-key-service.js';
-import { verifyAuditChain } from '../../src/service/audit/audit-service.js';
 import { KeyEncryptionKey } from '../../src/crypto/key-wrap.js';
 import { fromPem } from '../../src/crypto/pem.js';
 import { sm3 } from '../../src/crypto/sm3.js';
@@ -446,7 +445,7 @@ describe('signer keys over HTTP', () => {
     assert.ok(actions.includes('signer-key.rotate'));
     assert.ok(actions.includes('signer-key.retire'));
     assert.equal(rows.find((r) => r.action === 'signer-key.rotate')?.target_id, second.id);
-    const chain = await verifyAuditChain(srv.database.knex);
+    const chain = await srv.services.audit.verifyChain();
     assert.equal(chain.ok, true, JSON.stringify(chain.firstBreak));
     for (const body of seenBodies) assert.doesNotMatch(body, /PRIVATE KEY/);
   });

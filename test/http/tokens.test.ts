@@ -86,3 +86,33 @@ test('a sync peer sees only the agencies of its province', async () => {
   );
   assert.equal((await srv.request(`/v1/agencies/${agencyId}`, { token: gd.token })).status, 403);
 });
+
+test('a token acting outside its role is refused 403, and a refused change is on the audit trail', async () => {
+  const operator = await srv.token('ca-operator');
+  const audited = async () =>
+    (await (await srv.request('/v1/audit?limit=500', { token: srv.adminToken })).json()) as {
+      items: { action: string; actorRole: string; outcome: string; targetType: string; targetId: string }[];
+    };
+  const denials = async () => (await audited()).items.filter((r) => r.outcome === 'denied');
+  const before = (await denials()).length;
+
+  const read = await srv.request('/v1/tokens', { token: operator });
+  assert.equal(read.status, 403);
+  assert.equal(((await read.json()) as { type: string }).type.endsWith('/role-not-allowed'), true);
+  assert.equal((await denials()).length, before, 'a refused read is not a change and is not recorded');
+
+  const change = await srv.request('/v1/tokens', {
+    method: 'POST',
+    token: operator,
+    json: { role: 'admin' },
+  });
+  assert.equal(change.status, 403);
+  const after = await denials();
+  assert.equal(after.length, before + 1);
+  assert.deepEqual(
+    (({ action, actorRole, targetType, targetId }) => ({ action, actorRole, targetType, targetId }))(
+      after[after.length - 1]!,
+    ),
+    { action: 'POST /v1/tokens', actorRole: 'ca-operator', targetType: 'route', targetId: '/v1/tokens' },
+  );
+});

@@ -251,11 +251,11 @@ describe('time budget', () => {
     const original = s.verification;
     const tight = new VerificationService(
       {
-        db: s.db,
+        db: w.srv.database.knex,
         node: s.node,
         seals: s.seals,
         licences: s.licences,
-        licenceDirectory: licenceDirectoryView(s.db),
+        licenceDirectory: licenceDirectoryView(w.srv.database.knex),
       },
       { budgetMs: 1, maxBytes: MAX_BYTES * 8 },
     );

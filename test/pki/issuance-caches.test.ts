@@ -24,7 +24,8 @@ import {
   type LeafExtensionSpec,
 } from '../../src/pki/leaf-extensions.js';
 import { PKI_OID } from '../../src/pki/pki-oids.js';
-import { findAgencyCached, insertAgency, type Agency } from '../../src/store/agency-repository.js';
+import { findAgencyCached, insertAgency } from '../../src/store/agency-repository.js';
+import type { Agency } from '../../src/access/agency.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
 // Issuance keeps encoded names and extensions between certificates: the bytes must be those of the uncached

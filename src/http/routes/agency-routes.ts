@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { Db } from '../../store/database.js';
-import type { Agency } from '../../store/agency-repository.js';
-import { createAgency, getAgency, listAgenciesFor } from '../../service/access/agency-service.js';
+import type { Agency } from '../../access/agency.js';
+import type { Services } from '../../service/services.js';
 import { provinceName } from '../../licence/region-code.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';
@@ -38,7 +37,7 @@ function present(a: Agency) {
   };
 }
 
-export function agencyRoutes(api: ApiRouter, db: Db): void {
+export function agencyRoutes(api: ApiRouter, { agencies }: Pick<Services, 'agencies'>): void {
   api.route({
     method: 'post',
     path: '/v1/agencies',
@@ -51,7 +50,7 @@ export function agencyRoutes(api: ApiRouter, db: Db): void {
       201: { description: 'Created', schema: agencySchema.extend({ warnings: z.array(warningSchema) }) },
     },
     handler: async (ctx, { body }) => {
-      const { agency, warnings } = await createAgency(db, actionContext(ctx), body);
+      const { agency, warnings } = await agencies.create(actionContext(ctx), body);
       ctx.status = 201;
       ctx.set('Location', `/v1/agencies/${agency.id}`);
       ctx.body = { ...present(agency), warnings };
@@ -68,7 +67,7 @@ export function agencyRoutes(api: ApiRouter, db: Db): void {
     params: z.object({ id: z.uuid() }),
     responses: { 200: { description: 'The agency', schema: agencySchema } },
     handler: async (ctx, { params }) => {
-      ctx.body = present(await getAgency(db, principalOf(ctx), params.id));
+      ctx.body = present(await agencies.get(principalOf(ctx), params.id));
     },
   });
 
@@ -82,7 +81,7 @@ export function agencyRoutes(api: ApiRouter, db: Db): void {
     query: pageQuery,
     responses: { 200: { description: 'A page of agencies', schema: collectionSchema(agencySchema) } },
     handler: async (ctx, { query }) => {
-      ctx.body = collection(await listAgenciesFor(db, principalOf(ctx), toPageRequest(query)), present);
+      ctx.body = collection(await agencies.list(principalOf(ctx), toPageRequest(query)), present);
     },
   });
 }

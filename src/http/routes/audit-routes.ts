@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { Db } from '../../store/database.js';
 import type { AuditRecord } from '../../audit/audit-chain.js';
-import { listAuditRecords } from '../../service/audit/audit-service.js';
+import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';
 
@@ -24,7 +23,7 @@ function present(r: AuditRecord) {
   return { ...r, at: r.at.toISOString(), prevHash: r.prevHash.toString('hex'), hash: r.hash.toString('hex') };
 }
 
-export function auditRoutes(api: ApiRouter, db: Db): void {
+export function auditRoutes(api: ApiRouter, { audit }: Pick<Services, 'audit'>): void {
   api.route({
     method: 'get',
     path: '/v1/audit',
@@ -37,7 +36,7 @@ export function auditRoutes(api: ApiRouter, db: Db): void {
       200: { description: 'A page of audit records, oldest first', schema: collectionSchema(auditSchema) },
     },
     handler: async (ctx, { query }) => {
-      ctx.body = collection(await listAuditRecords(db, toPageRequest(query)), present);
+      ctx.body = collection(await audit.list(toPageRequest(query)), present);
     },
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CertificateRecord } from '../../store/certificate-repository.js';
+import type { CertificateRecord } from '../../pki/certificate-record.js';
 import { toPem } from '../../crypto/pem.js';
 import { CRL_REASON_NAMES, type CrlReason } from '../../pki/crl-builder.js';
 import type { Services } from '../../service/services.js';

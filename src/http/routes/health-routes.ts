@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import type { Db } from '../../store/database.js';
-import { isReachable } from '../../store/database.js';
+import type { HealthProbe } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { ProblemError } from '../problem.js';
 import type { HttpMetrics } from '../metrics.js';
 
-export function healthRoutes(api: ApiRouter, db: Db, metrics: HttpMetrics, openapi: () => object): void {
+export function healthRoutes(
+  api: ApiRouter,
+  health: HealthProbe,
+  metrics: HttpMetrics,
+  openapi: () => object,
+): void {
   api.route({
     method: 'get',
     path: '/healthz',
@@ -28,7 +32,7 @@ export function healthRoutes(api: ApiRouter, db: Db, metrics: HttpMetrics, opena
     auth: 'public',
     responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) } },
     handler: async (ctx) => {
-      if (!(await isReachable(db))) {
+      if (!(await health.databaseReachable())) {
         throw new ProblemError(503, 'database-unreachable', '数据库不可达 / the database is unreachable');
       }
       ctx.body = { status: 'ready' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JobRecord } from '../../store/job-repository.js';
+import type { JobRecord } from '../../licence/licence-batch-job.js';
 import { MAX_BATCH_LINES } from '../../service/licences/licence-batch-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';

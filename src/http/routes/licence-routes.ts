@@ -4,7 +4,8 @@ import {
   LICENCE_STATUSES,
   type LicenceStatus,
 } from '../../licence/licence-lifecycle.js';
-import type { LicenceEvent, LicenceSummary } from '../../store/licence-repository.js';
+import type { LicenceEvent } from '../../licence/licence-event.js';
+import type { LicenceSummary } from '../../licence/licence-record.js';
 import type { LicenceView } from '../../service/licences/licence-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AUTHORITY_LEVELS, HOLDER_CATEGORIES } from '../../licence/licence-type.js';
-import type { LicenceTypeRecord } from '../../store/licence-type-repository.js';
+import type { LicenceTypeRecord } from '../../licence/licence-type-record.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';

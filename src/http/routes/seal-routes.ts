@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SealRecord, SealStatusEvent } from '../../store/seal-repository.js';
+import type { SealRecord } from '../../seal/seal-record.js';
+import type { SealStatusEvent } from '../../seal/seal-status-event.js';
 import { effectiveStatus } from '../../service/seals/seal-service.js';
 import { SEAL_TYPE_NAMES, type SealType } from '../../seal/seal-type.js';
 import type { Services } from '../../service/services.js';

@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import type { Db } from '../../store/database.js';
-import type { ApiToken } from '../../store/token-repository.js';
-import { createToken, listApiTokens, revokeToken } from '../../service/access/token-service.js';
-import { ROLES } from '../../service/access/principal.js';
+import type { ApiToken } from '../../access/api-token.js';
+import { ROLES } from '../../access/role.js';
+import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext } from '../context.js';
 import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';
 
-const roleSchema = z.enum(ROLES as [string, ...string[]]);
+const roleSchema = z.enum(ROLES);
 
 const tokenSchema = z.object({
   id: z.uuid(),
@@ -31,7 +30,7 @@ function present(t: ApiToken) {
   };
 }
 
-export function tokenRoutes(api: ApiRouter, db: Db): void {
+export function tokenRoutes(api: ApiRouter, { tokens }: Pick<Services, 'tokens'>): void {
   api.route({
     method: 'post',
     path: '/v1/tokens',
@@ -40,7 +39,7 @@ export function tokenRoutes(api: ApiRouter, db: Db): void {
     tags: ['tokens'],
     auth: ['admin'],
     body: z.strictObject({
-      role: z.enum(['admin', 'ca-operator', 'seal-maker', 'issuer', 'sync-peer']),
+      role: roleSchema,
       agencyId: z.uuid().optional().describe('issuer: the agency it acts for'),
       province: z.string().optional().describe('sync-peer: the province node (two-digit GB/T 2260 code)'),
       label: z.string().max(200).optional(),
@@ -52,7 +51,7 @@ export function tokenRoutes(api: ApiRouter, db: Db): void {
       },
     },
     handler: async (ctx, { body }) => {
-      const { token, secret } = await createToken(db, actionContext(ctx), body);
+      const { token, secret } = await tokens.create(actionContext(ctx), body);
       ctx.status = 201;
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { ...present(token), token: secret };
@@ -69,7 +68,7 @@ export function tokenRoutes(api: ApiRouter, db: Db): void {
     query: pageQuery,
     responses: { 200: { description: 'A page of tokens', schema: collectionSchema(tokenSchema) } },
     handler: async (ctx, { query }) => {
-      ctx.body = collection(await listApiTokens(db, toPageRequest(query)), present);
+      ctx.body = collection(await tokens.list(toPageRequest(query)), present);
     },
   });
 
@@ -83,7 +82,7 @@ export function tokenRoutes(api: ApiRouter, db: Db): void {
     params: z.object({ id: z.uuid() }),
     responses: { 204: { description: 'Revoked (also when it already was)' } },
     handler: async (ctx, { params }) => {
-      await revokeToken(db, actionContext(ctx), params.id);
+      await tokens.revoke(actionContext(ctx), params.id);
       ctx.status = 204;
     },
   });

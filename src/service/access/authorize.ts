@@ -1,4 +1,5 @@
-import type { Principal, Role } from './principal.js';
+import type { Role } from '../../access/role.js';
+import type { Principal } from './principal.js';
 import { ServiceError } from '../service-error.js';
 
 // One place for the licence directory's access rules: which principal may do which action on which resource.

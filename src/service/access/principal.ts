@@ -1,7 +1,4 @@
-import type { Role } from '../../store/token-repository.js';
-
-export type { Role };
-export const ROLES: readonly Role[] = ['admin', 'ca-operator', 'seal-maker', 'issuer', 'sync-peer'];
+import type { Role } from '../../access/role.js';
 
 /** Who is acting: an API token's holder, the anonymous public, or the service itself. */
 export type Principal =

@@ -11,10 +11,10 @@ import {
   insertToken,
   listTokens,
   revokeToken as revokeTokenRow,
-  type ApiToken,
-  type Role,
 } from '../../store/token-repository.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import type { ApiToken } from '../../access/api-token.js';
+import type { Role } from '../../access/role.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import { isProvinceCode } from '../../licence/region-code.js';
 import { GenerationCache } from '../../runtime/generation-cache.js';
 import { withAudit } from '../audit/audit-service.js';
@@ -37,6 +37,119 @@ export interface NewToken {
   agencyId?: string | undefined;
   province?: string | undefined;
   label?: string | undefined;
+}
+
+/**
+ * API tokens: made and revoked by admins (audited), resolved on every request. A secret is shown once and
+ * only its SM3 hash is kept.
+ */
+export class TokenService {
+  // Every API call authenticates; tokens change only with an audit record (revocation included), so the
+  // lookup is cached per audit generation. Unknown tokens are not kept: guessing must not evict real ones.
+  readonly #active: GenerationCache<ApiToken | undefined>;
+
+  constructor(private readonly db: Db) {
+    this.#active = new GenerationCache(db, ['token', 'agency'], 1024, 60_000);
+  }
+
+  /** Creates a token; the secret is returned once and only its SM3 hash is kept. */
+  async create(ctx: ActionContext, input: NewToken): Promise<{ token: ApiToken; secret: string }> {
+    const binding = await checkBinding(this.db, input);
+    const secret = newTokenSecret();
+    const token: ApiToken = {
+      id: randomUUID(),
+      role: input.role,
+      ...binding,
+      label: input.label ?? null,
+      createdAt: new Date(),
+      revokedAt: null,
+    };
+    await withAudit(this.db, ctx, 'token.create', async (trx) => {
+      await insertToken(trx, token, tokenHash(secret));
+      return {
+        result: undefined,
+        target: { type: 'token', id: token.id },
+        details: { role: token.role, ...binding },
+      };
+    });
+    return { token, secret };
+  }
+
+  async revoke(ctx: ActionContext, id: string): Promise<void> {
+    const existing = await findToken(this.db, id);
+    if (!existing) throw new ServiceError('not-found', 'token-not-found', '令牌不存在 / no such token', 'id');
+    if (existing.revokedAt) return; // idempotent: already revoked
+    await withAudit(this.db, ctx, 'token.revoke', async (trx) => {
+      const at = new Date();
+      await revokeTokenRow(trx, id, at);
+      // A job acts with its token's authority: revoking the token ends the jobs it submitted (a running one
+      // stops before its next line, keeping the counts it reached).
+      const cancelledJobs = await cancelJobsOfToken(trx, id, at);
+      return {
+        result: undefined,
+        target: { type: 'token', id },
+        ...(cancelledJobs.length > 0 ? { details: { cancelledJobs } } : {}),
+      };
+    });
+  }
+
+  list(page: PageRequest): Promise<Page<ApiToken>> {
+    return listTokens(this.db, page);
+  }
+
+  /** Resolves a bearer secret to its principal, or undefined for an unknown or revoked token. */
+  async authenticate(secret: string): Promise<Principal | undefined> {
+    if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
+    const hash = tokenHash(secret);
+    const t = await this.#active.get(
+      hash.toString('hex'),
+      () => findActiveTokenByHash(this.db, hash),
+      (found) => found !== undefined,
+    );
+    if (!t) return undefined;
+    return { kind: 'token', tokenId: t.id, role: t.role, agencyId: t.agencyId, province: t.province };
+  }
+
+  /**
+   * At start: registers SEALTRUST_ADMIN_TOKEN when given (idempotently), otherwise creates a first admin
+   * token if none is active. Returns the secret only when it created one, so the caller can print it once.
+   */
+  async bootstrapAdmin(configured: string | undefined): Promise<string | undefined> {
+    const ctx: ActionContext = { principal: { kind: 'system' }, requestId: null };
+    if (configured) {
+      if (!configured.startsWith(TOKEN_PREFIX) || configured.length < 40) {
+        throw new ServiceError(
+          'validation',
+          'weak-admin-token',
+          `SEALTRUST_ADMIN_TOKEN must start with ${TOKEN_PREFIX} and carry at least 32 random bytes (use \`sealtrust token generate\`)`,
+          'SEALTRUST_ADMIN_TOKEN',
+        );
+      }
+      const hash = tokenHash(configured);
+      if (await findTokenByHash(this.db, hash)) return undefined;
+      const token: ApiToken = {
+        id: randomUUID(),
+        role: 'admin',
+        agencyId: null,
+        province: null,
+        label: 'SEALTRUST_ADMIN_TOKEN',
+        createdAt: new Date(),
+        revokedAt: null,
+      };
+      await withAudit(this.db, ctx, 'token.bootstrap', async (trx) => {
+        await insertToken(trx, token, hash);
+        return {
+          result: undefined,
+          target: { type: 'token', id: token.id },
+          details: { role: 'admin', source: 'environment' },
+        };
+      });
+      return undefined;
+    }
+    if ((await countActiveTokens(this.db, 'admin')) > 0) return undefined;
+    const { secret } = await this.create(ctx, { role: 'admin', label: 'first start' });
+    return secret;
+  }
 }
 
 /** Checks that the binding fits the role: issuers belong to one agency, sync peers to one province node. */
@@ -104,120 +217,4 @@ async function checkBinding(
       'province',
     );
   return { agencyId: null, province: null };
-}
-
-/** Creates a token; the secret is returned once and only its SM3 hash is kept. */
-export async function createToken(
-  db: Db,
-  ctx: ActionContext,
-  input: NewToken,
-): Promise<{ token: ApiToken; secret: string }> {
-  const binding = await checkBinding(db, input);
-  const secret = newTokenSecret();
-  const token: ApiToken = {
-    id: randomUUID(),
-    role: input.role,
-    ...binding,
-    label: input.label ?? null,
-    createdAt: new Date(),
-    revokedAt: null,
-  };
-  await withAudit(db, ctx, 'token.create', async (trx) => {
-    await insertToken(trx, token, tokenHash(secret));
-    return {
-      result: undefined,
-      target: { type: 'token', id: token.id },
-      details: { role: token.role, ...binding },
-    };
-  });
-  return { token, secret };
-}
-
-export async function revokeToken(db: Db, ctx: ActionContext, id: string): Promise<void> {
-  const existing = await findToken(db, id);
-  if (!existing) throw new ServiceError('not-found', 'token-not-found', '令牌不存在 / no such token', 'id');
-  if (existing.revokedAt) return; // idempotent: already revoked
-  await withAudit(db, ctx, 'token.revoke', async (trx) => {
-    const at = new Date();
-    await revokeTokenRow(trx, id, at);
-    // A job acts with its token's authority: revoking the token ends the jobs it submitted (a running one
-    // stops before its next line, keeping the counts it reached).
-    const cancelledJobs = await cancelJobsOfToken(trx, id, at);
-    return {
-      result: undefined,
-      target: { type: 'token', id },
-      ...(cancelledJobs.length > 0 ? { details: { cancelledJobs } } : {}),
-    };
-  });
-}
-
-export function listApiTokens(db: Db, page: PageRequest): Promise<Page<ApiToken>> {
-  return listTokens(db, page);
-}
-
-const tokenCaches = new WeakMap<Db, GenerationCache<ApiToken | undefined>>();
-const activeTokens = (db: Db): GenerationCache<ApiToken | undefined> => {
-  let c = tokenCaches.get(db);
-  if (!c) tokenCaches.set(db, (c = new GenerationCache(db, ['token', 'agency'], 1024, 60_000)));
-  return c;
-};
-
-/** Resolves a bearer secret to its principal, or undefined for an unknown or revoked token. */
-export async function authenticate(db: Db, secret: string): Promise<Principal | undefined> {
-  if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return undefined;
-  const hash = tokenHash(secret);
-  // Every API call authenticates; tokens change only with an audit record (revocation included), so the
-  // lookup is cached per audit generation. Unknown tokens are not kept: guessing must not evict real ones.
-  const t = await activeTokens(db).get(
-    hash.toString('hex'),
-    () => findActiveTokenByHash(db, hash),
-    (found) => found !== undefined,
-  );
-  if (!t) return undefined;
-  return { kind: 'token', tokenId: t.id, role: t.role, agencyId: t.agencyId, province: t.province };
-}
-
-/**
- * At start: registers SEALTRUST_ADMIN_TOKEN when given (idempotently), otherwise creates a first admin
- * token if none is active. Returns the secret only when it created one, so the caller can print it once.
- */
-export async function bootstrapAdminToken(
-  db: Db,
-  configured: string | undefined,
-): Promise<string | undefined> {
-  const ctx: ActionContext = { principal: { kind: 'system' }, requestId: null };
-  if (configured) {
-    if (!configured.startsWith(TOKEN_PREFIX) || configured.length < 40) {
-      throw new ServiceError(
-        'validation',
-        'weak-admin-token',
-        `SEALTRUST_ADMIN_TOKEN must start with ${TOKEN_PREFIX} and carry at least 32 random bytes (use \`sealtrust token generate\`)`,
-        'SEALTRUST_ADMIN_TOKEN',
-      );
-    }
-    const hash = tokenHash(configured);
-    const existing = await findTokenByHash(db, hash);
-    if (existing) return undefined;
-    const token: ApiToken = {
-      id: randomUUID(),
-      role: 'admin',
-      agencyId: null,
-      province: null,
-      label: 'SEALTRUST_ADMIN_TOKEN',
-      createdAt: new Date(),
-      revokedAt: null,
-    };
-    await withAudit(db, ctx, 'token.bootstrap', async (trx) => {
-      await insertToken(trx, token, hash);
-      return {
-        result: undefined,
-        target: { type: 'token', id: token.id },
-        details: { role: 'admin', source: 'environment' },
-      };
-    });
-    return undefined;
-  }
-  if ((await countActiveTokens(db, 'admin')) > 0) return undefined;
-  const { secret } = await createToken(db, ctx, { role: 'admin', label: 'first start' });
-  return secret;
 }

@@ -6,7 +6,7 @@ import {
   type AuditRecord,
   type ChainBreak,
 } from '../../audit/audit-chain.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import { actorOf, type ActionContext } from '../access/principal.js';
 import { AuditGeneration } from './audit-generation.js';
 
@@ -62,63 +62,65 @@ function recordedChange<T>(
   });
 }
 
-/** Records a refused attempt (e.g. a token acting outside its role) in its own transaction. */
-export async function auditDenied(
-  db: Db,
-  ctx: ActionContext,
-  action: string,
-  target: AuditTarget,
-  reason: string,
-): Promise<void> {
-  await db.transaction(async (trx) => {
-    await appendAudit(trx, {
-      at: new Date(),
-      ...actorOf(ctx.principal),
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      requestId: ctx.requestId,
-      outcome: 'denied',
-      details: { reason },
-    });
-  });
-}
-
-export function listAuditRecords(db: Db, page: PageRequest): Promise<Page<AuditRecord>> {
-  return listAudit(db, page);
-}
-
 export interface AuditVerification {
   ok: boolean;
   records: number;
   firstBreak: ChainBreak | null;
 }
 
-/** Recomputes the whole chain page by page and names the first record that does not follow. */
-export async function verifyAuditChain(db: Db, pageSize = 1000): Promise<AuditVerification> {
-  const verifier = new AuditChainVerifier();
-  let after: number | undefined;
-  let lastSeen: AuditRecord | undefined;
-  for (;;) {
-    const page = await listAudit(db, { limit: pageSize, after });
-    for (const r of page.items) {
-      lastSeen = r;
-      const broken = verifier.check(r);
-      if (broken) return { ok: false, records: verifier.count, firstBreak: broken };
-    }
-    if (page.nextAfter === null) {
-      // The head pins the end of the chain: records removed from the tail show up here.
-      const head = await auditHead(db);
-      const endSeq = lastSeen?.seq ?? 0;
-      if (head.seq !== endSeq || !head.hash.equals(lastSeen?.hash ?? AUDIT_GENESIS_HASH)) {
-        return {
-          ok: false,
-          records: verifier.count,
-          firstBreak: { seq: endSeq + 1, reason: 'missing-tail' },
-        };
+/**
+ * The audit trail as a service: refused attempts, listing, and the chain check. State changes record
+ * themselves through `withAudit` inside the service that makes them (in the change's own transaction).
+ */
+export class AuditService {
+  constructor(private readonly db: Db) {}
+
+  /** Records a refused attempt (e.g. a token acting outside its role) in its own transaction. */
+  async denied(ctx: ActionContext, action: string, target: AuditTarget, reason: string): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await appendAudit(trx, {
+        at: new Date(),
+        ...actorOf(ctx.principal),
+        action,
+        targetType: target.type,
+        targetId: target.id,
+        requestId: ctx.requestId,
+        outcome: 'denied',
+        details: { reason },
+      });
+    });
+  }
+
+  list(page: PageRequest): Promise<Page<AuditRecord>> {
+    return listAudit(this.db, page);
+  }
+
+  /** Recomputes the whole chain page by page and names the first record that does not follow. */
+  async verifyChain(pageSize = 1000): Promise<AuditVerification> {
+    const verifier = new AuditChainVerifier();
+    let after: number | undefined;
+    let lastSeen: AuditRecord | undefined;
+    for (;;) {
+      const page = await listAudit(this.db, { limit: pageSize, after });
+      for (const r of page.items) {
+        lastSeen = r;
+        const broken = verifier.check(r);
+        if (broken) return { ok: false, records: verifier.count, firstBreak: broken };
       }
-      return { ok: true, records: verifier.count, firstBreak: null };
+      if (page.nextAfter === null) {
+        // The head pins the end of the chain: records removed from the tail show up here.
+        const head = await auditHead(this.db);
+        const endSeq = lastSeen?.seq ?? 0;
+        if (head.seq !== endSeq || !head.hash.equals(lastSeen?.hash ?? AUDIT_GENESIS_HASH)) {
+          return {
+            ok: false,
+            records: verifier.count,
+            firstBreak: { seq: endSeq + 1, reason: 'missing-tail' },
+          };
+        }
+        return { ok: true, records: verifier.count, firstBreak: null };
+      }
+      after = page.nextAfter;
     }
-    after = page.nextAfter;
   }
 }

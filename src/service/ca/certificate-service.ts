@@ -8,10 +8,10 @@ import {
   listStatusEvents,
   updateCertificateStatus,
   type CertificateFilter,
-  type CertificateRecord,
-  type StatusEvent,
 } from '../../store/certificate-repository.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import type { CertificateRecord } from '../../pki/certificate-record.js';
+import type { CertificateStatusEvent as StatusEvent } from '../../pki/certificate-status-event.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import { generateSm2KeyPair } from '../../crypto/sm2.js';
 import { sm2PrivateKeyToPem } from '../../crypto/sm2-keys.js';
 import { toPem } from '../../crypto/pem.js';

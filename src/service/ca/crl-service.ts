@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../store/database.js';
 import { listRevokedForCrl } from '../../store/certificate-repository.js';
-import { insertCrl, latestCrl, latestCrlNumber, type CrlRecord } from '../../store/crl-repository.js';
+import { insertCrl, latestCrl, latestCrlNumber } from '../../store/crl-repository.js';
+import type { CrlRecord } from '../../pki/crl-record.js';
 import { buildCrl, CRL_REASONS, type CrlReason } from '../../pki/crl-builder.js';
 import { withAudit } from '../audit/audit-service.js';
 import type { CaNode, IssuingCa } from './ca-node.js';

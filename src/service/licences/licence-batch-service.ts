@@ -9,9 +9,8 @@ import {
   insertJob,
   listUnfinishedJobs,
   updateJobProgress,
-  type JobLineError,
-  type JobRecord,
 } from '../../store/job-repository.js';
+import type { JobLineError, JobRecord } from '../../licence/licence-batch-job.js';
 import { findToken } from '../../store/token-repository.js';
 import { boundAgencyOf, ensureAllowed, isAllowed } from '../access/authorize.js';
 import { withAudit } from '../audit/audit-service.js';

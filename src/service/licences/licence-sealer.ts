@@ -1,5 +1,5 @@
 import { contentsBytesForSeal, finishPdfSeal, type PreparedPdfSeal } from '../../pdf/pdf-seal-signing.js';
-import type { SealRecord } from '../../store/seal-repository.js';
+import type { SealRecord } from '../../seal/seal-record.js';
 import type { Signer } from '../../crypto/signer.js';
 import type { LicenceFileJob } from '../../licence/licence-file-preparation.js';
 import type { SealSignatureService } from '../seals/seal-signature-service.js';

@@ -15,7 +15,8 @@ import { chinaDate } from '../../licence/china-date.js';
 import { checkLicenceRequest, type RequestIssue } from '../../licence/licence-request-check.js';
 import type { LicenceTypeDefinition } from '../../licence/licence-type.js';
 import { maskHolderCode } from '../../licence/holder-code.js';
-import { findAgencyCached, type Agency } from '../../store/agency-repository.js';
+import { findAgencyCached } from '../../store/agency-repository.js';
+import type { Agency } from '../../access/agency.js';
 import type { Db, Executor } from '../../store/database.js';
 import { findIdempotentResponse, insertIdempotentResponse } from '../../store/idempotency-repository.js';
 import {
@@ -28,20 +29,18 @@ import {
   listLicences,
   listVersions,
   updateLicenceStatus,
-  type LicenceEvent,
   type LicenceFilter,
-  type LicenceRecord,
-  type LicenceSummary,
 } from '../../store/licence-repository.js';
+import type { LicenceEvent } from '../../licence/licence-event.js';
+import type { LicenceRecord, LicenceSummary } from '../../licence/licence-record.js';
 import { nextLicenceSerial } from '../../store/licence-serial-repository.js';
-import {
-  insertLicenceCopy,
-  listLicenceCopies,
-  type LicenceCopyRecord,
-} from '../../store/licence-copy-repository.js';
-import { insertLicenceUsage, type LicenceUsage } from '../../store/licence-usage-repository.js';
-import type { Page, PageRequest } from '../../store/page.js';
-import { listSeals, type SealRecord } from '../../store/seal-repository.js';
+import { insertLicenceCopy, listLicenceCopies } from '../../store/licence-copy-repository.js';
+import type { LicenceCopyRecord } from '../../licence/licence-copy-record.js';
+import { insertLicenceUsage } from '../../store/licence-usage-repository.js';
+import type { LicenceUsage } from '../../licence/licence-usage.js';
+import type { Page, PageRequest } from '../../paging/page.js';
+import { listSeals } from '../../store/seal-repository.js';
+import type { SealRecord } from '../../seal/seal-record.js';
 import { GenerationCache } from '../../runtime/generation-cache.js';
 import { withAudit } from '../audit/audit-service.js';
 import {

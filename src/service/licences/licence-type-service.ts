@@ -1,11 +1,7 @@
 import type { Db } from '../../store/database.js';
 import { findAgency } from '../../store/agency-repository.js';
-import {
-  findLicenceType,
-  listLicenceTypes,
-  upsertLicenceType,
-  type LicenceTypeRecord,
-} from '../../store/licence-type-repository.js';
+import { findLicenceType, listLicenceTypes, upsertLicenceType } from '../../store/licence-type-repository.js';
+import type { LicenceTypeRecord } from '../../licence/licence-type-record.js';
 import type { LicenceTypeDefinition } from '../../licence/licence-type.js';
 import { validateUscc } from '../../licence/uscc.js';
 import { withAudit } from '../audit/audit-service.js';

@@ -1,13 +1,9 @@
 import { findAgencyCached } from '../../store/agency-repository.js';
 import type { Db } from '../../store/database.js';
-import type { LicenceSummary } from '../../store/licence-repository.js';
-import {
-  insertLicenceUsage,
-  listLicenceUsages,
-  type LicenceUsage,
-  type UsageElements,
-} from '../../store/licence-usage-repository.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import type { LicenceSummary } from '../../licence/licence-record.js';
+import { insertLicenceUsage, listLicenceUsages } from '../../store/licence-usage-repository.js';
+import type { LicenceUsage, UsageElements } from '../../licence/licence-usage.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import { withAudit } from '../audit/audit-service.js';
 import { boundAgencyOf, ensureAllowed, isAllowed } from '../access/authorize.js';
 import type { ActionContext, Principal } from '../access/principal.js';

@@ -4,7 +4,7 @@ import { PdfError } from '../../pdf/pdf-error.js';
 import { PlacementError, type PlacementRequest } from '../../pdf/pdf-placement.js';
 import { contentsBytesForSeal, finishPdfSeal } from '../../pdf/pdf-seal-signing.js';
 import type { Db } from '../../store/database.js';
-import type { SealRecord } from '../../store/seal-repository.js';
+import type { SealRecord } from '../../seal/seal-record.js';
 import { withAudit } from '../audit/audit-service.js';
 import type { ActionContext } from '../access/principal.js';
 import { effectiveStatus, sealAppearanceOf, type SealService } from './seal-service.js';

@@ -2,7 +2,7 @@ import type { SealAppearance } from '../../pdf/pdf-seal-appearance.js';
 import { findAgency } from '../../store/agency-repository.js';
 import { findCertificate } from '../../store/certificate-repository.js';
 import type { Db } from '../../store/database.js';
-import type { Page, PageRequest } from '../../store/page.js';
+import type { Page, PageRequest } from '../../paging/page.js';
 import {
   findSeal,
   insertSeal,
@@ -10,10 +10,9 @@ import {
   listSeals,
   nextSealCode,
   updateSealStatus,
-  type SealRecord,
-  type SealStatus,
-  type SealStatusEvent,
 } from '../../store/seal-repository.js';
+import type { SealRecord, SealStatus } from '../../seal/seal-record.js';
+import type { SealStatusEvent } from '../../seal/seal-status-event.js';
 import { makeSeal } from '../../seal/ses-encoder.js';
 import { drawOfficialSeal, renderSealInkPng, SealPictureError } from '../../seal/seal-picture.js';
 import { SEAL_TYPES, type SealType } from '../../seal/seal-type.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authorize, ensureAllowed, listScope, type Action } from '../../../src/service/access/authorize.js';
-import type { Principal, Role } from '../../../src/service/access/principal.js';
+import type { Role } from '../../../src/access/role.js';
+import type { Principal } from '../../../src/service/access/principal.js';
 import { ServiceError } from '../../../src/service/service-error.js';
 
 // The access table, read as a matrix: every action against every kind of caller, on its own agency's
