@@ -6,7 +6,7 @@ import { generateSm2KeyPair, sm2Verify } from '../../../src/crypto/sm2.js';
 import { fromPem } from '../../../src/crypto/pem.js';
 import { parseCertificate } from '../../../src/pki/certificate.js';
 import { PKI_OID } from '../../../src/pki/pki-oids.js';
-import { createAgency } from '../../../src/service/access/agency-service.js';
+import { AgencyService } from '../../../src/service/access/agency-service.js';
 import type { ActionContext, Principal } from '../../../src/service/access/principal.js';
 import { loadCaNode, loadProfiles } from '../../../src/service/ca/ca-node.js';
 import { CertificateEvents } from '../../../src/service/ca/certificate-events.js';
@@ -89,7 +89,7 @@ before(async () => {
     new SealService(db, node),
   );
   agencyId = (
-    await createAgency(db, system, {
+    await new AgencyService(db).create(system, {
       name: '杭州市市场监督管理局',
       uscc: '113301000024902776',
       regionCode: '330100',
