@@ -133,7 +133,7 @@ export class BoundedWorkerPool<T, R, F, Q = never, A = never> {
   readonly #queue: Task<T, R, Q, A>[] = [];
   #next = 0;
   #stopped = false;
-  #closing = false;
+  #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
   /** Workers replaced since the start (after an overrun or a crash). */
   replaced = 0;
@@ -177,11 +177,12 @@ export class BoundedWorkerPool<T, R, F, Q = never, A = never> {
   }
 
   /** Refuses new tasks, lets queued and running ones finish, then stops the workers. */
-  async close(): Promise<void> {
-    this.#closing = true;
-    if (this.load.running + this.load.queued > 0)
-      await new Promise<void>((resolve) => (this.#drained = resolve));
-    await this.stop();
+  close(): Promise<void> {
+    return (this.#closing ??= (async () => {
+      if (this.load.running + this.load.queued > 0)
+        await new Promise<void>((resolve) => (this.#drained = resolve));
+      await this.stop();
+    })());
   }
 
   /** Stops the workers; queued and running tasks fail with WorkerPoolBusy. */
@@ -195,6 +196,7 @@ export class BoundedWorkerPool<T, R, F, Q = never, A = never> {
       s.worker.on('error', () => {});
       for (const t of [...s.tasks.values()]) this.#settle(s, t, new WorkerPoolBusy(this.options.name, 5));
     }
+    this.#drained?.(); // a close() under way has nothing left to wait for
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
