@@ -21,9 +21,10 @@ import type { MainToWorker, WorkerToMain } from './worker-protocol.js';
 // Workers start on the first task (a node that never stamps never pays for them) and are given tasks only once
 // their module has loaded. The worker side is `serveWorkerTasks`; messages are in worker-protocol.ts.
 //
-// piscina was measured against this pool (issue 13): ~18 µs per trivial task against ~11 µs here, the same SM2
-// bulk throughput, and its abortable tasks cannot share a worker nor are they bounded by `maxQueue`, which the
-// verification pool needs. So this pool stays the runtime.
+// Why not piscina (measured for issue 13, alternating runs in one process): 13-14 µs per trivial task against
+// 10 µs here and the same SM2 bulk throughput; and its abortable tasks (its only way to end a running task)
+// can neither share a worker nor be bounded by its `maxQueue`, which verification (two files per worker, each
+// with a deadline) needs.
 
 export interface WorkerPoolOptions {
   /** Shown in logs and errors ('stamping'). */
