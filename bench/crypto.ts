@@ -8,7 +8,7 @@ import {
   sm2Verify,
   sm2WarmUp,
 } from '../src/crypto/sm2.js';
-import { Sm2VerifyPool, type Sm2VerifyJob } from '../src/crypto/sm2-verify-pool.js';
+import { Sm2VerifyPool, type Sm2VerifyJob } from '../src/runtime/sm2-verify-pool.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 

@@ -7,7 +7,7 @@ import type { CaNode } from './ca/ca-node.js';
 import { CertificateEvents } from './ca/certificate-events.js';
 import { CertificateService } from './ca/certificate-service.js';
 import { CrlService } from './ca/crl-service.js';
-import { Sm2VerifyPool } from '../crypto/sm2-verify-pool.js';
+import { Sm2VerifyPool } from '../runtime/sm2-verify-pool.js';
 import { OcspService } from './ca/ocsp-service.js';
 import { TsaService } from './ca/tsa-service.js';
 import { SealService } from './seals/seal-service.js';

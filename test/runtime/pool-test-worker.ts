@@ -1,8 +1,9 @@
-import { serveWorkerTasks } from '../../src/runtime/worker-pool.js';
+import { serveWorkerTasks } from '../../src/runtime/serve-worker-tasks.js';
 
 // A worker for the pool's tests: each task names what the worker does with it.
 export type PoolTestTask =
   | { op: 'echo'; value: string }
+  | { op: 'ask'; question: string }
   | { op: 'spin' }
   | { op: 'exit' }
   | { op: 'oom' }
@@ -10,11 +11,13 @@ export type PoolTestTask =
 
 const hoard: unknown[] = [];
 
-serveWorkerTasks<PoolTestTask, string, { why: string }>(
-  async (task) => {
+serveWorkerTasks<PoolTestTask, string, { why: string }, string, string>(
+  async (task, { ask }) => {
     switch (task.op) {
       case 'echo':
         return { result: `echo ${task.value}` };
+      case 'ask':
+        return { result: `answered ${await ask(task.question)}` };
       case 'spin':
         for (;;); // a task that never yields: only terminating the worker ends it
       case 'exit':

@@ -58,11 +58,6 @@ export class StampingBusy extends Error {
   }
 }
 
-const { script: workerScript, entry: workerEntry } = workerModule(
-  import.meta.url,
-  'document-stamping-worker',
-);
-
 export interface StampRequest {
   esID: string;
   placements: PlacementRequest[];
@@ -110,8 +105,8 @@ export class DocumentStampingService {
   ) {
     this.limits = { ...DEFAULT_STAMPING_LIMITS, ...limits };
     this.pool = new BoundedWorkerPool(
-      workerScript,
-      { entry: workerEntry.href },
+      workerModule(import.meta.url, 'document-stamping-worker'),
+      {},
       { name: 'stamping', ...DEFAULT_STAMPING_POOL, ...pool },
       logger,
     );
@@ -160,7 +155,7 @@ export class DocumentStampingService {
     };
     let prepared: StampTaskResult;
     try {
-      prepared = await this.pool.run(task, [task.pdf.buffer as ArrayBuffer]);
+      prepared = await this.pool.run(task, { transfer: [task.pdf.buffer as ArrayBuffer] });
     } catch (err) {
       throw this.poolError(err);
     }

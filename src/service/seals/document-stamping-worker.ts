@@ -5,7 +5,7 @@ import type { SealAppearance } from '../../pdf/pdf-seal-appearance.js';
 import type { SealPlacement } from '../../pdf/pdf-seal-signing.js';
 import { prepareStamp } from '../../pdf/pdf-stamping.js';
 import { warmUpTextExtraction } from '../../pdf/pdf-text-positions.js';
-import { serveWorkerTasks } from '../../runtime/worker-pool.js';
+import { serveWorkerTasks, type TaskContext, type TaskOutcome } from '../../runtime/serve-worker-tasks.js';
 
 // A stamping worker: reads the uploaded PDF (within a per-file budget and the task's deadline), loads it into
 // pdf-lib, finds keywords with pdfjs and writes the incremental update up to the digest to sign. No key ever
@@ -63,8 +63,8 @@ export function stampTaskFailure(err: unknown): StampTaskFailure {
 
 export async function runStampTask(
   task: StampTask,
-  deadline: number,
-): Promise<{ result: StampTaskResult; transfer: ArrayBuffer[] }> {
+  { deadline }: Pick<TaskContext<never, never>, 'deadline'>,
+): Promise<TaskOutcome<StampTaskResult>> {
   const a = task.appearance;
   const appearance: SealAppearance =
     'png' in a ? { ...a, png: Buffer.from(a.png.buffer, a.png.byteOffset, a.png.byteLength) } : a;

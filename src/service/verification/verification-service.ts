@@ -1,4 +1,4 @@
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { LruCache } from '../../crypto/lru-cache.js';
 import { HOLDER_CODE_TYPES, maskMiddle } from '../../licence/holder-code.js';
@@ -19,15 +19,21 @@ import {
   VIEW_CACHE_MS,
   viewCacheKey,
   type VerificationWorkerData,
-  type VerifyFailureKind,
-  type VerifyResponse,
+  type VerifyFailure,
+  type VerifyTask,
   type ViewCall,
-  type WorkerToMain,
 } from './verification-worker-protocol.js';
 import { workerModule } from '../../runtime/worker-module.js';
+import {
+  BoundedWorkerPool,
+  WorkerCrashed,
+  WorkerPoolBusy,
+  WorkerTaskFailed,
+  WorkerTaskOverrun,
+} from '../../runtime/worker-pool.js';
 
-// Public verification (POST /v1/verify): the PDF validation engine runs in a pool of worker threads, so a
-// slow or hostile file never stalls the event loop. The engine's views (revocation, seal registry, licence
+// Public verification (POST /v1/verify): the PDF validation engine runs in worker threads of the runtime
+// (BoundedWorkerPool), so a slow or hostile file never stalls the event loop. The engine's views (revocation, seal registry, licence
 // directory) need the database, which stays here: workers ask, this thread answers from the real views.
 //
 // Time budget: the engine gets an absolute deadline and stops itself between steps; a worker still busy a
@@ -94,30 +100,12 @@ export interface PublicLicenceRecord extends LicenceDirectoryRecord {
 }
 
 interface Job {
-  id: number;
   /** The audit generation when the job first asked a view: cached answers of this generation are current. */
   generation?: Promise<string>;
-  /** The generation sent to the worker with the job (the same on a retry). */
-  knownGeneration?: string;
-  pdf: Uint8Array;
-  /** Whether `pdf` is transferred to the worker (its buffer detached here), so it cannot be sent again. */
-  transfer: boolean;
-  retried: boolean;
-  timer?: NodeJS.Timeout;
-  resolve: (r: ValidationReport) => void;
-  reject: (e: Error) => void;
-}
-
-interface Slot {
-  worker: Worker;
-  ready: boolean;
-  jobs: Map<number, Job>;
 }
 
 /** Files up to this size are copied to the worker (and can be retried on another one); larger ones moved. */
 const RETAIN_BYTES = 1024 * 1024;
-
-const { script: workerScript, entry: workerEntry } = workerModule(import.meta.url, 'verification-worker');
 
 export interface VerificationDeps {
   db: Db;
@@ -138,10 +126,7 @@ export class VerificationService {
   readonly #auditGeneration: AuditGeneration;
   #headRead: Promise<number> | undefined;
   #nextHeadRead: Promise<number> | undefined;
-  #slots: Slot[] | undefined;
-  readonly #queue: Job[] = [];
-  #nextJob = 0;
-  #stopped = false;
+  readonly #pool: BoundedWorkerPool<VerifyTask, ValidationReport, VerifyFailure, ViewCall, unknown>;
 
   constructor(deps: VerificationDeps, options: Partial<VerificationOptions> = {}) {
     this.#deps = deps;
@@ -149,6 +134,26 @@ export class VerificationService {
     this.#revocation = caRevocationView(deps.db, deps.node);
     this.#sealRegistry = sealRegistryView(deps.seals);
     this.#auditGeneration = AuditGeneration.of(deps.db);
+    const { node } = deps;
+    this.#pool = new BoundedWorkerPool(
+      workerModule(import.meta.url, 'verification-worker'),
+      // Read when each worker starts: the node's anchors as they are then.
+      (): VerificationWorkerData => ({
+        anchors: [new Uint8Array(node.root.cert.der)],
+        intermediates: [...node.issuingCas.values()].map((ca) => new Uint8Array(ca.ca.cert.der)),
+        sealMakers: nodeSealMakers(node).map((c) => new Uint8Array(c.der)),
+      }),
+      {
+        name: 'verification',
+        workers: this.options.workers,
+        perWorker: this.options.perWorker,
+        maxQueue: this.options.maxQueue,
+        deadlineMs: this.options.budgetMs,
+        resourceLimits: VERIFICATION_WORKER_LIMITS,
+        retryAfterSeconds: 1,
+      },
+      deps.logger,
+    );
   }
 
   /**
@@ -156,35 +161,50 @@ export class VerificationService {
    * @throws ServiceError 422: `not-a-pdf`, `malformed-pdf`, `too-complex` (over the time budget or the
    *   engine's work limits), `file-too-large`; VerificationBusy when the queue is full.
    */
-  verifyPdf(pdf: Uint8Array): Promise<ValidationReport> {
-    if (this.#stopped) return Promise.reject(new VerificationBusy(5));
+  async verifyPdf(pdf: Uint8Array): Promise<ValidationReport> {
     if (pdf.length > this.options.maxBytes)
-      return Promise.reject(
-        new ServiceError(
-          'validation',
-          'file-too-large',
-          `文件超过 ${this.options.maxBytes} 字节上限 / the file is over the ${this.options.maxBytes}-byte limit`,
-          'file',
-        ),
+      throw new ServiceError(
+        'validation',
+        'file-too-large',
+        `文件超过 ${this.options.maxBytes} 字节上限 / the file is over the ${this.options.maxBytes}-byte limit`,
+        'file',
       );
     const head = Buffer.from(pdf.buffer, pdf.byteOffset, Math.min(1024, pdf.byteLength));
-    if (!head.includes('%PDF-', 0, 'latin1')) return Promise.reject(notAPdf());
-    const slots = (this.#slots ??= Array.from({ length: Math.max(1, this.options.workers) }, () =>
-      this.#spawn(),
-    ));
-    const capacity = slots.length * this.options.perWorker;
-    const running = slots.reduce((n, s) => n + s.jobs.size, 0);
-    if (running >= capacity && this.#queue.length >= this.options.maxQueue)
-      return Promise.reject(new VerificationBusy(1));
-    return new Promise<ValidationReport>((resolve, reject) => {
-      // A Buffer of the shared allocation pool (or a view of a larger buffer) is copied: transferring its
-      // ArrayBuffer would detach memory that other Buffers use.
-      const own = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength;
-      const transfer = pdf.length > RETAIN_BYTES;
-      const bytes = transfer && !own ? new Uint8Array(pdf) : pdf;
-      this.#queue.push({ id: this.#nextJob++, pdf: bytes, transfer, retried: false, resolve, reject });
-      this.#pump();
-    });
+    if (!head.includes('%PDF-', 0, 'latin1')) throw notAPdf();
+    // A Buffer of the shared allocation pool (or a view of a larger buffer) is copied: transferring its
+    // ArrayBuffer would detach memory that other Buffers use.
+    const own = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength;
+    const transfer = pdf.length > RETAIN_BYTES;
+    const task: VerifyTask = { pdf: transfer && !own ? new Uint8Array(pdf) : pdf };
+    const job: Job = {};
+    try {
+      return await this.#pool.run(task, {
+        ...(transfer ? { transfer: [task.pdf.buffer as ArrayBuffer] } : {}),
+        // Innocent neighbours of a file that overran or exhausted its worker run once more, first in line.
+        retry: !transfer,
+        answer: (q) => this.#cachedAnswer(job, q),
+        // Known at dispatch, the generation is the job's for all its views (a retried job keeps what it had).
+        onDispatch: (t) => {
+          if (t.generation !== undefined || job.generation !== undefined) return;
+          const live = this.#auditGeneration.current();
+          if (live !== undefined) job.generation = Promise.resolve((t.generation = `g${live}`));
+        },
+      });
+    } catch (err) {
+      throw this.#poolError(err);
+    }
+  }
+
+  /** A pool refusal or a worker's failure as the API's problem. */
+  #poolError(err: unknown): unknown {
+    if (err instanceof WorkerPoolBusy) return new VerificationBusy(err.retryAfterSeconds);
+    if (err instanceof WorkerTaskOverrun)
+      return tooComplex('deadline', `validation exceeded its ${err.deadlineMs} ms budget`);
+    // A worker that hit its heap limit was killed by a file: that file is too complex, not a server error.
+    if (err instanceof WorkerCrashed && err.outOfMemory)
+      return tooComplex('memory', 'validation exceeded the memory of its worker');
+    if (err instanceof WorkerTaskFailed) return failure((err as WorkerTaskFailed<VerifyFailure>).failure);
+    return err;
   }
 
   /** Public licence summary for QR landing pages and online verifiers; null when the identifier is unknown. */
@@ -223,145 +243,9 @@ export class VerificationService {
     return (await this.#deps.seals.find(esID))?.picture;
   }
 
-  /** Stops the workers; queued and running validations fail. */
+  /** Stops the workers; queued and running validations fail (busy). */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    const slots = this.#slots ?? [];
-    this.#slots = undefined;
-    for (const job of this.#queue.splice(0)) job.reject(new VerificationBusy(5));
-    for (const s of slots) for (const job of s.jobs.values()) this.#settle(s, job, new VerificationBusy(5));
-    await Promise.all([...slots.map((s) => s.worker.terminate()), this.#auditGeneration.close()]);
-  }
-
-  #spawn(): Slot {
-    const { node } = this.#deps;
-    const data: VerificationWorkerData = {
-      entry: workerEntry.href,
-      anchors: [new Uint8Array(node.root.cert.der)],
-      intermediates: [...node.issuingCas.values()].map((ca) => new Uint8Array(ca.ca.cert.der)),
-      sealMakers: nodeSealMakers(node).map((c) => new Uint8Array(c.der)),
-    };
-    const worker = new Worker(workerScript, { workerData: data, resourceLimits: VERIFICATION_WORKER_LIMITS });
-    const slot: Slot = { worker, ready: false, jobs: new Map() };
-    worker.unref(); // an idle pool does not keep the process alive
-    worker.on('message', (m: WorkerToMain) => this.#onMessage(slot, m));
-    worker.on('error', (err) => this.#replace(slot, err));
-    worker.on('exit', (code) => this.#replace(slot, new Error(`verification worker exited with ${code}`)));
-    return slot;
-  }
-
-  /** Hands queued files to the least busy ready workers, oldest file first. */
-  #pump(): void {
-    const slots = this.#slots ?? [];
-    while (this.#queue.length > 0) {
-      let best: Slot | undefined;
-      for (const s of slots)
-        if (s.ready && s.jobs.size < this.options.perWorker && (!best || s.jobs.size < best.jobs.size))
-          best = s;
-      if (!best) return;
-      this.#dispatch(best, this.#queue.shift()!);
-    }
-  }
-
-  #dispatch(slot: Slot, job: Job): void {
-    const { budgetMs } = this.options;
-    slot.jobs.set(job.id, job);
-    slot.worker.ref(); // a busy worker keeps the process alive until it answers
-    // The deadline runs from dispatch: waiting in the queue is the service's fault, not the file's.
-    const deadline = Date.now() + budgetMs;
-    const margin = Math.min(2_000, Math.max(250, budgetMs / 5));
-    job.timer = setTimeout(() => this.#overrun(slot, job), budgetMs + margin);
-    job.timer.unref();
-    const pdf = job.pdf;
-    // Known now, the generation is the job's for all its views (a retried job keeps what it had).
-    if (job.knownGeneration === undefined && job.generation === undefined) {
-      const live = this.#auditGeneration.current();
-      if (live !== undefined) job.generation = Promise.resolve((job.knownGeneration = `g${live}`));
-    }
-    const generation = job.knownGeneration;
-    slot.worker.postMessage(
-      { type: 'verify', job: job.id, pdf, deadline, ...(generation ? { generation } : {}) },
-      job.transfer ? [pdf.buffer as ArrayBuffer] : [],
-    );
-  }
-
-  #onMessage(slot: Slot, m: WorkerToMain): void {
-    if (m.type === 'ready') {
-      slot.ready = true;
-      this.#pump();
-      return;
-    }
-    if (m.type === 'view') {
-      const job = slot.jobs.get(m.job);
-      if (!job) return;
-      this.#cachedAnswer(job, m.request).then(
-        (value) => slot.worker.postMessage({ type: 'view-result', call: m.call, value }),
-        (err: unknown) =>
-          slot.worker.postMessage({
-            type: 'view-result',
-            call: m.call,
-            error: String((err as Error)?.message ?? err),
-          }),
-      );
-      return;
-    }
-    const job = slot.jobs.get(m.job);
-    if (!job) return;
-    this.#settle(slot, job, m.type === 'done' ? m.report : failure(m));
-    this.#pump();
-  }
-
-  #settle(slot: Slot, job: Job, outcome: ValidationReport | Error): void {
-    clearTimeout(job.timer);
-    slot.jobs.delete(job.id);
-    if (slot.jobs.size === 0) slot.worker.unref();
-    if (outcome instanceof Error) job.reject(outcome);
-    else job.resolve(outcome);
-  }
-
-  /** A worker went past the deadline and its margin: it is stuck inside one step of the engine. */
-  #overrun(slot: Slot, job: Job): void {
-    if (!slot.jobs.has(job.id)) return;
-    this.#deps.logger?.warn(
-      { job: job.id, bytes: job.pdf.byteLength },
-      'verification over budget; worker replaced',
-    );
-    this.#settle(
-      slot,
-      job,
-      tooComplex('deadline', `validation exceeded its ${this.options.budgetMs} ms budget`),
-    );
-    this.#replace(slot, null);
-  }
-
-  /** Terminates (or buries) a worker and puts a fresh one in its place; its other files go back in line. */
-  #replace(slot: Slot, err: Error | null): void {
-    const slots = this.#slots;
-    const i = slots ? slots.indexOf(slot) : -1;
-    if (!slots || i === -1) return; // already replaced, or stopped
-    if (err) this.#deps.logger?.error({ err }, 'verification worker failed');
-    slots[i] = this.#spawn();
-    slot.worker.removeAllListeners();
-    slot.worker.on('error', () => {});
-    void slot.worker.terminate();
-    // A worker that hit its heap limit was killed by a file: that file is too complex, not a server error.
-    const outOfMemory = (err as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-    for (const job of [...slot.jobs.values()]) {
-      clearTimeout(job.timer);
-      slot.jobs.delete(job.id);
-      if (!job.transfer && !job.retried) {
-        // Innocent neighbours of the file that overran: once more, first in line.
-        job.retried = true;
-        this.#queue.unshift(job);
-      } else {
-        job.reject(
-          outOfMemory
-            ? tooComplex('memory', 'validation exceeded the memory of its worker')
-            : (err ?? new VerificationBusy(1)),
-        );
-      }
-    }
-    this.#pump();
+    await Promise.all([this.#pool.stop(), this.#auditGeneration.close()]);
   }
 
   /**
@@ -446,9 +330,8 @@ function tooComplex(limit: string, why: string): ServiceError {
   );
 }
 
-function failure(m: Extract<VerifyResponse, { type: 'failed' }>): Error {
-  const kind: VerifyFailureKind = m.kind;
-  switch (kind) {
+function failure(m: VerifyFailure): Error {
+  switch (m.kind) {
     case 'not-a-pdf':
       return notAPdf();
     case 'malformed':

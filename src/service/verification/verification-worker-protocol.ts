@@ -1,11 +1,7 @@
-import type { ValidationReport } from '../../verify/report.js';
-
-// Messages between VerificationService (main thread) and its workers. Everything is structured-cloneable:
-// certificates travel as DER and are parsed again on the other side; Dates clone as Dates.
+// What VerificationService (main thread) and its workers exchange over the worker runtime. Everything is
+// structured-cloneable: certificates travel as DER and are parsed again on the other side; Dates clone as Dates.
 
 export interface VerificationWorkerData {
-  /** The worker module to load (the bootstrap imports it through tsx when running from sources). */
-  entry: string;
   /** DER of the trust anchors (the node's root) and of the intermediates (its issuing CAs). */
   anchors: Uint8Array[];
   intermediates: Uint8Array[];
@@ -13,58 +9,38 @@ export interface VerificationWorkerData {
   sealMakers: Uint8Array[];
 }
 
-/** main → worker: validate this PDF. */
-export interface VerifyRequest {
-  type: 'verify';
-  job: number;
+/** main → worker: validate this PDF (before the deadline the runtime gives the task). */
+export interface VerifyTask {
   pdf: Uint8Array;
-  /** Absolute deadline (ms since the epoch) handed to the engine. */
-  deadline: number;
   /**
    * The audit generation at dispatch, when the main thread knew it without a query (AuditGeneration is
-   * live): view answers received for jobs of the same generation are still the database's answers, so the
+   * live): view answers received for tasks of the same generation are still the database's answers, so the
    * worker may reuse them instead of asking again.
    */
   generation?: string;
 }
 
 /**
- * The views the engine asks, answered on the main thread from the database. A revocation answer comes back
- * marked `authoritative` for certificates of this node's CAs (the service builds the node's source over its
- * root and issuing CAs); the worker combines it with the document's own revocation data. The signing time and
- * proof of existence are not sent: the node's record does not depend on them (only data from elsewhere is
- * judged for freshness, in the worker).
+ * The views the engine asks (the task's questions to the main thread), answered there from the database. A
+ * revocation answer comes back marked `authoritative` for certificates of this node's CAs (the service builds
+ * the node's source over its root and issuing CAs); the worker combines it with the document's own revocation
+ * data. The signing time and proof of existence are not sent: the node's record does not depend on them (only
+ * data from elsewhere is judged for freshness, in the worker). A view that throws makes the engine report
+ * INDETERMINATE.
  */
 export type ViewCall =
   | { view: 'revocation'; cert: Uint8Array; issuer: Uint8Array; at: number }
   | { view: 'seal'; esID: string; at: number }
   | { view: 'licence'; identifier: string; fileSm3?: string };
 
-/** worker → main: a view call made while validating job `job`. */
-export interface ViewRequest {
-  type: 'view';
-  call: number;
-  job: number;
-  request: ViewCall;
-}
-
-/** main → worker: the answer to a view call (`error`: the view threw; the engine reports INDETERMINATE). */
-export interface ViewResponse {
-  type: 'view-result';
-  call: number;
-  value?: unknown;
-  error?: string;
-}
-
 export type VerifyFailureKind = 'not-a-pdf' | 'malformed' | 'too-complex' | 'internal';
 
-/** worker → main: the outcome of a job. */
-export type VerifyResponse =
-  | { type: 'done'; job: number; report: ValidationReport }
-  | { type: 'failed'; job: number; kind: VerifyFailureKind; message: string; limit?: string };
-
-export type MainToWorker = VerifyRequest | ViewResponse;
-export type WorkerToMain = ViewRequest | VerifyResponse | { type: 'ready' };
+/** worker → main: why a validation ended without a report. */
+export interface VerifyFailure {
+  kind: VerifyFailureKind;
+  message: string;
+  limit?: string;
+}
 
 /** Cached view answers also expire with time (seal and licence validity windows close by the clock). */
 export const VIEW_CACHE_MS = 5_000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generateSm2KeyPair, sm2Sign } from '../../src/crypto/sm2.js';
-import { Sm2VerifyPool, type Sm2VerifyJob } from '../../src/crypto/sm2-verify-pool.js';
+import { Sm2VerifyPool, type Sm2VerifyJob } from '../../src/runtime/sm2-verify-pool.js';
 
 describe('Sm2VerifyPool', () => {
   it('verifies a batch across workers, flags the bad ones, and shuts down', async () => {
