@@ -12,6 +12,7 @@ const SERVICE_STATUS: Record<ServiceError['kind'], number> = {
   conflict: 409,
   forbidden: 403,
   unauthorized: 401,
+  unavailable: 503,
 };
 
 /** Turns anything thrown below into a problem+json body; unknown errors become a logged, opaque 500. */
@@ -21,6 +22,9 @@ export function toProblem(err: unknown): ProblemError | undefined {
     return new ProblemError(SERVICE_STATUS[err.kind], err.code, err.message, {
       ...(err.field ? { field: err.field } : {}),
       ...(err.extensions ? { extensions: err.extensions } : {}),
+      ...(err.retryAfterSeconds !== undefined
+        ? { headers: { 'Retry-After': String(err.retryAfterSeconds) } }
+        : {}),
     });
   }
   if (err instanceof ZodError) {

@@ -7,7 +7,8 @@ export type ServiceErrorKind =
   | 'not-found' // 404
   | 'conflict' // 409
   | 'forbidden' // 403
-  | 'unauthorized'; // 401
+  | 'unauthorized' // 401
+  | 'unavailable'; // 503 with Retry-After: the node is busy or a worker failed; the caller may retry
 
 export class ServiceError extends Error {
   override name = 'ServiceError';
@@ -19,6 +20,8 @@ export class ServiceError extends Error {
     readonly field?: string,
     /** Extra members for the problem body (RFC 9457 extensions), e.g. `currentStatus` on a 409. */
     readonly extensions?: Record<string, string | number | boolean | null>,
+    /** For 'unavailable': when to try again (the Retry-After header). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }

@@ -3,7 +3,14 @@ import { LicenceRenderError } from '../../licence/licence-render-error.js';
 import { prepareLicenceFile, type LicenceFileJob } from '../../licence/licence-file-preparation.js';
 import type { ProductionFailure, ProductionResult } from './licence-production-worker.js';
 import { workerModule } from '../../runtime/worker-module.js';
-import { BoundedWorkerPool, WorkerTaskFailed } from '../../runtime/worker-pool.js';
+import {
+  BoundedWorkerPool,
+  WorkerCrashed,
+  WorkerPoolBusy,
+  WorkerTaskFailed,
+  WorkerTaskOverrun,
+} from '../../runtime/worker-pool.js';
+import { ServiceError } from '../service-error.js';
 
 /** Produces licence files up to their signature: in worker threads (LicenceProductionPool) or in process. */
 export type LicenceProducer = (job: LicenceFileJob) => Promise<PreparedPdfSeal>;
@@ -47,6 +54,25 @@ export class LicenceProductionPool {
         digest: Buffer.from(r.digest),
       };
     } catch (err) {
+      // The runtime's refusals are the node's condition, not the request's fault: 503, try again.
+      if (err instanceof WorkerPoolBusy)
+        throw new ServiceError(
+          'unavailable',
+          'licence-production-busy',
+          '证照制作繁忙，请稍后重试 / licence production is busy; try again shortly',
+          undefined,
+          undefined,
+          err.retryAfterSeconds,
+        );
+      if (err instanceof WorkerTaskOverrun || err instanceof WorkerCrashed)
+        throw new ServiceError(
+          'unavailable',
+          'licence-production-failed',
+          '证照制作未能完成，请稍后重试 / licence production did not complete; try again shortly',
+          undefined,
+          undefined,
+          5,
+        );
       if (!(err instanceof WorkerTaskFailed)) throw err;
       const f = (err as WorkerTaskFailed<ProductionFailure>).failure;
       if (f.render)
