@@ -159,12 +159,14 @@ describe('certify: one entry point for the CSR, passphrase and vault paths', () 
     });
     const before = { certificates: await count('certificates'), keys: await count('signer_keys') };
     const checks = popChecks;
+    // Thunks: each attempt starts only when awaited, so no refusal goes unhandled in between.
     for (const attempt of [
-      signerKeys.create(issuer, agencyId),
-      certificates.certifyCsr(issuer, { profile: 'seal-signer', agencyId, csr: ownKeyCsr().csr }),
-      certificates.issue(issuer, { profile: 'seal-maker', agencyId, passphrase: 'long enough passphrase' }),
+      () => signerKeys.create(issuer, agencyId),
+      () => certificates.certifyCsr(issuer, { profile: 'seal-signer', agencyId, csr: ownKeyCsr().csr }),
+      () =>
+        certificates.issue(issuer, { profile: 'seal-maker', agencyId, passphrase: 'long enough passphrase' }),
     ]) {
-      const e = await refusal(attempt);
+      const e = await refusal(attempt());
       assert.equal(e.kind, 'forbidden');
       assert.equal(e.code, 'role-not-allowed');
     }
