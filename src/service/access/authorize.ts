@@ -42,7 +42,9 @@ export type Action =
   | 'seal.suspend'
   /** Resume or revoke (注销) a seal. */
   | 'seal.resume'
-  | 'seal.revoke';
+  | 'seal.revoke'
+  /** Stamp a document with the caller's agency's seal and vault key (POST /v1/documents/seal). */
+  | 'document.stamp';
 
 /** Who acts: a token's role, the service itself, or the anonymous public. */
 type Subject = Role | 'system' | 'anonymous';
@@ -86,6 +88,13 @@ const SEAL_OTHER_AGENCY: Denial = {
 };
 
 const RULES: Record<Action, Rule> = {
+  'document.stamp': {
+    allow: { system: 'any', issuer: 'bound' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '仅机构的签发者令牌可以盖章 / only an agency issuer token may stamp documents',
+    },
+  },
   'licence.issue': {
     allow: { issuer: 'bound' },
     denied: {

@@ -7,6 +7,7 @@ import type { Db } from '../../store/database.js';
 import type { SealRecord } from '../../seal/seal-record.js';
 import { withAudit } from '../audit/audit-service.js';
 import type { ActionContext } from '../access/principal.js';
+import { boundAgencyOf, ensureAllowed } from '../access/authorize.js';
 import { effectiveStatus, sealAppearanceOf, type SealService } from './seal-service.js';
 import type { SealSignatureService } from './seal-signature-service.js';
 import type { SealSigner } from './signer-key-service.js';
@@ -119,13 +120,7 @@ export class DocumentStampingService {
 
   async stamp(ctx: ActionContext, pdf: Buffer, req: StampRequest): Promise<StampResult> {
     const p = ctx.principal;
-    if (p.kind !== 'system' && !(p.kind === 'token' && p.role === 'issuer' && p.agencyId)) {
-      throw new ServiceError(
-        'forbidden',
-        'role-not-allowed',
-        '仅机构的签发者令牌可以盖章 / only an agency issuer token may stamp documents',
-      );
-    }
+    ensureAllowed(p, 'document.stamp');
     if (pdf.length > this.limits.maxBytes) {
       throw new ServiceError(
         'validation',
@@ -134,7 +129,7 @@ export class DocumentStampingService {
         'file',
       );
     }
-    const seal = await this.usableSeal(req.esID, p.kind === 'token' ? p.agencyId! : undefined);
+    const seal = await this.usableSeal(req.esID, p.kind === 'token' ? boundAgencyOf(p) : undefined);
     const signer = await this.signerKeys.signerFor(seal.agencyId, seal.esID);
 
     const appearance = sealAppearanceOf(seal);
