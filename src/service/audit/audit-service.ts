@@ -48,17 +48,29 @@ function recordedChange<T>(
 ): Promise<T> {
   return db.transaction(async (trx) => {
     const { result, target, details } = await change(trx);
-    await appendAudit(trx, {
-      at: new Date(),
-      ...actorOf(ctx.principal),
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      requestId: ctx.requestId,
-      outcome: 'success',
-      details: details ?? {},
-    });
+    await appendRecord(trx, ctx, action, target, 'success', details ?? {});
     return result;
+  });
+}
+
+/** One audit record of `ctx`'s principal doing `action` to `target`, appended to the chain in `trx`. */
+function appendRecord(
+  trx: Executor,
+  ctx: ActionContext,
+  action: string,
+  target: AuditTarget,
+  outcome: 'success' | 'denied',
+  details: Record<string, unknown>,
+): Promise<AuditRecord> {
+  return appendAudit(trx, {
+    at: new Date(),
+    ...actorOf(ctx.principal),
+    action,
+    targetType: target.type,
+    targetId: target.id,
+    requestId: ctx.requestId,
+    outcome,
+    details,
   });
 }
 
@@ -77,18 +89,7 @@ export class AuditService {
 
   /** Records a refused attempt (e.g. a token acting outside its role) in its own transaction. */
   async denied(ctx: ActionContext, action: string, target: AuditTarget, reason: string): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await appendAudit(trx, {
-        at: new Date(),
-        ...actorOf(ctx.principal),
-        action,
-        targetType: target.type,
-        targetId: target.id,
-        requestId: ctx.requestId,
-        outcome: 'denied',
-        details: { reason },
-      });
-    });
+    await this.db.transaction((trx) => appendRecord(trx, ctx, action, target, 'denied', { reason }));
   }
 
   list(page: PageRequest): Promise<Page<AuditRecord>> {
