@@ -332,3 +332,71 @@ describe('attack table on real files (../shared/fixtures/ofd)', { skip }, () => 
     assert.equal(r.indication, 'TOTAL_FAILED');
   });
 });
+
+describe('later changes and odd signatures (sealed here, trusted)', () => {
+  it('a shadow document countersigned by the forger: the first signature fails DOCUMENT_ROOT_REPLACED', async () => {
+    // The first seal leaves OFD.xml open (continue mode, KingGrid shape); the forger repoints DocRoot to an
+    // edited copy and seals everything with a key of their own, so every copied file is "covered" by someone.
+    const first = sealed({ omit: ['OFD.xml'] });
+    const files = addSeal(shadowDocument(first, 'Doc_0/Document.xml', PAGE), { seal: SEAL_2, by: signer2 });
+    const r = await verify(zip(files));
+    const s = r.signatures[0]!;
+    assert.equal(check(s, 'references').status, 'passed');
+    assert.equal(check(s, 'coverage').status, 'warning', 'the copy is covered, by the later signature only');
+    const c = check(s, 'later-changes');
+    assert.equal(c.code, 'DOCUMENT_ROOT_REPLACED');
+    assert.equal(c.status, 'failed');
+    assert.match(c.messageEn, /\/Doc_1\/Document\.xml/);
+    assert.equal(s.indication, 'TOTAL_FAILED');
+    assert.equal(r.indication, 'TOTAL_FAILED');
+  });
+
+  it('a displayed file only a later signature covers: later-changes indeterminate, never passed', async () => {
+    const files = addSeal(sealed({ omit: [PAGE] }), { seal: SEAL_2, by: signer2 });
+    const r = await verify(zip(files));
+    const [first, second] = r.signatures;
+    assert.equal(check(first!, 'coverage').status, 'warning');
+    assert.deepEqual(check(first!, 'coverage').details?.coveredOnlyLater, ['/' + PAGE]);
+    assert.equal(check(first!, 'later-changes').code, 'CONTENT_COVERED_LATER');
+    assert.equal(first!.indication, 'INDETERMINATE');
+    assert.equal(second!.indication, 'TOTAL_PASSED');
+  });
+
+  it('Type="Sign" over an SES value: validated as what it holds, with a format note', async () => {
+    const s = (await verify(zip(sealed({ lock: true, type: 'Sign' })))).signatures[0]!;
+    assert.equal(s.format, 'OFD SES v4');
+    assert.equal(check(s, 'format').code, 'OFD_FORMAT_NOTES');
+    assert.equal(check(s, 'format').status, 'warning');
+    assert.match(check(s, 'format').messageEn, /Type="Sign" does not match/);
+    assert.equal(s.indication, 'TOTAL_PASSED');
+  });
+
+  it('an unreadable Signature.xml or a missing SignedValue is a failed format check, not an exception', async () => {
+    for (const [name, content] of [
+      ['Doc_0/Signs/Sign_0/Signature.xml', '<ofd:Signature'],
+      ['Doc_0/Signs/Sign_0/SignedValue.dat', null],
+    ] as const) {
+      const files = sealed();
+      if (content === null) files.delete(name);
+      else files.set(name, new TextEncoder().encode(content));
+      const r = await verify(zip(files));
+      const s = r.signatures[0]!;
+      assert.equal(s.indication, 'TOTAL_FAILED', name);
+      assert.equal(s.subIndication, 'FORMAT_FAILURE', name);
+      assert.equal(check(s, 'format').status, 'failed', name);
+    }
+  });
+
+  it('GM/T 0099 encryption and integrity files are document findings ("present, not evaluated")', async () => {
+    const files = sealed();
+    files.set(
+      'Encryptions.xml',
+      new TextEncoder().encode('<ofd:Encryptions xmlns:ofd="http://www.ofdspec.org/2016"/>'),
+    );
+    const r = await verify(zip(files));
+    const f = r.findings?.find((x) => x.code === 'package-encryption');
+    assert.ok(f, JSON.stringify(r.findings));
+    assert.match(f.messageEn, /not evaluated/);
+    assert.equal(f.path, 'Encryptions.xml');
+  });
+});

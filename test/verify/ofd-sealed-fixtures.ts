@@ -109,6 +109,8 @@ export interface SealOptions {
   omit?: readonly string[];
   seal?: Buffer;
   by?: TestCertificate;
+  /** Signature/@Type written in Signatures.xml (default Seal). */
+  type?: string;
 }
 
 /** Adds a seal signature Sign_N to `files` (in place) and returns it. */
@@ -123,7 +125,7 @@ export function addSeal(files: Files, o: SealOptions = {}): Files {
     text(
       list.replace(
         '</ofd:Signatures>',
-        `<ofd:Signature ID="${id}" Type="Seal" BaseLoc="/${dir}/Signature.xml"/></ofd:Signatures>`,
+        `<ofd:Signature ID="${id}" Type="${o.type ?? 'Seal'}" BaseLoc="/${dir}/Signature.xml"/></ofd:Signatures>`,
       ),
     ),
   );
