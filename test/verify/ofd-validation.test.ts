@@ -398,6 +398,20 @@ describe('OFD validation: limits, refusals and the deadline', () => {
     );
   });
 
+  it('bytes before the first entry are a document finding, the signature still judged on its own', async () => {
+    const files = addSeal(unsignedFiles(), { lock: true });
+    const bytes = buildZip(
+      [...files].map(([name, data]) => ({ name, data })),
+      { prefix: text('%PDF-1.7 polyglot?') },
+    );
+    const r = await validateOfd(bytes, trustedCtx());
+    assert.ok(
+      r.findings?.some((f) => f.code === 'zip-prefix-bytes'),
+      JSON.stringify(r.findings),
+    );
+    assert.equal(r.signatures[0]!.checks.find((c) => c.id === 'references')?.status, 'passed');
+  });
+
   it('too many signatures is too-complex', async () => {
     const files = unsignedFiles();
     for (let i = 0; i < 3; i++) addSeal(files);

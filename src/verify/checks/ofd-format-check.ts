@@ -4,8 +4,8 @@ import { emit, type Text } from './messages.js';
 
 // The 'format' check of an OFD signature: the engine's own (SES or CMS structure) joined with what Signature.xml
 // and its Signatures.xml record must be (GB/T 33190 §18, Signature.xsd): root Signature, SignedInfo with a
-// Provider, a SignedValue that exists, Type Seal or Sign. `Type` only chooses nothing: the engine is chosen by
-// what SignedValue.dat holds (as a PDF's /SubFilter), and a mismatch is a note.
+// Provider, a SignedValue that exists, Type Seal or Sign. `Type` does not choose the engine — what the signed
+// value holds does (as for a PDF's /SubFilter) — so a Type that disagrees with it is only a note.
 
 export type OfdEngine = 'ses' | 'cms' | 'sm2' | 'unknown';
 
