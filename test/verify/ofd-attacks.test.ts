@@ -400,3 +400,29 @@ describe('later changes and odd signatures (sealed here, trusted)', () => {
     assert.equal(f.path, 'Encryptions.xml');
   });
 });
+
+describe('References as written (sealed here, trusted)', () => {
+  it('CheckMethod "sm3" in any case is SM3', async () => {
+    const s = (await verify(zip(sealed({ lock: true, checkMethod: 'sm3' })))).signatures[0]!;
+    assert.equal(s.indication, 'TOTAL_PASSED');
+  });
+
+  it('no CheckMethod means MD5 (the 2016 XSD default): matching, but weak — never passed', async () => {
+    const s = (await verify(zip(sealed({ lock: true, checkMethod: null, digest: 'md5' })))).signatures[0]!;
+    const c = check(s, 'references');
+    assert.equal(c.status, 'indeterminate');
+    assert.equal(c.code, 'WEAK_CHECK_METHOD');
+    assert.equal(s.indication, 'INDETERMINATE');
+    assert.equal(s.subIndication, 'CRYPTO_CONSTRAINTS_FAILURE');
+  });
+
+  it('a duplicate or self-referencing FileRef makes the list invalid (FORMAT_FAILURE)', async () => {
+    for (const extra of ['Doc_0/Document.xml', 'Doc_0/Signs/Sign_0/SignedValue.dat']) {
+      const s = (await verify(zip(sealed({ lock: true, extraRefs: [extra] })))).signatures[0]!;
+      const c = check(s, 'references');
+      assert.equal(c.code, 'REFERENCES_INVALID', extra);
+      assert.match(c.messageEn, new RegExp(extra.replace(/[./]/g, '\\$&')));
+      assert.equal(s.subIndication, 'FORMAT_FAILURE', extra);
+    }
+  });
+});

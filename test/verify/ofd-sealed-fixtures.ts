@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sm3 } from '../../src/crypto/sm3.js';
 import { openOfd } from '../../src/ofd/ofd-package.js';
 import { SEALTRUST_POLICY } from '../../src/pki/sealtrust-policies.js';
@@ -111,6 +112,11 @@ export interface SealOptions {
   by?: TestCertificate;
   /** Signature/@Type written in Signatures.xml (default Seal). */
   type?: string;
+  /** References/@CheckMethod as written (null: absent) and the digest actually used. */
+  checkMethod?: string | null;
+  digest?: 'sm3' | 'md5' | 'sha1';
+  /** FileRefs listed after the regular ones (duplicates, self-references). */
+  extraRefs?: readonly string[];
 }
 
 /** Adds a seal signature Sign_N to `files` (in place) and returns it. */
@@ -139,11 +145,11 @@ export function addSeal(files: Files, o: SealOptions = {}): Files {
     `<ofd:Provider ProviderName="SealTrust" Company="SealTrust" Version="0.1.0"/>` +
     `<ofd:SignatureMethod>1.2.156.10197.1.501</ofd:SignatureMethod>` +
     `<ofd:SignatureDateTime>20261204021412Z</ofd:SignatureDateTime>` +
-    `<ofd:References CheckMethod="1.2.156.10197.1.401">` +
-    refs
+    `<ofd:References${o.checkMethod === null ? '' : ` CheckMethod="${o.checkMethod ?? '1.2.156.10197.1.401'}"`}>` +
+    [...refs, ...(o.extraRefs ?? [])]
       .map(
         (r) =>
-          `<ofd:Reference FileRef="/${r}"><ofd:CheckValue>${sm3(files.get(r)!).toString('base64')}</ofd:CheckValue></ofd:Reference>`,
+          `<ofd:Reference FileRef="/${r}"><ofd:CheckValue>${digestOf(files.get(r) ?? new Uint8Array(), o.digest)}</ofd:CheckValue></ofd:Reference>`,
       )
       .join('') +
     `</ofd:References><ofd:StampAnnot ID="${annotId}" PageRef="2" Boundary="10 10 40 40"/>` +
@@ -158,6 +164,10 @@ export function addSeal(files: Files, o: SealOptions = {}): Files {
   files.set(`${dir}/Signature.xml`, signatureXml);
   files.set(`${dir}/SignedValue.dat`, ses.der);
   return files;
+}
+
+function digestOf(data: Uint8Array, alg: SealOptions['digest'] = 'sm3'): string {
+  return createHash(alg).update(data).digest('base64');
 }
 
 export function zip(files: Files): Buffer {
