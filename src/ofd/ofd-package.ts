@@ -90,6 +90,9 @@ const KIND: Record<OfdFileRole, OfdFileKind> = {
   encryptions: 'protection',
 };
 
+/** The kind of file a reference in `role` leads to (for references that lead nowhere: what was expected). */
+export const fileKindOf = (role: OfdFileRole): OfdFileKind => KIND[role];
+
 /** Rendered wins over data, data over signature: a file a reader draws is judged as drawn. */
 const KIND_RANK: Record<OfdFileKind, number> = { rendered: 3, data: 2, signature: 1, protection: 0 };
 

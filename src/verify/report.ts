@@ -77,6 +77,21 @@ export interface SignatureReport {
   makerChain?: CertificateSummary[];
   checks: Check[];
   timestamp?: TimestampSummary;
+  /** OFD only: the `<ofd:Signature>` record (ID, Type as written or defaulted) and its Signature.xml path. */
+  ofd?: { id: string; type: string; signatureXml: string | null };
+}
+
+/**
+ * OFD only: something about the package as a whole, not one signature (stray files, missing referenced files,
+ * GM/T 0099 integrity protection or encryption present but not evaluated, path case fixes). Stable `code`s are
+ * those of src/ofd's findings; Chinese first.
+ */
+export interface DocumentFinding {
+  code: string;
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+  messageEn: string;
+  path?: string;
 }
 
 /** The licence layer of a SealTrust licence PDF (its licence.json names an identifier). */
@@ -102,6 +117,8 @@ export interface ValidationReport {
   validatedAt: string;
   signatures: SignatureReport[];
   licence?: LicenceReport;
+  /** OFD only: document-level findings. */
+  findings?: DocumentFinding[];
 }
 
 export const PASSED: Verdict = { indication: 'TOTAL_PASSED', subIndication: null };

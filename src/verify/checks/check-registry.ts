@@ -35,6 +35,12 @@ export const CHECK_IDS = [
   'licence-file-hash',
   'licence-status',
   'licence-copy',
+  'references',
+  'seal-file',
+  'property-info',
+  'stamp-annot',
+  'coverage',
+  'later-changes',
 ] as const;
 
 export type CheckId = (typeof CHECK_IDS)[number];
@@ -246,6 +252,56 @@ const definitions: CheckDefinition[] = [
   },
 ];
 
+// OFD signatures (GM/T 0099-2020 §7 over GB/T 33190 §18): the checks around the SES/CMS ones.
+definitions.push(
+  {
+    id: 'references',
+    title: { zh: '文件摘要', en: 'file digests (References)' },
+    // A malformed list (duplicates, self-references, unresolvable paths) is a format failure; a file that does
+    // not match its CheckValue or is missing is a hash failure; MD5/SHA-1 or an unknown CheckMethod proves
+    // nothing today (CRYPTO_CONSTRAINTS_FAILURE, as a weak digest elsewhere).
+    rule: (c) => {
+      if (c.status === 'failed')
+        return failed(c.code === 'REFERENCES_INVALID' ? S.FORMAT_FAILURE : S.HASH_FAILURE);
+      if (c.status === 'indeterminate') return indeterminate(S.CRYPTO_CONSTRAINTS_FAILURE);
+      return null;
+    },
+  },
+  {
+    id: 'seal-file',
+    title: { zh: '印章文件', en: 'seal file (Seal.esl)' },
+    // Seal.esl is the seal a reader shows as "the" seal; one that is not the seal inside the signature is a
+    // substituted seal (GM/T 0099 §7.2.1).
+    rule: (c) => (c.status === 'failed' ? failed(S.SIG_CONSTRAINTS_FAILURE) : null),
+  },
+  // Informative: dataHash binds the signature to Signature.xml; propertyInfo only names it.
+  { id: 'property-info', title: { zh: '签章属性信息', en: 'propertyInfo' }, rule: () => null },
+  // Informative: where the reader draws the seal.
+  { id: 'stamp-annot', title: { zh: '签章外观位置', en: 'stamp annotations' }, rule: () => null },
+  {
+    id: 'coverage',
+    title: { zh: '签名覆盖范围', en: 'coverage of the displayed document' },
+    // A displayed file no signature covers: what a reader shows is not what was signed (the DocRoot
+    // shadow-document forgery). A stray file nobody signed: something unsigned rides along, undecided.
+    rule: (c) =>
+      c.status === 'failed'
+        ? failed(S.DOCUMENT_MODIFIED)
+        : c.status === 'indeterminate'
+          ? indeterminate(S.DOCUMENT_MODIFIED)
+          : null,
+  },
+  {
+    id: 'later-changes',
+    title: { zh: '签名后变更', en: 'changes after signing' },
+    rule: (c) =>
+      c.status === 'failed'
+        ? failed(S.DOCUMENT_MODIFIED)
+        : c.status === 'indeterminate'
+          ? indeterminate(S.DOCUMENT_MODIFIED)
+          : null,
+  },
+);
+
 /** The registry: one definition per id. */
 export const CHECK_REGISTRY: Readonly<Record<CheckId, CheckDefinition>> = Object.freeze(
   Object.fromEntries(definitions.map((d) => [d.id, d])) as Record<CheckId, CheckDefinition>,
@@ -318,6 +374,28 @@ export const CHECK_ORDER = {
     'timestamp',
     'seal-status',
     'modifications',
+  ],
+  'ofd-signature': [
+    'format',
+    'references',
+    'data-hash',
+    'signature',
+    'signer-in-seal',
+    'seal-signature',
+    'seal-file',
+    'property-info',
+    'validity-time',
+    'chain',
+    'signer-profile',
+    'maker-chain',
+    'maker-authority',
+    'revocation',
+    'maker-revocation',
+    'timestamp',
+    'seal-status',
+    'stamp-annot',
+    'coverage',
+    'later-changes',
   ],
   licence: [
     'licence-identifier',

@@ -120,10 +120,14 @@ const REVOCATION = {
 } as const;
 
 const CHAIN = {
-  NO_SIGNING_CERTIFICATE_FOUND: (p: { party: Text }) => ({
-    zh: `${p.party.zh}证书无法解析`,
-    en: `the ${p.party.en} certificate cannot be parsed`,
-  }),
+  /** `absent`: the signature carries no certificate at all (a bare SM2 value). */
+  NO_SIGNING_CERTIFICATE_FOUND: (p: { party: Text; absent?: boolean }) =>
+    p.absent
+      ? { zh: `签名值不含${p.party.zh}证书`, en: `the signature carries no ${p.party.en} certificate` }
+      : {
+          zh: `${p.party.zh}证书无法解析`,
+          en: `the ${p.party.en} certificate cannot be parsed`,
+        },
 } as const;
 
 /** What a change after a signature is (modifications/categories.ts), as the modification messages name it. */
@@ -221,6 +225,24 @@ export const MESSAGES = {
       zh: `CMS 签名属性不符合 RFC 5652：${p.problems.join('; ')}`,
       en: `the CMS signed attributes do not conform to RFC 5652: ${p.problems.join('; ')}`,
     }),
+    // OFD (GM/T 0099-2020 §7): Signature.xml and the SignedValue it names.
+    OFD_SIGNATURE_INVALID: (p: { path: string; problems: Text[] }) => ({
+      zh: `签名描述文件 ${p.path} 不符合 GB/T 33190：${joined(p.problems).zh}`,
+      en: `the signature description ${p.path} does not conform to GB/T 33190: ${joined(p.problems).en}`,
+    }),
+    /** The engine's own format text, with what the OFD layer noticed. */
+    OFD_FORMAT_NOTES: (p: { inner: Text; notes: Text[] }) => ({
+      zh: `${p.inner.zh}；OFD 签名的生产者差异：${joined(p.notes).zh}`,
+      en: `${p.inner.en}; OFD signature producer variations: ${joined(p.notes).en}`,
+    }),
+    SIGNED_VALUE_UNKNOWN: (p: { path: string; bytes: number }) => ({
+      zh: `签名值文件 ${p.path}（${p.bytes} 字节）既不是 SES_Signature（GB/T 38540），也不是 CMS SignedData（GB/T 35275），也不是 SM2 签名值`,
+      en: `the signed value ${p.path} (${p.bytes} bytes) is neither an SES_Signature (GB/T 38540), a CMS SignedData (GB/T 35275) nor an SM2 signature value`,
+    }),
+    BARE_SM2_SIGNATURE: () => ({
+      zh: '数字签名（无印章）：签名值是对 Signature.xml 的裸 SM2 签名，不含证书',
+      en: 'digital signature without a seal: a bare SM2 signature over Signature.xml, carrying no certificate',
+    }),
   },
   'byte-range': {
     DUPLICATE_KEY: (p: { keys: string[] }) => ({
@@ -306,6 +328,10 @@ export const MESSAGES = {
     SIGNER_CERT_NOT_FOUND: () => ({
       zh: 'CMS 中没有与 SignerInfo 对应的签名者证书',
       en: 'the CMS holds no certificate matching the SignerInfo',
+    }),
+    BARE_SM2_NO_KEY: () => ({
+      zh: '裸 SM2 签名不含证书，无法得知签名者公钥，签名值未验证',
+      en: 'a bare SM2 signature carries no certificate: the signer key is unknown and the value was not verified',
     }),
     DATA_NOT_PROVIDED: () => ({
       zh: '签名直接覆盖受保护数据，但未提供该数据',
@@ -578,6 +604,126 @@ export const MESSAGES = {
     SEAL_ACTIVE: (p: { esID: string; at: string; now: string | null }) => ({
       zh: `印章 ${p.esID} 在签名时间 ${p.at} 处于有效状态${p.now && p.now !== 'active' ? `（当前：${SEAL_STATUS_ZH[p.now] ?? p.now}）` : ''}`,
       en: `seal ${p.esID} was active at the signing time ${p.at}${p.now && p.now !== 'active' ? ` (now ${p.now})` : ''}`,
+    }),
+  },
+  references: {
+    REFERENCES_MATCH: (p: { count: number; method: string }) => ({
+      zh: `Signature.xml 列出的 ${p.count} 个文件的摘要（${p.method}）全部一致`,
+      en: `all ${p.count} files listed in Signature.xml match their digests (${p.method})`,
+    }),
+    DIGEST_MISMATCH: (p: { mismatched: string[]; missing: string[] }) => ({
+      zh: [
+        p.mismatched.length ? `文件摘要不一致（签名后被修改）：${p.mismatched.join('、')}` : '',
+        p.missing.length ? `受保护的文件不存在：${p.missing.join('、')}` : '',
+      ]
+        .filter(Boolean)
+        .join('；'),
+      en: [
+        p.mismatched.length
+          ? `files changed after signing (digest mismatch): ${p.mismatched.join(', ')}`
+          : '',
+        p.missing.length ? `protected files missing from the package: ${p.missing.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    }),
+    REFERENCES_INVALID: (p: { problems: Text[] }) => ({
+      zh: `受保护文件列表（References）无效：${joined(p.problems).zh}`,
+      en: `the protected-file list (References) is invalid: ${joined(p.problems).en}`,
+    }),
+    WEAK_CHECK_METHOD: (p: { method: string; algorithm: string; count: number }) => ({
+      zh: `${p.count} 个文件摘要一致，但摘要算法 ${p.algorithm}（CheckMethod ${p.method || '缺省'}）已不安全，不能证明文件未被替换`,
+      en: `${p.count} file digests match, but ${p.algorithm} (CheckMethod ${p.method || 'absent: the schema default'}) is broken and proves nothing`,
+    }),
+    UNSUPPORTED_CHECK_METHOD: (p: { method: string }) => ({
+      zh: `摘要算法 ${p.method} 不是 SM3，不受支持，文件摘要未核对`,
+      en: `CheckMethod ${p.method} is not SM3 and is not supported: the file digests were not checked`,
+    }),
+  },
+  'seal-file': {
+    SEAL_FILE_MATCH: (p: { path: string }) => ({
+      zh: `印章文件 ${p.path} 与签章中的印章逐字节一致`,
+      en: `the seal file ${p.path} is byte-identical to the seal inside the signature`,
+    }),
+    SEAL_FILE_MISMATCH: (p: { path: string }) => ({
+      zh: `印章文件 ${p.path} 与签章中的印章不一致（印章被替换或修改）`,
+      en: `the seal file ${p.path} differs from the seal inside the signature (substituted or altered)`,
+    }),
+    SEAL_FILE_MISSING: (p: { loc: string }) => ({
+      zh: `Signature.xml 声明的印章文件 ${p.loc} 不存在`,
+      en: `the seal file ${p.loc} that Signature.xml names is not in the package`,
+    }),
+    NO_SEAL_FILE: () => ({
+      zh: 'Signature.xml 未声明印章文件（印章仅在签名值中），本项不适用',
+      en: 'Signature.xml names no seal file (the seal is only inside the signed value): not applicable',
+    }),
+  },
+  'property-info': {
+    PROPERTY_INFO_MATCH: (p: { propertyInfo: string }) => ({
+      zh: `签章的 propertyInfo 指向本签名描述文件 ${p.propertyInfo}`,
+      en: `the signature's propertyInfo names this signature description, ${p.propertyInfo}`,
+    }),
+    PROPERTY_INFO_OTHER: (p: { propertyInfo: string; path: string }) => ({
+      zh: `签章的 propertyInfo 为“${p.propertyInfo}”，不是本签名描述文件 /${p.path}（以数据摘要为准）`,
+      en: `the signature's propertyInfo is "${p.propertyInfo}", not this signature description /${p.path} (dataHash is what binds)`,
+    }),
+  },
+  'stamp-annot': {
+    STAMP_ANNOTS_OK: (p: { count: number; pages: string[] }) => ({
+      zh: `${p.count} 个签章外观，位于页面 ${p.pages.join('、')}`,
+      en: `${p.count} stamp annotation${p.count === 1 ? '' : 's'} on page ID ${p.pages.join(', ')}`,
+    }),
+    STAMP_ANNOT_PROBLEMS: (p: { problems: Text[] }) => ({
+      zh: `签章外观有问题：${joined(p.problems).zh}`,
+      en: `stamp annotation problems: ${joined(p.problems).en}`,
+    }),
+    NO_STAMP_ANNOT: () => ({
+      zh: '电子签章没有签章外观（StampAnnot），阅读器不显示印章',
+      en: 'the seal signature has no stamp annotation: readers show no seal',
+    }),
+  },
+  coverage: {
+    COVERS_DISPLAYED: (p: { count: number; notes: Text[] }) => ({
+      zh: `签名覆盖从 OFD.xml 可达的全部 ${p.count} 个显示文件${p.notes.length ? `；${joined(p.notes).zh}` : ''}`,
+      en: `the signature covers all ${p.count} displayed files reachable from OFD.xml${p.notes.length ? `; ${joined(p.notes).en}` : ''}`,
+    }),
+    COVERAGE_NOTES: (p: { notes: Text[] }) => ({
+      zh: `签名覆盖全部显示内容，但：${joined(p.notes).zh}`,
+      en: `the signature covers the displayed content, but: ${joined(p.notes).en}`,
+    }),
+    UNCOVERED_DISPLAYED: (p: { files: string[]; notes: Text[] }) => ({
+      zh: `阅读器显示的文件未受任何签名保护：${p.files.join('、')}${p.notes.length ? `；${joined(p.notes).zh}` : ''}`,
+      en: `displayed files that no signature covers: ${p.files.join(', ')}${p.notes.length ? `; ${joined(p.notes).en}` : ''}`,
+    }),
+    STRAY_UNSIGNED: (p: { files: string[]; notes: Text[] }) => ({
+      zh: `包内有未被引用、也未被任何签名保护的文件（夹带文件）：${p.files.join('、')}${p.notes.length ? `；${joined(p.notes).zh}` : ''}`,
+      en: `the package holds files that nothing references and no signature covers (stray): ${p.files.join(', ')}${p.notes.length ? `; ${joined(p.notes).en}` : ''}`,
+    }),
+  },
+  'later-changes': {
+    NO_LATER_CHANGES: () => ({
+      zh: '本签名之后没有签名，也没有只由其后签名保护的文件',
+      en: 'no later signature, and no file that only a later signature covers',
+    }),
+    SIGNATURES_ADDED: (p: { signatures: string[] }) => ({
+      zh: `本签名之后增加了签名 ${p.signatures.join('、')}，未改动本签名保护的内容`,
+      en: `signature${p.signatures.length === 1 ? '' : 's'} ${p.signatures.join(', ')} added later, without touching what this signature covers`,
+    }),
+    APPENDED_AFTER_LOCK: (p: { signatures: string[] }) => ({
+      zh: `本签名保护了 Signatures.xml（文档已锁定，不允许继续签章），其后却追加了签名 ${p.signatures.join('、')}`,
+      en: `a signature was appended after one that locked the document: this signature covers Signatures.xml, yet ${p.signatures.join(', ')} follow${p.signatures.length === 1 ? 's' : ''} it`,
+    }),
+    DOCUMENT_ROOT_REPLACED: (p: { path: string }) => ({
+      zh: `文档根 ${p.path} 不在本签名保护范围内，只由其后的签名保护：本签名后文档被替换`,
+      en: `the document root ${p.path} is not covered by this signature, only by a later one: the document was replaced after this signature`,
+    }),
+    CONTENT_COVERED_LATER: (p: { files: string[] }) => ({
+      zh: `以下显示文件只由其后的签名保护，可能在本签名后被修改或加入：${p.files.join('、')}`,
+      en: `displayed files that only a later signature covers, possibly changed or added after this signature: ${p.files.join(', ')}`,
+    }),
+    CHANGES_NOTED: (p: { groups: Text[] }) => ({
+      zh: `本签名之后：${joined(p.groups).zh}`,
+      en: `after this signature: ${joined(p.groups).en}`,
     }),
   },
 } as const;
