@@ -136,9 +136,12 @@ export interface Splice {
   readonly insert: string;
 }
 
-/** Applies non-overlapping splices to the original bytes; everything else stays as it was. */
+/**
+ * Applies non-overlapping splices to the original bytes; everything else stays as it was. At one offset, pure
+ * insertions go before a replacement that starts there (given order kept among insertions).
+ */
 export function applySplices(bytes: Uint8Array, splices: readonly Splice[]): Uint8Array {
-  const sorted = [...splices].sort((a, b) => a.at - b.at);
+  const sorted = [...splices].sort((a, b) => a.at - b.at || Math.sign(a.remove) - Math.sign(b.remove));
   const parts: Uint8Array[] = [];
   let at = 0;
   for (const s of sorted) {
