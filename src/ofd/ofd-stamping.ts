@@ -95,13 +95,19 @@ export function prepareOfdSeal(pkg: OfdPackage, opts: OfdSealOptions): PreparedO
   const doc = pkg.documents[docIndex];
   if (!doc) throw invalid(`文档 ${docIndex} 不存在 / the package has no document ${docIndex}`);
   refuseIfLocked(doc);
+  // GM/T 0099 §7.4 integrity protection digests the package's entries and encryption rewrites them: a stamp
+  // would silently invalidate the one or corrupt the other, so neither is touched.
+  if (pkg.protection.length > 0)
+    throw unsupported(
+      `包含 GM/T 0099 完整性保护或加密文件，签章会使其失效 / the package carries GM/T 0099 integrity protection or encryption (${pkg.protection.join(', ')}) that a stamp would invalidate`,
+    );
 
   const changed = new Map<string, Uint8Array>();
   const added: { path: string; data: Uint8Array }[] = [];
   const target = signaturesTarget(pkg, doc, docIndex);
   if (target.ofdXml) changed.set('OFD.xml', target.ofdXml);
 
-  const signs = dirOf(target.path);
+  const signs = signsDirectory(doc, target.path);
   const signDir = `${signs === '' ? '' : signs + '/'}Sign_${nextSignNumber(pkg, signs)}`;
   const signaturePath = `${signDir}/Signature.xml`;
   const signedValuePath = `${signDir}/SignedValue.dat`;
@@ -339,6 +345,23 @@ function newSignaturesXml(record: string, maxSignId: string): Uint8Array {
       'utf8',
     ),
   );
+}
+
+/**
+ * Where Sign_N directories go: beside the existing ones (dms360 keeps Signatures.xml in Doc_0/ but signatures in
+ * Doc_0/Signs/, and ofd.js inserts `Signs/` when a BaseLoc lacks it), else the Signs directory holding
+ * Signatures.xml, else `<document dir>/Signs` (the universal layout, design §1.1).
+ */
+function signsDirectory(doc: OfdDocument, signaturesPath: string): string {
+  for (const r of [...doc.signatures].reverse()) {
+    const path = r.location.status === 'found' ? r.location.path : undefined;
+    const signDir = path === undefined ? '' : dirOf(path);
+    if (/^sign_\d+$/i.test(signDir.slice(signDir.lastIndexOf('/') + 1))) return dirOf(signDir);
+  }
+  const dir = dirOf(signaturesPath);
+  if (dir.slice(dir.lastIndexOf('/') + 1) === 'Signs') return dir;
+  const docDir = dirOf(doc.documentPath);
+  return docDir === '' ? 'Signs' : `${docDir}/Signs`;
 }
 
 /** Next Sign_N under the Signatures directory: one past the highest N any entry uses (any case). */

@@ -125,7 +125,9 @@ export function prepareZipEntry(
   const central = new Uint8Array(46 + name.length);
   const cv = new DataView(central.buffer);
   cv.setUint32(0, 0x02014b50, true);
-  cv.setUint16(4, 20, true); // made by: MS-DOS attributes, spec 2.0
+  // Made by Unix, spec 2.0, mode 0644 (APPNOTE 4.4.2, 4.4.15): Info-ZIP converts MS-DOS-made names from the
+  // OEM code page even when they are flagged UTF-8, and a Unix host with mode 0 would extract unreadable files.
+  cv.setUint16(4, 0x0314, true);
   cv.setUint16(6, 20, true);
   cv.setUint16(8, flags, true);
   cv.setUint16(10, method, true);
@@ -135,19 +137,17 @@ export function prepareZipEntry(
   cv.setUint32(20, raw.length, true);
   cv.setUint32(24, e.data.length, true);
   cv.setUint16(28, name.length, true);
-  // extra, comment, disk number, internal and external attributes: 0; offset patched by writeZip.
+  cv.setUint32(38, (0o100644 << 16) >>> 0, true);
+  // extra, comment, disk number, internal attributes: 0; offset patched by writeZip.
   central.set(name, 46);
   return { local, central };
 }
 
-/** APPNOTE 4.4.6: MS-DOS date and time, 2-second resolution, years 1980–2107 (clamped). */
-function dosDateTime(d: Date): { time: number; date: number } {
-  if (Number.isNaN(d.getTime())) throw new ZipWriteError('invalid modification time');
-  const year = Math.min(2107, Math.max(1980, d.getUTCFullYear()));
-  const clampedLow = d.getUTCFullYear() < 1980;
-  const clampedHigh = d.getUTCFullYear() > 2107;
-  if (clampedLow) return { time: 0, date: (0 << 9) | (1 << 5) | 1 };
-  if (clampedHigh) return { time: (23 << 11) | (59 << 5) | 29, date: (127 << 9) | (12 << 5) | 31 };
+/** APPNOTE 4.4.6: MS-DOS date and time (UTC fields), 2-second resolution; years outside 1980–2107 refused. */
+export function dosDateTime(d: Date): { time: number; date: number } {
+  const year = d.getUTCFullYear();
+  if (Number.isNaN(d.getTime()) || year < 1980 || year > 2107)
+    throw new ZipWriteError('the modification time must be a valid date in 1980–2107 (MS-DOS format)');
   return {
     time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1),
     date: ((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),

@@ -122,7 +122,9 @@ export function withExternalTools<T>(bytes: Uint8Array, body: (read: (name: stri
       { stdio: 'pipe' },
     );
     execFileSync('unzip', ['-tq', file], { stdio: 'pipe' });
-    return body((name) => execFileSync('unzip', ['-p', file, name], { maxBuffer: 256 * 1024 * 1024 }));
+    // Info-ZIP matches non-ASCII names only under a UTF-8 locale.
+    const env = { ...process.env, LC_ALL: 'C.UTF-8' };
+    return body((name) => execFileSync('unzip', ['-p', file, name], { maxBuffer: 256 * 1024 * 1024, env }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -340,12 +340,55 @@ describe('stamping real sealed OFDs', { skip: fixturesSkip }, () => {
     });
   }
 
-  for (const name of ['ofdrw_v4_whole.ofd', 'ofdrw_v4_riding.ofd']) {
-    it(`${name}: whole protection, refused as document-locked`, () => {
+  // Signatures.xml covered by a producer's signature (MANIFEST.md: whole mode, the dzzz second signatures,
+  // Shandong's Sign 4)
+  const locked = [
+    'dzzz_licence_two_sign_missing_image.ofd',
+    'dzzz_licence_two_sign_old_namespace.ofd',
+    'dzzz_licence_two_sign_pathclip.ofd',
+    'ofdrw_v4_riding.ofd',
+    'ofdrw_v4_whole.ofd',
+    'shandong_oesplugin_edited.ofd',
+  ];
+  for (const name of locked) {
+    it(`${name}: locked by its producer, refused as document-locked`, () => {
       assert.throws(
         () => stamp(fixture(name)),
         (e: unknown) => e instanceof OfdStampError && e.code === 'document-locked' && /锁定/.test(e.message),
       );
+    });
+  }
+
+  it('ofdrw_integrity_protection.ofd: refused, a stamp would invalidate its GM/T 0099 integrity protection', () => {
+    assert.throws(
+      () => stamp(fixture('ofdrw_integrity_protection.ofd')),
+      (e: unknown) =>
+        e instanceof OfdStampError && e.code === 'unsupported-package' && /OFDEntries\.xml/.test(e.message),
+    );
+  });
+
+  for (const name of [
+    'antchain_tax_noseal_file.ofd',
+    'dms360_v1_nonconformant.ofd',
+    'ofdrw_plain_sm2_sign.ofd',
+  ]) {
+    it(`${name}: stamped beside its signatures, every original entry intact`, () => {
+      const original = fixture(name);
+      const { out, prepared, before, after } = stamp(original);
+      assert.equal(prepared.ofdXmlChanged, false);
+      // Sign_N beside the existing signatures (dms360 keeps Signatures.xml in Doc_0/, signatures in Doc_0/Signs/)
+      assert.match(prepared.paths.signature, /^Doc_0\/Signs\/Sign_\d+\/Signature\.xml$/);
+      assertOriginalEntriesPreserved(
+        original,
+        out,
+        [prepared.paths.signatures],
+        [prepared.paths.seal!, prepared.paths.signature, prepared.paths.signedValue],
+      );
+      assertNoNewFindings(before, after);
+      withExternalTools(out, (read) =>
+        assertReferencesMatch(signatureAt(after, prepared.paths.signature), read),
+      );
+      assert.deepEqual(renderedUncovered(after, prepared.paths.signature), []);
     });
   }
 });
