@@ -50,8 +50,11 @@ export interface OfdSealOptions {
   readonly lock?: boolean;
   /** DER SESeal, written as Seal.esl byte for byte (= TBS_Sign.eseal). Omitted, the signature has no Seal. */
   readonly sealFile?: Uint8Array;
-  /** The seal picture's size in mm (SES_ESPictrueInfo width/height): the StampAnnot box. */
-  readonly picture: { readonly widthMm: number; readonly heightMm: number };
+  /**
+   * The seal picture's size in mm (SES_ESPictrueInfo width/height): the StampAnnot box, which the reader fills
+   * with the picture (design §1.6: the page itself carries no seal). Needed when there are placements.
+   */
+  readonly picture?: { readonly widthMm: number; readonly heightMm: number };
   /** Seal: SES_Signature; Sign: GB/T 35275 SignedData. Default Seal. */
   readonly signatureType?: 'Seal' | 'Sign';
   readonly provider: { readonly name: string; readonly company?: string; readonly version?: string };
@@ -113,7 +116,7 @@ export function prepareOfdSeal(pkg: OfdPackage, opts: OfdSealOptions): PreparedO
   const signedValuePath = `${signDir}/SignedValue.dat`;
   const sealPath = opts.sealFile ? `${signDir}/Seal.esl` : undefined;
 
-  const stampAnnots = opts.placements.map((p, i) => stampAnnot(doc, p, i, opts.picture));
+  const stampAnnots = opts.placements.map((p, i) => stampAnnot(doc, p, i, opts.picture!));
   const ids = allocateSignIds(doc, stampAnnots.length);
   const type = opts.signatureType ?? 'Seal';
   const record = (prefix: string) =>
@@ -204,12 +207,14 @@ function checkOptions(o: OfdSealOptions): void {
     throw invalid(`未知的签名类型 / unknown signature type ${String(type)}`);
   if (type === 'Seal' && o.placements.length === 0)
     throw invalid('签章至少需要一个定位 / a seal needs at least one placement');
+  const picture = o.picture;
   if (
-    !o.picture ||
-    !finite(o.picture.widthMm) ||
-    !finite(o.picture.heightMm) ||
-    o.picture.widthMm <= 0 ||
-    o.picture.heightMm <= 0
+    o.placements.length > 0 &&
+    (!picture ||
+      !finite(picture.widthMm) ||
+      !finite(picture.heightMm) ||
+      picture.widthMm <= 0 ||
+      picture.heightMm <= 0)
   )
     throw invalid('印章图片尺寸须为正数 / the seal picture needs a positive width and height');
   if (
@@ -219,28 +224,33 @@ function checkOptions(o: OfdSealOptions): void {
     throw invalid('印章文件须为 DER SEQUENCE / the seal file must be one DER SEQUENCE');
   if (!o.provider || typeof o.provider.name !== 'string' || o.provider.name === '')
     throw invalid('缺少签章组件提供者名称 / the provider name is required');
-  if (!(o.signDate instanceof Date) || Number.isNaN(o.signDate.getTime()))
-    throw invalid('签章时间无效 / signDate is not a valid date');
-  if (o.zipDate !== undefined && (!(o.zipDate instanceof Date) || Number.isNaN(o.zipDate.getTime())))
-    throw invalid('zipDate 无效 / zipDate is not a valid date');
+  // MS-DOS dates (the ZIP entries' times) run from 1980 to 2107.
+  const dosDate = (d: unknown) =>
+    d instanceof Date &&
+    !Number.isNaN(d.getTime()) &&
+    d.getUTCFullYear() >= 1980 &&
+    d.getUTCFullYear() <= 2107;
+  if (!dosDate(o.signDate)) throw invalid('签章时间无效 / signDate is not a valid date in 1980–2107');
+  if (o.zipDate !== undefined && !dosDate(o.zipDate))
+    throw invalid('zipDate 无效 / zipDate is not a valid date in 1980–2107');
   o.placements.forEach((p, i) => {
     if (![p.xMm, p.yMm, p.widthMm, p.heightMm].every(finite) || p.widthMm <= 0 || p.heightMm <= 0)
       throw invalid(
         `定位 ${i} 的位置和尺寸须为有限数值 / placement ${i}: position and size must be finite, size positive`,
       );
     const from = p.clip?.fromMm ?? 0;
-    const to = p.clip?.toMm ?? o.picture.widthMm;
-    if (!finite(from) || !finite(to) || from < 0 || to > o.picture.widthMm + SIZE_TOLERANCE_MM || to <= from)
+    const to = p.clip?.toMm ?? picture!.widthMm;
+    if (!finite(from) || !finite(to) || from < 0 || to > picture!.widthMm + SIZE_TOLERANCE_MM || to <= from)
       throw invalid(
         `定位 ${i} 的裁剪范围无效 / placement ${i}: clip must satisfy 0 <= fromMm < toMm <= the seal width`,
       );
     // The reader draws the seal picture at the StampAnnot box: the box is the seal, at its real size.
     if (
       Math.abs(p.widthMm - (to - from)) > SIZE_TOLERANCE_MM ||
-      Math.abs(p.heightMm - o.picture.heightMm) > SIZE_TOLERANCE_MM
+      Math.abs(p.heightMm - picture!.heightMm) > SIZE_TOLERANCE_MM
     )
       throw invalid(
-        `定位 ${i} 的尺寸与印章实际尺寸不符 / placement ${i}: ${p.widthMm}×${p.heightMm} mm is not the seal's real size ${to - from}×${o.picture.heightMm} mm`,
+        `定位 ${i} 的尺寸与印章实际尺寸不符 / placement ${i}: ${p.widthMm}×${p.heightMm} mm is not the seal's real size ${to - from}×${picture!.heightMm} mm`,
       );
   });
 }

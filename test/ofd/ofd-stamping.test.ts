@@ -287,10 +287,20 @@ describe('placements', () => {
     );
     assert.throws(() => prepareOfdSeal(pkg, baseOptions({ placements: [] })), invalid);
     assert.throws(() => prepareOfdSeal(pkg, baseOptions()).finish(new Uint8Array()), invalid);
+    assert.throws(
+      () => prepareOfdSeal(pkg, baseOptions({ signDate: new Date('1979-12-31T23:59:59Z') })),
+      invalid,
+    );
+    assert.throws(() => prepareOfdSeal(pkg, baseOptions({ sealFile: new Uint8Array([0x04, 0]) })), invalid);
   });
 
   it('Type=Sign without a seal file and without placements writes no Seal and no StampAnnot', () => {
-    const { after } = stamp(unsignedOfd(), { signatureType: 'Sign', placements: [], sealFile: undefined });
+    const { after } = stamp(unsignedOfd(), {
+      signatureType: 'Sign',
+      placements: [],
+      sealFile: undefined,
+      picture: undefined,
+    });
     const sig = signatureAt(after, 'Doc_0/Signs/Sign_0/Signature.xml');
     assert.equal(sig.seal, undefined);
     assert.deepEqual(sig.stampAnnots, []);
