@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { signatureCoverage } from '../../src/ofd/ofd-coverage.js';
 import { openOfd, type OfdPackage } from '../../src/ofd/ofd-package.js';
 import { OfdStampError } from '../../src/ofd/ofd-stamp-error.js';
+import { ofdPageBoxes } from '../../src/ofd/ofd-page-area.js';
 import { prepareOfdSeal } from '../../src/ofd/ofd-stamping.js';
+import { resolvePlacements } from '../../src/pdf/pdf-placement.js';
 import { readZip } from '../../src/ofd/zip-reader.js';
 import { buildOfd, minimalFiles } from './ofd-builder.js';
 import {
@@ -229,15 +231,13 @@ describe('placements', () => {
       files[`Doc_0/Pages/Page_${i}/Content.xml`] =
         '<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content/></ofd:Page>';
     const slice = 42 / 5;
-    const placements = pages.map((i) => ({
-      page: i,
-      xMm: 210 - slice,
-      yMm: 100,
-      widthMm: slice,
-      heightMm: 42,
-      clip: { fromMm: i * slice, toMm: (i + 1) * slice },
-    }));
-    const { after } = stamp(unsignedOfd(files), { placements, picture: { widthMm: 42, heightMm: 42 } });
+    // resolved by the same placement code as PDFs (骑缝章: slice i at the right edge of page i)
+    const unsigned = unsignedOfd(files);
+    const placements = resolvePlacements([{ type: 'cross-page', pages: 'all', yMm: 100 }], {
+      pages: ofdPageBoxes(openOfd(unsigned)),
+      seal: { widthMm: 42, heightMm: 42 },
+    });
+    const { after } = stamp(unsigned, { placements, picture: { widthMm: 42, heightMm: 42 } });
     const annots = signatureAt(after, 'Doc_0/Signs/Sign_0/Signature.xml').stampAnnots;
     assert.deepEqual(
       annots.map((a) => a.pageRef),
