@@ -1,0 +1,155 @@
+import { crc32, deflateRawSync } from 'node:zlib';
+import type { ZipEntry } from './zip-reader.js';
+
+/**
+ * Deterministic ZIP writer for stamping OFD packages (GB/T 33190 §7.1 "OFD 文件采用 ZIP 格式"; records per
+ * APPNOTE 6.3.10 §4.3). An existing entry is copied byte for byte — its original local record (header, compressed
+ * data, data descriptor) and its original central record with only the local-header offset re-based — so no
+ * digest an earlier signature made over it can change, and neither can any reader's view of it. New and replaced
+ * entries are written with the caller's timestamp (no clock is read), UTF-8 names, deflate via node:zlib unless
+ * stored is asked for. No ZIP64: an archive that needs it is beyond the OFD limits, and the writer refuses.
+ */
+
+export type ZipWriteEntry =
+  /** An entry of the archive being stamped, copied as stored. */
+  | { readonly copy: ZipEntry }
+  /** A new entry (or the new version of a replaced one). */
+  | { readonly name: string; readonly data: Uint8Array; readonly method?: 0 | 8 };
+
+export interface ZipWriteOptions {
+  /** Modification time written into new entries' DOS date/time (UTC fields). */
+  readonly modified: Date;
+  /** Archive comment (the original one, when stamping). */
+  readonly comment?: Uint8Array;
+}
+
+/** A new entry compressed and framed, ready to be concatenated; lets a two-step stamp deflate once. */
+export interface PreparedZipEntry {
+  readonly local: Uint8Array;
+  /** Central record with a zero local offset, patched when written. */
+  readonly central: Uint8Array;
+}
+
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+
+export class ZipWriteError extends Error {
+  override readonly name = 'ZipWriteError';
+}
+
+export function writeZip(
+  entries: readonly (ZipWriteEntry | PreparedZipEntry)[],
+  options: ZipWriteOptions,
+): Uint8Array {
+  if (entries.length >= U16_MAX)
+    throw new ZipWriteError(`too many ZIP entries for a non-ZIP64 archive: ${entries.length}`);
+  const comment = options.comment ?? new Uint8Array();
+  if (comment.length > U16_MAX) throw new ZipWriteError('ZIP comment too long');
+  const framed = entries.map((e) =>
+    'local' in e ? e : 'copy' in e ? copied(e.copy) : prepareZipEntry(e, options.modified),
+  );
+
+  let localTotal = 0;
+  let centralTotal = 0;
+  for (const f of framed) {
+    localTotal += f.local.length;
+    centralTotal += f.central.length;
+  }
+  const total = localTotal + centralTotal + 22 + comment.length;
+  if (localTotal + centralTotal > U32_MAX)
+    throw new ZipWriteError('archive too large for a non-ZIP64 archive');
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  const offsets: number[] = [];
+  for (const f of framed) {
+    offsets.push(at);
+    out.set(f.local, at);
+    at += f.local.length;
+  }
+  const centralOffset = at;
+  framed.forEach((f, i) => {
+    out.set(f.central, at);
+    // APPNOTE 4.4.16: relative offset of local header, the only field a copy changes.
+    view.setUint32(at + 42, offsets[i]!, true);
+    at += f.central.length;
+  });
+  view.setUint32(at, 0x06054b50, true);
+  view.setUint16(at + 4, 0, true);
+  view.setUint16(at + 6, 0, true);
+  view.setUint16(at + 8, framed.length, true);
+  view.setUint16(at + 10, framed.length, true);
+  view.setUint32(at + 12, centralTotal, true);
+  view.setUint32(at + 16, centralOffset, true);
+  view.setUint16(at + 20, comment.length, true);
+  out.set(comment, at + 22);
+  return out;
+}
+
+function copied(e: ZipEntry): PreparedZipEntry {
+  return { local: e.localRecord, central: e.centralRecord };
+}
+
+/** Compresses and frames a new entry (local header + data, central record). */
+export function prepareZipEntry(
+  e: { readonly name: string; readonly data: Uint8Array; readonly method?: 0 | 8 },
+  modified: Date,
+): PreparedZipEntry {
+  const name = Buffer.from(e.name, 'utf8');
+  if (name.length === 0 || name.length > U16_MAX)
+    throw new ZipWriteError(`invalid ZIP entry name: ${e.name}`);
+  if (e.data.length >= U32_MAX) throw new ZipWriteError(`entry too large for a non-ZIP64 archive: ${e.name}`);
+  const method = e.method ?? 8;
+  const raw = method === 8 ? new Uint8Array(deflateRawSync(e.data, { level: 6 })) : e.data;
+  const crc = crc32(e.data) >>> 0;
+  const { time, date } = dosDateTime(modified);
+  // Bit 11: the name is UTF-8 (APPNOTE Appendix D); set only when it matters, as most producers do.
+  const flags = name.some((b) => b >= 0x80) ? 0x0800 : 0;
+
+  const local = new Uint8Array(30 + name.length + raw.length);
+  const lv = new DataView(local.buffer);
+  lv.setUint32(0, 0x04034b50, true);
+  lv.setUint16(4, 20, true);
+  lv.setUint16(6, flags, true);
+  lv.setUint16(8, method, true);
+  lv.setUint16(10, time, true);
+  lv.setUint16(12, date, true);
+  lv.setUint32(14, crc, true);
+  lv.setUint32(18, raw.length, true);
+  lv.setUint32(22, e.data.length, true);
+  lv.setUint16(26, name.length, true);
+  lv.setUint16(28, 0, true);
+  local.set(name, 30);
+  local.set(raw, 30 + name.length);
+
+  const central = new Uint8Array(46 + name.length);
+  const cv = new DataView(central.buffer);
+  cv.setUint32(0, 0x02014b50, true);
+  // Made by Unix, spec 2.0, mode 0644 (APPNOTE 4.4.2, 4.4.15): Info-ZIP converts MS-DOS-made names from the
+  // OEM code page even when they are flagged UTF-8, and a Unix host with mode 0 would extract unreadable files.
+  cv.setUint16(4, 0x0314, true);
+  cv.setUint16(6, 20, true);
+  cv.setUint16(8, flags, true);
+  cv.setUint16(10, method, true);
+  cv.setUint16(12, time, true);
+  cv.setUint16(14, date, true);
+  cv.setUint32(16, crc, true);
+  cv.setUint32(20, raw.length, true);
+  cv.setUint32(24, e.data.length, true);
+  cv.setUint16(28, name.length, true);
+  cv.setUint32(38, (0o100644 << 16) >>> 0, true);
+  // extra, comment, disk number, internal attributes: 0; offset patched by writeZip.
+  central.set(name, 46);
+  return { local, central };
+}
+
+/** APPNOTE 4.4.6: MS-DOS date and time (UTC fields), 2-second resolution; years outside 1980–2107 refused. */
+export function dosDateTime(d: Date): { time: number; date: number } {
+  const year = d.getUTCFullYear();
+  if (Number.isNaN(d.getTime()) || year < 1980 || year > 2107)
+    throw new ZipWriteError('the modification time must be a valid date in 1980–2107 (MS-DOS format)');
+  return {
+    time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1),
+    date: ((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
+  };
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dosDateTime, writeZip, ZipWriteError } from '../../src/ofd/zip-writer.js';
+import { readZip } from '../../src/ofd/zip-reader.js';
+import { buildZip, text } from './zip-builder.js';
+import { withExternalTools } from './ofd-stamping-support.js';
+
+// The stamping ZIP writer (APPNOTE 6.3.10 §4.3): copies keep their local record byte for byte, whatever the
+// producer wrote (stored, deflated, data descriptors with or without signature, prefix bytes before the first
+// entry); new entries are deterministic; other readers accept the result.
+
+const original = buildZip(
+  [
+    { name: 'OFD.xml', data: text('<a/>'), method: 8 },
+    { name: 'Doc_0/stored.bin', data: text('stored bytes'), method: 0 },
+    { name: 'Doc_0/desc.xml', data: text('<b>descriptor</b>'), descriptor: 'signed' },
+    { name: 'Doc_0/desc2.xml', data: text('<c>unsigned descriptor</c>'), descriptor: 'unsigned' },
+  ],
+  { prefix: text('MZ-stub'), comment: 'kept' },
+);
+const MODIFIED = new Date('2026-12-04T10:20:30Z');
+
+describe('zip-writer', () => {
+  const zip = readZip(original);
+  const out = writeZip(
+    [
+      ...zip.entries.map((copy) => ({ copy })),
+      { name: 'Doc_0/新.xml', data: text('<新/>') },
+      { name: 'raw.bin', data: text('x'), method: 0 as const },
+    ],
+    { modified: MODIFIED, comment: zip.comment },
+  );
+  const back = readZip(out);
+
+  it('copies each local record byte for byte and re-bases the central directory', () => {
+    assert.ok(zip.findings.some((f) => f.code === 'zip-prefix-bytes'));
+    assert.equal(back.prefixLength, 0);
+    zip.entries.forEach((e, i) => {
+      const c = back.entries[i]!;
+      assert.equal(c.name, e.name);
+      assert.ok(Buffer.from(c.localRecord).equals(Buffer.from(e.localRecord)));
+      assert.equal(c.localHeaderOffset, e.localHeaderOffset - 'MZ-stub'.length);
+      assert.deepEqual(Buffer.from(c.data), Buffer.from(e.data));
+    });
+    assert.deepEqual(
+      back.findings.map((f) => f.code),
+      ['zip-data-descriptor'],
+    );
+    assert.equal(Buffer.from(back.comment).toString(), 'kept');
+  });
+
+  it('writes new entries with the given time, UTF-8 flag only for non-ASCII names, and the asked method', () => {
+    const added = back.files.get('Doc_0/新.xml')!;
+    assert.equal(Buffer.from(added.data).toString(), '<新/>');
+    assert.equal(added.method, 8);
+    assert.equal(added.flags, 0x0800);
+    const raw = back.files.get('raw.bin')!;
+    assert.equal(raw.method, 0);
+    assert.equal(raw.flags, 0);
+    const { time, date } = dosDateTime(MODIFIED);
+    const v = new DataView(added.localRecord.buffer, added.localRecord.byteOffset);
+    assert.equal(v.getUint16(10, true), time);
+    assert.equal(v.getUint16(12, true), date);
+    assert.equal(date, ((2026 - 1980) << 9) | (12 << 5) | 4);
+    assert.equal(time, (10 << 11) | (20 << 5) | 15);
+  });
+
+  it('is accepted by Python zipfile and Info-ZIP, which read the same bytes', () => {
+    withExternalTools(out, (read) => {
+      for (const e of back.entries) assert.deepEqual(read(e.name), Buffer.from(e.data), e.name);
+    });
+  });
+
+  it('is deterministic and refuses what a non-ZIP64 archive cannot hold', () => {
+    const again = writeZip(
+      [
+        ...zip.entries.map((copy) => ({ copy })),
+        { name: 'Doc_0/新.xml', data: text('<新/>') },
+        { name: 'raw.bin', data: text('x'), method: 0 as const },
+      ],
+      { modified: MODIFIED, comment: zip.comment },
+    );
+    assert.deepEqual(again, out);
+    assert.throws(
+      () => writeZip([{ name: 'a', data: text('') }], { modified: new Date('1970-01-01T00:00:00Z') }),
+      ZipWriteError,
+    );
+    assert.throws(() => writeZip([{ name: '', data: text('') }], { modified: MODIFIED }), ZipWriteError);
+  });
+});
