@@ -24,6 +24,7 @@ export type TlogErrorCode =
   | 'MALFORMED_COSIGNATURE'
   | 'CHECKPOINT_ROLLBACK'
   | 'CHECKPOINT_FORK'
+  | 'NOT_ENOUGH_COSIGNATURES'
   // Tiles and entry bundles (C2SP tlog-tiles layout)
   | 'MALFORMED_TILE_PATH'
   | 'MALFORMED_TILE'
