@@ -75,10 +75,17 @@ for (const { name, hasher, ref } of CASES) {
       }
     });
 
-    for (const tree of trees) {
-      it(`inclusion proofs from tiles of height ${tree.height} equal PATH(m, D[n]) and verify, all 0 ≤ m < n ≤ 64`, () => {
+    for (const [tree, internal] of trees.flatMap(
+      (t) =>
+        [
+          [t, false],
+          [t, true],
+        ] as const,
+    )) {
+      const from = `tiles of height ${tree.height}${internal ? ' with stored internal nodes' : ''}`;
+      it(`inclusion proofs from ${from} equal PATH(m, D[n]) and verify, all 0 ≤ m < n ≤ 64`, () => {
         for (let n = 1; n <= 64; n++) {
-          const source = tree.source(n);
+          const source = tree.source(n, internal);
           for (let m = 0; m < n; m++) {
             const proof = generateInclusionProof(hasher, source, m, n);
             const expected = ref.path(m, LEAVES.slice(0, n));
@@ -86,11 +93,12 @@ for (const { name, hasher, ref } of CASES) {
             verifyInclusionProof(hasher, m, n, ref.leafHash(LEAVES[m]!), expected, roots[n]!);
           }
         }
+        assert.equal(tree.internalReads > 0, internal, 'stored internal nodes are read exactly when offered');
       });
 
-      it(`consistency proofs from tiles of height ${tree.height} equal PROOF(m, D[n]) and verify, all 1 ≤ m ≤ n ≤ 64`, () => {
+      it(`consistency proofs from ${from} equal PROOF(m, D[n]) and verify, all 1 ≤ m ≤ n ≤ 64`, () => {
         for (let n = 1; n <= 64; n++) {
-          const source = tree.source(n);
+          const source = tree.source(n, internal);
           for (let m = 1; m <= n; m++) {
             const proof = generateConsistencyProof(hasher, source, m, n);
             const expected = ref.proof(m, LEAVES.slice(0, n));
@@ -100,6 +108,35 @@ for (const { name, hasher, ref } of CASES) {
         }
       });
     }
+
+    it('a compact range starting anywhere holds exactly the covering subtrees of [begin, end)', () => {
+      for (let begin = 0; begin <= 64; begin++) {
+        const range = new CompactRange(hasher, begin);
+        for (let end = begin; end <= 64; end++) {
+          if (end > begin) range.append(hasher.hashLeaf(LEAVES[end - 1]!));
+          const nodes = range.nodes();
+          assert.deepEqual(
+            nodes.map((x) => x.id),
+            rangeNodes(begin, end),
+          );
+          for (const { id, hash } of nodes) {
+            const first = id.index * 2 ** id.level;
+            assert.equal(hex(hash), hex(ref.mth(LEAVES.slice(first, first + 2 ** id.level))));
+          }
+          if (begin === 0) assert.equal(hex(range.rootHash()), hex(roots[end]!));
+          // A range restored from its persisted nodes continues identically.
+          const restored = new CompactRange(
+            hasher,
+            begin,
+            end,
+            nodes.map((x) => x.hash),
+          );
+          assert.equal(hex(restored.rootHash()), hex(range.rootHash()));
+        }
+      }
+      throwsCode(() => new CompactRange(hasher, 0, 3, []), 'PROOF_LENGTH');
+      throwsCode(() => rangeNodes(5, 4), 'INVALID_TREE_SIZE');
+    });
 
     it('a tree of size n never reads a hash the tree of size n does not have (partial tiles)', () => {
       const tree = trees[0]!;

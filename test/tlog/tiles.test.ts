@@ -18,6 +18,11 @@ import {
   tilesForNodes,
   tilesForTreeSize,
 } from '../../src/tlog/tiles.js';
+import {
+  computeTileInternalNodes,
+  tileInternalNodeCount,
+  tileInternalNodeIndex,
+} from '../../src/tlog/tile-internal-nodes.js';
 import { TlogError } from '../../src/tlog/tlog-error.js';
 import { TiledTree } from './tree-fixture.js';
 
@@ -121,6 +126,41 @@ describe('tlog-tiles paths', () => {
     throwsCode(() => tileForNode({ level: 2, index: 1 }, 7, 2), 'INDEX_OUT_OF_RANGE');
     assert.deepEqual(tileForNode({ level: 2, index: 1 }, 8, 2), { level: 1, index: 0, width: 2 });
     assert.deepEqual(tileForNode({ level: 3, index: 0 }, 8, 2), { level: 1, index: 0, width: 2 });
+  });
+});
+
+describe('stored tile-internal nodes', () => {
+  const H = SM3_MERKLE_HASHER;
+  const base = Array.from({ length: 8 }, (_, i) => H.hashLeaf(Buffer.from([i])));
+  const node = (level: number, pos: number): Uint8Array =>
+    level === 0 ? base[pos]! : H.hashChildren(node(level - 1, 2 * pos), node(level - 1, 2 * pos + 1));
+  const at = (nodes: Uint8Array, level: number, pos: number) => {
+    const i = tileInternalNodeIndex(level, pos, 3) * 32;
+    return Buffer.from(nodes.subarray(i, i + 32)).toString('hex');
+  };
+
+  it('lays out levels 1 … height−1, left to right, 2^height − 2 hashes', () => {
+    assert.equal(tileInternalNodeCount(8), 254);
+    assert.equal(tileInternalNodeCount(3), 6);
+    assert.equal(tileInternalNodeIndex(7, 1, 8), 253);
+    const nodes = computeTileInternalNodes(H, Buffer.concat(base), 3);
+    assert.equal(nodes.length, 6 * 32);
+    for (const [level, count] of [
+      [1, 4],
+      [2, 2],
+    ] as const) {
+      for (let p = 0; p < count; p++)
+        assert.equal(at(nodes, level, p), Buffer.from(node(level, p)).toString('hex'));
+    }
+  });
+
+  it('a partial tile holds only the nodes over complete pairs', () => {
+    const nodes = computeTileInternalNodes(H, Buffer.concat(base.slice(0, 5)), 3);
+    assert.equal(at(nodes, 1, 1), Buffer.from(node(1, 1)).toString('hex'));
+    assert.equal(at(nodes, 2, 0), Buffer.from(node(2, 0)).toString('hex'));
+    assert.equal(at(nodes, 1, 2), '00'.repeat(32));
+    throwsCode(() => computeTileInternalNodes(H, new Uint8Array(33), 3), 'MALFORMED_TILE');
+    throwsCode(() => tileInternalNodeIndex(3, 0, 3), 'MALFORMED_TILE');
   });
 });
 

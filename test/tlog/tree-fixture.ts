@@ -3,6 +3,7 @@
 import { CompactRange } from '../../src/tlog/compact-range.js';
 import type { MerkleHasher } from '../../src/tlog/merkle-hasher.js';
 import type { NodeHashSource } from '../../src/tlog/node-hash-source.js';
+import { computeTileInternalNodes } from '../../src/tlog/tile-internal-nodes.js';
 import { tileHashSource } from '../../src/tlog/tile-hash-source.js';
 import { tileSlot, type TileRef } from '../../src/tlog/tiles.js';
 
@@ -11,6 +12,7 @@ export class TiledTree {
   readonly tiles = new Map<string, (Uint8Array | undefined)[]>();
   readonly range: CompactRange;
   readonly tileReads: TileRef[] = [];
+  internalReads = 0;
 
   constructor(
     readonly hasher: MerkleHasher,
@@ -30,20 +32,34 @@ export class TiledTree {
     });
   }
 
-  /** The hashes as the tree of `size` leaves serves them; a tile wider than that tree does not exist yet. */
-  source(size: number): NodeHashSource {
+  private read(t: TileRef): Uint8Array | undefined {
+    const slots = this.tiles.get(`${t.level}/${t.index}`);
+    if (!slots) return undefined;
+    const parts = slots.slice(0, t.width);
+    if (parts.length < t.width || parts.some((p) => p === undefined)) return undefined;
+    return Buffer.concat(parts as Uint8Array[]);
+  }
+
+  /**
+   * The hashes as the tree of `size` leaves serves them; a tile wider than that tree does not exist yet. With
+   * `internal`, full tiles also come with their stored internal nodes (spec §2.6 internal storage).
+   */
+  source(size: number, internal = false): NodeHashSource {
     return tileHashSource(
       this.hasher,
       size,
       (t) => {
         this.tileReads.push(t);
-        const slots = this.tiles.get(`${t.level}/${t.index}`);
-        if (!slots) return undefined;
-        const parts = slots.slice(0, t.width);
-        if (parts.length < t.width || parts.some((p) => p === undefined)) return undefined;
-        return Buffer.concat(parts as Uint8Array[]);
+        return this.read(t);
       },
       this.height,
+      internal
+        ? (t) => {
+            this.internalReads++;
+            const data = this.read(t);
+            return data && computeTileInternalNodes(this.hasher, data, this.height);
+          }
+        : undefined,
     );
   }
 }
