@@ -386,3 +386,18 @@ describe('checkpoint codec', () => {
     assert.deepEqual(parseCheckpoint(`o\n5\n${root}\next\n`, { allowExtensions: true }).extensions, ['ext']);
   });
 });
+
+describe('C2SP signed-note text rules', () => {
+  it('accepts empty lines inside the text (split at the last blank line) and refuses control characters', () => {
+    const kp = generateSm2KeyPair();
+    const signer = sm2NoteSigner('poem.example/key', kp.privateKey);
+    const verifier = sm2NoteVerifier('poem.example/key', kp.publicKey);
+    const text =
+      'Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n';
+    const opened = openNote(signNote(text, [signer]), [verifier]);
+    assert.equal(opened.text, text);
+    throwsCode(() => signNote('bell\u0007\n', [signer]), 'MALFORMED_NOTE');
+    throwsCode(() => signNote('cr\r\n', [signer]), 'MALFORMED_NOTE');
+    throwsCode(() => signNote('no final newline', [signer]), 'MALFORMED_NOTE');
+  });
+});
