@@ -4,7 +4,13 @@
 import { sm2PublicKeyFromPrivate, sm2Sign } from '../crypto/sm2.js';
 import { parseCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { NoteSigner, NoteVerifier } from './signed-note.js';
-import { COSIG_SIGTYPE, parseVerifierKey, sm2NoteKeyId, sm2VerifyStrictDer } from './sm2-note-key.js';
+import {
+  checkPublicKey,
+  COSIG_SIGTYPE,
+  parseVerifierKey,
+  sm2NoteKeyId,
+  sm2VerifyStrictDer,
+} from './sm2-note-key.js';
 import { equalBytes } from './equal-bytes.js';
 import { TlogError } from './tlog-error.js';
 
@@ -117,7 +123,7 @@ export function cosignatureSigner(name: string, privateKey: Uint8Array, clock: (
 
 /** Verifies witness cosignatures on checkpoint notes; false for anything malformed. */
 export function cosignatureVerifier(name: string, publicKey: Uint8Array): NoteVerifier {
-  const keyId = sm2NoteKeyId(name, COSIG_SIGTYPE, publicKey);
+  const keyId = sm2NoteKeyId(name, COSIG_SIGTYPE, checkPublicKey(publicKey));
   return {
     name,
     keyId,

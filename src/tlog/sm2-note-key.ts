@@ -89,7 +89,8 @@ function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {
   return a.length >= prefix.length && equalBytes(a.subarray(0, prefix.length), prefix);
 }
 
-function checkPublicKey(publicKey: Uint8Array): Uint8Array {
+/** The profile's key encoding: a 65-byte uncompressed SM2 point 04 ‖ X ‖ Y. */
+export function checkPublicKey(publicKey: Uint8Array): Uint8Array {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== PUBLIC_KEY_BYTES || publicKey[0] !== 0x04) {
     throw new TlogError(
       'MALFORMED_VERIFIER_KEY',

@@ -323,6 +323,44 @@ describe('SM2 signed notes, signed here', () => {
   });
 });
 
+describe('signed and cosigned checkpoints under mutation', () => {
+  it('fast-check: one changed byte is refused, or costs the witness its cosignature', () => {
+    const origin = 'sealtrust.org.cn/33';
+    const logKp = generateSm2KeyPair();
+    const hubKp = generateSm2KeyPair();
+    const log = sm2NoteVerifier(origin, logKp.publicKey);
+    const witness = cosignatureVerifier('sealtrust.org.cn/hub', hubKp.publicKey);
+    const signers = [
+      sm2NoteSigner(origin, logKp.privateKey),
+      cosignatureSigner('sealtrust.org.cn/hub', hubKp.privateKey, () => 1_800_000_000),
+    ];
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (size, root, pos, delta) => {
+          const bytes = Buffer.from(
+            signNote(formatCheckpoint({ origin, size, rootHash: root, extensions: [] }), signers),
+          );
+          assert.equal(openCheckpoint(bytes, origin, [log], [witness]).witnessedBy.length, 1);
+          const i = pos % bytes.length;
+          bytes[i] = (bytes[i]! + delta) & 0xff;
+          try {
+            const opened = openCheckpoint(bytes, origin, [log], [witness]);
+            assert.equal(opened.witnessedBy.length, 0, `mutation at ${i} kept the cosignature`);
+            assert.equal(opened.checkpoint.size, size);
+          } catch (e) {
+            assert.ok(e instanceof TlogError, String(e));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('checkpoint codec', () => {
   const originArb = fc.stringMatching(/^[a-z0-9.\-/_:]{1,40}$/);
   const cpArb = fc.record({
