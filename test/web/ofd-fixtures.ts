@@ -45,6 +45,10 @@ export async function agencySigner(w: VerifyWorld): Promise<AgencySigner> {
     }),
     201,
   );
+  // SES times are whole seconds: wait for the next one, so that a signing time taken from now on is not before
+  // the registration (the registry has no status for the seal before it, and seal-status is INDETERMINATE).
+  const registered = Date.now();
+  await new Promise((r) => setTimeout(r, 1000 - (registered % 1000) + 1));
   const res = await w.srv.request(`/v1/seals/${esID}.esl`, { token: admin });
   if (res.status !== 200) throw new Error(`GET seal: ${res.status} ${await res.text()}`);
   return {
@@ -57,7 +61,7 @@ export async function agencySigner(w: VerifyWorld): Promise<AgencySigner> {
 
 /**
  * The minimal package sealed once by `s` (ofd-sealed-fixtures' addSeal), its SES signed now: the node's
- * seal and certificate are minutes old, older signing times would precede them.
+ * seal and certificate are seconds old, the fixtures' signing time (an hour ago) would precede them.
  */
 export function sealedOfdFiles(s: AgencySigner): Files {
   const by = { der: s.cert, key: { privateKey: s.privateKey } } as unknown as TestCertificate;
@@ -67,7 +71,7 @@ export function sealedOfdFiles(s: AgencySigner): Files {
   const ses = signSesV4(
     {
       seal: s.seal,
-      timeInfo: new Date(Math.floor(Date.now() / 1000) * 1000 - 1000),
+      timeInfo: new Date(Math.floor(Date.now() / 1000) * 1000),
       dataHash: sm3(signatureXml),
       propertyInfo: `/${dir}/Signature.xml`,
     },
