@@ -172,19 +172,6 @@ export class VerificationService {
     return this.#run(format, bytes);
   }
 
-  /** Validates a PDF; anything else is `not-a-pdf` (see verify). */
-  async verifyPdf(pdf: Uint8Array): Promise<ValidationReport> {
-    this.#checkSize(pdf);
-    if (sniffDocumentFormat(pdf) !== 'pdf') throw notAPdf();
-    return this.#run('pdf', pdf);
-  }
-
-  /** Validates an OFD (GB/T 33190 package, GM/T 0099 signatures); see verify. */
-  async verifyOfd(ofd: Uint8Array): Promise<ValidationReport> {
-    this.#checkSize(ofd);
-    return this.#run('ofd', ofd);
-  }
-
   #checkSize(bytes: Uint8Array): void {
     if (bytes.length > this.options.maxBytes)
       throw new ServiceError(
