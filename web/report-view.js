@@ -2,7 +2,8 @@ import { el, formatTime, IDENTIFIER, licenceLink, row } from './dom.js';
 import { lang, named, t } from './i18n.js';
 
 // Renders a ValidationReport (POST /v1/verify): the verdict banner, one card per signature with its seal
-// picture and every check, and the licence section.
+// picture and every check (for an OFD signature also what it protects: the coverage check's details), the
+// document-level findings of an OFD package, and the licence section.
 
 const BANNER_TEXT = {
   TOTAL_PASSED: 'bannerPassed',
@@ -108,9 +109,11 @@ function signatureCard(s, i) {
       row(t('signingTime'), formatTime(s.signingTime, l)),
       row(t('bestSignatureTime'), s.bestSignatureTime ? formatTime(s.bestSignatureTime, l) : t('none')),
       row(t('format'), s.format),
+      s.ofd ? row(t('ofdSignature'), `${s.ofd.id} · ${s.ofd.type}`) : [],
     ),
     el('h4', {}, t('checks')),
     el('ul', { class: 'checks' }, s.checks.map(checkItem)),
+    s.ofd ? coverageBlock(s.checks.find((c) => c.id === 'coverage')) : null,
     s.chain?.length
       ? [
           el('h4', {}, t('chain')),
@@ -121,6 +124,82 @@ function signatureCard(s, i) {
           ),
         ]
       : null,
+  );
+}
+
+const COVERAGE_LISTS = [
+  ['uncovered', 'uncoveredDisplayed'],
+  ['coveredOnlyLater', 'coveredOnlyLater'],
+  ['uncoveredData', 'uncoveredData'],
+  ['missing', 'missingFiles'],
+  ['strayUnsigned', 'strayFiles'],
+];
+
+/** What an OFD signature protects (GM/T 0099 §7 References set against what OFD.xml reaches). */
+function coverageBlock(check) {
+  const d = check?.details ?? {};
+  const lists = COVERAGE_LISTS.map(([key, label]) => [label, Array.isArray(d[key]) ? d[key] : []]).filter(
+    ([, files]) => files.length,
+  );
+  return el(
+    'section',
+    { class: 'coverage', 'data-coverage': check?.status ?? 'absent' },
+    el('h4', {}, t('coverage')),
+    lists.length
+      ? el(
+          'dl',
+          { class: 'facts' },
+          lists.map(([label, files]) =>
+            row(
+              t(label),
+              el(
+                'ul',
+                { class: 'file-list', 'data-list': label },
+                files.map((f) => el('li', {}, el('code', {}, f))),
+              ),
+            ),
+          ),
+        )
+      : el('p', { class: 'muted' }, check?.status === 'passed' ? t('coversAll') : message(check ?? {})),
+  );
+}
+
+const SEVERITY_MARK = { info: 'i', warning: '!', error: '✗' };
+
+/** Package-level findings of an OFD (stray files, missing references, protection not evaluated…). */
+function findingsSection(findings) {
+  const l = lang();
+  return el(
+    'article',
+    { class: 'card findings', id: 'findings' },
+    el('h3', {}, t('findings')),
+    el(
+      'ul',
+      { class: 'checks' },
+      findings.map((f) =>
+        el(
+          'li',
+          { class: `check finding-${f.severity}`, 'data-code': f.code, 'data-severity': f.severity },
+          el(
+            'span',
+            {
+              class: 'mark',
+              title: named('severity', f.severity),
+              'aria-label': named('severity', f.severity),
+            },
+            SEVERITY_MARK[f.severity] ?? '·',
+          ),
+          el(
+            'span',
+            { class: 'check-body' },
+            el('code', { class: 'check-id' }, f.code),
+            ' ',
+            l === 'en' ? f.messageEn || f.message : f.message || f.messageEn,
+            f.path ? [' ', el('code', {}, f.path)] : null,
+          ),
+        ),
+      ),
+    ),
   );
 }
 
@@ -180,6 +259,7 @@ export function renderReport(container, report) {
     report.signatures.length
       ? report.signatures.map(signatureCard)
       : el('p', { class: 'muted' }, t('noSignatures')),
+    report.findings?.length ? findingsSection(report.findings) : null,
   ];
   container.replaceChildren(...parts.flat().filter(Boolean));
   container.hidden = false;

@@ -3,7 +3,7 @@ import { el, formatSize } from './dom.js';
 import { half, onLangChange, t } from './i18n.js';
 import { renderReport } from './report-view.js';
 
-// The upload box: choose or drop a PDF, POST it to /v1/verify as multipart/form-data, render the report
+// The upload box: choose or drop a PDF or an OFD, POST it to /v1/verify as multipart/form-data, render the report
 // (again in the other language when the switch is used). `after(report)` lets a page add its own remarks.
 
 export function setupUpload({ after } = {}) {
@@ -36,8 +36,9 @@ export function setupUpload({ after } = {}) {
   async function verify(f) {
     file = f;
     if (!f) return;
-    if (!/\.pdf$/i.test(f.name) && f.type !== 'application/pdf') {
-      status.textContent = t('notPdf');
+    // The server decides by the bytes; this only turns away what is plainly something else.
+    if (!/\.(pdf|ofd)$/i.test(f.name) && !['application/pdf', 'application/ofd'].includes(f.type)) {
+      status.textContent = t('notSupported');
       return;
     }
     status.textContent = t('verifying', { name: f.name });

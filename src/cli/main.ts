@@ -7,6 +7,7 @@ import { registerCaCommands } from './ca-command.js';
 import { registerOcspCommands } from './ocsp-command.js';
 import { registerTsCommands } from './ts-command.js';
 import { registerVerifyCommands } from './verify-command.js';
+import { registerOfdCommands } from './ofd-command.js';
 import { registerLicenceCommands } from './licence-command.js';
 import { registerDemoCommand } from './demo-command.js';
 
@@ -24,6 +25,7 @@ registerAuditCommands(program);
 registerTokenCommands(program);
 registerTsCommands(program);
 registerVerifyCommands(program);
+registerOfdCommands(program);
 registerLicenceCommands(program);
 registerDemoCommand(program);
 

@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { OfdError } from '../ofd/ofd-error.js';
 import { PdfError } from '../pdf/pdf-error.js';
 import { sniffCms } from '../pki/cms-signed-data.js';
 import { SEALTRUST_POLICY } from '../pki/sealtrust-policies.js';
 import { sniffSes } from '../seal/ses-decoder.js';
 import { validateCmsSignature } from '../verify/cms-validation.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../verify/licence-validation.js';
+import { sniffDocumentFormat } from '../service/verification/document-format.js';
+import { validateOfd } from '../verify/ofd-validation.js';
 import { validatePdf, ValidationTooComplex } from '../verify/pdf-validation.js';
 import { INDICATION_ZH, validationReport, type Check, type ValidationReport } from '../verify/report.js';
 import { validateSesSeal, validateSesSignature } from '../verify/ses-validation.js';
@@ -73,6 +76,8 @@ const MARK: Record<Check['status'], string> = {
   warning: '!',
 };
 
+const FINDING_MARK = { info: 'i', warning: '!', error: '✗' } as const;
+
 async function read(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
@@ -89,6 +94,10 @@ export function renderReport(report: ValidationReport, file: string): string {
   if (report.signatures.length === 0) lines.push(`${file}: 未找到签名 / no signature found`);
   for (const s of report.signatures) {
     lines.push(`${file}: ${s.format}${s.fieldName ? `（${s.fieldName}）` : ''}`);
+    if (s.ofd)
+      lines.push(
+        `  OFD 签名 signature: ${s.ofd.id}（${s.ofd.type}）${s.ofd.signatureXml ? ` ${s.ofd.signatureXml}` : ''}`,
+      );
     if (s.subFilter !== undefined)
       lines.push(
         `  修订版本 revision: ${s.revision ?? '?'}，/SubFilter ${s.subFilter ?? '-'}，${s.coversWholeDocument ? '覆盖整个文件 covers the whole file' : '未覆盖整个文件 does not cover the whole file'}`,
@@ -101,6 +110,13 @@ export function renderReport(report: ValidationReport, file: string): string {
     lines.push(
       `  签章结论 signature: ${INDICATION_ZH[s.indication]} ${s.indication}${s.subIndication ? ` / ${s.subIndication}` : ''}`,
     );
+  }
+  if (report.findings?.length) {
+    lines.push(`${file}: 文件级发现 document findings`);
+    for (const f of report.findings)
+      lines.push(
+        `  ${FINDING_MARK[f.severity]} ${f.code}${f.path ? ` ${f.path}` : ''}: ${f.message}（${f.messageEn}）`,
+      );
   }
   const l = report.licence;
   if (l) {
@@ -123,10 +139,6 @@ export function renderReport(report: ValidationReport, file: string): string {
   return lines.join('\n') + '\n';
 }
 
-function isPdf(bytes: Buffer): boolean {
-  return bytes.subarray(0, 1024).includes('%PDF-', 0, 'latin1');
-}
-
 function exitCode(r: ValidationReport): number {
   return r.indication === 'TOTAL_PASSED'
     ? VERIFY_EXIT.passed
@@ -137,12 +149,15 @@ function exitCode(r: ValidationReport): number {
 
 async function verify(file: string, opts: VerifyOptions): Promise<number> {
   const bytes = await read(file, 'file');
-  const pdf = isPdf(bytes);
-  const kind = pdf ? null : sniffSes(bytes);
-  const cms = pdf || kind ? null : sniffCms(bytes);
-  if (!pdf && !kind && !cms)
+  // A ZIP (or a file named .ofd) is an OFD, as POST /v1/verify decides.
+  const format = sniffDocumentFormat(bytes, /\.ofd$/i.test(file) ? 'ofd' : undefined);
+  const pdf = format === 'pdf';
+  const ofd = format === 'ofd';
+  const kind = format ? null : sniffSes(bytes);
+  const cms = format || kind ? null : sniffCms(bytes);
+  if (!format && !kind && !cms)
     throw new UnreadableInput(
-      `${file} is not an SES seal or SES_Signature (GB/T 38540 / GM/T 0031), a CMS SignedData or a PDF`,
+      `${file} is not an SES seal or SES_Signature (GB/T 38540 / GM/T 0031), a CMS SignedData, a PDF or an OFD`,
     );
   let anchors;
   try {
@@ -159,7 +174,23 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
   anchors = anchors.filter((c) => !isMaker(c));
   const now = new Date();
   let full: ValidationReport;
-  if (pdf) {
+  if (ofd) {
+    if (opts.data !== undefined) process.stderr.write('sealtrust verify: --data is ignored for an OFD\n');
+    // As for a PDF: offline chains to --trust and no registry; --online adds the CRLs. Each signature's
+    // protected data is its own Signature.xml inside the package (GM/T 0099 §7).
+    try {
+      full = await validateOfd(bytes, {
+        anchors,
+        sealMakers,
+        now,
+        ...(opts.online ? { revocation: httpCrlRevocationView(opts.online) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof OfdError) throw new UnreadableInput(`${file}: ${err.code}: ${err.message}`);
+      if (err instanceof ValidationTooComplex) throw new UnreadableInput(`${file}: ${err.message}`);
+      throw err;
+    }
+  } else if (pdf) {
     if (opts.data !== undefined) process.stderr.write('sealtrust verify: --data is ignored for a PDF\n');
     // Offline: chains to --trust, revocation only from data embedded in the signatures (counted when fresh
     // relative to the signing time), no seal registry; --online adds the node's licence directory and the
@@ -208,14 +239,14 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * `sealtrust verify <file>`: validates a sealed or signed PDF, an SES seal (.esl), an SES_Signature or a CMS
+ * `sealtrust verify <file>`: validates a sealed or signed PDF or OFD, an SES seal (.esl), an SES_Signature or a CMS
  * SignedData offline and explains the verdict; `--online <node>` adds the licence directory checks.
  */
 export function registerVerifyCommands(program: Command): void {
   program
     .command('verify <file>')
     .description(
-      '验证 PDF 签章、电子印章或电子签章（离线）/ validate a sealed PDF, an SES seal or seal signature offline; exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input',
+      '验证 PDF 或 OFD 签章、电子印章或电子签章（离线）/ validate a sealed PDF or OFD, an SES seal or seal signature offline; exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input',
     )
     .option(
       '--data <file>',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentFormat } from '../../service/verification/document-format.js';
 import { VerificationBusy } from '../../service/verification/verification-service.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
@@ -8,7 +9,7 @@ import { RateLimiter } from '../rate-limit.js';
 import { readRawBody } from '../raw-body.js';
 import { IDENTIFIER } from './licence-routes.js';
 
-// Public verification: anyone may send a PDF and get the validation report, or look up a licence's status
+// Public verification: anyone may send a PDF or an OFD and get the validation report, or look up a licence's status
 // (what a QR code on a licence links to). No token, so these are rate limited per client IP.
 
 const INDICATION = z.enum(['TOTAL_PASSED', 'TOTAL_FAILED', 'INDETERMINATE']);
@@ -35,8 +36,32 @@ const reportSchema = z.object({
       signer: z.looseObject({ subject: z.string(), serial: z.string() }).nullable(),
       chain: z.array(z.looseObject({ subject: z.string(), serial: z.string() })),
       checks: z.array(checkSchema),
+      ofd: z
+        .object({
+          id: z.string(),
+          type: z.string(),
+          signatureXml: z.string().nullable(),
+        })
+        .optional()
+        .describe(
+          'OFD 签名：Signatures.xml 中的 ID、Type 与签名描述文件 / an OFD signature: its ID, Type and Signature.xml',
+        ),
     }),
   ),
+  findings: z
+    .array(
+      z.object({
+        code: z.string(),
+        severity: z.enum(['info', 'warning', 'error']),
+        message: z.string(),
+        messageEn: z.string(),
+        path: z.string().optional(),
+      }),
+    )
+    .optional()
+    .describe(
+      '文件级发现（OFD：未被引用的文件、缺失的引用、未评估的保护文件）/ document-level findings (OFD: stray files, missing references, protection files not evaluated)',
+    ),
   licence: z
     .looseObject({
       identifier: z.string(),
@@ -77,6 +102,33 @@ const publicLicenceSchema = z.object({
   copy: z.looseObject({ sm3: z.string(), purpose: z.string(), expiresAt: z.string() }).nullable().optional(),
 });
 
+/**
+ * What the client says it sent: only a tie-breaker for bytes that are neither format by their first bytes
+ * (the service sniffs). OFD has no registered media type; `application/ofd` is what OFD readers use.
+ */
+function declaredFormat(mediaType: string | undefined, filename = ''): DocumentFormat | undefined {
+  const type = (mediaType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/ofd' || type === 'application/zip' || /\.ofd$/i.test(filename)) return 'ofd';
+  if (type === 'application/pdf' || /\.pdf$/i.test(filename)) return 'pdf';
+  return undefined;
+}
+
+/** The 422 problem types of POST /v1/verify, for the OpenAPI document (each names `field: file`). */
+const VERIFY_PROBLEMS = [
+  ['not-a-pdf', '不是 PDF 也不是 ZIP / neither a PDF nor a ZIP archive'],
+  ['malformed-pdf', 'PDF 无法读取 / the PDF cannot be read'],
+  ['not-an-ofd', 'ZIP 根目录没有 OFD.xml / a ZIP without OFD.xml at its root'],
+  [
+    'malformed-ofd',
+    'OFD 包、ZIP 或 XML 违反规则（`reason` 指明规则）/ the package, ZIP or XML breaks a rule (`reason` names it)',
+  ],
+  [
+    'too-complex',
+    '超出时间或资源限制（`limit` 指明）/ over the time or resource limits (`limit` names which)',
+  ],
+  ['file-too-large', '超过大小上限 / over the size limit'],
+] as const;
+
 export function verifyRoutes(
   api: ApiRouter,
   s: Services,
@@ -88,13 +140,21 @@ export function verifyRoutes(
   api.route({
     method: 'post',
     path: '/v1/verify',
+    // The id predates OFD; kept so that generated clients keep working.
     operationId: 'verifyPdf',
-    summary: '验证 PDF 中的电子签章与电子证照 / Validate the seals and licence of a PDF (anonymous)',
+    summary:
+      '验证 PDF 或 OFD 中的电子签章与电子证照 / Validate the seals and licence of a PDF or OFD (anonymous)',
     tags: ['verification'],
     auth: 'public',
     rateLimit: limiter,
     rawBody: {
-      contentTypes: ['application/pdf', 'application/octet-stream', 'multipart/form-data'],
+      contentTypes: [
+        'application/pdf',
+        'application/ofd',
+        'application/zip',
+        'application/octet-stream',
+        'multipart/form-data',
+      ],
       limitBytes: maxBytes,
       tooLargeDetail: tooLarge,
       schema: {
@@ -104,25 +164,37 @@ export function verifyRoutes(
           file: {
             type: 'string',
             format: 'binary',
-            description: `PDF，至多 ${maxBytes} 字节 / at most ${maxBytes} bytes`,
+            description: `PDF 或 OFD（按内容识别），至多 ${maxBytes} 字节 / PDF or OFD (recognised by content), at most ${maxBytes} bytes`,
           },
         },
       },
     },
     responses: {
       200: { description: '验证报告（中英文说明）/ The validation report', schema: reportSchema },
+      422: {
+        description:
+          '无法验证的文件（problem+json，field 为 file）/ A file that cannot be validated (problem+json, field: file): ' +
+          VERIFY_PROBLEMS.map(([type, what]) => `\`${type}\` ${what}`).join('; '),
+        contentType: 'application/problem+json',
+      },
+      503: { description: '繁忙，见 Retry-After / busy: see Retry-After (`verification-busy`)' },
     },
     handler: async (ctx) => {
-      const pdf = ctx.is('multipart/form-data')
-        ? (
-            await readMultipart(ctx.req, {
-              file: { name: 'file', limitBytes: maxBytes, tooLargeDetail: tooLarge },
-              fields: [],
-            })
-          ).file.data
-        : await readRawBody(ctx.req, maxBytes, tooLarge);
+      let file: { data: Buffer; declared: DocumentFormat | undefined };
+      if (ctx.is('multipart/form-data')) {
+        const part = (
+          await readMultipart(ctx.req, {
+            file: { name: 'file', limitBytes: maxBytes, tooLargeDetail: tooLarge },
+            fields: [],
+          })
+        ).file;
+        file = { data: part.data, declared: declaredFormat(part.mimeType, part.filename) };
+      } else {
+        const data = await readRawBody(ctx.req, maxBytes, tooLarge);
+        file = { data, declared: declaredFormat(ctx.get('content-type')) };
+      }
       try {
-        ctx.body = await s.verification.verifyPdf(pdf);
+        ctx.body = await s.verification.verify(file.data, file.declared);
       } catch (err) {
         if (err instanceof VerificationBusy)
           throw new ProblemError(503, 'verification-busy', err.message, {

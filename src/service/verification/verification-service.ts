@@ -14,6 +14,7 @@ import { nodeSealMakers, type CaNode } from '../ca/ca-node.js';
 import type { LicenceService } from '../licences/licence-service.js';
 import type { SealService } from '../seals/seal-service.js';
 import { ServiceError } from '../service-error.js';
+import { sniffDocumentFormat, type DocumentFormat } from './document-format.js';
 import { caRevocationView, sealRegistryView } from './validation-views.js';
 import {
   VIEW_CACHE_MS,
@@ -32,7 +33,7 @@ import {
   WorkerTaskOverrun,
 } from '../../runtime/worker-pool.js';
 
-// Public verification (POST /v1/verify): the PDF validation engine runs in worker threads of the runtime
+// Public verification (POST /v1/verify): the PDF and OFD validation engines run in worker threads of the runtime
 // (BoundedWorkerPool), so a slow or hostile file never stalls the event loop. The engine's views (revocation, seal registry, licence
 // directory) need the database, which stays here: workers ask, this thread answers from the real views.
 //
@@ -157,29 +158,40 @@ export class VerificationService {
   }
 
   /**
-   * Validates a PDF against this node's trust anchors, CA database, seal registry and licence directory.
-   * @throws ServiceError 422: `not-a-pdf`, `malformed-pdf`, `too-complex` (over the time budget or the
-   *   engine's work limits), `file-too-large`; VerificationBusy when the queue is full.
+   * Validates a PDF or an OFD (by its bytes: document-format.ts) against this node's trust anchors, CA
+   * database, seal registry and licence directory. `declared` is the format the client named, if any: it only
+   * decides which refusal a file that is neither gets.
+   * @throws ServiceError 422: `not-a-pdf`, `malformed-pdf`, `not-an-ofd`, `malformed-ofd`, `too-complex`
+   *   (over the time budget or the engine's work limits), `file-too-large`; VerificationBusy when the queue
+   *   is full.
    */
-  async verifyPdf(pdf: Uint8Array): Promise<ValidationReport> {
-    if (pdf.length > this.options.maxBytes)
+  async verify(bytes: Uint8Array, declared?: DocumentFormat): Promise<ValidationReport> {
+    this.#checkSize(bytes);
+    const format = sniffDocumentFormat(bytes, declared);
+    if (!format) throw declared === 'ofd' ? notAnOfd('') : notAPdf();
+    return this.#run(format, bytes);
+  }
+
+  #checkSize(bytes: Uint8Array): void {
+    if (bytes.length > this.options.maxBytes)
       throw new ServiceError(
         'validation',
         'file-too-large',
         `文件超过 ${this.options.maxBytes} 字节上限 / the file is over the ${this.options.maxBytes}-byte limit`,
         'file',
       );
-    const head = Buffer.from(pdf.buffer, pdf.byteOffset, Math.min(1024, pdf.byteLength));
-    if (!head.includes('%PDF-', 0, 'latin1')) throw notAPdf();
+  }
+
+  async #run(format: DocumentFormat, bytes: Uint8Array): Promise<ValidationReport> {
     // A Buffer of the shared allocation pool (or a view of a larger buffer) is copied: transferring its
     // ArrayBuffer would detach memory that other Buffers use.
-    const own = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength;
-    const transfer = pdf.length > RETAIN_BYTES;
-    const task: VerifyTask = { pdf: transfer && !own ? new Uint8Array(pdf) : pdf };
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const transfer = bytes.length > RETAIN_BYTES;
+    const task: VerifyTask = { format, bytes: transfer && !own ? new Uint8Array(bytes) : bytes };
     const job: Job = {};
     try {
       return await this.#pool.run(task, {
-        ...(transfer ? { transfer: [task.pdf.buffer as ArrayBuffer] } : {}),
+        ...(transfer ? { transfer: [task.bytes.buffer as ArrayBuffer] } : {}),
         // Innocent neighbours of a file that overran or exhausted its worker run once more, first in line.
         retry: !transfer,
         answer: (q) => this.#cachedAnswer(job, q),
@@ -320,6 +332,18 @@ function notAPdf(): ServiceError {
   );
 }
 
+/** `why` is the OFD reader's message ("zh / en"), when it had one. */
+function notAnOfd(why: string): ServiceError {
+  return new ServiceError(
+    'validation',
+    'not-an-ofd',
+    why
+      ? `文件不是 OFD / not an OFD (${why})`
+      : '文件不是 OFD（不是含 OFD.xml 的 ZIP 归档）/ not an OFD: not a ZIP archive with OFD.xml',
+    'file',
+  );
+}
+
 function tooComplex(limit: string, why: string): ServiceError {
   return new ServiceError(
     'validation',
@@ -340,6 +364,16 @@ function failure(m: VerifyFailure): Error {
         'malformed-pdf',
         `无法读取该 PDF / the PDF cannot be read (${m.message})`,
         'file',
+      );
+    case 'not-an-ofd':
+      return notAnOfd(m.message);
+    case 'malformed-ofd':
+      return new ServiceError(
+        'validation',
+        'malformed-ofd',
+        `无法读取该 OFD / the OFD cannot be read (${m.message})`,
+        'file',
+        m.reason ? { reason: m.reason } : undefined,
       );
     case 'too-complex':
       return tooComplex(m.limit ?? 'deadline', m.message);

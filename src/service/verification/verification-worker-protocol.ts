@@ -1,3 +1,5 @@
+import type { DocumentFormat } from './document-format.js';
+
 // What VerificationService (main thread) and its workers exchange over the worker runtime. Everything is
 // structured-cloneable: certificates travel as DER and are parsed again on the other side; Dates clone as Dates.
 
@@ -9,9 +11,11 @@ export interface VerificationWorkerData {
   sealMakers: Uint8Array[];
 }
 
-/** main → worker: validate this PDF (before the deadline the runtime gives the task). */
+/** main → worker: validate this PDF or OFD (before the deadline the runtime gives the task). */
 export interface VerifyTask {
-  pdf: Uint8Array;
+  /** Which engine: sniffed on the main thread (document-format.ts). */
+  format: DocumentFormat;
+  bytes: Uint8Array;
   /**
    * The audit generation at dispatch, when the main thread knew it without a query (AuditGeneration is
    * live): view answers received for tasks of the same generation are still the database's answers, so the
@@ -33,13 +37,17 @@ export type ViewCall =
   | { view: 'seal'; esID: string; at: number }
   | { view: 'licence'; identifier: string; fileSm3?: string };
 
-export type VerifyFailureKind = 'not-a-pdf' | 'malformed' | 'too-complex' | 'internal';
+/** `malformed` is a PDF the reader refuses; the OFD reader's refusals keep their own codes (OfdError). */
+export type VerifyFailureKind =
+  'not-a-pdf' | 'malformed' | 'not-an-ofd' | 'malformed-ofd' | 'too-complex' | 'internal';
 
 /** worker → main: why a validation ended without a report. */
 export interface VerifyFailure {
   kind: VerifyFailureKind;
   message: string;
   limit?: string;
+  /** The OFD reader's rule that refused the file (OfdErrorReason), for the problem's detail. */
+  reason?: string;
 }
 
 /** Cached view answers also expire with time (seal and licence validity windows close by the clock). */

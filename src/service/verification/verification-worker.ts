@@ -1,7 +1,9 @@
 import { workerData } from 'node:worker_threads';
 import { parseCertificate, type CertificateInfo } from '../../pki/certificate.js';
+import { OfdError } from '../../ofd/ofd-error.js';
 import { PdfError } from '../../pdf/pdf-error.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../../verify/licence-validation.js';
+import { validateOfd } from '../../verify/ofd-validation.js';
 import { validatePdf, ValidationTooComplex } from '../../verify/pdf-validation.js';
 import type { ValidationReport } from '../../verify/report.js';
 import type {
@@ -21,7 +23,7 @@ import {
   type ViewCall,
 } from './verification-worker-protocol.js';
 
-// A verification worker: runs the PDF validation engine off the main thread. The engine's views need the
+// A verification worker: runs the PDF and OFD validation engines off the main thread. The engine's views need the
 // database, which lives on the main thread, so here they are proxies that ask the main thread and wait for
 // the answer (VerificationService answers from the real views).
 
@@ -77,20 +79,22 @@ function viewsFor(generation: string | undefined, ask: TaskContext<ViewCall, unk
 function verifyFailure(err: unknown): VerifyFailure {
   if (err instanceof ValidationTooComplex)
     return { kind: 'too-complex', message: err.message, limit: err.limit };
+  if (err instanceof OfdError)
+    return err.code === 'too-complex'
+      ? { kind: 'too-complex', message: err.message, limit: err.reason }
+      : { kind: err.code, message: err.message, reason: err.reason };
   if (err instanceof PdfError)
     return { kind: err.code === 'NOT_A_PDF' ? 'not-a-pdf' : 'malformed', message: err.message };
   return { kind: 'internal', message: String((err as Error)?.stack ?? err) };
 }
 
 serveWorkerTasks<VerifyTask, ValidationReport, VerifyFailure, ViewCall, unknown>(
-  async (task, { deadline, ask }) => ({
-    result: await validatePdf(task.pdf, {
-      anchors,
-      intermediates,
-      sealMakers,
-      deadline,
-      ...viewsFor(task.generation, ask),
-    }),
-  }),
+  async (task, { deadline, ask }) => {
+    // The same trust and views for both formats: a seal is judged alike whatever file carries it.
+    const ctx = { anchors, intermediates, sealMakers, deadline, ...viewsFor(task.generation, ask) };
+    return {
+      result: task.format === 'ofd' ? await validateOfd(task.bytes, ctx) : await validatePdf(task.bytes, ctx),
+    };
+  },
   verifyFailure,
 );
