@@ -4,6 +4,7 @@ import { OfdError } from '../../ofd/ofd-error.js';
 import { PdfError } from '../../pdf/pdf-error.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../../verify/licence-validation.js';
 import { validateOfd } from '../../verify/ofd-validation.js';
+import { OFD_LIMITS, type OfdLimits } from '../../ofd/ofd-limits.js';
 import { validatePdf, ValidationTooComplex } from '../../verify/pdf-validation.js';
 import type { ValidationReport } from '../../verify/report.js';
 import type {
@@ -88,12 +89,20 @@ function verifyFailure(err: unknown): VerifyFailure {
   return { kind: 'internal', message: String((err as Error)?.stack ?? err) };
 }
 
+// Inflated entries are Buffers, outside the worker's heap limit (resourceLimits bounds the V8 heap only): the
+// public service bounds them tighter than the format's default, so two files on each of two workers hold at
+// most 256 MB. Real sealed OFDs (licences, invoices) inflate to a few MB.
+const SERVICE_OFD_LIMITS: OfdLimits = Object.freeze({ ...OFD_LIMITS, maxInflatedTotal: 64 * 1024 * 1024 });
+
 serveWorkerTasks<VerifyTask, ValidationReport, VerifyFailure, ViewCall, unknown>(
   async (task, { deadline, ask }) => {
     // The same trust and views for both formats: a seal is judged alike whatever file carries it.
     const ctx = { anchors, intermediates, sealMakers, deadline, ...viewsFor(task.generation, ask) };
     return {
-      result: task.format === 'ofd' ? await validateOfd(task.bytes, ctx) : await validatePdf(task.bytes, ctx),
+      result:
+        task.format === 'ofd'
+          ? await validateOfd(task.bytes, { ...ctx, limits: SERVICE_OFD_LIMITS })
+          : await validatePdf(task.bytes, ctx),
     };
   },
   verifyFailure,
