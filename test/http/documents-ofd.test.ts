@@ -9,6 +9,7 @@ import { readZip } from '../../src/ofd/zip-reader.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { verifyTimestampToken } from '../../src/pki/timestamp.js';
 import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
+import { ServiceError } from '../../src/service/service-error.js';
 import { nodeSealMakers } from '../../src/service/ca/ca-node.js';
 import { caRevocationView, sealRegistryView } from '../../src/service/verification/validation-views.js';
 import { validateOfd, type OfdValidationContext } from '../../src/verify/ofd-validation.js';
@@ -381,6 +382,42 @@ describe('POST /v1/documents/seal with an OFD', () => {
     broken[e.dataOffset + (e.compressedSize >> 1)]! ^= 0x55;
     await refuse(broken, 'malformed-ofd');
     if (!fixturesSkip) await refuse(fixture('ofdrw_integrity_protection.ofd'), 'unsupported-package');
+  });
+
+  test('a refusal of the signing service reaches the client as itself, and nothing is audited', async () => {
+    const [a] = agencies as [Agency];
+    const tsa = srv.services.tsa;
+    const stampToken = tsa.stamp.bind(tsa);
+    const audits = async () =>
+      (await srv.services.audit.list({ limit: 1000 })).items.filter((r) => r.action === 'document.seal')
+        .length;
+    const before = await audits();
+    // The signature is made on the main thread while the worker waits: the TSA being down is answered there.
+    tsa.stamp = () =>
+      Promise.reject(
+        new ServiceError(
+          'unavailable',
+          'tsa-unavailable',
+          '时间戳服务不可用 / the TSA is down',
+          undefined,
+          undefined,
+          7,
+        ),
+      );
+    try {
+      const res = await stampRequest(a.issuer, threePages(), {
+        esID: a.esID,
+        timestamp: true,
+        placements: [{ type: 'absolute', page: 1, xMm: 20, yMm: 30 }],
+      });
+      await problem(res, 503, 'tsa-unavailable');
+      assert.equal(res.headers.get('retry-after'), '7');
+    } finally {
+      tsa.stamp = stampToken;
+    }
+    assert.equal(await audits(), before);
+    // and the worker that waited is free for the next document
+    await stamp(a, threePages(), [{ type: 'absolute', page: 1, xMm: 20, yMm: 30 }]);
   });
 
   test('OFD placement refusals are those of PDFs', async () => {
