@@ -105,7 +105,7 @@ export interface SignerSource {
 /** What the verifier shows as the protected range of a PDF seal signature. */
 const PROPERTY_INFO = 'PDF /ByteRange';
 
-/** Signature.xml Provider (GB/T 33190 §18.2.2: the signing component). */
+/** Signature.xml SignedInfo/Provider: the component that made the signature. */
 const OFD_PROVIDER = { name: 'SealTrust', company: 'SealTrust' };
 
 /** What either format's stamping hands back for the response and the audit record. */
@@ -119,7 +119,7 @@ type Stamped = {
 const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 /**
- * PDF or OFD, by the first bytes: an OFD is a ZIP package (GB/T 33190 §7.1), whose local file header (or, for an
+ * PDF or OFD, by the first bytes: an OFD is a ZIP package (GB/T 33190), whose local file header (or, for an
  * empty archive, end record) comes first; anything else goes to the PDF reader, which names what it is not.
  */
 export function documentFormatOf(bytes: Uint8Array): DocumentFormat {
