@@ -2,6 +2,8 @@
 // read and check the document, resolve the placements (text extraction for a keyword), write the incremental
 // update with the seal's vector appearance, SM3 over the ByteRange and a GB/T 38540 v4 SES_Signature (SM2).
 // Making the test documents is setup and not timed. Medians and p99 over BENCH_ITERATIONS runs after warm-up.
+// The OFD case is what a stamping worker runs for an OFD (ofd-stamping-task.ts): open the package strictly,
+// resolve the placement, write Signature.xml, SES v4 over its SM3 (here in-process), write the new package.
 import { percentile } from './lib/load.js';
 import type { PlacementRequest } from '../src/pdf/pdf-placement.js';
 import { contentsBytesForSeal } from '../src/pdf/pdf-seal-signing.js';
@@ -9,7 +11,9 @@ import { stampPdf } from '../src/pdf/pdf-stamping.js';
 import { warmUpTextExtraction } from '../src/pdf/pdf-text-positions.js';
 import { drawOfficialSeal, renderSealPng } from '../src/seal/seal-picture.js';
 import { makeSeal, signSesV4 } from '../src/seal/ses-encoder.js';
+import { runOfdStampTask, type OfdStampTask } from '../src/service/seals/ofd-stamping-task.js';
 import { issueTestCertificate } from '../test/helpers/test-pki.js';
+import { unsignedOfd } from '../test/ofd/ofd-stamping-support.js';
 import { chineseDocument } from '../test/pdf/stamp-fixtures.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 60);
@@ -45,8 +49,14 @@ const onePage = (await chineseDocument({ extra: [{ page: 0, ...mark }] })).pdf;
 const fiftyPages = (await chineseDocument({ pages: 50, extra: [{ page: 49, ...mark }] })).pdf;
 await warmUpTextExtraction();
 
-async function time(label: string, pdf: Uint8Array, placements: PlacementRequest[]) {
-  const run = () => stampPdf(pdf, { placements, appearance: picture, sign, contentsBytes });
+async function time(
+  label: string,
+  pdf: Uint8Array,
+  placements: PlacementRequest[],
+  stamp: () => Promise<unknown> = () =>
+    stampPdf(pdf, { placements, appearance: picture, sign, contentsBytes }),
+) {
+  const run = stamp;
   for (let i = 0; i < WARM_UP; i++) await run();
   const ms: number[] = [];
   for (let i = 0; i < ITERATIONS; i++) {
@@ -71,6 +81,32 @@ const kw = await time('1 page, keyword', onePage, keyword);
 const kw50 = await time('50 pages, keyword (on the last page)', fiftyPages, keyword);
 const cross = await time('50 pages, cross-page seal over all 50', fiftyPages, crossPage);
 
+const oneOfd = unsignedOfd();
+const ofdTask = (): OfdStampTask => ({
+  format: 'ofd',
+  ofd: oneOfd,
+  placements: [{ type: 'absolute', page: 1, xMm: 140, yMm: 220 }],
+  seal: { der: seal, widthMm: 42, heightMm: 42 },
+  lock: false,
+  maxPages: 500,
+  signingTime: Math.floor(Date.now() / 1000) * 1000,
+  provider: { name: 'SealTrust', company: 'SealTrust' },
+});
+const ofd = await time('OFD, 1 page, absolute', oneOfd, [], () =>
+  runOfdStampTask(ofdTask(), {
+    ask: async (q) =>
+      signSesV4(
+        {
+          seal,
+          timeInfo: new Date(q.signingTime),
+          dataHash: Buffer.from(q.digest),
+          propertyInfo: q.propertyInfo,
+        },
+        signerKey,
+      ).der,
+  }),
+);
+
 console.log(
   JSON.stringify({
     stamp_1p_ms: p1.median,
@@ -83,5 +119,7 @@ console.log(
     stamp_keyword_50p_p99_ms: kw50.p99,
     stamp_cross_page_ms: cross.median,
     stamp_cross_page_p99_ms: cross.p99,
+    ofd_stamp_1p_ms: ofd.median,
+    ofd_stamp_1p_p99_ms: ofd.p99,
   }),
 );

@@ -19,8 +19,8 @@ const LARGE_BODY_BYTES = 1024 * 1024;
 export interface ResponseSpec {
   description: string;
   schema?: ZodType;
-  /** Defaults to application/json when a schema is given. */
-  contentType?: string;
+  /** Defaults to application/json when a schema is given; several for a body in one of several formats. */
+  contentType?: string | string[];
 }
 
 /** A body read as bytes rather than parsed JSON (DER and other binary protocols). */
@@ -34,7 +34,12 @@ export interface RawBodySpec {
   tooLargeDetail?: string;
   /** JSON schema of the body for the OpenAPI document (e.g. the parts of a multipart/form-data body). */
   schema?: Record<string, unknown>;
+  /** OpenAPI Encoding Objects of a multipart body's parts (e.g. the media types a file part may have). */
+  encoding?: Record<string, { contentType: string }>;
 }
+
+const PROBLEM_TYPE = 'application/problem+json';
+const PROBLEM_REF = '#/components/schemas/Problem';
 
 /** Reads the raw body on demand. @throws BodyTooLargeError over the limit (a 413 unless the handler catches it). */
 export type RawBodyReader = () => Promise<Buffer>;
@@ -170,18 +175,29 @@ export class ApiRouter {
       }
       const responses: Record<string, unknown> = {};
       for (const [status, r] of Object.entries(spec.responses)) {
+        const types = r.contentType === undefined ? [] : [r.contentType].flat();
         responses[status] = r.schema
           ? {
               description: r.description,
-              content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } },
+              content: Object.fromEntries(
+                (types.length ? types : ['application/json']).map((t) => [
+                  t,
+                  { schema: jsonSchema(r.schema!, 'output') },
+                ]),
+              ),
             }
-          : r.contentType
-            ? { description: r.description, content: { [r.contentType]: {} } }
+          : types.length
+            ? {
+                description: r.description,
+                content: Object.fromEntries(
+                  types.map((t) => [t, t === PROBLEM_TYPE ? { schema: { $ref: PROBLEM_REF } } : {}]),
+                ),
+              }
             : { description: r.description };
       }
       responses.default = {
         description: 'RFC 9457 problem',
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        content: { [PROBLEM_TYPE]: { schema: { $ref: PROBLEM_REF } } },
       };
       (paths[path] ??= {})[method] = {
         operationId: spec.operationId,
@@ -202,7 +218,10 @@ export class ApiRouter {
                   content: Object.fromEntries(
                     spec.rawBody.contentTypes.map((type) => [
                       type,
-                      spec.rawBody?.schema ? { schema: spec.rawBody.schema } : {},
+                      {
+                        ...(spec.rawBody?.schema ? { schema: spec.rawBody.schema } : {}),
+                        ...(spec.rawBody?.encoding ? { encoding: spec.rawBody.encoding } : {}),
+                      },
                     ]),
                   ),
                 },

@@ -49,9 +49,43 @@ const stampRequestSchema = z.strictObject({
     .describe('印章编码'),
   placements: z.array(placementSchema).min(1).max(50),
   timestamp: z.boolean().optional().describe('加盖本节点的时间戳 / add an RFC 3161 timestamp'),
-  reason: z.string().trim().min(1).max(200).optional(),
-  location: z.string().trim().min(1).max(200).optional(),
+  reason: z.string().trim().min(1).max(200).optional().describe('PDF /Reason'),
+  location: z.string().trim().min(1).max(200).optional().describe('PDF /Location'),
+  lock: z
+    .boolean()
+    .optional()
+    .describe(
+      '仅 OFD：签名保护签名列表文件，此后不能再签章（GB/T 33190 §18.1）/ OFD only: the signature covers Signatures.xml and no further signature is accepted',
+    ),
 });
+
+/** The media type and download name of a stamped document. */
+const OUTPUT = {
+  pdf: { type: 'application/pdf', file: 'sealed.pdf' },
+  // application/ofd: the de facto type of GB/T 33190 files (not registered with IANA).
+  ofd: { type: 'application/ofd', file: 'sealed.ofd' },
+} as const;
+
+/** Problem types of this operation beyond the generic ones, by status (for the OpenAPI document). */
+const PROBLEMS = {
+  409: ['document-locked', 'docmdp-forbids-signing', 'seal-not-usable'],
+  422: [
+    'not-a-pdf',
+    'malformed-pdf',
+    'encrypted-pdf',
+    'not-an-ofd',
+    'malformed-ofd',
+    'unsupported-package',
+    'too-complex',
+    'too-many-pages',
+    'page-out-of-range',
+    'seal-off-page',
+    'keyword-not-found',
+    'cross-page-too-few-pages',
+    'invalid-placement',
+    'lock-unsupported',
+  ],
+};
 
 export function documentRoutes(api: ApiRouter, s: Services): void {
   const limit = s.documentStamping.limits.maxBytes;
@@ -59,7 +93,7 @@ export function documentRoutes(api: ApiRouter, s: Services): void {
     method: 'post',
     path: '/v1/documents/seal',
     operationId: 'sealDocument',
-    summary: '对 PDF 文档加盖电子印章 / Stamp a PDF with an electronic seal',
+    summary: '对 PDF 或 OFD 文档加盖电子印章 / Stamp a PDF or an OFD with an electronic seal',
     tags: ['documents'],
     auth: ['issuer'],
     rawBody: {
@@ -72,7 +106,7 @@ export function documentRoutes(api: ApiRouter, s: Services): void {
           file: {
             type: 'string',
             format: 'binary',
-            description: `PDF，至多 ${limit} 字节 / PDF, at most ${limit} bytes`,
+            description: `PDF 或 OFD（按内容识别：ZIP 包含 OFD.xml 即为 OFD），至多 ${limit} 字节 / PDF or OFD (recognised by content: a ZIP package with OFD.xml is an OFD), at most ${limit} bytes`,
           },
           request: {
             ...(z.toJSONSchema(stampRequestSchema, { io: 'input' }) as Record<string, unknown>),
@@ -81,8 +115,23 @@ export function documentRoutes(api: ApiRouter, s: Services): void {
           },
         },
       },
+      encoding: { file: { contentType: 'application/pdf, application/ofd, application/zip' } },
     },
-    responses: { 200: { description: '盖章后的 PDF / The sealed PDF', contentType: 'application/pdf' } },
+    responses: {
+      200: {
+        description:
+          '盖章后的文档，与上传的格式相同（sealed.pdf 或 sealed.ofd）/ The sealed document, in the format uploaded',
+        contentType: [OUTPUT.pdf.type, OUTPUT.ofd.type],
+      },
+      409: {
+        description: `problem+json: ${PROBLEMS[409].join(', ')}`,
+        contentType: 'application/problem+json',
+      },
+      422: {
+        description: `problem+json (field file or request.…): ${PROBLEMS[422].join(', ')}`,
+        contentType: 'application/problem+json',
+      },
+    },
     handler: async (ctx) => {
       const body = await readMultipart(ctx.req, {
         file: {
@@ -115,10 +164,11 @@ export function documentRoutes(api: ApiRouter, s: Services): void {
           });
         throw err;
       }
-      ctx.type = 'application/pdf';
-      ctx.set('Content-Disposition', 'attachment; filename="sealed.pdf"');
+      const out = OUTPUT[result.format];
+      ctx.type = out.type;
+      ctx.set('Content-Disposition', `attachment; filename="${out.file}"`);
       ctx.set('X-SealTrust-Seal-Pages', result.pages.join(','));
-      ctx.body = result.pdf;
+      ctx.body = result.document;
     },
   });
 }

@@ -12,7 +12,21 @@ import { effectiveStatus, sealAppearanceOf, type SealService } from './seal-serv
 import type { SealSignatureService } from './seal-signature-service.js';
 import type { SealSigner } from './signer-key-service.js';
 import { ServiceError } from '../service-error.js';
-import type { StampTask, StampTaskFailure, StampTaskResult } from './document-stamping-worker.js';
+import type {
+  DocumentStampTask,
+  DocumentStampTaskResult,
+  StampTask,
+  StampTaskFailure,
+  StampTaskResult,
+} from './document-stamping-worker.js';
+import type {
+  OfdSignAnswer,
+  OfdSignQuestion,
+  OfdStampTask,
+  OfdStampTaskResult,
+} from './ofd-stamping-task.js';
+import { OfdError } from '../../ofd/ofd-error.js';
+import { OfdStampError } from '../../ofd/ofd-stamp-error.js';
 import {
   BoundedWorkerPool,
   WorkerCrashed,
@@ -25,7 +39,7 @@ import { workerModule } from '../../runtime/worker-module.js';
 
 /** Stamping limits; the lead wires them to SEALTRUST_STAMP_MAX_BYTES / SEALTRUST_STAMP_MAX_PAGES. */
 export interface DocumentStampingLimits {
-  /** Largest PDF accepted, in bytes (default 20 MB). */
+  /** Largest PDF or OFD accepted, in bytes (default 20 MB). */
   maxBytes: number;
   /** Most pages accepted (default 500). */
   maxPages: number;
@@ -66,11 +80,17 @@ export interface StampRequest {
   timestamp?: boolean | undefined;
   reason?: string | undefined;
   location?: string | undefined;
+  /** OFD only: cover Signatures.xml, so that no further signature is accepted (GB/T 33190 §18.1). */
+  lock?: boolean | undefined;
 }
 
+export type DocumentFormat = 'pdf' | 'ofd';
+
 export interface StampResult {
-  pdf: Buffer;
-  /** Widgets written (one per resolved placement), all showing the one signature. */
+  format: DocumentFormat;
+  /** The stamped PDF or OFD. */
+  document: Buffer;
+  /** Widgets (PDF) or StampAnnots (OFD) written, one per resolved placement, all of the one signature. */
   widgets: number;
   /** 1-based pages that carry the seal. */
   pages: number[];
@@ -85,15 +105,44 @@ export interface SignerSource {
 /** What the verifier shows as the protected range of a PDF seal signature. */
 const PROPERTY_INFO = 'PDF /ByteRange';
 
+/** Signature.xml SignedInfo/Provider: the component that made the signature. */
+const OFD_PROVIDER = { name: 'SealTrust', company: 'SealTrust' };
+
+/** What either format's stamping hands back for the response and the audit record. */
+type Stamped = {
+  document: Buffer;
+  placements: { page: number }[];
+  pageCount: number;
+  timestamped: boolean;
+} & ({ format: 'pdf' } | { format: 'ofd'; locked: boolean });
+
+const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
+
 /**
- * POST /v1/documents/seal: an issuer stamps a PDF with its own agency's active seal, signed with the
- * agency's vault key. Every placement of the request is a widget of ONE signature written by ONE incremental
- * update, so earlier signatures (ours or anyone's) stay valid. The document itself is never stored or
- * logged; the audit record keeps SM3 of the input and output.
+ * PDF or OFD, by the first bytes: an OFD is a ZIP package (GB/T 33190), whose local file header (or, for an
+ * empty archive, end record) comes first; anything else goes to the PDF reader, which names what it is not.
+ */
+export function documentFormatOf(bytes: Uint8Array): DocumentFormat {
+  const pk = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b;
+  return pk && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6)) ? 'ofd' : 'pdf';
+}
+
+/**
+ * POST /v1/documents/seal: an issuer stamps a PDF or an OFD with its own agency's active seal, signed with the
+ * agency's vault key. Every placement of the request is a widget (PDF) or StampAnnot (OFD) of ONE signature; a
+ * PDF gets ONE incremental update and an OFD keeps every existing entry byte for byte, so earlier signatures
+ * (ours or anyone's) stay valid. The document itself is never stored or logged; the audit record keeps SM3
+ * of the input and output.
  */
 export class DocumentStampingService {
   readonly limits: DocumentStampingLimits;
-  readonly pool: BoundedWorkerPool<StampTask, StampTaskResult, StampTaskFailure>;
+  readonly pool: BoundedWorkerPool<
+    DocumentStampTask,
+    DocumentStampTaskResult,
+    StampTaskFailure,
+    OfdSignQuestion,
+    OfdSignAnswer
+  >;
 
   constructor(
     private readonly db: Db,
@@ -118,10 +167,10 @@ export class DocumentStampingService {
     return this.pool.stop();
   }
 
-  async stamp(ctx: ActionContext, pdf: Buffer, req: StampRequest): Promise<StampResult> {
+  async stamp(ctx: ActionContext, file: Buffer, req: StampRequest): Promise<StampResult> {
     const p = ctx.principal;
     ensureAllowed(p, 'document.stamp');
-    if (pdf.length > this.limits.maxBytes) {
+    if (file.length > this.limits.maxBytes) {
       throw new ServiceError(
         'validation',
         'document-too-large',
@@ -131,7 +180,57 @@ export class DocumentStampingService {
     }
     const seal = await this.usableSeal(req.esID, p.kind === 'token' ? boundAgencyOf(p) : undefined);
     const signer = await this.signerKeys.signerFor(seal.agencyId, seal.esID);
+    const stamped =
+      documentFormatOf(file) === 'ofd'
+        ? await this.stampOfd(file, req, seal, signer)
+        : await this.stampPdf(file, req, seal, signer);
+    const out = stamped.document;
+    const pages = [...new Set(stamped.placements.map((x) => x.page + 1))].sort((a, b) => a - b);
+    // The stamping changes nothing stored, but it is an act of the agency: it is recorded in the chain.
+    await withAudit(this.db, ctx, 'document.seal', async () => ({
+      result: undefined,
+      target: { type: 'seal', id: seal.esID },
+      details: {
+        format: stamped.format,
+        esID: seal.esID,
+        agencyId: seal.agencyId,
+        signerCertificateSerial: signer.certificateSerial,
+        pages,
+        widgets: stamped.placements.length,
+        pageCount: stamped.pageCount,
+        timestamped: stamped.timestamped,
+        ...(stamped.format === 'ofd' ? { locked: stamped.locked } : {}),
+        inputSm3: sm3Hex(file),
+        outputSm3: sm3Hex(out),
+        inputBytes: file.length,
+        outputBytes: out.length,
+      },
+    }));
+    return {
+      format: stamped.format,
+      document: out,
+      widgets: stamped.placements.length,
+      pages,
+      timestamped: stamped.timestamped,
+    };
+  }
 
+  /** A PDF: the worker writes the incremental update up to the digest, the signature is written in here. */
+  private async stampPdf(
+    pdf: Buffer,
+    req: StampRequest,
+    seal: SealRecord,
+    signer: SealSigner,
+  ): Promise<Stamped> {
+    // A PDF lock would be a DocMDP certification signature, which this service does not make: a request to
+    // lock is refused rather than silently left unlocked.
+    if (req.lock === true)
+      throw new ServiceError(
+        'validation',
+        'lock-unsupported',
+        'PDF 不支持 lock（仅 OFD）/ lock is supported for OFD only, not for PDF',
+        'request.lock',
+      );
     const appearance = sealAppearanceOf(seal);
     const task: StampTask = {
       // A copy in its own ArrayBuffer, moved to the worker (the upload may be a view of a larger buffer).
@@ -150,7 +249,9 @@ export class DocumentStampingService {
     };
     let prepared: StampTaskResult;
     try {
-      prepared = await this.pool.run(task, { transfer: [task.pdf.buffer as ArrayBuffer] });
+      prepared = (await this.pool.run(task, {
+        transfer: [task.pdf.buffer as ArrayBuffer],
+      })) as StampTaskResult;
     } catch (err) {
       throw this.poolError(err);
     }
@@ -162,7 +263,6 @@ export class DocumentStampingService {
       propertyInfo: PROPERTY_INFO,
       timestamp: req.timestamp === true,
     });
-    const timestamped = sig.timestamped;
     let signed: Uint8Array;
     try {
       signed = finishPdfSeal(
@@ -178,28 +278,86 @@ export class DocumentStampingService {
     } catch (err) {
       throw toServiceError(err);
     }
-    const stamped = { pdf: signed, placements: prepared.placements, pageCount: prepared.pageCount };
-    const out = Buffer.from(stamped.pdf.buffer, stamped.pdf.byteOffset, stamped.pdf.byteLength);
-    const pages = [...new Set(stamped.placements.map((x) => x.page + 1))].sort((a, b) => a - b);
-    // The stamping changes nothing stored, but it is an act of the agency: it is recorded in the chain.
-    await withAudit(this.db, ctx, 'document.seal', async () => ({
-      result: undefined,
-      target: { type: 'seal', id: seal.esID },
-      details: {
-        esID: seal.esID,
-        agencyId: seal.agencyId,
-        signerCertificateSerial: signer.certificateSerial,
-        pages,
-        widgets: stamped.placements.length,
-        pageCount: stamped.pageCount,
-        timestamped,
-        inputSm3: sm3Hex(pdf),
-        outputSm3: sm3Hex(out),
-        inputBytes: pdf.length,
-        outputBytes: out.length,
+    return {
+      format: 'pdf',
+      document: Buffer.from(signed.buffer, signed.byteOffset, signed.byteLength),
+      placements: prepared.placements,
+      pageCount: prepared.pageCount,
+      timestamped: sig.timestamped,
+    };
+  }
+
+  /**
+   * An OFD (GM/T 0099-2020 §7): the worker reads the package, resolves the placements, writes Signature.xml and
+   * asks for SM3 of it to be signed; the SES v4 signature is made here with the vault key (TBS_Sign.timeInfo =
+   * the SignatureDateTime written, propertyInfo = the Signature.xml path) and the worker writes the package.
+   */
+  private async stampOfd(
+    ofd: Buffer,
+    req: StampRequest,
+    seal: SealRecord,
+    signer: SealSigner,
+  ): Promise<Stamped> {
+    const task: OfdStampTask = {
+      format: 'ofd',
+      ofd: new Uint8Array(ofd),
+      placements: req.placements,
+      // The reader draws the SES picture at the StampAnnot box, which is therefore the picture's real size.
+      seal: {
+        der: new Uint8Array(seal.der),
+        widthMm: seal.pictureWidthMm,
+        heightMm: seal.pictureHeightMm,
       },
-    }));
-    return { pdf: out, widgets: stamped.placements.length, pages, timestamped };
+      lock: req.lock === true,
+      maxPages: this.limits.maxPages,
+      signingTime: wholeSeconds(Date.now()),
+      provider: OFD_PROVIDER,
+    };
+    let timestamped = false;
+    let asked = false;
+    // A refusal of the signing service (seal or signer no longer usable, TSA down) is the answer, as itself.
+    let refusal: { error: unknown } | undefined;
+    const answer = async (q: OfdSignQuestion): Promise<OfdSignAnswer> => {
+      if (asked) throw new Error('one signature per stamping');
+      asked = true;
+      try {
+        const sig = await this.sealSignatures.sign({
+          esID: seal.esID,
+          signer: { certificateDer: signer.certificateDer, signer: signer.signer },
+          digest: Buffer.from(q.digest),
+          propertyInfo: q.propertyInfo,
+          timestamp: req.timestamp === true,
+          timeInfo: new Date(q.signingTime),
+        });
+        timestamped = sig.timestamped;
+        return new Uint8Array(sig.der);
+      } catch (err) {
+        refusal = { error: err };
+        throw err;
+      }
+    };
+    let result: OfdStampTaskResult;
+    try {
+      result = (await this.pool.run(task, {
+        transfer: [task.ofd.buffer as ArrayBuffer],
+        answer: answer as (q: OfdSignQuestion) => Promise<OfdSignAnswer>,
+        // The signing time is the time the worker starts, not the time the request began to wait.
+        onDispatch: (t) => {
+          if (t.format === 'ofd') t.signingTime = wholeSeconds(Date.now());
+        },
+      })) as OfdStampTaskResult;
+    } catch (err) {
+      if (refusal) throw toServiceError(refusal.error);
+      throw this.poolError(err);
+    }
+    return {
+      format: 'ofd',
+      document: Buffer.from(result.ofd.buffer, result.ofd.byteOffset, result.ofd.byteLength),
+      placements: result.placements,
+      pageCount: result.pageCount,
+      timestamped,
+      locked: result.locked,
+    };
   }
 
   /** A pool refusal or a worker's failure as the API's problem. */
@@ -225,6 +383,10 @@ export class DocumentStampingService {
         return toServiceError(new PlacementError(f.code, f.message, f.field));
       case 'pdf':
         return toServiceError(new PdfError(f.code, f.message));
+      case 'ofd':
+        return toServiceError(new OfdError(f.code, f.reason, f.message));
+      case 'ofd-stamp':
+        return toServiceError(new OfdStampError(f.code, f.message));
       case 'internal':
         return new Error(`stamping worker: ${f.message}`);
     }
@@ -302,6 +464,27 @@ function toServiceError(err: unknown): unknown {
       INVALID_PLACEMENT: 'invalid-placement',
     }[err.code];
     return new ServiceError('validation', code, err.message, `request.${err.field}`);
+  }
+  if (err instanceof OfdError) {
+    // The format layer's stable codes are the problem types; `reason` names the rule that refused the file.
+    if (err.code === 'too-complex') return tooComplex(err.reason, err.message);
+    const what =
+      err.code === 'not-an-ofd'
+        ? '上传的文件不是 OFD / the file is not an OFD'
+        : 'OFD 文件已损坏或无法解析 / the OFD is broken or cannot be parsed';
+    return new ServiceError('validation', err.code, `${what}（${err.message}）`, 'file', {
+      reason: err.reason,
+    });
+  }
+  if (err instanceof OfdStampError) {
+    switch (err.code) {
+      case 'document-locked':
+        return new ServiceError('conflict', 'document-locked', err.message, 'file');
+      case 'unsupported-package':
+        return new ServiceError('validation', 'unsupported-package', err.message, 'file');
+      case 'invalid-options':
+        return new ServiceError('validation', 'invalid-placement', err.message, 'request.placements');
+    }
   }
   if (err instanceof PdfError) {
     // A refusal from the signing service (seal or signer no longer usable) surfaces as itself.

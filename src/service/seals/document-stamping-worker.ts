@@ -6,13 +6,25 @@ import type { SealPlacement } from '../../pdf/pdf-seal-signing.js';
 import { prepareStamp } from '../../pdf/pdf-stamping.js';
 import { warmUpTextExtraction } from '../../pdf/pdf-text-positions.js';
 import { serveWorkerTasks, type TaskContext, type TaskOutcome } from '../../runtime/serve-worker-tasks.js';
+import {
+  ofdStampTaskFailure,
+  OfdTooManyPages,
+  runOfdStampTask,
+  type OfdSignAnswer,
+  type OfdSignQuestion,
+  type OfdStampTask,
+  type OfdStampTaskFailure,
+  type OfdStampTaskResult,
+} from './ofd-stamping-task.js';
 
 // A stamping worker: reads the uploaded PDF (within a per-file budget and the task's deadline), loads it into
 // pdf-lib, finds keywords with pdfjs and writes the incremental update up to the digest to sign. No key ever
-// comes here: the main thread signs the digest with the vault key and writes the signature in.
+// comes here: the main thread signs the digest with the vault key and writes the signature in. An OFD is
+// stamped here from end to end (ofd-stamping-task.ts), asking the main thread only for the signed value.
 
 /** main → worker. The PNG of a picture seal travels as bytes (structured clone turns a Buffer into them). */
 export interface StampTask {
+  format?: 'pdf';
   pdf: Uint8Array;
   placements: PlacementRequest[];
   appearance:
@@ -38,7 +50,12 @@ export interface StampTaskResult {
   pageCount: number;
 }
 
+/** Either format's task; a PDF task has no `format`. */
+export type DocumentStampTask = StampTask | OfdStampTask;
+export type DocumentStampTaskResult = StampTaskResult | OfdStampTaskResult;
+
 export type StampTaskFailure =
+  | OfdStampTaskFailure
   | { kind: 'pdf'; code: PdfErrorCode; message: string }
   | { kind: 'placement'; code: PlacementErrorCode; field: string; message: string }
   | { kind: 'too-many-pages'; pages: number }
@@ -54,7 +71,10 @@ class TooManyPages extends Error {
 export function stampTaskFailure(err: unknown): StampTaskFailure {
   if (err instanceof PdfBudgetExceeded)
     return { kind: 'too-complex', limit: err.limit, message: err.message };
-  if (err instanceof TooManyPages) return { kind: 'too-many-pages', pages: err.pages };
+  if (err instanceof TooManyPages || err instanceof OfdTooManyPages)
+    return { kind: 'too-many-pages', pages: err.pages };
+  const ofd = ofdStampTaskFailure(err);
+  if (ofd) return ofd;
   if (err instanceof PlacementError)
     return { kind: 'placement', code: err.code, field: err.field, message: err.message };
   if (err instanceof PdfError) return { kind: 'pdf', code: err.code, message: err.message };
@@ -100,7 +120,14 @@ export async function runStampTask(
   };
 }
 
+export function runDocumentStampTask(
+  task: DocumentStampTask,
+  context: TaskContext<OfdSignQuestion, OfdSignAnswer>,
+): Promise<TaskOutcome<DocumentStampTaskResult>> {
+  return task.format === 'ofd' ? runOfdStampTask(task, context) : runStampTask(task, context);
+}
+
 // pdfjs loads and starts its fake worker on first use (about a second): done before the worker says it is
 // ready, so that no document's deadline pays for it.
 await warmUpTextExtraction().catch(() => {});
-serveWorkerTasks(runStampTask, stampTaskFailure);
+serveWorkerTasks(runDocumentStampTask, stampTaskFailure);

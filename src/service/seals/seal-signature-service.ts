@@ -27,7 +27,15 @@ export interface SealSignRequest {
   propertyInfo: string;
   /** Add an RFC 3161 timestamp over the signature value, from this node's TSA. */
   timestamp?: boolean;
+  /**
+   * TBS_Sign.timeInfo when the signed data already states the signing time (an OFD's SignatureDateTime, which
+   * GM/T 0099 §7 makes equal to it); default now. At most a few minutes old, never ahead of the clock.
+   */
+  timeInfo?: Date;
 }
+
+/** How old a caller's timeInfo may be: the stamping worker's deadline and then some. */
+const MAX_TIME_INFO_AGE_MS = 5 * 60_000;
 
 export interface SealSignature {
   der: Buffer;
@@ -61,15 +69,26 @@ export class SealSignatureService {
       );
     }
     const now = new Date();
+    const timeInfo = req.timeInfo ?? now;
+    const age = now.getTime() - timeInfo.getTime();
+    // Whole seconds may put a given time up to a second before now, never after it.
+    if (!Number.isFinite(age) || age < -1000 || age > MAX_TIME_INFO_AGE_MS) {
+      throw new ServiceError(
+        'validation',
+        'signing-time',
+        '签名时间须为当前时间 / the signing time must be the current time',
+        'timeInfo',
+      );
+    }
     const { seal, cert } = await this.usableSignerAndSeal(req.esID, req.signer, now, req.seal);
-    const input = { seal: seal.der, timeInfo: now, dataHash: req.digest, propertyInfo: req.propertyInfo };
+    const input = { seal: seal.der, timeInfo, dataHash: req.digest, propertyInfo: req.propertyInfo };
     let signed: { tbsSign: Buffer; signature: Buffer; der: Buffer };
     if ('signer' in req.signer) {
       signed = await signSesV4WithSigner(input, { cert: cert.der, signer: req.signer.signer });
     } else {
       signed = signSesV4(input, { cert: cert.der, privateKey: req.signer.privateKey });
     }
-    if (!req.timestamp) return { der: signed.der, timeInfo: now, timestamped: false };
+    if (!req.timestamp) return { der: signed.der, timeInfo, timestamped: false };
     const token = await this.tsa.stamp(sm3(signed.signature));
     const der = assembleSignature({
       tbsSign: signed.tbsSign,
@@ -77,7 +96,7 @@ export class SealSignatureService {
       signature: signed.signature,
       timeStamp: token,
     });
-    return { der, timeInfo: now, timestamped: true };
+    return { der, timeInfo, timestamped: true };
   }
 
   /**
