@@ -1,6 +1,7 @@
 // npm run bench:verify — public verification over HTTP. `sealtrust serve` runs in its own process (fresh
 // database, no rate limit); this process only generates load: keep-alive POST /v1/verify of a one-page sealed
-// licence from BENCH_CONCURRENCY loops for BENCH_SECONDS (rate, p50, p99), then one 20 MB many-page sealed
+// licence from BENCH_CONCURRENCY loops for BENCH_SECONDS (rate, p50, p99), the same for a one-page OFD
+// sealed by this server through POST /v1/documents/seal, then one 20 MB many-page sealed
 // document (time, and the server's peak RSS from /proc/<pid>/status VmHWM, reset just before it).
 // Then, on the same server, healthz_p99_ms_under_attack: 8 keep-alive loops of a separate process
 // (bench/lib/attack-load.ts) post pathological PDFs to stamping and verification for BENCH_SECONDS while this
@@ -28,6 +29,7 @@ import {
 import { keepAliveAgent, percentile, rawRequest, runLoad } from './lib/load.js';
 import { startServiceProcess } from './lib/service-process.js';
 import { freshDatabase } from './lib/fresh-database.js';
+import { unsignedOfd } from '../test/ofd/ofd-stamping-support.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,37 +229,47 @@ try {
     })
   ).body;
 
-  const raw = await largeDocument(LARGE_PAGES, LARGE_BYTES - 40_000);
-  const boundary = `----bench${randomBytes(8).toString('hex')}`;
-  const form = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="large.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
-    ),
-    Buffer.from(raw),
-    Buffer.from(
-      `\r\n--${boundary}\r\nContent-Disposition: form-data; name="request"\r\n\r\n${JSON.stringify({
-        esID: seal.esID,
-        placements: [{ type: 'absolute', page: 'last', xMm: 140, yMm: 220 }],
-      })}\r\n--${boundary}--\r\n`,
-    ),
-  ]);
-  const stamped = await rawRequest(agent, `${base}/v1/documents/seal`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${issuer}`,
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
-    body: form,
-  });
-  if (stamped.status !== 200)
-    throw new Error(`stamping the large document: ${stamped.status} ${stamped.body.toString()}`);
-  const largePdf = stamped.body;
+  /** POST /v1/documents/seal of `file` with one absolute placement; the stamped bytes. */
+  const stampDocument = async (file: Uint8Array, name: string, type: string, page: number | 'last') => {
+    const boundary = `----bench${randomBytes(8).toString('hex')}`;
+    const form = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n`,
+      ),
+      Buffer.from(file),
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="request"\r\n\r\n${JSON.stringify({
+          esID: seal.esID,
+          placements: [{ type: 'absolute', page, xMm: 140, yMm: 220 }],
+        })}\r\n--${boundary}--\r\n`,
+      ),
+    ]);
+    const stamped = await rawRequest(agent, `${base}/v1/documents/seal`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${issuer}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body: form,
+    });
+    if (stamped.status !== 200)
+      throw new Error(`stamping ${name}: ${stamped.status} ${stamped.body.toString().slice(0, 500)}`);
+    return stamped.body;
+  };
+  const largePdf = await stampDocument(
+    await largeDocument(LARGE_PAGES, LARGE_BYTES - 40_000),
+    'large.pdf',
+    'application/pdf',
+    'last',
+  );
+  // A one-page OFD sealed by this server (its own CA and seal), so it verifies TOTAL_PASSED.
+  const sealedOfd = await stampDocument(unsignedOfd(), 'contract.ofd', 'application/ofd', 1);
 
-  const verify = (pdf: Buffer) =>
+  const verify = (doc: Buffer, type = 'application/pdf') =>
     rawRequest(agent, `${base}/v1/verify`, {
       method: 'POST',
-      headers: { 'content-type': 'application/pdf' },
-      body: pdf,
+      headers: { 'content-type': type },
+      body: doc,
     });
   const first = await verify(licencePdf);
   const report = JSON.parse(first.body.toString()) as { indication: string; subIndication: string | null };
@@ -284,6 +296,26 @@ try {
   const cpuMs = Math.round(((cpuSeconds(pid) - cpuBefore) / load.requests) * 1e5) / 100;
   console.log(
     `one-page licence (${licencePdf.length} bytes): ${load.perSecond} verifications/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, errors ${load.errors} (concurrency ${CONCURRENCY}); server CPU ${cpuMs} ms per verification`,
+  );
+
+  // The same closed loop for the one-page sealed OFD: ZIP and XML parsing, Signature.xml references, SES.
+  const verifyOfd = () => verify(sealedOfd, 'application/ofd');
+  const ofdFirst = await verifyOfd();
+  if (ofdFirst.status !== 200 || !passed(ofdFirst.body))
+    throw new Error(`the OFD does not verify: ${ofdFirst.status} ${ofdFirst.body.toString().slice(0, 500)}`);
+  await runLoad({ concurrency: CONCURRENCY, total: 300, fire: async () => passed((await verifyOfd()).body) });
+  const ofdCpuBefore = cpuSeconds(pid);
+  const ofdLoad = await runLoad({
+    concurrency: CONCURRENCY,
+    durationMs: SECONDS * 1000,
+    fire: async () => {
+      const r = await verifyOfd();
+      return r.status === 200 && passed(r.body);
+    },
+  });
+  const ofdCpuMs = Math.round(((cpuSeconds(pid) - ofdCpuBefore) / ofdLoad.requests) * 1e5) / 100;
+  console.log(
+    `one-page sealed OFD (${sealedOfd.length} bytes): ${ofdLoad.perSecond} verifications/s, p50 ${ofdLoad.p50Ms} ms, p99 ${ofdLoad.p99Ms} ms, errors ${ofdLoad.errors} (concurrency ${CONCURRENCY}); server CPU ${ofdCpuMs} ms per verification`,
   );
 
   const attacked = await healthUnderAttack(base, issuer, seal.esID);
@@ -319,6 +351,9 @@ try {
       verify_per_s: load.perSecond,
       verify_p50_ms: load.p50Ms,
       verify_p99_ms: load.p99Ms,
+      ofd_verify_per_s: ofdLoad.perSecond,
+      ofd_verify_p50_ms: ofdLoad.p50Ms,
+      ofd_verify_p99_ms: ofdLoad.p99Ms,
       large_verify_s: largeSeconds,
       large_verify_rss_mb: rss,
       healthz_p50_ms_under_attack: attacked.p50,

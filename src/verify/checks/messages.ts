@@ -695,6 +695,10 @@ export const MESSAGES = {
       zh: `阅读器显示的文件未受任何签名保护：${p.files.join('、')}${p.notes.length ? `；${joined(p.notes).zh}` : ''}`,
       en: `displayed files that no signature covers: ${p.files.join(', ')}${p.notes.length ? `; ${joined(p.notes).en}` : ''}`,
     }),
+    UNSIGNED_BYTES: (p: { bytes: Text[]; notes: Text[] }) => ({
+      zh: `ZIP 包含不属于任何条目、任何签名都无法保护的字节（可能是多格式伪装文件）：${joined(p.bytes).zh}${p.notes.length ? `；${joined(p.notes).zh}` : ''}`,
+      en: `the ZIP holds bytes outside every entry, which no signature can cover (a polyglot file?): ${joined(p.bytes).en}${p.notes.length ? `; ${joined(p.notes).en}` : ''}`,
+    }),
     STRAY_UNSIGNED: (p: { files: string[]; notes: Text[] }) => ({
       zh: `包内有未被引用、也未被任何签名保护的文件（夹带文件）：${p.files.join('、')}${p.notes.length ? `；${joined(p.notes).zh}` : ''}`,
       en: `the package holds files that nothing references and no signature covers (stray): ${p.files.join(', ')}${p.notes.length ? `; ${joined(p.notes).en}` : ''}`,

@@ -11,11 +11,16 @@ import { emit, type Text } from './messages.js';
 //     covers                                                      failed        UNCOVERED_DISPLAYED
 //   a displayed reference that resolves ambiguously or not at all  failed        (a viewer may show anything)
 //   a stray file (GM/T 0099 Annex D "夹带文件") no signature covers  indeterminate STRAY_UNSIGNED
+//   archive bytes in no entry (before the first, between entries,
+//     after the end record) — a PDF/OFD polyglot shows them        indeterminate UNSIGNED_BYTES
 //   OFD.xml only, data files (attachments, tags), displayed files covered only by another signature, files
 //     referenced but missing, signed stray files                   warning       COVERAGE_NOTES
 // Displayed files only a later signature covers are judged by 'later-changes'.
 
 const list = (paths: readonly string[]) => paths.map((p) => '/' + p);
+
+/** ZIP findings for bytes outside every entry: APPNOTE 6.3 gives them no meaning, no Reference can cover them. */
+const OUTSIDE_ENTRIES = new Set(['zip-prefix-bytes', 'zip-gap-bytes', 'zip-trailing-bytes']);
 
 export function coverageCheck(pkg: OfdPackage, doc: OfdDocument, index: number): Check {
   const sig = doc.signatures[index]!.signature!;
@@ -114,6 +119,24 @@ export function coverageCheck(pkg: OfdPackage, doc: OfdDocument, index: number):
       'STRAY_UNSIGNED',
       { files: list(strayUnsigned), notes },
       details,
+    );
+  // Findings are "zh / en" (ofd-finding.ts): split, so each language's message carries its own half.
+  const outside: Text[] = pkg.findings
+    .filter((f) => OUTSIDE_ENTRIES.has(f.code))
+    .map((f) => {
+      const [zh = f.message, en = zh] = f.message.split(' / ');
+      return { zh, en };
+    });
+  if (outside.length)
+    return emit(
+      'coverage',
+      'indeterminate',
+      'UNSIGNED_BYTES',
+      { bytes: outside, notes },
+      {
+        ...details,
+        unsignedBytes: outside.map((t) => t.en),
+      },
     );
   if (notes.length) return emit('coverage', 'warning', 'COVERAGE_NOTES', { notes }, details);
   const count = cov.covered.filter((f) => f.kind === 'rendered').length;
