@@ -102,6 +102,15 @@ function cryptoRule(c: Check): Verdict | null {
   );
 }
 
+/** A change the signature does not cover: failed when proven, indeterminate when it may be harmless. */
+function documentModifiedRule(c: Check): Verdict | null {
+  return c.status === 'failed'
+    ? failed(S.DOCUMENT_MODIFIED)
+    : c.status === 'indeterminate'
+      ? indeterminate(S.DOCUMENT_MODIFIED)
+      : null;
+}
+
 // Licence checks: failed is final; indeterminate means the directory could not answer (TRY_LATER).
 function licenceRule(sub: SubIndication): CheckRule {
   return (c) => {
@@ -212,12 +221,7 @@ const definitions: CheckDefinition[] = [
   {
     id: 'modifications',
     title: { zh: '签名后修改', en: 'modifications after signing' },
-    rule: (c) =>
-      c.status === 'failed'
-        ? failed(S.DOCUMENT_MODIFIED)
-        : c.status === 'indeterminate'
-          ? indeterminate(S.DOCUMENT_MODIFIED)
-          : null,
+    rule: documentModifiedRule,
   },
   {
     id: 'licence-identifier',
@@ -283,22 +287,12 @@ definitions.push(
     title: { zh: '签名覆盖范围', en: 'coverage of the displayed document' },
     // A displayed file no signature covers: what a reader shows is not what was signed (the DocRoot
     // shadow-document forgery). A stray file nobody signed: something unsigned rides along, undecided.
-    rule: (c) =>
-      c.status === 'failed'
-        ? failed(S.DOCUMENT_MODIFIED)
-        : c.status === 'indeterminate'
-          ? indeterminate(S.DOCUMENT_MODIFIED)
-          : null,
+    rule: documentModifiedRule,
   },
   {
     id: 'later-changes',
     title: { zh: '签名后变更', en: 'changes after signing' },
-    rule: (c) =>
-      c.status === 'failed'
-        ? failed(S.DOCUMENT_MODIFIED)
-        : c.status === 'indeterminate'
-          ? indeterminate(S.DOCUMENT_MODIFIED)
-          : null,
+    rule: documentModifiedRule,
   },
 );
 
