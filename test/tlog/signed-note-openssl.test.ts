@@ -6,28 +6,19 @@ import { sm2PublicKeyToPem } from '../../src/crypto/sm2-keys.js';
 import { formatCheckpoint } from '../../src/tlog/checkpoint.js';
 import { parseNote, signNote } from '../../src/tlog/signed-note.js';
 import { parseVerifierKey, sm2NoteSigner } from '../../src/tlog/sm2-note-key.js';
-import { DISTID, opensslSync, scratchDir } from '../helpers/openssl.js';
+import { opensslSync, scratchDir, sm2VerifyArgs } from '../helpers/openssl.js';
 
 const tmp = scratchDir('sealtrust-tlog-');
 after(() => tmp.cleanup());
 
 function opensslVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array, name: string): boolean {
-  const r = opensslSync([
-    'pkeyutl',
-    '-verify',
-    '-rawin',
-    '-digest',
-    'sm3',
-    '-pkeyopt',
-    DISTID,
-    '-pubin',
-    '-inkey',
-    tmp.file(`${name}.pem`, sm2PublicKeyToPem(publicKey)),
-    '-in',
-    tmp.file(`${name}.msg`, msg),
-    '-sigfile',
-    tmp.file(`${name}.sig`, sig),
-  ]);
+  const r = opensslSync(
+    sm2VerifyArgs(
+      tmp.file(`${name}.pem`, sm2PublicKeyToPem(publicKey)),
+      tmp.file(`${name}.msg`, msg),
+      tmp.file(`${name}.sig`, sig),
+    ),
+  );
   return r.status === 0;
 }
 
