@@ -1,7 +1,6 @@
-import { OfdError } from './ofd-error.js';
 import type { OfdPackage } from './ofd-package.js';
 import { child, type XmlElement } from './xml-element.js';
-import { readXml } from './xml-reader.js';
+import { readPackagePart } from './ofd-part-reader.js';
 
 /**
  * Each page's size in millimetres (GB/T 33190 §7.6 CT_PageArea): the page's own Area/PhysicalBox, else the
@@ -18,11 +17,11 @@ const A4: OfdPageBox = { widthMm: 210, heightMm: 297 };
 export function ofdPageBoxes(pkg: OfdPackage, docIndex = 0): OfdPageBox[] {
   const doc = pkg.documents[docIndex];
   if (!doc) return [];
-  const document = parse(pkg, doc.documentPath);
+  const document = readPackagePart(pkg, doc.documentPath);
   const common = document ? child(document, 'CommonData') : undefined;
   const fallback = physicalBox(common ? child(common, 'PageArea') : undefined) ?? A4;
   return doc.pages.map((p) => {
-    const page = p.path ? parse(pkg, p.path) : undefined;
+    const page = p.path ? readPackagePart(pkg, p.path) : undefined;
     return physicalBox(page ? child(page, 'Area') : undefined) ?? fallback;
   });
 }
@@ -32,15 +31,4 @@ function physicalBox(area: XmlElement | undefined): OfdPageBox | undefined {
   const v = box?.text.trim().split(/\s+/).map(Number) ?? [];
   if (v.length !== 4 || !v.every(Number.isFinite) || v[2]! <= 0 || v[3]! <= 0) return undefined;
   return { widthMm: v[2]!, heightMm: v[3]! };
-}
-
-function parse(pkg: OfdPackage, path: string): XmlElement | undefined {
-  const bytes = pkg.file(path);
-  if (!bytes) return undefined;
-  try {
-    return readXml(bytes, { path, ofdNamespace: false }).root;
-  } catch (err) {
-    if (err instanceof OfdError && err.code !== 'too-complex') return undefined;
-    throw err;
-  }
 }

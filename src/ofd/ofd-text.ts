@@ -1,7 +1,6 @@
-import { OfdError } from './ofd-error.js';
 import type { OfdDocument, OfdPackage, OfdPageRef } from './ofd-package.js';
 import { attr, child, childrenNamed, descendants, type XmlElement } from './xml-element.js';
-import { readXml } from './xml-reader.js';
+import { readPackagePart } from './ofd-part-reader.js';
 
 /**
  * Where text is drawn on an OFD page, from its TextObjects (GB/T 33190 §11: TextObject Boundary/CTM/Size/HScale,
@@ -54,12 +53,12 @@ export function pageTextRuns(pkg: OfdPackage, pageIndex: number, docIndex = 0): 
   const doc = pkg.documents[docIndex];
   const page = doc?.pages[pageIndex];
   if (!doc || !page?.path) return [];
-  const pageXml = parse(pkg, page.path);
+  const pageXml = readPackagePart(pkg, page.path);
   if (!pageXml) return [];
   const runs: OfdTextRun[] = [];
   for (const t of childrenNamed(pageXml, 'Template')) {
     const tpl = templateOf(doc, attr(t, 'TemplateID'));
-    const xml = tpl?.path ? parse(pkg, tpl.path) : undefined;
+    const xml = tpl?.path ? readPackagePart(pkg, tpl.path) : undefined;
     if (xml) runs.push(...contentRuns(xml, pageIndex, tpl!.path!));
   }
   runs.push(...contentRuns(pageXml, pageIndex, page.path));
@@ -90,18 +89,6 @@ export function findOfdText(pkg: OfdPackage, keyword: string, docIndex = 0): Ofd
 
 function templateOf(doc: OfdDocument, id: string | undefined): OfdPageRef | undefined {
   return id === undefined ? undefined : doc.templates.find((t) => t.id.trim() === id.trim());
-}
-
-function parse(pkg: OfdPackage, path: string): XmlElement | undefined {
-  const bytes = pkg.file(path);
-  if (!bytes) return undefined;
-  try {
-    return readXml(bytes, { path, ofdNamespace: false }).root;
-  } catch (err) {
-    // An unreadable page has no text to find; the package reader has already reported it.
-    if (err instanceof OfdError && err.code !== 'too-complex') return undefined;
-    throw err;
-  }
 }
 
 function contentRuns(page: XmlElement, pageIndex: number, source: string): OfdTextRun[] {
