@@ -5,7 +5,7 @@ import type { Agency } from '../access/agency.js';
 import type { LicenceEvent } from '../licence/licence-event.js';
 import type { LicenceCopyRecord } from '../licence/licence-copy-record.js';
 import type { LicenceSummary } from '../licence/licence-record.js';
-import type { LicenceTypeRecord } from '../licence/licence-type-record.js';
+import type { LicenceTypeDefinition } from '../licence/licence-type.js';
 import type { CertificateRecord } from '../pki/certificate-record.js';
 import type { SealRecord } from '../seal/seal-record.js';
 import { SM3_MERKLE_HASHER } from './merkle-hasher.js';
@@ -17,10 +17,20 @@ export const MAX_DIRECTORY_LEAF_BYTES = 4096;
 
 export type DirectoryKind = 'licence' | 'licence-copy' | 'seal' | 'certificate' | 'agency' | 'licence-type';
 
+/** A directory event before encoding: the appender adds the node id (`node`) and encodes it once. */
+export interface DirectoryEvent {
+  kind: DirectoryKind;
+  op: string;
+  /** What the leaf is about (identifier, esID, serial, USCC, type code): the lookup key of the entry. */
+  subject: string;
+  at: Date;
+  /** The kind object(s) of the leaf, e.g. `{ licence: {...} }`. */
+  body: Record<string, unknown>;
+}
+
 /** One encoded directory event, ready to be appended: the bytes are never re-encoded afterwards. */
 export interface DirectoryLeaf {
   kind: DirectoryKind;
-  /** What the leaf is about (identifier, esID, serial, USCC, type code): the lookup key of the entry. */
   subject: string;
   at: Date;
   /** UTF-8 of the RFC 8785 canonical JSON object. */
@@ -44,15 +54,10 @@ export function directoryLeafHash(leaf: DirectoryLeaf): Buffer {
   return Buffer.from(SM3_MERKLE_HASHER.hashLeaf(leaf.bytes));
 }
 
-function encode(
-  node: string,
-  kind: DirectoryKind,
-  op: string,
-  at: Date,
-  subject: string,
-  body: object,
-): DirectoryLeaf {
-  const text = canonicalize({ t: DIRECTORY_LEAF_TYPE, node, kind, op, at: at.toISOString(), ...body });
+/** The leaf of `event` as node `node` logs it: RFC 8785 canonical JSON, at most 4,096 bytes. */
+export function encodeDirectoryLeaf(node: string, event: DirectoryEvent): DirectoryLeaf {
+  const { kind, op, subject, at, body } = event;
+  const text = canonicalize({ ...body, t: DIRECTORY_LEAF_TYPE, node, kind, op, at: at.toISOString() });
   if (text === undefined) {
     throw new DirectoryLeafError(
       'LEAF_NOT_ENCODABLE',
@@ -69,13 +74,40 @@ function encode(
   return { kind, subject, at, bytes };
 }
 
+function pending(
+  kind: DirectoryKind,
+  op: string,
+  at: Date,
+  subject: string,
+  body: Record<string, unknown>,
+): DirectoryEvent {
+  return { kind, op, subject, at, body };
+}
+
 /**
  * One `licence_events` row as a leaf. `record` is the licence the event is about, as it is after the event.
  * The event that creates the identifier (fromStatus null: issue, or renew/replace on the new identifier) also
  * carries the file's SM3, size and seal, which bind the holder without naming them. Never the holder, the
  * licence number (for some personal licences an ID number), face fields or the reason.
  */
-export function licenceLeaf(node: string, record: LicenceSummary, event: LicenceEvent): DirectoryLeaf {
+export function licenceLeaf(
+  record: Pick<
+    LicenceSummary,
+    | 'identifier'
+    | 'typeCode'
+    | 'issuerCode'
+    | 'version'
+    | 'issueDate'
+    | 'validFrom'
+    | 'validTo'
+    | 'pdfSm3'
+    | 'pdfBytes'
+    | 'signatureFormat'
+    | 'esID'
+    | 'signerSerial'
+  >,
+  event: Pick<LicenceEvent, 'operation' | 'fromStatus' | 'toStatus' | 'relatedIdentifier' | 'at'>,
+): DirectoryEvent {
   const licence: Record<string, unknown> = {
     id: record.identifier,
     type: record.typeCode,
@@ -92,12 +124,14 @@ export function licenceLeaf(node: string, record: LicenceSummary, event: Licence
     licence.file = { sm3: record.pdfSm3, bytes: record.pdfBytes, format: record.signatureFormat };
     licence.seal = { esID: record.esID, signer: record.signerSerial };
   }
-  return encode(node, 'licence', event.operation, event.at, record.identifier, { licence });
+  return pending('licence', event.operation, event.at, record.identifier, { licence });
 }
 
 /** A copy made of a licence: which licence and which file, never the purpose or who asked. */
-export function licenceCopyLeaf(node: string, copy: LicenceCopyRecord): DirectoryLeaf {
-  return encode(node, 'licence-copy', 'make', copy.madeAt, copy.identifier, {
+export function licenceCopyLeaf(
+  copy: Pick<LicenceCopyRecord, 'identifier' | 'madeAt' | 'expiresAt' | 'pdfSm3' | 'pdfBytes'>,
+): DirectoryEvent {
+  return pending('licence-copy', 'make', copy.madeAt, copy.identifier, {
     licence: { id: copy.identifier },
     copy: {
       sm3: copy.pdfSm3,
@@ -111,13 +145,7 @@ export function licenceCopyLeaf(node: string, copy: LicenceCopyRecord): Director
 export type SealLeafOp = 'make' | 'suspend' | 'resume' | 'revoke';
 
 /** A seal made or its status changed; `agencyUscc` is the owning agency's USCC (the record holds its local id). */
-export function sealLeaf(
-  node: string,
-  op: SealLeafOp,
-  seal: SealRecord,
-  agencyUscc: string,
-  at: Date,
-): DirectoryLeaf {
+export function sealLeaf(op: SealLeafOp, seal: SealRecord, agencyUscc: string, at: Date): DirectoryEvent {
   const body: Record<string, unknown> = {
     esID: seal.esID,
     agency: agencyUscc,
@@ -129,19 +157,18 @@ export function sealLeaf(
     signers: [...seal.signerCertificateSerials],
   };
   if (op === 'make') body.sm3 = sm3Hex(seal.der);
-  return encode(node, 'seal', op, at, seal.esID, { seal: body });
+  return pending('seal', op, at, seal.esID, { seal: body });
 }
 
 export type CertificateLeafOp = 'issue' | 'hold' | 'revoke' | 'release';
 
 /** A certificate issued or its status changed; the reason is the RFC 5280 §5.3.1 code name, never free text. */
 export function certificateLeaf(
-  node: string,
   op: CertificateLeafOp,
   cert: CertificateRecord,
   agencyUscc: string | null,
   at: Date,
-): DirectoryLeaf {
+): DirectoryEvent {
   const body: Record<string, unknown> = {
     serial: cert.serial,
     ca: cert.caId,
@@ -155,18 +182,18 @@ export function certificateLeaf(
   if (cert.revocationReason !== null) body.reason = cert.revocationReason;
   if (cert.revokedAt !== null) body.revokedAt = cert.revokedAt.toISOString();
   if (cert.invalidityDate !== null) body.invalidityDate = cert.invalidityDate.toISOString();
-  return encode(node, 'certificate', op, at, cert.serial, { cert: body });
+  return pending('certificate', op, at, cert.serial, { cert: body });
 }
 
 /** An agency registered (public organisation data: USCC, name, GB/T 2260 region). */
-export function agencyLeaf(node: string, agency: Agency, at: Date): DirectoryLeaf {
-  return encode(node, 'agency', 'register', at, agency.uscc, {
+export function agencyLeaf(agency: Agency, at: Date): DirectoryEvent {
+  return pending('agency', 'register', at, agency.uscc, {
     agency: { uscc: agency.uscc, name: agency.name, region: agency.regionCode },
   });
 }
 
 /** A licence type defined; `sm3` commits to the whole definition (face fields included) as canonical JSON. */
-export function licenceTypeLeaf(node: string, type: LicenceTypeRecord, at: Date): DirectoryLeaf {
+export function licenceTypeLeaf(type: LicenceTypeDefinition, at: Date): DirectoryEvent {
   const definition = {
     code: type.code,
     name: type.name,
@@ -177,7 +204,7 @@ export function licenceTypeLeaf(node: string, type: LicenceTypeRecord, at: Date)
     fields: type.fields,
     ...(type.serviceItem === undefined ? {} : { serviceItem: type.serviceItem }),
   };
-  return encode(node, 'licence-type', 'define', at, type.code, {
+  return pending('licence-type', 'define', at, type.code, {
     type: {
       code: type.code,
       name: type.name,

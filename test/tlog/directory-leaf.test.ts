@@ -3,6 +3,7 @@ import { test } from 'node:test';
 
 import fc from 'fast-check';
 
+import type { LicenceCopyRecord } from '../../src/licence/licence-copy-record.js';
 import type { LicenceEvent } from '../../src/licence/licence-event.js';
 import { LICENCE_STATUSES, type LicenceStatus } from '../../src/licence/licence-lifecycle.js';
 import type { LicenceMetadata } from '../../src/licence/licence-metadata.js';
@@ -14,11 +15,15 @@ import {
   certificateLeaf,
   DirectoryLeafError,
   directoryLeafHash,
+  encodeDirectoryLeaf,
   licenceCopyLeaf,
   licenceLeaf,
   MAX_DIRECTORY_LEAF_BYTES,
   sealLeaf,
 } from '../../src/tlog/directory-leaf.js';
+
+/** A whole copy record (purpose, maker and all), so the test shows the leaf leaves them out. */
+const asCopy = (c: LicenceCopyRecord): LicenceCopyRecord => c;
 
 const ID = '1.2.156.3005.2.11100000000013338W001.11330000002482836X.20260000001.001.F';
 
@@ -92,7 +97,7 @@ function assertCanonical(bytes: Buffer): void {
 }
 
 test('the issue example leaf of the spec reproduces byte for byte with its SM3 leaf hash', () => {
-  const leaf = licenceLeaf('33', licence(), event({}));
+  const leaf = encodeDirectoryLeaf('33', licenceLeaf(licence(), event({})));
   assert.equal(
     leaf.bytes.toString('utf8'),
     '{"at":"2026-12-01T02:15:07.431Z","kind":"licence","licence":{"file":{"bytes":48213,"format":"ses","sm3":"9f2c6d0e7a1b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5"},"id":"1.2.156.3005.2.11100000000013338W001.11330000002482836X.20260000001.001.F","issueDate":"2026-12-01","issuer":"11330000002482836X","prev":null,"related":null,"seal":{"esID":"3301000000123","signer":"5A1F0C2D9E7B"},"status":"valid","type":"11100000000013338W001","validFrom":"2026-12-01","validTo":"2031-11-30","version":1},"node":"33","op":"issue","t":"sealtrust.directory.v1"}',
@@ -104,16 +109,18 @@ test('the issue example leaf of the spec reproduces byte for byte with its SM3 l
 });
 
 test('the revoke example leaf of the spec reproduces byte for byte with its SM3 leaf hash', () => {
-  const leaf = licenceLeaf(
+  const leaf = encodeDirectoryLeaf(
     '33',
-    licence({ status: 'revoked', statusReason: '严重违法' }),
-    event({
-      operation: 'revoke',
-      fromStatus: 'valid',
-      toStatus: 'revoked',
-      reason: '严重违法',
-      at: new Date('2027-03-02T08:00:00Z'),
-    }),
+    licenceLeaf(
+      licence({ status: 'revoked', statusReason: '严重违法' }),
+      event({
+        operation: 'revoke',
+        fromStatus: 'valid',
+        toStatus: 'revoked',
+        reason: '严重违法',
+        at: new Date('2027-03-02T08:00:00Z'),
+      }),
+    ),
   );
   assert.equal(
     leaf.bytes.toString('utf8'),
@@ -146,7 +153,7 @@ test('no licence leaf ever contains the holder name, holder code, code type, num
           toStatus: to,
           reason: `理由 ${name} ${code}`,
         });
-        const text = licenceLeaf('33', rec, ev).bytes.toString('utf8');
+        const text = encodeDirectoryLeaf('33', licenceLeaf(rec, ev)).bytes.toString('utf8');
         assert.ok(!text.includes(name), 'holder name');
         assert.ok(!text.includes(code), 'holder code');
         assert.ok(!text.includes(code.slice(-8)), 'holder code tail');
@@ -162,17 +169,22 @@ test('no licence leaf ever contains the holder name, holder code, code type, num
 
 test('the other kinds carry exactly their members, in canonical form, without purpose or maker', () => {
   const at = new Date('2026-12-02T00:00:00.000Z');
-  const copy = licenceCopyLeaf('33', {
-    id: 'copy-1',
-    identifier: ID,
-    purpose: '办理贷款（张三）',
-    maker: 'bank-operator-7',
-    makerAgencyId: 'agency-9',
-    madeAt: at,
-    expiresAt: new Date('2026-12-09T00:00:00.000Z'),
-    pdfSm3: 'ab'.repeat(32),
-    pdfBytes: 1000,
-  });
+  const copy = encodeDirectoryLeaf(
+    '33',
+    licenceCopyLeaf(
+      asCopy({
+        id: 'copy-1',
+        identifier: ID,
+        purpose: '办理贷款（张三）',
+        maker: 'bank-operator-7',
+        makerAgencyId: 'agency-9',
+        madeAt: at,
+        expiresAt: new Date('2026-12-09T00:00:00.000Z'),
+        pdfSm3: 'ab'.repeat(32),
+        pdfBytes: 1000,
+      }),
+    ),
+  );
   assert.deepEqual(JSON.parse(copy.bytes.toString('utf8')), {
     t: 'sealtrust.directory.v1',
     node: '33',
@@ -202,12 +214,14 @@ test('the other kinds carry exactly their members, in canonical form, without pu
     signerCertificateSerials: ['BB02', 'CC03'],
     der: Buffer.from('seal der'),
   } as unknown as SealRecord;
-  const made = JSON.parse(sealLeaf('33', 'make', seal, '11330000002482836X', at).bytes.toString('utf8'));
+  const made = JSON.parse(
+    encodeDirectoryLeaf('33', sealLeaf('make', seal, '11330000002482836X', at)).bytes.toString('utf8'),
+  );
   assert.equal(made.seal.agency, '11330000002482836X');
   assert.deepEqual(made.seal.signers, ['BB02', 'CC03']);
   assert.match(made.seal.sm3, /^[0-9a-f]{64}$/);
   const suspended = JSON.parse(
-    sealLeaf('33', 'suspend', seal, '11330000002482836X', at).bytes.toString('utf8'),
+    encodeDirectoryLeaf('33', sealLeaf('suspend', seal, '11330000002482836X', at)).bytes.toString('utf8'),
   );
   assert.equal(suspended.seal.sm3, undefined, 'sm3 only on make');
   assert.equal(suspended.seal.status, 'suspended');
@@ -228,7 +242,10 @@ test('the other kinds carry exactly their members, in canonical form, without pu
     der: Buffer.from('cert der'),
     createdAt: at,
   } satisfies CertificateRecord;
-  const revoked = certificateLeaf('33', 'revoke', cert, '11330000002482836X', at).bytes.toString('utf8');
+  const revoked = encodeDirectoryLeaf(
+    '33',
+    certificateLeaf('revoke', cert, '11330000002482836X', at),
+  ).bytes.toString('utf8');
   assert.ok(!revoked.includes('张三'), 'subject DN may name a person');
   const rj = JSON.parse(revoked);
   assert.deepEqual(Object.keys(rj.cert).sort(), [
@@ -243,17 +260,19 @@ test('the other kinds carry exactly their members, in canonical form, without pu
     'status',
   ]);
 
-  const ag = agencyLeaf(
+  const ag = encodeDirectoryLeaf(
     '33',
-    {
-      id: 'a',
-      name: '杭州市市场监督管理局',
-      uscc: '11330100002482836X',
-      regionCode: '330100',
-      province: '33',
-      createdAt: at,
-    },
-    at,
+    agencyLeaf(
+      {
+        id: 'a',
+        name: '杭州市市场监督管理局',
+        uscc: '11330100002482836X',
+        regionCode: '330100',
+        province: '33',
+        createdAt: at,
+      },
+      at,
+    ),
   );
   assert.equal(ag.subject, '11330100002482836X');
   assert.deepEqual(JSON.parse(ag.bytes.toString('utf8')).agency, {
@@ -274,7 +293,7 @@ test('a leaf over 4,096 bytes is refused with a typed error', () => {
     createdAt: at,
   };
   assert.throws(
-    () => agencyLeaf('33', huge, at),
+    () => encodeDirectoryLeaf('33', agencyLeaf(huge, at)),
     (e: unknown) => e instanceof DirectoryLeafError && e.code === 'LEAF_TOO_LARGE',
   );
 });
