@@ -27,6 +27,12 @@ export interface Config {
   caPassphrase: string | undefined;
   profilesDir: string;
   adminToken: string | undefined;
+  /**
+   * This node's id in the federation (SEALTRUST_NODE_ID): a GB/T 2260 two-digit province code, `00` for the
+   * national hub, `m-<USCC>` for a ministry node. Written into every directory-log leaf, so production needs it
+   * set explicitly (a leaf is immutable); development defaults to `00`.
+   */
+  nodeId: string;
   logLevel: string;
   bodyLimitBytes: number;
   /**
@@ -83,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caPassphrase: env.SEALTRUST_CA_PASSPHRASE || undefined,
     profilesDir: resolve(env.SEALTRUST_PROFILES_DIR || join(PROJECT_ROOT, 'ca', 'profiles')),
     adminToken: env.SEALTRUST_ADMIN_TOKEN || undefined,
+    nodeId: loadNodeId(env),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: Number(env.SEALTRUST_BODY_LIMIT_BYTES ?? 1024 * 1024),
     trustProxyHops: loadTrustProxyHops(env),
@@ -104,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             'SEALTRUST_RENDER_WORKERS',
           ),
   };
-  if (production) assertProductionSafe(config);
+  if (production) assertProductionSafe(config, env);
   return config;
 }
 
@@ -147,6 +154,61 @@ export function loadTrustProxyHops(env: NodeJS.ProcessEnv = process.env): number
   return n;
 }
 
+/** GB/T 2260-2007 province-level codes (the first two digits of an administrative division code). */
+const PROVINCE_CODES = new Set([
+  '11',
+  '12',
+  '13',
+  '14',
+  '15',
+  '21',
+  '22',
+  '23',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '41',
+  '42',
+  '43',
+  '44',
+  '45',
+  '46',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '71',
+  '81',
+  '82',
+]);
+
+/** Whether `id` is a node id: a province code, `00` (the hub) or `m-<USCC>` (a ministry node, GB 32100). */
+export function isNodeId(id: string): boolean {
+  return id === '00' || PROVINCE_CODES.has(id) || /^m-[0-9A-HJ-NPQRTUWXY]{18}$/.test(id);
+}
+
+/** SEALTRUST_NODE_ID, default `00` (production refuses the default: see assertProductionSafe). */
+export function loadNodeId(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.SEALTRUST_NODE_ID;
+  if (raw === undefined || raw === '') return '00';
+  if (!isNodeId(raw)) {
+    throw new ConfigError(
+      `SEALTRUST_NODE_ID must be a GB/T 2260 province code (e.g. 33), 00 for the hub or m-<USCC>: ${raw}`,
+    );
+  }
+  return raw;
+}
+
 function parsePort(raw: string): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -187,7 +249,7 @@ export function caPassphraseFor(config: Config): string {
   throw new ConfigError('SEALTRUST_CA_PASSPHRASE is required to unlock the CA keys in ' + config.keysDir);
 }
 
-function assertProductionSafe(config: Config): void {
+function assertProductionSafe(config: Config, env: NodeJS.ProcessEnv): void {
   if (!config.databaseUrl) {
     throw new ConfigError(
       'production mode needs DATABASE_URL (the embedded database is for development only)',
@@ -196,6 +258,12 @@ function assertProductionSafe(config: Config): void {
   if (isDevelopmentKeysDir(config.keysDir)) {
     throw new ConfigError(
       `production mode refuses the development keys in ${config.keysDir}; set SEALTRUST_KEYS_DIR to this node's own keys`,
+    );
+  }
+  if (!env.SEALTRUST_NODE_ID) {
+    // Every directory-log leaf names its node and can never be rewritten, so no silent default here.
+    throw new ConfigError(
+      'production mode needs SEALTRUST_NODE_ID (a province code such as 33, or 00 for the national hub)',
     );
   }
 }

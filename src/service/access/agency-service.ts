@@ -6,6 +6,7 @@ import type { Page, PageRequest } from '../../paging/page.js';
 import { validateUscc } from '../../licence/uscc.js';
 import { isProvinceCode, isRegionCode } from '../../licence/region-code.js';
 import { withAudit } from '../audit/audit-service.js';
+import { agencyLeaf } from '../../tlog/directory-leaf.js';
 import { ensureAllowed, listScope } from './authorize.js';
 import type { ActionContext, Principal } from './principal.js';
 import { ServiceError } from '../service-error.js';
@@ -65,6 +66,7 @@ export class AgencyService {
           result: undefined,
           target: { type: 'agency', id: agency.id },
           details: { uscc: agency.uscc, name: agency.name },
+          directory: [agencyLeaf(agency, agency.createdAt)],
         };
       });
     } catch (err) {

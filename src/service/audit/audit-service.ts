@@ -9,21 +9,33 @@ import {
 import type { Page, PageRequest } from '../../paging/page.js';
 import { actorOf, type ActionContext } from '../access/principal.js';
 import { AuditGeneration } from './audit-generation.js';
+import { loadNodeId } from '../../config.js';
+import { encodeDirectoryLeaf, type DirectoryEvent, type DirectoryLeaf } from '../../tlog/directory-leaf.js';
 
 export interface AuditTarget {
   type: string;
   id: string | null;
 }
 
+/** What a change hands back to `withAudit`. */
+export interface AuditedChange<T> {
+  result: T;
+  target: AuditTarget;
+  details?: Record<string, unknown>;
+  /** Directory events the change caused, appended to the directory log in the same transaction, in order. */
+  directory?: DirectoryEvent[];
+}
+
 /**
  * Runs a state change and its audit record in one transaction: either both land or neither.
- * `change` returns the result and, optionally, details worth keeping in the record.
+ * `change` returns the result and, optionally, details worth keeping in the record and the directory events
+ * it caused (their leaves land with it or not at all).
  */
 export async function withAudit<T>(
   db: Db,
   ctx: ActionContext,
   action: string,
-  change: (trx: Executor) => Promise<{ result: T; target: AuditTarget; details?: Record<string, unknown> }>,
+  change: (trx: Executor) => Promise<AuditedChange<T>>,
 ): Promise<T> {
   let targetType: string | undefined;
   try {
@@ -44,11 +56,13 @@ function recordedChange<T>(
   db: Db,
   ctx: ActionContext,
   action: string,
-  change: (trx: Executor) => Promise<{ result: T; target: AuditTarget; details?: Record<string, unknown> }>,
+  change: (trx: Executor) => Promise<AuditedChange<T>>,
 ): Promise<T> {
   return db.transaction(async (trx) => {
-    const { result, target, details } = await change(trx);
-    await appendRecord(trx, ctx, action, target, 'success', details ?? {});
+    const { result, target, details, directory } = await change(trx);
+    // The node id is read per change (cheap) so it always matches the configuration the process runs with.
+    const leaves = directory?.length ? directory.map((ev) => encodeDirectoryLeaf(loadNodeId(), ev)) : [];
+    await appendRecord(trx, ctx, action, target, 'success', details ?? {}, leaves);
     return result;
   });
 }
@@ -61,17 +75,22 @@ function appendRecord(
   target: AuditTarget,
   outcome: 'success' | 'denied',
   details: Record<string, unknown>,
+  leaves: DirectoryLeaf[] = [],
 ): Promise<AuditRecord> {
-  return appendAudit(trx, {
-    at: new Date(),
-    ...actorOf(ctx.principal),
-    action,
-    targetType: target.type,
-    targetId: target.id,
-    requestId: ctx.requestId,
-    outcome,
-    details,
-  });
+  return appendAudit(
+    trx,
+    {
+      at: new Date(),
+      ...actorOf(ctx.principal),
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      requestId: ctx.requestId,
+      outcome,
+      details,
+    },
+    leaves,
+  );
 }
 
 export interface AuditVerification {

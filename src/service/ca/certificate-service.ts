@@ -1,5 +1,5 @@
 import type { Db, Executor } from '../../store/database.js';
-import { findAgencyCached } from '../../store/agency-repository.js';
+import { findAgency, findAgencyCached } from '../../store/agency-repository.js';
 import {
   findCertificate,
   findCertificateForUpdate,
@@ -24,6 +24,7 @@ import type { CrlReason } from '../../pki/crl-builder.js';
 import { encodeNameCached } from '../../pki/distinguished-name.js';
 import { provinceName } from '../../licence/region-code.js';
 import { withAudit } from '../audit/audit-service.js';
+import { certificateLeaf } from '../../tlog/directory-leaf.js';
 import type { CaNode } from './ca-node.js';
 import type { CertificateEvents } from './certificate-events.js';
 import type { CrlService } from './crl-service.js';
@@ -208,6 +209,7 @@ export class CertificateService {
         result: undefined,
         target: { type: 'certificate', id: record.serial },
         details: { profile: profile.id, agencyId: agency.id, keyGeneration: AUDITED_ORIGIN[req.key.origin] },
+        directory: [certificateLeaf('issue', record, agency.uscc, now)],
       };
     });
     return { record, certificatePem: toPem('CERTIFICATE', der), chainPem: ca.chainPem };
@@ -348,6 +350,19 @@ export class CertificateService {
           changed: !sameState,
           ...(req.invalidityDate ? { invalidityDate: req.invalidityDate.toISOString() } : {}),
         },
+        // Asking again for the state the certificate is in changes nothing, so it logs nothing.
+        ...(sameState
+          ? {}
+          : {
+              directory: [
+                certificateLeaf(
+                  c.status === 'hold' ? 'hold' : 'revoke',
+                  c,
+                  await agencyUscc(trx, c.agencyId),
+                  now,
+                ),
+              ],
+            }),
       };
     });
     if (changed) await this.afterStatusChange(record);
@@ -365,22 +380,25 @@ export class CertificateService {
           'serial',
         );
       }
+      const at = new Date();
       await updateCertificateStatus(trx, serial, {
         status: 'good',
         revokedAt: null,
         reason: null,
         invalidityDate: null,
-        at: new Date(),
+        at,
       });
+      const released: CertificateRecord = {
+        ...c,
+        status: 'good',
+        revokedAt: null,
+        revocationReason: null,
+        invalidityDate: null,
+      };
       return {
-        result: {
-          ...c,
-          status: 'good' as const,
-          revokedAt: null,
-          revocationReason: null,
-          invalidityDate: null,
-        },
+        result: released,
         target: { type: 'certificate', id: serial },
+        directory: [certificateLeaf('release', released, await agencyUscc(trx, c.agencyId), at)],
       };
     });
     await this.afterStatusChange(record);
@@ -408,4 +426,12 @@ function orNotFound(c: CertificateRecord | undefined): CertificateRecord {
 /** The certificate, row-locked for a status change in this transaction. */
 async function lockCertificate(trx: Executor, serial: string): Promise<CertificateRecord> {
   return orNotFound(await findCertificateForUpdate(trx, serial));
+}
+
+/** The USCC a leaf names for a certificate's agency (null for the node's own certificates). */
+async function agencyUscc(trx: Executor, agencyId: string | null): Promise<string | null> {
+  if (agencyId === null) return null;
+  const agency = await findAgency(trx, agencyId);
+  if (!agency) throw new Error(`certificate agency ${agencyId} is missing`);
+  return agency.uscc;
 }

@@ -1,6 +1,8 @@
 import type { Db } from '../../store/database.js';
 import { findCertificate, insertCertificate } from '../../store/certificate-repository.js';
 import { withAudit } from '../audit/audit-service.js';
+import type { CertificateRecord } from '../../pki/certificate-record.js';
+import { certificateLeaf } from '../../tlog/directory-leaf.js';
 import type { CaNode, KeyedCertificate } from './ca-node.js';
 
 /**
@@ -23,7 +25,7 @@ export async function registerNodeCertificates(db: Db, node: CaNode): Promise<nu
         { principal: { kind: 'system' }, requestId: null },
         'certificate.register',
         async (trx) => {
-          await insertCertificate(trx, {
+          const record: CertificateRecord = {
             serial: c.serialHex,
             caId: ca.id,
             agencyId: null,
@@ -38,11 +40,13 @@ export async function registerNodeCertificates(db: Db, node: CaNode): Promise<nu
             publicKey: c.publicKey,
             der: c.der,
             createdAt: new Date(),
-          });
+          };
+          await insertCertificate(trx, record);
           return {
             result: undefined,
             target: { type: 'certificate', id: c.serialHex },
             details: { profile, source: 'key-ceremony' },
+            directory: [certificateLeaf('issue', record, null, record.createdAt)],
           };
         },
       );

@@ -43,6 +43,7 @@ import { listSeals } from '../../store/seal-repository.js';
 import type { SealRecord } from '../../seal/seal-record.js';
 import { GenerationCache } from '../../runtime/generation-cache.js';
 import { withAudit } from '../audit/audit-service.js';
+import { licenceCopyLeaf, licenceLeaf, type DirectoryEvent } from '../../tlog/directory-leaf.js';
 import {
   licenceFileJob,
   signPreparedLicence,
@@ -311,7 +312,8 @@ export class LicenceService {
       warnings: RequestIssue[];
       idempotency?: { scope: string; key: string; requestSm3: string } | undefined;
       /** Applied in the same transaction (the predecessor's status change for renew/replace). */
-      alsoInTransaction?: (trx: Executor, record: LicenceRecord) => Promise<void>;
+      /** Changes to make with the issue (the predecessor's status change), and the directory event they cause. */
+      alsoInTransaction?: (trx: Executor, record: LicenceRecord) => Promise<DirectoryEvent>;
     },
   ): Promise<IssuedLicence> {
     const { metadata } = p;
@@ -381,17 +383,21 @@ export class LicenceService {
       warnings: p.warnings,
     };
     await withAudit(this.db, ctx, `licence.${p.event.operation}`, async (trx) => {
-      await insertLicenceWithEvent(trx, record, {
+      const event = {
         identifier: id,
         operation: p.event.operation,
         fromStatus: null,
-        toStatus: 'valid',
+        toStatus: 'valid' as const,
         reason: p.event.reason,
         relatedIdentifier: metadata.predecessor ?? null,
         ...actorOf(ctx.principal),
         at: now,
-      });
-      await p.alsoInTransaction?.(trx, record);
+      };
+      await insertLicenceWithEvent(trx, record, event);
+      // Renew and replace: the new identifier's leaf first, then the predecessor's status change (§2.2 order).
+      const directory = [licenceLeaf(record, event)];
+      const also = await p.alsoInTransaction?.(trx, record);
+      if (also) directory.push(also);
       if (p.idempotency)
         await insertIdempotentResponse(
           trx,
@@ -411,6 +417,7 @@ export class LicenceService {
           pdfSm3,
           predecessor: metadata.predecessor ?? null,
         },
+        directory,
       };
     });
     return issued;
@@ -460,7 +467,7 @@ export class LicenceService {
       const under = locked ? transition(locked.status, op) : null;
       if (!locked || !under?.ok) throw invalidTransition(locked ?? current, op);
       await updateLicenceStatus(trx, identifier, { status: under.to, reason: req.reason, at: now });
-      await insertLicenceEvent(trx, {
+      const event = {
         identifier,
         operation: op,
         fromStatus: locked.status,
@@ -469,7 +476,8 @@ export class LicenceService {
         relatedIdentifier: null,
         ...actorOf(ctx.principal),
         at: now,
-      });
+      };
+      await insertLicenceEvent(trx, event);
       return {
         result: undefined,
         target: { type: 'licence', id: identifier },
@@ -479,6 +487,7 @@ export class LicenceService {
           from: locked.status,
           to: under.to,
         },
+        directory: [licenceLeaf(locked, event)],
       };
     });
     return { licence: (await findLicence(this.db, identifier))! };
@@ -559,7 +568,7 @@ export class LicenceService {
           successor: identifier,
           at: now,
         });
-        await insertLicenceEvent(trx, {
+        const event = {
           identifier: current.identifier,
           operation: op,
           fromStatus: locked.status,
@@ -568,7 +577,9 @@ export class LicenceService {
           relatedIdentifier: identifier,
           ...actorOf(ctx.principal),
           at: now,
-        });
+        };
+        await insertLicenceEvent(trx, event);
+        return licenceLeaf(locked, event);
       },
     });
   }
@@ -735,6 +746,7 @@ export class LicenceService {
           pdfSm3: copy.pdfSm3,
           esID: seal.esID,
         },
+        directory: [licenceCopyLeaf(copy)],
       };
     });
     return { copy, pdf };

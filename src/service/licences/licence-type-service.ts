@@ -5,6 +5,7 @@ import type { LicenceTypeRecord } from '../../licence/licence-type-record.js';
 import type { LicenceTypeDefinition } from '../../licence/licence-type.js';
 import { validateUscc } from '../../licence/uscc.js';
 import { withAudit } from '../audit/audit-service.js';
+import { licenceTypeLeaf } from '../../tlog/directory-leaf.js';
 import type { Warning } from '../access/agency-service.js';
 import { hasRole, type ActionContext, type Principal } from '../access/principal.js';
 import { ServiceError } from '../service-error.js';
@@ -47,6 +48,8 @@ export class LicenceTypeService {
       result: await upsertLicenceType(trx, def, now),
       target: { type: 'licence-type', id: def.code },
       details: { name: def.name, templateId: def.templateId, issuerAgencyIds: def.issuerAgencyIds },
+      // Every define is logged, a redefinition too: the leaf's sm3 commits to the definition now in force.
+      directory: [licenceTypeLeaf(def, now)],
     }));
     this.#cache.delete(def.code);
     const type = await findLicenceType(this.db, def.code);

@@ -17,6 +17,7 @@ import { makeSeal } from '../../seal/ses-encoder.js';
 import { drawOfficialSeal, renderSealInkPng, SealPictureError } from '../../seal/seal-picture.js';
 import { SEAL_TYPES, type SealType } from '../../seal/seal-type.js';
 import { withAudit } from '../audit/audit-service.js';
+import { sealLeaf } from '../../tlog/directory-leaf.js';
 import type { CaNode, KeyedCertificate } from '../ca/ca-node.js';
 import { ensureAllowed, listScope, mayEverDo } from '../access/authorize.js';
 import type { ActionContext, Principal } from '../access/principal.js';
@@ -260,6 +261,7 @@ export class SealService {
       return {
         result: record,
         target: { type: 'seal', id: esID },
+        directory: [sealLeaf('make', record, agency.uscc, now)],
         details: { agencyId: agency.id, name: input.name, type: input.type, signers: bound },
       };
     });
@@ -309,6 +311,7 @@ export class SealService {
       if (!seal) throw new ServiceError('not-found', 'seal-not-found', '印章不存在 / no such seal', 'esID');
       ensureAllowed(p, rule, seal, 'esID');
       const changed = seal.status !== target;
+      const at = new Date();
       if (changed) {
         const ok =
           (action === 'suspend' && seal.status === 'active') ||
@@ -322,12 +325,17 @@ export class SealService {
             'esID',
           );
         }
-        await updateSealStatus(trx, esID, target, new Date(), reason);
+        await updateSealStatus(trx, esID, target, at, reason);
       }
+      const after = { ...seal, status: target };
+      // A request for the state the seal is already in changes nothing, so it logs nothing.
+      const agency = changed ? await findAgency(trx, seal.agencyId) : undefined;
+      if (changed && !agency) throw new Error(`seal ${esID} names no agency`);
       return {
-        result: { ...seal, status: target },
+        result: after,
         target: { type: 'seal', id: esID },
         details: { reason, changed },
+        ...(changed ? { directory: [sealLeaf(action, after, agency!.uscc, at)] } : {}),
       };
     });
   }
