@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DEMO_LICENCE_TYPES } from '../../src/licence/demo-licence-types.js';
 import type { TestServer } from './test-server.js';
+import { readDerTlv } from '../../src/crypto/der-tlv.js';
 
 export interface IssuingAgency {
   agencyId: string;
@@ -85,7 +86,10 @@ export function lastSignature(pdf: Buffer): { byteRange: number[]; contents: Buf
   const hex = pdf.subarray(b + 1, c - 1).toString('latin1');
   assert.equal(pdf[b], 0x3c);
   assert.equal(pdf[c - 1], 0x3e);
-  const contents = Buffer.from(hex.replace(/(00)+$/, ''), 'hex');
+  // The DER element's own length says where it ends: stripping trailing zero bytes instead would cut a
+  // signature whose last octet is 0x00 (one in 256).
+  const padded = Buffer.from(hex, 'hex');
+  const contents = padded.subarray(0, readDerTlv(padded, 0, padded.length).end);
   const digest = createHash('sm3')
     .update(pdf.subarray(0, b))
     .update(pdf.subarray(c, c + d))
