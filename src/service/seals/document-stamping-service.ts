@@ -26,6 +26,7 @@ import type {
   OfdStampTaskResult,
 } from './ofd-stamping-task.js';
 import { OfdError } from '../../ofd/ofd-error.js';
+import { sniffDocumentFormat, type DocumentFormat } from '../verification/document-format.js';
 import { OfdStampError } from '../../ofd/ofd-stamp-error.js';
 import {
   BoundedWorkerPool,
@@ -84,8 +85,6 @@ export interface StampRequest {
   lock?: boolean | undefined;
 }
 
-export type DocumentFormat = 'pdf' | 'ofd';
-
 export interface StampResult {
   format: DocumentFormat;
   /** The stamped PDF or OFD. */
@@ -117,15 +116,6 @@ type Stamped = {
 } & ({ format: 'pdf' } | { format: 'ofd'; locked: boolean });
 
 const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
-
-/**
- * PDF or OFD, by the first bytes: an OFD is a ZIP package (GB/T 33190), whose local file header (or, for an
- * empty archive, end record) comes first; anything else goes to the PDF reader, which names what it is not.
- */
-export function documentFormatOf(bytes: Uint8Array): DocumentFormat {
-  const pk = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b;
-  return pk && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6)) ? 'ofd' : 'pdf';
-}
 
 /**
  * POST /v1/documents/seal: an issuer stamps a PDF or an OFD with its own agency's active seal, signed with the
@@ -181,7 +171,8 @@ export class DocumentStampingService {
     const seal = await this.usableSeal(req.esID, p.kind === 'token' ? boundAgencyOf(p) : undefined);
     const signer = await this.signerKeys.signerFor(seal.agencyId, seal.esID);
     const stamped =
-      documentFormatOf(file) === 'ofd'
+      // A ZIP package is an OFD (GB/T 33190); anything else goes to the PDF reader, which names what it is not.
+      sniffDocumentFormat(file) === 'ofd'
         ? await this.stampOfd(file, req, seal, signer)
         : await this.stampPdf(file, req, seal, signer);
     const out = stamped.document;
