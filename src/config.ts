@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +62,46 @@ export interface Config {
   licenceSignatureFormat: 'ses' | 'cms-rfc5652' | 'cms-gbt35275';
   /** Public verification limits (POST /v1/verify). */
   verify: VerifyConfig;
+  /** Which layout files every licence is issued in (SEALTRUST_LICENCE_FORMATS, default `pdf,ofd`). */
+  licenceFormats: LicenceFileFormat[];
+  /** The directory log and the federation around it (federation.md §4.3). */
+  federation: FederationConfig;
+}
+
+export type LicenceFileFormat = 'pdf' | 'ofd';
+
+/** A node this node knows from configuration (the hub's provinces, until the trust list of part 2 names them). */
+export interface KnownNode {
+  nodeId: string;
+  /** The node's log origin, the first line of its checkpoints. */
+  origin: string;
+  /** The node's log key as a signed-note verifier key (`<name>+<hex id>+<base64>`). */
+  vkey: string;
+  /** Where the node serves /tlog and /v1 (no trailing slash). */
+  url: string;
+}
+
+export interface FederationConfig {
+  /** `node` (a province or ministry node, the default) or `hub` (the national hub: witness and mirror). */
+  role: 'node' | 'hub';
+  /** This node's log origin (SEALTRUST_LOG_ORIGIN, default `sealtrust.org.cn/<node id>`). */
+  logOrigin: string;
+  /** The hub this node sends checkpoints to and is mirrored by (SEALTRUST_HUB_URL); none: a single node. */
+  hubUrl: string | undefined;
+  /** The hub witness's verifier key (SEALTRUST_HUB_WITNESS_KEY), which cosignatures must verify under. */
+  hubWitnessKey: string | undefined;
+  /** The nodes the hub witnesses and mirrors (SEALTRUST_FED_NODES: a JSON file of KnownNode). */
+  nodes: KnownNode[];
+  /** How often the publisher may sign a checkpoint, ms (SEALTRUST_TLOG_CHECKPOINT_MS, default 1000). */
+  checkpointMs: number;
+  /** Tile height (SEALTRUST_TLOG_TILE_HEIGHT, default 8; tests use 2–3 so small trees cross tiles). */
+  tileHeight: number;
+  /** Development only: publish checkpoints no witness cosigned (SEALTRUST_TLOG_PUBLISH_UNWITNESSED=1). */
+  publishUnwitnessed: boolean;
+  /** Entries per replication batch (SEALTRUST_FED_PULL_BATCH, default 256, a bundle). */
+  pullBatch: number;
+  /** Pause between replication batches, ms (SEALTRUST_FED_PULL_DELAY_MS, default 0; tests slow pulls down). */
+  pullDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stampBudgetMs: positive(env.SEALTRUST_STAMP_BUDGET_MS, 30_000, 'SEALTRUST_STAMP_BUDGET_MS'),
     verify: loadVerifyConfig(env),
     licenceSignatureFormat: signatureFormat(env.SEALTRUST_LICENCE_SIGNATURE),
+    licenceFormats: loadLicenceFormats(env),
+    federation: loadFederationConfig(env, production),
     renderWorkers:
       env.SEALTRUST_RENDER_WORKERS === '0'
         ? 0
@@ -113,6 +155,101 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   if (production) assertProductionSafe(config, env);
   return config;
+}
+
+/** SEALTRUST_LICENCE_FORMATS: a comma-separated subset of `pdf,ofd` (default both), never empty. */
+export function loadLicenceFormats(env: NodeJS.ProcessEnv = process.env): LicenceFileFormat[] {
+  const raw = env.SEALTRUST_LICENCE_FORMATS;
+  if (raw === undefined || raw.trim() === '') return ['pdf', 'ofd'];
+  const parts = raw.split(',').map((p) => p.trim().toLowerCase());
+  const formats: LicenceFileFormat[] = [];
+  for (const p of parts) {
+    if (p !== 'pdf' && p !== 'ofd')
+      throw new ConfigError(`SEALTRUST_LICENCE_FORMATS: unknown format ${p} (pdf, ofd)`);
+    if (!formats.includes(p)) formats.push(p);
+  }
+  // Keep a stable order whatever the environment says: the PDF first, as the directory lists it.
+  return (['pdf', 'ofd'] as const).filter((f) => formats.includes(f));
+}
+
+/** SEALTRUST_ROLE, SEALTRUST_LOG_ORIGIN, SEALTRUST_HUB_*, SEALTRUST_FED_*, SEALTRUST_TLOG_* (federation.md §4.3). */
+export function loadFederationConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  production = false,
+): FederationConfig {
+  const role = env.SEALTRUST_ROLE || 'node';
+  if (role !== 'node' && role !== 'hub') throw new ConfigError('SEALTRUST_ROLE must be node or hub');
+  const nodeId = loadNodeId(env);
+  const logOrigin = env.SEALTRUST_LOG_ORIGIN || `sealtrust.org.cn/${nodeId}`;
+  // C2SP tlog-checkpoint: the origin is a schema-less URL, no spaces or control characters.
+  if (!/^[\x21-\x7e]{1,255}$/.test(logOrigin) || logOrigin.includes('+')) {
+    throw new ConfigError(`SEALTRUST_LOG_ORIGIN is not a log origin: ${logOrigin}`);
+  }
+  const hubUrl = env.SEALTRUST_HUB_URL ? env.SEALTRUST_HUB_URL.replace(/\/+$/, '') : undefined;
+  if (hubUrl !== undefined) {
+    try {
+      new URL(hubUrl);
+    } catch {
+      throw new ConfigError(`SEALTRUST_HUB_URL is not a URL: ${hubUrl}`);
+    }
+  }
+  const publishUnwitnessed = env.SEALTRUST_TLOG_PUBLISH_UNWITNESSED === '1';
+  if (publishUnwitnessed && production) {
+    throw new ConfigError(
+      'SEALTRUST_TLOG_PUBLISH_UNWITNESSED is a development switch; production publishes witnessed checkpoints only',
+    );
+  }
+  const tileHeight = positive(env.SEALTRUST_TLOG_TILE_HEIGHT, 8, 'SEALTRUST_TLOG_TILE_HEIGHT');
+  if (tileHeight > 8) throw new ConfigError('SEALTRUST_TLOG_TILE_HEIGHT must be 1–8');
+  const pullDelayMs =
+    env.SEALTRUST_FED_PULL_DELAY_MS === '0'
+      ? 0
+      : positive(env.SEALTRUST_FED_PULL_DELAY_MS, 0, 'SEALTRUST_FED_PULL_DELAY_MS');
+  return {
+    role,
+    logOrigin,
+    hubUrl,
+    hubWitnessKey: env.SEALTRUST_HUB_WITNESS_KEY || undefined,
+    nodes: loadKnownNodes(env.SEALTRUST_FED_NODES),
+    checkpointMs: positive(env.SEALTRUST_TLOG_CHECKPOINT_MS, 1000, 'SEALTRUST_TLOG_CHECKPOINT_MS'),
+    tileHeight,
+    publishUnwitnessed,
+    pullBatch: positive(env.SEALTRUST_FED_PULL_BATCH, 256, 'SEALTRUST_FED_PULL_BATCH'),
+    pullDelayMs,
+  };
+}
+
+function loadKnownNodes(file: string | undefined): KnownNode[] {
+  if (file === undefined || file === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`SEALTRUST_FED_NODES: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('SEALTRUST_FED_NODES must hold a JSON array of nodes');
+  const seen = new Set<string>();
+  return parsed.map((n: unknown, i) => {
+    const o = n as Record<string, unknown>;
+    const ok =
+      typeof o === 'object' &&
+      o !== null &&
+      typeof o.nodeId === 'string' &&
+      isNodeId(o.nodeId) &&
+      typeof o.origin === 'string' &&
+      typeof o.vkey === 'string' &&
+      typeof o.url === 'string';
+    if (!ok) throw new ConfigError(`SEALTRUST_FED_NODES[${i}] needs nodeId, origin, vkey and url`);
+    if (seen.has(o.nodeId as string))
+      throw new ConfigError(`SEALTRUST_FED_NODES: node ${String(o.nodeId)} twice`);
+    seen.add(o.nodeId as string);
+    return {
+      nodeId: o.nodeId as string,
+      origin: o.origin as string,
+      vkey: o.vkey as string,
+      url: (o.url as string).replace(/\/+$/, ''),
+    };
+  });
 }
 
 /** Public verification: worker threads, time budget, size limit, queue bound and the per-IP rate limit. */
