@@ -55,9 +55,13 @@ export function parseVerifierKey(vkey: string): Sm2VerifierKey {
   const bad = (why: string) =>
     new TlogError('MALFORMED_VERIFIER_KEY', `验证密钥格式错误 / malformed verifier key: ${why}`);
   if (typeof vkey !== 'string') throw bad('not a string');
-  const parts = vkey.split('+');
-  if (parts.length !== 3) throw bad('expected <name>+<hex key ID>+<base64 key>');
-  const [name, idHex, b64] = parts as [string, string, string];
+  // Cut at the first two "+" only (as Go's note.NewVerifier does): a key name never holds "+", base64 may.
+  const first = vkey.indexOf('+');
+  const second = first < 0 ? -1 : vkey.indexOf('+', first + 1);
+  if (second < 0) throw bad('expected <name>+<hex key ID>+<base64 key>');
+  const name = vkey.slice(0, first);
+  const idHex = vkey.slice(first + 1, second);
+  const b64 = vkey.slice(second + 1);
   try {
     checkKeyName(name);
   } catch {
