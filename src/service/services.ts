@@ -32,6 +32,9 @@ import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
 import { loadVerifyConfig } from '../config.js';
+import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
+import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
+import { WitnessService, type WitnessOptions } from './federation/witness-service.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -69,6 +72,12 @@ export interface Services {
   licenceDirectory: LicenceDirectoryView;
   /** POST /v1/verify: the PDF validation engine in worker threads, with this node's views. */
   verification: VerificationService;
+  /** This node's checkpoints as served (GET /tlog/checkpoint, /v1/tlog/checkpoints/{size}). */
+  tlogCheckpoints: TlogCheckpointService;
+  /** Signs checkpoints and collects the hub's cosignatures (when the node has a log-signer key). */
+  tlogPublisher?: TlogPublisher | undefined;
+  /** The hub's witness (role hub, with a witness key): POST /witness/add-checkpoint. */
+  witness?: WitnessService | undefined;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -97,6 +106,10 @@ export interface ServiceOptions {
   stampingPool?: Partial<Omit<WorkerPoolOptions, 'name'>> | undefined;
   /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
   verification?: Partial<VerificationOptions> | undefined;
+  /** The witness (hub): its cosigner key and the logs it cosigns; absent, /witness is not served. */
+  witness?: WitnessOptions | undefined;
+  /** Checkpoint publishing (every node with a log-signer key); absent, no checkpoints are signed. */
+  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | undefined;
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -149,7 +162,13 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
     opts.verification ?? loadVerifyConfig(),
   );
+  const tlogPublisher = opts.tlogPublishing
+    ? new TlogPublisher(db, { ...opts.tlogPublishing, logger })
+    : undefined;
   return {
+    tlogCheckpoints: new TlogCheckpointService(db),
+    tlogPublisher,
+    witness: opts.witness ? new WitnessService(db, opts.witness) : undefined,
     agencies: new AgencyService(db),
     tokens: new TokenService(db),
     audit: new AuditService(db),
@@ -179,11 +198,13 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     start: () => {
       crls.start();
       licenceExpiry.start();
+      tlogPublisher?.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
     },
     stop: async () => {
       await crls.stop();
       await licenceExpiry.stop();
+      await tlogPublisher?.stop();
       await licenceBatches.stop();
       await productionPool?.close();
       await verification.stop();
