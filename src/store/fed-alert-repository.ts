@@ -7,12 +7,7 @@ import { toDate, toDateOrNull, toJson, toNumber } from './row-types.js';
 // record that did not match its leaf (`side-record-mismatch`). Keyed (node_id, id) for Citus (§4.4); the public
 // id is `<nodeId>-<id>`, so a read by id is a single-shard query.
 
-export type FedAlertKind =
-  | 'fork'
-  | 'entries-inconsistent'
-  | 'semantic-violation'
-  | 'side-record-mismatch'
-  | 'malformed-leaf';
+export type FedAlertKind = 'fork' | 'entries-inconsistent' | 'semantic-violation' | 'side-record-mismatch';
 
 export interface FedAlert {
   nodeId: string;
@@ -54,7 +49,11 @@ function toAlert(r: AlertRow): FedAlert {
 }
 
 /** Records alerts (in the caller's transaction when given one); one statement for any number. */
-export async function insertFedAlerts(db: Executor, alerts: readonly NewFedAlert[], at: Date): Promise<number[]> {
+export async function insertFedAlerts(
+  db: Executor,
+  alerts: readonly NewFedAlert[],
+  at: Date,
+): Promise<number[]> {
   if (alerts.length === 0) return [];
   const res = await db.raw(
     `INSERT INTO fed_alerts (node_id, kind, summary, evidence, at)
@@ -118,7 +117,12 @@ export async function countFedAlertsByKind(db: Executor): Promise<Map<string, nu
 }
 
 /** Marks a node's open alerts of the given kinds resolved (after an operator released the node). */
-export async function resolveFedAlerts(db: Executor, nodeId: string, kinds: string[], at: Date): Promise<number> {
+export async function resolveFedAlerts(
+  db: Executor,
+  nodeId: string,
+  kinds: string[],
+  at: Date,
+): Promise<number> {
   const res = await db.raw(
     'UPDATE fed_alerts SET resolved_at = ? WHERE node_id = ? AND kind = ANY(?::text[]) AND resolved_at IS NULL',
     [at, nodeId, kinds],

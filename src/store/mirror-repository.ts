@@ -91,10 +91,9 @@ export async function readMirrorState(
   nodeId: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<MirrorState | undefined> {
-  const res = await db.raw(
-    `${STATE_SELECT} WHERE s.node_id = ?${opts.forUpdate ? ' FOR UPDATE OF s' : ''}`,
-    [nodeId],
-  );
+  const res = await db.raw(`${STATE_SELECT} WHERE s.node_id = ?${opts.forUpdate ? ' FOR UPDATE OF s' : ''}`, [
+    nodeId,
+  ]);
   const row = (res.rows as StateRow[])[0];
   return row ? toState(row) : undefined;
 }
@@ -121,7 +120,12 @@ export async function insertMirrorEntries(
   await trx.raw(
     `INSERT INTO mirror_entries (node_id, idx, leaf, leaf_hash)
      SELECT ?, i, l, h FROM unnest(?::bigint[], ?::bytea[], ?::bytea[]) AS t(i, l, h)`,
-    [nodeId, idx, leaves.map((l) => Buffer.from(l.buffer, l.byteOffset, l.byteLength)), leafHashes.map((h) => Buffer.from(h))],
+    [
+      nodeId,
+      idx,
+      leaves.map((l) => Buffer.from(l.buffer, l.byteOffset, l.byteLength)),
+      leafHashes.map((h) => Buffer.from(h)),
+    ],
   );
 }
 
@@ -205,7 +209,10 @@ export async function advanceMirrorState(
 
 /** Moves the side-channel cursor (records are fetched and checked apart from the entries, §3.4). */
 export async function advanceSideCursor(trx: Executor, nodeId: string, sideSize: number): Promise<void> {
-  await trx.raw('UPDATE mirror_state SET side_size = GREATEST(side_size, ?) WHERE node_id = ?', [sideSize, nodeId]);
+  await trx.raw('UPDATE mirror_state SET side_size = GREATEST(side_size, ?) WHERE node_id = ?', [
+    sideSize,
+    nodeId,
+  ]);
 }
 
 /** Sets the node's state and last error; the cursor stays. */
@@ -253,7 +260,10 @@ export async function withSessionAdvisoryLock<T>(
   if (client.config.client !== 'pg') return fn();
   const conn = await client.acquireConnection();
   try {
-    const got = await conn.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [scope, key]);
+    const got = await conn.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [
+      scope,
+      key,
+    ]);
     if (!(got.rows[0] as { ok: boolean }).ok) return undefined;
     try {
       return await fn();

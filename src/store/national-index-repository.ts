@@ -31,8 +31,9 @@ export async function readNationalPrior(
       ).rows as { identifier: string; status: string; version: unknown; issuer: string | null }[])
     : [];
   const agencies = keys.usccs.length
-    ? ((await trx.raw('SELECT uscc, node_id FROM national_agencies WHERE uscc = ANY(?::text[])', [keys.usccs]))
-        .rows as { uscc: string; node_id: string }[])
+    ? ((
+        await trx.raw('SELECT uscc, node_id FROM national_agencies WHERE uscc = ANY(?::text[])', [keys.usccs])
+      ).rows as { uscc: string; node_id: string }[])
     : [];
   const seals = keys.esIds.length
     ? ((

@@ -119,7 +119,8 @@ function obj(v: unknown, name: string): Obj {
 
 function str(o: Obj, key: string, name: string): string {
   const v = o[key];
-  if (typeof v !== 'string' || v.length === 0 || v.length > 1024) throw bad(`${name}.${key} must be a string`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > 1024)
+    throw bad(`${name}.${key} must be a string`);
   return v;
 }
 
@@ -140,7 +141,8 @@ function int(o: Obj, key: string, name: string): number {
 
 function time(o: Obj, key: string, name: string): string {
   const v = str(o, key, name);
-  if (!ISO_MS.test(v) || Number.isNaN(Date.parse(v))) throw bad(`${name}.${key} must be an ISO 8601 UTC time`);
+  if (!ISO_MS.test(v) || Number.isNaN(Date.parse(v)))
+    throw bad(`${name}.${key} must be an ISO 8601 UTC time`);
   return v;
 }
 
@@ -157,7 +159,11 @@ function readLicence(o: Obj): LicenceLeafBody {
   };
   if (o.file !== undefined) {
     const f = obj(o.file, 'licence.file');
-    out.file = { sm3: str(f, 'sm3', 'file'), bytes: int(f, 'bytes', 'file'), format: str(f, 'format', 'file') };
+    out.file = {
+      sm3: str(f, 'sm3', 'file'),
+      bytes: int(f, 'bytes', 'file'),
+      format: str(f, 'format', 'file'),
+    };
     const s = obj(o.seal, 'licence.seal');
     out.seal = { esID: str(s, 'esID', 'seal'), signer: str(s, 'signer', 'seal') };
     out.issueDate = str(o, 'issueDate', n);
@@ -265,7 +271,11 @@ export function readDirectoryLeaf(bytes: Uint8Array, node: string): ReadDirector
       return {
         ...common,
         kind,
-        agency: { uscc: str(a, 'uscc', 'agency'), name: str(a, 'name', 'agency'), region: str(a, 'region', 'agency') },
+        agency: {
+          uscc: str(a, 'uscc', 'agency'),
+          name: str(a, 'name', 'agency'),
+          region: str(a, 'region', 'agency'),
+        },
       };
     }
     case 'licence-type': {

@@ -213,7 +213,13 @@ export function planNationalBatch(
       case 'licence-copy': {
         const flags: string[] = [];
         if (current(leaf.licence.id) === undefined)
-          violate(idx, leaf.licence.id, 'unknown-licence', '副本对应的证照未知 / copy of an unknown licence', flags);
+          violate(
+            idx,
+            leaf.licence.id,
+            'unknown-licence',
+            '副本对应的证照未知 / copy of an unknown licence',
+            flags,
+          );
         events.push({
           idx,
           kind: 'licence-copy',
@@ -238,9 +244,21 @@ export function planNationalBatch(
           if (before !== undefined)
             violate(idx, l.id, 'identifier-reused', '证照标识已存在 / the identifier exists already', flags);
           if (leaf.op !== 'issue' && leaf.op !== 'renew' && leaf.op !== 'replace')
-            violate(idx, l.id, 'illegal-transition', `${leaf.op} 不产生新证照 / ${leaf.op} makes no licence`, flags);
+            violate(
+              idx,
+              l.id,
+              'illegal-transition',
+              `${leaf.op} 不产生新证照 / ${leaf.op} makes no licence`,
+              flags,
+            );
           if (l.status !== 'valid')
-            violate(idx, l.id, 'illegal-transition', `新证照状态须为 valid / a new licence is valid, not ${l.status}`, flags);
+            violate(
+              idx,
+              l.id,
+              'illegal-transition',
+              `新证照状态须为 valid / a new licence is valid, not ${l.status}`,
+              flags,
+            );
           if (leaf.op === 'renew' || leaf.op === 'replace') {
             const pred = l.related === null ? undefined : current(l.related);
             if (pred === undefined)
@@ -277,7 +295,13 @@ export function planNationalBatch(
           };
         } else {
           if (before === undefined) {
-            violate(idx, l.id, 'unknown-licence', '状态变更的证照未知 / status change of an unknown licence', flags);
+            violate(
+              idx,
+              l.id,
+              'unknown-licence',
+              '状态变更的证照未知 / status change of an unknown licence',
+              flags,
+            );
           } else {
             if (before.status !== l.prev)
               violate(
@@ -316,7 +340,10 @@ export function planNationalBatch(
             esId: existing?.esId ?? null,
             signer: existing?.signer ?? null,
             predecessor: existing?.predecessor ?? null,
-            successor: (leaf.op === 'renew' || leaf.op === 'replace' ? l.related : null) ?? existing?.successor ?? null,
+            successor:
+              (leaf.op === 'renew' || leaf.op === 'replace' ? l.related : null) ??
+              existing?.successor ??
+              null,
             firstIdx: existing?.firstIdx ?? idx,
             lastIdx: idx,
             at: leaf.at,
@@ -351,7 +378,13 @@ export function planNationalBatch(
         if (leaf.op === 'make' && known)
           violate(idx, s.esID, 'seal-made-twice', '印章编码已存在 / the seal exists already', flags);
         if (leaf.op !== 'make' && !known)
-          violate(idx, s.esID, 'unknown-seal', '状态变更的印章未知 / status change of an unknown seal', flags);
+          violate(
+            idx,
+            s.esID,
+            'unknown-seal',
+            '状态变更的印章未知 / status change of an unknown seal',
+            flags,
+          );
         knownSeals.add(s.esID);
         const existing = seals.get(s.esID);
         seals.set(s.esID, {
