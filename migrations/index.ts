@@ -11,6 +11,7 @@ import * as m009 from './009_job_input_encrypted.js';
 import * as m010 from './010_directory_log.js';
 import * as m011 from './011_tlog_integration.js';
 import * as m012 from './012_tlog_witnessing.js';
+import * as m013 from './013_federation_mirror.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -26,4 +27,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '010_directory_log', module: m010 },
   { name: '011_tlog_integration', module: m011 },
   { name: '012_tlog_witnessing', module: m012 },
+  { name: '013_federation_mirror', module: m013 },
 ];
