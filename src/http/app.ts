@@ -26,6 +26,9 @@ import { licenceCopyAndUsageRoutes, licenceRoutes } from './routes/licence-route
 import { jobRoutes } from './routes/job-routes.js';
 import { verifyRoutes } from './routes/verify-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
+import { witnessRoutes } from './routes/witness-routes.js';
+import { tlogCheckpointRoutes } from './routes/tlog-checkpoint-routes.js';
+import { tlogRoutes } from './routes/tlog-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -84,6 +87,10 @@ export function createApp(deps: AppDeps): Koa {
   verifyRoutes(api, deps.services, publicLimiter);
   pageRoutes(api);
   licenceCopyAndUsageRoutes(api, deps.services);
+  witnessRoutes(api, deps.services);
+  tlogCheckpointRoutes(api, deps.services);
+  if (deps.services.tlogPublisher) metrics.registry.registerMetric(deps.services.tlogPublisher.alerts);
+  tlogRoutes(api, deps.services);
 
   app.use(requestId());
   app.use(metrics.middleware());

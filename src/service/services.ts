@@ -31,7 +31,13 @@ import { LicenceUsageService } from './licences/licence-usage-service.js';
 import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
-import { loadVerifyConfig } from '../config.js';
+import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
+import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
+import { WitnessService, type WitnessOptions } from './federation/witness-service.js';
+import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
+import { readTlogState } from '../store/tlog-state-repository.js';
+import { TlogIntegrator } from './federation/tlog-integrator.js';
+import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -69,6 +75,16 @@ export interface Services {
   licenceDirectory: LicenceDirectoryView;
   /** POST /v1/verify: the PDF validation engine in worker threads, with this node's views. */
   verification: VerificationService;
+  /** This node's checkpoints as served (GET /tlog/checkpoint, /v1/tlog/checkpoints/{size}). */
+  tlogCheckpoints: TlogCheckpointService;
+  /** Signs checkpoints and collects the hub's cosignatures (when the node has a log-signer key). */
+  tlogPublisher?: TlogPublisher | undefined;
+  /** The hub's witness (role hub, with a witness key): POST /witness/add-checkpoint. */
+  witness?: WitnessService | undefined;
+  /** Builds the directory log's tree and tiles from tlog_entries in the background (federation.md §4.1). */
+  tlogIntegrator: TlogIntegrator;
+  /** The directory log's entries, tiles, bundles and proofs (federation.md §3.1). */
+  tlog: TlogReadService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -97,6 +113,20 @@ export interface ServiceOptions {
   stampingPool?: Partial<Omit<WorkerPoolOptions, 'name'>> | undefined;
   /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
   verification?: Partial<VerificationOptions> | undefined;
+  /** The witness (hub): its cosigner key and the logs it cosigns; absent, /witness is not served. */
+  witness?: WitnessOptions | undefined;
+  /** Checkpoint publishing (every node with a log-signer key); absent, no checkpoints are signed. */
+  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | undefined;
+  /** Federation settings (default: SEALTRUST_* from the environment, loadFederationConfig). */
+  federation?: FederationConfig | undefined;
+  /**
+   * What the publisher has published (the witness part supplies these from its checkpoint table). Without
+   * them the integrated tree counts as published and no proof bundle quotes a checkpoint.
+   */
+  tlogPublication?:
+    Pick<TlogReadDeps, 'publishedSize' | 'checkpointedSizeIn' | 'latestCheckpointText'> | undefined;
+  /** Integrator fallback poll, ms (default 1000). */
+  tlogPollMs?: number | undefined;
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -149,7 +179,26 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
     opts.verification ?? loadVerifyConfig(),
   );
+  const tlogPublisher = opts.tlogPublishing
+    ? new TlogPublisher(db, { ...opts.tlogPublishing, logger })
+    : undefined;
+  const federation = opts.federation ?? loadFederationConfig();
+  const tlogIntegrator = new TlogIntegrator(db, {
+    tileHeight: federation.tileHeight,
+    pollMs: opts.tlogPollMs,
+    logger,
+  });
+  const tlog = new TlogReadService({
+    db,
+    origin: federation.logOrigin,
+    tileHeight: federation.tileHeight,
+    publishedSize: async () => (await readTlogState(db)).size,
+    ...opts.tlogPublication,
+  });
   return {
+    tlogCheckpoints: new TlogCheckpointService(db),
+    tlogPublisher,
+    witness: opts.witness ? new WitnessService(db, opts.witness) : undefined,
     agencies: new AgencyService(db),
     tokens: new TokenService(db),
     audit: new AuditService(db),
@@ -173,17 +222,23 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceDirectory: licenceDirectoryView(db),
     verification,
     licenceUsage: new LicenceUsageService(db),
+    tlogIntegrator,
+    tlog,
     init: async () => {
       await registerNodeCertificates(db, node);
     },
     start: () => {
       crls.start();
       licenceExpiry.start();
+      tlogPublisher?.start();
+      tlogIntegrator.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
     },
     stop: async () => {
       await crls.stop();
       await licenceExpiry.stop();
+      await tlogPublisher?.stop();
+      await tlogIntegrator.stop();
       await licenceBatches.stop();
       await productionPool?.close();
       await verification.stop();

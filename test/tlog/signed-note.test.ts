@@ -159,6 +159,18 @@ describe('§2.3–§2.5 worked example', () => {
   });
 });
 
+describe('verifier keys', () => {
+  it('parses a vkey whose base64 contains "+" (split at the first two "+" only)', () => {
+    let kp = generateSm2KeyPair();
+    let vkey = formatVerifierKey('log.example/33', NOTE_SIGTYPE, kp.publicKey);
+    while (!vkey.split('+').slice(2).join('+').includes('+')) {
+      kp = generateSm2KeyPair();
+      vkey = formatVerifierKey('log.example/33', NOTE_SIGTYPE, kp.publicKey);
+    }
+    assert.deepEqual(parseVerifierKey(vkey).publicKey, kp.publicKey);
+  });
+});
+
 describe('SM2 signed notes, signed here', () => {
   const logKp = generateSm2KeyPair();
   const hubKp = generateSm2KeyPair();

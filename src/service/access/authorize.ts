@@ -44,7 +44,9 @@ export type Action =
   | 'seal.resume'
   | 'seal.revoke'
   /** Stamp a document with the caller's agency's seal and vault key (POST /v1/documents/seal). */
-  | 'document.stamp';
+  | 'document.stamp'
+  /** Read the hub witness's state per origin (GET /v1/witness/state). */
+  | 'witness.read-state';
 
 /** Who acts: a token's role, the service itself, or the anonymous public. */
 type Subject = Role | 'system' | 'anonymous';
@@ -88,6 +90,13 @@ const SEAL_OTHER_AGENCY: Denial = {
 };
 
 const RULES: Record<Action, Rule> = {
+  'witness.read-state': {
+    allow: { system: 'any', admin: 'any' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '仅管理员可查看见证状态 / only admins may read the witness state',
+    },
+  },
   'document.stamp': {
     allow: { system: 'any', issuer: 'bound' },
     denied: {

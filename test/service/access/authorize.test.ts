@@ -36,6 +36,7 @@ const CALLERS: Record<string, Principal> = {
  */
 const EXPECTED: Record<Action, Record<string, [boolean, boolean]>> = {
   'licence.issue': { issuer: [true, true] },
+  'witness.read-state': { system: [true, true], admin: [true, true] },
   'document.stamp': { system: [true, true], issuer: [true, true] },
   'licence.change': { system: [true, true], admin: [true, true], issuer: [true, false] },
   'licence.reissue': { issuer: [true, false] },
