@@ -34,7 +34,7 @@ import { VerificationService, type VerificationOptions } from './verification/ve
 import { loadVerifyConfig } from '../config.js';
 import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
 import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
-import { WitnessService, type WitnessOptions } from './federation/witness-service.js';
+import { WitnessService, witnessFaultFromEnv, type WitnessOptions } from './federation/witness-service.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -168,7 +168,15 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   return {
     tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
-    witness: opts.witness ? new WitnessService(db, opts.witness) : undefined,
+    witness: opts.witness
+      ? new WitnessService(db, {
+          ...opts.witness,
+          // SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST=1 (tests of §5.4); a ConfigError in production.
+          afterPersist:
+            opts.witness.afterPersist ??
+            witnessFaultFromEnv(process.env, process.env.NODE_ENV === 'production'),
+        })
+      : undefined,
     agencies: new AgencyService(db),
     tokens: new TokenService(db),
     audit: new AuditService(db),
