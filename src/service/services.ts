@@ -33,7 +33,7 @@ import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
 import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
 import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
-import { WitnessService, type WitnessOptions } from './federation/witness-service.js';
+import { WitnessService, witnessFaultFromEnv, type WitnessOptions } from './federation/witness-service.js';
 import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
 import { readTlogState } from '../store/tlog-state-repository.js';
 import { TlogIntegrator } from './federation/tlog-integrator.js';
@@ -198,7 +198,15 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   return {
     tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
-    witness: opts.witness ? new WitnessService(db, opts.witness) : undefined,
+    witness: opts.witness
+      ? new WitnessService(db, {
+          ...opts.witness,
+          // SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST=1 (tests of §5.4); a ConfigError in production.
+          afterPersist:
+            opts.witness.afterPersist ??
+            witnessFaultFromEnv(process.env, process.env.NODE_ENV === 'production'),
+        })
+      : undefined,
     agencies: new AgencyService(db),
     tokens: new TokenService(db),
     audit: new AuditService(db),
