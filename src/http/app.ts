@@ -26,6 +26,7 @@ import { licenceCopyAndUsageRoutes, licenceRoutes } from './routes/licence-route
 import { jobRoutes } from './routes/job-routes.js';
 import { verifyRoutes } from './routes/verify-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
+import { federationRoutes } from './routes/federation-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -84,6 +85,8 @@ export function createApp(deps: AppDeps): Koa {
   verifyRoutes(api, deps.services, publicLimiter);
   pageRoutes(api);
   licenceCopyAndUsageRoutes(api, deps.services);
+  federationRoutes(api, deps.services);
+  metrics.countFedAlerts(() => deps.services.federation.alertCounts());
 
   app.use(requestId());
   app.use(metrics.middleware());

@@ -31,7 +31,13 @@ import { LicenceUsageService } from './licences/licence-usage-service.js';
 import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
-import { loadVerifyConfig } from '../config.js';
+import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
+import { FederationMirror } from './federation/federation-mirror.js';
+import { FederationService } from './federation/federation-service.js';
+import { HttpLogSource } from './federation/http-log-source.js';
+import { IndexRecordService } from './federation/index-record-service.js';
+import type { LogSource } from './federation/log-source.js';
+import type { ReplicationOptions, WitnessedTreeReader } from './federation/replicator.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -69,6 +75,10 @@ export interface Services {
   licenceDirectory: LicenceDirectoryView;
   /** POST /v1/verify: the PDF validation engine in worker threads, with this node's views. */
   verification: VerificationService;
+  /** Hub: replication state of the mirrored nodes, alerts, sync and release (federation.md §3.4). */
+  federation: FederationService;
+  /** Every node: the holder-data side channel for the hub (GET /v1/federation/index-records). */
+  indexRecords: IndexRecordService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -97,6 +107,19 @@ export interface ServiceOptions {
   stampingPool?: Partial<Omit<WorkerPoolOptions, 'name'>> | undefined;
   /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
   verification?: Partial<VerificationOptions> | undefined;
+  /** Role, mirrored nodes, tile height, pull batch and delay (default: SEALTRUST_* from the environment). */
+  federation?: FederationConfig | undefined;
+  /**
+   * Hub: the checkpoint it cosigned per origin (the witness's state), which replication pulls up to. Until the
+   * witness is wired in, a hub without it mirrors nothing.
+   */
+  witnessedTree?: WitnessedTreeReader | undefined;
+  /** Hub: how often each node's replication loop looks for a new witnessed size, ms (default 1000). */
+  mirrorPollMs?: number | undefined;
+  /** Hub: how nodes are read (default: HTTP at each node's url); tests substitute a source. */
+  logSourceFor?: ((node: FederationConfig['nodes'][number]) => LogSource) | undefined;
+  /** Test-only fault injection into replication batches. */
+  replicationFaults?: Pick<ReplicationOptions, 'beforeCommit'> | undefined;
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -149,6 +172,28 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
     opts.verification ?? loadVerifyConfig(),
   );
+  const federationConfig = opts.federation ?? loadFederationConfig();
+  const mirror =
+    federationConfig.role === 'hub'
+      ? new FederationMirror(
+          db,
+          federationConfig.nodes,
+          opts.logSourceFor ??
+            ((n) => new HttpLogSource(n, { tileHeight: federationConfig.tileHeight, hubToken: n.hubToken })),
+          opts.witnessedTree ?? (async () => undefined),
+          dataProtector,
+          {
+            tileHeight: federationConfig.tileHeight,
+            pullBatch: federationConfig.pullBatch,
+            pullDelayMs: federationConfig.pullDelayMs,
+            ...opts.replicationFaults,
+          },
+          opts.mirrorPollMs,
+          logger,
+        )
+      : undefined;
+  if (mirror && !opts.witnessedTree)
+    logger?.warn('federation hub without a witnessed-tree reader: replication has no target yet');
   return {
     agencies: new AgencyService(db),
     tokens: new TokenService(db),
@@ -173,6 +218,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceDirectory: licenceDirectoryView(db),
     verification,
     licenceUsage: new LicenceUsageService(db),
+    federation: new FederationService(db, mirror),
+    indexRecords: new IndexRecordService(db, dataProtector),
     init: async () => {
       await registerNodeCertificates(db, node);
     },
@@ -180,8 +227,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       crls.start();
       licenceExpiry.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
+      mirror?.start();
     },
     stop: async () => {
+      await mirror?.stop();
       await crls.stop();
       await licenceExpiry.stop();
       await licenceBatches.stop();
