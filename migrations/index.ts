@@ -9,6 +9,7 @@ import * as m007 from './007_encrypted_blobs_uncompressed.js';
 import * as m008 from './008_audit_notify.js';
 import * as m009 from './009_job_input_encrypted.js';
 import * as m010 from './010_directory_log.js';
+import * as m014 from './014_licence_files.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -22,4 +23,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '008_audit_notify', module: m008 },
   { name: '009_job_input_encrypted', module: m009 },
   { name: '010_directory_log', module: m010 },
+  { name: '014_licence_files', module: m014 },
 ];

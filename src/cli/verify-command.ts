@@ -60,6 +60,7 @@ export function httpLicenceDirectory(baseUrl: string, timeoutMs = 10_000): Licen
         latestVersion: body.latestVersion ?? null,
         successor: body.successor ?? null,
         pdfSm3: body.pdfSm3 ?? null,
+        ...(Array.isArray(body.files) ? { files: body.files } : {}),
         statusHistory: Array.isArray(body.statusHistory) ? body.statusHistory : [],
         ...(Array.isArray(body.copies) ? { copies: body.copies } : {}),
         ...(body.copy ? { copy: body.copy } : {}),

@@ -66,7 +66,7 @@ test('sealtrust licence issue saves the sealed PDF the node issued', async () =>
   const sm3 = /SM3: ([0-9a-f]{64})/.exec(r.stdout)?.[1];
   assert.equal(createHash('sm3').update(pdf).digest('hex'), sm3);
   const record = await srv.services.licences.find(identifier);
-  assert.equal(record?.pdfSm3, sm3);
+  assert.equal(record?.files.find((f) => f.format === 'pdf')?.sm3, sm3);
 });
 
 test('a missing holder or a refused request exits 2 with the reason', async () => {
