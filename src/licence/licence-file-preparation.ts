@@ -1,3 +1,5 @@
+import type { LicenceFileFormat } from '../config.js';
+import type { OfdSealParts } from '../ofd/ofd-stamping.js';
 import { prepareNewPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { LicenceMetadata } from './licence-metadata.js';
@@ -20,6 +22,33 @@ export interface LicenceFileJob {
   /** /Name: the seal's name. */
   name: string;
   signingTime: Date;
+  /**
+   * The files to make from the one layout (SEALTRUST_LICENCE_FORMATS, config LicenceFileFormat); absent = PDF
+   * only, as before OFD licences.
+   */
+  formats?: LicenceFileFormat[];
+  /**
+   * What sealing the OFD needs (design §1.3/§1.4), required when `formats` has 'ofd': the registered SESeal DER
+   * (Seal.esl, = TBS_Sign.eseal) and the signature type, Seal (SES_Signature) or Sign (GB/T 35275 SignedData).
+   */
+  ofdSeal?: { der: Uint8Array; signatureType: 'Seal' | 'Sign' };
+}
+
+/** A licence OFD prepared up to its signature: sign `digest` (SM3 of Signature.xml), then finishOfdSeal(parts). */
+export interface PreparedLicenceOfd {
+  parts: OfdSealParts;
+  /** SM3 of the exact Signature.xml bytes: TBS_Sign.dataHash (or the CMS message digest). */
+  digest: Buffer;
+  /** TBS_Sign.propertyInfo: the absolute ST_Loc of Signature.xml. */
+  propertyInfo: string;
+  /** SignatureDateTime as written in Signature.xml: TBS_Sign.timeInfo must be this instant (whole seconds). */
+  signingTime: Date;
+}
+
+/** Every file a job asked for, each prepared up to its signature (plain data: it crosses from worker threads). */
+export interface PreparedLicenceFiles {
+  pdf?: PreparedPdfSeal;
+  ofd?: PreparedLicenceOfd;
 }
 
 /**
@@ -61,4 +90,17 @@ export async function prepareLicenceFile(job: LicenceFileJob): Promise<PreparedP
     },
     LICENCE_SAVE_OPTIONS,
   );
+}
+
+/**
+ * Renders the licence once and prepares every file the job asks for (design §4.2: one layout, two writers):
+ * the PDF as prepareLicenceFile does, the OFD sealed in whole-protection mode (§1.4). CPU only, no keys.
+ * @throws LicenceRenderError when a value does not fit its box
+ */
+export async function prepareLicenceFiles(job: LicenceFileJob): Promise<PreparedLicenceFiles> {
+  const formats = job.formats ?? ['pdf'];
+  const out: PreparedLicenceFiles = {};
+  if (formats.includes('pdf')) out.pdf = await prepareLicenceFile(job);
+  if (formats.includes('ofd')) throw new Error('licence OFD: not implemented yet');
+  return out;
 }
