@@ -31,7 +31,7 @@ import { LicenceUsageService } from './licences/licence-usage-service.js';
 import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
-import { loadVerifyConfig } from '../config.js';
+import { loadLicenceFormats, loadVerifyConfig, type LicenceFileFormat } from '../config.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -53,7 +53,7 @@ export interface Services {
   sealSignatures: SealSignatureService;
   /** Agencies' seal-signer keys, held wrapped by the KEK. */
   signerKeys: SignerKeyService;
-  /** Encrypts personal data at rest (holder codes, licence PDFs) and computes its search index. */
+  /** Encrypts personal data at rest (holder codes, licence files) and computes its search index. */
   dataProtector: DataProtector;
   /** POST /v1/documents/seal: stamping PDFs with an agency's seal and vault key. */
   documentStamping: DocumentStampingService;
@@ -89,6 +89,8 @@ export interface ServiceOptions {
   expiryIntervalMs?: number | undefined;
   /** Worker threads rendering and preparing licence PDFs (default 1; 0 renders on the main thread). */
   productionWorkers?: number | undefined;
+  /** Which layout files licences and copies are issued in (default: SEALTRUST_LICENCE_FORMATS, `pdf,ofd`). */
+  licenceFormats?: readonly LicenceFileFormat[] | undefined;
   /** Default licence signature format (default ses). */
   licenceSignatureFormat?: LicenceSignatureFormat | undefined;
   /** Stamping limits (default 20 MB, 500 pages). */
@@ -127,6 +129,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     produce: productionPool?.produce ?? inProcessProducer,
     publicUrl: (opts.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
     signatureFormat: opts.licenceSignatureFormat,
+    formats: opts.licenceFormats ?? loadLicenceFormats(),
     chainFor: (der) => {
       const issuer = parseCertificate(der).issuerDer;
       return [...node.issuingCas.values()]

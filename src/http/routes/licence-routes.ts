@@ -306,7 +306,8 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
         200: { description: `The sealed ${upper}`, contentType: MEDIA[format].type },
         404: {
           description:
-            'licence-not-found；format-not-available：未制作该格式（SEALTRUST_LICENCE_FORMATS）/ that format was not made',
+            'problem+json：licence-not-found，或 format-not-available（未制作该格式，SEALTRUST_LICENCE_FORMATS）/ licence-not-found, or format-not-available (that format was not made)',
+          contentType: 'application/problem+json',
         },
       },
       handler: async (ctx, { params, query }) => {
@@ -434,7 +435,12 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
       201: {
         description:
           'The sealed copy: the PDF when one was made, else the OFD; every file is linked (Link rel=alternate) and served at …/copies/{id}/{format}',
-        contentType: 'application/pdf',
+        contentType: ['application/pdf', 'application/ofd'],
+      },
+      422: {
+        description:
+          'problem+json：format-not-enabled（本节点不制作该格式）等 / format-not-enabled (the node does not make that format), …',
+        contentType: 'application/problem+json',
       },
     },
     handler: async (ctx, { params, body }) => {
@@ -515,11 +521,12 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
     auth: ['issuer', 'admin'],
     params: identifierParam.extend({ copyId: z.uuid(), format: z.enum(FORMATS) }),
     responses: {
-      200: {
-        description: 'The sealed copy (application/pdf or application/ofd)',
-        contentType: 'application/pdf',
+      200: { description: 'The sealed copy', contentType: ['application/pdf', 'application/ofd'] },
+      404: {
+        description:
+          'problem+json：copy-not-found，或 format-not-available / copy-not-found, or format-not-available',
+        contentType: 'application/problem+json',
       },
-      404: { description: 'copy-not-found; format-not-available' },
     },
     handler: async (ctx, { params }) => {
       const file = await s.licences.copyFile(

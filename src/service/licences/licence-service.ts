@@ -500,20 +500,17 @@ export class LicenceService {
     sealing: LicenceSealing,
     formats: readonly LicenceFileFormat[],
   ): Promise<{ files: { format: LicenceFileFormat; data: Buffer }[]; signedAt: Date }> {
-    const unsupported = formats.find((f) => f !== 'pdf');
-    if (unsupported)
-      throw new ServiceError(
-        'unavailable',
-        'format-not-supported',
-        `本节点尚不能制作 ${unsupported} 版式文件 / this node cannot make ${unsupported} files yet`,
-      );
-    const prepared = await this.deps.produce(licenceFileJob(base, sealing)).catch((err: unknown) => {
+    const job = licenceFileJob({ ...base, formats: [...formats] }, sealing);
+    const prepared = await this.deps.produce(job).catch((err: unknown) => {
       if (err instanceof LicenceRenderError)
         throw new ServiceError('validation', err.code, err.message, err.field);
       throw err;
     });
     const signed = await signPreparedLicence(prepared, sealing, this.deps.sealSignatures);
-    return { files: [{ format: 'pdf', data: Buffer.from(signed.pdf) }], signedAt: signed.signedAt };
+    return {
+      files: signed.files.map((f) => ({ format: f.format, data: f.bytes })),
+      signedAt: signed.signedAt,
+    };
   }
 
   private async owned(principal: Principal, identifier: string): Promise<LicenceSummary> {
