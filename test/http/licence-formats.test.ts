@@ -173,6 +173,25 @@ describe('SEALTRUST_LICENCE_FORMATS=pdf', () => {
     assert.equal(p.field, 'formats');
   });
 
+  it('the OpenAPI document has /ofd, copies’ files and the format problems', async () => {
+    type Op = {
+      responses: Record<string, { description: string; content?: Record<string, unknown> }>;
+      requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
+    const doc = await expectJson<{ paths: Record<string, { get?: Op; post?: Op }> }>(
+      await w.srv.request('/openapi.json'),
+      200,
+    );
+    const ofd = doc.paths['/v1/licences/{identifier}/ofd']!.get!;
+    assert.deepEqual(Object.keys(ofd.responses['200']!.content!), ['application/ofd']);
+    assert.match(ofd.responses['404']!.description, /format-not-available/);
+    const copyFile = doc.paths['/v1/licences/{identifier}/copies/{copyId}/{format}']!.get!;
+    assert.deepEqual(Object.keys(copyFile.responses['200']!.content!), ['application/pdf', 'application/ofd']);
+    const make = doc.paths['/v1/licences/{identifier}/copies']!.post!;
+    assert.ok(make.requestBody!.content['application/json']!.schema.properties.formats);
+    assert.match(make.responses['422']!.description, /format-not-enabled/);
+  });
+
   it('migration 014 moves existing PDFs into licence_files unchanged (down and up again)', async () => {
     const issued = await issue(w);
     const knex = w.srv.database.knex;
