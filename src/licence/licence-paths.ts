@@ -12,9 +12,17 @@ export type PathSegment =
 
 export type Rgb = readonly [number, number, number];
 
-/** A painted path: stroked, filled or both, in page mm. */
+/** x' = a·x + c·y + e, y' = b·x + d·y + f (the PDF and OFD convention). */
+export type Affine = readonly [number, number, number, number, number, number];
+
+/**
+ * A painted path: stroked, filled or both. `segments` are in the path's own mm (y down) and `ctm` places them on
+ * the page (page mm, top-left origin), so a motif repeated with `cm` keeps identical coordinates (it compresses
+ * as well as the PDF's `cm` reuse).
+ */
 export interface NeutralPath {
   readonly segments: readonly PathSegment[];
+  readonly ctm: Affine;
   readonly stroke?: {
     readonly rgb: Rgb;
     readonly widthMm: number;
@@ -75,11 +83,11 @@ export function neutralPaths(ops: string, pageHeightPt: number): NeutralPath[] {
   const operands: number[] = [];
   let array: number[] | undefined;
   let lastArray: number[] = [];
-  const point = (x: number, y: number): [number, number] => {
-    const m = gs.ctm;
-    const px = m[0] * x + m[2] * y + m[4];
-    const py = m[1] * x + m[3] * y + m[5];
-    return [px * MM_PER_PT, (pageHeightPt - py) * MM_PER_PT];
+  // Local coordinates in mm, y down; the CTM at painting time maps them to the page (see NeutralPath).
+  const point = (x: number, y: number): [number, number] => [x * MM_PER_PT, -y * MM_PER_PT];
+  const pageCtm = (): Affine => {
+    const [a, b, c, d, e, f] = gs.ctm;
+    return [a, -b, -c, d, e * MM_PER_PT, (pageHeightPt - f) * MM_PER_PT];
   };
   const scale = () => Math.sqrt(Math.abs(gs.ctm[0] * gs.ctm[3] - gs.ctm[1] * gs.ctm[2]));
   const paint = (stroke: boolean, fill: boolean, evenOdd = false, close = false) => {
@@ -88,6 +96,7 @@ export function neutralPaths(ops: string, pageHeightPt: number): NeutralPath[] {
       const s = scale();
       out.push({
         segments: path,
+        ctm: pageCtm(),
         ...(stroke
           ? {
               stroke: {
