@@ -1,6 +1,10 @@
 import type { LicenceFileFormat } from '../config.js';
-import type { OfdSealParts } from '../ofd/ofd-stamping.js';
+import { openOfd } from '../ofd/ofd-package.js';
+import { prepareOfdSeal, type OfdSealParts } from '../ofd/ofd-stamping.js';
+import { writeZip } from '../ofd/zip-writer.js';
 import { prepareNewPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
+import { layoutLicence, type LicenceLayout } from './licence-layout.js';
+import { licenceOfdFiles } from './licence-ofd-writer.js';
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { LicenceMetadata } from './licence-metadata.js';
 import { buildLicenceDocument, LICENCE_SAVE_OPTIONS } from './licence-renderer.js';
@@ -57,15 +61,14 @@ export interface PreparedLicenceFiles {
  * the cached templates and fonts, so it runs in worker threads.
  * @throws LicenceRenderError when a value does not fit its box
  */
-export async function prepareLicenceFile(job: LicenceFileJob): Promise<PreparedPdfSeal> {
+export async function prepareLicenceFile(
+  job: LicenceFileJob,
+  layout?: LicenceLayout,
+): Promise<PreparedPdfSeal> {
   const template = loadTemplate(job.type.templateId);
+  const input = { template, type: job.type, metadata: job.metadata, verifyUrl: job.verifyUrl };
   // Rendered and sealed as one revision: the document is written once, never parsed back.
-  const rendered = await buildLicenceDocument({
-    template,
-    type: job.type,
-    metadata: job.metadata,
-    verifyUrl: job.verifyUrl,
-  });
+  const rendered = await buildLicenceDocument(input, layout ?? layoutLicence(input));
   const { widthMm, heightMm } = job.appearance;
   const box = rendered.sealBox;
   return prepareNewPdfSeal(
@@ -99,8 +102,64 @@ export async function prepareLicenceFile(job: LicenceFileJob): Promise<PreparedP
  */
 export async function prepareLicenceFiles(job: LicenceFileJob): Promise<PreparedLicenceFiles> {
   const formats = job.formats ?? ['pdf'];
+  const template = loadTemplate(job.type.templateId);
+  const layout = layoutLicence({
+    template,
+    type: job.type,
+    metadata: job.metadata,
+    verifyUrl: job.verifyUrl,
+  });
   const out: PreparedLicenceFiles = {};
-  if (formats.includes('pdf')) out.pdf = await prepareLicenceFile(job);
-  if (formats.includes('ofd')) throw new Error('licence OFD: not implemented yet');
+  if (formats.includes('pdf')) out.pdf = await prepareLicenceFile(job, layout);
+  if (formats.includes('ofd')) out.ofd = prepareLicenceOfd(job, layout);
   return out;
+}
+
+/** The OFD provider named in Signature.xml (GM/T 0099 Provider: ProviderName required). */
+const PROVIDER = { name: 'SealTrust', company: 'SealTrust', version: '0.1.0' };
+
+/**
+ * The licence OFD up to its signature: the unsigned package from the layout, then one seal in whole-protection
+ * mode (design §1.4: References = every file but the signature's own Signature.xml and SignedValue.dat,
+ * Signatures.xml included, so the document accepts no later signature), the StampAnnot at the template's seal
+ * box with the seal picture's real size, Seal.esl = the registered seal.
+ */
+export function prepareLicenceOfd(job: LicenceFileJob, layout: LicenceLayout): PreparedLicenceOfd {
+  if (!job.ofdSeal) throw new Error('licence OFD: the job carries no ofdSeal');
+  const signDate = job.signingTime;
+  const files = licenceOfdFiles(layout, { creationDate: signDate });
+  const unsigned = writeZip(
+    files.map((f) => ({ name: f.path, data: f.data })),
+    { modified: signDate },
+  );
+  const { widthMm, heightMm } = job.appearance;
+  const box = layout.sealBox;
+  const sign = job.ofdSeal.signatureType === 'Seal';
+  const prepared = prepareOfdSeal(openOfd(unsigned), {
+    // A CMS signature (Type Sign) carries no seal picture for a reader to draw: no StampAnnot, no Seal.esl.
+    placements: sign
+      ? [
+          {
+            page: box.page,
+            xMm: box.centreXMm - widthMm / 2,
+            yMm: box.centreYMm - heightMm / 2,
+            widthMm,
+            heightMm,
+          },
+        ]
+      : [],
+    picture: { widthMm, heightMm },
+    lock: true,
+    ...(sign ? { sealFile: job.ofdSeal.der } : {}),
+    signatureType: job.ofdSeal.signatureType,
+    provider: PROVIDER,
+    signDate,
+  });
+  return {
+    parts: prepared.parts,
+    digest: prepared.digest,
+    propertyInfo: prepared.propertyInfo,
+    // SignatureDateTime has whole seconds: TBS_Sign.timeInfo must be that instant.
+    signingTime: new Date(Math.floor(signDate.getTime() / 1000) * 1000),
+  };
 }
