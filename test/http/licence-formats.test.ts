@@ -186,7 +186,10 @@ describe('SEALTRUST_LICENCE_FORMATS=pdf', () => {
     assert.deepEqual(Object.keys(ofd.responses['200']!.content!), ['application/ofd']);
     assert.match(ofd.responses['404']!.description, /format-not-available/);
     const copyFile = doc.paths['/v1/licences/{identifier}/copies/{copyId}/{format}']!.get!;
-    assert.deepEqual(Object.keys(copyFile.responses['200']!.content!), ['application/pdf', 'application/ofd']);
+    assert.deepEqual(Object.keys(copyFile.responses['200']!.content!), [
+      'application/pdf',
+      'application/ofd',
+    ]);
     const make = doc.paths['/v1/licences/{identifier}/copies']!.post!;
     assert.ok(make.requestBody!.content['application/json']!.schema.properties.formats);
     assert.match(make.responses['422']!.description, /format-not-enabled/);
@@ -343,7 +346,7 @@ describe('SEALTRUST_LICENCE_FORMATS=pdf,ofd', () => {
       await w.srv.request(`/v1/licences/${fresh.identifier}/events`, {
         method: 'POST',
         token: w.a.issuer,
-        json: { operation: 'renew', reason: '有效期延续', validTo: '2028-12-31' },
+        json: { operation: 'renew', reason: '有效期延续', validFrom: '2026-01-01', validTo: '2028-12-31' },
       }),
       200,
     );
