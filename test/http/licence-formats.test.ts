@@ -287,6 +287,11 @@ describe('SEALTRUST_LICENCE_FORMATS=pdf,ofd', () => {
     });
     const r = await expectJson<ValidationReport>(res, 200);
     assert.equal(r.indication, 'TOTAL_PASSED', JSON.stringify(r, null, 1));
+    // The licence layer ran and took the OFD's SM3 as the directory's file.
+    assert.equal(r.licence?.identifier, issued.identifier);
+    const hash = r.licence?.checks.find((c) => c.id === 'licence-file-hash');
+    assert.equal(hash?.status, 'passed', JSON.stringify(r.licence, null, 1));
+    assert.equal(hash?.code, 'FILE_HASH_MATCH');
   });
 
   it('?sm3= of either file finds the licence and names both files; another hash does not', async () => {
@@ -430,6 +435,7 @@ describe('SEALTRUST_LICENCE_FORMATS=pdf,ofd', () => {
       200,
     );
     assert.equal(verified.indication, 'TOTAL_PASSED', JSON.stringify(verified, null, 1));
+    assert.equal(verified.licence?.checks.find((c) => c.id === 'licence-file-hash')?.code, 'COPY_HASH_MATCH');
     // Another agency's issuer may not fetch it; an OFD-only copy has no PDF.
     assert.equal(
       (await w.srv.request(`/v1/licences/${issued.identifier}/copies/${copyId}/ofd`, { token: w.b.issuer }))
