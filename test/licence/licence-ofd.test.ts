@@ -11,6 +11,7 @@ import smCrypto from 'sm-crypto';
 import { licenceFont } from '../../src/licence/licence-fonts.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
+import { ofdLicenceLayer } from '../../src/verify/ofd-licence-layer.js';
 import { validateOfd } from '../../src/verify/ofd-validation.js';
 import { mutate, SEAL_1, trustedCtx } from '../verify/ofd-sealed-fixtures.js';
 import { DEMO_LICENCE_TYPES, sealedPair, type SealedPair } from './licence-ofd-support.js';
@@ -356,8 +357,16 @@ describe('tampered licence OFDs (OFD part 1 attack table) are never TOTAL_PASSED
       assert.equal(c?.status, 'failed', JSON.stringify(r.signatures[0]!.checks.map((x) => [x.id, x.status])));
     });
 
-  it('a stray file nobody references: never TOTAL_PASSED', async () => {
-    const r = await validateOfd(mutate(base().ofd, { 'Doc_0/evil.xml': '<x/>' }), trustedCtx());
-    assert.notEqual(r.indication, 'TOTAL_PASSED');
+  it('a stray file nobody references: never TOTAL_PASSED, and for a licence FAILED', async () => {
+    const ctx = trustedCtx({ licenceLayer: ofdLicenceLayer() });
+    const intact = await validateOfd(base().ofd, ctx);
+    assert.equal(intact.licence?.identifier, base().metadata.identifier, 'the licence layer ran');
+    assert.notEqual(intact.licence?.indication, 'TOTAL_FAILED');
+    const r = await validateOfd(mutate(base().ofd, { 'Doc_0/evil.xml': '<x/>' }), ctx);
+    assert.equal(r.indication, 'TOTAL_FAILED', JSON.stringify(r.licence?.checks));
+    const c = r.licence!.checks.find((x) => x.id === 'licence-file-hash')!;
+    assert.equal(c.status, 'failed');
+    assert.equal(c.code, 'LICENCE_STRAY_FILES');
+    assert.deepEqual(c.details, { stray: ['Doc_0/evil.xml'] });
   });
 });
