@@ -14,7 +14,7 @@ import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
 import { ofdLicenceLayer } from '../../src/verify/ofd-licence-layer.js';
 import { validateOfd } from '../../src/verify/ofd-validation.js';
 import { mutate, SEAL_1, trustedCtx } from '../verify/ofd-sealed-fixtures.js';
-import { DEMO_LICENCE_TYPES, sealedPair, type SealedPair } from './licence-ofd-support.js';
+import { cmsSealedOfd, DEMO_LICENCE_TYPES, sealedPair, type SealedPair } from './licence-ofd-support.js';
 
 // Acceptance tests T1–T4, T6, T8 of ../shared/spec/ofd.md §4.7 for licence OFDs made by the production path
 // (prepareLicenceFiles, as the render worker runs it), plus size and the part-1 tamper cases. Everything read
@@ -291,6 +291,19 @@ describe('licence OFD of every demo type (T1, T2, T3, T4, T6, size)', () => {
       });
     });
   }
+});
+
+describe('CMS as the alternative signature format (as for PDFs)', () => {
+  for (const oids of ['gbt35275', 'rfc5652'] as const)
+    it(`${oids}: Type="Sign", SignedValue.dat a SignedData over SM3(Signature.xml), TOTAL_PASSED`, async () => {
+      const ofd = await cmsSealedOfd(DEMO_LICENCE_TYPES[0]!, oids);
+      const r = await validateOfd(ofd, trustedCtx());
+      assert.equal(r.indication, 'TOTAL_PASSED', JSON.stringify(r.signatures[0]?.checks, null, 1));
+      assert.deepEqual(r.signatures[0]!.ofd?.type, 'Sign');
+      const files = unzipped(ofd);
+      assert.ok(!files.has(`${SIGN}/Seal.esl`));
+      assert.ok(files.get('Doc_0/Signs/Signatures.xml')!.toString().includes('Type="Sign"'));
+    });
 });
 
 describe('T8 determinism', () => {
