@@ -8,6 +8,8 @@ import type { LicenceMetadata } from '../../src/licence/licence-metadata.js';
 import type { LicenceTypeDefinition } from '../../src/licence/licence-type.js';
 import { finishOfdSeal } from '../../src/ofd/ofd-stamping.js';
 import { contentsBytesForSeal, finishPdfSeal } from '../../src/pdf/pdf-seal-signing.js';
+import { softwareSigner } from '../../src/crypto/signer.js';
+import { buildCmsSignedData } from '../../src/pki/cms-signed-data.js';
 import { signSesV4 } from '../../src/seal/ses-encoder.js';
 import { NOW, SEAL_1, signer } from '../verify/ofd-sealed-fixtures.js';
 
@@ -74,4 +76,26 @@ export async function sealedPair(
     finishOfdSeal(p.ofd!.parts, ses(p.ofd!.digest, p.ofd!.propertyInfo, p.ofd!.signingTime)),
   );
   return { type, metadata: job.metadata, pdf, ofd, ofdDigest: p.ofd!.digest };
+}
+
+/** The licence OFD with a CMS SignedData (GB/T 35275 or RFC 5652 OIDs) as SignedValue.dat, Type="Sign". */
+export async function cmsSealedOfd(
+  type: LicenceTypeDefinition,
+  oids: 'gbt35275' | 'rfc5652',
+): Promise<Buffer> {
+  const job = {
+    ...licenceJob(type, { formats: ['ofd'] }),
+    ofdSeal: { der: new Uint8Array(SEAL_1), signatureType: 'Sign' as const },
+  };
+  const p = await prepareLicenceFiles(job);
+  const key = softwareSigner(signer.key.privateKey);
+  const der = await buildCmsSignedData({
+    digest: p.ofd!.digest,
+    signerCertDer: signer.der,
+    signDigest: (e) => key.signDigest(e),
+    oids,
+    signingTime: p.ofd!.signingTime,
+    extraCertificates: [],
+  });
+  return Buffer.from(finishOfdSeal(p.ofd!.parts, der));
 }
