@@ -10,6 +10,7 @@ import {
   DEMO_HOLDERS,
 } from '../../src/licence/demo-licence-types.js';
 import type { ValidationReport } from '../../src/verify/report.js';
+import { seedDemo } from '../../src/cli/demo-seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import {
   defineDemoTypes,
@@ -450,5 +451,70 @@ describe('SEALTRUST_LICENCE_FORMATS=pdf,ofd', () => {
       token: w.a.issuer,
     });
     assert.match((await expectJson<{ type: string }>(noPdf, 404)).type, /format-not-available$/);
+  });
+  it('batch issuance makes both files for every line', async () => {
+    const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
+    const line = JSON.stringify({
+      typeCode: CONSTRUCTION_ENGINEER_2.code,
+      holder: { name: holder.name, code: holder.code, codeType: holder.codeType },
+      validFrom: '2025-01-01',
+      validTo: '2027-12-31',
+      fields: { ...DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code] },
+    });
+    const job = await expectJson<{ id: string }>(
+      await w.srv.request('/v1/licences:batch', {
+        method: 'POST',
+        token: w.a.issuer,
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: `${line}\n${line}\n`,
+      }),
+      202,
+    );
+    await w.srv.services.licenceBatches.settled(job.id);
+    const done = await expectJson<{ succeeded: number; results: { identifier: string }[] }>(
+      await w.srv.request(`/v1/jobs/${job.id}`, { token: w.a.issuer }),
+      200,
+    );
+    assert.equal(done.succeeded, 2);
+    for (const { identifier } of done.results) {
+      const l = await w.srv.services.licences.find(identifier);
+      assert.deepEqual(
+        l?.files.map((f) => f.format),
+        ['pdf', 'ofd'],
+      );
+    }
+  });
+});
+
+describe('demo data (default SEALTRUST_LICENCE_FORMATS)', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer({
+      trustProxyHops: 1,
+      services: { licenceFormats: ['pdf', 'ofd'], productionWorkers: 0 },
+    });
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  it('every demo licence type is issued in both formats, and its OFD verifies TOTAL_PASSED via the API', async () => {
+    const seed = await seedDemo(srv.services, 1);
+    assert.ok(seed.licences.length >= 4);
+    for (const l of seed.licences) {
+      assert.deepEqual(l.formats, ['pdf', 'ofd'], l.typeName);
+      const { file } = await srv.services.licences.file(l.identifier, 'ofd');
+      const r = await expectJson<ValidationReport>(
+        await srv.request('/v1/verify', {
+          method: 'POST',
+          headers: { 'content-type': 'application/ofd', 'x-forwarded-for': nextIp() },
+          body: new Uint8Array(file.data),
+        }),
+        200,
+      );
+      assert.equal(r.indication, 'TOTAL_PASSED', `${l.typeName}: ${JSON.stringify(r, null, 1)}`);
+      assert.equal(r.licence?.identifier, l.identifier);
+      assert.equal(sm3Hex(file.data), file.sm3);
+    }
   });
 });
