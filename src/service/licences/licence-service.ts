@@ -200,12 +200,12 @@ export class LicenceService {
 
   /** Each made file's directory entry and its bytes encrypted for this record and format. */
   private protectFiles(
-    files: readonly { format: LicenceFileFormat; data: Buffer }[],
+    files: readonly { format: LicenceFileFormat; data: Buffer; sm3: string }[],
     context: (format: LicenceFileFormat) => string,
   ): StoredLicenceFile[] {
     return sortFiles(files).map((f) => ({
       format: f.format,
-      sm3: sm3(f.data).toString('hex'),
+      sm3: f.sm3,
       bytes: f.data.length,
       enc: this.deps.protector.encrypt(f.data, context(f.format)),
     }));
@@ -499,7 +499,7 @@ export class LicenceService {
     base: Pick<LicenceFileJob, 'type' | 'metadata' | 'verifyUrl' | 'reason' | 'location'>,
     sealing: LicenceSealing,
     formats: readonly LicenceFileFormat[],
-  ): Promise<{ files: { format: LicenceFileFormat; data: Buffer }[]; signedAt: Date }> {
+  ): Promise<{ files: { format: LicenceFileFormat; data: Buffer; sm3: string }[]; signedAt: Date }> {
     const job = licenceFileJob({ ...base, formats: [...formats] }, sealing);
     const prepared = await this.deps.produce(job).catch((err: unknown) => {
       if (err instanceof LicenceRenderError)
@@ -508,7 +508,7 @@ export class LicenceService {
     });
     const signed = await signPreparedLicence(prepared, sealing, this.deps.sealSignatures);
     return {
-      files: signed.files.map((f) => ({ format: f.format, data: f.bytes })),
+      files: signed.files.map((f) => ({ format: f.format, data: f.bytes, sm3: f.sm3 })),
       signedAt: signed.signedAt,
     };
   }
