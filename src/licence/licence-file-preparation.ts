@@ -1,10 +1,9 @@
 import type { LicenceFileFormat } from '../config.js';
-import { openOfd } from '../ofd/ofd-package.js';
-import { prepareOfdSeal, type OfdSealParts } from '../ofd/ofd-stamping.js';
-import { writeZip } from '../ofd/zip-writer.js';
+import type { OfdSealParts } from '../ofd/ofd-stamping.js';
 import { prepareNewPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
 import { layoutLicence, type LicenceLayout } from './licence-layout.js';
-import { licenceOfdFiles } from './licence-ofd-writer.js';
+import { LICENCE_OFD_PATHS, licenceOfdFiles } from './licence-ofd-writer.js';
+import { sealNewLicenceOfd } from './licence-ofd-sealing.js';
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { LicenceMetadata } from './licence-metadata.js';
 import { buildLicenceDocument, LICENCE_SAVE_OPTIONS } from './licence-renderer.js';
@@ -119,47 +118,34 @@ export async function prepareLicenceFiles(job: LicenceFileJob): Promise<Prepared
 const PROVIDER = { name: 'SealTrust', company: 'SealTrust', version: '0.1.0' };
 
 /**
- * The licence OFD up to its signature: the unsigned package from the layout, then one seal in whole-protection
- * mode (design §1.4: References = every file but the signature's own Signature.xml and SignedValue.dat,
- * Signatures.xml included, so the document accepts no later signature), the StampAnnot at the template's seal
- * box with the seal picture's real size, Seal.esl = the registered seal.
+ * The licence OFD up to its signature: the package from the layout and one seal in whole-protection mode
+ * (design §1.4: References = every file but the signature's own Signature.xml and SignedValue.dat, Signatures.xml
+ * included, so the document accepts no later signature), the StampAnnot at the template's seal box with the seal
+ * picture's real size, Seal.esl = the registered seal. The package is new and SealTrust's own, so it is sealed
+ * as it is written (licence-ofd-sealing.ts) rather than written, read back and stamped: each file is deflated
+ * once and nothing is parsed.
  */
 export function prepareLicenceOfd(job: LicenceFileJob, layout: LicenceLayout): PreparedLicenceOfd {
   if (!job.ofdSeal) throw new Error('licence OFD: the job carries no ofdSeal');
   const signDate = job.signingTime;
-  const files = licenceOfdFiles(layout, { creationDate: signDate });
-  const unsigned = writeZip(
-    files.map((f) => ({ name: f.path, data: f.data })),
-    { modified: signDate },
-  );
+  const { files, pageId } = licenceOfdFiles(layout, { creationDate: signDate });
   const { widthMm, heightMm } = job.appearance;
   const box = layout.sealBox;
-  const sign = job.ofdSeal.signatureType === 'Seal';
-  const prepared = prepareOfdSeal(openOfd(unsigned), {
+  const seal = job.ofdSeal.signatureType === 'Seal';
+  return sealNewLicenceOfd(files, {
     // A CMS signature (Type Sign) carries no seal picture for a reader to draw: no StampAnnot, no Seal.esl.
-    placements: sign
-      ? [
-          {
-            page: box.page,
-            xMm: box.centreXMm - widthMm / 2,
-            yMm: box.centreYMm - heightMm / 2,
-            widthMm,
-            heightMm,
+    ...(seal
+      ? {
+          sealFile: job.ofdSeal.der,
+          stampAnnot: {
+            pageRef: pageId,
+            boundary: [box.centreXMm - widthMm / 2, box.centreYMm - heightMm / 2, widthMm, heightMm],
           },
-        ]
-      : [],
-    picture: { widthMm, heightMm },
-    lock: true,
-    ...(sign ? { sealFile: job.ofdSeal.der } : {}),
+        }
+      : {}),
     signatureType: job.ofdSeal.signatureType,
     provider: PROVIDER,
     signDate,
+    signaturesPath: LICENCE_OFD_PATHS.signatures,
   });
-  return {
-    parts: prepared.parts,
-    digest: prepared.digest,
-    propertyInfo: prepared.propertyInfo,
-    // SignatureDateTime has whole seconds: TBS_Sign.timeInfo must be that instant.
-    signingTime: new Date(Math.floor(signDate.getTime() / 1000) * 1000),
-  };
 }

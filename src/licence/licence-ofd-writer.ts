@@ -12,7 +12,7 @@ import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
 import { escapeXml } from '../ofd/xml-spans.js';
 import { chinaDate } from './china-date.js';
 import { licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fonts.js';
-import type { LayoutTextRun, LicenceLayout } from './licence-layout.js';
+import type { LayoutPathGroup, LayoutTextRun, LicenceLayout } from './licence-layout.js';
 import { LICENCE_ATTACHMENT_NAME, SEALTRUST_XMP_NS, type LicenceMetadata } from './licence-metadata.js';
 import type { Affine, NeutralPath, PathSegment } from './licence-paths.js';
 import { TrueTypeSource, TrueTypeSubset } from './truetype-subset.js';
@@ -103,7 +103,10 @@ const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
  * The unsigned licence package files, in archive order. OFD.xml already names Doc_0/Signs/Signatures.xml,
  * which the seal creates (ofd-stamping.ts), so OFD.xml never changes after it is written.
  */
-export function licenceOfdFiles(layout: LicenceLayout, opts: LicenceOfdOptions): OfdFile[] {
+export function licenceOfdFiles(
+  layout: LicenceLayout,
+  opts: LicenceOfdOptions,
+): { files: OfdFile[]; pageId: string } {
   const m = layout.metadata;
   const created = opts.creationDate;
   const creator = opts.creator ?? { name: 'SealTrust', version: '0.1.0' };
@@ -131,6 +134,15 @@ export function licenceOfdFiles(layout: LicenceLayout, opts: LicenceOfdOptions):
     pending = undefined;
   };
   for (const item of layout.items) {
+    if (item.kind === 'paths' && item.role === 'background') {
+      // The template's background is the same on every licence (and the bulk of the page): written once per
+      // first object ID.
+      flushPaths();
+      const cached = backgroundXml(item, nextId);
+      objects.push(cached.xml);
+      nextId += cached.count;
+      continue;
+    }
     if (item.kind === 'paths') {
       for (const p of item.paths) {
         const style = JSON.stringify([p.stroke, p.fill, p.ctm]);
@@ -231,7 +243,7 @@ export function licenceOfdFiles(layout: LicenceLayout, opts: LicenceOfdOptions):
       .join('') +
     `</stl:Licence>`;
 
-  return [
+  const files = [
     { path: 'OFD.xml', data: utf8(ofdXml) },
     { path: LICENCE_OFD_PATHS.document, data: utf8(documentXml) },
     { path: 'Doc_0/PublicRes.xml', data: utf8(publicRes) },
@@ -242,6 +254,37 @@ export function licenceOfdFiles(layout: LicenceLayout, opts: LicenceOfdOptions):
     { path: 'Doc_0/Tags/CustomTags.xml', data: utf8(customTags) },
     { path: 'Doc_0/Tags/Tag_Licence.xml', data: utf8(tagLicence) },
   ];
+  return { files, pageId };
+}
+
+const backgrounds = new WeakMap<LayoutPathGroup, Map<number, { xml: string; count: number }>>();
+
+/** PathObjects of a path group, IDs from `firstId`, grouped as licenceOfdFiles groups them. */
+function backgroundXml(group: LayoutPathGroup, firstId: number): { xml: string; count: number } {
+  let byId = backgrounds.get(group);
+  if (!byId) backgrounds.set(group, (byId = new Map()));
+  let hit = byId.get(firstId);
+  if (!hit) {
+    let next = firstId;
+    const out: string[] = [];
+    let pending: { style: string; paths: NeutralPath[] } | undefined;
+    const flush = () => {
+      if (pending) out.push(pathObject(String(next++), pending.paths));
+      pending = undefined;
+    };
+    for (const p of group.paths) {
+      const style = JSON.stringify([p.stroke, p.fill, p.ctm]);
+      if (pending?.style !== style) {
+        flush();
+        pending = { style, paths: [] };
+      }
+      pending.paths.push(p);
+    }
+    flush();
+    hit = { xml: out.join(''), count: next - firstId };
+    byId.set(firstId, hit);
+  }
+  return hit;
 }
 
 /**
