@@ -1,6 +1,7 @@
 // npm run bench:issue — licences issued per second end to end over HTTP (validate, assign the identifier,
-// render the layout PDF, seal and sign it, encrypt and store it with its event and audit record), from this
-// separate load process with keep-alive connections, with p50/p99 latency and the size of a one-page licence.
+// render the layout files of SEALTRUST_LICENCE_FORMATS (default PDF and OFD), seal and sign each, encrypt and
+// store them with the event and audit record), from this separate load process with keep-alive connections,
+// with p50/p99 latency and the size of each file of a one-page licence.
 import {
   DEMO_FACE_DATA,
   DEMO_HOLDERS,
@@ -72,14 +73,25 @@ try {
   if (result.errors > 0) throw new Error(`${result.errors} issuances failed, e.g. ${failure}`);
 
   const one = await api<{ identifier: string }>('/v1/licences', issuer, JSON.parse(body));
-  const pdf = await api<Buffer>(`/v1/licences/${one.identifier}/pdf`, issuer);
+  // A format the node does not make is 404 format-not-available: its size is then null.
+  const size = async (format: 'pdf' | 'ofd') => {
+    const r = await api<Buffer | { status: number }>(
+      `/v1/licences/${one.identifier}/${format}`,
+      issuer,
+      undefined,
+      [200, 404],
+    );
+    return Buffer.isBuffer(r) ? r.length : null;
+  };
+  const [pdfBytes, ofdBytes] = [await size('pdf'), await size('ofd')];
   console.log(`issued ${result.requests} licences in ${SECONDS} s with ${CONCURRENCY} concurrent clients`);
   console.log(
     JSON.stringify({
       issue_per_s: result.perSecond,
       issue_p50_ms: Math.round(result.p50Ms * 10) / 10,
       issue_p99_ms: Math.round(result.p99Ms * 10) / 10,
-      pdf_bytes: pdf.length,
+      pdf_bytes: pdfBytes,
+      ofd_bytes: ofdBytes,
     }),
   );
 } finally {

@@ -12,6 +12,7 @@ import * as m010 from './010_directory_log.js';
 import * as m011 from './011_tlog_integration.js';
 import * as m012 from './012_tlog_witnessing.js';
 import * as m013 from './013_federation_mirror.js';
+import * as m014 from './014_licence_files.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -28,4 +29,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '011_tlog_integration', module: m011 },
   { name: '012_tlog_witnessing', module: m012 },
   { name: '013_federation_mirror', module: m013 },
+  { name: '014_licence_files', module: m014 },
 ];

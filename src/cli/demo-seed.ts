@@ -10,7 +10,8 @@ import { chinaDate } from '../licence/china-date.js';
 
 export interface DemoSeedResult {
   agencies: { id: string; name: string; issuerToken: string; esID: string }[];
-  licences: { identifier: string; typeName: string; holderName: string }[];
+  /** Each licence with the formats it was issued in (SEALTRUST_LICENCE_FORMATS: both by default). */
+  licences: { identifier: string; typeName: string; holderName: string; formats: string[] }[];
 }
 
 const SYSTEM: ActionContext = { principal: { kind: 'system' }, requestId: 'demo-seed' };
@@ -74,7 +75,12 @@ export async function seedDemo(services: Services, perType = 3): Promise<DemoSee
         validTo: validTo && validTo < `${year}-01-01` ? null : validTo,
         fields: { ...DEMO_FACE_DATA[type.code] },
       });
-      result.licences.push({ identifier: issued.identifier, typeName: type.name, holderName: holder.name });
+      result.licences.push({
+        identifier: issued.identifier,
+        typeName: type.name,
+        holderName: holder.name,
+        formats: issued.files.map((f) => f.format),
+      });
     }
   }
   return result;
@@ -87,7 +93,10 @@ export function describeDemo(seed: DemoSeedResult, publicUrl: string): string {
     lines.push(`  ${a.name}  印章 ${a.esID}`, `    发证令牌 issuer token: ${a.issuerToken}`);
   lines.push('', '  证照 / licences:');
   for (const l of seed.licences)
-    lines.push(`    ${l.typeName}（${l.holderName}）`, `      ${publicUrl}/l/${l.identifier}`);
+    lines.push(
+      `    ${l.typeName}（${l.holderName}）${l.formats.map((f) => f.toUpperCase()).join(' + ')}`,
+      `      ${publicUrl}/l/${l.identifier}`,
+    );
   lines.push('', `  验证页面 / verify page: ${publicUrl}/verify`, '');
   return lines.join('\n') + '\n';
 }

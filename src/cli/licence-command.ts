@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { ApiError, apiBase, apiRequest, type ApiClientOptions } from './api-client.js';
 
@@ -15,6 +16,25 @@ interface IssueOptions extends ApiClientOptions {
   seal?: string;
   timestamp?: boolean;
   idempotencyKey?: string;
+  format: string;
+}
+
+const MEDIA = { pdf: 'application/pdf', ofd: 'application/ofd' } as const;
+type Format = keyof typeof MEDIA;
+
+/** `--format pdf`, `ofd` or `pdf,ofd`: the files to save, PDF first. */
+export function parseFormats(value: string): Format[] {
+  const asked = value.split(',').map((f) => f.trim().toLowerCase());
+  for (const f of asked) if (f !== 'pdf' && f !== 'ofd') throw new Error(`--format: ${f} is not pdf or ofd`);
+  return (['pdf', 'ofd'] as const).filter((f) => asked.includes(f));
+}
+
+/** Where each file goes: `--out` itself for one format; for several, `--out` with each format's extension. */
+export function outputPaths(out: string, formats: readonly Format[]): Map<Format, string> {
+  if (formats.length === 1) return new Map([[formats[0]!, out]]);
+  const ext = extname(out);
+  const stem = ext === '' ? out : out.slice(0, -ext.length);
+  return new Map(formats.map((f) => [f, `${stem}.${f}`]));
 }
 
 /**
@@ -53,13 +73,23 @@ export function registerLicenceCommands(program: Command): void {
     .description('电子证照 / electronic licences (through a running node)');
   licence
     .command('issue')
-    .description('颁发证照并下载已签章 PDF / issue a licence and save its sealed PDF')
+    .description(
+      '颁发证照并下载已签章的版式文件（PDF、OFD）/ issue a licence and save its sealed PDF and/or OFD',
+    )
     .requiredOption('--type <code>', '证照类型代码 / licence type code')
     .requiredOption(
       '--data <face.json>',
       '照面信息 JSON（或完整颁发请求）/ face data JSON, or a whole issuance request',
     )
-    .requiredOption('--out <file.pdf>', '输出 PDF / where to write the sealed PDF')
+    .requiredOption(
+      '--out <file>',
+      '输出文件；两种格式时按扩展名分别保存 / where to write the file (for both formats: one per extension)',
+    )
+    .option(
+      '--format <pdf|ofd|pdf,ofd>',
+      '保存的版式（须为节点制作的格式）/ which files to save (formats the node makes)',
+      'pdf',
+    )
     .option('--holder-name <name>', '持证主体')
     .option('--holder-code <code>', '持证主体代码')
     .option('--holder-code-type <type>', '持证主体代码类型（111 居民身份证，001 统一社会信用代码）', '111')
@@ -73,6 +103,8 @@ export function registerLicenceCommands(program: Command): void {
     .option('--token <token>', 'issuer token (default SEALTRUST_TOKEN)')
     .action(async (opts: IssueOptions) => {
       try {
+        const formats = parseFormats(opts.format);
+        if (formats.length === 0) throw new Error('--format: give pdf, ofd or pdf,ofd');
         const body = await issuanceRequest(opts);
         const res = await apiRequest(
           opts,
@@ -82,18 +114,34 @@ export function registerLicenceCommands(program: Command): void {
           'application/json',
           opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {},
         );
-        const issued = (await res.json()) as { identifier: string; sm3: string; version: string };
-        const pdf = await apiRequest(
-          opts,
-          'GET',
-          `/v1/licences/${issued.identifier}/pdf`,
-          undefined,
-          'application/pdf',
-        );
-        await writeFile(opts.out, Buffer.from(await pdf.arrayBuffer()));
-        process.stdout.write(
-          `证照标识 identifier: ${issued.identifier}\n版本 version: ${issued.version}\nSM3: ${issued.sm3}\n已保存 saved: ${opts.out}\n查验 verify: ${apiBase(opts)}/l/${issued.identifier}\n`,
-        );
+        const issued = (await res.json()) as {
+          identifier: string;
+          sm3: string;
+          version: string;
+          files?: { format: string; sm3: string }[];
+        };
+        // The licence exists from here on: say which, even if a download below fails.
+        process.stdout.write(`证照标识 identifier: ${issued.identifier}\n版本 version: ${issued.version}\n`);
+        const lines: string[] = [];
+        for (const [format, path] of outputPaths(opts.out, formats)) {
+          const file = await apiRequest(
+            opts,
+            'GET',
+            `/v1/licences/${issued.identifier}/${format}`,
+            undefined,
+            MEDIA[format],
+          );
+          await writeFile(path, Buffer.from(await file.arrayBuffer()));
+          const sm3 =
+            issued.files?.find((f) => f.format === format)?.sm3 ?? file.headers.get('x-content-sm3') ?? '';
+          // The first format keeps the plain `SM3:` line older scripts read.
+          lines.push(
+            formats.length === 1 ? `SM3: ${sm3}` : `${format.toUpperCase()} SM3: ${sm3}`,
+            `已保存 saved: ${path}`,
+          );
+        }
+        lines.push(`查验 verify: ${apiBase(opts)}/l/${issued.identifier}`);
+        process.stdout.write(lines.join('\n') + '\n');
       } catch (err) {
         process.stderr.write(`sealtrust licence issue: ${(err as Error).message}\n`);
         process.exitCode = err instanceof ApiError && err.status >= 500 ? 1 : 2;

@@ -49,6 +49,7 @@ export function registerServeCommand(program: Command): void {
             deadlineMs: config.stampBudgetMs,
           },
           licenceSignatureFormat: config.licenceSignatureFormat,
+          licenceFormats: config.licenceFormats,
           productionWorkers: config.renderWorkers,
         });
         logger.info({ node: node.node, issuingCas: [...node.issuingCas.keys()] }, 'CA keys loaded');

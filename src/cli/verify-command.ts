@@ -9,6 +9,7 @@ import { validateCmsSignature } from '../verify/cms-validation.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../verify/licence-validation.js';
 import { sniffDocumentFormat } from '../service/verification/document-format.js';
 import { validateOfd } from '../verify/ofd-validation.js';
+import { ofdLicenceLayer } from '../verify/ofd-licence-layer.js';
 import { validatePdf, ValidationTooComplex } from '../verify/pdf-validation.js';
 import { INDICATION_ZH, validationReport, type Check, type ValidationReport } from '../verify/report.js';
 import { validateSesSeal, validateSesSignature } from '../verify/ses-validation.js';
@@ -60,6 +61,7 @@ export function httpLicenceDirectory(baseUrl: string, timeoutMs = 10_000): Licen
         latestVersion: body.latestVersion ?? null,
         successor: body.successor ?? null,
         pdfSm3: body.pdfSm3 ?? null,
+        ...(Array.isArray(body.files) ? { files: body.files } : {}),
         statusHistory: Array.isArray(body.statusHistory) ? body.statusHistory : [],
         ...(Array.isArray(body.copies) ? { copies: body.copies } : {}),
         ...(body.copy ? { copy: body.copy } : {}),
@@ -183,6 +185,8 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
         anchors,
         sealMakers,
         now,
+        // The licence layer as for a PDF: --online asks the node's directory, offline its checks skip.
+        licenceLayer: ofdLicenceLayer(opts.online ? httpLicenceDirectory(opts.online) : undefined),
         ...(opts.online ? { revocation: httpCrlRevocationView(opts.online) } : {}),
       });
     } catch (err) {

@@ -1,4 +1,6 @@
-/** A copy (复印件) of a licence made for one purpose, watermarked, expiring; its PDF is kept encrypted. */
+import type { LicenceFileEntry } from './licence-file-entry.js';
+
+/** A copy (复印件) of a licence made for one purpose, watermarked, expiring; its files are kept encrypted. */
 export interface LicenceCopyRecord {
   id: string;
   identifier: string;
@@ -7,6 +9,6 @@ export interface LicenceCopyRecord {
   makerAgencyId: string;
   madeAt: Date;
   expiresAt: Date;
-  pdfSm3: string;
-  pdfBytes: number;
+  /** The copy's layout files (PDF first, then OFD); the bytes are kept apart, encrypted. */
+  files: LicenceFileEntry[];
 }

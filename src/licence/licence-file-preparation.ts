@@ -1,4 +1,9 @@
+import type { LicenceFileFormat } from '../config.js';
+import type { OfdSealParts } from '../ofd/ofd-stamping.js';
 import { prepareNewPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
+import { layoutLicence, type LicenceLayout } from './licence-layout.js';
+import { LICENCE_OFD_PATHS, licenceOfdFiles } from './licence-ofd-writer.js';
+import { sealNewLicenceOfd } from './licence-ofd-sealing.js';
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { LicenceMetadata } from './licence-metadata.js';
 import { buildLicenceDocument, LICENCE_SAVE_OPTIONS } from './licence-renderer.js';
@@ -20,6 +25,33 @@ export interface LicenceFileJob {
   /** /Name: the seal's name. */
   name: string;
   signingTime: Date;
+  /**
+   * The files to make from the one layout (SEALTRUST_LICENCE_FORMATS, config LicenceFileFormat); absent = PDF
+   * only, as before OFD licences.
+   */
+  formats?: LicenceFileFormat[];
+  /**
+   * What sealing the OFD needs (design §1.3/§1.4), required when `formats` has 'ofd': the registered SESeal DER
+   * (Seal.esl, = TBS_Sign.eseal) and the signature type, Seal (SES_Signature) or Sign (GB/T 35275 SignedData).
+   */
+  ofdSeal?: { der: Uint8Array; signatureType: 'Seal' | 'Sign' };
+}
+
+/** A licence OFD prepared up to its signature: sign `digest` (SM3 of Signature.xml), then finishOfdSeal(parts). */
+export interface PreparedLicenceOfd {
+  parts: OfdSealParts;
+  /** SM3 of the exact Signature.xml bytes: TBS_Sign.dataHash (or the CMS message digest). */
+  digest: Buffer;
+  /** TBS_Sign.propertyInfo: the absolute ST_Loc of Signature.xml. */
+  propertyInfo: string;
+  /** SignatureDateTime as written in Signature.xml: TBS_Sign.timeInfo must be this instant (whole seconds). */
+  signingTime: Date;
+}
+
+/** Every file a job asked for, each prepared up to its signature (plain data: it crosses from worker threads). */
+export interface PreparedLicenceFiles {
+  pdf?: PreparedPdfSeal;
+  ofd?: PreparedLicenceOfd;
 }
 
 /**
@@ -28,15 +60,14 @@ export interface LicenceFileJob {
  * the cached templates and fonts, so it runs in worker threads.
  * @throws LicenceRenderError when a value does not fit its box
  */
-export async function prepareLicenceFile(job: LicenceFileJob): Promise<PreparedPdfSeal> {
+export async function prepareLicenceFile(
+  job: LicenceFileJob,
+  layout?: LicenceLayout,
+): Promise<PreparedPdfSeal> {
   const template = loadTemplate(job.type.templateId);
+  const input = { template, type: job.type, metadata: job.metadata, verifyUrl: job.verifyUrl };
   // Rendered and sealed as one revision: the document is written once, never parsed back.
-  const rendered = await buildLicenceDocument({
-    template,
-    type: job.type,
-    metadata: job.metadata,
-    verifyUrl: job.verifyUrl,
-  });
+  const rendered = await buildLicenceDocument(input, layout ?? layoutLicence(input));
   const { widthMm, heightMm } = job.appearance;
   const box = rendered.sealBox;
   return prepareNewPdfSeal(
@@ -61,4 +92,60 @@ export async function prepareLicenceFile(job: LicenceFileJob): Promise<PreparedP
     },
     LICENCE_SAVE_OPTIONS,
   );
+}
+
+/**
+ * Renders the licence once and prepares every file the job asks for (design §4.2: one layout, two writers):
+ * the PDF as prepareLicenceFile does, the OFD sealed in whole-protection mode (§1.4). CPU only, no keys.
+ * @throws LicenceRenderError when a value does not fit its box
+ */
+export async function prepareLicenceFiles(job: LicenceFileJob): Promise<PreparedLicenceFiles> {
+  const formats = job.formats ?? ['pdf'];
+  const template = loadTemplate(job.type.templateId);
+  const layout = layoutLicence({
+    template,
+    type: job.type,
+    metadata: job.metadata,
+    verifyUrl: job.verifyUrl,
+  });
+  const out: PreparedLicenceFiles = {};
+  if (formats.includes('pdf')) out.pdf = await prepareLicenceFile(job, layout);
+  if (formats.includes('ofd')) out.ofd = prepareLicenceOfd(job, layout);
+  return out;
+}
+
+/** The OFD provider named in Signature.xml (GM/T 0099 Provider: ProviderName required). */
+const PROVIDER = { name: 'SealTrust', company: 'SealTrust', version: '0.1.0' };
+
+/**
+ * The licence OFD up to its signature: the package from the layout and one seal in whole-protection mode
+ * (design §1.4: References = every file but the signature's own Signature.xml and SignedValue.dat, Signatures.xml
+ * included, so the document accepts no later signature), the StampAnnot at the template's seal box with the seal
+ * picture's real size, Seal.esl = the registered seal. The package is new and SealTrust's own, so it is sealed
+ * as it is written (licence-ofd-sealing.ts) rather than written, read back and stamped: each file is deflated
+ * once and nothing is parsed.
+ */
+export function prepareLicenceOfd(job: LicenceFileJob, layout: LicenceLayout): PreparedLicenceOfd {
+  if (!job.ofdSeal) throw new Error('licence OFD: the job carries no ofdSeal');
+  const signDate = job.signingTime;
+  const { files, pageId } = licenceOfdFiles(layout, { creationDate: signDate });
+  const { widthMm, heightMm } = job.appearance;
+  const box = layout.sealBox;
+  const seal = job.ofdSeal.signatureType === 'Seal';
+  return sealNewLicenceOfd(files, {
+    // A CMS signature (Type Sign) carries no seal picture for a reader to draw: no StampAnnot, no Seal.esl.
+    ...(seal
+      ? {
+          sealFile: job.ofdSeal.der,
+          stampAnnot: {
+            pageRef: pageId,
+            boundary: [box.centreXMm - widthMm / 2, box.centreYMm - heightMm / 2, widthMm, heightMm],
+          },
+        }
+      : {}),
+    signatureType: job.ofdSeal.signatureType,
+    provider: PROVIDER,
+    signDate,
+    signaturesPath: LICENCE_OFD_PATHS.signatures,
+  });
 }

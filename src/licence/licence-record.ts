@@ -1,5 +1,6 @@
 import type { LicenceStatus } from './licence-lifecycle.js';
 import type { LicenceMetadata } from './licence-metadata.js';
+import type { LicenceFileEntry } from './licence-file-entry.js';
 
 /** One licence file in the directory (one record per identifier, i.e. per version). */
 export interface LicenceRecord {
@@ -21,9 +22,8 @@ export interface LicenceRecord {
   regionCode: string;
   /** GB/T 36903 elements with the holder code masked. */
   metadata: LicenceMetadata;
-  pdfEnc: Buffer;
-  pdfSm3: string;
-  pdfBytes: number;
+  /** The layout files issued (PDF first, then OFD): format, SM3 and size; the bytes are kept apart, encrypted. */
+  files: LicenceFileEntry[];
   esID: string;
   signerSerial: string;
   signatureFormat: 'ses' | 'cms';
@@ -36,5 +36,5 @@ export interface LicenceRecord {
   updatedAt: Date;
 }
 
-/** A licence without its (encrypted) file: what listings and status reads carry. */
-export type LicenceSummary = Omit<LicenceRecord, 'pdfEnc'>;
+/** What listings and status reads carry (the record never holds the files' bytes). */
+export type LicenceSummary = LicenceRecord;

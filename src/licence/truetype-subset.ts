@@ -1,5 +1,7 @@
 // A minimal TrueType subsetter for embedding in PDF (ISO 32000 §9.9: a CIDFontType2 with an Identity
-// CIDToGIDMap needs head, hhea, maxp, hmtx, loca and glyf, plus cvt/fpgm/prep when the font has them).
+// CIDToGIDMap needs head, hhea, maxp, hmtx, loca and glyf, plus cvt/fpgm/prep when the font has them) and, as a
+// standalone font file, in OFD (design §1.7: readers look characters up in a cmap, so that file adds cmap
+// formats 4 and 12, OS/2, name and post v3).
 // fontkit's subsetter decodes every glyph's outline just to learn whether it is composite, which made it
 // the slowest step of a licence render; this one copies the glyph bytes as they are and only parses
 // composite glyphs' component lists. It reads the raw file once per font and keeps nothing else.
@@ -125,7 +127,12 @@ export class TrueTypeSubset {
     return copy;
   }
 
-  encode(): Uint8Array {
+  /**
+   * The subset font file. Without options, the tables a PDF needs (ISO 32000 §9.9); with `standalone`, a font
+   * any TrueType reader opens: plus cmap (the given code points → their subset glyph ids), OS/2 (the source's),
+   * name (the given names) and post v3 (no glyph names).
+   */
+  encode(standalone?: StandaloneFontOptions): Uint8Array {
     const src = this.source;
     // glyf + loca (long offsets); the glyph list may grow while composites add their components.
     const parts: Uint8Array[] = [];
@@ -171,6 +178,20 @@ export class TrueTypeSubset {
       ['maxp', maxp],
       ['prep', src.tableBytes('prep')!],
     ]);
+    if (standalone) {
+      const cmap = new Map<number, number>();
+      for (const [cp, gid] of standalone.cmap) {
+        const id = this.mapping.get(gid);
+        if (id !== undefined && id !== 0) cmap.set(cp, id);
+      }
+      tables.set('cmap', cmapTable(cmap));
+      tables.set('OS/2', src.tableBytes('OS/2')!);
+      tables.set('name', nameTable(standalone.names));
+      const post = new Uint8Array(32);
+      post.set((src.tableBytes('post') ?? new Uint8Array(32)).subarray(0, 32));
+      new DataView(post.buffer).setUint32(0, 0x00030000); // version 3: no glyph names
+      tables.set('post', post);
+    }
     for (const [tag, bytes] of tables) if (!bytes) tables.delete(tag);
     const out = writeSfnt(tables);
     // head.checkSumAdjustment = 0xB1B0AFBA − checksum of the whole font.
@@ -179,6 +200,98 @@ export class TrueTypeSubset {
     subsetFontFiles.add(out);
     return out;
   }
+}
+
+export interface StandaloneFontOptions {
+  /** Code point → glyph id in the SOURCE font; glyphs not in the subset are left out. */
+  cmap: ReadonlyMap<number, number>;
+  names: { family: string; subfamily: string; fullName: string; postscriptName: string };
+}
+
+/** cmap with a (3,1) format 4 subtable for the BMP and a (3,10) format 12 subtable for everything. */
+function cmapTable(map: ReadonlyMap<number, number>): Uint8Array {
+  const cps = [...map.keys()].sort((a, b) => a - b);
+  // Runs of consecutive code points with consecutive glyph ids.
+  const groups: { start: number; end: number; gid: number }[] = [];
+  for (const cp of cps) {
+    const gid = map.get(cp)!;
+    const last = groups[groups.length - 1];
+    if (last && cp === last.end + 1 && gid === last.gid + (cp - last.start)) last.end = cp;
+    else groups.push({ start: cp, end: cp, gid });
+  }
+  const bmp = groups.filter((g) => g.end <= 0xfffe);
+  const segs = [
+    ...bmp.map((g) => ({ ...g, delta: (g.gid - g.start) & 0xffff })),
+    { start: 0xffff, end: 0xffff, gid: 0, delta: 1 },
+  ];
+  const segX2 = segs.length * 2;
+  const f4 = new Uint8Array(16 + segs.length * 8);
+  const v4 = new DataView(f4.buffer);
+  const entrySelector = Math.floor(Math.log2(segs.length));
+  v4.setUint16(0, 4);
+  v4.setUint16(2, f4.length);
+  v4.setUint16(4, 0);
+  v4.setUint16(6, segX2);
+  v4.setUint16(8, 2 * 2 ** entrySelector);
+  v4.setUint16(10, entrySelector);
+  v4.setUint16(12, segX2 - 2 * 2 ** entrySelector);
+  segs.forEach((g, i) => {
+    v4.setUint16(14 + i * 2, g.end);
+    v4.setUint16(16 + segX2 + i * 2, g.start);
+    v4.setUint16(16 + 2 * segX2 + i * 2, g.delta);
+    v4.setUint16(16 + 3 * segX2 + i * 2, 0); // idRangeOffset: glyph = code + idDelta
+  });
+  const f12 = new Uint8Array(16 + groups.length * 12);
+  const v12 = new DataView(f12.buffer);
+  v12.setUint16(0, 12);
+  v12.setUint32(4, f12.length);
+  v12.setUint32(12, groups.length);
+  groups.forEach((g, i) => {
+    v12.setUint32(16 + i * 12, g.start);
+    v12.setUint32(20 + i * 12, g.end);
+    v12.setUint32(24 + i * 12, g.gid);
+  });
+  const header = new Uint8Array(4 + 2 * 8);
+  const hv = new DataView(header.buffer);
+  hv.setUint16(2, 2);
+  hv.setUint16(4, 3);
+  hv.setUint16(6, 1);
+  hv.setUint32(8, header.length);
+  hv.setUint16(12, 3);
+  hv.setUint16(14, 10);
+  hv.setUint32(16, header.length + f4.length);
+  return concat([header, f4, f12], header.length + f4.length + f12.length);
+}
+
+/** name format 0 with the Windows Unicode (3,1,0x409) family, subfamily, unique, full and PostScript names. */
+function nameTable(n: StandaloneFontOptions['names']): Uint8Array {
+  const records: [number, string][] = [
+    [1, n.family],
+    [2, n.subfamily],
+    [3, n.postscriptName],
+    [4, n.fullName],
+    [6, n.postscriptName],
+  ];
+  const strings = records.map(([, text]) => Buffer.from(text, 'utf16le').swap16());
+  const storage = 6 + records.length * 12;
+  const total = storage + strings.reduce((a, b) => a + b.length, 0);
+  const out = new Uint8Array(total);
+  const v = new DataView(out.buffer);
+  v.setUint16(2, records.length);
+  v.setUint16(4, storage);
+  let offset = 0;
+  records.forEach(([id], i) => {
+    const r = 6 + i * 12;
+    v.setUint16(r, 3);
+    v.setUint16(r + 2, 1);
+    v.setUint16(r + 4, 0x409);
+    v.setUint16(r + 6, id);
+    v.setUint16(r + 8, strings[i]!.length);
+    v.setUint16(r + 10, offset);
+    out.set(strings[i]!, storage + offset);
+    offset += strings[i]!.length;
+  });
+  return out;
 }
 
 function concat(parts: Uint8Array[], length: number): Uint8Array {

@@ -6,7 +6,7 @@ import { generalizedTime, SM2_SM3_SIGNATURE_METHOD, writeSignatureXml } from './
 import { OfdStampError } from './ofd-stamp-error.js';
 import { OFD_NAMESPACE } from './xml-reader.js';
 import { applySplices, escapeXml, type Splice, type XmlSpan, xmlSpans } from './xml-spans.js';
-import { prepareZipEntry, type PreparedZipEntry, writeZip, type ZipWriteEntry } from './zip-writer.js';
+import { copiedZipEntry, prepareZipEntry, type PreparedZipEntry, writeZip } from './zip-writer.js';
 
 /**
  * Stamping an existing OFD package with one more signature (GM/T 0099-2020 §7, GB/T 33190 §18; design §4.5),
@@ -88,6 +88,29 @@ export interface PreparedOfdSeal {
   readonly ofdXmlChanged: boolean;
   /** The final package with SignedValue.dat = `signedValue`. */
   finish(signedValue: Uint8Array): Uint8Array;
+  /**
+   * The same package as plain data (it crosses to another thread by structured clone): finishOfdSeal(parts,
+   * signedValue) = finish(signedValue).
+   */
+  readonly parts: OfdSealParts;
+}
+
+/** Everything of a prepared package but SignedValue.dat, already deflated and framed. */
+export interface OfdSealParts {
+  readonly entries: readonly PreparedZipEntry[];
+  readonly signedValuePath: string;
+  readonly modified: Date;
+  readonly comment?: Uint8Array;
+}
+
+/** The final package of prepared `parts` with SignedValue.dat = `signedValue`. */
+export function finishOfdSeal(parts: OfdSealParts, signedValue: Uint8Array): Uint8Array {
+  if (!(signedValue instanceof Uint8Array) || signedValue.length === 0)
+    throw invalid('签名值为空 / the signed value is empty');
+  return writeZip(
+    [...parts.entries, prepareZipEntry({ name: parts.signedValuePath, data: signedValue }, parts.modified)],
+    { modified: parts.modified, ...(parts.comment ? { comment: parts.comment } : {}) },
+  );
 }
 
 const SIZE_TOLERANCE_MM = 0.05;
@@ -151,9 +174,9 @@ export function prepareOfdSeal(pkg: OfdPackage, opts: OfdSealOptions): PreparedO
   });
 
   const modified = opts.zipDate ?? opts.signDate;
-  const entries: (ZipWriteEntry | PreparedZipEntry)[] = pkg.zip.entries.map((e) => {
+  const entries: PreparedZipEntry[] = pkg.zip.entries.map((e) => {
     const data = changed.get(e.name);
-    return data ? prepareZipEntry({ name: e.name, data }, modified) : { copy: e };
+    return data ? prepareZipEntry({ name: e.name, data }, modified) : copiedZipEntry(e);
   });
   for (const a of added) entries.push(prepareZipEntry({ name: a.path, data: a.data }, modified));
   entries.push(prepareZipEntry({ name: signaturePath, data: signatureXml }, modified));
@@ -173,13 +196,9 @@ export function prepareOfdSeal(pkg: OfdPackage, opts: OfdSealOptions): PreparedO
     },
     covered,
     ofdXmlChanged: target.ofdXml !== undefined,
+    parts: { entries, signedValuePath, modified, comment },
     finish(signedValue: Uint8Array): Uint8Array {
-      if (!(signedValue instanceof Uint8Array) || signedValue.length === 0)
-        throw invalid('签名值为空 / the signed value is empty');
-      return writeZip([...entries, prepareZipEntry({ name: signedValuePath, data: signedValue }, modified)], {
-        modified,
-        comment,
-      });
+      return finishOfdSeal(this.parts, signedValue);
     },
   };
 }

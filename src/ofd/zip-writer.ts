@@ -46,7 +46,7 @@ export function writeZip(
   const comment = options.comment ?? new Uint8Array();
   if (comment.length > U16_MAX) throw new ZipWriteError('ZIP comment too long');
   const framed = entries.map((e) =>
-    'local' in e ? e : 'copy' in e ? copied(e.copy) : prepareZipEntry(e, options.modified),
+    'local' in e ? e : 'copy' in e ? copiedZipEntry(e.copy) : prepareZipEntry(e, options.modified),
   );
 
   let localTotal = 0;
@@ -86,7 +86,8 @@ export function writeZip(
   return out;
 }
 
-function copied(e: ZipEntry): PreparedZipEntry {
+/** An entry of a read archive, framed as it was stored (only its local offset changes when written). */
+export function copiedZipEntry(e: ZipEntry): PreparedZipEntry {
   return { local: e.localRecord, central: e.centralRecord };
 }
 

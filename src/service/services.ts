@@ -52,13 +52,19 @@ import { witnessStateBySm3 } from '../store/witness-repository.js';
 import { readTlogState } from '../store/tlog-state-repository.js';
 import { TlogIntegrator } from './federation/tlog-integrator.js';
 import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
-import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
 import { FederationMirror } from './federation/federation-mirror.js';
 import { FederationService } from './federation/federation-service.js';
 import { HttpLogSource } from './federation/http-log-source.js';
 import { IndexRecordService } from './federation/index-record-service.js';
 import type { LogSource } from './federation/log-source.js';
 import type { ReplicationOptions, WitnessedTreeReader } from './federation/replicator.js';
+import {
+  loadFederationConfig,
+  loadLicenceFormats,
+  loadVerifyConfig,
+  type FederationConfig,
+  type LicenceFileFormat,
+} from '../config.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -80,7 +86,7 @@ export interface Services {
   sealSignatures: SealSignatureService;
   /** Agencies' seal-signer keys, held wrapped by the KEK. */
   signerKeys: SignerKeyService;
-  /** Encrypts personal data at rest (holder codes, licence PDFs) and computes its search index. */
+  /** Encrypts personal data at rest (holder codes, licence files) and computes its search index. */
   dataProtector: DataProtector;
   /** POST /v1/documents/seal: stamping PDFs with an agency's seal and vault key. */
   documentStamping: DocumentStampingService;
@@ -130,6 +136,8 @@ export interface ServiceOptions {
   expiryIntervalMs?: number | undefined;
   /** Worker threads rendering and preparing licence PDFs (default 1; 0 renders on the main thread). */
   productionWorkers?: number | undefined;
+  /** Which layout files licences and copies are issued in (default: SEALTRUST_LICENCE_FORMATS, `pdf,ofd`). */
+  licenceFormats?: readonly LicenceFileFormat[] | undefined;
   /** Default licence signature format (default ses). */
   licenceSignatureFormat?: LicenceSignatureFormat | undefined;
   /** Stamping limits (default 20 MB, 500 pages). */
@@ -225,6 +233,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     produce: productionPool?.produce ?? inProcessProducer,
     publicUrl: (opts.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
     signatureFormat: opts.licenceSignatureFormat,
+    formats: opts.licenceFormats ?? loadLicenceFormats(),
     chainFor: (der) => {
       const issuer = parseCertificate(der).issuerDer;
       return [...node.issuingCas.values()]

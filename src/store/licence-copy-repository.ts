@@ -1,19 +1,19 @@
 import type { LicenceCopyRecord } from '../licence/licence-copy-record.js';
 import type { Executor } from './database.js';
-import { toBuffer, toDate, toNumber } from './row-types.js';
+import { toDate } from './row-types.js';
+import {
+  filesColumn,
+  filesFromRow,
+  insertLicenceCopyFiles,
+  type StoredLicenceFile,
+} from './licence-file-repository.js';
 
 type Row = Record<string, unknown>;
-const COLUMNS = [
-  'id',
-  'identifier',
-  'purpose',
-  'maker',
-  'maker_agency_id',
-  'made_at',
-  'expires_at',
-  'pdf_sm3',
-  'pdf_bytes',
-];
+const COLUMNS = ['id', 'identifier', 'purpose', 'maker', 'maker_agency_id', 'made_at', 'expires_at'];
+
+function columns(db: Executor) {
+  return [...COLUMNS, filesColumn(db, 'licence_copy_files', 'copy_id', 'licence_copies.id')];
+}
 
 function fromRow(r: Row): LicenceCopyRecord {
   return {
@@ -24,12 +24,16 @@ function fromRow(r: Row): LicenceCopyRecord {
     makerAgencyId: r.maker_agency_id as string,
     madeAt: toDate(r.made_at),
     expiresAt: toDate(r.expires_at),
-    pdfSm3: r.pdf_sm3 as string,
-    pdfBytes: toNumber(r.pdf_bytes),
+    files: filesFromRow(r.files),
   };
 }
 
-export async function insertLicenceCopy(db: Executor, c: LicenceCopyRecord, pdfEnc: Buffer): Promise<void> {
+/** The copy and its files (`files` must match `c.files`). */
+export async function insertLicenceCopy(
+  db: Executor,
+  c: LicenceCopyRecord,
+  files: readonly StoredLicenceFile[],
+): Promise<void> {
   await db('licence_copies').insert({
     id: c.id,
     identifier: c.identifier,
@@ -38,14 +42,15 @@ export async function insertLicenceCopy(db: Executor, c: LicenceCopyRecord, pdfE
     maker_agency_id: c.makerAgencyId,
     made_at: c.madeAt,
     expires_at: c.expiresAt,
-    pdf_sm3: c.pdfSm3,
-    pdf_enc: pdfEnc,
-    pdf_bytes: c.pdfBytes,
   });
+  await insertLicenceCopyFiles(db, c.id, files);
 }
 
 export async function listLicenceCopies(db: Executor, identifier: string): Promise<LicenceCopyRecord[]> {
-  const rows = (await db('licence_copies').select(COLUMNS).where({ identifier }).orderBy('seq')) as Row[];
+  const rows = (await db('licence_copies')
+    .select(...columns(db))
+    .where({ identifier })
+    .orderBy('seq')) as Row[];
   return rows.map(fromRow);
 }
 
@@ -53,11 +58,17 @@ export async function findLicenceCopyBySm3(
   db: Executor,
   sm3: string,
 ): Promise<LicenceCopyRecord | undefined> {
-  const row = (await db('licence_copies').select(COLUMNS).where({ pdf_sm3: sm3 }).first()) as Row | undefined;
+  const row = (await db('licence_copies')
+    .select(...columns(db))
+    .whereIn('id', db('licence_copy_files').select('copy_id').where({ sm3 }))
+    .first()) as Row | undefined;
   return row ? fromRow(row) : undefined;
 }
 
-export async function findLicenceCopyPdf(db: Executor, id: string): Promise<Buffer | undefined> {
-  const row = (await db('licence_copies').select('pdf_enc').where({ id }).first()) as Row | undefined;
-  return row ? toBuffer(row.pdf_enc) : undefined;
+export async function findLicenceCopy(db: Executor, id: string): Promise<LicenceCopyRecord | undefined> {
+  const row = (await db('licence_copies')
+    .select(...columns(db))
+    .where({ id })
+    .first()) as Row | undefined;
+  return row ? fromRow(row) : undefined;
 }

@@ -5,6 +5,7 @@ import type { Executor } from './database.js';
 import { toPage } from './page.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
+import { filesColumn, filesFromRow, type StoredLicenceFile } from './licence-file-repository.js';
 
 const SUMMARY_COLUMNS = [
   'seq',
@@ -25,8 +26,6 @@ const SUMMARY_COLUMNS = [
   'valid_to',
   'region_code',
   'metadata',
-  'pdf_sm3',
-  'pdf_bytes',
   'es_id',
   'signer_serial',
   'signature_format',
@@ -40,6 +39,11 @@ const SUMMARY_COLUMNS = [
 ];
 
 type Row = Record<string, unknown>;
+
+/** The record's columns and its files' entries (never their bytes). */
+function summaryColumns(db: Executor) {
+  return [...SUMMARY_COLUMNS, filesColumn(db, 'licence_files', 'identifier', 'licences.identifier')];
+}
 
 function summaryFromRow(r: Row): LicenceSummary {
   return {
@@ -60,8 +64,7 @@ function summaryFromRow(r: Row): LicenceSummary {
     validTo: (r.valid_to as string | null) ?? null,
     regionCode: r.region_code as string,
     metadata: toJson(r.metadata),
-    pdfSm3: r.pdf_sm3 as string,
-    pdfBytes: toNumber(r.pdf_bytes),
+    files: filesFromRow(r.files),
     esID: r.es_id as string,
     signerSerial: r.signer_serial as string,
     signatureFormat: r.signature_format as 'ses' | 'cms',
@@ -75,20 +78,29 @@ function summaryFromRow(r: Row): LicenceSummary {
   };
 }
 
-/** The new licence and its first event in one statement (one round trip less on the issuance path). */
+/**
+ * The new licence, its files (`files` must match `l.files`) and its first event in one statement (one round
+ * trip on the issuance path; the foreign keys are checked at the statement's end).
+ */
 export async function insertLicenceWithEvent(
   db: Executor,
   l: LicenceRecord,
+  files: readonly StoredLicenceFile[],
   e: Omit<LicenceEvent, 'seq'>,
 ): Promise<void> {
   const lic = Object.entries(licenceRow(l));
   const ev = Object.entries(eventRow(e));
+  const fileValues = files.map(() => '(?, ?, ?::bytea, ?, ?::integer)').join(', ');
+  const withFiles = files.length
+    ? `, f AS (INSERT INTO licence_files (identifier, format, enc, sm3, size) VALUES ${fileValues} RETURNING 1)`
+    : '';
   await db.raw(
-    `WITH l AS (INSERT INTO licences (${lic.map(() => '??').join(', ')}) VALUES (${lic.map(() => '?').join(', ')}) RETURNING 1)
+    `WITH l AS (INSERT INTO licences (${lic.map(() => '??').join(', ')}) VALUES (${lic.map(() => '?').join(', ')}) RETURNING 1)${withFiles}
      INSERT INTO licence_events (${ev.map(() => '??').join(', ')}) SELECT ${ev.map(() => '?').join(', ')} FROM l`,
     [
       ...lic.map(([k]) => k),
       ...lic.map(([, v]) => v),
+      ...files.flatMap((f) => [l.identifier, f.format, f.enc, f.sm3, f.bytes]),
       ...ev.map(([k]) => k),
       ...ev.map(([, v]) => v),
     ] as never,
@@ -114,9 +126,6 @@ function licenceRow(l: LicenceRecord) {
     valid_to: l.validTo,
     region_code: l.regionCode,
     metadata: JSON.stringify(l.metadata),
-    pdf_enc: l.pdfEnc,
-    pdf_sm3: l.pdfSm3,
-    pdf_bytes: l.pdfBytes,
     es_id: l.esID,
     signer_serial: l.signerSerial,
     signature_format: l.signatureFormat,
@@ -136,15 +145,13 @@ export async function findLicence(
   identifier: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<LicenceSummary | undefined> {
-  const q = db('licences').select(SUMMARY_COLUMNS).where({ identifier }).first();
+  const q = db('licences')
+    .select(...summaryColumns(db))
+    .where({ identifier })
+    .first();
   if (opts.forUpdate) q.forUpdate();
   const row = (await q) as Row | undefined;
   return row ? summaryFromRow(row) : undefined;
-}
-
-export async function findLicencePdf(db: Executor, identifier: string): Promise<Buffer | undefined> {
-  const row = (await db('licences').select('pdf_enc').where({ identifier }).first()) as Row | undefined;
-  return row ? toBuffer(row.pdf_enc) : undefined;
 }
 
 /** All versions of one licence (same type, issuer and serial), oldest first. */
@@ -153,7 +160,7 @@ export async function listVersions(
   key: { typeCode: string; issuerCode: string; serial: string },
 ): Promise<LicenceSummary[]> {
   const rows = (await db('licences')
-    .select(SUMMARY_COLUMNS)
+    .select(...summaryColumns(db))
     .where({ type_code: key.typeCode, issuer_code: key.issuerCode, serial: key.serial })
     .orderBy('version')) as Row[];
   return rows.map(summaryFromRow);
@@ -189,7 +196,7 @@ export async function listLicences(
   page: PageRequest,
 ): Promise<Page<LicenceSummary>> {
   const q = db('licences')
-    .select(SUMMARY_COLUMNS)
+    .select(...summaryColumns(db))
     .orderBy('seq', 'asc')
     .limit(page.limit + 1);
   if (page.after !== undefined) q.where('seq', '>', page.after);

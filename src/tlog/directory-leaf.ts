@@ -5,6 +5,7 @@ import type { Agency } from '../access/agency.js';
 import type { LicenceEvent } from '../licence/licence-event.js';
 import type { LicenceCopyRecord } from '../licence/licence-copy-record.js';
 import type { LicenceSummary } from '../licence/licence-record.js';
+import { sortFiles, type LicenceFileEntry } from '../licence/licence-file-entry.js';
 import type { LicenceTypeDefinition } from '../licence/licence-type.js';
 import type { CertificateRecord } from '../pki/certificate-record.js';
 import type { SealRecord } from '../seal/seal-record.js';
@@ -95,7 +96,9 @@ function pending(
 /**
  * One `licence_events` row as a leaf. `record` is the licence the event is about, as it is after the event.
  * The event that creates the identifier (fromStatus null: issue, or renew/replace on the new identifier) also
- * carries the file's SM3, size and seal, which bind the holder without naming them. Never the holder, the
+ * carries every layout file's format, SM3 and size (`files`, PDF first, then OFD: a verifier holding either
+ * file finds it, ofd.md §4.3) and the seal with the signature format, which bind the holder without naming
+ * them. Never the holder, the
  * licence number (for some personal licences an ID number), face fields or the reason.
  */
 export function licenceLeaf(
@@ -108,8 +111,7 @@ export function licenceLeaf(
     | 'issueDate'
     | 'validFrom'
     | 'validTo'
-    | 'pdfSm3'
-    | 'pdfBytes'
+    | 'files'
     | 'signatureFormat'
     | 'esID'
     | 'signerSerial'
@@ -129,21 +131,25 @@ export function licenceLeaf(
     licence.issueDate = record.issueDate;
     licence.validFrom = record.validFrom;
     licence.validTo = record.validTo;
-    licence.file = { sm3: record.pdfSm3, bytes: record.pdfBytes, format: record.signatureFormat };
-    licence.seal = { esID: record.esID, signer: record.signerSerial };
+    licence.files = fileList(record.files);
+    licence.seal = { esID: record.esID, signer: record.signerSerial, signature: record.signatureFormat };
   }
   return pending('licence', event.operation, event.at, record.identifier, { licence });
 }
 
-/** A copy made of a licence: which licence and which file, never the purpose or who asked. */
+/** The files of a leaf: `[{format, sm3, bytes}]` in the directory's order (PDF first), nothing else. */
+function fileList(files: readonly LicenceFileEntry[]): { format: string; sm3: string; bytes: number }[] {
+  return sortFiles(files).map((f) => ({ format: f.format, sm3: f.sm3, bytes: f.bytes }));
+}
+
+/** A copy made of a licence: which licence and which files, never the purpose or who asked. */
 export function licenceCopyLeaf(
-  copy: Pick<LicenceCopyRecord, 'identifier' | 'madeAt' | 'expiresAt' | 'pdfSm3' | 'pdfBytes'>,
+  copy: Pick<LicenceCopyRecord, 'identifier' | 'madeAt' | 'expiresAt' | 'files'>,
 ): DirectoryEvent {
   return pending('licence-copy', 'make', copy.madeAt, copy.identifier, {
     licence: { id: copy.identifier },
     copy: {
-      sm3: copy.pdfSm3,
-      bytes: copy.pdfBytes,
+      files: fileList(copy.files),
       madeAt: copy.madeAt.toISOString(),
       expiresAt: copy.expiresAt.toISOString(),
     },

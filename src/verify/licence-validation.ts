@@ -20,10 +20,20 @@ export interface LicenceStatusEvent {
   operation: string;
 }
 
+/** One layout file the directory recorded (ofd.md §4.3): a licence or copy may have a PDF and an OFD. */
+export interface LicenceDirectoryFile {
+  format: string;
+  /** SM3 (hex). */
+  sm3: string;
+  bytes: number;
+}
+
 /** 加注件 registered for a licence: its file hash and what it is for. */
 export interface LicenceCopyRecord {
-  /** SM3 (hex) of the copy's PDF. */
+  /** SM3 (hex) of the copy's PDF (or of its first file when no PDF was made). */
   sm3: string;
+  /** Every file of the copy; nodes before OFD licences name only `sm3`. */
+  files?: LicenceDirectoryFile[];
   purpose: string;
   /** ISO 8601. */
   expiresAt: string;
@@ -47,6 +57,11 @@ export interface LicenceDirectoryRecord {
   successor: string | null;
   /** SM3 (hex) of the sealed PDF as issued. */
   pdfSm3: string | null;
+  /**
+   * Every layout file issued (PDF, OFD), any of which is "the directory's file"; nodes before OFD licences
+   * send only `pdfSm3`.
+   */
+  files?: LicenceDirectoryFile[] | null;
   /** Oldest first. */
   statusHistory: LicenceStatusEvent[];
   /** Annotated copies the node knows (or the one matching `?sm3=`). */
@@ -246,15 +261,17 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
       );
       const copies = [...(record.copies ?? []), ...(record.copy ? [record.copy] : [])];
       const sm3 = input.fileSm3.toLowerCase();
-      if (record.pdfSm3 && record.pdfSm3.toLowerCase() === sm3)
+      if (issuedSm3s(record).includes(sm3))
         checks.push(emit('licence-file-hash', 'passed', 'FILE_HASH_MATCH', undefined, { sm3 }));
-      else if (copies.some((c) => c.sm3.toLowerCase() === sm3))
+      else if (
+        copies.some((c) => [c.sm3, ...(c.files ?? []).map((f) => f.sm3)].some((h) => h.toLowerCase() === sm3))
+      )
         checks.push(emit('licence-file-hash', 'passed', 'COPY_HASH_MATCH', undefined, { sm3 }));
       else
         checks.push(
           emit('licence-file-hash', 'failed', 'FILE_HASH_MISMATCH', undefined, {
             sm3,
-            recorded: record.pdfSm3,
+            recorded: issuedSm3s(record).join(' ') || null,
           }),
         );
       checks.push(statusCheck(record, input.signingTime));
@@ -272,4 +289,10 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
     ...deriveIndication(ordered),
     checks: ordered,
   };
+}
+
+/** The SM3s (lower-case hex) of every file the directory says was issued for the identifier. */
+function issuedSm3s(record: LicenceDirectoryRecord): string[] {
+  const all = [record.pdfSm3, ...(record.files ?? []).map((f) => f.sm3)];
+  return [...new Set(all.filter((h): h is string => !!h).map((h) => h.toLowerCase()))];
 }

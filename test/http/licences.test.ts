@@ -390,7 +390,15 @@ describe('authorization', () => {
     const code = DEMO_HOLDERS[REAL_ESTATE_TITLE.code]!.code;
     const raw = JSON.stringify(row) + Buffer.from(row.holder_code_enc as Uint8Array).toString('latin1');
     assert.ok(!raw.includes(code));
-    assert.ok(!Buffer.from(row.pdf_enc as Uint8Array).includes(Buffer.from('%PDF-')));
+    const files = (await srv.database.knex('licence_files').where({ identifier: issued.identifier })) as {
+      format: string;
+      enc: Uint8Array;
+    }[];
+    assert.ok(files.length > 0);
+    for (const f of files) {
+      const enc = Buffer.from(f.enc);
+      assert.ok(!enc.includes(Buffer.from('%PDF-')) && !enc.includes(Buffer.from('OFD.xml')), f.format);
+    }
   });
 });
 

@@ -47,8 +47,18 @@ function licence(over: Partial<LicenceSummary> = {}): LicenceSummary {
     validTo: '2031-11-30',
     regionCode: '330100',
     metadata: { holder: { name: '张三', code: '330102199001010011' } } as unknown as LicenceMetadata,
-    pdfSm3: '9f2c6d0e7a1b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5',
-    pdfBytes: 48213,
+    files: [
+      {
+        format: 'pdf',
+        sm3: '9f2c6d0e7a1b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5',
+        bytes: 48213,
+      },
+      {
+        format: 'ofd',
+        sm3: '0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9',
+        bytes: 39120,
+      },
+    ],
     esID: '3301000000123',
     signerSerial: '5A1F0C2D9E7B',
     signatureFormat: 'ses',
@@ -97,16 +107,57 @@ function assertCanonical(bytes: Buffer): void {
   assert.equal(sortedStringify(JSON.parse(text)), text);
 }
 
-test('the issue example leaf of the spec reproduces byte for byte with its SM3 leaf hash', () => {
+// Computed outside the code under test: `printf '\0%s' "$leaf" | openssl dgst -sm3 -binary | base64`.
+const LEAF_BYTES = 679;
+const LEAF_HASH = 'nXQ/hod4LjD7QWDMyIUYgwrGHGqeiyiMyGNgGieQnQQ=';
+
+// The file-bearing leaf lists every layout file (ofd.md §4.3, issue 17): `files` replaces the spec's single
+// `file` object (federation.md §2.2 example), and the signature format moves into `seal`.
+test('the issue leaf lists both files (PDF first) and the signature format with the seal, byte for byte', () => {
   const leaf = encodeDirectoryLeaf('33', licenceLeaf(licence(), event({})));
   assert.equal(
     leaf.bytes.toString('utf8'),
-    '{"at":"2026-12-01T02:15:07.431Z","kind":"licence","licence":{"file":{"bytes":48213,"format":"ses","sm3":"9f2c6d0e7a1b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5"},"id":"1.2.156.3005.2.11100000000013338W001.11330000002482836X.20260000001.001.F","issueDate":"2026-12-01","issuer":"11330000002482836X","prev":null,"related":null,"seal":{"esID":"3301000000123","signer":"5A1F0C2D9E7B"},"status":"valid","type":"11100000000013338W001","validFrom":"2026-12-01","validTo":"2031-11-30","version":1},"node":"33","op":"issue","t":"sealtrust.directory.v1"}',
+    '{"at":"2026-12-01T02:15:07.431Z","kind":"licence","licence":{"files":[{"bytes":48213,"format":"pdf","sm3":"9f2c6d0e7a1b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5"},{"bytes":39120,"format":"ofd","sm3":"0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"}],"id":"1.2.156.3005.2.11100000000013338W001.11330000002482836X.20260000001.001.F","issueDate":"2026-12-01","issuer":"11330000002482836X","prev":null,"related":null,"seal":{"esID":"3301000000123","signature":"ses","signer":"5A1F0C2D9E7B"},"status":"valid","type":"11100000000013338W001","validFrom":"2026-12-01","validTo":"2031-11-30","version":1},"node":"33","op":"issue","t":"sealtrust.directory.v1"}',
   );
-  assert.equal(leaf.bytes.length, 554);
-  assert.equal(directoryLeafHash(leaf).toString('base64'), 'sBp2ENl4skLrO2MhOJJ3DtGVbjS98scTKwfH+eHqdk8=');
+  assert.equal(leaf.bytes.length, LEAF_BYTES);
+  assert.equal(directoryLeafHash(leaf).toString('base64'), LEAF_HASH);
   assert.equal(leaf.subject, ID);
   assert.equal(leaf.kind, 'licence');
+});
+
+test('the files are listed PDF first whatever order the record holds them in, and one file alone', () => {
+  const rec = licence();
+  const swapped = licence({ files: [...rec.files].reverse() });
+  assert.deepEqual(
+    encodeDirectoryLeaf('33', licenceLeaf(swapped, event({}))).bytes,
+    encodeDirectoryLeaf('33', licenceLeaf(rec, event({}))).bytes,
+  );
+  const ofdOnly = licence({ files: rec.files.filter((f) => f.format === 'ofd') });
+  const parsed = JSON.parse(
+    encodeDirectoryLeaf('33', licenceLeaf(ofdOnly, event({}))).bytes.toString('utf8'),
+  );
+  assert.deepEqual(parsed.licence.files, [{ format: 'ofd', sm3: rec.files[1]!.sm3, bytes: 39120 }]);
+  assert.equal(parsed.licence.file, undefined);
+});
+
+test('the largest file-bearing leaf (longest identifier, ids and both files) stays under 4,096 bytes', () => {
+  const longId = `1.2.156.3005.2.${'9'.repeat(21)}.${'9'.repeat(18)}.${'9'.repeat(64)}.999.X`;
+  const rec = licence({
+    identifier: longId,
+    predecessor: longId,
+    esID: 'E'.repeat(64),
+    signerSerial: 'F'.repeat(40),
+    version: 999,
+    files: [
+      { format: 'pdf', sm3: 'f'.repeat(64), bytes: 2 ** 31 - 1 },
+      { format: 'ofd', sm3: 'e'.repeat(64), bytes: 2 ** 31 - 1 },
+    ],
+  });
+  const leaf = encodeDirectoryLeaf(
+    'm-' + '9'.repeat(18),
+    licenceLeaf(rec, event({ operation: 'cancel-transfer-out', relatedIdentifier: longId })),
+  );
+  assert.ok(leaf.bytes.length < MAX_DIRECTORY_LEAF_BYTES / 4, String(leaf.bytes.length));
 });
 
 test('the revoke example leaf of the spec reproduces byte for byte with its SM3 leaf hash', () => {
@@ -192,8 +243,10 @@ test('the other kinds carry exactly their members, in canonical form, without pu
         makerAgencyId: 'agency-9',
         madeAt: at,
         expiresAt: new Date('2026-12-09T00:00:00.000Z'),
-        pdfSm3: 'ab'.repeat(32),
-        pdfBytes: 1000,
+        files: [
+          { format: 'ofd', sm3: 'cd'.repeat(32), bytes: 900 },
+          { format: 'pdf', sm3: 'ab'.repeat(32), bytes: 1000 },
+        ],
       }),
     ),
   );
@@ -205,8 +258,10 @@ test('the other kinds carry exactly their members, in canonical form, without pu
     at: at.toISOString(),
     licence: { id: ID },
     copy: {
-      sm3: 'ab'.repeat(32),
-      bytes: 1000,
+      files: [
+        { format: 'pdf', sm3: 'ab'.repeat(32), bytes: 1000 },
+        { format: 'ofd', sm3: 'cd'.repeat(32), bytes: 900 },
+      ],
       madeAt: at.toISOString(),
       expiresAt: '2026-12-09T00:00:00.000Z',
     },

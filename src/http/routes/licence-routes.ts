@@ -7,6 +7,12 @@ import {
 import type { LicenceEvent } from '../../licence/licence-event.js';
 import type { LicenceSummary } from '../../licence/licence-record.js';
 import type { LicenceView } from '../../service/licences/licence-service.js';
+import {
+  fileOf,
+  LICENCE_FILE_FORMATS,
+  type LicenceFileEntry,
+  type LicenceFileFormat,
+} from '../../licence/licence-file-entry.js';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';
@@ -19,12 +25,34 @@ const identifierParam = z.object({ identifier: z.string().regex(IDENTIFIER).desc
 const STATUS_NAMES = Object.keys(LICENCE_STATUSES) as [LicenceStatus, ...LicenceStatus[]];
 const DATE = z.iso.date();
 
+const FORMATS = LICENCE_FILE_FORMATS as [LicenceFileFormat, ...LicenceFileFormat[]];
+
+/** The media type and download name of each layout file (ofd.md §4.6: OFD has no registered type). */
+const MEDIA: Record<LicenceFileFormat, { type: string; disposition: 'inline' | 'attachment' }> = {
+  pdf: { type: 'application/pdf', disposition: 'inline' },
+  ofd: { type: 'application/ofd', disposition: 'attachment' },
+};
+
+const fileSchema = z.object({
+  format: z.enum(FORMATS),
+  url: z.string(),
+  sm3: z.string(),
+  bytes: z.number(),
+});
+
+function presentFiles(files: readonly LicenceFileEntry[], url: (f: LicenceFileFormat) => string) {
+  return files.map((f) => ({ format: f.format, url: url(f.format), sm3: f.sm3, bytes: f.bytes }));
+}
+
 const issuedSchema = z.object({
   identifier: z.string(),
   version: z.string(),
   status: z.enum(STATUS_NAMES),
-  pdfUrl: z.string(),
-  sm3: z.string(),
+  pdfUrl: z
+    .string()
+    .describe('PDF 的下载地址（未制作 PDF 时为首个文件的）/ the PDF (or the first file made)'),
+  sm3: z.string().describe('该文件的 SM3 / that file’s SM3'),
+  files: z.array(fileSchema).describe('制作的全部版式文件 / every file made (SEALTRUST_LICENCE_FORMATS)'),
   warnings: z.array(z.object({ code: z.string(), field: z.string(), message: z.string() })),
 });
 
@@ -61,7 +89,13 @@ const licenceSchema = z.object({
   predecessor: z.string().nullable(),
   successor: z.string().nullable(),
   seal: z.object({ esID: z.string(), signerSerial: z.string(), signatureFormat: z.string() }),
-  pdf: z.object({ url: z.string(), sm3: z.string(), bytes: z.number() }),
+  pdf: z
+    .object({ url: z.string(), sm3: z.string(), bytes: z.number() })
+    .nullable()
+    .describe('null：未制作 PDF / no PDF was made'),
+  files: z
+    .array(fileSchema)
+    .describe('可下载的版式文件及其 SM3、大小 / the available formats with SM3 and size'),
   signedAt: z.iso.datetime(),
   face: z.record(z.string(), z.string()).optional(),
   history: z.array(eventSchema).optional(),
@@ -83,7 +117,7 @@ function presentEvent(e: LicenceEvent) {
 
 export function presentLicence(
   l: LicenceSummary,
-  pdfUrl: string,
+  fileUrl: (format: LicenceFileFormat) => string,
   holder: { code: string; masked: boolean } | null,
   view?: Pick<LicenceView, 'history' | 'versions'>,
 ) {
@@ -111,7 +145,8 @@ export function presentLicence(
     predecessor: l.predecessor,
     successor: l.successor,
     seal: { esID: l.esID, signerSerial: l.signerSerial, signatureFormat: l.signatureFormat },
-    pdf: { url: pdfUrl, sm3: l.pdfSm3, bytes: l.pdfBytes },
+    pdf: pdfOf(l, fileUrl),
+    files: presentFiles(l.files, fileUrl),
     signedAt: l.signedAt.toISOString(),
     ...(view
       ? {
@@ -121,6 +156,11 @@ export function presentLicence(
         }
       : {}),
   };
+}
+
+function pdfOf(l: LicenceSummary, fileUrl: (format: LicenceFileFormat) => string) {
+  const pdf = fileOf(l.files, 'pdf');
+  return pdf ? { url: fileUrl('pdf'), sm3: pdf.sm3, bytes: pdf.bytes } : null;
 }
 
 const readers = ['admin', 'issuer', 'sync-peer'] as const;
@@ -220,7 +260,7 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
       ctx.body = collection(page, (l) =>
         presentLicence(
           l,
-          s.licences.pdfUrl(l.identifier),
+          (f) => s.licences.fileUrl(l.identifier, f),
           shown.has(l.identifier) ? { code: l.holderCodeMasked, masked: true } : null,
         ),
       );
@@ -244,34 +284,43 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
       const view = await s.licences.get(principalOf(ctx), params.identifier);
       ctx.body = presentLicence(
         view.licence,
-        s.licences.pdfUrl(params.identifier),
+        (f) => s.licences.fileUrl(params.identifier, f),
         { code: view.holderCode, masked: view.holderCodeMasked },
         view,
       );
     },
   });
 
-  api.route({
-    method: 'get',
-    path: '/v1/licences/:identifier/pdf',
-    operationId: 'getLicencePdf',
-    summary:
-      '下载证照版式文件（已签章 PDF）；其他机构须提供用证五要素 / Download the sealed PDF; other agencies give the five usage elements',
-    tags: ['licences'],
-    auth: [...readers],
-    params: identifierParam,
-    query: usageElements,
-    responses: { 200: { description: 'The sealed PDF', contentType: 'application/pdf' } },
-    handler: async (ctx, { params, query }) => {
-      const found = await s.licences.find(params.identifier);
-      if (found) await s.licenceUsage.authorize(actionContext(ctx), found, 'file', query);
-      const { pdf } = await s.licences.pdf(params.identifier);
-      ctx.type = 'application/pdf';
-      ctx.set('Content-Disposition', `inline; filename="${params.identifier}.pdf"`);
-      ctx.set('Cache-Control', 'private, no-store');
-      ctx.body = pdf;
-    },
-  });
+  for (const format of LICENCE_FILE_FORMATS) {
+    const upper = format.toUpperCase();
+    api.route({
+      method: 'get',
+      path: `/v1/licences/:identifier/${format}`,
+      operationId: `getLicence${upper[0]}${format.slice(1)}`,
+      summary: `下载证照版式文件（已签章 ${upper}）；其他机构须提供用证五要素 / Download the sealed ${upper}; other agencies give the five usage elements`,
+      tags: ['licences'],
+      auth: [...readers],
+      params: identifierParam,
+      query: usageElements,
+      responses: {
+        200: { description: `The sealed ${upper}`, contentType: MEDIA[format].type },
+        404: {
+          description:
+            'problem+json：licence-not-found，或 format-not-available（未制作该格式，SEALTRUST_LICENCE_FORMATS）/ licence-not-found, or format-not-available (that format was not made)',
+          contentType: 'application/problem+json',
+        },
+      },
+      handler: async (ctx, { params, query }) => {
+        const found = await s.licences.find(params.identifier);
+        // A format that was not made is answered before the use is recorded: nothing is handed over.
+        if (found && fileOf(found.files, format)) {
+          await s.licenceUsage.authorize(actionContext(ctx), found, 'file', query);
+        }
+        const { file } = await s.licences.file(params.identifier, format);
+        sendFile(ctx, file, format, `${params.identifier}.${format}`);
+      },
+    });
+  }
 
   api.route({
     method: 'post',
@@ -310,7 +359,7 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
       ctx.body = {
         licence: presentLicence(
           licence,
-          s.licences.pdfUrl(licence.identifier),
+          (f) => s.licences.fileUrl(licence.identifier, f),
           { code: view.holderCode, masked: view.holderCodeMasked },
           view,
         ),
@@ -327,9 +376,24 @@ const copySchema = z.object({
   maker: z.string(),
   madeAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
-  sm3: z.string(),
+  sm3: z.string().describe('PDF（未制作时为首个文件）的 SM3 / the PDF’s (or first file’s) SM3'),
   bytes: z.number(),
+  files: z.array(fileSchema),
 });
+
+/** A file download: its media type, name, SM3 header; never cached by intermediaries (it names the holder). */
+function sendFile(
+  ctx: Parameters<Parameters<ApiRouter['route']>[0]['handler']>[0],
+  file: { data: Buffer; sm3: string },
+  format: LicenceFileFormat,
+  name: string,
+): void {
+  ctx.type = MEDIA[format].type;
+  ctx.set('Content-Disposition', `${MEDIA[format].disposition}; filename="${name}"`);
+  ctx.set('X-Content-SM3', file.sm3);
+  ctx.set('Cache-Control', 'private, no-store');
+  ctx.body = file.data;
+}
 
 const usageSchema = z.object({
   identifier: z.string(),
@@ -358,8 +422,27 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
       expiresAt: z.iso.datetime({ offset: true }).describe('加注件有效期截止时间'),
       maker: z.string().trim().min(2).max(100).describe('加注件制作者'),
       usage: usageElements.optional().describe('其他机构制作时须提供用证五要素'),
+      formats: z
+        .array(z.enum(FORMATS))
+        .min(1)
+        .max(FORMATS.length)
+        .optional()
+        .describe(
+          '制作的版式（缺省为本节点的 SEALTRUST_LICENCE_FORMATS）/ files to make (default: the node’s formats)',
+        ),
     }),
-    responses: { 201: { description: 'The sealed copy', contentType: 'application/pdf' } },
+    responses: {
+      201: {
+        description:
+          'The sealed copy: the PDF when one was made, else the OFD; every file is linked (Link rel=alternate) and served at …/copies/{id}/{format}',
+        contentType: ['application/pdf', 'application/ofd'],
+      },
+      422: {
+        description:
+          'problem+json：format-not-enabled（本节点不制作该格式）等 / format-not-enabled (the node does not make that format), …',
+        contentType: 'application/problem+json',
+      },
+    },
     handler: async (ctx, { params, body }) => {
       const found = await s.licences.find(params.identifier);
       if (!found)
@@ -368,19 +451,31 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
         });
       const action = actionContext(ctx);
       const usage = await s.licenceUsage.prepare(action, found, 'copy', body.usage ?? {});
-      const { copy, pdf } = await s.licences.makeCopy(
+      const { copy, files } = await s.licences.makeCopy(
         action,
         params.identifier,
-        { purpose: body.purpose, expiresAt: new Date(body.expiresAt), maker: body.maker },
+        {
+          purpose: body.purpose,
+          expiresAt: new Date(body.expiresAt),
+          maker: body.maker,
+          formats: body.formats,
+        },
         usage,
       );
+      const first = files[0]!;
       ctx.status = 201;
-      ctx.type = 'application/pdf';
       ctx.set('Location', `/v1/licences/${params.identifier}/copies/${copy.id}`);
       ctx.set('X-Copy-Id', copy.id);
-      ctx.set('X-Content-SM3', copy.pdfSm3);
-      ctx.set('Cache-Control', 'private, no-store');
-      ctx.body = pdf;
+      ctx.set(
+        'Link',
+        files
+          .map(
+            (f) =>
+              `<${s.licences.copyFileUrl(params.identifier, copy.id, f.format)}>; rel="alternate"; type="${MEDIA[f.format].type}"`,
+          )
+          .join(', '),
+      );
+      sendFile(ctx, first, first.format, `${params.identifier}.copy.${first.format}`);
     },
   });
 
@@ -408,10 +503,39 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
           maker: c.maker,
           madeAt: c.madeAt.toISOString(),
           expiresAt: c.expiresAt.toISOString(),
-          sm3: c.pdfSm3,
-          bytes: c.pdfBytes,
+          sm3: (fileOf(c.files, 'pdf') ?? c.files[0])?.sm3 ?? '',
+          bytes: (fileOf(c.files, 'pdf') ?? c.files[0])?.bytes ?? 0,
+          files: presentFiles(c.files, (f) => s.licences.copyFileUrl(c.identifier, c.id, f)),
         })),
       };
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/licences/:identifier/copies/:copyId/:format',
+    operationId: 'getLicenceCopyFile',
+    summary:
+      '下载加注件的版式文件（发证机构或加注件所为之机构）/ Download a file of an annotated copy (issuer, or the agency it was made for)',
+    tags: ['licences'],
+    auth: ['issuer', 'admin'],
+    params: identifierParam.extend({ copyId: z.uuid(), format: z.enum(FORMATS) }),
+    responses: {
+      200: { description: 'The sealed copy', contentType: ['application/pdf', 'application/ofd'] },
+      404: {
+        description:
+          'problem+json：copy-not-found，或 format-not-available / copy-not-found, or format-not-available',
+        contentType: 'application/problem+json',
+      },
+    },
+    handler: async (ctx, { params }) => {
+      const file = await s.licences.copyFile(
+        principalOf(ctx),
+        params.identifier,
+        params.copyId,
+        params.format,
+      );
+      sendFile(ctx, file, params.format, `${params.identifier}.copy.${params.format}`);
     },
   });
 

@@ -4,6 +4,7 @@ import { VerificationBusy } from '../../service/verification/verification-servic
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { readMultipart } from '../multipart.js';
+import { hasFileSm3 } from '../../licence/licence-file-entry.js';
 import { ProblemError } from '../problem.js';
 import { RateLimiter } from '../rate-limit.js';
 import { readRawBody } from '../raw-body.js';
@@ -83,6 +84,13 @@ const publicLicenceSchema = z.object({
   latestVersion: z.string().nullable(),
   successor: z.string().nullable(),
   pdfSm3: z.string().nullable(),
+  files: z
+    .array(z.object({ format: z.string(), sm3: z.string(), bytes: z.number() }))
+    .nullable()
+    .optional()
+    .describe(
+      '签发的全部版式文件（PDF、OFD）的 SM3 与大小；仅当 ?sm3= 与其一致时提供 / every issued file’s SM3 and size; only with ?sm3= of one of them',
+    ),
   statusHistory: z.array(z.object({ at: z.string(), status: z.string(), operation: z.string() })),
   name: z.string(),
   typeCode: z.string(),
@@ -98,7 +106,16 @@ const publicLicenceSchema = z.object({
   versions: z.array(
     z.object({ identifier: z.string(), version: z.string(), status: z.string(), statusName: z.string() }),
   ),
-  copies: z.array(z.looseObject({ sm3: z.string(), purpose: z.string(), expiresAt: z.string() })).optional(),
+  copies: z
+    .array(
+      z.looseObject({
+        sm3: z.string(),
+        purpose: z.string(),
+        expiresAt: z.string(),
+        files: z.array(z.object({ format: z.string(), sm3: z.string(), bytes: z.number() })).optional(),
+      }),
+    )
+    .optional(),
   copy: z.looseObject({ sm3: z.string(), purpose: z.string(), expiresAt: z.string() }).nullable().optional(),
 });
 
@@ -220,7 +237,7 @@ export function verifyRoutes(
         .regex(/^[0-9a-fA-F]{64}$/)
         .optional()
         .describe(
-          '所持文件的 SM3（十六进制）：与证照或其加注件一致时提供持证主体（脱敏）/ SM3 of the file held: when it is the licence or one of its copies, the (masked) holder is shown',
+          '所持文件的 SM3（十六进制）：与证照（PDF 或 OFD）或其加注件一致时提供持证主体（脱敏）/ SM3 of the file held: when it is the licence (its PDF or OFD) or one of its copies, the (masked) holder is shown',
         ),
     }),
     responses: {
@@ -242,11 +259,16 @@ export function verifyRoutes(
           field: 'identifier',
         });
       ctx.set('Cache-Control', 'no-cache');
-      const held = sm3 !== undefined && (record.pdfSm3 === sm3 || record.copy?.sm3 === sm3);
+      // Either issued file (PDF or OFD, ofd.md §4.3) or a copy's proves holding it.
+      const held =
+        sm3 !== undefined &&
+        (record.pdfSm3 === sm3 ||
+          hasFileSm3(record.files ?? [], sm3) ||
+          (!!record.copy && (record.copy.sm3 === sm3 || hasFileSm3(record.copy.files ?? [], sm3))));
       if (held) ctx.body = record;
       else {
         const { holder: _holder, copies: _copies, ...open } = record;
-        ctx.body = { ...open, pdfSm3: null, copy: null };
+        ctx.body = { ...open, pdfSm3: null, files: null, copy: null };
       }
     },
   });

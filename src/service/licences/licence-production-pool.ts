@@ -1,6 +1,9 @@
-import type { PreparedPdfSeal } from '../../pdf/pdf-seal-signing.js';
 import { LicenceRenderError } from '../../licence/licence-render-error.js';
-import { prepareLicenceFile, type LicenceFileJob } from '../../licence/licence-file-preparation.js';
+import {
+  prepareLicenceFiles,
+  type LicenceFileJob,
+  type PreparedLicenceFiles,
+} from '../../licence/licence-file-preparation.js';
 import type { ProductionFailure, ProductionResult } from './licence-production-worker.js';
 import { workerModule } from '../../runtime/worker-module.js';
 import {
@@ -12,10 +15,13 @@ import {
 } from '../../runtime/worker-pool.js';
 import { ServiceError } from '../service-error.js';
 
-/** Produces licence files up to their signature: in worker threads (LicenceProductionPool) or in process. */
-export type LicenceProducer = (job: LicenceFileJob) => Promise<PreparedPdfSeal>;
+/**
+ * Produces licence files (job.formats: PDF, OFD or both, from one layout) up to their signatures: in worker
+ * threads (LicenceProductionPool) or in process.
+ */
+export type LicenceProducer = (job: LicenceFileJob) => Promise<PreparedLicenceFiles>;
 
-export const inProcessProducer: LicenceProducer = (job) => prepareLicenceFile(job);
+export const inProcessProducer: LicenceProducer = (job) => prepareLicenceFiles(job);
 
 /**
  * Rendering and preparing a licence PDF is most of an issuance's CPU: worker threads of the runtime spread it
@@ -48,11 +54,21 @@ export class LicenceProductionPool {
   readonly produce: LicenceProducer = async (job) => {
     try {
       const r = await this.#pool.run(job);
-      return {
-        ...r,
-        pdf: Buffer.from(r.pdf.buffer, r.pdf.byteOffset, r.pdf.byteLength),
-        digest: Buffer.from(r.digest),
-      };
+      const out: PreparedLicenceFiles = {};
+      if (r.pdf)
+        out.pdf = {
+          ...r.pdf,
+          pdf: Buffer.from(r.pdf.pdf.buffer, r.pdf.pdf.byteOffset, r.pdf.pdf.byteLength),
+          digest: Buffer.from(r.pdf.digest),
+        };
+      if (r.ofd)
+        out.ofd = {
+          parts: r.ofd.parts,
+          digest: Buffer.from(r.ofd.digest),
+          propertyInfo: r.ofd.propertyInfo,
+          signingTime: new Date(r.ofd.signingTime),
+        };
+      return out;
     } catch (err) {
       // The runtime's refusals are the node's condition, not the request's fault: 503, try again.
       if (err instanceof WorkerPoolBusy)

@@ -1,18 +1,28 @@
-import { prepareLicenceFile, type LicenceFileJob } from '../../licence/licence-file-preparation.js';
+import { prepareLicenceFiles, type LicenceFileJob } from '../../licence/licence-file-preparation.js';
 import { LicenceRenderError } from '../../licence/licence-render-error.js';
+import type { OfdSealParts } from '../../ofd/ofd-stamping.js';
 import { serveWorkerTasks } from '../../runtime/serve-worker-tasks.js';
 
-// A licence production worker: renders and prepares licence files (see prepareLicenceFile) up to the digest to
-// sign; no key ever comes here. The file goes back as a transferred buffer; failures as plain data (a render
+// A licence production worker: renders and prepares licence files (see prepareLicenceFiles) up to the digests
+// to sign; no key ever comes here. The files go back as transferred buffers; failures as plain data (a render
 // error keeps its code and field so the API can answer 422 naming the field).
 
-/** worker → main: the prepared file (its `pdf` moved, not copied). */
+/** worker → main: the prepared files (their bytes moved, not copied). */
 export interface ProductionResult {
-  pdf: Uint8Array;
-  byteRange: number[];
-  digest: Uint8Array;
-  contentsStart: number;
-  contentsBytes: number;
+  pdf?: {
+    pdf: Uint8Array;
+    byteRange: number[];
+    digest: Uint8Array;
+    contentsStart: number;
+    contentsBytes: number;
+  };
+  ofd?: {
+    parts: OfdSealParts;
+    digest: Uint8Array;
+    propertyInfo: string;
+    /** ms since the epoch. */
+    signingTime: number;
+  };
 }
 
 export interface ProductionFailure {
@@ -22,19 +32,30 @@ export interface ProductionFailure {
 
 serveWorkerTasks<LicenceFileJob, ProductionResult, ProductionFailure>(
   async (job) => {
-    const p = await prepareLicenceFile(job);
-    // A fresh copy of the file in its own ArrayBuffer, moved to the main thread.
-    const pdf = new Uint8Array(p.pdf);
-    return {
-      result: {
+    const p = await prepareLicenceFiles(job);
+    const result: ProductionResult = {};
+    const transfer: ArrayBuffer[] = [];
+    if (p.pdf) {
+      // A fresh copy of the file in its own ArrayBuffer, moved to the main thread.
+      const pdf = new Uint8Array(p.pdf.pdf);
+      transfer.push(pdf.buffer);
+      result.pdf = {
         pdf,
-        byteRange: p.byteRange,
-        digest: new Uint8Array(p.digest),
-        contentsStart: p.contentsStart,
-        contentsBytes: p.contentsBytes,
-      },
-      transfer: [pdf.buffer],
-    };
+        byteRange: p.pdf.byteRange,
+        digest: new Uint8Array(p.pdf.digest),
+        contentsStart: p.pdf.contentsStart,
+        contentsBytes: p.pdf.contentsBytes,
+      };
+    }
+    if (p.ofd)
+      // Structured clone copies the framed entries (tens of KB); not worth the bookkeeping of moving them.
+      result.ofd = {
+        parts: p.ofd.parts,
+        digest: new Uint8Array(p.ofd.digest),
+        propertyInfo: p.ofd.propertyInfo,
+        signingTime: p.ofd.signingTime.getTime(),
+      };
+    return { result, transfer };
   },
   (err) =>
     err instanceof LicenceRenderError

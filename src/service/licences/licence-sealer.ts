@@ -1,7 +1,14 @@
-import { contentsBytesForSeal, finishPdfSeal, type PreparedPdfSeal } from '../../pdf/pdf-seal-signing.js';
+import type { LicenceFileFormat } from '../../config.js';
+import { sm3 } from '../../crypto/sm3.js';
+import { contentsBytesForSeal, finishPdfSeal } from '../../pdf/pdf-seal-signing.js';
+import { finishOfdSeal } from '../../ofd/ofd-stamping.js';
 import type { SealRecord } from '../../seal/seal-record.js';
 import type { Signer } from '../../crypto/signer.js';
-import type { LicenceFileJob } from '../../licence/licence-file-preparation.js';
+import type {
+  LicenceFileJob,
+  PreparedLicenceFiles,
+  PreparedLicenceOfd,
+} from '../../licence/licence-file-preparation.js';
 import type { SealSignatureService } from '../seals/seal-signature-service.js';
 import { sealAppearanceOf } from '../seals/seal-service.js';
 
@@ -30,10 +37,14 @@ export interface LicenceSealing {
  * SignedData (/SubFilter /adbe.pkcs7.detached, it carries the signer and chain certificates).
  */
 export function licenceFileJob(
-  base: Pick<LicenceFileJob, 'type' | 'metadata' | 'verifyUrl' | 'reason' | 'location'>,
+  base: Pick<LicenceFileJob, 'type' | 'metadata' | 'verifyUrl' | 'reason' | 'location'> & {
+    /** Which files to make (config.licenceFormats); default PDF only. */
+    formats?: LicenceFileFormat[];
+  },
   sealing: LicenceSealing,
 ): LicenceFileJob {
   const cms = sealing.format !== 'ses';
+  const formats = base.formats ?? ['pdf'];
   const certs = sealing.signer.certificateDer.length + sealing.chain.reduce((n, c) => n + c.length, 0);
   return {
     ...base,
@@ -46,38 +57,87 @@ export function licenceFileJob(
           timestamp: sealing.timestamp,
         }),
     name: sealing.seal.name,
-    signingTime: new Date(),
+    // Whole seconds: the OFD's SignatureDateTime and TBS_Sign.timeInfo (GeneralizedTime) carry no fraction.
+    signingTime: new Date(Math.floor(Date.now() / 1000) * 1000),
+    formats,
+    ...(formats.includes('ofd')
+      ? { ofdSeal: { der: new Uint8Array(sealing.seal.der), signatureType: cms ? 'Sign' : 'Seal' } }
+      : {}),
   };
 }
 
+/** One sealed licence file. */
+export interface LicenceFileOutput {
+  format: LicenceFileFormat;
+  bytes: Buffer;
+  /** SM3 of `bytes`, lower-case hex. */
+  sm3: string;
+  size: number;
+}
+
+export interface SealedLicence {
+  /** The sealed PDF; empty when the job asked for no PDF (read `files` instead). */
+  pdf: Uint8Array;
+  /** The signing time of the first file's signature (the PDF's when there is one). */
+  signedAt: Date;
+  /** Every file the job asked for, in the order pdf, ofd. */
+  files: LicenceFileOutput[];
+}
+
 /**
- * Signs a prepared licence file where the keys are: the seal and signer checks of SealSignatureService, then
- * the SES_Signature (propertyInfo naming the /ByteRange, optional timestamp) or CMS SignedData written into
- * /Contents.
+ * Signs prepared licence files where the keys are: the seal and signer checks of SealSignatureService, then for
+ * the PDF the SES_Signature (propertyInfo naming the /ByteRange, optional timestamp) or CMS SignedData written
+ * into /Contents; for the OFD (one more SM2 signature with the same seal and signer) the SES_Signature over
+ * SM3(Signature.xml) with propertyInfo = its path and timeInfo = its SignatureDateTime, or CMS SignedData,
+ * written as SignedValue.dat.
  */
 export async function signPreparedLicence(
-  prepared: PreparedPdfSeal,
+  prepared: PreparedLicenceFiles,
   sealing: LicenceSealing,
   sealSignatures: SealSignatureService,
-): Promise<{ pdf: Uint8Array; signedAt: Date }> {
-  const { seal, signer } = sealing;
-  const sig =
-    sealing.format === 'ses'
-      ? await sealSignatures.sign({
+): Promise<SealedLicence> {
+  const files: LicenceFileOutput[] = [];
+  let signedAt: Date | undefined;
+  let pdf: Uint8Array = new Uint8Array();
+  if (prepared.pdf) {
+    const sig = await signDigest(prepared.pdf.digest, `/ByteRange [${prepared.pdf.byteRange.join(' ')}]`);
+    pdf = finishPdfSeal(prepared.pdf, sig.der);
+    signedAt = sig.timeInfo;
+    files.push(fileOutput('pdf', pdf));
+  }
+  if (prepared.ofd) {
+    const ofd: PreparedLicenceOfd = prepared.ofd;
+    const sig = await signDigest(ofd.digest, ofd.propertyInfo, ofd.signingTime);
+    signedAt ??= sig.timeInfo;
+    files.push(fileOutput('ofd', finishOfdSeal(ofd.parts, sig.der)));
+  }
+  if (!signedAt) throw new Error('licence production: no file was prepared');
+  return { pdf, signedAt, files };
+
+  function signDigest(digest: Buffer, propertyInfo: string, timeInfo?: Date) {
+    const { seal, signer } = sealing;
+    return sealing.format === 'ses'
+      ? sealSignatures.sign({
           esID: seal.esID,
           seal,
           signer: { certificateDer: signer.certificateDer, signer: signer.signer },
-          digest: prepared.digest,
-          propertyInfo: `/ByteRange [${prepared.byteRange.join(' ')}]`,
+          digest,
+          propertyInfo,
           timestamp: sealing.timestamp,
+          ...(timeInfo ? { timeInfo } : {}),
         })
-      : await sealSignatures.signCms({
+      : sealSignatures.signCms({
           esID: seal.esID,
           seal,
           signer: { certificateDer: signer.certificateDer, signer: signer.signer },
-          digest: prepared.digest,
+          digest,
           oids: sealing.format === 'cms-gbt35275' ? 'gbt35275' : 'rfc5652',
           chain: sealing.chain,
         });
-  return { pdf: finishPdfSeal(prepared, sig.der), signedAt: sig.timeInfo };
+  }
+}
+
+function fileOutput(format: LicenceFileFormat, bytes: Uint8Array): LicenceFileOutput {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { format, bytes: b, sm3: sm3(b).toString('hex'), size: b.length };
 }

@@ -21,7 +21,6 @@ import type { Db, Executor } from '../../store/database.js';
 import { findIdempotentResponse, insertIdempotentResponse } from '../../store/idempotency-repository.js';
 import {
   findLicence,
-  findLicencePdf,
   insertLicenceWithEvent,
   insertLicenceEvent,
   listExpiring,
@@ -34,7 +33,22 @@ import {
 import type { LicenceEvent } from '../../licence/licence-event.js';
 import type { LicenceRecord, LicenceSummary } from '../../licence/licence-record.js';
 import { nextLicenceSerial } from '../../store/licence-serial-repository.js';
-import { insertLicenceCopy, listLicenceCopies } from '../../store/licence-copy-repository.js';
+import {
+  findLicenceCopy,
+  insertLicenceCopy,
+  listLicenceCopies,
+} from '../../store/licence-copy-repository.js';
+import {
+  findLicenceCopyFile,
+  findLicenceFile,
+  type StoredLicenceFile,
+} from '../../store/licence-file-repository.js';
+import {
+  LICENCE_FILE_FORMATS,
+  sortFiles,
+  type LicenceFileEntry,
+  type LicenceFileFormat,
+} from '../../licence/licence-file-entry.js';
 import type { LicenceCopyRecord } from '../../licence/licence-copy-record.js';
 import { insertLicenceUsage } from '../../store/licence-usage-repository.js';
 import type { LicenceUsage } from '../../licence/licence-usage.js';
@@ -75,6 +89,21 @@ export interface LicenceServiceDeps {
   signatureFormat?: LicenceSignatureFormat | undefined;
   /** The issuing CA certificate(s) for a signer certificate, to include in CMS signatures. */
   chainFor?: (signerCertificateDer: Buffer) => Buffer[];
+  /**
+   * Which layout files every licence, version and copy is issued in (SEALTRUST_LICENCE_FORMATS; default
+   * `LICENCE_FILE_FORMATS`, both).
+   */
+  formats?: readonly LicenceFileFormat[] | undefined;
+}
+
+/** One file of an issued licence or copy as the API lists it. */
+export interface IssuedFile extends LicenceFileEntry {
+  url: string;
+}
+
+/** A decrypted file with its directory entry. */
+export interface LicenceFile extends LicenceFileEntry {
+  data: Buffer;
 }
 
 export interface IssueLicenceRequest {
@@ -93,8 +122,11 @@ export interface IssuedLicence {
   identifier: string;
   version: string;
   status: LicenceStatus;
+  /** The PDF's URL and SM3 (the first file's when no PDF is made): what clients before OFD read. */
   pdfUrl: string;
   sm3: string;
+  /** Every file made (PDF first, then OFD). */
+  files: IssuedFile[];
   warnings: RequestIssue[];
 }
 
@@ -143,7 +175,40 @@ export class LicenceService {
   }
 
   pdfUrl(identifier: string): string {
-    return `${this.deps.publicUrl}/v1/licences/${identifier}/pdf`;
+    return this.fileUrl(identifier, 'pdf');
+  }
+
+  /** Where a licence's file of one format is downloaded. */
+  fileUrl(identifier: string, format: LicenceFileFormat): string {
+    return `${this.deps.publicUrl}/v1/licences/${identifier}/${format}`;
+  }
+
+  /** Where an annotated copy's file of one format is downloaded. */
+  copyFileUrl(identifier: string, copyId: string, format: LicenceFileFormat): string {
+    return `${this.deps.publicUrl}/v1/licences/${identifier}/copies/${copyId}/${format}`;
+  }
+
+  /** The formats this node issues in (SEALTRUST_LICENCE_FORMATS), PDF first. */
+  get formats(): LicenceFileFormat[] {
+    const chosen = this.deps.formats ?? LICENCE_FILE_FORMATS;
+    return LICENCE_FILE_FORMATS.filter((f) => chosen.includes(f));
+  }
+
+  private issuedFiles(identifier: string, files: readonly LicenceFileEntry[]): IssuedFile[] {
+    return files.map((f) => ({ ...f, url: this.fileUrl(identifier, f.format) }));
+  }
+
+  /** Each made file's directory entry and its bytes encrypted for this record and format. */
+  private protectFiles(
+    files: readonly { format: LicenceFileFormat; data: Buffer; sm3: string }[],
+    context: (format: LicenceFileFormat) => string,
+  ): StoredLicenceFile[] {
+    return sortFiles(files).map((f) => ({
+      format: f.format,
+      sm3: f.sm3,
+      bytes: f.data.length,
+      enc: this.deps.protector.encrypt(f.data, context(f.format)),
+    }));
   }
 
   /** Issues a licence. With an idempotency key, a repeat of the same request returns the first answer. */
@@ -319,7 +384,7 @@ export class LicenceService {
     const { metadata } = p;
     const signer = await this.deps.signerFor(p.agencyId, p.seal.esID);
     const format = p.format ?? this.deps.signatureFormat ?? 'ses';
-    const sealed = await this.sealedFile(
+    const sealed = await this.sealedFiles(
       {
         type: p.type,
         metadata,
@@ -334,11 +399,14 @@ export class LicenceService {
         chain: this.deps.chainFor?.(signer.certificateDer) ?? [],
         timestamp: p.timestamp,
       },
+      this.formats,
     );
-    const pdf = Buffer.from(sealed.pdf);
-    const pdfSm3 = sm3(pdf).toString('hex');
     const now = new Date();
     const id = metadata.identifier;
+    // The context names the record and the format, never the table: a ciphertext opens only as that file.
+    const stored = this.protectFiles(sealed.files, (f) => `licence:${id}:${f}`);
+    const files = stored.map(({ enc: _enc, ...entry }) => entry);
+    const primary = files.find((f) => f.format === 'pdf') ?? files[0]!;
     const record: LicenceRecord = {
       identifier: id,
       typeCode: metadata.typeCode,
@@ -360,9 +428,7 @@ export class LicenceService {
         ...metadata,
         holderCode: maskHolderCode(metadata.holderCode, metadata.holderCodeType),
       },
-      pdfEnc: this.deps.protector.encrypt(pdf, `licence:${id}:pdf`),
-      pdfSm3,
-      pdfBytes: pdf.length,
+      files,
       esID: p.seal.esID,
       signerSerial: signer.certificateSerial,
       signatureFormat: format === 'ses' ? 'ses' : 'cms',
@@ -378,8 +444,9 @@ export class LicenceService {
       identifier: id,
       version: metadata.version,
       status: 'valid',
-      pdfUrl: this.pdfUrl(id),
-      sm3: pdfSm3,
+      pdfUrl: this.fileUrl(id, primary.format),
+      sm3: primary.sm3,
+      files: this.issuedFiles(id, files),
       warnings: p.warnings,
     };
     await withAudit(this.db, ctx, `licence.${p.event.operation}`, async (trx) => {
@@ -393,7 +460,7 @@ export class LicenceService {
         ...actorOf(ctx.principal),
         at: now,
       };
-      await insertLicenceWithEvent(trx, record, event);
+      await insertLicenceWithEvent(trx, record, stored, event);
       // Renew and replace: the new identifier's leaf first, then the predecessor's status change (§2.2 order).
       const directory = [licenceLeaf(record, event)];
       const also = await p.alsoInTransaction?.(trx, record);
@@ -414,7 +481,8 @@ export class LicenceService {
           version: metadata.version,
           esID: p.seal.esID,
           signerSerial: signer.certificateSerial,
-          pdfSm3,
+          pdfSm3: files.find((f) => f.format === 'pdf')?.sm3 ?? null,
+          files: files.map((f) => ({ format: f.format, sm3: f.sm3, bytes: f.bytes })),
           predecessor: metadata.predecessor ?? null,
         },
         directory,
@@ -423,17 +491,26 @@ export class LicenceService {
     return issued;
   }
 
-  /** Renders and prepares the file (off the main thread), then signs it here, where the keys are. */
-  private async sealedFile(
+  /**
+   * Renders and prepares the files of `formats` (off the main thread), then signs them here, where the keys
+   * are: every file sealed with the same seal and signer key (ofd.md §4.3).
+   */
+  private async sealedFiles(
     base: Pick<LicenceFileJob, 'type' | 'metadata' | 'verifyUrl' | 'reason' | 'location'>,
     sealing: LicenceSealing,
-  ): Promise<{ pdf: Uint8Array; signedAt: Date }> {
-    const prepared = await this.deps.produce(licenceFileJob(base, sealing)).catch((err: unknown) => {
+    formats: readonly LicenceFileFormat[],
+  ): Promise<{ files: { format: LicenceFileFormat; data: Buffer; sm3: string }[]; signedAt: Date }> {
+    const job = licenceFileJob({ ...base, formats: [...formats] }, sealing);
+    const prepared = await this.deps.produce(job).catch((err: unknown) => {
       if (err instanceof LicenceRenderError)
         throw new ServiceError('validation', err.code, err.message, err.field);
       throw err;
     });
-    return signPreparedLicence(prepared, sealing, this.deps.sealSignatures);
+    const signed = await signPreparedLicence(prepared, sealing, this.deps.sealSignatures);
+    return {
+      files: signed.files.map((f) => ({ format: f.format, data: f.bytes, sm3: f.sm3 })),
+      signedAt: signed.signedAt,
+    };
   }
 
   private async owned(principal: Principal, identifier: string): Promise<LicenceSummary> {
@@ -606,12 +683,48 @@ export class LicenceService {
     return isAllowed(principal, 'licence.read-as-owner', licence);
   }
 
-  /** The sealed file, decrypted. */
-  async pdf(identifier: string): Promise<{ licence: LicenceSummary; pdf: Buffer }> {
+  /** The sealed file of one format, decrypted; 404 `format-not-available` when it was not made. */
+  async file(
+    identifier: string,
+    format: LicenceFileFormat,
+  ): Promise<{ licence: LicenceSummary; file: LicenceFile }> {
     const licence = await findLicence(this.db, identifier);
-    const enc = licence && (await findLicencePdf(this.db, identifier));
-    if (!licence || !enc) throw notFound();
-    return { licence, pdf: this.deps.protector.decrypt(enc, `licence:${identifier}:pdf`) };
+    if (!licence) throw notFound();
+    const stored = await findLicenceFile(this.db, identifier, format);
+    if (!stored) throw formatNotAvailable(format, licence.files);
+    return { licence, file: this.opened(stored, `licence:${identifier}:${format}`) };
+  }
+
+  /** The sealed PDF, decrypted (`file(identifier, 'pdf')`). */
+  async pdf(identifier: string): Promise<{ licence: LicenceSummary; pdf: Buffer }> {
+    const { licence, file } = await this.file(identifier, 'pdf');
+    return { licence, pdf: file.data };
+  }
+
+  /**
+   * One file of an annotated copy of `identifier`, decrypted, for the licence's issuer (and admins) or the
+   * agency the copy was made for; to anyone else the copy does not exist.
+   */
+  async copyFile(
+    principal: Principal,
+    identifier: string,
+    copyId: string,
+    format: LicenceFileFormat,
+  ): Promise<LicenceFile> {
+    const licence = await findLicence(this.db, identifier);
+    const copy = licence && (await findLicenceCopy(this.db, copyId));
+    const maker =
+      principal.kind === 'token' && principal.agencyId !== null && principal.agencyId === copy?.makerAgencyId;
+    if (!copy || copy.identifier !== identifier || !(maker || this.mayReadHolderCode(principal, licence)))
+      throw new ServiceError('not-found', 'copy-not-found', '加注件不存在 / no such copy', 'copyId');
+    const stored = await findLicenceCopyFile(this.db, copyId, format);
+    if (!stored) throw formatNotAvailable(format, copy.files);
+    return this.opened(stored, `licence-copy:${copyId}:${format}`);
+  }
+
+  private opened(stored: StoredLicenceFile, context: string): LicenceFile {
+    const { enc, ...entry } = stored;
+    return { ...entry, data: this.deps.protector.decrypt(enc, context) };
   }
 
   async find(identifier: string): Promise<LicenceSummary | undefined> {
@@ -662,9 +775,16 @@ export class LicenceService {
   async makeCopy(
     ctx: ActionContext,
     identifier: string,
-    req: { purpose: string; expiresAt: Date; maker: string },
+    req: {
+      purpose: string;
+      expiresAt: Date;
+      maker: string;
+      /** Which files to make (default: this node's formats); each must be one the node issues in. */
+      formats?: readonly LicenceFileFormat[] | undefined;
+    },
     usage: LicenceUsage | null,
-  ): Promise<{ copy: LicenceCopyRecord; pdf: Buffer }> {
+  ): Promise<{ copy: LicenceCopyRecord; files: LicenceFile[] }> {
+    const formats = this.copyFormats(req.formats);
     const licence = await findLicence(this.db, identifier);
     if (!licence) throw notFound();
     if (licence.status !== 'valid')
@@ -704,7 +824,7 @@ export class LicenceService {
       expiresAt: req.expiresAt.toISOString(),
     };
     const metadata: LicenceMetadata = { ...licence.metadata, holderCode, copy: copyMeta };
-    const sealed = await this.sealedFile(
+    const sealed = await this.sealedFiles(
       {
         type,
         metadata,
@@ -719,10 +839,12 @@ export class LicenceService {
         chain: this.deps.chainFor?.(signer.certificateDer) ?? [],
         timestamp: false,
       },
+      formats,
     );
-    const pdf = Buffer.from(sealed.pdf);
+    const id = randomUUID();
+    const stored = this.protectFiles(sealed.files, (f) => `licence-copy:${id}:${f}`);
     const copy: LicenceCopyRecord = {
-      id: randomUUID(),
+      id,
       identifier,
       purpose: req.purpose,
       maker: req.maker,
@@ -730,11 +852,10 @@ export class LicenceService {
         ctx.principal.kind === 'token' && ctx.principal.agencyId ? ctx.principal.agencyId : licence.agencyId,
       madeAt: now,
       expiresAt: req.expiresAt,
-      pdfSm3: sm3(pdf).toString('hex'),
-      pdfBytes: pdf.length,
+      files: stored.map(({ enc: _enc, ...entry }) => entry),
     };
     await withAudit(this.db, ctx, 'licence.copy', async (trx) => {
-      await insertLicenceCopy(trx, copy, this.deps.protector.encrypt(pdf, `licence-copy:${copy.id}:pdf`));
+      await insertLicenceCopy(trx, copy, stored);
       if (usage) await insertLicenceUsage(trx, usage);
       return {
         result: undefined,
@@ -743,13 +864,29 @@ export class LicenceService {
           copyId: copy.id,
           purpose: copy.purpose,
           expiresAt: copy.expiresAt.toISOString(),
-          pdfSm3: copy.pdfSm3,
+          pdfSm3: copy.files.find((f) => f.format === 'pdf')?.sm3 ?? null,
+          files: copy.files.map((f) => ({ format: f.format, sm3: f.sm3, bytes: f.bytes })),
           esID: seal.esID,
         },
         directory: [licenceCopyLeaf(copy)],
       };
     });
-    return { copy, pdf };
+    const byFormat = new Map(sealed.files.map((f) => [f.format, f.data]));
+    return { copy, files: copy.files.map((f) => ({ ...f, data: byFormat.get(f.format)! })) };
+  }
+
+  /** The formats of a copy: the requested ones (each issued by this node), else this node's. */
+  private copyFormats(requested: readonly LicenceFileFormat[] | undefined): LicenceFileFormat[] {
+    if (!requested || requested.length === 0) return this.formats;
+    const missing = requested.find((f) => !this.formats.includes(f));
+    if (missing)
+      throw new ServiceError(
+        'validation',
+        'format-not-enabled',
+        `本节点不制作 ${missing} 版式文件（SEALTRUST_LICENCE_FORMATS=${this.formats.join(',')}）/ this node does not make ${missing} files`,
+        'formats',
+      );
+    return LICENCE_FILE_FORMATS.filter((f) => requested.includes(f));
   }
 
   async copies(identifier: string): Promise<LicenceCopyRecord[]> {
@@ -782,6 +919,17 @@ export class LicenceService {
 
 function trimmed(fields: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.trim()]));
+}
+
+/** 404: the record exists, but no file of that format was made for it (SEALTRUST_LICENCE_FORMATS then). */
+function formatNotAvailable(format: LicenceFileFormat, files: readonly LicenceFileEntry[]): ServiceError {
+  return new ServiceError(
+    'not-found',
+    'format-not-available',
+    `该证照没有 ${format.toUpperCase()} 版式文件 / no ${format} file was made for this licence`,
+    'format',
+    { available: files.map((f) => f.format).join(',') },
+  );
 }
 
 function notFound(): ServiceError {

@@ -4,6 +4,7 @@ import { OfdError } from '../../ofd/ofd-error.js';
 import { PdfError } from '../../pdf/pdf-error.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../../verify/licence-validation.js';
 import { validateOfd } from '../../verify/ofd-validation.js';
+import { ofdLicenceLayer } from '../../verify/ofd-licence-layer.js';
 import { OFD_LIMITS, type OfdLimits } from '../../ofd/ofd-limits.js';
 import { validatePdf, ValidationTooComplex } from '../../verify/pdf-validation.js';
 import type { ValidationReport } from '../../verify/report.js';
@@ -101,7 +102,11 @@ serveWorkerTasks<VerifyTask, ValidationReport, VerifyFailure, ViewCall, unknown>
     return {
       result:
         task.format === 'ofd'
-          ? await validateOfd(task.bytes, { ...ctx, limits: SERVICE_OFD_LIMITS })
+          ? await validateOfd(task.bytes, {
+              ...ctx,
+              limits: SERVICE_OFD_LIMITS,
+              licenceLayer: ofdLicenceLayer(ctx.licences),
+            })
           : await validatePdf(task.bytes, ctx),
     };
   },

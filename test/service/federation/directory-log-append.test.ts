@@ -139,13 +139,13 @@ describe('directory events appended with their audit record', () => {
       ['renew', 'renew'],
     );
     const [fresh, pred] = renew.leaves.map((l) => l.licence as Record<string, unknown>);
-    assert.equal(fresh!.prev, null, 'the new identifier first, with its file');
-    assert.ok(fresh!.file);
+    assert.equal(fresh!.prev, null, 'the new identifier first, with its files');
+    assert.ok(Array.isArray(fresh!.files) && fresh!.files.length > 0);
     assert.equal(fresh!.related, id);
     assert.equal(pred!.id, id);
     assert.equal(pred!.prev, 'valid');
     assert.equal(pred!.related, fresh!.id);
-    assert.equal(pred!.file, undefined);
+    assert.equal(pred!.files, undefined);
     assert.equal(renew.rows[0]!.auditSeq, renew.rows[1]!.auditSeq, 'one transaction, one audit record');
 
     const newId = fresh!.id as string;

@@ -1,0 +1,70 @@
+import { sm3 } from '../crypto/sm3.js';
+import { mm } from '../ofd/ofd-stamping.js';
+import { generalizedTime, SM2_SM3_SIGNATURE_METHOD, writeSignatureXml } from '../ofd/ofd-signature-writer.js';
+import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
+import { escapeXml } from '../ofd/xml-spans.js';
+import { prepareZipEntry } from '../ofd/zip-writer.js';
+import type { PreparedLicenceOfd } from './licence-file-preparation.js';
+import type { OfdFile } from './licence-ofd-writer.js';
+
+// Sealing a licence OFD as it is written (GB/T 33190 §18, GM/T 0099-2020 §7; design §1.4 "whole protection"):
+// the first and only signature of a package SealTrust has just made, so nothing has to be read back. The
+// steps are ofdrw's OFDSigner.exeSign and src/ofd/ofd-stamping.ts's for a package without signatures: OFD.xml
+// already names Signatures.xml (licence-ofd-writer.ts), Signatures.xml gets the record and MaxSignId, Seal.esl
+// is written, References = SM3 of every file at that moment — Signatures.xml included: the document is locked —
+// then Signature.xml (ofd-signature-writer.ts) whose SM3 is what the SES or CMS signature signs.
+
+export interface NewOfdSealOptions {
+  /** Package path of Signatures.xml (OFD.xml's DocBody/Signatures); Sign_0 goes beside it. */
+  signaturesPath: string;
+  /** DER SESeal, written as Seal.esl (= TBS_Sign.eseal). */
+  sealFile?: Uint8Array;
+  /** The seal box on the page (page ID, x y w h in mm): the reader draws the SES picture there (§1.6). */
+  stampAnnot?: { pageRef: string; boundary: readonly number[] };
+  signatureType: 'Seal' | 'Sign';
+  provider: { name: string; company?: string; version?: string };
+  /** SignatureDateTime (= TBS_Sign.timeInfo), whole seconds; also the ZIP entries' time. */
+  signDate: Date;
+}
+
+/** The package of `files` with one locking signature, up to its signed value (plain data: see finishOfdSeal). */
+export function sealNewLicenceOfd(files: readonly OfdFile[], o: NewOfdSealOptions): PreparedLicenceOfd {
+  const signs = o.signaturesPath.slice(0, o.signaturesPath.lastIndexOf('/'));
+  const signDir = `${signs}/Sign_0`;
+  const signaturePath = `${signDir}/Signature.xml`;
+  const signedValuePath = `${signDir}/SignedValue.dat`;
+  const sealPath = o.sealFile ? `${signDir}/Seal.esl` : undefined;
+  // GB/T 33190 recommends sNNN IDs (xs:ID, NCName); MaxSignId = the last one issued.
+  const annotId = o.stampAnnot ? 's002' : undefined;
+  const signaturesXml = Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures xmlns:ofd="${OFD_NAMESPACE}">` +
+      `<ofd:MaxSignId>${annotId ?? 's001'}</ofd:MaxSignId>` +
+      `<ofd:Signature ID="s001" Type="${o.signatureType}" BaseLoc="${escapeXml('/' + signaturePath)}"/>` +
+      `</ofd:Signatures>`,
+    'utf8',
+  );
+  const all: OfdFile[] = [...files, { path: o.signaturesPath, data: signaturesXml }];
+  if (sealPath) all.push({ path: sealPath, data: o.sealFile! });
+  const signatureXml = writeSignatureXml({
+    provider: o.provider,
+    signatureMethod: SM2_SM3_SIGNATURE_METHOD,
+    signatureDateTime: generalizedTime(o.signDate),
+    references: all.map((f) => ({ fileRef: '/' + f.path, checkValue: sm3(f.data).toString('base64') })),
+    stampAnnots: o.stampAnnot
+      ? [{ id: annotId!, pageRef: o.stampAnnot.pageRef, boundary: o.stampAnnot.boundary.map(mm).join(' ') }]
+      : [],
+    ...(sealPath ? { sealLoc: '/' + sealPath } : {}),
+    signedValueLoc: '/' + signedValuePath,
+  });
+  const modified = o.signDate;
+  const entries = [...all, { path: signaturePath, data: signatureXml }].map((f) =>
+    prepareZipEntry({ name: f.path, data: f.data }, modified),
+  );
+  return {
+    parts: { entries, signedValuePath, modified },
+    digest: sm3(signatureXml),
+    propertyInfo: '/' + signaturePath,
+    // SignatureDateTime has whole seconds: TBS_Sign.timeInfo must be that instant.
+    signingTime: new Date(Math.floor(o.signDate.getTime() / 1000) * 1000),
+  };
+}
