@@ -38,7 +38,7 @@ export function parseProofBundle(text: string, hashSize = 32): ProofBundle {
   const lines = text.slice(0, split).split('\n');
   const checkpoint = text.slice(split + 2);
   if (lines[0] !== PROOF_BUNDLE_HEADER) throw bad('wrong header');
-  const extra = /^extra (\S+)$/.exec(lines[1] ?? '');
+  const extra = /^extra (\S*)$/.exec(lines[1] ?? '');
   const leaf = extra ? decodeStrictBase64(extra[1] as string) : undefined;
   if (!leaf) throw bad('extra line');
   const idx = /^index (0|[1-9][0-9]*)$/.exec(lines[2] ?? '');

@@ -283,3 +283,19 @@ describe('bad requests', () => {
     for (const [path, status, type] of cases) await problem(path, status, type);
   });
 });
+
+describe('OpenAPI', () => {
+  it('lists the log endpoints as anonymous operations', async () => {
+    const doc = (await (await srv.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { security: unknown[] }>>;
+    };
+    for (const p of [
+      '/tlog/tile/{path}',
+      '/v1/tlog/entries',
+      '/v1/tlog/proofs/inclusion',
+      '/v1/tlog/proofs/consistency',
+      '/v1/tlog/licences/{identifier}',
+    ])
+      assert.deepEqual(doc.paths[p]?.get?.security, [], p);
+  });
+});

@@ -15,7 +15,7 @@ import { formatProofBundle } from '../../tlog/proof-bundle.js';
 import { consistencyProofElements, inclusionProofElements, proofNodeIds } from '../../tlog/proof-nodes.js';
 import { parseNote } from '../../tlog/signed-note.js';
 import { tileHashSource } from '../../tlog/tile-hash-source.js';
-import { tilesForNodes, tileWidth, type TileRef } from '../../tlog/tiles.js';
+import { tileInTree, tilesForNodes, tileWidth, type TileRef } from '../../tlog/tiles.js';
 import { ServiceError } from '../service-error.js';
 
 /** At most this many entries per range request (federation.md §3.1). */
@@ -156,12 +156,14 @@ export class TlogReadService {
         'index',
       );
     }
-    const [leaf] = await listTlogLeaves(this.#deps.db, index, index + 1);
-    if (!leaf) throw notFound('index-out-of-range', `没有叶子 ${index} / no leaf ${index}`, 'index');
+    // The leaf hash comes from the level-0 tile holding it (usually the one its sibling is read from anyway).
+    const leafTile = tileInTree(0, Math.floor(index / this.#full), q.size, this.tileHeight);
     const elements = inclusionProofElements(index, q.size);
-    const source = await this.#nodeSource(q.size, proofNodeIds(elements));
+    const { source, tile } = await this.#nodeSource(q.size, proofNodeIds(elements), [leafTile]);
+    const at = (index - leafTile.index * this.#full) * this.#hasher.size;
+    const leafHash = Buffer.from(tile(leafTile).hashes.subarray(at, at + this.#hasher.size));
     const hashes = generateInclusionProof(this.#hasher, source, index, q.size).map((h) => Buffer.from(h));
-    return { origin: this.origin, index, size: q.size, leafHash: leaf.leafHash, hashes };
+    return { origin: this.origin, index, size: q.size, leafHash, hashes };
   }
 
   /** PROOF(from, D[to]) up to the published size; from = 0 and from > to are refused. */
@@ -210,7 +212,7 @@ export class TlogReadService {
       await this.#checkPublished(to, 'to');
     }
     const elements = consistencyProofElements(from, to);
-    const source = await this.#nodeSource(to, proofNodeIds(elements));
+    const { source } = await this.#nodeSource(to, proofNodeIds(elements));
     const hashes = generateConsistencyProof(this.#hasher, source, from, to).map((h) => Buffer.from(h));
     return { origin: this.origin, from, to, hashes };
   }
@@ -224,7 +226,7 @@ export class TlogReadService {
       (hashesAtLevel + 1) * 2 ** levelShift,
       width,
     );
-    const stored = (await this.#tiles([{ level, index }])).get(tileKey(level, index));
+    const stored = (await this.#tiles([{ level, index, width }])).get(tileKey(level, index));
     if (!stored || stored.width < width) throw this.#tileNotFound();
     return stored.hashes.subarray(0, width * this.#hasher.size);
   }
@@ -268,7 +270,7 @@ export class TlogReadService {
     });
     let proof: string | null = null;
     if (note) {
-      const source = await this.#nodeSource(size, proofNodeIds(inclusionProofElements(last.idx, size)));
+      const { source } = await this.#nodeSource(size, proofNodeIds(inclusionProofElements(last.idx, size)));
       const hashes = generateInclusionProof(this.#hasher, source, last.idx, size);
       proof = formatProofBundle({ leaf: last.leaf, index: last.idx, proof: hashes, checkpoint: note });
     }
@@ -306,11 +308,13 @@ export class TlogReadService {
     return notFound('tile-not-found', '没有这个瓦片 / no such tile at a published size');
   }
 
-  /** Proof hashes for a tree of `size` from the tiles the given nodes live in (cache first, one query for the rest). */
-  async #nodeSource(size: number, ids: readonly { level: number; index: number }[]) {
-    const refs = tilesForNodes(ids, size, this.tileHeight);
-    const tiles = await this.#tiles(refs);
-    const get = (t: TileRef): StoredTile => {
+  /**
+   * Proof hashes for a tree of `size` from the tiles the given nodes live in (and `extra` tiles), cache first, one
+   * query for the rest.
+   */
+  async #nodeSource(size: number, ids: readonly { level: number; index: number }[], extra: TileRef[] = []) {
+    const tiles = await this.#tiles([...tilesForNodes(ids, size, this.tileHeight), ...extra]);
+    const tile = (t: TileRef): StoredTile => {
       const s = tiles.get(tileKey(t.level, t.index));
       if (!s || s.width < t.width) {
         throw new ServiceError(
@@ -324,23 +328,29 @@ export class TlogReadService {
       }
       return s;
     };
-    return tileHashSource(
+    const source = tileHashSource(
       this.#hasher,
       size,
-      (t) => get(t).hashes.subarray(0, t.width * this.#hasher.size),
+      (t) => tile(t).hashes.subarray(0, t.width * this.#hasher.size),
       this.tileHeight,
-      (t) => get(t).internal,
+      (t) => tile(t).internal,
     );
+    return { source, tile };
   }
 
-  /** Stored tiles by key: full ones from the LRU when there, the rest in one query (full ones then cached). */
-  async #tiles(refs: readonly { level: number; index: number }[]): Promise<Map<string, StoredTile>> {
+  /**
+   * Stored tiles by key, each at least as wide as asked: from the LRU when there, the rest in one query. Partial
+   * tiles are cached too: a tile's first W hashes never change (tlog-tiles), so a cached partial tile answers
+   * every request up to its width, and a wider request reads the tile again.
+   */
+  async #tiles(refs: readonly TileRef[]): Promise<Map<string, StoredTile>> {
     const out = new Map<string, StoredTile>();
-    const missing: { level: number; index: number }[] = [];
+    const missing: TileRef[] = [];
     for (const r of refs) {
       const key = tileKey(r.level, r.index);
+      if (out.has(key)) continue;
       const hit = this.#cache.get(key);
-      if (hit) {
+      if (hit && hit.width >= r.width) {
         this.#cache.delete(key);
         this.#cache.set(key, hit);
         out.set(key, hit);
@@ -349,7 +359,8 @@ export class TlogReadService {
     if (missing.length === 0) return out;
     for (const [key, t] of await readTiles(this.#deps.db, missing)) {
       out.set(key, t);
-      if (t.width === this.#full && this.#cacheSize > 0) {
+      if (this.#cacheSize > 0) {
+        this.#cache.delete(key);
         this.#cache.set(key, t);
         if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
       }

@@ -195,3 +195,32 @@ describe('TlogIntegrator in the background', () => {
     }
   });
 });
+
+describe('the tlog-tiles accounting example at tile height 8', () => {
+  let db: TestDb;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('stores a tree of 70,000 as 273 full level-0 tiles + width 112, 1 full level-1 + width 17, level 2 width 1', async () => {
+    const log = new TestLog(db.knex);
+    await log.append(70_000, (i) => Buffer.from(`leaf ${i}`));
+    assert.equal(await new TlogIntegrator(db.knex, { tileHeight: 8 }).catchUp(), 70_000);
+    const tiles = await allTiles(db);
+    const count = (level: number, width: number) =>
+      tiles.filter((t) => t.level === level && t.width === width).length;
+    assert.equal(count(0, 256), 273);
+    assert.deepEqual(
+      tiles.filter((t) => t.width < 256).map((t) => `${t.level}/${t.index}/${t.width}`),
+      ['0/273/112', '1/1/17', '2/0/1'],
+    );
+    assert.equal(count(1, 256), 1);
+    assert.equal(tiles.length, 273 + 1 + 1 + 1 + 1);
+    // The stored level-2 hash is the root of the first 65,536 leaves.
+    assert.deepEqual(tiles.find((t) => t.level === 2)!.hashes, reference.mth(log.leaves.slice(0, 65_536)));
+    assert.deepEqual((await readTlogState(db.knex)).root, reference.mth(log.leaves));
+  });
+});
