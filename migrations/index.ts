@@ -9,7 +9,9 @@ import * as m007 from './007_encrypted_blobs_uncompressed.js';
 import * as m008 from './008_audit_notify.js';
 import * as m009 from './009_job_input_encrypted.js';
 import * as m010 from './010_directory_log.js';
+import * as m011 from './011_tlog_integration.js';
 import * as m012 from './012_tlog_witnessing.js';
+import * as m013 from './013_federation_mirror.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -23,5 +25,7 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '008_audit_notify', module: m008 },
   { name: '009_job_input_encrypted', module: m009 },
   { name: '010_directory_log', module: m010 },
+  { name: '011_tlog_integration', module: m011 },
   { name: '012_tlog_witnessing', module: m012 },
+  { name: '013_federation_mirror', module: m013 },
 ];

@@ -79,6 +79,11 @@ export interface KnownNode {
   vkey: string;
   /** Where the node serves /tlog and /v1 (no trailing slash). */
   url: string;
+  /**
+   * The hub's `hub`-role token at that node, for its side channel (federation.md §3.4): from the environment
+   * variable SEALTRUST_FED_TOKEN_<nodeId> (upper case, `-` as `_`) or else from the file named by `tokenFile`.
+   */
+  hubToken?: string | undefined;
 }
 
 export interface FederationConfig {
@@ -210,7 +215,7 @@ export function loadFederationConfig(
     logOrigin,
     hubUrl,
     hubWitnessKey: env.SEALTRUST_HUB_WITNESS_KEY || undefined,
-    nodes: loadKnownNodes(env.SEALTRUST_FED_NODES),
+    nodes: loadKnownNodes(env.SEALTRUST_FED_NODES, env),
     checkpointMs: positive(env.SEALTRUST_TLOG_CHECKPOINT_MS, 1000, 'SEALTRUST_TLOG_CHECKPOINT_MS'),
     tileHeight,
     publishUnwitnessed,
@@ -219,7 +224,7 @@ export function loadFederationConfig(
   };
 }
 
-function loadKnownNodes(file: string | undefined): KnownNode[] {
+function loadKnownNodes(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KnownNode[] {
   if (file === undefined || file === '') return [];
   let parsed: unknown;
   try {
@@ -243,13 +248,34 @@ function loadKnownNodes(file: string | undefined): KnownNode[] {
     if (seen.has(o.nodeId as string))
       throw new ConfigError(`SEALTRUST_FED_NODES: node ${String(o.nodeId)} twice`);
     seen.add(o.nodeId as string);
+    if (o.tokenFile !== undefined && typeof o.tokenFile !== 'string')
+      throw new ConfigError(`SEALTRUST_FED_NODES[${i}].tokenFile must be a file name`);
     return {
       nodeId: o.nodeId as string,
       origin: o.origin as string,
       vkey: o.vkey as string,
       url: (o.url as string).replace(/\/+$/, ''),
+      hubToken: hubTokenFor(o.nodeId as string, o.tokenFile as string | undefined, env),
     };
   });
+}
+
+/** The hub's token at a node: SEALTRUST_FED_TOKEN_<ID> first, then the node entry's token file. */
+function hubTokenFor(
+  nodeId: string,
+  tokenFile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  const fromEnv = env[`SEALTRUST_FED_TOKEN_${nodeId.toUpperCase().replace(/-/g, '_')}`];
+  if (fromEnv) return fromEnv.trim();
+  if (tokenFile === undefined) return undefined;
+  try {
+    return readFileSync(tokenFile, 'utf8').trim() || undefined;
+  } catch (err) {
+    throw new ConfigError(
+      `SEALTRUST_FED_NODES: cannot read token file of node ${nodeId}: ${(err as Error).message}`,
+    );
+  }
 }
 
 /** Public verification: worker threads, time budget, size limit, queue bound and the per-IP rate limit. */

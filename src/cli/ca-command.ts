@@ -1,13 +1,70 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { toPem } from '../crypto/pem.js';
-import { sm2PrivateKeyToPem } from '../crypto/sm2-keys.js';
-import { caNodeConfigSchema } from '../pki/ca-config.js';
-import { generateHierarchy } from '../pki/ca-hierarchy.js';
-import type { CaManifest } from '../pki/ca-manifest.js';
+import { fromPem, toPem } from '../crypto/pem.js';
+import { parseSm2PrivateKey, sm2PrivateKeyToPem } from '../crypto/sm2-keys.js';
+import { caNodeConfigSchema, caUrls, type CaNodeConfig } from '../pki/ca-config.js';
+import {
+  generateHierarchy,
+  issueNodeKey,
+  requireProfile,
+  type IssuedKey,
+  type NodeKeyProfiles,
+} from '../pki/ca-hierarchy.js';
+import { caManifestSchema, type CaManifest } from '../pki/ca-manifest.js';
+import { parseCertificate } from '../pki/certificate.js';
+import { keyIdentifier } from '../pki/certificate-extensions.js';
+import { caPassphraseFor, loadConfig, PROJECT_ROOT } from '../config.js';
+import { loadCaNode, loadProfiles } from '../service/ca/ca-node.js';
+import {
+  hasLogSigner,
+  logVerifierKey,
+  witnessName,
+  witnessVerifierKey,
+} from '../service/federation/node-log-keys.js';
 import { readPassphrase } from './passphrase.js';
 import { apiRequest, type ApiClientOptions } from './api-client.js';
+
+function readCaConfig(file: string): CaNodeConfig {
+  const parsed = caNodeConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) {
+    throw new Error(
+      `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+function nodeKeyProfiles(dir: string | undefined): NodeKeyProfiles {
+  const profiles = loadProfiles(
+    resolve(dir ?? process.env.SEALTRUST_PROFILES_DIR ?? join(PROJECT_ROOT, 'ca', 'profiles')),
+  );
+  return { logSigner: profiles.get('log-signer'), witness: profiles.get('witness') };
+}
+
+function keyWriter(out: string, passphrase: string) {
+  const write = (file: string, data: string | Buffer, mode = 0o644) =>
+    writeFileSync(join(out, file), data, { mode });
+  // Encrypted PKCS#8 with the ceremony's passphrase, readable by the owner only, as every CA key.
+  const key = (file: string, d: Uint8Array) => write(file, sm2PrivateKeyToPem(d, { passphrase }), 0o600);
+  const cert = (file: string, der: Buffer) => write(file, toPem('CERTIFICATE', der));
+  return { write, key, cert };
+}
+
+/** Writes `<caId>-<suffix>.crt.pem` and its encrypted `.key.pem`; returns the manifest entry. */
+function writeNodeKey(
+  out: string,
+  passphrase: string,
+  caId: string,
+  suffix: 'log-signer' | 'witness',
+  issued: IssuedKey,
+): { certificate: string; key: string } {
+  const { key, cert } = keyWriter(out, passphrase);
+  const entry = { certificate: `${caId}-${suffix}.crt.pem`, key: `${caId}-${suffix}.key.pem` };
+  cert(entry.certificate, issued.certificate);
+  key(entry.key, issued.keyPair.privateKey);
+  return entry;
+}
 
 export function registerCaCommands(program: Command): void {
   const ca = program.command('ca').description('证书认证机构 / certificate authority');
@@ -21,88 +78,186 @@ export function registerCaCommands(program: Command): void {
       '--public-url <url>',
       "the node's public base URL (default SEALTRUST_PUBLIC_URL or http://localhost:8080)",
     )
+    .option('--profiles <dir>', 'certificate profiles (default SEALTRUST_PROFILES_DIR or ca/profiles)')
     .option('--force', 'overwrite an existing hierarchy in --out')
-    .action(async (opts: { config: string; out: string; publicUrl?: string; force?: boolean }) => {
-      const parsed = caNodeConfigSchema.safeParse(JSON.parse(readFileSync(opts.config, 'utf8')));
-      if (!parsed.success) {
-        throw new Error(
-          `${opts.config}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    .action(
+      async (opts: {
+        config: string;
+        out: string;
+        publicUrl?: string;
+        profiles?: string;
+        force?: boolean;
+      }) => {
+        const config = readCaConfig(opts.config);
+        const out = resolve(opts.out);
+        if (existsSync(join(out, 'node.json')) && !opts.force) {
+          throw new Error(`${out} already holds a hierarchy (node.json); use --force to replace it`);
+        }
+        const publicUrl = (
+          opts.publicUrl ??
+          process.env.SEALTRUST_PUBLIC_URL ??
+          'http://localhost:8080'
+        ).replace(/\/+$/, '');
+        const passphrase = await readPassphrase(
+          'SEALTRUST_CA_PASSPHRASE',
+          '私钥保护口令 / key passphrase: ',
+          true,
         );
-      }
-      const config = parsed.data;
-      const out = resolve(opts.out);
-      if (existsSync(join(out, 'node.json')) && !opts.force) {
-        throw new Error(`${out} already holds a hierarchy (node.json); use --force to replace it`);
-      }
-      const publicUrl = (
-        opts.publicUrl ??
-        process.env.SEALTRUST_PUBLIC_URL ??
-        'http://localhost:8080'
-      ).replace(/\/+$/, '');
-      const passphrase = await readPassphrase(
-        'SEALTRUST_CA_PASSPHRASE',
-        '私钥保护口令 / key passphrase: ',
-        true,
-      );
-      const h = generateHierarchy(config, publicUrl);
-      mkdirSync(out, { recursive: true });
-      const write = (file: string, data: string | Buffer, mode = 0o644) =>
-        writeFileSync(join(out, file), data, { mode });
-      const key = (file: string, d: Uint8Array) => write(file, sm2PrivateKeyToPem(d, { passphrase }), 0o600);
-      const cert = (file: string, der: Buffer) => write(file, toPem('CERTIFICATE', der));
+        const h = generateHierarchy(config, publicUrl, new Date(), nodeKeyProfiles(opts.profiles));
+        mkdirSync(out, { recursive: true });
+        const { write, key, cert } = keyWriter(out, passphrase);
 
-      cert(`${config.root.id}.crt.pem`, h.root.certificate);
-      key(`${config.root.id}.key.pem`, h.root.keyPair.privateKey);
-      write(`${config.root.id}.crl`, h.root.crl);
-      const manifest: CaManifest = {
-        node: config.node,
-        ...(config.provinces ? { provinces: config.provinces } : {}),
-        createdAt: new Date().toISOString(),
-        publicUrl,
-        urls: config.urls,
-        root: { id: config.root.id, certificate: `${config.root.id}.crt.pem`, crl: `${config.root.id}.crl` },
-        issuingCas: [],
-      };
-      for (const ic of h.issuingCas) {
-        const conf = config.issuingCas.find((c) => c.id === ic.id)!;
-        cert(`${ic.id}.crt.pem`, ic.ca.certificate);
-        key(`${ic.id}.key.pem`, ic.ca.keyPair.privateKey);
-        cert(`${ic.id}-ocsp.crt.pem`, ic.ocspResponder.certificate);
-        key(`${ic.id}-ocsp.key.pem`, ic.ocspResponder.keyPair.privateKey);
-        if (ic.tsa) {
-          cert(`${ic.id}-tsa.crt.pem`, ic.tsa.certificate);
-          key(`${ic.id}-tsa.key.pem`, ic.tsa.keyPair.privateKey);
+        cert(`${config.root.id}.crt.pem`, h.root.certificate);
+        key(`${config.root.id}.key.pem`, h.root.keyPair.privateKey);
+        write(`${config.root.id}.crl`, h.root.crl);
+        const manifest: CaManifest = {
+          node: config.node,
+          ...(config.provinces ? { provinces: config.provinces } : {}),
+          createdAt: new Date().toISOString(),
+          publicUrl,
+          urls: config.urls,
+          root: {
+            id: config.root.id,
+            certificate: `${config.root.id}.crt.pem`,
+            crl: `${config.root.id}.crl`,
+          },
+          issuingCas: [],
+        };
+        for (const ic of h.issuingCas) {
+          const conf = config.issuingCas.find((c) => c.id === ic.id)!;
+          cert(`${ic.id}.crt.pem`, ic.ca.certificate);
+          key(`${ic.id}.key.pem`, ic.ca.keyPair.privateKey);
+          cert(`${ic.id}-ocsp.crt.pem`, ic.ocspResponder.certificate);
+          key(`${ic.id}-ocsp.key.pem`, ic.ocspResponder.keyPair.privateKey);
+          if (ic.tsa) {
+            cert(`${ic.id}-tsa.crt.pem`, ic.tsa.certificate);
+            key(`${ic.id}-tsa.key.pem`, ic.tsa.keyPair.privateKey);
+          }
+          if (ic.sealMaker) {
+            cert(`${ic.id}-seal-maker.crt.pem`, ic.sealMaker.certificate);
+            key(`${ic.id}-seal-maker.key.pem`, ic.sealMaker.keyPair.privateKey);
+          }
+          manifest.issuingCas.push({
+            id: ic.id,
+            certificate: `${ic.id}.crt.pem`,
+            key: `${ic.id}.key.pem`,
+            crlValidityHours: conf.crlValidityHours,
+            ocspResponder: { certificate: `${ic.id}-ocsp.crt.pem`, key: `${ic.id}-ocsp.key.pem` },
+            ...(ic.tsa && conf.tsa
+              ? {
+                  tsa: {
+                    certificate: `${ic.id}-tsa.crt.pem`,
+                    key: `${ic.id}-tsa.key.pem`,
+                    policy: conf.tsa.policy,
+                  },
+                }
+              : {}),
+            ...(ic.sealMaker
+              ? {
+                  sealMaker: {
+                    certificate: `${ic.id}-seal-maker.crt.pem`,
+                    key: `${ic.id}-seal-maker.key.pem`,
+                  },
+                }
+              : {}),
+            ...(ic.logSigner
+              ? { logSigner: writeNodeKey(out, passphrase, ic.id, 'log-signer', ic.logSigner) }
+              : {}),
+            ...(ic.witness ? { witness: writeNodeKey(out, passphrase, ic.id, 'witness', ic.witness) } : {}),
+          });
         }
-        if (ic.sealMaker) {
-          cert(`${ic.id}-seal-maker.crt.pem`, ic.sealMaker.certificate);
-          key(`${ic.id}-seal-maker.key.pem`, ic.sealMaker.keyPair.privateKey);
+        write('node.json', JSON.stringify(manifest, null, 2) + '\n');
+        process.stdout.write(
+          `已生成 / written to ${out}: root ${config.root.id}, issuing CAs ${h.issuingCas.map((i) => i.id).join(', ')}\n` +
+            `请将 ${config.root.id}.key.pem 离线保存 / keep ${config.root.id}.key.pem offline; the service never reads it.\n`,
+        );
+        if (!h.issuingCas.some((ic) => ic.logSigner)) {
+          process.stderr.write(
+            '注意：未配置目录日志签名密钥 / note: no issuing CA has a logSigner; this node cannot sign its directory log\n',
+          );
         }
-        manifest.issuingCas.push({
-          id: ic.id,
-          certificate: `${ic.id}.crt.pem`,
-          key: `${ic.id}.key.pem`,
-          crlValidityHours: conf.crlValidityHours,
-          ocspResponder: { certificate: `${ic.id}-ocsp.crt.pem`, key: `${ic.id}-ocsp.key.pem` },
-          ...(ic.tsa && conf.tsa
-            ? {
-                tsa: {
-                  certificate: `${ic.id}-tsa.crt.pem`,
-                  key: `${ic.id}-tsa.key.pem`,
-                  policy: conf.tsa.policy,
-                },
-              }
-            : {}),
-          ...(ic.sealMaker
-            ? {
-                sealMaker: { certificate: `${ic.id}-seal-maker.crt.pem`, key: `${ic.id}-seal-maker.key.pem` },
-              }
-            : {}),
-        });
+      },
+    );
+
+  ca.command('add-keys')
+    .description(
+      '为已有密钥目录补发节点密钥（目录日志签名、见证）/ issue the node keys a CA config names and a keys directory lacks (log signer, witness), with the existing issuing CA key',
+    )
+    .requiredOption('--config <file>', 'CA node description (ca/<node>.json)')
+    .requiredOption('--keys <dir>', 'keys directory written by `sealtrust ca init`')
+    .option('--profiles <dir>', 'certificate profiles (default SEALTRUST_PROFILES_DIR or ca/profiles)')
+    .action(async (opts: { config: string; keys: string; profiles?: string }) => {
+      const config = readCaConfig(opts.config);
+      const dir = resolve(opts.keys);
+      const manifestPath = join(dir, 'node.json');
+      const manifest: CaManifest = caManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+      const passphrase = await readPassphrase('SEALTRUST_CA_PASSPHRASE', '私钥保护口令 / key passphrase: ');
+      const profiles = nodeKeyProfiles(opts.profiles);
+      const added: string[] = [];
+      for (const m of manifest.issuingCas) {
+        const conf = config.issuingCas.find((c) => c.id === m.id);
+        if (!conf) continue;
+        const wanted = (['logSigner', 'witness'] as const).filter((k) => conf[k] && !m[k]);
+        if (!wanted.length) continue;
+        const caCert = parseCertificate(
+          fromPem(readFileSync(join(dir, m.certificate), 'utf8'), ['CERTIFICATE']).der,
+        );
+        const caKey = parseSm2PrivateKey(readFileSync(join(dir, m.key), 'utf8'), passphrase);
+        if (!Buffer.from(caKey.publicKey).equals(caCert.publicKey))
+          throw new Error(`${m.key} does not belong to ${m.certificate}`);
+        const issuer = {
+          name: caCert.subjectDer,
+          keyId: caCert.subjectKeyId ?? keyIdentifier(caCert.publicKey),
+          privateKey: caKey.privateKey,
+          notAfter: caCert.notAfter,
+          urls: caUrls({ urls: manifest.urls }, manifest.publicUrl, m.id),
+        };
+        for (const k of wanted) {
+          const issued = issueNodeKey(
+            issuer,
+            requireProfile(profiles, k),
+            config.operator,
+            new Date(),
+            conf[k]?.validityDays,
+          );
+          m[k] = writeNodeKey(dir, passphrase, m.id, k === 'logSigner' ? 'log-signer' : 'witness', issued);
+          added.push(`${m.id}-${k === 'logSigner' ? 'log-signer' : 'witness'}`);
+        }
       }
-      write('node.json', JSON.stringify(manifest, null, 2) + '\n');
+      writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
       process.stdout.write(
-        `已生成 / written to ${out}: root ${config.root.id}, issuing CAs ${h.issuingCas.map((i) => i.id).join(', ')}\n` +
-          `请将 ${config.root.id}.key.pem 离线保存 / keep ${config.root.id}.key.pem offline; the service never reads it.\n`,
+        added.length
+          ? `已补发 / added to ${dir}: ${added.join(', ')}\n`
+          : `无需补发 / nothing to add: ${dir} already holds every key the config names\n`,
+      );
+    });
+
+  ca.command('vkeys')
+    .description(
+      "打印本节点目录日志与见证的验证密钥 / print this node's log and witness verifier keys (vkeys) for SEALTRUST_FED_NODES and SEALTRUST_HUB_WITNESS_KEY",
+    )
+    .option('--json', 'one JSON object: {nodeId, origin, logVkey, witnessName, witnessVkey}')
+    .action((opts: { json?: boolean }) => {
+      // The keys directory, passphrase, node id and origin as `serve` reads them (SEALTRUST_KEYS_DIR, …).
+      const cfg = loadConfig();
+      const node = loadCaNode(cfg.keysDir, caPassphraseFor(cfg), cfg.profilesDir, cfg.publicUrl);
+      const origin = cfg.federation.logOrigin;
+      const name = witnessName(origin);
+      const out = {
+        nodeId: cfg.nodeId,
+        origin,
+        logVkey: hasLogSigner(node) ? logVerifierKey(node, origin) : null,
+        witnessName: name,
+        witnessVkey: witnessVerifierKey(node, name) ?? null,
+      };
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(out) + '\n');
+        return;
+      }
+      process.stdout.write(
+        `node     ${out.nodeId}\norigin   ${out.origin}\n` +
+          `log      ${out.logVkey ?? '(no log-signer key: sealtrust ca add-keys)'}\n` +
+          `witness  ${out.witnessVkey ?? '(no witness key)'}\n`,
       );
     });
 

@@ -28,6 +28,7 @@ import { verifyRoutes } from './routes/verify-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
 import { witnessRoutes } from './routes/witness-routes.js';
 import { tlogCheckpointRoutes } from './routes/tlog-checkpoint-routes.js';
+import { tlogRoutes } from './routes/tlog-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): Koa {
   witnessRoutes(api, deps.services);
   tlogCheckpointRoutes(api, deps.services);
   if (deps.services.tlogPublisher) metrics.registry.registerMetric(deps.services.tlogPublisher.alerts);
+  tlogRoutes(api, deps.services);
 
   app.use(requestId());
   app.use(metrics.middleware());

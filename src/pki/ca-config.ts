@@ -22,62 +22,106 @@ const urlOverrides = z
   })
   .default({});
 
-export const caNodeConfigSchema = z.strictObject({
-  /** Node id, e.g. `zhejiang` or `mohurd`. */
-  node: z.string().regex(/^[a-z0-9-]{2,40}$/),
-  description: z.string().optional(),
-  root: z.strictObject({
-    id: z
-      .string()
-      .regex(/^[a-z0-9-]{2,40}$/)
-      .default('root'),
-    subject: nameSchema,
-    validityYears: z.number().int().min(1).max(40),
-    pathLen: z.number().int().min(0).max(5).default(1),
-    /** How long the root's (offline-signed) CRL stays valid. */
-    crlValidityDays: z.number().int().min(1).max(400).default(365),
-  }),
-  issuingCas: z
-    .array(
-      z.strictObject({
-        id: z.string().regex(/^[a-z0-9-]{2,40}$/),
-        subject: nameSchema,
-        validityYears: z.number().int().min(1).max(30),
-        pathLen: z.number().int().min(0).max(5).default(0),
-        crlValidityHours: z
-          .number()
-          .int()
-          .min(1)
-          .max(24 * 30)
-          .default(24),
-        policies: z.array(z.string().regex(/^\d+(\.\d+)+$/)).default([]),
-        ocspResponder: z.strictObject({
-          subject: nameSchema,
-          validityDays: z.number().int().min(1).max(3650),
-        }),
-        /** The node's seal-making system (制章者): signs every SESeal this node makes. */
-        sealMaker: z
-          .strictObject({ subject: nameSchema, validityDays: z.number().int().min(1).max(3650) })
-          .optional(),
-        tsa: z
-          .strictObject({
-            subject: nameSchema,
-            validityDays: z
-              .number()
-              .int()
-              .min(1)
-              .max(3650 * 2),
-            policy: z.string().regex(/^\d+(\.\d+)+$/),
-          })
-          .optional(),
-      }),
-    )
-    .min(1),
-  urls: urlOverrides,
-  /** Province codes (GB/T 2260, two digits) whose agencies this node serves; absent means all (development). */
-  provinces: z.array(z.string().regex(/^\d{2}$/)).optional(),
+/** A node-wide key certified from a ca/profiles profile; validity defaults to the profile's. */
+const nodeProfileKey = z.strictObject({
+  validityDays: z.number().int().min(1).max(3650).optional(),
 });
+
+export const caNodeConfigSchema = z
+  .strictObject({
+    /** Node id, e.g. `zhejiang` or `mohurd`. */
+    node: z.string().regex(/^[a-z0-9-]{2,40}$/),
+    description: z.string().optional(),
+    root: z.strictObject({
+      id: z
+        .string()
+        .regex(/^[a-z0-9-]{2,40}$/)
+        .default('root'),
+      subject: nameSchema,
+      validityYears: z.number().int().min(1).max(40),
+      pathLen: z.number().int().min(0).max(5).default(1),
+      /** How long the root's (offline-signed) CRL stays valid. */
+      crlValidityDays: z.number().int().min(1).max(400).default(365),
+    }),
+    issuingCas: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[a-z0-9-]{2,40}$/),
+          subject: nameSchema,
+          validityYears: z.number().int().min(1).max(30),
+          pathLen: z.number().int().min(0).max(5).default(0),
+          crlValidityHours: z
+            .number()
+            .int()
+            .min(1)
+            .max(24 * 30)
+            .default(24),
+          policies: z.array(z.string().regex(/^\d+(\.\d+)+$/)).default([]),
+          ocspResponder: z.strictObject({
+            subject: nameSchema,
+            validityDays: z.number().int().min(1).max(3650),
+          }),
+          /** The node's seal-making system (制章者): signs every SESeal this node makes. */
+          sealMaker: z
+            .strictObject({ subject: nameSchema, validityDays: z.number().int().min(1).max(3650) })
+            .optional(),
+          tsa: z
+            .strictObject({
+              subject: nameSchema,
+              validityDays: z
+                .number()
+                .int()
+                .min(1)
+                .max(3650 * 2),
+              policy: z.string().regex(/^\d+(\.\d+)+$/),
+            })
+            .optional(),
+          /**
+           * The node's directory-log signer (federation.md §4.3), from ca/profiles/log-signer.json with `operator`
+           * as its subject's organisation. Every node has one; configs written before the log lack it.
+           */
+          logSigner: nodeProfileKey.optional(),
+          /** The hub's witness cosigner (ca/profiles/witness.json); a province has none unless it witnesses peers. */
+          witness: nodeProfileKey.optional(),
+        }),
+      )
+      .min(1),
+    /**
+     * Who runs the node (its trust-service centre): the "agency" the node-wide certificates of ca/profiles name
+     * (log signer, witness), as an agency is named in the certificates issued to it.
+     */
+    operator: z
+      .strictObject({
+        name: z.string().min(1),
+        uscc: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{18}$/),
+        /** The subject's ST, e.g. 浙江省 (北京市 for the national hub). */
+        provinceName: z.string().min(1),
+        /** GB/T 2260 six-digit code, for profiles whose subject uses {regionCode}. */
+        regionCode: z
+          .string()
+          .regex(/^\d{6}$/)
+          .optional(),
+      })
+      .optional(),
+    urls: urlOverrides,
+    /** Province codes (GB/T 2260, two digits) whose agencies this node serves; absent means all (development). */
+    provinces: z.array(z.string().regex(/^\d{2}$/)).optional(),
+  })
+  .superRefine((c, ctx) => {
+    // The node's own profile-based keys name the operator in their subject, as an agency's name its own.
+    if (c.operator) return;
+    c.issuingCas.forEach((ic, i) => {
+      if (ic.logSigner || ic.witness)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['issuingCas', i],
+          message: 'logSigner and witness need "operator" (who runs the node) to name their subject',
+        });
+    });
+  });
 export type CaNodeConfig = z.output<typeof caNodeConfigSchema>;
+export type CaOperator = NonNullable<CaNodeConfig['operator']>;
+
 export type CaName = z.output<typeof nameSchema>;
 
 const keyUsageName = z.enum([

@@ -1,5 +1,12 @@
 import { generateSm2KeyPair, type Sm2KeyPair } from '../crypto/sm2.js';
-import { caUrls, type CaName, type CaNodeConfig } from './ca-config.js';
+import {
+  caUrls,
+  fillSubject,
+  type CaName,
+  type CaNodeConfig,
+  type CaOperator,
+  type CertificateProfile,
+} from './ca-config.js';
 import { buildCertificate, randomSerial } from './certificate-builder.js';
 import {
   authorityInfoAccessExtension,
@@ -30,7 +37,24 @@ export interface GeneratedHierarchy {
     ocspResponder: IssuedKey;
     tsa?: IssuedKey;
     sealMaker?: IssuedKey;
+    logSigner?: IssuedKey;
+    witness?: IssuedKey;
   }[];
+}
+
+/** The profiles of the node's own profile-based keys (ca/profiles/log-signer.json, witness.json). */
+export interface NodeKeyProfiles {
+  logSigner?: CertificateProfile | undefined;
+  witness?: CertificateProfile | undefined;
+}
+
+/** An issuing CA that certifies a node key: its name, key identifier, key, expiry and URLs. */
+export interface NodeKeyIssuer {
+  name: Buffer;
+  keyId: Uint8Array;
+  privateKey: Uint8Array;
+  notAfter: Date;
+  urls: { crl: string; ocsp: string; caIssuers: string };
 }
 
 const DAY = 86_400_000;
@@ -55,6 +79,7 @@ export function generateHierarchy(
   config: CaNodeConfig,
   publicUrl: string,
   now = new Date(),
+  profiles: NodeKeyProfiles = {},
 ): GeneratedHierarchy {
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   const rootKey = generateSm2KeyPair();
@@ -160,14 +185,81 @@ export function generateHierarchy(
           policies: [SEALTRUST_POLICY.sealMaker],
         })
       : undefined;
+    const issuer: NodeKeyIssuer = {
+      name: caName,
+      keyId: caKid,
+      privateKey: caKey.privateKey,
+      notAfter: addYears(now, ic.validityYears),
+      urls,
+    };
+    const own = (key: 'logSigner' | 'witness') => {
+      const conf = ic[key];
+      if (!conf) return undefined;
+      return issueNodeKey(issuer, requireProfile(profiles, key), config.operator, now, conf.validityDays);
+    };
+    const logSigner = own('logSigner');
+    const witness = own('witness');
     return {
       id: ic.id,
       ca: { keyPair: caKey, certificate: caCert },
       ocspResponder,
       ...(tsa ? { tsa } : {}),
       ...(sealMaker ? { sealMaker } : {}),
+      ...(logSigner ? { logSigner } : {}),
+      ...(witness ? { witness } : {}),
     };
   });
 
   return { root: { keyPair: rootKey, certificate: rootCert, crl: rootCrl }, issuingCas };
+}
+
+export function requireProfile(profiles: NodeKeyProfiles, key: keyof NodeKeyProfiles): CertificateProfile {
+  const p = profiles[key];
+  if (!p) throw new Error(`${key} is configured but its certificate profile was not given (ca/profiles)`);
+  return p;
+}
+
+/**
+ * A node-wide key (log signer, witness) certified from its profile, the operator standing in for the agency:
+ * for a node-wide log the "agency" the profile names is the node's trust-service centre (federation.md §4.3).
+ * The certificate never outlives its CA.
+ */
+export function issueNodeKey(
+  issuer: NodeKeyIssuer,
+  profile: CertificateProfile,
+  operator: CaOperator | undefined,
+  now = new Date(),
+  validityDays = profile.validityDays,
+): IssuedKey {
+  if (!operator) throw new Error(`the ${profile.id} certificate needs "operator" in the CA config`);
+  const subject = fillSubject(profile.subject, {
+    agencyName: operator.name,
+    uscc: operator.uscc,
+    provinceName: operator.provinceName,
+    regionCode: operator.regionCode ?? '',
+    commonName: operator.name,
+  });
+  const key = generateSm2KeyPair();
+  const certificate = buildCertificate(
+    {
+      serial: randomSerial(),
+      subject: nameDer(subject),
+      issuer: issuer.name,
+      publicKey: key.publicKey,
+      notBefore: new Date(now.getTime() - BACKDATE_MS),
+      notAfter: new Date(Math.min(now.getTime() + validityDays * DAY, issuer.notAfter.getTime())),
+      extensions: leafExtensions({
+        publicKey: key.publicKey,
+        issuerKeyId: issuer.keyId,
+        keyUsage: profile.keyUsage,
+        extKeyUsage: profile.extKeyUsage,
+        urls: issuer.urls,
+        policies: profile.policies,
+        uscc: profile.usccExtension ? operator.uscc : undefined,
+        ocspNoCheck: profile.ocspNoCheck,
+      }),
+    },
+    issuer.privateKey,
+  );
+  return { keyPair: key, certificate };
 }

@@ -24,6 +24,10 @@ export const caManifestSchema = z.strictObject({
       ocspResponder: z.strictObject({ certificate: z.string(), key: z.string() }),
       tsa: z.strictObject({ certificate: z.string(), key: z.string(), policy: z.string() }).optional(),
       sealMaker: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
+      /** The directory-log signer (federation.md §4.3); absent in keys made before the log. */
+      logSigner: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
+      /** The hub's witness cosigner. */
+      witness: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
     }),
   ),
 });

@@ -11,6 +11,8 @@ export const SEALTRUST_POLICY = {
   ocspResponder: `${ARC}.2.1`,
   tsa: `${ARC}.3.1`,
   logSigner: `${ARC}.4.1`,
+  /** The hub's witness cosigner (federation.md §4.3: hub-only profiles under …4). */
+  witness: `${ARC}.4.2`,
 } as const;
 
 /** The profile a policy identifier names (by ca/profiles id), or null for another issuer's policy. */
@@ -26,6 +28,8 @@ export function sealTrustProfileOf(policy: string): string | null {
       return 'tsa';
     case SEALTRUST_POLICY.logSigner:
       return 'log-signer';
+    case SEALTRUST_POLICY.witness:
+      return 'witness';
     default:
       return null;
   }

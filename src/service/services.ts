@@ -31,10 +31,14 @@ import { LicenceUsageService } from './licences/licence-usage-service.js';
 import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
-import { loadVerifyConfig } from '../config.js';
 import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
+import { federationServiceOptions, nodeFederationKeys } from './federation/federation-options.js';
 import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
 import { WitnessService, witnessFaultFromEnv, type WitnessOptions } from './federation/witness-service.js';
+import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
+import { readTlogState } from '../store/tlog-state-repository.js';
+import { TlogIntegrator } from './federation/tlog-integrator.js';
+import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -78,6 +82,10 @@ export interface Services {
   tlogPublisher?: TlogPublisher | undefined;
   /** The hub's witness (role hub, with a witness key): POST /witness/add-checkpoint. */
   witness?: WitnessService | undefined;
+  /** Builds the directory log's tree and tiles from tlog_entries in the background (federation.md §4.1). */
+  tlogIntegrator: TlogIntegrator;
+  /** The directory log's entries, tiles, bundles and proofs (federation.md §3.1). */
+  tlog: TlogReadService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -106,10 +114,26 @@ export interface ServiceOptions {
   stampingPool?: Partial<Omit<WorkerPoolOptions, 'name'>> | undefined;
   /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
   verification?: Partial<VerificationOptions> | undefined;
-  /** The witness (hub): its cosigner key and the logs it cosigns; absent, /witness is not served. */
-  witness?: WitnessOptions | undefined;
-  /** Checkpoint publishing (every node with a log-signer key); absent, no checkpoints are signed. */
-  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | undefined;
+  /**
+   * The witness: its cosigner key and the logs it cosigns. Default: on the hub (SEALTRUST_ROLE=hub) with its
+   * witness key, the nodes of SEALTRUST_FED_NODES; null turns it off.
+   */
+  witness?: WitnessOptions | null | undefined;
+  /**
+   * Checkpoint publishing. Default: with this node's log-signer key, over the integrated tree, to the hub of
+   * the federation settings (federationServiceOptions); null turns it off.
+   */
+  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | null | undefined;
+  /** Federation settings (default: SEALTRUST_* from the environment, loadFederationConfig). */
+  federation?: FederationConfig | undefined;
+  /**
+   * What the publisher has published (the witness part supplies these from its checkpoint table). Without
+   * them the integrated tree counts as published and no proof bundle quotes a checkpoint.
+   */
+  tlogPublication?:
+    Pick<TlogReadDeps, 'publishedSize' | 'checkpointedSizeIn' | 'latestCheckpointText'> | undefined;
+  /** Integrator fallback poll, ms (default 1000). */
+  tlogPollMs?: number | undefined;
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -162,18 +186,56 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
     opts.verification ?? loadVerifyConfig(),
   );
-  const tlogPublisher = opts.tlogPublishing
-    ? new TlogPublisher(db, { ...opts.tlogPublishing, logger })
-    : undefined;
+  const federation = opts.federation ?? loadFederationConfig();
+  const tlogIntegrator = new TlogIntegrator(db, {
+    tileHeight: federation.tileHeight,
+    pollMs: opts.tlogPollMs,
+    logger,
+  });
+  const integratedSize = async () => (await readTlogState(db)).size;
+  const tlogCheckpoints = new TlogCheckpointService(db);
+  // The publisher proves each new checkpoint from the witness's size, before that checkpoint is published.
+  const integratedProofs = new TlogReadService({
+    db,
+    origin: federation.logOrigin,
+    tileHeight: federation.tileHeight,
+    publishedSize: integratedSize,
+  });
+  const configured =
+    opts.tlogPublishing === undefined || opts.witness === undefined
+      ? federationServiceOptions(federation, nodeFederationKeys(node, federation), {
+          integratedTree: () => readTlogState(db),
+          consistencyProof: async (from, to) => (await integratedProofs.consistencyProof(from, to)).hashes,
+        })
+      : {};
+  const publishing =
+    opts.tlogPublishing === null ? undefined : (opts.tlogPublishing ?? configured.tlogPublishing);
+  const tlogPublisher = publishing ? new TlogPublisher(db, { ...publishing, logger }) : undefined;
+  const witnessOptions = opts.witness === null ? undefined : (opts.witness ?? configured.witness);
+  const tlog = new TlogReadService({
+    db,
+    origin: federation.logOrigin,
+    tileHeight: federation.tileHeight,
+    publishedSize: integratedSize,
+    // With a publisher, proofs, tiles and bundles are served up to what it published (federation.md §3.1).
+    ...(tlogPublisher
+      ? {
+          publishedSize: () => tlogCheckpoints.publishedSize(),
+          checkpointedSizeIn: (lo: number, hi: number) => tlogCheckpoints.checkpointedSizeIn(lo, hi),
+          latestCheckpointText: () => tlogCheckpoints.latestPublishedText(),
+        }
+      : {}),
+    ...opts.tlogPublication,
+  });
   return {
-    tlogCheckpoints: new TlogCheckpointService(db),
+    tlogCheckpoints,
     tlogPublisher,
-    witness: opts.witness
+    witness: witnessOptions
       ? new WitnessService(db, {
-          ...opts.witness,
+          ...witnessOptions,
           // SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST=1 (tests of §5.4); a ConfigError in production.
           afterPersist:
-            opts.witness.afterPersist ??
+            witnessOptions.afterPersist ??
             witnessFaultFromEnv(process.env, process.env.NODE_ENV === 'production'),
         })
       : undefined,
@@ -200,6 +262,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceDirectory: licenceDirectoryView(db),
     verification,
     licenceUsage: new LicenceUsageService(db),
+    tlogIntegrator,
+    tlog,
     init: async () => {
       await registerNodeCertificates(db, node);
     },
@@ -207,12 +271,14 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       crls.start();
       licenceExpiry.start();
       tlogPublisher?.start();
+      tlogIntegrator.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
     },
     stop: async () => {
       await crls.stop();
       await licenceExpiry.stop();
       await tlogPublisher?.stop();
+      await tlogIntegrator.stop();
       await licenceBatches.stop();
       await productionPool?.close();
       await verification.stop();

@@ -69,3 +69,68 @@ export async function listTlogEntries(db: Executor, from = 0, limit = 1000): Pro
     at: toDate(r.at),
   }));
 }
+
+/** Leaf hashes of entries from index `from` on, in index order (what the integrator reads). */
+export async function listTlogLeafHashes(
+  db: Executor,
+  from: number,
+  limit: number,
+): Promise<{ idx: number; leafHash: Buffer }[]> {
+  const rows = (await db('tlog_entries')
+    .select('idx', 'leaf_hash')
+    .where('idx', '>=', from)
+    .orderBy('idx', 'asc')
+    .limit(limit)) as { idx: unknown; leaf_hash: unknown }[];
+  return rows.map((r) => ({ idx: toNumber(r.idx), leafHash: toBuffer(r.leaf_hash) }));
+}
+
+/** Leaves [start, end) with their hashes, in index order (fewer when some are not there). */
+export async function listTlogLeaves(
+  db: Executor,
+  start: number,
+  end: number,
+): Promise<{ idx: number; leaf: Buffer; leafHash: Buffer }[]> {
+  const rows = (await db('tlog_entries')
+    .select('idx', 'leaf', 'leaf_hash')
+    .where('idx', '>=', start)
+    .andWhere('idx', '<', end)
+    .orderBy('idx', 'asc')) as { idx: unknown; leaf: unknown; leaf_hash: unknown }[];
+  return rows.map((r) => ({ idx: toNumber(r.idx), leaf: toBuffer(r.leaf), leafHash: toBuffer(r.leaf_hash) }));
+}
+
+/** The first index below `below` whose leaf hash is `leafHash`, if any. */
+export async function findTlogIndexByLeafHash(
+  db: Executor,
+  leafHash: Uint8Array,
+  below: number,
+): Promise<number | undefined> {
+  const row = (await db('tlog_entries')
+    .select('idx')
+    .where('leaf_hash', Buffer.from(leafHash))
+    .andWhere('idx', '<', below)
+    .orderBy('idx', 'asc')
+    .first()) as { idx: unknown } | undefined;
+  return row ? toNumber(row.idx) : undefined;
+}
+
+/** Entries of one subject of one kind below index `below`, in index order. */
+export async function listTlogEntriesBySubject(
+  db: Executor,
+  kind: string,
+  subject: string,
+  below: number,
+): Promise<{ idx: number; leaf: Buffer }[]> {
+  const rows = (await db('tlog_entries')
+    .select('idx', 'leaf')
+    .where({ subject, kind })
+    .andWhere('idx', '<', below)
+    .orderBy('idx', 'asc')) as { idx: unknown; leaf: unknown }[];
+  return rows.map((r) => ({ idx: toNumber(r.idx), leaf: toBuffer(r.leaf) }));
+}
+
+/** How many entries there are: the next index, since indices are gap-free (audit_head.tlog_next). */
+export async function tlogEntryCount(db: Executor): Promise<number> {
+  const row = (await db('audit_head').select('tlog_next').where({ id: 1 }).first()) as
+    { tlog_next: unknown } | undefined;
+  return row ? toNumber(row.tlog_next) : 0;
+}

@@ -55,11 +55,13 @@ export function parseVerifierKey(vkey: string): Sm2VerifierKey {
   const bad = (why: string) =>
     new TlogError('MALFORMED_VERIFIER_KEY', `验证密钥格式错误 / malformed verifier key: ${why}`);
   if (typeof vkey !== 'string') throw bad('not a string');
-  // Split at the first two "+" only: the name has none, but base64 may (Go's note.NewVerifier does the same).
+  // Cut at the first two "+" only (as Go's note.NewVerifier does): a key name never holds "+", base64 may.
   const first = vkey.indexOf('+');
   const second = first < 0 ? -1 : vkey.indexOf('+', first + 1);
   if (second < 0) throw bad('expected <name>+<hex key ID>+<base64 key>');
-  const [name, idHex, b64] = [vkey.slice(0, first), vkey.slice(first + 1, second), vkey.slice(second + 1)];
+  const name = vkey.slice(0, first);
+  const idHex = vkey.slice(first + 1, second);
+  const b64 = vkey.slice(second + 1);
   try {
     checkKeyName(name);
   } catch {

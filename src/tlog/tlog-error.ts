@@ -28,7 +28,9 @@ export type TlogErrorCode =
   // Tiles and entry bundles (C2SP tlog-tiles layout)
   | 'MALFORMED_TILE_PATH'
   | 'MALFORMED_TILE'
-  | 'MALFORMED_ENTRY_BUNDLE';
+  | 'MALFORMED_ENTRY_BUNDLE'
+  // Directory leaves (federation.md §2.2)
+  | 'MALFORMED_LEAF';
 
 /**
  * Every malformed or unacceptable log input ends in this error, never in another exception type, so the

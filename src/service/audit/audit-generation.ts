@@ -24,6 +24,7 @@ export class AuditGeneration {
   #downSince = 0;
   #listener: AuditChangeListener | undefined;
   #starting: Promise<void> | undefined;
+  readonly #watchers = new Set<(targetType: string | undefined) => void>();
 
   private constructor(private readonly db: Db) {}
 
@@ -38,6 +39,18 @@ export class AuditGeneration {
   bump(targetType?: string): void {
     if (targetType === undefined) this.#all++;
     else this.#byType.set(targetType, (this.#byType.get(targetType) ?? 0) + 1);
+    for (const w of this.#watchers) w(targetType);
+  }
+
+  /**
+   * Calls `watcher` on every bump (this process's commits at once, other processes' by NOTIFY while the listener
+   * is live), e.g. to wake background work; starts listening. Returns the unsubscribe function. Watchers must
+   * be cheap and must not throw.
+   */
+  watch(watcher: (targetType: string | undefined) => void): () => void {
+    this.#watchers.add(watcher);
+    this.current();
+    return () => this.#watchers.delete(watcher);
   }
 
   /**

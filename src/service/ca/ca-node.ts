@@ -21,6 +21,10 @@ export interface IssuingCa {
   tsa?: KeyedCertificate & { policy: string };
   /** The node's seal-making system (制章者). */
   sealMaker?: KeyedCertificate;
+  /** The node's directory-log signer (federation.md §4.3); see node-log-keys.ts. */
+  logSigner?: KeyedCertificate;
+  /** The hub's witness cosigner (loaded wherever configured, used only by a hub). */
+  witness?: KeyedCertificate;
   crlValidityHours: number;
   urls: { crl: string; ocsp: string; caIssuers: string };
   /** Issuing CA then root, as PEM: what a certificate response's `chain` holds. */
@@ -111,12 +115,20 @@ export function loadCaNode(
     const sealMaker = ic.sealMaker
       ? readKeyed(keysDir, ic.sealMaker.certificate, ic.sealMaker.key, passphrase)
       : undefined;
+    const logSigner = ic.logSigner
+      ? readKeyed(keysDir, ic.logSigner.certificate, ic.logSigner.key, passphrase)
+      : undefined;
+    const witness = ic.witness
+      ? readKeyed(keysDir, ic.witness.certificate, ic.witness.key, passphrase)
+      : undefined;
     issuingCas.set(ic.id, {
       id: ic.id,
       ca,
       ocspResponder,
       ...(tsa ? { tsa } : {}),
       ...(sealMaker ? { sealMaker } : {}),
+      ...(logSigner ? { logSigner } : {}),
+      ...(witness ? { witness } : {}),
       crlValidityHours: ic.crlValidityHours,
       urls: caUrls({ urls: manifest.urls }, publicUrl, ic.id),
       chainPem: [ca.pem, root.pem],

@@ -6,8 +6,9 @@ import { certificateLeaf } from '../../tlog/directory-leaf.js';
 import type { CaNode, KeyedCertificate } from './ca-node.js';
 
 /**
- * The certificates the key ceremony issued to the node itself (OCSP responder, TSA, seal maker) are recorded
- * like any other, so OCSP, CRLs and verifiers know their status instead of answering "unknown".
+ * The certificates the key ceremony issued to the node itself (OCSP responder, TSA, seal maker, log signer,
+ * witness) are recorded like any other, so OCSP, CRLs and verifiers know their status instead of answering
+ * "unknown".
  */
 export async function registerNodeCertificates(db: Db, node: CaNode): Promise<number> {
   let added = 0;
@@ -16,6 +17,8 @@ export async function registerNodeCertificates(db: Db, node: CaNode): Promise<nu
       ['ocsp-responder', ca.ocspResponder],
       ['tsa', ca.tsa],
       ['seal-maker', ca.sealMaker],
+      ['log-signer', ca.logSigner],
+      ['witness', ca.witness],
     ];
     for (const [profile, keyed] of own) {
       if (!keyed || (await findCertificate(db, keyed.cert.serialHex))) continue;

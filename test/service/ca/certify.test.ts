@@ -252,5 +252,6 @@ test('key origins per profile: own keys for all, vault keys for seal signers onl
     'seal-maker': ['requester', 'server-generated'],
     'seal-signer': ['requester', 'vault'],
     tsa: ['requester', 'server-generated'],
+    witness: ['requester', 'server-generated'],
   });
 });

@@ -1,0 +1,74 @@
+import { cosignatureSigner } from '../../tlog/cosignature.js';
+import type { NoteSigner } from '../../tlog/signed-note.js';
+import { COSIG_SIGTYPE, formatVerifierKey, NOTE_SIGTYPE, sm2NoteSigner } from '../../tlog/sm2-note-key.js';
+import type { CaNode, KeyedCertificate } from '../ca/ca-node.js';
+import { ServiceError } from '../service-error.js';
+
+// The node's log and witness keys as signed-note signers and vkeys (federation.md §2.3–§2.5, §4.3). The keys
+// are the key ceremony's (`sealtrust ca init`), held decrypted in CaNode only; nothing here logs them.
+
+/** The issuing CA's key of that kind: the default CA's, else the first CA that has one. */
+function nodeKey(node: CaNode, kind: 'logSigner' | 'witness'): KeyedCertificate | undefined {
+  const own = node.defaultCa[kind];
+  if (own) return own;
+  for (const ca of node.issuingCas.values()) if (ca[kind]) return ca[kind];
+  return undefined;
+}
+
+/** Whether this node's keys include a directory-log signer (keys made before the log do not). */
+export function hasLogSigner(node: CaNode): boolean {
+  return nodeKey(node, 'logSigner') !== undefined;
+}
+
+function logSignerKey(node: CaNode): KeyedCertificate {
+  const key = nodeKey(node, 'logSigner');
+  if (!key) {
+    throw new ServiceError(
+      'unavailable',
+      'log-signer-missing',
+      '本节点没有目录日志签名密钥：请用 `sealtrust ca add-keys` 补发 / this node has no directory-log signer key: ' +
+        'add one with `sealtrust ca add-keys` (the CA config needs issuingCas[].logSigner and operator)',
+    );
+  }
+  return key;
+}
+
+/**
+ * Signs this node's checkpoints: the key name is the log origin (tlog-checkpoint: the key name SHOULD match
+ * the origin, federation.md §2.4). Throws ServiceError `log-signer-missing` when the keys have none.
+ */
+export function logNoteSigner(node: CaNode, origin: string): NoteSigner {
+  return sm2NoteSigner(origin, logSignerKey(node).privateKey);
+}
+
+/** The vkey (`<origin>+<key ID>+<base64>`) verifiers and the hub configure for this node's log. */
+export function logVerifierKey(node: CaNode, origin: string): string {
+  return formatVerifierKey(origin, NOTE_SIGTYPE, logSignerKey(node).cert.publicKey);
+}
+
+/** POSIX seconds, the cosignature timestamp (federation.md §2.5). */
+const posixSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The hub's witness cosigner under `name` (`<logOrigin>/witness`), or undefined when the keys have no witness
+ * key (a province). `clock` gives POSIX seconds; tests pin it.
+ */
+export function witnessCosigner(
+  node: CaNode,
+  name: string,
+  clock: () => number = posixSeconds,
+): NoteSigner | undefined {
+  const key = nodeKey(node, 'witness');
+  return key ? cosignatureSigner(name, key.privateKey, clock) : undefined;
+}
+
+/** The witness vkey provinces configure as SEALTRUST_HUB_WITNESS_KEY, or undefined without a witness key. */
+export function witnessVerifierKey(node: CaNode, name: string): string | undefined {
+  const key = nodeKey(node, 'witness');
+  return key ? formatVerifierKey(name, COSIG_SIGTYPE, key.cert.publicKey) : undefined;
+}
+
+/** The witness name of a node whose log origin is `logOrigin` (fed-context: `${logOrigin}/witness`). */
+export function witnessName(logOrigin: string): string {
+  return `${logOrigin}/witness`;
+}
