@@ -14,14 +14,9 @@ import {
 import { caManifestSchema, type CaManifest } from '../pki/ca-manifest.js';
 import { parseCertificate } from '../pki/certificate.js';
 import { keyIdentifier } from '../pki/certificate-extensions.js';
-import { caPassphraseFor, loadConfig, PROJECT_ROOT } from '../config.js';
-import { loadCaNode, loadProfiles } from '../service/ca/ca-node.js';
-import {
-  hasLogSigner,
-  logVerifierKey,
-  witnessName,
-  witnessVerifierKey,
-} from '../service/federation/node-log-keys.js';
+import { loadConfig, PROJECT_ROOT } from '../config.js';
+import { loadProfiles, readNodeLogCertificates } from '../service/ca/ca-node.js';
+import { logVerifierKeyOf, witnessName, witnessVerifierKeyOf } from '../service/federation/node-log-keys.js';
 import { readPassphrase } from './passphrase.js';
 import { apiRequest, type ApiClientOptions } from './api-client.js';
 
@@ -238,17 +233,18 @@ export function registerCaCommands(program: Command): void {
     )
     .option('--json', 'one JSON object: {nodeId, origin, logVkey, witnessName, witnessVkey}')
     .action((opts: { json?: boolean }) => {
-      // The keys directory, passphrase, node id and origin as `serve` reads them (SEALTRUST_KEYS_DIR, …).
+      // The keys directory, node id and origin as `serve` reads them (SEALTRUST_KEYS_DIR, SEALTRUST_NODE_ID,
+      // SEALTRUST_LOG_ORIGIN). Public keys only, from the certificates: no passphrase, no private key read.
       const cfg = loadConfig();
-      const node = loadCaNode(cfg.keysDir, caPassphraseFor(cfg), cfg.profilesDir, cfg.publicUrl);
+      const certs = readNodeLogCertificates(cfg.keysDir);
       const origin = cfg.federation.logOrigin;
       const name = witnessName(origin);
       const out = {
         nodeId: cfg.nodeId,
         origin,
-        logVkey: hasLogSigner(node) ? logVerifierKey(node, origin) : null,
+        logVkey: certs.logSigner ? logVerifierKeyOf(certs.logSigner.publicKey, origin) : null,
         witnessName: name,
-        witnessVkey: witnessVerifierKey(node, name) ?? null,
+        witnessVkey: certs.witness ? witnessVerifierKeyOf(certs.witness.publicKey, name) : null,
       };
       if (opts.json) {
         process.stdout.write(JSON.stringify(out) + '\n');

@@ -10,6 +10,7 @@ import { registerVerifyCommands } from './verify-command.js';
 import { registerOfdCommands } from './ofd-command.js';
 import { registerLicenceCommands } from './licence-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerTlogCommands } from './tlog-command.js';
 
 const program = new Command()
   .name('sealtrust')
@@ -28,6 +29,7 @@ registerVerifyCommands(program);
 registerOfdCommands(program);
 registerLicenceCommands(program);
 registerDemoCommand(program);
+registerTlogCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -32,13 +32,33 @@ import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
 import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
-import { federationServiceOptions, nodeFederationKeys } from './federation/federation-options.js';
 import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
-import { WitnessService, witnessFaultFromEnv, type WitnessOptions } from './federation/witness-service.js';
-import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
+import {
+  originSm3,
+  WitnessService,
+  witnessFaultFromEnv,
+  type WitnessOptions,
+} from './federation/witness-service.js';
+import { federationServiceOptions } from './federation/federation-options.js';
+import {
+  hasLogSigner,
+  logNoteSigner,
+  logVerifierKey,
+  witnessCosigner,
+  witnessName,
+} from './federation/node-log-keys.js';
+import { latestPublishedCheckpoint, publishedCheckpointSizeIn } from '../store/tlog-checkpoint-repository.js';
+import { witnessStateBySm3 } from '../store/witness-repository.js';
 import { readTlogState } from '../store/tlog-state-repository.js';
 import { TlogIntegrator } from './federation/tlog-integrator.js';
 import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
+import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
+import { FederationMirror } from './federation/federation-mirror.js';
+import { FederationService } from './federation/federation-service.js';
+import { HttpLogSource } from './federation/http-log-source.js';
+import { IndexRecordService } from './federation/index-record-service.js';
+import type { LogSource } from './federation/log-source.js';
+import type { ReplicationOptions, WitnessedTreeReader } from './federation/replicator.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -86,6 +106,10 @@ export interface Services {
   tlogIntegrator: TlogIntegrator;
   /** The directory log's entries, tiles, bundles and proofs (federation.md §3.1). */
   tlog: TlogReadService;
+  /** Hub: replication state of the mirrored nodes, alerts, sync and release (federation.md §3.4). */
+  federation: FederationService;
+  /** Every node: the holder-data side channel for the hub (GET /v1/federation/index-records). */
+  indexRecords: IndexRecordService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -114,18 +138,14 @@ export interface ServiceOptions {
   stampingPool?: Partial<Omit<WorkerPoolOptions, 'name'>> | undefined;
   /** Verification workers and limits (default: SEALTRUST_VERIFY_* from the environment). */
   verification?: Partial<VerificationOptions> | undefined;
+  /** The witness (hub): its cosigner key and the logs it cosigns; absent, /witness is not served. */
+  witness?: WitnessOptions | undefined;
   /**
-   * The witness: its cosigner key and the logs it cosigns. Default: on the hub (SEALTRUST_ROLE=hub) with its
-   * witness key, the nodes of SEALTRUST_FED_NODES; null turns it off.
+   * Checkpoint publishing. Default: from the federation configuration and the node's log key
+   * (federation-options.ts); `false` turns the publisher off (and proofs are then served up to the integrated
+   * size, for tests of the log alone).
    */
-  witness?: WitnessOptions | null | undefined;
-  /**
-   * Checkpoint publishing. Default: with this node's log-signer key, over the integrated tree, to the hub of
-   * the federation settings (federationServiceOptions); null turns it off.
-   */
-  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | null | undefined;
-  /** Federation settings (default: SEALTRUST_* from the environment, loadFederationConfig). */
-  federation?: FederationConfig | undefined;
+  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | false | undefined;
   /**
    * What the publisher has published (the witness part supplies these from its checkpoint table). Without
    * them the integrated tree counts as published and no proof bundle quotes a checkpoint.
@@ -134,6 +154,47 @@ export interface ServiceOptions {
     Pick<TlogReadDeps, 'publishedSize' | 'checkpointedSizeIn' | 'latestCheckpointText'> | undefined;
   /** Integrator fallback poll, ms (default 1000). */
   tlogPollMs?: number | undefined;
+  /** Role, mirrored nodes, tile height, pull batch and delay (default: SEALTRUST_* from the environment). */
+  federation?: FederationConfig | undefined;
+  /**
+   * Hub: the checkpoint it cosigned per origin (the witness's state), which replication pulls up to. Until the
+   * witness is wired in, a hub without it mirrors nothing.
+   */
+  witnessedTree?: WitnessedTreeReader | undefined;
+  /** Hub: how often each node's replication loop looks for a new witnessed size, ms (default 1000). */
+  mirrorPollMs?: number | undefined;
+  /** Hub: how nodes are read (default: HTTP at each node's url); tests substitute a source. */
+  logSourceFor?: ((node: FederationConfig['nodes'][number]) => LogSource) | undefined;
+  /** Test-only fault injection into replication batches. */
+  replicationFaults?: Pick<ReplicationOptions, 'beforeCommit'> | undefined;
+}
+
+/** Proofs, tiles and bundles are served up to the latest published checkpoint (federation.md §3.1). */
+function publishedCheckpoints(
+  db: Db,
+): Pick<TlogReadDeps, 'publishedSize' | 'checkpointedSizeIn' | 'latestCheckpointText'> {
+  return {
+    publishedSize: async () => (await latestPublishedCheckpoint(db))?.size ?? 0,
+    checkpointedSizeIn: (lo, hi) => publishedCheckpointSizeIn(db, lo, hi),
+    latestCheckpointText: async () => {
+      const cp = await latestPublishedCheckpoint(db);
+      return cp ? (cp.cosigned ?? cp.note) : undefined;
+    },
+  };
+}
+
+/** Without a publisher, the integrated tree counts as published (tests of the log alone). */
+function integratedAsPublished(db: Db): Pick<TlogReadDeps, 'publishedSize'> {
+  return { publishedSize: async () => (await readTlogState(db)).size };
+}
+
+/** The hub replicates each node up to the checkpoint its witness cosigned (federation.md §3.4). */
+function witnessedTreeFrom(db: Db): WitnessedTreeReader {
+  return async (origin) => {
+    const state = await witnessStateBySm3(db, originSm3(origin));
+    if (!state || state.size === 0 || !state.cosigned) return undefined;
+    return { size: state.size, root: state.root, checkpoint: state.cosigned };
+  };
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -192,43 +253,53 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     pollMs: opts.tlogPollMs,
     logger,
   });
-  const integratedSize = async () => (await readTlogState(db)).size;
-  const tlogCheckpoints = new TlogCheckpointService(db);
-  // The publisher proves each new checkpoint from the witness's size, before that checkpoint is published.
-  const integratedProofs = new TlogReadService({
-    db,
-    origin: federation.logOrigin,
-    tileHeight: federation.tileHeight,
-    publishedSize: integratedSize,
-  });
-  const configured =
-    opts.tlogPublishing === undefined || opts.witness === undefined
-      ? federationServiceOptions(federation, nodeFederationKeys(node, federation), {
-          integratedTree: () => readTlogState(db),
-          consistencyProof: async (from, to) => (await integratedProofs.consistencyProof(from, to)).hashes,
-        })
-      : {};
-  const publishing =
-    opts.tlogPublishing === null ? undefined : (opts.tlogPublishing ?? configured.tlogPublishing);
-  const tlogPublisher = publishing ? new TlogPublisher(db, { ...publishing, logger }) : undefined;
-  const witnessOptions = opts.witness === null ? undefined : (opts.witness ?? configured.witness);
   const tlog = new TlogReadService({
     db,
     origin: federation.logOrigin,
     tileHeight: federation.tileHeight,
-    publishedSize: integratedSize,
-    // With a publisher, proofs, tiles and bundles are served up to what it published (federation.md §3.1).
-    ...(tlogPublisher
-      ? {
-          publishedSize: () => tlogCheckpoints.publishedSize(),
-          checkpointedSizeIn: (lo: number, hi: number) => tlogCheckpoints.checkpointedSizeIn(lo, hi),
-          latestCheckpointText: () => tlogCheckpoints.latestPublishedText(),
-        }
-      : {}),
-    ...opts.tlogPublication,
+    ...(opts.tlogPublication ??
+      (opts.tlogPublishing === false ? integratedAsPublished(db) : publishedCheckpoints(db))),
   });
+  // What runs where follows the configuration and the node's keys (federation-options.ts): the publisher on
+  // every node with a log key, the witness on a hub with a witness key. Tests may pass their own options.
+  const fromConfig = federationServiceOptions(
+    federation,
+    {
+      logSigner: hasLogSigner(node) ? logNoteSigner(node, federation.logOrigin) : undefined,
+      logVerifierKey: hasLogSigner(node) ? logVerifierKey(node, federation.logOrigin) : undefined,
+      witnessCosigner: witnessCosigner(node, witnessName(federation.logOrigin)),
+    },
+    {
+      integratedTree: () => readTlogState(db),
+      consistencyProof: async (from, to) => (await tlog.integratedConsistencyProof(from, to)).hashes,
+    },
+  );
+  const publishing =
+    opts.tlogPublishing === false ? undefined : (opts.tlogPublishing ?? fromConfig.tlogPublishing);
+  const tlogPublisher = publishing ? new TlogPublisher(db, { ...publishing, logger }) : undefined;
+  const witnessOptions = opts.witness ?? fromConfig.witness;
+  const federationConfig = federation;
+  const mirror =
+    federationConfig.role === 'hub'
+      ? new FederationMirror(
+          db,
+          federationConfig.nodes,
+          opts.logSourceFor ??
+            ((n) => new HttpLogSource(n, { tileHeight: federationConfig.tileHeight, hubToken: n.hubToken })),
+          opts.witnessedTree ?? witnessedTreeFrom(db),
+          dataProtector,
+          {
+            tileHeight: federationConfig.tileHeight,
+            pullBatch: federationConfig.pullBatch,
+            pullDelayMs: federationConfig.pullDelayMs,
+            ...opts.replicationFaults,
+          },
+          opts.mirrorPollMs,
+          logger,
+        )
+      : undefined;
   return {
-    tlogCheckpoints,
+    tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
     witness: witnessOptions
       ? new WitnessService(db, {
@@ -264,6 +335,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceUsage: new LicenceUsageService(db),
     tlogIntegrator,
     tlog,
+    federation: new FederationService(db, mirror),
+    indexRecords: new IndexRecordService(db, dataProtector),
     init: async () => {
       await registerNodeCertificates(db, node);
     },
@@ -273,8 +346,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       tlogPublisher?.start();
       tlogIntegrator.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
+      mirror?.start();
     },
     stop: async () => {
+      await mirror?.stop();
       await crls.stop();
       await licenceExpiry.stop();
       await tlogPublisher?.stop();

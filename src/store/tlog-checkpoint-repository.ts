@@ -99,7 +99,7 @@ export async function checkpointAt(db: Executor, size: number): Promise<StoredCh
   return row && toCheckpoint(row);
 }
 
-/** Whether a published checkpoint has a size in [lo, hi) (partial tiles exist only at such sizes, tlog-tiles). */
+/** Whether a published checkpoint has a size in [lo, hi): partial tiles exist only at such sizes (tlog-tiles). */
 export async function publishedCheckpointSizeIn(db: Executor, lo: number, hi: number): Promise<boolean> {
   const row = (await db('tlog_checkpoints')
     .where({ published: true })

@@ -74,6 +74,14 @@ export function encodeDirectoryLeaf(node: string, event: DirectoryEvent): Direct
   return { kind, subject, at, bytes };
 }
 
+/**
+ * The same event marked `"backfill": true`: written by `sealtrust tlog genesis` for state that existed before
+ * the log, so the log is honest about what it witnessed live (federation.md §2.2, §4.2).
+ */
+export function asBackfill(event: DirectoryEvent): DirectoryEvent {
+  return { ...event, body: { ...event.body, backfill: true } };
+}
+
 function pending(
   kind: DirectoryKind,
   op: string,

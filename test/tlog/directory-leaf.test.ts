@@ -18,6 +18,7 @@ import {
   encodeDirectoryLeaf,
   licenceCopyLeaf,
   licenceLeaf,
+  asBackfill,
   MAX_DIRECTORY_LEAF_BYTES,
   sealLeaf,
 } from '../../src/tlog/directory-leaf.js';
@@ -127,6 +128,17 @@ test('the revoke example leaf of the spec reproduces byte for byte with its SM3 
     '{"at":"2027-03-02T08:00:00.000Z","kind":"licence","licence":{"id":"1.2.156.3005.2.11100000000013338W001.11330000002482836X.20260000001.001.F","issuer":"11330000002482836X","prev":"valid","related":null,"status":"revoked","type":"11100000000013338W001","version":1},"node":"33","op":"revoke","t":"sealtrust.directory.v1"}',
   );
   assert.equal(directoryLeafHash(leaf).toString('base64'), 'nCuknmRLlxiu+UR/UK8gJZhp9r2ii3cCyo5PYxSwvpY=');
+});
+
+test('a back-filled leaf is the live leaf plus "backfill": true, and nothing else differs', () => {
+  const live = licenceLeaf(licence(), event({}));
+  const back = encodeDirectoryLeaf('33', asBackfill(live));
+  const parsed = JSON.parse(back.bytes.toString('utf8')) as Record<string, unknown>;
+  assert.equal(parsed.backfill, true);
+  delete parsed.backfill;
+  assert.deepEqual(parsed, JSON.parse(encodeDirectoryLeaf('33', live).bytes.toString('utf8')));
+  assert.equal(live.body.backfill, undefined, 'the live event is not changed');
+  assertCanonical(back.bytes);
 });
 
 test('no licence leaf ever contains the holder name, holder code, code type, number, reason or token', () => {

@@ -92,6 +92,27 @@ export function loadProfiles(dir: string): Map<string, CertificateProfile> {
   return profiles;
 }
 
+/**
+ * The certificates of the node's log signer and witness from a keys directory, without decrypting any key
+ * (`sealtrust ca vkeys` needs public keys only): the default (first) issuing CA's, else the first that has one.
+ */
+export function readNodeLogCertificates(keysDir: string): {
+  logSigner?: CertificateInfo;
+  witness?: CertificateInfo;
+} {
+  const manifestPath = join(keysDir, 'node.json');
+  if (!existsSync(manifestPath))
+    throw new CaLoadError(`${manifestPath} is missing: run \`sealtrust ca init\``);
+  const manifest: CaManifest = caManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  const first = (kind: 'logSigner' | 'witness') => {
+    const entry = manifest.issuingCas.find((ic) => ic[kind])?.[kind];
+    return entry ? readCert(keysDir, entry.certificate).cert : undefined;
+  };
+  const logSigner = first('logSigner');
+  const witness = first('witness');
+  return { ...(logSigner ? { logSigner } : {}), ...(witness ? { witness } : {}) };
+}
+
 /** Loads the node's CA material from a keys directory written by `sealtrust ca init`. */
 export function loadCaNode(
   keysDir: string,

@@ -3,14 +3,6 @@
 // from the integrator (readTlogState, the proof service); this file only decides what runs where.
 
 import type { FederationConfig } from '../../config.js';
-import type { CaNode } from '../ca/ca-node.js';
-import {
-  hasLogSigner,
-  logNoteSigner,
-  logVerifierKey,
-  witnessCosigner,
-  witnessName,
-} from './node-log-keys.js';
 import type { NoteSigner } from '../../tlog/signed-note.js';
 import type { TlogPublisherOptions } from './tlog-publisher.js';
 import { witnessedLogsFromNodes, type WitnessOptions } from './witness-service.js';
@@ -60,14 +52,4 @@ export function federationServiceOptions(
     };
   }
   return out;
-}
-
-/** The keys of this node for federationServiceOptions: its log key if it has one, the witness key on the hub. */
-export function nodeFederationKeys(node: CaNode, fed: FederationConfig): FederationKeys {
-  const log = hasLogSigner(node)
-    ? { logSigner: logNoteSigner(node, fed.logOrigin), logVerifierKey: logVerifierKey(node, fed.logOrigin) }
-    : {};
-  const witness =
-    fed.role === 'hub' ? { witnessCosigner: witnessCosigner(node, witnessName(fed.logOrigin)) } : {};
-  return { ...log, ...witness };
 }

@@ -43,7 +43,17 @@ export function logNoteSigner(node: CaNode, origin: string): NoteSigner {
 
 /** The vkey (`<origin>+<key ID>+<base64>`) verifiers and the hub configure for this node's log. */
 export function logVerifierKey(node: CaNode, origin: string): string {
-  return formatVerifierKey(origin, NOTE_SIGTYPE, logSignerKey(node).cert.publicKey);
+  return logVerifierKeyOf(logSignerKey(node).cert.publicKey, origin);
+}
+
+/** The log vkey of a log-signer public key (from its certificate, no private key needed). */
+export function logVerifierKeyOf(publicKey: Uint8Array, origin: string): string {
+  return formatVerifierKey(origin, NOTE_SIGTYPE, publicKey);
+}
+
+/** The witness vkey of a witness public key under `name`. */
+export function witnessVerifierKeyOf(publicKey: Uint8Array, name: string): string {
+  return formatVerifierKey(name, COSIG_SIGTYPE, publicKey);
 }
 
 /** POSIX seconds, the cosignature timestamp (federation.md §2.5). */
@@ -65,7 +75,7 @@ export function witnessCosigner(
 /** The witness vkey provinces configure as SEALTRUST_HUB_WITNESS_KEY, or undefined without a witness key. */
 export function witnessVerifierKey(node: CaNode, name: string): string | undefined {
   const key = nodeKey(node, 'witness');
-  return key ? formatVerifierKey(name, COSIG_SIGTYPE, key.cert.publicKey) : undefined;
+  return key ? witnessVerifierKeyOf(key.cert.publicKey, name) : undefined;
 }
 
 /** The witness name of a node whose log origin is `logOrigin` (fed-context: `${logOrigin}/witness`). */

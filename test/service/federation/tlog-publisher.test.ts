@@ -35,8 +35,8 @@ async function startApp(db: Database, port: number, witness?: WitnessOptions): P
   const services = createServices(db.knex, node, logger, {
     publicUrl,
     productionWorkers: 0,
-    witness: witness ?? null,
-    tlogPublishing: null,
+    witness,
+    tlogPublishing: false,
   });
   return startServer({
     database: { close: async () => {} },
