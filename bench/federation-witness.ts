@@ -1,9 +1,10 @@
 // The hub witness under load (federation.md §6.3): `witness_add_checkpoint_per_s`, 70 origins round-robin, each
 // request a C2SP add-checkpoint that grows one origin's log with a consistency proof, sent over HTTP keep-alive
 // to a witness in its own process (SM2 verify + SM2 cosign + one row-locked transaction each); and
-// `checkpoint_publish_p50_ms`/`_p99_ms`, from an event entering the integrated tree to the cosigned checkpoint
-// that contains it being published (this publisher's loop against that witness; integration itself is the
-// publish helper's figure). bench/federation.ts imports `run`; run alone it prints one JSON line.
+// `checkpoint_publish_p50_ms`/`_p99_ms`: a province as its own `sealtrust serve` process (dev keys, integrator
+// and publisher on, that witness as its hub), from an audited change's COMMIT (its 201) to the province's
+// GET /tlog/checkpoint publishing a cosigned checkpoint that contains it (BENCH_PUBLISH=loop: the publisher
+// alone over an in-memory tree). bench/federation.ts imports `run`; run alone it prints one JSON line.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,11 @@ import { SM3_MERKLE_HASHER } from '../src/tlog/merkle-hasher.js';
 import { signNote, type NoteSigner } from '../src/tlog/signed-note.js';
 import { COSIG_SIGTYPE, formatVerifierKey, NOTE_SIGTYPE, sm2NoteSigner } from '../src/tlog/sm2-note-key.js';
 import { freshDatabase } from './lib/fresh-database.js';
+import { startServiceProcess } from './lib/service-process.js';
+import { DEV_KEYS_PASSPHRASE, PROJECT_ROOT } from '../src/config.js';
+import { loadCaNode } from '../src/service/ca/ca-node.js';
+import { logVerifierKey } from '../src/service/federation/node-log-keys.js';
+import { organizationCodeCheckCharacter, usccCheckCharacter } from '../src/licence/uscc.js';
 import { keepAliveAgent, percentile, rawRequest } from './lib/load.js';
 
 const ORIGINS = 70;
@@ -72,7 +78,7 @@ function prepareBodies(log: BenchLog, count: number): string[] {
 }
 
 async function startWitness(
-  logs: BenchLog[],
+  logs: Pick<BenchLog, 'nodeId' | 'origin' | 'vkey'>[],
   key: { privateKey: Uint8Array },
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'sealtrust-witness-bench-'));
@@ -209,16 +215,97 @@ async function publishLatency(
   };
 }
 
+const PROVINCE_ORIGIN = 'sealtrust.org.cn/33';
+
+/** The development keys' log vkey for the province process (`sealtrust serve` runs on keys-dev). */
+function devProvinceVkey(): string {
+  const node = loadCaNode(
+    join(PROJECT_ROOT, 'keys-dev'),
+    DEV_KEYS_PASSPHRASE,
+    join(PROJECT_ROOT, 'ca', 'profiles'),
+    'http://localhost',
+  );
+  return logVerifierKey(node, PROVINCE_ORIGIN);
+}
+
+function benchUscc(i: number): string {
+  const body8 = String(20_000_000 + i);
+  const first17 = `11330100${body8}${organizationCodeCheckCharacter(body8)}`;
+  return first17 + usccCheckCharacter(first17);
+}
+
+/**
+ * A province as its own `sealtrust serve` process (integrator and publisher on): each event is an audited
+ * change (an agency registered, one leaf) whose COMMIT is its 201; the latency runs until the province's
+ * GET /tlog/checkpoint (published = cosigned by the witness) covers it.
+ */
+async function publishLatencyEndToEnd(url: string, witnessVkey: string): Promise<Record<string, number>> {
+  const province = await startServiceProcess({
+    SEALTRUST_DEMO: '0',
+    SEALTRUST_NODE_ID: '33',
+    SEALTRUST_LOG_ORIGIN: PROVINCE_ORIGIN,
+    SEALTRUST_HUB_URL: url,
+    SEALTRUST_HUB_WITNESS_KEY: witnessVkey,
+  });
+  const agent = keepAliveAgent(4);
+  const size = async (state = '') => {
+    const res = await rawRequest(agent, `${province.url}/tlog/checkpoint${state}`, {});
+    return res.status === 200 ? Number(res.body.toString().split('\n')[1]) : -1;
+  };
+  try {
+    // Start from a quiet log: everything logged at start-up (the node's certificates) published.
+    let last = -2;
+    for (let stable = 0; stable < 15;) {
+      const [p, l] = [await size(), await size('?state=latest')];
+      stable = p === l && p === last ? stable + 1 : 0;
+      last = p;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const latencies: number[] = [];
+    for (let i = 0; i < PUBLISH_EVENTS; i++) {
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 400));
+      const res = await rawRequest(agent, `${province.url}/v1/agencies`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${province.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: `基准机构${i}`,
+          uscc: benchUscc(i),
+          regionCode: '330100',
+          province: '33',
+        }),
+      });
+      const committed = performance.now();
+      if (res.status !== 201) throw new Error(`agency ${i}: ${res.status} ${res.body.toString()}`);
+      const target = last + i + 1;
+      while ((await size()) < target) await new Promise((r) => setTimeout(r, 10));
+      latencies.push(performance.now() - committed);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      checkpoint_publish_p50_ms: Math.round(percentile(latencies, 50)),
+      checkpoint_publish_p99_ms: Math.round(percentile(latencies, 99)),
+    };
+  } finally {
+    agent.destroy();
+    await province.stop();
+  }
+}
+
 export async function run(): Promise<Record<string, number>> {
   const logs = Array.from({ length: ORIGINS }, (_, i) => benchLog(i));
   const publisherLog = benchLog(ORIGINS);
   const witnessKey = generateSm2KeyPair();
   const witnessVkey = formatVerifierKey(WITNESS_NAME, COSIG_SIGTYPE, witnessKey.publicKey);
   const bodies = logs.map((l) => prepareBodies(l, PER_ORIGIN));
-  const witness = await startWitness([...logs, publisherLog], witnessKey);
+  const province = { nodeId: '33', origin: PROVINCE_ORIGIN, vkey: devProvinceVkey() };
+  const witness = await startWitness([...logs, publisherLog, province], witnessKey);
   try {
     const load = await witnessLoad(witness.url, bodies);
-    const publish = await publishLatency(witness.url, publisherLog, witnessVkey);
+    // BENCH_PUBLISH=loop measures the publisher alone over an in-memory tree (no province process).
+    const publish =
+      process.env.BENCH_PUBLISH === 'loop'
+        ? await publishLatency(witness.url, publisherLog, witnessVkey)
+        : await publishLatencyEndToEnd(witness.url, witnessVkey);
     return { ...load, ...publish };
   } finally {
     await witness.stop();

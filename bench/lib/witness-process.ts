@@ -33,6 +33,7 @@ const node = loadCaNode(
 const services = createServices(database.knex, node, logger, {
   publicUrl,
   productionWorkers: 0,
+  tlogPublishing: false,
   witness: {
     logs: cfg.logs.map((l) => ({ nodeId: l.nodeId, origin: l.origin, vkeys: [l.vkey] })),
     cosigner: cosignatureSigner(cfg.name, Buffer.from(cfg.privateKeyHex, 'hex'), () =>

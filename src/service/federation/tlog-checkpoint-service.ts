@@ -6,6 +6,7 @@ import {
   checkpointAt,
   latestCheckpoint,
   latestPublishedCheckpoint,
+  publishedCheckpointSizeIn,
 } from '../../store/tlog-checkpoint-repository.js';
 import { ServiceError } from '../service-error.js';
 
@@ -47,6 +48,17 @@ export class TlogCheckpointService {
   /** The size proofs may be served up to (the publish helper's `publishedSize`); 0 before the first. */
   async publishedSize(): Promise<number> {
     return (await latestPublishedCheckpoint(this.db))?.size ?? 0;
+  }
+
+  /** Whether a published checkpoint has a size in [lo, hi). */
+  checkpointedSizeIn(lo: number, hi: number): Promise<boolean> {
+    return publishedCheckpointSizeIn(this.db, lo, hi);
+  }
+
+  /** The latest published checkpoint's note, if any (proof bundles quote it). */
+  async latestPublishedText(): Promise<string | undefined> {
+    const cp = await latestPublishedCheckpoint(this.db);
+    return cp ? (cp.cosigned ?? cp.note) : undefined;
   }
 
   /** GET /v1/tlog/checkpoints/{size}: a stored, published checkpoint of that size. */

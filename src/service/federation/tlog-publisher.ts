@@ -100,6 +100,7 @@ export class TlogPublisher {
   private readonly hubVerifier: NoteVerifier | undefined;
   private readonly logVerifier: NoteVerifier;
   private lastViewCheck = -Infinity;
+  private stopped = false;
   /** sealtrust_tlog_hub_alerts_total{kind}: the app registers it with its metrics. */
   readonly alerts = new Counter({
     name: 'sealtrust_tlog_hub_alerts_total',
@@ -123,20 +124,26 @@ export class TlogPublisher {
 
   start(): void {
     if (this.timer) return;
+    this.stopped = false;
     void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.opts.pollMs ?? 200);
+    // A pass still running is not queued behind: the next tick comes after it.
+    this.timer = setInterval(() => {
+      if (!this.current) void this.tick();
+    }, this.opts.pollMs ?? 200);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.current;
+    while (this.current) await this.current;
   }
 
   /** One pass (what the timer does): sign if grown, collect the cosignature, check the hub's view when due. */
   async tick(): Promise<PublishStep> {
     while (this.current) await this.current;
+    if (this.stopped) return {};
     this.current = this.pass();
     try {
       return await this.current;

@@ -32,7 +32,12 @@ const witnessOptions: WitnessOptions = {
 async function startApp(db: Database, port: number, witness?: WitnessOptions): Promise<RunningServer> {
   const publicUrl = `http://127.0.0.1:${port}`;
   const node = loadCaNode(DEV_KEYS_DIR, DEV_KEYS_PASSPHRASE, PROFILES_DIR, publicUrl);
-  const services = createServices(db.knex, node, logger, { publicUrl, productionWorkers: 0, witness });
+  const services = createServices(db.knex, node, logger, {
+    publicUrl,
+    productionWorkers: 0,
+    witness,
+    tlogPublishing: false,
+  });
   return startServer({
     database: { close: async () => {} },
     services,
