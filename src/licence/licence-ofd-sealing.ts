@@ -49,7 +49,10 @@ export function sealNewLicenceOfd(files: readonly OfdFile[], o: NewOfdSealOption
     provider: o.provider,
     signatureMethod: SM2_SM3_SIGNATURE_METHOD,
     signatureDateTime: generalizedTime(o.signDate),
-    references: all.map((f) => ({ fileRef: '/' + f.path, checkValue: sm3(f.data).toString('base64') })),
+    references: all.map((f) => ({
+      fileRef: '/' + f.path,
+      checkValue: (f.cached?.sm3 ?? sm3(f.data)).toString('base64'),
+    })),
     stampAnnots: o.stampAnnot
       ? [{ id: annotId!, pageRef: o.stampAnnot.pageRef, boundary: o.stampAnnot.boundary.map(mm).join(' ') }]
       : [],
@@ -57,8 +60,11 @@ export function sealNewLicenceOfd(files: readonly OfdFile[], o: NewOfdSealOption
     signedValueLoc: '/' + signedValuePath,
   });
   const modified = o.signDate;
-  const entries = [...all, { path: signaturePath, data: signatureXml }].map((f) =>
-    prepareZipEntry({ name: f.path, data: f.data }, modified),
+  const entries = [...all, { path: signaturePath, data: signatureXml } as OfdFile].map((f) =>
+    prepareZipEntry(
+      { name: f.path, data: f.data, ...(f.cached ? { deflated: f.cached.deflated } : {}) },
+      modified,
+    ),
   );
   return {
     parts: { entries, signedValuePath, modified },

@@ -6,6 +6,7 @@
 // CustomDatas repeat the GB/T 36903 elements for readers' property panes; CustomTags index each face field to
 // its TextObjects (the e-invoice "数据索引" pattern). The page carries no seal: the reader draws the seal's
 // picture at the StampAnnot box the signature adds (§1.6).
+import { deflateRawSync } from 'node:zlib';
 import { sm3 } from '../crypto/sm3.js';
 import { mm } from '../ofd/ofd-stamping.js';
 import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
@@ -30,6 +31,8 @@ export interface LicenceOfdOptions {
 export interface OfdFile {
   readonly path: string;
   readonly data: Uint8Array;
+  /** For a file repeated in every licence of a template: its raw deflate and SM3, computed once. */
+  readonly cached?: { readonly deflated: Uint8Array; readonly sm3: Buffer };
 }
 
 /** Where the package's parts are (design §1.1); the signature goes to Doc_0/Signs. */
@@ -110,7 +113,13 @@ export function licenceOfdFiles(
   const m = layout.metadata;
   const created = opts.creationDate;
   const creator = opts.creator ?? { name: 'SealTrust', version: '0.1.0' };
-  let nextId = 1;
+  // The template's background (the bulk of the page, the same on every licence) is a TemplatePage (GB/T 33190
+  // §7.6, ZOrder Background) with IDs 1…n, so its file is written, deflated and digested once per template.
+  const backgroundGroup = layout.items.find(
+    (i): i is LayoutPathGroup => i.kind === 'paths' && i.role === 'background',
+  );
+  const template = backgroundGroup ? templatePage(backgroundGroup) : undefined;
+  let nextId = 1 + (template?.count ?? 0);
   const id = () => String(nextId++);
 
   // Fonts first (IDs 1…k), in first-use order, each one standalone subset.
@@ -134,15 +143,7 @@ export function licenceOfdFiles(
     pending = undefined;
   };
   for (const item of layout.items) {
-    if (item.kind === 'paths' && item.role === 'background') {
-      // The template's background is the same on every licence (and the bulk of the page): written once per
-      // first object ID.
-      flushPaths();
-      const cached = backgroundXml(item, nextId);
-      objects.push(cached.xml);
-      nextId += cached.count;
-      continue;
-    }
+    if (item === backgroundGroup) continue;
     if (item.kind === 'paths') {
       for (const p of item.paths) {
         const style = JSON.stringify([p.stroke, p.fill, p.ctm]);
@@ -208,7 +209,9 @@ export function licenceOfdFiles(
     `${HEADER}<ofd:Document ${NS}><ofd:CommonData>` +
     `<ofd:MaxUnitID>${maxUnitId}</ofd:MaxUnitID>` +
     `<ofd:PageArea><ofd:PhysicalBox>0 0 ${mm(widthMm)} ${mm(heightMm)}</ofd:PhysicalBox></ofd:PageArea>` +
-    `<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>` +
+    `<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>` +
+    (template ? `<ofd:TemplatePage ID="1" BaseLoc="${TEMPLATE_PATH}" ZOrder="Background"/>` : '') +
+    `</ofd:CommonData>` +
     `<ofd:Pages><ofd:Page ID="${pageId}" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages>` +
     `<ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags>` +
     `<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments></ofd:Document>`;
@@ -216,7 +219,9 @@ export function licenceOfdFiles(
   const publicRes = `${HEADER}<ofd:Res ${NS} BaseLoc="Res"><ofd:Fonts>${fontElements.join('')}</ofd:Fonts></ofd:Res>`;
 
   const content =
-    `${HEADER}<ofd:Page ${NS}><ofd:Content><ofd:Layer ID="${layerId}" Type="Body">` +
+    `${HEADER}<ofd:Page ${NS}>` +
+    (template ? `<ofd:Template TemplateID="1" ZOrder="Background"/>` : '') +
+    `<ofd:Content><ofd:Layer ID="${layerId}" Type="Body">` +
     objects.join('') +
     `</ofd:Layer></ofd:Content></ofd:Page>`;
 
@@ -248,6 +253,7 @@ export function licenceOfdFiles(
     { path: LICENCE_OFD_PATHS.document, data: utf8(documentXml) },
     { path: 'Doc_0/PublicRes.xml', data: utf8(publicRes) },
     ...fontFiles,
+    ...(template ? [{ path: `Doc_0/${TEMPLATE_PATH}`, data: template.data, cached: template.cached }] : []),
     { path: LICENCE_OFD_PATHS.page, data: utf8(content) },
     { path: 'Doc_0/Attachs/Attachments.xml', data: utf8(attachments) },
     { path: LICENCE_OFD_PATHS.attachment, data: json },
@@ -257,15 +263,22 @@ export function licenceOfdFiles(
   return { files, pageId };
 }
 
-const backgrounds = new WeakMap<LayoutPathGroup, Map<number, { xml: string; count: number }>>();
+const TEMPLATE_PATH = 'Tpls/Tpl_0/Content.xml';
 
-/** PathObjects of a path group, IDs from `firstId`, grouped as licenceOfdFiles groups them. */
-function backgroundXml(group: LayoutPathGroup, firstId: number): { xml: string; count: number } {
-  let byId = backgrounds.get(group);
-  if (!byId) backgrounds.set(group, (byId = new Map()));
-  let hit = byId.get(firstId);
+interface TemplateFile {
+  data: Uint8Array;
+  cached: { deflated: Uint8Array; sm3: Buffer };
+  /** IDs used: the TemplatePage (1), its layer (2) and the PathObjects. */
+  count: number;
+}
+
+const templates = new WeakMap<LayoutPathGroup, TemplateFile>();
+
+/** The template page of a (cached) background group: PathObjects grouped as licenceOfdFiles groups them. */
+function templatePage(group: LayoutPathGroup): TemplateFile {
+  let hit = templates.get(group);
   if (!hit) {
-    let next = firstId;
+    let next = 3;
     const out: string[] = [];
     let pending: { style: string; paths: NeutralPath[] } | undefined;
     const flush = () => {
@@ -281,8 +294,15 @@ function backgroundXml(group: LayoutPathGroup, firstId: number): { xml: string; 
       pending.paths.push(p);
     }
     flush();
-    hit = { xml: out.join(''), count: next - firstId };
-    byId.set(firstId, hit);
+    const data = utf8(
+      `${HEADER}<ofd:Page ${NS}><ofd:Content><ofd:Layer ID="2" Type="Background">${out.join('')}</ofd:Layer></ofd:Content></ofd:Page>`,
+    );
+    hit = {
+      data,
+      cached: { deflated: new Uint8Array(deflateRawSync(data, { level: 6 })), sm3: sm3(data) },
+      count: next - 1,
+    };
+    templates.set(group, hit);
   }
   return hit;
 }

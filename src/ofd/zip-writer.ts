@@ -93,7 +93,13 @@ export function copiedZipEntry(e: ZipEntry): PreparedZipEntry {
 
 /** Compresses and frames a new entry (local header + data, central record). */
 export function prepareZipEntry(
-  e: { readonly name: string; readonly data: Uint8Array; readonly method?: 0 | 8 },
+  e: {
+    readonly name: string;
+    readonly data: Uint8Array;
+    readonly method?: 0 | 8;
+    /** raw deflate of `data` made earlier (a writer that repeats a file keeps it), instead of deflating again. */
+    readonly deflated?: Uint8Array;
+  },
   modified: Date,
 ): PreparedZipEntry {
   const name = Buffer.from(e.name, 'utf8');
@@ -101,7 +107,7 @@ export function prepareZipEntry(
     throw new ZipWriteError(`invalid ZIP entry name: ${e.name}`);
   if (e.data.length >= U32_MAX) throw new ZipWriteError(`entry too large for a non-ZIP64 archive: ${e.name}`);
   const method = e.method ?? 8;
-  const raw = method === 8 ? new Uint8Array(deflateRawSync(e.data, { level: 6 })) : e.data;
+  const raw = method === 8 ? (e.deflated ?? new Uint8Array(deflateRawSync(e.data, { level: 6 }))) : e.data;
   const crc = crc32(e.data) >>> 0;
   const { time, date } = dosDateTime(modified);
   // Bit 11: the name is UTF-8 (APPNOTE Appendix D); set only when it matters, as most producers do.
