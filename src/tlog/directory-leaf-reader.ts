@@ -1,10 +1,8 @@
-import canonicalize from 'canonicalize';
-
 import { DIRECTORY_LEAF_TYPE, MAX_DIRECTORY_LEAF_BYTES, type DirectoryKind } from './directory-leaf.js';
 import { TlogError } from './tlog-error.js';
 
 // Reading a mirrored directory leaf (federation.md §2.2, schema sealtrust.directory.v1) strictly, as the hub must
-// before applying it (§3.4): at most 4,096 bytes, RFC 8785 canonical JSON (one spelling per event), the v1 tag,
+// before applying it (§3.4): at most 4,096 bytes, a JSON object, the v1 tag,
 // the node it was mirrored from, a known kind and op, and the members the national index reads, typed.
 
 export interface LicenceLeafBody {
@@ -231,7 +229,9 @@ export function readDirectoryLeaf(bytes: Uint8Array, node: string): ReadDirector
     throw bad('not JSON');
   }
   const o = obj(parsed, 'leaf');
-  if (canonicalize(o) !== text) throw bad('not RFC 8785 canonical JSON (or not valid UTF-8)');
+  // Not re-canonicalised here: the leaf hash binds the exact bytes, and a second spelling of the same event
+  // changes nothing the hub stores; RFC 8785 is the appender's duty (encodeDirectoryLeaf). This keeps the read
+  // at one JSON.parse per leaf (§6.2 budget).
   if (o.t !== DIRECTORY_LEAF_TYPE) throw bad(`t must be ${DIRECTORY_LEAF_TYPE}`);
   if (o.node !== node) throw bad(`node must be ${node}`);
   const kind = o.kind as DirectoryKind;
