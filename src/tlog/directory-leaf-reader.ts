@@ -117,7 +117,8 @@ function obj(v: unknown, name: string): Obj {
 
 function str(o: Obj, key: string, name: string): string {
   const v = o[key];
-  if (typeof v !== 'string' || v.length === 0 || v.length > 1024)
+  // NUL cannot be stored in PostgreSQL text; a leaf carrying one is malformed, not a batch that fails forever.
+  if (typeof v !== 'string' || v.length === 0 || v.length > 1024 || v.includes('\u0000'))
     throw bad(`${name}.${key} must be a string`);
   return v;
 }
@@ -132,8 +133,8 @@ function optStr(o: Obj, key: string, name: string): string | undefined {
 
 function int(o: Obj, key: string, name: string): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    throw bad(`${name}.${key} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 0x7fffffff)
+    throw bad(`${name}.${key} must be an integer in 0..2^31-1`);
   return v;
 }
 
