@@ -8,6 +8,8 @@ import type { Knex } from 'knex';
 // - national_holder_index distributed by holder_index on its own, so a holder search is single-shard.
 // Every primary key and unique constraint includes the distribution column, and foreign keys stay inside the
 // group (with node_id) or point at reference tables. One replication batch touches one node_id only.
+// Values taken from leaves are text, never varchar(n): a leaf is what a node asserted, and an over-long value
+// must be stored and judged, not fail its batch forever.
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE fed_nodes (
@@ -15,7 +17,7 @@ export async function up(knex: Knex): Promise<void> {
       origin      text NOT NULL,
       vkeys       text[] NOT NULL,
       url         text NOT NULL,
-      status      varchar(16) NOT NULL DEFAULT 'active',
+      status      text NOT NULL DEFAULT 'active',
       updated_at  timestamptz NOT NULL)`);
   await knex.raw(`
     CREATE TABLE mirror_state (
@@ -27,7 +29,7 @@ export async function up(knex: Knex): Promise<void> {
       target_size       bigint NOT NULL DEFAULT 0,
       target_root       bytea,
       target_checkpoint text,
-      state             varchar(16) NOT NULL DEFAULT 'catching-up'
+      state             text NOT NULL DEFAULT 'catching-up'
                         CHECK (state IN ('ok', 'catching-up', 'quarantined', 'forked', 'unreachable', 'withdrawn')),
       last_error        text,
       pulled_at         timestamptz,
@@ -41,30 +43,30 @@ export async function up(knex: Knex): Promise<void> {
       PRIMARY KEY (node_id, idx))`);
   await knex.raw(`
     CREATE TABLE national_agencies (
-      uscc        varchar(18) PRIMARY KEY,
+      uscc        text PRIMARY KEY,
       node_id     varchar(32) NOT NULL REFERENCES fed_nodes (node_id),
       name        text NOT NULL,
-      region      varchar(6) NOT NULL,
+      region      text NOT NULL,
       idx         bigint NOT NULL)`);
   await knex.raw('CREATE INDEX national_agencies_node ON national_agencies (node_id)');
   await knex.raw(`
     CREATE TABLE national_licences (
       node_id      varchar(32) NOT NULL REFERENCES mirror_state (node_id),
-      identifier   varchar(128) NOT NULL,
-      type_code    varchar(32),
-      issuer       varchar(18),
+      identifier   text NOT NULL,
+      type_code    text,
+      issuer       text,
       version      integer,
-      status       varchar(24) NOT NULL,
-      issue_date   varchar(10),
-      valid_from   varchar(10),
-      valid_to     varchar(10),
-      pdf_sm3      varchar(64),
+      status       text NOT NULL,
+      issue_date   text,
+      valid_from   text,
+      valid_to     text,
+      pdf_sm3      text,
       pdf_bytes    integer,
-      file_format  varchar(8),
-      es_id        varchar(64),
-      signer       varchar(40),
-      predecessor  varchar(128),
-      successor    varchar(128),
+      file_format  text,
+      es_id        text,
+      signer       text,
+      predecessor  text,
+      successor    text,
       first_idx    bigint NOT NULL,
       last_idx     bigint NOT NULL,
       updated_at   timestamptz NOT NULL,
@@ -74,12 +76,12 @@ export async function up(knex: Knex): Promise<void> {
     CREATE TABLE national_licence_events (
       node_id      varchar(32) NOT NULL,
       idx          bigint NOT NULL,
-      kind         varchar(16) NOT NULL,
-      identifier   varchar(128) NOT NULL,
-      op           varchar(24) NOT NULL,
-      from_status  varchar(24),
-      to_status    varchar(24),
-      related      varchar(128),
+      kind         text NOT NULL,
+      identifier   text NOT NULL,
+      op           text NOT NULL,
+      from_status  text,
+      to_status    text,
+      related      text,
       at           timestamptz NOT NULL,
       flags        text[] NOT NULL DEFAULT '{}',
       PRIMARY KEY (node_id, idx),
@@ -90,15 +92,15 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE national_seals (
       node_id     varchar(32) NOT NULL REFERENCES mirror_state (node_id),
-      es_id       varchar(64) NOT NULL,
-      agency      varchar(18),
-      type        varchar(16),
-      status      varchar(16) NOT NULL,
+      es_id       text NOT NULL,
+      agency      text,
+      type        text,
+      status      text NOT NULL,
       valid_from  timestamptz,
       valid_to    timestamptz,
-      maker       varchar(40),
+      maker       text,
       signers     text[],
-      sm3         varchar(64),
+      sm3         text,
       first_idx   bigint NOT NULL,
       last_idx    bigint NOT NULL,
       history     jsonb NOT NULL,
@@ -107,15 +109,15 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE national_certificates (
       node_id          varchar(32) NOT NULL REFERENCES mirror_state (node_id),
-      serial           varchar(40) NOT NULL,
-      ca               varchar(64),
-      profile          varchar(64),
-      agency           varchar(18),
-      status           varchar(16) NOT NULL,
+      serial           text NOT NULL,
+      ca               text,
+      profile          text,
+      agency           text,
+      status           text NOT NULL,
       not_before       timestamptz,
       not_after        timestamptz,
-      sm3              varchar(64),
-      reason           varchar(32),
+      sm3              text,
+      reason           text,
       revoked_at       timestamptz,
       invalidity_date  timestamptz,
       first_idx        bigint NOT NULL,
@@ -130,11 +132,11 @@ export async function up(knex: Knex): Promise<void> {
       node_id           varchar(32) NOT NULL,
       idx               bigint NOT NULL,
       leaf_hash         bytea NOT NULL,
-      identifier        varchar(128) NOT NULL,
+      identifier        text NOT NULL,
       holder_name_enc   bytea NOT NULL,
       holder_code_enc   bytea NOT NULL,
-      holder_code_type  varchar(3) NOT NULL,
-      holder_masked     varchar(64) NOT NULL,
+      holder_code_type  text NOT NULL,
+      holder_masked     text NOT NULL,
       number_enc        bytea NOT NULL,
       type_name         text NOT NULL,
       issuer_name       text NOT NULL,
@@ -148,13 +150,13 @@ export async function up(knex: Knex): Promise<void> {
     CREATE TABLE national_holder_index (
       holder_index  bytea NOT NULL,
       node_id       varchar(32) NOT NULL,
-      identifier    varchar(128) NOT NULL,
+      identifier    text NOT NULL,
       PRIMARY KEY (holder_index, node_id, identifier))`);
   await knex.raw(`
     CREATE TABLE fed_alerts (
       node_id      varchar(32) NOT NULL REFERENCES fed_nodes (node_id),
       id           bigint GENERATED ALWAYS AS IDENTITY,
-      kind         varchar(32) NOT NULL,
+      kind         text NOT NULL,
       summary      text NOT NULL,
       evidence     jsonb NOT NULL,
       at           timestamptz NOT NULL,

@@ -1,10 +1,8 @@
-import canonicalize from 'canonicalize';
-
 import { DIRECTORY_LEAF_TYPE, MAX_DIRECTORY_LEAF_BYTES, type DirectoryKind } from './directory-leaf.js';
 import { TlogError } from './tlog-error.js';
 
 // Reading a mirrored directory leaf (federation.md §2.2, schema sealtrust.directory.v1) strictly, as the hub must
-// before applying it (§3.4): at most 4,096 bytes, RFC 8785 canonical JSON (one spelling per event), the v1 tag,
+// before applying it (§3.4): at most 4,096 bytes, a JSON object, the v1 tag,
 // the node it was mirrored from, a known kind and op, and the members the national index reads, typed.
 
 export interface LicenceLeafBody {
@@ -119,7 +117,8 @@ function obj(v: unknown, name: string): Obj {
 
 function str(o: Obj, key: string, name: string): string {
   const v = o[key];
-  if (typeof v !== 'string' || v.length === 0 || v.length > 1024)
+  // NUL cannot be stored in PostgreSQL text; a leaf carrying one is malformed, not a batch that fails forever.
+  if (typeof v !== 'string' || v.length === 0 || v.length > 1024 || v.includes('\u0000'))
     throw bad(`${name}.${key} must be a string`);
   return v;
 }
@@ -134,8 +133,8 @@ function optStr(o: Obj, key: string, name: string): string | undefined {
 
 function int(o: Obj, key: string, name: string): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    throw bad(`${name}.${key} must be a non-negative integer`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 0x7fffffff)
+    throw bad(`${name}.${key} must be an integer in 0..2^31-1`);
   return v;
 }
 
@@ -231,7 +230,9 @@ export function readDirectoryLeaf(bytes: Uint8Array, node: string): ReadDirector
     throw bad('not JSON');
   }
   const o = obj(parsed, 'leaf');
-  if (canonicalize(o) !== text) throw bad('not RFC 8785 canonical JSON (or not valid UTF-8)');
+  // Not re-canonicalised here: the leaf hash binds the exact bytes, and a second spelling of the same event
+  // changes nothing the hub stores; RFC 8785 is the appender's duty (encodeDirectoryLeaf). This keeps the read
+  // at one JSON.parse per leaf (§6.2 budget).
   if (o.t !== DIRECTORY_LEAF_TYPE) throw bad(`t must be ${DIRECTORY_LEAF_TYPE}`);
   if (o.node !== node) throw bad(`node must be ${node}`);
   const kind = o.kind as DirectoryKind;

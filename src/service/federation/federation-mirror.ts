@@ -17,6 +17,10 @@ export class FederationMirror {
   private readonly wakers = new Map<string, () => void>();
   private running = false;
   private registered: Promise<void> | undefined;
+  // Each pull holds one pooled connection for its session advisory lock and uses another for its batches, so
+  // with ~70 nodes and a pool of 10 the pulls must take turns: at most this many run at once.
+  private slots = 3;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -69,6 +73,20 @@ export class FederationMirror {
     this.loops.length = 0;
   }
 
+  private async acquire(): Promise<void> {
+    if (this.slots > 0) {
+      this.slots--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.slots++;
+  }
+
   private async loop(r: NodeReplicator): Promise<void> {
     try {
       await this.register();
@@ -77,8 +95,12 @@ export class FederationMirror {
       return;
     }
     while (this.running) {
+      let more = false;
+      await this.acquire();
       try {
-        const res = await r.pull();
+        // A turn is bounded so a long backfill of one node does not starve the others.
+        const res = await r.pull({ maxBatches: 64 });
+        more = res.status === 'stopped';
         if (res.batches > 0)
           this.logger?.info(
             { nodeId: r.nodeId, size: res.size, status: res.status },
@@ -91,6 +113,7 @@ export class FederationMirror {
         );
       }
       if (!this.running) break;
+      if (more) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, this.pollMs);
         function done() {

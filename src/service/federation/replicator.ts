@@ -393,6 +393,9 @@ export class NodeReplicator {
       const hash = decodeStrictBase64(r.leafHash);
       const leaf = parsed[i];
       const ok =
+        r.identifier.length <= 128 &&
+        r.holder.code.length <= 64 &&
+        r.holder.codeType.length <= 3 &&
         i >= 0 &&
         i < hashes.length &&
         hash !== undefined &&
@@ -421,7 +424,7 @@ export class NodeReplicator {
         identifier: r.identifier,
         holderNameEnc: this.protector.encrypt(r.holder.name, ctx('holder-name')),
         holderCodeEnc: this.protector.encrypt(r.holder.code, ctx('holder-code')),
-        holderCodeType: r.holder.codeType.slice(0, 3),
+        holderCodeType: r.holder.codeType,
         holderMasked: maskHolderCode(r.holder.code, r.holder.codeType),
         numberEnc: this.protector.encrypt(r.number, ctx('number')),
         typeName: r.typeName,
