@@ -84,7 +84,9 @@ export interface NationalWrite {
     validTo: string | null;
     pdfSm3: string | null;
     pdfBytes: number | null;
-    fileFormat: string | null;
+    ofdSm3: string | null;
+    ofdBytes: number | null;
+    signatureFormat: string | null;
     esId: string | null;
     signer: string | null;
     predecessor: string | null;
@@ -149,13 +151,13 @@ export async function writeNationalBatch(trx: Executor, nodeId: string, w: Natio
     const L = w.licences;
     await trx.raw(
       `INSERT INTO national_licences (node_id, identifier, type_code, issuer, version, status, issue_date, valid_from,
-         valid_to, pdf_sm3, pdf_bytes, file_format, es_id, signer, predecessor, successor, first_idx, last_idx,
+         valid_to, pdf_sm3, pdf_bytes, ofd_sm3, ofd_bytes, signature_format, es_id, signer, predecessor, successor, first_idx, last_idx,
          updated_at, flags)
-       SELECT ?, id, ty, iss, ver, st, idt, vf, vt, sm3, nb, ff, es, sg, pre, suc, fi, li, at, ${FLAGS_SQL('fl')}
+       SELECT ?, id, ty, iss, ver, st, idt, vf, vt, sm3, nb, osm3, onb, ff, es, sg, pre, suc, fi, li, at, ${FLAGS_SQL('fl')}
        FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-         ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[],
+         ?::int[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[],
          ?::timestamptz[], ?::text[])
-         AS t(id, ty, iss, ver, st, idt, vf, vt, sm3, nb, ff, es, sg, pre, suc, fi, li, at, fl)
+         AS t(id, ty, iss, ver, st, idt, vf, vt, sm3, nb, osm3, onb, ff, es, sg, pre, suc, fi, li, at, fl)
        ON CONFLICT (node_id, identifier) DO UPDATE SET
          type_code = COALESCE(excluded.type_code, national_licences.type_code),
          issuer = COALESCE(excluded.issuer, national_licences.issuer),
@@ -166,7 +168,9 @@ export async function writeNationalBatch(trx: Executor, nodeId: string, w: Natio
          valid_to = COALESCE(excluded.valid_to, national_licences.valid_to),
          pdf_sm3 = COALESCE(excluded.pdf_sm3, national_licences.pdf_sm3),
          pdf_bytes = COALESCE(excluded.pdf_bytes, national_licences.pdf_bytes),
-         file_format = COALESCE(excluded.file_format, national_licences.file_format),
+         ofd_sm3 = COALESCE(excluded.ofd_sm3, national_licences.ofd_sm3),
+         ofd_bytes = COALESCE(excluded.ofd_bytes, national_licences.ofd_bytes),
+         signature_format = COALESCE(excluded.signature_format, national_licences.signature_format),
          es_id = COALESCE(excluded.es_id, national_licences.es_id),
          signer = COALESCE(excluded.signer, national_licences.signer),
          predecessor = COALESCE(excluded.predecessor, national_licences.predecessor),
@@ -186,7 +190,9 @@ export async function writeNationalBatch(trx: Executor, nodeId: string, w: Natio
         L.map((r) => r.validTo),
         L.map((r) => r.pdfSm3),
         L.map((r) => r.pdfBytes),
-        L.map((r) => r.fileFormat),
+        L.map((r) => r.ofdSm3),
+        L.map((r) => r.ofdBytes),
+        L.map((r) => r.signatureFormat),
         L.map((r) => r.esId),
         L.map((r) => r.signer),
         L.map((r) => r.predecessor),

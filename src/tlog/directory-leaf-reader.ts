@@ -16,8 +16,15 @@ export interface LicenceLeafBody {
   issueDate?: string;
   validFrom?: string;
   validTo?: string | null;
-  file?: { sm3: string; bytes: number; format: string };
-  seal?: { esID: string; signer: string };
+  /** The layout files (ofd.md §4.3: PDF first, then OFD), on the leaf that creates the identifier. */
+  files?: LicenceLeafFile[];
+  seal?: { esID: string; signer: string; signature?: string };
+}
+
+export interface LicenceLeafFile {
+  format: 'pdf' | 'ofd';
+  sm3: string;
+  bytes: number;
 }
 
 export interface SealLeafBody {
@@ -156,23 +163,36 @@ function readLicence(o: Obj): LicenceLeafBody {
     prev: strOrNull(o, 'prev', n),
     related: strOrNull(o, 'related', n),
   };
-  if (o.file !== undefined) {
-    const f = obj(o.file, 'licence.file');
-    out.file = {
-      sm3: str(f, 'sm3', 'file'),
-      bytes: int(f, 'bytes', 'file'),
-      format: str(f, 'format', 'file'),
-    };
+  if (o.files !== undefined) {
+    out.files = readFiles(o.files);
     const s = obj(o.seal, 'licence.seal');
     out.seal = { esID: str(s, 'esID', 'seal'), signer: str(s, 'signer', 'seal') };
+    const signature = optStr(s, 'signature', 'seal');
+    if (signature !== undefined) out.seal.signature = signature;
     out.issueDate = str(o, 'issueDate', n);
     out.validFrom = str(o, 'validFrom', n);
     out.validTo = strOrNull(o, 'validTo', n);
   }
   // A leaf that creates an identifier (no status before) carries the file that binds the holder (§2.2).
-  if ((out.prev === null) !== (out.file !== undefined))
-    throw bad('licence.file is present exactly when licence.prev is null');
+  if ((out.prev === null) !== (out.files !== undefined))
+    throw bad('licence.files is present exactly when licence.prev is null');
   return out;
+}
+
+/** `files`: one to two distinct formats, each with a hex SM3 and a size (directory-leaf.ts licenceLeaf). */
+function readFiles(v: unknown): LicenceLeafFile[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 2) throw bad('licence.files must list 1–2 files');
+  const seen = new Set<string>();
+  return v.map((item: unknown) => {
+    const f = obj(item, 'licence.files[]');
+    const format = str(f, 'format', 'file');
+    if ((format !== 'pdf' && format !== 'ofd') || seen.has(format))
+      throw bad('licence.files[].format must be pdf or ofd, each at most once');
+    seen.add(format);
+    const sm3 = str(f, 'sm3', 'file');
+    if (!/^[0-9a-f]{64}$/.test(sm3)) throw bad('licence.files[].sm3 must be 64 lower-case hex digits');
+    return { format, sm3, bytes: int(f, 'bytes', 'file') };
+  });
 }
 
 function readSeal(o: Obj): SealLeafBody {

@@ -233,7 +233,7 @@ describe('hub replication of a node log (federation.md §3.4)', () => {
             issueDate: '2026-12-01',
             validFrom: '2026-12-01',
             validTo: null,
-            file: { sm3: 'aa', bytes: 1, format: 'ses' },
+            files: [{ format: 'pdf', sm3: 'aa'.repeat(32), bytes: 1 }],
             seal: { esID: 'x', signer: 'y' },
           },
         },

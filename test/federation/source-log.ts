@@ -257,8 +257,11 @@ export function seedDirectory(log: SourceLog, licences: number): { identifiers: 
       l.issueDate = '2026-12-01';
       l.validFrom = '2026-12-01';
       l.validTo = null;
-      l.file = { sm3: 'cd'.repeat(32), bytes: 48213, format: 'ses' };
-      l.seal = { esID, signer: '0C0D' };
+      l.files = [
+        { format: 'pdf', sm3: 'cd'.repeat(32), bytes: 48213 },
+        { format: 'ofd', sm3: 'ef'.repeat(32), bytes: 39120 },
+      ];
+      l.seal = { esID, signer: '0C0D', signature: 'ses' };
     }
     return { licence: l };
   };

@@ -38,9 +38,9 @@ export class IndexRecordService {
     const rows = await listIndexRecordSources(this.db, start, end);
     const out: IndexRecord[] = [];
     for (const r of rows) {
-      const leaf = JSON.parse(r.leaf.toString('utf8')) as { licence?: { id?: unknown; file?: unknown } };
+      const leaf = JSON.parse(r.leaf.toString('utf8')) as { licence?: { id?: unknown; files?: unknown } };
       // Status changes carry no file and need no holder data; the record goes with the leaf that made the file.
-      if (leaf.licence?.file === undefined || leaf.licence.id !== r.identifier) continue;
+      if (leaf.licence?.files === undefined || leaf.licence.id !== r.identifier) continue;
       out.push({
         index: r.idx,
         leafHash: encodeBase64(r.leafHash),

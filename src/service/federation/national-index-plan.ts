@@ -49,7 +49,9 @@ export interface NationalLicenceRow {
   validTo: string | null;
   pdfSm3: string | null;
   pdfBytes: number | null;
-  fileFormat: string | null;
+  ofdSm3: string | null;
+  ofdBytes: number | null;
+  signatureFormat: string | null;
   esId: string | null;
   signer: string | null;
   predecessor: string | null;
@@ -281,9 +283,11 @@ export function planNationalBatch(
             issueDate: l.issueDate ?? null,
             validFrom: l.validFrom ?? null,
             validTo: l.validTo ?? null,
-            pdfSm3: l.file?.sm3 ?? null,
-            pdfBytes: l.file?.bytes ?? null,
-            fileFormat: l.file?.format ?? null,
+            pdfSm3: l.files?.find((f) => f.format === 'pdf')?.sm3 ?? null,
+            pdfBytes: l.files?.find((f) => f.format === 'pdf')?.bytes ?? null,
+            ofdSm3: l.files?.find((f) => f.format === 'ofd')?.sm3 ?? null,
+            ofdBytes: l.files?.find((f) => f.format === 'ofd')?.bytes ?? null,
+            signatureFormat: l.seal?.signature ?? null,
             esId: l.seal?.esID ?? null,
             signer: l.seal?.signer ?? null,
             predecessor: leaf.op === 'issue' ? null : l.related,
@@ -336,7 +340,9 @@ export function planNationalBatch(
             validTo: existing?.validTo ?? null,
             pdfSm3: existing?.pdfSm3 ?? null,
             pdfBytes: existing?.pdfBytes ?? null,
-            fileFormat: existing?.fileFormat ?? null,
+            ofdSm3: existing?.ofdSm3 ?? null,
+            ofdBytes: existing?.ofdBytes ?? null,
+            signatureFormat: existing?.signatureFormat ?? null,
             esId: existing?.esId ?? null,
             signer: existing?.signer ?? null,
             predecessor: existing?.predecessor ?? null,

@@ -401,7 +401,7 @@ export class NodeReplicator {
         hash !== undefined &&
         Buffer.from(hash).equals(Buffer.from(hashes[i] as Uint8Array)) &&
         leaf?.kind === 'licence' &&
-        leaf.licence.file !== undefined &&
+        leaf.licence.files !== undefined &&
         leaf.licence.id === r.identifier;
       if (!ok) {
         // The evidence names the index and hashes only: holder data never goes into an alert or a log line.
