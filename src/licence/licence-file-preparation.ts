@@ -1,9 +1,10 @@
 import type { LicenceFileFormat } from '../config.js';
-import type { OfdSealParts } from '../ofd/ofd-stamping.js';
 import { prepareNewPdfSeal, type PreparedPdfSeal } from '../pdf/pdf-seal-signing.js';
 import { layoutLicence, type LicenceLayout } from './licence-layout.js';
 import { LICENCE_OFD_PATHS, licenceOfdFiles } from './licence-ofd-writer.js';
-import { sealNewLicenceOfd } from './licence-ofd-sealing.js';
+import { sealNewLicenceOfd, type PreparedLicenceOfd } from './licence-ofd-sealing.js';
+
+export type { PreparedLicenceOfd } from './licence-ofd-sealing.js';
 import type { SealAppearance } from '../pdf/pdf-seal-appearance.js';
 import type { LicenceMetadata } from './licence-metadata.js';
 import { buildLicenceDocument, LICENCE_SAVE_OPTIONS } from './licence-renderer.js';
@@ -35,17 +36,6 @@ export interface LicenceFileJob {
    * (Seal.esl, = TBS_Sign.eseal) and the signature type, Seal (SES_Signature) or Sign (GB/T 35275 SignedData).
    */
   ofdSeal?: { der: Uint8Array; signatureType: 'Seal' | 'Sign' };
-}
-
-/** A licence OFD prepared up to its signature: sign `digest` (SM3 of Signature.xml), then finishOfdSeal(parts). */
-export interface PreparedLicenceOfd {
-  parts: OfdSealParts;
-  /** SM3 of the exact Signature.xml bytes: TBS_Sign.dataHash (or the CMS message digest). */
-  digest: Buffer;
-  /** TBS_Sign.propertyInfo: the absolute ST_Loc of Signature.xml. */
-  propertyInfo: string;
-  /** SignatureDateTime as written in Signature.xml: TBS_Sign.timeInfo must be this instant (whole seconds). */
-  signingTime: Date;
 }
 
 /** Every file a job asked for, each prepared up to its signature (plain data: it crosses from worker threads). */

@@ -1,10 +1,9 @@
 import { sm3 } from '../crypto/sm3.js';
-import { mm } from '../ofd/ofd-stamping.js';
+import { mm, type OfdSealParts } from '../ofd/ofd-stamping.js';
 import { generalizedTime, SM2_SM3_SIGNATURE_METHOD, writeSignatureXml } from '../ofd/ofd-signature-writer.js';
 import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
 import { escapeXml } from '../ofd/xml-spans.js';
 import { prepareZipEntry } from '../ofd/zip-writer.js';
-import type { PreparedLicenceOfd } from './licence-file-preparation.js';
 import type { OfdFile } from './licence-ofd-writer.js';
 
 // Sealing a licence OFD as it is written (GB/T 33190 §18, GM/T 0099-2020 §7; design §1.4 "whole protection"):
@@ -13,6 +12,17 @@ import type { OfdFile } from './licence-ofd-writer.js';
 // already names Signatures.xml (licence-ofd-writer.ts), Signatures.xml gets the record and MaxSignId, Seal.esl
 // is written, References = SM3 of every file at that moment — Signatures.xml included: the document is locked —
 // then Signature.xml (ofd-signature-writer.ts) whose SM3 is what the SES or CMS signature signs.
+
+/** A licence OFD prepared up to its signature: sign `digest` (SM3 of Signature.xml), then finishOfdSeal(parts). */
+export interface PreparedLicenceOfd {
+  parts: OfdSealParts;
+  /** SM3 of the exact Signature.xml bytes: TBS_Sign.dataHash (or the CMS message digest). */
+  digest: Buffer;
+  /** TBS_Sign.propertyInfo: the absolute ST_Loc of Signature.xml. */
+  propertyInfo: string;
+  /** SignatureDateTime as written in Signature.xml: TBS_Sign.timeInfo must be this instant (whole seconds). */
+  signingTime: Date;
+}
 
 export interface NewOfdSealOptions {
   /** Package path of Signatures.xml (OFD.xml's DocBody/Signatures); Sign_0 goes beside it. */

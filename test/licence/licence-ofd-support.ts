@@ -30,7 +30,13 @@ export interface SealedPair {
 
 export function licenceJob(
   type: LicenceTypeDefinition,
-  o: { metadata?: Partial<LicenceMetadata>; signingTime?: Date; formats?: ('pdf' | 'ofd')[] } = {},
+  o: {
+    metadata?: Partial<LicenceMetadata>;
+    signingTime?: Date;
+    formats?: ('pdf' | 'ofd')[];
+    /** Another seal of the test PKI's signer (default SEAL_1, whose picture is not a real PNG). */
+    seal?: Buffer;
+  } = {},
 ): LicenceFileJob {
   const metadata = demoLicenceMetadata(type.code, o.metadata ?? {});
   return {
@@ -53,13 +59,13 @@ export function licenceJob(
     name: '测试公章',
     signingTime: o.signingTime ?? SIGNING_TIME,
     formats: o.formats ?? ['pdf', 'ofd'],
-    ofdSeal: { der: new Uint8Array(SEAL_1), signatureType: 'Seal' },
+    ofdSeal: { der: new Uint8Array(o.seal ?? SEAL_1), signatureType: 'Seal' },
   };
 }
 
-const ses = (digest: Buffer, propertyInfo: string, timeInfo: Date) =>
+const ses = (digest: Buffer, propertyInfo: string, timeInfo: Date, seal: Buffer = SEAL_1) =>
   signSesV4(
-    { seal: SEAL_1, timeInfo, dataHash: digest, propertyInfo },
+    { seal, timeInfo, dataHash: digest, propertyInfo },
     { cert: signer.der, privateKey: signer.key.privateKey },
   ).der;
 
@@ -73,7 +79,7 @@ export async function sealedPair(
     finishPdfSeal(p.pdf!, ses(p.pdf!.digest, `/ByteRange [${p.pdf!.byteRange.join(' ')}]`, job.signingTime)),
   );
   const ofd = Buffer.from(
-    finishOfdSeal(p.ofd!.parts, ses(p.ofd!.digest, p.ofd!.propertyInfo, p.ofd!.signingTime)),
+    finishOfdSeal(p.ofd!.parts, ses(p.ofd!.digest, p.ofd!.propertyInfo, p.ofd!.signingTime, o.seal)),
   );
   return { type, metadata: job.metadata, pdf, ofd, ofdDigest: p.ofd!.digest };
 }
