@@ -29,6 +29,7 @@ import { pageRoutes } from './routes/page-routes.js';
 import { witnessRoutes } from './routes/witness-routes.js';
 import { tlogCheckpointRoutes } from './routes/tlog-checkpoint-routes.js';
 import { tlogRoutes } from './routes/tlog-routes.js';
+import { federationRoutes } from './routes/federation-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -91,6 +92,8 @@ export function createApp(deps: AppDeps): Koa {
   tlogCheckpointRoutes(api, deps.services);
   if (deps.services.tlogPublisher) metrics.registry.registerMetric(deps.services.tlogPublisher.alerts);
   tlogRoutes(api, deps.services);
+  federationRoutes(api, deps.services);
+  metrics.countFedAlerts(() => deps.services.federation.alertCounts());
 
   app.use(requestId());
   app.use(metrics.middleware());

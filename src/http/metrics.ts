@@ -24,6 +24,25 @@ export class HttpMetrics {
     });
   }
 
+  /**
+   * sealtrust_fed_alerts_total{kind} (federation.md §5.4): read from the alerts table at each scrape. Alerts are
+   * never deleted, so the count only grows, survives restarts and agrees across hub processes.
+   */
+  countFedAlerts(count: () => Promise<Map<string, number>>): void {
+    new Counter({
+      name: 'sealtrust_fed_alerts_total',
+      help: 'Federation alerts raised by the hub, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      async collect() {
+        // A scrape must not fail because the database is away: the counter then reports nothing this time.
+        const counts = await count().catch(() => new Map<string, number>());
+        this.reset();
+        for (const [kind, n] of counts) this.inc({ kind }, n);
+      },
+    });
+  }
+
   middleware(): Middleware {
     return async (ctx, next) => {
       const start = process.hrtime.bigint();

@@ -33,11 +33,17 @@ import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
 import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
 import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
-import { WitnessService, type WitnessOptions } from './federation/witness-service.js';
-import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
+import { WitnessService, witnessFaultFromEnv, type WitnessOptions } from './federation/witness-service.js';
 import { readTlogState } from '../store/tlog-state-repository.js';
 import { TlogIntegrator } from './federation/tlog-integrator.js';
 import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
+import { loadFederationConfig, loadVerifyConfig, type FederationConfig } from '../config.js';
+import { FederationMirror } from './federation/federation-mirror.js';
+import { FederationService } from './federation/federation-service.js';
+import { HttpLogSource } from './federation/http-log-source.js';
+import { IndexRecordService } from './federation/index-record-service.js';
+import type { LogSource } from './federation/log-source.js';
+import type { ReplicationOptions, WitnessedTreeReader } from './federation/replicator.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
 export interface Services {
@@ -85,6 +91,10 @@ export interface Services {
   tlogIntegrator: TlogIntegrator;
   /** The directory log's entries, tiles, bundles and proofs (federation.md §3.1). */
   tlog: TlogReadService;
+  /** Hub: replication state of the mirrored nodes, alerts, sync and release (federation.md §3.4). */
+  federation: FederationService;
+  /** Every node: the holder-data side channel for the hub (GET /v1/federation/index-records). */
+  indexRecords: IndexRecordService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -117,8 +127,6 @@ export interface ServiceOptions {
   witness?: WitnessOptions | undefined;
   /** Checkpoint publishing (every node with a log-signer key); absent, no checkpoints are signed. */
   tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | undefined;
-  /** Federation settings (default: SEALTRUST_* from the environment, loadFederationConfig). */
-  federation?: FederationConfig | undefined;
   /**
    * What the publisher has published (the witness part supplies these from its checkpoint table). Without
    * them the integrated tree counts as published and no proof bundle quotes a checkpoint.
@@ -127,6 +135,19 @@ export interface ServiceOptions {
     Pick<TlogReadDeps, 'publishedSize' | 'checkpointedSizeIn' | 'latestCheckpointText'> | undefined;
   /** Integrator fallback poll, ms (default 1000). */
   tlogPollMs?: number | undefined;
+  /** Role, mirrored nodes, tile height, pull batch and delay (default: SEALTRUST_* from the environment). */
+  federation?: FederationConfig | undefined;
+  /**
+   * Hub: the checkpoint it cosigned per origin (the witness's state), which replication pulls up to. Until the
+   * witness is wired in, a hub without it mirrors nothing.
+   */
+  witnessedTree?: WitnessedTreeReader | undefined;
+  /** Hub: how often each node's replication loop looks for a new witnessed size, ms (default 1000). */
+  mirrorPollMs?: number | undefined;
+  /** Hub: how nodes are read (default: HTTP at each node's url); tests substitute a source. */
+  logSourceFor?: ((node: FederationConfig['nodes'][number]) => LogSource) | undefined;
+  /** Test-only fault injection into replication batches. */
+  replicationFaults?: Pick<ReplicationOptions, 'beforeCommit'> | undefined;
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -195,10 +216,40 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     publishedSize: async () => (await readTlogState(db)).size,
     ...opts.tlogPublication,
   });
+  const federationConfig = federation;
+  const mirror =
+    federationConfig.role === 'hub'
+      ? new FederationMirror(
+          db,
+          federationConfig.nodes,
+          opts.logSourceFor ??
+            ((n) => new HttpLogSource(n, { tileHeight: federationConfig.tileHeight, hubToken: n.hubToken })),
+          opts.witnessedTree ?? (async () => undefined),
+          dataProtector,
+          {
+            tileHeight: federationConfig.tileHeight,
+            pullBatch: federationConfig.pullBatch,
+            pullDelayMs: federationConfig.pullDelayMs,
+            ...opts.replicationFaults,
+          },
+          opts.mirrorPollMs,
+          logger,
+        )
+      : undefined;
+  if (mirror && !opts.witnessedTree)
+    logger?.warn('federation hub without a witnessed-tree reader: replication has no target yet');
   return {
     tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
-    witness: opts.witness ? new WitnessService(db, opts.witness) : undefined,
+    witness: opts.witness
+      ? new WitnessService(db, {
+          ...opts.witness,
+          // SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST=1 (tests of §5.4); a ConfigError in production.
+          afterPersist:
+            opts.witness.afterPersist ??
+            witnessFaultFromEnv(process.env, process.env.NODE_ENV === 'production'),
+        })
+      : undefined,
     agencies: new AgencyService(db),
     tokens: new TokenService(db),
     audit: new AuditService(db),
@@ -224,6 +275,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceUsage: new LicenceUsageService(db),
     tlogIntegrator,
     tlog,
+    federation: new FederationService(db, mirror),
+    indexRecords: new IndexRecordService(db, dataProtector),
     init: async () => {
       await registerNodeCertificates(db, node);
     },
@@ -233,8 +286,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       tlogPublisher?.start();
       tlogIntegrator.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
+      mirror?.start();
     },
     stop: async () => {
+      await mirror?.stop();
       await crls.stop();
       await licenceExpiry.stop();
       await tlogPublisher?.stop();

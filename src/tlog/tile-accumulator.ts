@@ -96,6 +96,17 @@ export class TileAccumulator {
     }));
   }
 
+  /** Removes and returns the tiles that are full (they can no longer change), for streaming over a large tree. */
+  takeFull(): TileBytes[] {
+    const out: TileBytes[] = [];
+    for (const [key, t] of this.#open) {
+      if (t.width !== this.#full) continue;
+      out.push({ level: t.level, index: t.index, width: t.width, hashes: t.hashes, internal: t.internal });
+      this.#open.delete(key);
+    }
+    return out;
+  }
+
   #tile(level: number, index: number): OpenTile {
     const key = `${level}/${index}`;
     let t = this.#open.get(key);

@@ -163,7 +163,8 @@ export class SourceLog {
       }
       ctx.status = 404;
     });
-    this.server = createServer(app.callback());
+    const handler = app.callback();
+    this.server = createServer((req, res) => void handler(req, res));
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;

@@ -57,7 +57,8 @@ export function witnessRoutes(api: ApiRouter, s: Services): void {
           return;
         case 409:
           plain(ctx, 409, `${a.size}\n`);
-          ctx.type = TLOG_SIZE;
+          // Set as is: Koa's ctx.type would append a charset, and tlog-witness names the bare media type.
+          ctx.set('Content-Type', TLOG_SIZE);
           return;
         case 429:
           ctx.set('Retry-After', String(a.retryAfterSeconds));

@@ -46,7 +46,15 @@ export type Action =
   /** Stamp a document with the caller's agency's seal and vault key (POST /v1/documents/seal). */
   | 'document.stamp'
   /** Read the hub witness's state per origin (GET /v1/witness/state). */
-  | 'witness.read-state';
+  | 'witness.read-state'
+  /** Read the holder-data side channel of this node's log (federation.md §3.4): the national hub only. */
+  | 'federation.index-records'
+  /** List the nodes the hub mirrors and their replication state. */
+  | 'federation.nodes.read'
+  /** Start a node's replication now, or release a quarantined node after investigation. */
+  | 'federation.nodes.operate'
+  /** Read federation alerts and their evidence bundles. */
+  | 'federation.alerts.read';
 
 /** Who acts: a token's role, the service itself, or the anonymous public. */
 type Subject = Role | 'system' | 'anonymous';
@@ -95,6 +103,34 @@ const RULES: Record<Action, Rule> = {
     denied: {
       code: 'role-not-allowed',
       message: '仅管理员可查看见证状态 / only admins may read the witness state',
+    },
+  },
+  'federation.index-records': {
+    allow: { system: 'any', hub: 'any' },
+    denied: {
+      code: 'hub-only',
+      message: '仅国家枢纽可读取持证主体旁路记录 / only the national hub reads the holder side channel',
+    },
+  },
+  'federation.nodes.read': {
+    allow: { system: 'any', admin: 'any', 'sync-peer': 'any' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '无权查看联邦节点 / this token may not list federation nodes',
+    },
+  },
+  'federation.nodes.operate': {
+    allow: { system: 'any', admin: 'any' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '仅管理员可操作联邦节点 / only admins operate federation nodes',
+    },
+  },
+  'federation.alerts.read': {
+    allow: { system: 'any', admin: 'any' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '仅管理员可查看联邦告警 / only admins read federation alerts',
     },
   },
   'document.stamp': {

@@ -2,12 +2,13 @@ import type { Logger } from 'pino';
 import type { Db, Executor } from '../../store/database.js';
 import { listTlogLeafHashes } from '../../store/tlog-entry-repository.js';
 import {
+  deleteTlogState,
   readTlogStateRow,
   relaxCommitDurability,
   tryLockTlogIntegration,
   writeTlogState,
 } from '../../store/tlog-state-repository.js';
-import { readTiles, tileKey, upsertTiles } from '../../store/tlog-tile-repository.js';
+import { deleteAllTiles, readTiles, tileKey, upsertTiles } from '../../store/tlog-tile-repository.js';
 import { CompactRange } from '../../tlog/compact-range.js';
 import { SM3_MERKLE_HASHER, type MerkleHasher } from '../../tlog/merkle-hasher.js';
 import { rightEdgeTiles, TileAccumulator } from '../../tlog/tile-accumulator.js';
@@ -108,6 +109,28 @@ export class TlogIntegrator {
   /** One pass, in one transaction. */
   integrateOnce(): Promise<IntegrationPass> {
     return this.#db.transaction((trx) => this.#pass(trx));
+  }
+
+  /**
+   * Repair (`sealtrust tlog rebuild`): forgets the stored tree and tiles and integrates every entry again at this
+   * integrator's tile height, all in one transaction, so readers see the old tree or the whole new one.
+   */
+  rebuild(): Promise<IntegrationPass> {
+    return this.#db.transaction(async (trx) => {
+      if (!(await tryLockTlogIntegration(trx))) {
+        throw new ServiceError(
+          'conflict',
+          'tlog-integration-busy',
+          '另一个集成进程正在运行 / another integrator holds the lock; try again',
+        );
+      }
+      await deleteAllTiles(trx);
+      await deleteTlogState(trx);
+      for (;;) {
+        const pass = await this.#pass(trx);
+        if (pass.outcome !== 'integrated') return { ...pass, from: 0 };
+      }
+    });
   }
 
   async #pass(trx: Executor): Promise<IntegrationPass> {

@@ -53,6 +53,11 @@ export interface TlogPublisherOptions {
   publishUnwitnessed: boolean;
   /** At most one new checkpoint per this many ms (config.federation.checkpointMs). */
   checkpointMs: number;
+  /**
+   * How often the loop looks at the integrated tree (default 200 ms): a checkpoint is signed as soon as the tree
+   * grew and checkpointMs passed since the last one, so an event waits at most about checkpointMs + pollMs.
+   */
+  pollMs?: number;
   /** Cosignatures are refreshed at least this often without growth (default 10 min, Tessera's republish interval). */
   republishMs?: number;
   /** How often the hub's view of this log is compared with this node's own checkpoints (default 60 s). */
@@ -119,7 +124,7 @@ export class TlogPublisher {
   start(): void {
     if (this.timer) return;
     void this.tick();
-    this.timer = setInterval(() => void this.tick(), Math.min(this.opts.checkpointMs, 1000));
+    this.timer = setInterval(() => void this.tick(), this.opts.pollMs ?? 200);
     this.timer.unref();
   }
 

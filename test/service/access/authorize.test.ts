@@ -28,6 +28,7 @@ const CALLERS: Record<string, Principal> = {
   issuer: token('issuer', OWN),
   'unbound issuer': token('issuer', null),
   'sync-peer': token('sync-peer', null, '32'),
+  hub: token('hub'),
 };
 
 /**
@@ -37,6 +38,10 @@ const CALLERS: Record<string, Principal> = {
 const EXPECTED: Record<Action, Record<string, [boolean, boolean]>> = {
   'licence.issue': { issuer: [true, true] },
   'witness.read-state': { system: [true, true], admin: [true, true] },
+  'federation.index-records': { system: [true, true], hub: [true, true] },
+  'federation.nodes.read': { system: [true, true], admin: [true, true], 'sync-peer': [true, true] },
+  'federation.nodes.operate': { system: [true, true], admin: [true, true] },
+  'federation.alerts.read': { system: [true, true], admin: [true, true] },
   'document.stamp': { system: [true, true], issuer: [true, true] },
   'licence.change': { system: [true, true], admin: [true, true], issuer: [true, false] },
   'licence.reissue': { issuer: [true, false] },

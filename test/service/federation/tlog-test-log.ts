@@ -17,6 +17,7 @@ export class TestLog {
   async append(
     count: number,
     make: (i: number) => Buffer = () => randomBytes(1 + Math.floor(Math.random() * 80)),
+    subjectOf: (i: number) => string = () => 'test',
   ) {
     const first = this.leaves.length;
     const batch = Array.from({ length: count }, (_, i) => make(first + i));
@@ -25,8 +26,14 @@ export class TestLog {
       const part = batch.slice(at, at + 5000);
       await this.db.raw(
         `INSERT INTO tlog_entries (idx, leaf, leaf_hash, kind, subject, audit_seq, at)
-         SELECT i, l, h, 'licence', 'test', 0, now() FROM unnest(?::bigint[], ?::bytea[], ?::bytea[]) AS u(i, l, h)`,
-        [part.map((_, i) => first + at + i), part, part.map((l) => reference.leafHash(l))],
+         SELECT i, l, h, 'licence', s, 0, now()
+           FROM unnest(?::bigint[], ?::bytea[], ?::bytea[], ?::text[]) AS u(i, l, h, s)`,
+        [
+          part.map((_, i) => first + at + i),
+          part,
+          part.map((l) => reference.leafHash(l)),
+          part.map((_, i) => subjectOf(first + at + i)),
+        ],
       );
     }
     this.leaves.push(...batch);

@@ -7,6 +7,7 @@ import {
   WitnessService,
   originSm3,
   type WitnessAnswer,
+  witnessFaultFromEnv,
 } from '../../../src/service/federation/witness-service.js';
 import { listWitnessEvidence } from '../../../src/store/witness-repository.js';
 import { openCheckpoint } from '../../../src/tlog/signed-checkpoint.js';
@@ -240,5 +241,12 @@ describe('witness add-checkpoint (C2SP tlog-witness)', () => {
   it('an add-checkpoint body round-trips through its codec', () => {
     const body = formatAddCheckpointRequest({ oldSize: 3, proof: zj.proof(3, 8), note: zj.checkpoint(8) });
     assert.ok(body.startsWith('old 3\n'));
+  });
+
+  it('the kill-after-persist fault switch is off by default and refused in production', () => {
+    const env = { SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST: '1' };
+    assert.equal(witnessFaultFromEnv({}, false), undefined);
+    assert.equal(typeof witnessFaultFromEnv(env, false), 'function');
+    assert.throws(() => witnessFaultFromEnv(env, true), /refused in production/);
   });
 });

@@ -1,0 +1,325 @@
+// npm run bench:federation — the directory log's figures (federation.md §6.3), one JSON line. Every part runs on
+// its own fresh PostgreSQL database next to DATABASE_URL (required: PGlite would measure neither fsync nor
+// concurrency):
+// - pg_fsync_per_s: pg_test_fsync's fdatasync rate (one 8 kB write) on this machine's disk (the PostgreSQL data
+//   directory's filesystem), or, without pg_test_fsync, 8 kB write + fdatasync measured here (then
+//   pg_fsync_measured_here = 1);
+// - tlog_append_tx_per_s / tlog_append_p99_ms: 16 clients of this separate load process, keep-alive, each
+//   alternating suspend / resume of its own licence over HTTP against `sealtrust serve` (one status change, one
+//   leaf and one audit record per transaction, through the service layer);
+// - tlog_append_batched_events_per_s: withAudit transactions carrying 100 directory events each (the log and
+//   audit append of a batch, without PDF rendering), 4 concurrent, in this process;
+// - tlog_integrate_entries_per_s: TlogIntegrator over a 200,000-entry backlog of synthetic 100-byte leaves;
+// - inclusion_proof_p50_us (warm tile cache) / inclusion_proof_p99_us (cold) and consistency_proof_p50_us
+//   (warm) at 2^20 entries, through TlogReadService (tile reads and the leaf look-up included).
+// Other federation parts plug in as bench/federation-witness.ts and bench/federation-replicate.ts, each
+// exporting `run(): Promise<Record<string, number>>`; their keys are merged into the line.
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CONSTRUCTION_ENGINEER_2,
+  DEMO_FACE_DATA,
+  DEMO_HOLDERS,
+  DEMO_LICENCE_TYPES,
+} from '../src/licence/demo-licence-types.js';
+import { withAudit } from '../src/service/audit/audit-service.js';
+import { TlogIntegrator } from '../src/service/federation/tlog-integrator.js';
+import { TlogReadService } from '../src/service/federation/tlog-read-service.js';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { SM3_MERKLE_HASHER } from '../src/tlog/merkle-hasher.js';
+import type { DirectoryEvent } from '../src/tlog/directory-leaf.js';
+import { freshDatabase } from './lib/fresh-database.js';
+import { keepAliveAgent, percentile, rawRequest, runLoad } from './lib/load.js';
+import { startServiceProcess } from './lib/service-process.js';
+
+const DATABASE_URL = process.env.DATABASE_URL;
+if (!DATABASE_URL) throw new Error('bench:federation needs DATABASE_URL (PostgreSQL)');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CLIENTS = 16;
+const BACKLOG = 200_000;
+const PROOF_SIZE = 2 ** 20;
+const SAMPLES = 1000;
+
+const out: Record<string, number> = {};
+const notes: string[] = [];
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function withFreshDatabase<T>(run: (db: Database) => Promise<T>): Promise<T> {
+  const fresh = await freshDatabase(DATABASE_URL!);
+  const db = await openDatabase({ databaseUrl: fresh.url });
+  try {
+    return await run(db);
+  } finally {
+    await db.close();
+    await fresh.drop();
+  }
+}
+
+// ---- pg_fsync_per_s ------------------------------------------------------------------------------------------
+function pgTestFsync(): string | undefined {
+  const bins = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql') : [];
+  for (const v of bins.sort().reverse()) {
+    const p = `/usr/lib/postgresql/${v}/bin/pg_test_fsync`;
+    if (existsSync(p)) return p;
+  }
+  try {
+    return execFileSync('which', ['pg_test_fsync']).toString().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fsyncRate(): void {
+  const file = join(tmpdir(), `sealtrust-fsync-${process.pid}`);
+  const tool = pgTestFsync();
+  try {
+    if (tool) {
+      const text = execFileSync(tool, ['-s', '2', '-f', file]).toString();
+      // The first section is "one 8kB write"; its fdatasync line is PostgreSQL's wal_sync_method here.
+      const m = /fdatasync\s+([0-9.]+) ops\/sec/.exec(text);
+      if (m) {
+        out.pg_fsync_per_s = round(Number(m[1]));
+        notes.push(`pg_fsync_per_s: ${tool} fdatasync, one 8 kB write, file in ${tmpdir()}`);
+        return;
+      }
+    }
+    const fd = openSync(file, 'w');
+    const block = Buffer.alloc(8192, 1);
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < 2000) {
+      writeSync(fd, block, 0, block.length, 0);
+      fdatasyncSync(fd);
+      n++;
+    }
+    closeSync(fd);
+    out.pg_fsync_per_s = round(n / ((performance.now() - start) / 1000));
+    out.pg_fsync_measured_here = 1;
+    notes.push('pg_fsync_per_s: pg_test_fsync not found; 8 kB write + fdatasync measured by this script');
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+// ---- tlog_append_tx_per_s ------------------------------------------------------------------------------------
+async function appendSingle(): Promise<void> {
+  const service = await startServiceProcess({ SEALTRUST_DEMO: '0' });
+  const agent = keepAliveAgent(CLIENTS + 2);
+  try {
+    const api = async <T>(path: string, token: string, json?: unknown): Promise<T> => {
+      const res = await rawRequest(agent, service.url + path, {
+        method: json === undefined ? 'GET' : 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+      });
+      if (res.status >= 300) throw new Error(`${path}: HTTP ${res.status} ${res.body.toString()}`);
+      return JSON.parse(res.body.toString()) as T;
+    };
+    const admin = service.adminToken;
+    const agency = await api<{ id: string }>('/v1/agencies', admin, {
+      name: '江苏省住房和城乡建设厅',
+      uscc: '11320100014000714D',
+      regionCode: '320000',
+      province: '32',
+    });
+    const key = await api<{ certificateSerial: string }>(`/v1/agencies/${agency.id}/signer-keys`, admin, {});
+    await api('/v1/seals', admin, {
+      agencyId: agency.id,
+      name: '江苏省住房和城乡建设厅',
+      type: 'official',
+      signerCertSerials: [key.certificateSerial],
+      validFrom: new Date(Date.now() - 60_000).toISOString(),
+      validTo: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+    });
+    for (const t of DEMO_LICENCE_TYPES)
+      await api('/v1/licence-types', admin, { ...t, issuerAgencyIds: [agency.id] });
+    const { token: issuer } = await api<{ token: string }>('/v1/tokens', admin, {
+      role: 'issuer',
+      agencyId: agency.id,
+    });
+    const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
+    const ids: string[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      const l = await api<{ identifier: string }>('/v1/licences', issuer, {
+        typeCode: CONSTRUCTION_ENGINEER_2.code,
+        holder,
+        validFrom: '2026-01-01',
+        validTo: '2028-12-31',
+        fields: DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code],
+      });
+      ids.push(l.identifier);
+    }
+    // 16 licences for 16 loops: each call takes a free licence and applies its next legal transition.
+    const free = ids.map((id) => ({ id, next: 'suspend' }));
+    let failure: string | undefined;
+    const headers = { authorization: `Bearer ${issuer}`, 'content-type': 'application/json' };
+    const fire = async () => {
+      const l = free.pop()!;
+      try {
+        const res = await rawRequest(agent, `${service.url}/v1/licences/${l.id}/events`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ operation: l.next, reason: 'bench' }),
+        });
+        const ok = res.status === 200 || res.status === 201;
+        if (ok) l.next = l.next === 'suspend' ? 'resume' : 'suspend';
+        else failure ??= `HTTP ${res.status} ${res.body.toString().slice(0, 300)}`;
+        return ok;
+      } finally {
+        free.push(l);
+      }
+    };
+    await runLoad({ concurrency: CLIENTS, total: 200, fire }); // warm-up
+    const r = await runLoad({ concurrency: CLIENTS, durationMs: SECONDS * 1000, fire });
+    if (r.errors > 0) throw new Error(`${r.errors} status changes failed, e.g. ${failure}`);
+    out.tlog_append_tx_per_s = r.perSecond;
+    out.tlog_append_p50_ms = round(r.p50Ms, 1);
+    out.tlog_append_p99_ms = round(r.p99Ms, 1);
+  } finally {
+    agent.destroy();
+    await service.stop();
+  }
+}
+
+// ---- tlog_append_batched_events_per_s --------------------------------------------------------------------------
+async function appendBatched(): Promise<void> {
+  await withFreshDatabase(async ({ knex }) => {
+    const system = { principal: { kind: 'system' as const }, requestId: 'bench' };
+    let seq = 0;
+    const events = (): DirectoryEvent[] =>
+      Array.from({ length: 100 }, () => {
+        const id = `1.2.156.3005.2.11100000000013338W001.11320100014000714D.2026${String(seq++).padStart(7, '0')}.001.F`;
+        return {
+          kind: 'licence',
+          op: 'suspend',
+          subject: id,
+          at: new Date(),
+          body: {
+            licence: {
+              id,
+              type: '11100000000013338W001',
+              issuer: '11320100014000714D',
+              version: 1,
+              status: 'suspended',
+              prev: 'valid',
+              related: null,
+            },
+          },
+        };
+      });
+    const fire = async () => {
+      await withAudit(knex, system, 'bench.batch', async () => ({
+        result: null,
+        target: { type: 'licence', id: null },
+        directory: events(),
+      }));
+      return true;
+    };
+    await runLoad({ concurrency: 4, total: 20, fire });
+    const r = await runLoad({ concurrency: 4, durationMs: Math.min(SECONDS, 8) * 1000, fire });
+    out.tlog_append_batched_events_per_s = r.perSecond * 100;
+  });
+}
+
+// ---- integration and proofs ------------------------------------------------------------------------------------
+/** Appends synthetic 100-byte leaves [from, to) straight into tlog_entries (what the integrator reads). */
+async function fillEntries(db: Database, from: number, to: number): Promise<void> {
+  const CHUNK = 20_000;
+  for (let at = from; at < to; at += CHUNK) {
+    const n = Math.min(CHUNK, to - at);
+    const idx: number[] = [];
+    const leaves: Buffer[] = [];
+    const hashes: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const leaf = Buffer.from(`{"i":${at + i},"t":"sealtrust.directory.v1"}`.padEnd(100, ' '));
+      idx.push(at + i);
+      leaves.push(leaf);
+      hashes.push(Buffer.from(SM3_MERKLE_HASHER.hashLeaf(leaf)));
+    }
+    await db.knex.raw(
+      `INSERT INTO tlog_entries (idx, leaf, leaf_hash, kind, subject, audit_seq, at)
+       SELECT i, l, h, 'licence', 'bench', 0, now() FROM unnest(?::bigint[], ?::bytea[], ?::bytea[]) AS u(i, l, h)`,
+      [idx, leaves, hashes],
+    );
+  }
+}
+
+function micros(samples: number[]): { p50: number; p99: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: round(percentile(s, 50) * 1000), p99: round(percentile(s, 99) * 1000) };
+}
+
+async function integrateAndProve(): Promise<void> {
+  await withFreshDatabase(async (db) => {
+    await fillEntries(db, 0, BACKLOG);
+    const integrator = new TlogIntegrator(db.knex, { tileHeight: 8 });
+    const t0 = performance.now();
+    if ((await integrator.catchUp()) !== BACKLOG) throw new Error('integration stopped early');
+    out.tlog_integrate_entries_per_s = round(BACKLOG / ((performance.now() - t0) / 1000));
+
+    await fillEntries(db, BACKLOG, PROOF_SIZE);
+    if ((await integrator.catchUp()) !== PROOF_SIZE) throw new Error('integration stopped early');
+    const service = () =>
+      new TlogReadService({
+        db: db.knex,
+        origin: 'bench.sealtrust.example/directory',
+        tileHeight: 8,
+        publishedSize: async () => PROOF_SIZE,
+      });
+    const indices = Array.from({ length: SAMPLES }, () => Math.floor(Math.random() * PROOF_SIZE));
+    const log = service();
+    const time = async (f: () => Promise<unknown>) => {
+      const t = performance.now();
+      await f();
+      return performance.now() - t;
+    };
+    const cold: number[] = [];
+    for (const i of indices) cold.push(await time(() => log.inclusionProof({ index: i, size: PROOF_SIZE })));
+    const warm: number[] = [];
+    for (const i of indices) warm.push(await time(() => log.inclusionProof({ index: i, size: PROOF_SIZE })));
+    const c = micros(cold);
+    const w = micros(warm);
+    out.inclusion_proof_p50_us = w.p50;
+    out.inclusion_proof_p99_us = c.p99;
+    out.inclusion_proof_cold_p50_us = c.p50;
+    out.inclusion_proof_warm_p99_us = w.p99;
+    const froms = indices.map((i) => i + 1);
+    for (const m of froms) await log.consistencyProof(m, PROOF_SIZE); // warm the tiles these need
+    const cons: number[] = [];
+    for (const m of froms) cons.push(await time(() => log.consistencyProof(m, PROOF_SIZE)));
+    out.consistency_proof_p50_us = micros(cons).p50;
+    out.consistency_proof_p99_us = micros(cons).p99;
+  });
+}
+
+// ---- the other helpers' parts ----------------------------------------------------------------------------------
+async function plugIns(): Promise<void> {
+  for (const name of ['federation-witness', 'federation-replicate']) {
+    const file = new URL(`./${name}.ts`, import.meta.url);
+    if (!existsSync(file)) continue;
+    const mod = (await import(file.href)) as { run(): Promise<Record<string, number>> };
+    Object.assign(out, await mod.run());
+  }
+}
+
+const parts: [string, () => Promise<void> | void][] = [
+  ['fsync', fsyncRate],
+  ['append', appendSingle],
+  ['batched', appendBatched],
+  ['integrate', integrateAndProve],
+  ['plug-ins', plugIns],
+];
+const only = process.env.BENCH_PARTS?.split(',');
+for (const [name, run] of parts) {
+  if (only && !only.includes(name)) continue;
+  const t = performance.now();
+  await run();
+  console.error(`bench:federation ${name} done in ${round((performance.now() - t) / 1000, 1)} s`);
+}
+for (const n of notes) console.error(n);
+console.log(JSON.stringify(out));

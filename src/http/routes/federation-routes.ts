@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+import type { Services } from '../../service/services.js';
+import { alertId, type FedAlert } from '../../service/federation/federation-service.js';
+import { MAX_INDEX_RECORD_RANGE } from '../../service/federation/log-source.js';
+import type { ApiRouter } from '../api-router.js';
+import { actionContext, principalOf } from '../context.js';
+import { collection, collectionSchema, pageQuery, toPageRequest } from '../pagination.js';
+import { ProblemError } from '../problem.js';
+
+// Federation endpoints (federation.md §3.4): the province's side channel for the hub, and the hub's inspection of
+// replication (nodes, sync, release, alerts with their evidence bundles).
+
+const nodeSchema = z.object({
+  nodeId: z.string(),
+  origin: z.string(),
+  witnessedSize: z.number().int(),
+  mirroredSize: z.number().int(),
+  sideSize: z.number().int(),
+  lagSeconds: z.number().int(),
+  state: z.enum(['ok', 'catching-up', 'quarantined', 'forked', 'unreachable', 'withdrawn']),
+  lastError: z.string().nullable(),
+});
+
+const alertSchema = z.object({
+  id: z.string().describe('<nodeId>-<n>'),
+  nodeId: z.string(),
+  kind: z.string(),
+  at: z.iso.datetime(),
+  summary: z.string(),
+  resolvedAt: z.iso.datetime().nullable(),
+});
+
+const presentAlert = (a: FedAlert) => ({
+  id: alertId(a),
+  nodeId: a.nodeId,
+  kind: a.kind,
+  at: a.at.toISOString(),
+  summary: a.summary,
+  resolvedAt: a.resolvedAt?.toISOString() ?? null,
+});
+
+const nodeParams = z.object({ nodeId: z.string().regex(/^[0-9A-Za-z-]{1,32}$/) });
+const INDEX = /^(0|[1-9][0-9]{0,15})$/;
+
+export function federationRoutes(
+  api: ApiRouter,
+  { federation, indexRecords }: Pick<Services, 'federation' | 'indexRecords'>,
+): void {
+  api.route({
+    method: 'get',
+    path: '/v1/federation/index-records',
+    operationId: 'listIndexRecords',
+    summary: '持证主体旁路记录（仅国家枢纽）/ Holder side-channel records for the hub',
+    tags: ['federation'],
+    auth: ['hub'],
+    query: z.object({ start: z.string(), end: z.string() }),
+    responses: {
+      200: {
+        description: 'One JSON record per line, per file-bearing licence leaf in [start, end)',
+        contentType: 'application/x-ndjson',
+      },
+    },
+    handler: async (ctx, { query }) => {
+      if (!INDEX.test(query.start) || !INDEX.test(query.end) || Number(query.end) < Number(query.start))
+        throw new ProblemError(400, 'index-range-invalid', '序号区间无效 / invalid index range', {
+          field: 'start',
+        });
+      const start = Number(query.start);
+      const end = Number(query.end);
+      if (end - start > MAX_INDEX_RECORD_RANGE)
+        throw new ProblemError(
+          400,
+          'index-range-too-long',
+          `区间最多 ${MAX_INDEX_RECORD_RANGE} 个序号 / at most ${MAX_INDEX_RECORD_RANGE} indices per request`,
+          { field: 'end' },
+        );
+      const records = await indexRecords.list(principalOf(ctx), start, end);
+      // Holder data: never cached anywhere on the way.
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'application/x-ndjson';
+      ctx.body = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/federation/nodes',
+    operationId: 'listFederationNodes',
+    summary: '镜像节点状态 / Replication state of the mirrored nodes',
+    tags: ['federation'],
+    auth: ['admin', 'sync-peer'],
+    responses: { 200: { description: 'The nodes', schema: z.object({ items: z.array(nodeSchema) }) } },
+    handler: async (ctx) => {
+      ctx.body = { items: await federation.nodes(principalOf(ctx)) };
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/v1/federation/nodes/:nodeId\\:sync',
+    operationId: 'syncFederationNode',
+    summary: '立即同步节点 / Pull a node now',
+    tags: ['federation'],
+    auth: ['admin'],
+    params: nodeParams,
+    responses: { 202: { description: 'The pull was started' } },
+    handler: async (ctx, { params }) => {
+      await federation.sync(actionContext(ctx), params.nodeId);
+      ctx.status = 202;
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/v1/federation/nodes/:nodeId\\:release',
+    operationId: 'releaseFederationNode',
+    summary: '解除节点隔离 / Release a quarantined node after investigation',
+    tags: ['federation'],
+    auth: ['admin'],
+    params: nodeParams,
+    responses: { 204: { description: 'Released; replication resumes from the last proven size' } },
+    handler: async (ctx, { params }) => {
+      await federation.release(actionContext(ctx), params.nodeId);
+      ctx.status = 204;
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/federation/alerts',
+    operationId: 'listFederationAlerts',
+    summary: '联邦告警 / Federation alerts',
+    tags: ['federation'],
+    auth: ['admin'],
+    query: pageQuery.extend({
+      nodeId: z.string().max(32).optional(),
+      kind: z.enum(['fork', 'entries-inconsistent', 'semantic-violation', 'side-record-mismatch']).optional(),
+    }),
+    responses: {
+      200: { description: 'A page of alerts, newest first', schema: collectionSchema(alertSchema) },
+    },
+    handler: async (ctx, { query }) => {
+      const page = await federation.alerts(
+        principalOf(ctx),
+        { nodeId: query.nodeId, kind: query.kind },
+        toPageRequest(query),
+      );
+      ctx.body = collection(page, presentAlert);
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/federation/alerts/:id',
+    operationId: 'getFederationAlert',
+    summary: '告警与证据包 / An alert with its evidence bundle',
+    tags: ['federation'],
+    auth: ['admin'],
+    params: z.object({ id: z.string().max(64) }),
+    responses: {
+      200: {
+        description: 'The alert and its evidence',
+        schema: alertSchema.extend({ evidence: z.record(z.string(), z.unknown()) }),
+      },
+    },
+    handler: async (ctx, { params }) => {
+      const a = await federation.alert(principalOf(ctx), params.id);
+      ctx.body = { ...presentAlert(a), evidence: a.evidence };
+    },
+  });
+}

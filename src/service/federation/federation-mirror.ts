@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+
+import type { KnownNode } from '../../config.js';
+import type { DataProtector } from '../../crypto/data-protection.js';
+import type { Db } from '../../store/database.js';
+import type { LogSource } from './log-source.js';
+import { NodeReplicator, type ReplicationOptions, type WitnessedTreeReader } from './replicator.js';
+
+/**
+ * The hub's replication of every configured node (federation.md §3.4): one NodeReplicator and one background loop
+ * per node, each pull guarded by the node's advisory lock. A loop pulls, then sleeps `pollMs` or until woken (an
+ * operator's `:sync`, a release). Started and stopped with the other background work of the process.
+ */
+export class FederationMirror {
+  private readonly replicators = new Map<string, NodeReplicator>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly wakers = new Map<string, () => void>();
+  private running = false;
+  private registered: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    nodes: readonly KnownNode[],
+    sourceFor: (node: KnownNode) => LogSource,
+    readonly witnessedTree: WitnessedTreeReader,
+    protector: DataProtector,
+    opts: ReplicationOptions,
+    private readonly pollMs = 1000,
+    private readonly logger?: Logger,
+  ) {
+    for (const n of nodes)
+      this.replicators.set(
+        n.nodeId,
+        new NodeReplicator(db, n, sourceFor(n), witnessedTree, protector, opts, logger),
+      );
+  }
+
+  get nodes(): KnownNode[] {
+    return [...this.replicators.values()].map((r) => r.node);
+  }
+
+  replicator(nodeId: string): NodeReplicator | undefined {
+    return this.replicators.get(nodeId);
+  }
+
+  /** Registers every node (fed_nodes, mirror_state) once. */
+  register(): Promise<void> {
+    return (this.registered ??= (async () => {
+      for (const r of this.replicators.values()) await r.register();
+    })());
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const r of this.replicators.values()) this.loops.push(this.loop(r));
+  }
+
+  /** Wakes a node's loop now (202 semantics: the pull runs in the background). */
+  wake(nodeId: string): void {
+    this.wakers.get(nodeId)?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const r of this.replicators.values()) r.stop();
+    for (const w of this.wakers.values()) w();
+    await Promise.allSettled(this.loops);
+    this.loops.length = 0;
+  }
+
+  private async loop(r: NodeReplicator): Promise<void> {
+    try {
+      await this.register();
+    } catch (err) {
+      this.logger?.error({ err }, 'federation mirror: registering nodes failed');
+      return;
+    }
+    while (this.running) {
+      try {
+        const res = await r.pull();
+        if (res.batches > 0)
+          this.logger?.info(
+            { nodeId: r.nodeId, size: res.size, status: res.status },
+            'federation mirror pulled',
+          );
+      } catch (err) {
+        this.logger?.error(
+          { nodeId: r.nodeId, error: (err as Error).message },
+          'federation mirror pull failed',
+        );
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.pollMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wakers.set(r.nodeId, done);
+      });
+    }
+  }
+}
