@@ -33,7 +33,22 @@ import { issueLicenceBody } from './licences/licence-request-schema.js';
 import { VerificationService, type VerificationOptions } from './verification/verification-service.js';
 import { TlogCheckpointService } from './federation/tlog-checkpoint-service.js';
 import { TlogPublisher, type TlogPublisherOptions } from './federation/tlog-publisher.js';
-import { WitnessService, witnessFaultFromEnv, type WitnessOptions } from './federation/witness-service.js';
+import {
+  originSm3,
+  WitnessService,
+  witnessFaultFromEnv,
+  type WitnessOptions,
+} from './federation/witness-service.js';
+import { federationServiceOptions } from './federation/federation-options.js';
+import {
+  hasLogSigner,
+  logNoteSigner,
+  logVerifierKey,
+  witnessCosigner,
+  witnessName,
+} from './federation/node-log-keys.js';
+import { latestPublishedCheckpoint, publishedCheckpointSizeIn } from '../store/tlog-checkpoint-repository.js';
+import { witnessStateBySm3 } from '../store/witness-repository.js';
 import { readTlogState } from '../store/tlog-state-repository.js';
 import { TlogIntegrator } from './federation/tlog-integrator.js';
 import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
@@ -125,8 +140,12 @@ export interface ServiceOptions {
   verification?: Partial<VerificationOptions> | undefined;
   /** The witness (hub): its cosigner key and the logs it cosigns; absent, /witness is not served. */
   witness?: WitnessOptions | undefined;
-  /** Checkpoint publishing (every node with a log-signer key); absent, no checkpoints are signed. */
-  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | undefined;
+  /**
+   * Checkpoint publishing. Default: from the federation configuration and the node's log key
+   * (federation-options.ts); `false` turns the publisher off (and proofs are then served up to the integrated
+   * size, for tests of the log alone).
+   */
+  tlogPublishing?: Omit<TlogPublisherOptions, 'logger'> | false | undefined;
   /**
    * What the publisher has published (the witness part supplies these from its checkpoint table). Without
    * them the integrated tree counts as published and no proof bundle quotes a checkpoint.
@@ -148,6 +167,34 @@ export interface ServiceOptions {
   logSourceFor?: ((node: FederationConfig['nodes'][number]) => LogSource) | undefined;
   /** Test-only fault injection into replication batches. */
   replicationFaults?: Pick<ReplicationOptions, 'beforeCommit'> | undefined;
+}
+
+/** Proofs, tiles and bundles are served up to the latest published checkpoint (federation.md §3.1). */
+function publishedCheckpoints(
+  db: Db,
+): Pick<TlogReadDeps, 'publishedSize' | 'checkpointedSizeIn' | 'latestCheckpointText'> {
+  return {
+    publishedSize: async () => (await latestPublishedCheckpoint(db))?.size ?? 0,
+    checkpointedSizeIn: (lo, hi) => publishedCheckpointSizeIn(db, lo, hi),
+    latestCheckpointText: async () => {
+      const cp = await latestPublishedCheckpoint(db);
+      return cp ? (cp.cosigned ?? cp.note) : undefined;
+    },
+  };
+}
+
+/** Without a publisher, the integrated tree counts as published (tests of the log alone). */
+function integratedAsPublished(db: Db): Pick<TlogReadDeps, 'publishedSize'> {
+  return { publishedSize: async () => (await readTlogState(db)).size };
+}
+
+/** The hub replicates each node up to the checkpoint its witness cosigned (federation.md §3.4). */
+function witnessedTreeFrom(db: Db): WitnessedTreeReader {
+  return async (origin) => {
+    const state = await witnessStateBySm3(db, originSm3(origin));
+    if (!state || state.size === 0 || !state.cosigned) return undefined;
+    return { size: state.size, root: state.root, checkpoint: state.cosigned };
+  };
 }
 
 export function createServices(db: Db, node: CaNode, logger?: Logger, opts: ServiceOptions = {}): Services {
@@ -200,9 +247,6 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
     opts.verification ?? loadVerifyConfig(),
   );
-  const tlogPublisher = opts.tlogPublishing
-    ? new TlogPublisher(db, { ...opts.tlogPublishing, logger })
-    : undefined;
   const federation = opts.federation ?? loadFederationConfig();
   const tlogIntegrator = new TlogIntegrator(db, {
     tileHeight: federation.tileHeight,
@@ -213,9 +257,27 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     db,
     origin: federation.logOrigin,
     tileHeight: federation.tileHeight,
-    publishedSize: async () => (await readTlogState(db)).size,
-    ...opts.tlogPublication,
+    ...(opts.tlogPublication ??
+      (opts.tlogPublishing === false ? integratedAsPublished(db) : publishedCheckpoints(db))),
   });
+  // What runs where follows the configuration and the node's keys (federation-options.ts): the publisher on
+  // every node with a log key, the witness on a hub with a witness key. Tests may pass their own options.
+  const fromConfig = federationServiceOptions(
+    federation,
+    {
+      logSigner: hasLogSigner(node) ? logNoteSigner(node, federation.logOrigin) : undefined,
+      logVerifierKey: hasLogSigner(node) ? logVerifierKey(node, federation.logOrigin) : undefined,
+      witnessCosigner: witnessCosigner(node, witnessName(federation.logOrigin)),
+    },
+    {
+      integratedTree: () => readTlogState(db),
+      consistencyProof: async (from, to) => (await tlog.integratedConsistencyProof(from, to)).hashes,
+    },
+  );
+  const publishing =
+    opts.tlogPublishing === false ? undefined : (opts.tlogPublishing ?? fromConfig.tlogPublishing);
+  const tlogPublisher = publishing ? new TlogPublisher(db, { ...publishing, logger }) : undefined;
+  const witnessOptions = opts.witness ?? fromConfig.witness;
   const federationConfig = federation;
   const mirror =
     federationConfig.role === 'hub'
@@ -224,7 +286,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
           federationConfig.nodes,
           opts.logSourceFor ??
             ((n) => new HttpLogSource(n, { tileHeight: federationConfig.tileHeight, hubToken: n.hubToken })),
-          opts.witnessedTree ?? (async () => undefined),
+          opts.witnessedTree ?? witnessedTreeFrom(db),
           dataProtector,
           {
             tileHeight: federationConfig.tileHeight,
@@ -236,17 +298,15 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
           logger,
         )
       : undefined;
-  if (mirror && !opts.witnessedTree)
-    logger?.warn('federation hub without a witnessed-tree reader: replication has no target yet');
   return {
     tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
-    witness: opts.witness
+    witness: witnessOptions
       ? new WitnessService(db, {
-          ...opts.witness,
+          ...witnessOptions,
           // SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST=1 (tests of §5.4); a ConfigError in production.
           afterPersist:
-            opts.witness.afterPersist ??
+            witnessOptions.afterPersist ??
             witnessFaultFromEnv(process.env, process.env.NODE_ENV === 'production'),
         })
       : undefined,

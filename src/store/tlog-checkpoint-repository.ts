@@ -98,3 +98,13 @@ export async function checkpointAt(db: Executor, size: number): Promise<StoredCh
     CheckpointRow | undefined;
   return row && toCheckpoint(row);
 }
+
+/** Whether a published checkpoint has a size in [lo, hi): partial tiles exist only at such sizes (tlog-tiles). */
+export async function publishedCheckpointSizeIn(db: Executor, lo: number, hi: number): Promise<boolean> {
+  const row = (await db('tlog_checkpoints')
+    .where({ published: true })
+    .andWhere('size', '>=', lo)
+    .andWhere('size', '<', hi)
+    .first('size')) as unknown;
+  return row !== undefined;
+}

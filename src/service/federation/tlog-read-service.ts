@@ -164,10 +164,29 @@ export class TlogReadService {
     return { origin: this.origin, index, size: q.size, leafHash: leaf.leafHash, hashes };
   }
 
-  /** PROOF(from, D[to]); from = 0 and from > to are refused. */
+  /** PROOF(from, D[to]) up to the published size; from = 0 and from > to are refused. */
   async consistencyProof(
     from: number,
     to: number,
+  ): Promise<{ origin: string; from: number; to: number; hashes: Buffer[] }> {
+    return this.#consistencyProof(from, to, false);
+  }
+
+  /**
+   * PROOF(from, D[to]) up to the integrated size: what the publisher sends the witness with a checkpoint that is
+   * not published yet (it becomes published only once cosigned).
+   */
+  async integratedConsistencyProof(
+    from: number,
+    to: number,
+  ): Promise<{ origin: string; from: number; to: number; hashes: Buffer[] }> {
+    return this.#consistencyProof(from, to, true);
+  }
+
+  async #consistencyProof(
+    from: number,
+    to: number,
+    unpublished: boolean,
   ): Promise<{ origin: string; from: number; to: number; hashes: Buffer[] }> {
     if (from === 0)
       throw new ServiceError(
@@ -183,7 +202,13 @@ export class TlogReadService {
         `from ${from} 大于 to ${to} / from exceeds to`,
         'from',
       );
-    await this.#checkPublished(to, 'to');
+    if (unpublished) {
+      const integrated = await this.integratedSize();
+      if (to > integrated)
+        throw notFound('size-not-integrated', `大小 ${to} 尚未集成 / size ${to} is not integrated yet`, 'to');
+    } else {
+      await this.#checkPublished(to, 'to');
+    }
     const elements = consistencyProofElements(from, to);
     const source = await this.#nodeSource(to, proofNodeIds(elements));
     const hashes = generateConsistencyProof(this.#hasher, source, from, to).map((h) => Buffer.from(h));
