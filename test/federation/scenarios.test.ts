@@ -3,7 +3,7 @@
 // its mirrored roots equal the provinces' checkpoints; a province keeps issuing while the hub is down and is
 // witnessed when it returns; the hub refuses checkpoints signed with a wrong or unknown key.
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { generateSm2KeyPair } from '../../src/crypto/sm2.js';
 import { formatCheckpoint } from '../../src/tlog/checkpoint.js';
 import { cosignatureVerifierFromKey } from '../../src/tlog/cosignature.js';
@@ -30,7 +30,6 @@ const WAIT_MS = Number(process.env.FED_WAIT_MS ?? 90_000);
 
 describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
   let fed: Federation;
-  let wired: string | undefined;
   const agencies = new Map<string, ProvinceAgency>();
 
   /** The node's published checkpoint, opened with its own log key and the hub's witness key. */
@@ -62,21 +61,14 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
     );
   }
 
-  function requireWiring(t: TestContext): boolean {
-    if (wired) t.skip(wired);
-    return !wired;
-  }
-
   before(async () => {
     fed = await startFederation({
       tileHeight: 2,
       env: { SEALTRUST_TLOG_CHECKPOINT_MS: '250', SEALTRUST_FED_PULL_BATCH: '4' },
     });
-    // `serve` runs the witness only when the federation is wired into its composition root; until then the
-    // hub does not answer /v1/witness/state and these scenarios have nothing to observe.
+    // The hub runs its witness (role hub with a witness key): without it nothing here could be observed.
     const res = await fed.hub.admin('/v1/witness/state');
-    if (res.status === 404)
-      wired = 'serve does not run the hub witness yet (federation wiring in serve-command)';
+    assert.equal(res.status, 200, `the hub serves no witness: ${await res.text()}`);
     for (const p of fed.provinces) {
       const a = await provinceAgency(p);
       agencies.set(p.nodeId, a);
@@ -87,7 +79,7 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
     await fed?.stop();
   });
 
-  it('issue, suspend, renew, replace in three provinces: every checkpoint cosigned by the hub', async (t) => {
+  it('issue, suspend, renew, replace in three provinces: every checkpoint cosigned by the hub', async () => {
     for (const p of fed.provinces) {
       const a = agencies.get(p.nodeId)!;
       const ids = [];
@@ -96,15 +88,13 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
       await licenceEvent(p, a, ids[1]!, 'renew');
       await licenceEvent(p, a, ids[2]!, 'replace');
     }
-    if (!requireWiring(t)) return;
     for (const p of fed.provinces) {
       const cp = await witnessedAll(p);
       assert.equal(cp.witnessedBy[0]!.name, 'sealtrust.org.cn/00/witness');
     }
   });
 
-  it("the hub mirrors every entry: mirrored roots equal the provinces' checkpoints, every event indexed", async (t) => {
-    if (!requireWiring(t)) return;
+  it("the hub mirrors every entry: mirrored roots equal the provinces' checkpoints, every event indexed", async () => {
     for (const p of fed.provinces) {
       const cp = await witnessedAll(p);
       const state = await waitFor(
@@ -146,8 +136,7 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
     assert.deepEqual(alerts, []);
   });
 
-  it('a province keeps issuing while the hub is down; its checkpoint is witnessed when the hub returns', async (t) => {
-    if (!requireWiring(t)) return;
+  it('a province keeps issuing while the hub is down; its checkpoint is witnessed when the hub returns', async () => {
     const p = fed.node('33');
     const a = agencies.get('33')!;
     const before = await witnessedAll(p);
@@ -172,7 +161,6 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
   });
 
   it('kill -9 the hub mid-replication: it resumes, nothing lost, nothing doubled', async (t) => {
-    if (!requireWiring(t)) return;
     const p = fed.node('51');
     const a = agencies.get('51')!;
     // Slow pulls (4 entries a batch, 400 ms apart) so the kill lands between batches.
@@ -215,8 +203,7 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
       t.diagnostic('the hub mirrored 51 before the kill landed; resume not exercised mid-way');
   });
 
-  it('the hub refuses a checkpoint signed with a wrong key (403) or for an unknown origin (404)', async (t) => {
-    if (!requireWiring(t)) return;
+  it('the hub refuses a checkpoint signed with a wrong key (403) or for an unknown origin (404)', async () => {
     const rogue = generateSm2KeyPair();
     const post = (origin: string) => {
       const text = formatCheckpoint({ origin, size: 1, rootHash: Buffer.alloc(32, 9), extensions: [] });
