@@ -45,6 +45,9 @@ describe('multi-node harness: hub 00 and provinces 33, 44, 51', { skip }, () => 
       assert.equal(fed.vkeys.get(p.nodeId)!.witnessVkey, null, 'a province has no witness key');
     }
     assert.equal(fed.hub.environment().SEALTRUST_ROLE, 'hub');
+    // The hub holds a `hub`-role token at each province for the side channel.
+    for (const p of fed.provinces)
+      assert.match(fed.hub.environment()[`SEALTRUST_FED_TOKEN_${p.nodeId}`] ?? '', /^st_/);
   });
 
   it("issues a licence at each province; each province's directory log grows by its leaves", async () => {

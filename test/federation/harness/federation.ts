@@ -170,7 +170,22 @@ export async function startFederation(opts: FederationOptions = {}): Promise<Fed
   try {
     await Promise.all(nodes.map((n) => createDatabase(n.spec.database)));
     t = phase('databases', t);
-    if (opts.start !== false) await Promise.all(nodes.map((n) => n.start()));
+    if (opts.start !== false) {
+      // Provinces first: each mints the hub's `hub`-role token for its side channel (federation.md §3.4),
+      // which the hub reads as SEALTRUST_FED_TOKEN_<node id> when it starts.
+      const provinces = nodes.slice(1);
+      await Promise.all(provinces.map((n) => n.start()));
+      for (const p of provinces) {
+        const res = await p.admin('/v1/tokens', {
+          method: 'POST',
+          json: { role: 'hub', label: 'national hub side channel (harness)' },
+        });
+        const body = (await res.json()) as { token?: string };
+        if (res.status !== 201 || !body.token) throw new Error(`hub token at ${p.nodeId}: ${res.status}`);
+        nodes[0]!.setEnv({ [`SEALTRUST_FED_TOKEN_${p.nodeId}`]: body.token });
+      }
+      await nodes[0]!.start();
+    }
     phase('node start-up', t);
   } catch (err) {
     await stop().catch(() => undefined);
