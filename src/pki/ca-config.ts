@@ -151,6 +151,12 @@ export const certificateProfileSchema = z.strictObject({
   allowCommonName: z.boolean().default(false),
   usccExtension: z.boolean().default(true),
   ocspNoCheck: z.boolean().default(false),
+  /**
+   * Certificates of the node's own services (OCSP responder, TSA, directory-log signer, witness): made by the
+   * key ceremony (`sealtrust ca init` / `ca add-keys`) only, never through the API, so no agency can hold a
+   * certificate a verifier would take for the node's responder, timestamp authority or log.
+   */
+  nodeOnly: z.boolean().default(false),
 });
 export type CertificateProfile = z.output<typeof certificateProfileSchema>;
 

@@ -120,6 +120,14 @@ export class CertificateService {
         'profile',
       );
     }
+    if (profile.nodeOnly) {
+      throw new ServiceError(
+        'validation',
+        'profile-node-only',
+        `模板 ${profile.id} 仅用于本节点自身服务（由密钥仪式签发），不能通过接口签发 / profile ${profile.id} is for this node's own services, issued by the key ceremony only`,
+        'profile',
+      );
+    }
     const refused = keyOriginRefusal(profile, req.key.origin);
     if (refused) {
       throw new ServiceError(

@@ -211,6 +211,11 @@ describe('certify: one entry point for the CSR, passphrase and vault paths', () 
     const checks = popChecks;
     const cases: [Parameters<CertificateService['certifyCsr']>[1], string][] = [
       [{ profile: 'root-ca', agencyId, csr }, 'unknown-profile'],
+      // The node's own services' certificates come from the key ceremony only (ca/profiles nodeOnly).
+      [{ profile: 'ocsp-responder', agencyId, csr }, 'profile-node-only'],
+      [{ profile: 'tsa', agencyId, csr }, 'profile-node-only'],
+      [{ profile: 'log-signer', agencyId, csr }, 'profile-node-only'],
+      [{ profile: 'witness', agencyId, csr }, 'profile-node-only'],
       [{ profile: 'seal-maker', agencyId, csr, commonName: '李四' }, 'field-not-allowed'],
       [{ profile: 'seal-signer', agencyId: '00000000-0000-4000-8000-000000000000', csr }, 'unknown-agency'],
     ];
