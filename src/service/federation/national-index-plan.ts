@@ -253,7 +253,9 @@ export function planNationalBatch(
               `${leaf.op} 不产生新证照 / ${leaf.op} makes no licence`,
               flags,
             );
-          if (l.status !== 'valid')
+          // A back-filled leaf (`sealtrust tlog genesis`) is a snapshot of a licence made before the log, with
+          // its status at genesis: suspended or revoked is legitimate there, and not a transition.
+          if (l.status !== 'valid' && !leaf.backfill)
             violate(
               idx,
               l.id,
