@@ -24,9 +24,13 @@ export function pdftoppm(pdf: Uint8Array, dpi: number): Bitmap {
   const dir = mkdtempSync(join(tmpdir(), 'sealtrust-ppm-'));
   try {
     writeFileSync(join(dir, 'in.pdf'), pdf);
-    execFileSync('pdftoppm', ['-r', String(dpi), '-f', '1', '-l', '1', '-singlefile', join(dir, 'in.pdf'), join(dir, 'out')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      'pdftoppm',
+      ['-r', String(dpi), '-f', '1', '-l', '1', '-singlefile', join(dir, 'in.pdf'), join(dir, 'out')],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     return parsePpm(readFileSync(join(dir, 'out.ppm')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -50,7 +54,7 @@ export function parsePpm(ppm: Buffer): Bitmap {
   return { width, height, rgba };
 }
 
-/** RGB composited on white (resvg leaves premultiplied-free RGBA; pdftoppm is opaque). */
+/** RGB composited on white (resvg's pixels are RGBA, transparent outside the page; pdftoppm's are opaque). */
 function onWhite(b: Bitmap): Int16Array {
   const out = new Int16Array(b.width * b.height * 3);
   for (let i = 0; i < b.width * b.height; i++) {
@@ -60,46 +64,48 @@ function onWhite(b: Bitmap): Int16Array {
   return out;
 }
 
-/** A (2r+1)² box blur, edges clamped: spreads a thin line's ink so snapped and anti-aliased lines compare. */
-function boxBlur(p: Int16Array, w: number, h: number, r: number): Int16Array {
-  if (r === 0) return p;
-  const out = new Int16Array(p.length);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        let n = 0;
-        for (let dy = -r; dy <= r; dy++)
-          for (let dx = -r; dx <= r; dx++) {
-            const xx = Math.min(w - 1, Math.max(0, x + dx));
-            const yy = Math.min(h - 1, Math.max(0, y + dy));
-            s += p[(yy * w + xx) * 3 + c]!;
-            n++;
-          }
-        out[(y * w + x) * 3 + c] = Math.round(s / n);
-      }
-  return out;
-}
-
 export interface CompareOptions {
   /** Largest per-channel difference (0…255) of a matching pixel. */
   delta: number;
   /** Neighbourhood (px) searched for a match: anti-aliased edges land a pixel apart. */
   radius: number;
-  /** Box blur radius applied to both images first (0 = none). */
-  blur: number;
+}
+
+/**
+ * The largest difference of mean colour (0…255, worst channel) over tile × tile blocks, with every block offset
+ * by half a tile too: anti-aliasing, hinting and stroke snapping move ink by a pixel but keep it in the block,
+ * a changed glyph or a missing shape does not.
+ */
+export function worstBlockDifference(
+  a: Bitmap,
+  b: Bitmap,
+  tile: number,
+): { x: number; y: number; delta: number } {
+  const { width: w, height: h } = a;
+  const pa = onWhite(a);
+  const pb = onWhite(b);
+  let worst = { x: 0, y: 0, delta: 0 };
+  const step = Math.max(1, Math.floor(tile / 2));
+  for (let ty = 0; ty + tile <= h; ty += step)
+    for (let tx = 0; tx + tile <= w; tx += step)
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let y = ty; y < ty + tile; y++)
+          for (let x = tx; x < tx + tile; x++) s += pa[(y * w + x) * 3 + c]! - pb[(y * w + x) * 3 + c]!;
+        const d = Math.abs(s) / (tile * tile);
+        if (d > worst.delta) worst = { x: tx, y: ty, delta: d };
+      }
+  return worst;
 }
 
 export function compareBitmaps(a: Bitmap, b: Bitmap, o: CompareOptions): BitmapDifference {
   if (a.width !== b.width || a.height !== b.height)
     throw new Error(`sizes differ: ${a.width}×${a.height} vs ${b.width}×${b.height}`);
   const { width: w, height: h } = a;
-  const ra = onWhite(a);
-  const rb = onWhite(b);
+  const pa = onWhite(a);
+  const pb = onWhite(b);
   let sum = 0;
-  for (let i = 0; i < ra.length; i++) sum += Math.abs(ra[i]! - rb[i]!);
-  const pa = boxBlur(ra, w, h, o.blur);
-  const pb = boxBlur(rb, w, h, o.blur);
+  for (let i = 0; i < pa.length; i++) sum += Math.abs(pa[i]! - pb[i]!);
   const near = (p: Int16Array, q: Int16Array, x: number, y: number): boolean => {
     const i = (y * w + x) * 3;
     for (let dy = -o.radius; dy <= o.radius; dy++)
@@ -128,7 +134,12 @@ export function compareBitmaps(a: Bitmap, b: Bitmap, o: CompareOptions): BitmapD
       mismatched++;
       mask[y * w + x] = 1;
       box = box
-        ? { x0: Math.min(box.x0, x), y0: Math.min(box.y0, y), x1: Math.max(box.x1, x), y1: Math.max(box.y1, y) }
+        ? {
+            x0: Math.min(box.x0, x),
+            y0: Math.min(box.y0, y),
+            x1: Math.max(box.x1, x),
+            y1: Math.max(box.y1, y),
+          }
         : { x0: x, y0: y, x1: x, y1: y };
     }
   return { mismatchedFraction: mismatched / (w * h), mismatched, meanAbsolute: sum / pa.length, box, mask };

@@ -7,7 +7,14 @@ import { posix } from 'node:path';
 import fontkit, { type Font } from '@cantoo/fontkit';
 import { Resvg } from '@resvg/resvg-js';
 import { openOfd, type OfdPackage } from '../../src/ofd/ofd-package.js';
-import { attr, child, childrenNamed, childText, descendants, type XmlElement } from '../../src/ofd/xml-element.js';
+import {
+  attr,
+  child,
+  childrenNamed,
+  childText,
+  descendants,
+  type XmlElement,
+} from '../../src/ofd/xml-element.js';
 import { readXml } from '../../src/ofd/xml-reader.js';
 import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
 
@@ -36,7 +43,7 @@ const rgb = (e: XmlElement | undefined, fallback: string): string => {
 export function abbreviatedToSvg(data: string): string {
   const t = data.trim().split(/\s+/);
   const out: string[] = [];
-  for (let i = 0; i < t.length; ) {
+  for (let i = 0; i < t.length;) {
     const op = t[i++]!;
     const take = (n: number) => t.slice(i, (i += n)).join(' ');
     if (op === 'M' || op === 'S') out.push(`M ${take(2)}`);
@@ -71,7 +78,9 @@ function pathSvg(e: XmlElement): string {
     (stroke
       ? ` stroke="${rgb(child(e, 'StrokeColor'), 'rgb(0,0,0)')}" stroke-width="${attr(e, 'LineWidth') ?? '0.353'}"` +
         ` stroke-linecap="${CAP[attr(e, 'Cap') ?? 'Butt']}" stroke-linejoin="${JOIN[attr(e, 'Join') ?? 'Miter']}"` +
-        (attr(e, 'MiterLimit') ? ` stroke-miterlimit="${attr(e, 'MiterLimit')}"` : ' stroke-miterlimit="3.528"') +
+        (attr(e, 'MiterLimit')
+          ? ` stroke-miterlimit="${attr(e, 'MiterLimit')}"`
+          : ' stroke-miterlimit="3.528"') +
         (attr(e, 'DashPattern') ? ` stroke-dasharray="${attr(e, 'DashPattern')}"` : '')
       : '') +
     (alpha ? ` opacity="${Number(alpha) / 255}"` : '');
@@ -114,10 +123,12 @@ function textSvg(e: XmlElement, fonts: ReadonlyMap<string, Font>): string {
     const chars = [...tc.text];
     chars.forEach((ch, i) => {
       // Without a CGTransform for this position, fall back to the subset's cmap, as a cmap reader would.
-      const gid = glyphOf.get(position + i) ?? font.glyphForCodePoint(ch.codePointAt(0)!).id;
-      const d = font.getGlyph(gid).path.toSVG();
+      const gid = glyphOf.get(position + i) ?? font.glyphForCodePoint(ch.codePointAt(0)!)?.id;
+      const glyph = gid === undefined ? null : font.getGlyph(gid);
+      if (!glyph) throw new Error(`TextObject ${attr(e, 'ID')}: no glyph ${gid} for ${ch} in the subset`);
+      const d = glyph.path.toSVG();
       if (d) parts.push(`<path transform="translate(${x} ${y}) scale(${k} ${-k})" d="${d}"/>`);
-      x += dx[i] ?? font.getGlyph(gid).advanceWidth * k;
+      x += dx[i] ?? glyph.advanceWidth * k;
     });
     position += chars.length;
   }
@@ -163,10 +174,12 @@ class PageReader {
       for (const f of descendants(res))
         if (f.localName === 'Font') {
           const file = childText(f, 'FontFile');
-          if (file) this.fonts.set(attr(f, 'ID')!, fontkit.create(Buffer.from(this.file(base, file))) as Font);
+          if (file)
+            this.fonts.set(attr(f, 'ID')!, fontkit.create(Buffer.from(this.file(base, file))) as Font);
         } else if (f.localName === 'MultiMedia') {
           const file = childText(f, 'MediaFile');
-          if (file) this.media.set(attr(f, 'ID')!, dataUrl(attr(f, 'Format') ?? 'png', this.file(base, file)));
+          if (file)
+            this.media.set(attr(f, 'ID')!, dataUrl(attr(f, 'Format') ?? 'png', this.file(base, file)));
         }
     }
   }
@@ -242,7 +255,8 @@ export function ofdPageSvg(ofd: Uint8Array, px: RasterSize, o: OfdSvgOptions = {
   if (o.stamps !== false)
     for (const s of doc.signatures) {
       const sig = s.signature;
-      const valuePath = sig?.signedValue?.location.status === 'found' ? sig.signedValue.location.path : undefined;
+      const valuePath =
+        sig?.signedValue?.location.status === 'found' ? sig.signedValue.location.path : undefined;
       if (!sig || !valuePath) continue;
       const picture = decodeSesSignature(pkg.file(valuePath)!).seal.picture;
       for (const annot of sig.stampAnnots) {
