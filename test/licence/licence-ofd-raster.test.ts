@@ -2,16 +2,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import { Resvg } from '@resvg/resvg-js';
+import fc from 'fast-check';
 import { openOfd } from '../../src/ofd/ofd-package.js';
 import { makeSeal } from '../../src/seal/ses-encoder.js';
 import {
   compareBitmaps,
+  parsePpm,
   pdftoppm,
   worstBlockDifference,
   type BitmapDifference,
   type CompareOptions,
 } from '../helpers/bitmap-compare.js';
-import { rasteriseOfd, type Bitmap } from '../helpers/ofd-rasteriser.js';
+import { abbreviatedToSvg, rasteriseOfd, type Bitmap } from '../helpers/ofd-rasteriser.js';
 import { maker, mutate, NOW, signer } from '../verify/ofd-sealed-fixtures.js';
 import { DEMO_LICENCE_TYPES, licenceJob, sealedPair, type SealedPair } from './licence-ofd-support.js';
 
@@ -155,4 +157,53 @@ describe(`T5: our OFD rasteriser vs pdftoppm -r ${DPI} of the PDF`, { skip }, ()
         assert.ok(!v.within, `${what} passed the comparison: ${show(v)}`);
       }
     });
+});
+
+describe('the comparison tools themselves', () => {
+  it('parsePpm reads any P6 image (comments in the header too) as opaque RGBA', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.boolean(),
+        fc.uint8Array({ minLength: 243, maxLength: 243 }),
+        (w, h, comment, bytes) => {
+          const rgb = bytes.subarray(0, w * h * 3);
+          const ppm = Buffer.concat([
+            Buffer.from(`P6\n${comment ? '# pdftoppm\n' : ''}${w} ${h}\n255\n`),
+            rgb,
+          ]);
+          const img = parsePpm(ppm);
+          assert.equal(img.width, w);
+          assert.equal(img.height, h);
+          for (let i = 0; i < w * h; i++)
+            assert.deepEqual(
+              [...img.rgba.subarray(i * 4, i * 4 + 4)],
+              [rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255],
+            );
+        },
+      ),
+    );
+  });
+
+  it('abbreviatedToSvg maps GB/T 33190 Table 36 operators to SVG path commands', () => {
+    assert.equal(
+      abbreviatedToSvg(' M 0 0 L 1 2 B 1 1 2 2 3 3 Q 1 1 2 2 A 1 1 0 0 1 5 5 C '),
+      'M 0 0 L 1 2 C 1 1 2 2 3 3 Q 1 1 2 2 A 1 1 0 0 1 5 5 Z',
+    );
+    assert.throws(() => abbreviatedToSvg('M 0 0 X 1'), /operator X/);
+  });
+
+  it('compareBitmaps: identical images match; a shifted square mismatches only beyond the 1-px radius', () => {
+    const square = (off: number): Bitmap => {
+      const rgba = new Uint8Array(20 * 20 * 4).fill(255);
+      for (let y = 5; y < 15; y++)
+        for (let x = 5 + off; x < 15 + off; x++) rgba.fill(0, (y * 20 + x) * 4, (y * 20 + x) * 4 + 3);
+      return { width: 20, height: 20, rgba };
+    };
+    assert.equal(compareBitmaps(square(0), square(0), TOLERANCE).mismatched, 0);
+    assert.equal(compareBitmaps(square(0), square(1), TOLERANCE).mismatched, 0);
+    // Two columns at each vertical edge, less the four corner pixels a diagonal neighbour excuses.
+    assert.equal(compareBitmaps(square(0), square(2), TOLERANCE).mismatched, 4 * 10 - 4);
+  });
 });
