@@ -84,6 +84,23 @@ const MORE_COMPONENTS = 0x0020;
 const WE_HAVE_AN_X_AND_Y_SCALE = 0x0040;
 const WE_HAVE_A_TWO_BY_TWO = 0x0080;
 
+/** A subset's glyph tables (read-only once made: writeSfnt copies them into each file). */
+interface GlyphTables {
+  /** Source glyph ids in subset order, components included. */
+  readonly glyphs: readonly number[];
+  readonly glyf: Uint8Array;
+  readonly loca: Uint8Array;
+  readonly hmtx: Uint8Array;
+}
+
+/**
+ * Recent glyph tables per source face, by glyph list. Small and bounded: it only has to bridge the PDF and OFD
+ * writers of the licences in flight in one worker (and repeats of the same text, e.g. a title-only face).
+ */
+const GLYPH_TABLE_CACHE_SIZE = 8;
+// Keyed by the font file's bytes: the PDF's fontkit wrapper and the OFD writer each parse their own source.
+const glyphTableCache = new WeakMap<Uint8Array, Map<string, GlyphTables>>();
+
 /**
  * A subset under construction, with the interface pdf-lib expects of fontkit's: `includeGlyph` returns the
  * glyph's new id (0 is always .notdef), `encode` returns the subset font file.
@@ -128,13 +145,24 @@ export class TrueTypeSubset {
   }
 
   /**
-   * The subset font file. Without options, the tables a PDF needs (ISO 32000 §9.9); with `standalone`, a font
-   * any TrueType reader opens: plus cmap (the given code points → their subset glyph ids), OS/2 (the source's),
-   * name (the given names) and post v3 (no glyph names).
+   * glyf, loca (long offsets) and hmtx of the subset. The glyph list may grow while composites add their
+   * components. The PDF writer and the OFD writer of one licence subset each face with the same glyphs in the
+   * same order (both walk the layout's runs), so the second encode takes these tables from a small cache
+   * instead of copying every glyph again; the result is the same bytes either way.
    */
-  encode(standalone?: StandaloneFontOptions): Uint8Array {
+  private glyphTables(): GlyphTables {
+    const key = this.glyphs.join(',');
+    let perSource = glyphTableCache.get(this.source.bytes);
+    if (!perSource) glyphTableCache.set(this.source.bytes, (perSource = new Map()));
+    const hit = perSource.get(key);
+    if (hit) {
+      // Most recently used last; the components the first encode found get the same ids here.
+      perSource.delete(key);
+      perSource.set(key, hit);
+      for (const gid of hit.glyphs) this.includeGlyph(gid);
+      return hit;
+    }
     const src = this.source;
-    // glyf + loca (long offsets); the glyph list may grow while composites add their components.
     const parts: Uint8Array[] = [];
     const offsets: number[] = [0];
     let glyfLength = 0;
@@ -158,6 +186,21 @@ export class TrueTypeSubset {
       hmtxView.setUint16(i * 4, advance);
       hmtxView.setInt16(i * 4 + 2, lsb);
     });
+    const tables: GlyphTables = { glyphs: [...this.glyphs], glyf, loca, hmtx };
+    perSource.set(key, tables);
+    if (perSource.size > GLYPH_TABLE_CACHE_SIZE) perSource.delete(perSource.keys().next().value!);
+    return tables;
+  }
+
+  /**
+   * The subset font file. Without options, the tables a PDF needs (ISO 32000 §9.9); with `standalone`, a font
+   * any TrueType reader opens: plus cmap (the given code points → their subset glyph ids), OS/2 (the source's),
+   * name (the given names) and post v3 (no glyph names).
+   */
+  encode(standalone?: StandaloneFontOptions): Uint8Array {
+    const src = this.source;
+    const { glyf, loca, hmtx } = this.glyphTables();
+    const n = this.glyphs.length;
     const head = new Uint8Array(src.tableBytes('head')!);
     const headView = new DataView(head.buffer);
     headView.setUint32(8, 0); // checkSumAdjustment, computed below

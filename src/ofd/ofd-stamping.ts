@@ -408,8 +408,13 @@ function nextSignNumber(pkg: OfdPackage, signsDir: string): number {
 
 /** Numbers in ST_Box: mm to 0.001, no exponent, no trailing zeros. */
 export function mm(n: number): string {
-  const s = n.toFixed(3).replace(/\.?0+$/, '');
-  return s === '-0' ? '0' : s;
+  // Trailing zeros (and a bare point) stripped by hand: the regex was a visible share of writing a licence page.
+  const s = n.toFixed(3);
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46) end--;
+  const t = end === s.length ? s : s.slice(0, end);
+  return t === '-0' ? '0' : t;
 }
 
 /**

@@ -99,6 +99,8 @@ export function prepareZipEntry(
     readonly method?: 0 | 8;
     /** raw deflate of `data` made earlier (a writer that repeats a file keeps it), instead of deflating again. */
     readonly deflated?: Uint8Array;
+    /** zlib level when deflating here (default 6); the entry's content is the same whatever the level. */
+    readonly level?: number;
   },
   modified: Date,
 ): PreparedZipEntry {
@@ -107,7 +109,8 @@ export function prepareZipEntry(
     throw new ZipWriteError(`invalid ZIP entry name: ${e.name}`);
   if (e.data.length >= U32_MAX) throw new ZipWriteError(`entry too large for a non-ZIP64 archive: ${e.name}`);
   const method = e.method ?? 8;
-  const raw = method === 8 ? (e.deflated ?? new Uint8Array(deflateRawSync(e.data, { level: 6 }))) : e.data;
+  // The Buffer is used as it is (a Uint8Array): copying it cost an allocation per entry.
+  const raw = method === 8 ? (e.deflated ?? deflateRawSync(e.data, { level: e.level ?? 6 })) : e.data;
   const crc = crc32(e.data) >>> 0;
   const { time, date } = dosDateTime(modified);
   // Bit 11: the name is UTF-8 (APPNOTE Appendix D); set only when it matters, as most producers do.
