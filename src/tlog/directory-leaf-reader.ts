@@ -66,7 +66,7 @@ export type ReadDirectoryLeaf = Common &
     | {
         kind: 'licence-copy';
         licence: { id: string };
-        copy: { sm3: string; bytes: number; madeAt: string; expiresAt: string };
+        copy: { files: LicenceLeafFile[]; madeAt: string; expiresAt: string };
       }
     | { kind: 'seal'; seal: SealLeafBody }
     | { kind: 'certificate'; cert: CertificateLeafBody }
@@ -276,8 +276,7 @@ export function readDirectoryLeaf(bytes: Uint8Array, node: string): ReadDirector
         kind,
         licence: { id: str(l, 'id', 'licence') },
         copy: {
-          sm3: str(c, 'sm3', 'copy'),
-          bytes: int(c, 'bytes', 'copy'),
+          files: readFiles(c.files),
           madeAt: time(c, 'madeAt', 'copy'),
           expiresAt: time(c, 'expiresAt', 'copy'),
         },

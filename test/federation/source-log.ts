@@ -344,8 +344,7 @@ export function seedDirectory(log: SourceLog, licences: number): { identifiers: 
         body: {
           licence: { id },
           copy: {
-            sm3: 'ef'.repeat(32),
-            bytes: 1000,
+            files: [{ format: 'pdf', sm3: 'ef'.repeat(32), bytes: 1000 }],
             madeAt: at().toISOString(),
             expiresAt: at().toISOString(),
           },

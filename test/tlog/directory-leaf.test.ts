@@ -22,6 +22,7 @@ import {
   MAX_DIRECTORY_LEAF_BYTES,
   sealLeaf,
 } from '../../src/tlog/directory-leaf.js';
+import { readDirectoryLeaf } from '../../src/tlog/directory-leaf-reader.js';
 
 /** A whole copy record (purpose, maker and all), so the test shows the leaf leaves them out. */
 const asCopy = (c: LicenceCopyRecord): LicenceCopyRecord => c;
@@ -363,4 +364,31 @@ test('a leaf over 4,096 bytes is refused with a typed error', () => {
     () => encodeDirectoryLeaf('33', agencyLeaf(huge, at)),
     (e: unknown) => e instanceof DirectoryLeafError && e.code === 'LEAF_TOO_LARGE',
   );
+});
+
+test("the hub's strict leaf reader reads every licence leaf this node writes, with both files", () => {
+  // Writer and reader are separate code (directory-leaf.ts / directory-leaf-reader.ts): a shape change on one
+  // side only would quarantine every province at the hub.
+  const issued = readDirectoryLeaf(encodeDirectoryLeaf('33', licenceLeaf(licence(), event({}))).bytes, '33');
+  assert.equal(issued.kind, 'licence');
+  assert.deepEqual(issued.kind === 'licence' && issued.licence.files?.map((f) => f.format), ['pdf', 'ofd']);
+  const copy = readDirectoryLeaf(
+    encodeDirectoryLeaf(
+      '33',
+      licenceCopyLeaf(
+        asCopy({
+          id: 'copy-1',
+          identifier: ID,
+          purpose: '办理贷款',
+          maker: 'bank-operator-7',
+          makerAgencyId: 'agency-9',
+          madeAt: new Date('2026-12-02T00:00:00.000Z'),
+          expiresAt: new Date('2026-12-09T00:00:00.000Z'),
+          files: [{ format: 'ofd', sm3: 'cd'.repeat(32), bytes: 900 }],
+        } as LicenceCopyRecord),
+      ),
+    ).bytes,
+    '33',
+  );
+  assert.equal(copy.kind === 'licence-copy' && copy.copy.files[0]?.sm3, 'cd'.repeat(32));
 });
