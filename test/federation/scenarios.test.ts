@@ -102,7 +102,15 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
         async () => {
           const row = (await fed.hub.db('mirror_state').where({ node_id: p.nodeId }).first()) as
             { size: string | number; root: Buffer; state: string } | undefined;
-          return row && Number(row.size) >= cp.checkpoint.size ? row : undefined;
+          if (row && Number(row.size) >= cp.checkpoint.size) return row;
+          // Say why on a timeout: the mirror's state and last error, and any alert the hub raised.
+          const alerts = (await fed.hub
+            .db('fed_alerts')
+            .where({ node_id: p.nodeId })
+            .select('kind', 'summary')) as unknown[];
+          throw new Error(
+            `mirror ${JSON.stringify(row && { ...row, root: undefined })}; alerts ${JSON.stringify(alerts)}`,
+          );
         },
         WAIT_MS,
       );

@@ -111,6 +111,9 @@ export class FederationMirror {
           { nodeId: r.nodeId, error: (err as Error).message },
           'federation mirror pull failed',
         );
+      } finally {
+        // Give the slot back whatever happened, or the fourth pull of the process waits forever.
+        this.release();
       }
       if (!this.running) break;
       if (more) continue;
