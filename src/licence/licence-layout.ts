@@ -22,6 +22,7 @@ import {
 } from './licence-template.js';
 import { fitText, type TextFit } from './licence-text-layout.js';
 import type { FaceField, LicenceTypeDefinition } from './licence-type.js';
+import { num, rgbOf } from './content-numbers.js';
 
 const PT = 72 / 25.4;
 /** Longest copy purpose (制作事由) printed in the watermark. */
@@ -405,18 +406,6 @@ export interface LicenceLayoutInput {
   /** `<public base URL>/l/<identifier>`: what the QR code encodes. */
   verifyUrl: string;
 }
-
-/** A number for content operators: at most 3 decimals, no exponent, no "-0". */
-const num = (v: number): string => {
-  const r = Math.round(v * 1000) / 1000;
-  return Object.is(r, -0) ? '0' : String(r);
-};
-
-/** `r g b` (0–1) of a #rrggbb colour. */
-const rgbOf = (hex: string): string => {
-  const v = Number.parseInt(hex.slice(1), 16);
-  return [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((c) => num(c / 255)).join(' ');
-};
 
 /** The background group, computed once per template object. */
 const backgrounds = new WeakMap<LicenceTemplate, LayoutPathGroup>();

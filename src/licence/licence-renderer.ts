@@ -14,6 +14,7 @@ import {
   type LicenceLayoutInput,
 } from './licence-layout.js';
 import { subsetFontFiles } from './truetype-subset.js';
+import { num, rgbOf } from './content-numbers.js';
 
 export { LicenceRenderError, type FaceFitIssue, type FaceFitCode } from './licence-render-error.js';
 export { checkFaceFits, licenceJson, planLicenceFields, type PlannedField } from './licence-layout.js';
@@ -33,18 +34,6 @@ export interface RenderedLicence {
 
 const PT = 72 / 25.4;
 const DEFAULT_PRODUCER = 'SealTrust';
-
-/** A number for content operators: at most 3 decimals, no exponent, no "-0". */
-const num = (v: number): string => {
-  const r = Math.round(v * 1000) / 1000;
-  return Object.is(r, -0) ? '0' : String(r);
-};
-
-/** `r g b` (0–1) of a #rrggbb colour. */
-const rgbOf = (hex: string): string => {
-  const v = Number.parseInt(hex.slice(1), 16);
-  return [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((c) => num(c / 255)).join(' ');
-};
 
 /** The background as a deflated content stream, computed once per (cached) background group. */
 const backgrounds = new WeakMap<LayoutPathGroup, Uint8Array>();
