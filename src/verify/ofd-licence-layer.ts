@@ -1,5 +1,5 @@
 import { orderChecks } from './checks/check-registry.js';
-import { withText } from './checks/messages.js';
+import { emit } from './checks/messages.js';
 import { parseLicenceAttachment, validateLicence, type LicenceDirectoryView } from './licence-validation.js';
 import type { OfdLicenceInput } from './ofd-validation.js';
 import { deriveIndication, type LicenceReport } from './report.js';
@@ -35,16 +35,7 @@ export function ofdLicenceLayer(
     const checks = orderChecks(
       [
         ...report.checks.filter((c) => c.id !== 'licence-file-hash'),
-        withText(
-          'licence-file-hash',
-          'failed',
-          'LICENCE_STRAY_FILES',
-          {
-            zh: `证照文件包含未被引用的夹带文件：${list}`,
-            en: `the licence package holds files nothing references (stray): ${list}`,
-          },
-          { stray: [...pkg.stray] },
-        ),
+        emit('licence-file-hash', 'failed', 'LICENCE_STRAY_FILES', { list }, { stray: [...pkg.stray] }),
       ],
       'licence',
     );

@@ -522,6 +522,11 @@ export const MESSAGES = {
       zh: '文件的 SM3 摘要与证照目录登记的不一致：这不是签发的那份文件',
       en: "the file's SM3 differs from the one the directory recorded: this is not the file that was issued",
     }),
+    /** An OFD licence is sealed once over every file (ofd.md §1.4): a file nothing references was added later. */
+    LICENCE_STRAY_FILES: (p: { list: string }) => ({
+      zh: `证照文件包含未被引用的夹带文件：${p.list}`,
+      en: `the licence package holds files nothing references (stray): ${p.list}`,
+    }),
   },
   'licence-status': {
     NO_DIRECTORY: () => offlineDirectory({ zh: '证照状态', en: 'the status' }),
