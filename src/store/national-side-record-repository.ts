@@ -57,18 +57,8 @@ export async function insertSideRecords(
   );
 }
 
-export interface StoredSideRecord {
-  idx: number;
-  leafHash: Buffer;
-  identifier: string;
-  holderNameEnc: Buffer;
-  holderCodeEnc: Buffer;
-  holderCodeType: string;
-  holderMasked: string;
-  numberEnc: Buffer;
-  typeName: string;
-  issuerName: string;
-}
+/** A stored record as read back: the sealed record without its search index. */
+export type StoredSideRecord = Omit<SealedSideRecord, 'holderIndex'>;
 
 export async function listSideRecords(
   db: Executor,

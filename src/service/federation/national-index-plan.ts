@@ -5,6 +5,7 @@ import {
   type LicenceStatus,
 } from '../../licence/licence-lifecycle.js';
 import type { ReadDirectoryLeaf } from '../../tlog/directory-leaf-reader.js';
+import type { NationalWrite } from '../../store/national-index-repository.js';
 
 // What one verified batch of a node's leaves does to the national index (federation.md §3.4 "Semantic checks
 // while applying"), computed in memory so the store can write it set-based: one row per event, and per licence,
@@ -26,41 +27,9 @@ export interface NationalPrior {
   seals: ReadonlySet<string>;
 }
 
-export interface NationalEventRow {
-  idx: number;
-  kind: 'licence' | 'licence-copy';
-  identifier: string;
-  op: string;
-  fromStatus: string | null;
-  toStatus: string | null;
-  related: string | null;
-  at: string;
-  flags: string[];
-}
+export type NationalEventRow = NationalWrite['events'][number];
 
-export interface NationalLicenceRow {
-  identifier: string;
-  typeCode: string | null;
-  issuer: string | null;
-  version: number | null;
-  status: string;
-  issueDate: string | null;
-  validFrom: string | null;
-  validTo: string | null;
-  pdfSm3: string | null;
-  pdfBytes: number | null;
-  ofdSm3: string | null;
-  ofdBytes: number | null;
-  signatureFormat: string | null;
-  esId: string | null;
-  signer: string | null;
-  predecessor: string | null;
-  successor: string | null;
-  firstIdx: number;
-  lastIdx: number;
-  at: string;
-  flags: string[];
-}
+export type NationalLicenceRow = NationalWrite['licences'][number];
 
 export interface HistoryItem {
   idx: number;
@@ -69,45 +38,11 @@ export interface HistoryItem {
   at: string;
 }
 
-export interface NationalSealRow {
-  esId: string;
-  agency: string;
-  type: string;
-  status: string;
-  validFrom: string;
-  validTo: string;
-  maker: string;
-  signers: string[];
-  sm3: string | null;
-  firstIdx: number;
-  lastIdx: number;
-  history: HistoryItem[];
-  flags: string[];
-}
+export type NationalSealRow = NationalWrite['seals'][number];
 
-export interface NationalCertificateRow {
-  serial: string;
-  ca: string;
-  profile: string;
-  agency: string | null;
-  status: string;
-  notBefore: string;
-  notAfter: string;
-  sm3: string | null;
-  reason: string | null;
-  revokedAt: string | null;
-  invalidityDate: string | null;
-  firstIdx: number;
-  lastIdx: number;
-  history: HistoryItem[];
-}
+export type NationalCertificateRow = NationalWrite['certificates'][number];
 
-export interface NationalAgencyRow {
-  uscc: string;
-  name: string;
-  region: string;
-  idx: number;
-}
+export type NationalAgencyRow = NationalWrite['agencies'][number];
 
 export interface SemanticViolation {
   idx: number;
