@@ -260,6 +260,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   const tlogIntegrator = new TlogIntegrator(db, {
     tileHeight: federation.tileHeight,
     pollMs: opts.tlogPollMs,
+    // Integrating more often than a quarter of the signing interval only costs the database statements.
+    minIntervalMs: Math.min(250, federation.checkpointMs / 4),
     logger,
   });
   const tlog = new TlogReadService({

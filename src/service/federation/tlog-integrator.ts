@@ -26,6 +26,12 @@ export interface TlogIntegratorOptions {
   pollMs?: number | undefined;
   /** After a wake-up, wait this long so a burst of commits becomes one pass (default 20 ms). */
   coalesceMs?: number | undefined;
+  /**
+   * Start passes at least this far apart (default 250 ms). Under steady issuance every commit wakes the
+   * integrator; a pass per commit doubled the statements each issuance costs the database, while nothing
+   * reads the integrated tree more often than the publisher signs (config.federation.checkpointMs).
+   */
+  minIntervalMs?: number | undefined;
   logger?: Logger | undefined;
   hasher?: MerkleHasher | undefined;
 }
@@ -56,6 +62,8 @@ export class TlogIntegrator {
   readonly #maxPerPass: number;
   readonly #pollMs: number;
   readonly #coalesceMs: number;
+  readonly #minIntervalMs: number;
+  #lastPassAt = -Infinity;
   readonly #logger: Logger | undefined;
   #poll: NodeJS.Timeout | undefined;
   #scheduled: NodeJS.Timeout | undefined;
@@ -71,6 +79,7 @@ export class TlogIntegrator {
     this.#maxPerPass = opts.maxPerPass ?? MAX_ENTRIES_PER_PASS;
     this.#pollMs = opts.pollMs ?? 1000;
     this.#coalesceMs = opts.coalesceMs ?? 20;
+    this.#minIntervalMs = opts.minIntervalMs ?? 250;
     this.#logger = opts.logger;
   }
 
@@ -195,23 +204,27 @@ export class TlogIntegrator {
       return;
     }
     if (this.#scheduled) return;
+    const sinceLast = performance.now() - this.#lastPassAt;
+    const delay = Math.max(this.#coalesceMs, this.#minIntervalMs - sinceLast);
     this.#scheduled = setTimeout(() => {
       this.#scheduled = undefined;
-      this.#running = this.#loop().finally(() => (this.#running = undefined));
-    }, this.#coalesceMs);
+      this.#running = this.#loop().finally(() => {
+        this.#running = undefined;
+        // Commits that arrived during the pass: the next pass, no sooner than the interval allows.
+        if (this.#dirty) this.#wake();
+      });
+    }, delay);
     this.#scheduled.unref();
   }
 
   async #loop(): Promise<void> {
-    do {
-      this.#dirty = false;
-      try {
-        await this.catchUp();
-      } catch (err) {
-        // Retried at the next wake-up or poll; the failed pass rolled back as a whole.
-        this.#logger?.error({ err }, 'tlog integration pass failed');
-        return;
-      }
-    } while (this.#dirty && this.#started);
+    this.#dirty = false;
+    this.#lastPassAt = performance.now();
+    try {
+      await this.catchUp();
+    } catch (err) {
+      // Retried at the next wake-up or poll; the failed pass rolled back as a whole.
+      this.#logger?.error({ err }, 'tlog integration pass failed');
+    }
   }
 }
