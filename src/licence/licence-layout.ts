@@ -383,7 +383,21 @@ export interface LayoutPathGroup {
   readonly role: 'background' | 'qr' | 'copy-box';
   /** Balanced content operators (q … Q). */
   readonly pdf: string;
+  /** `pdf` as format-neutral paths, interpreted on first read (only the OFD writer reads them). */
   readonly paths: readonly NeutralPath[];
+}
+
+/** A path group whose neutral paths are worked out when first read: a PDF-only issuance never pays for them. */
+function pathGroup(role: LayoutPathGroup['role'], pdf: string, pageHeightPt: number): LayoutPathGroup {
+  let paths: readonly NeutralPath[] | undefined;
+  return {
+    kind: 'paths',
+    role,
+    pdf,
+    get paths() {
+      return (paths ??= neutralPaths(pdf, pageHeightPt));
+    },
+  };
 }
 
 export type LayoutItem = LayoutTextRun | LayoutPathGroup;
@@ -414,7 +428,7 @@ function background(t: LicenceTemplate): LayoutPathGroup {
   if (!b) {
     const page = pageSize(t.page);
     const pdf = decorationOperators(t.background, page);
-    b = { kind: 'paths', role: 'background', pdf, paths: neutralPaths(pdf, page.heightMm * PT) };
+    b = pathGroup('background', pdf, page.heightMm * PT);
     backgrounds.set(t, b);
   }
   return b;
@@ -469,7 +483,7 @@ class PageItems {
   }
 
   paths(role: LayoutPathGroup['role'], pdf: string): void {
-    this.items.push({ kind: 'paths', role, pdf, paths: neutralPaths(pdf, this.heightPt) });
+    this.items.push(pathGroup(role, pdf, this.heightPt));
   }
 }
 
