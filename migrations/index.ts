@@ -13,6 +13,7 @@ import * as m011 from './011_tlog_integration.js';
 import * as m012 from './012_tlog_witnessing.js';
 import * as m013 from './013_federation_mirror.js';
 import * as m014 from './014_licence_files.js';
+import * as m015 from './015_mirror_tiles.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -30,4 +31,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '012_tlog_witnessing', module: m012 },
   { name: '013_federation_mirror', module: m013 },
   { name: '014_licence_files', module: m014 },
+  { name: '015_mirror_tiles', module: m015 },
 ];

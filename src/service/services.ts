@@ -346,7 +346,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceUsage: new LicenceUsageService(db),
     tlogIntegrator,
     tlog,
-    federation: new FederationService(db, mirror),
+    federation: new FederationService(db, mirror, undefined, federation.tileHeight),
     indexRecords: new IndexRecordService(db, dataProtector),
     init: async () => {
       await registerNodeCertificates(db, node);

@@ -19,6 +19,8 @@ export interface MirrorState {
   targetSize: number;
   targetRoot: Buffer | null;
   targetCheckpoint: string | null;
+  /** The latest cosigned checkpoint whose whole tree is mirrored (migration 015): proofs are served under it. */
+  completeCheckpoint: string | null;
   state: MirrorNodeState;
   lastError: string | null;
   pulledAt: Date | null;
@@ -35,6 +37,7 @@ interface StateRow {
   target_size: unknown;
   target_root: unknown;
   target_checkpoint: string | null;
+  complete_checkpoint: string | null;
   state: MirrorNodeState;
   last_error: string | null;
   pulled_at: unknown;
@@ -52,6 +55,7 @@ function toState(r: StateRow): MirrorState {
     targetSize: toNumber(r.target_size),
     targetRoot: r.target_root === null ? null : toBuffer(r.target_root),
     targetCheckpoint: r.target_checkpoint,
+    completeCheckpoint: r.complete_checkpoint,
     state: r.state,
     lastError: r.last_error,
     pulledAt: toDateOrNull(r.pulled_at),
@@ -59,7 +63,7 @@ function toState(r: StateRow): MirrorState {
 }
 
 const STATE_SELECT = `SELECT s.node_id, n.origin, n.url, s.size, s.root, s.compact_range, s.side_size, s.target_size,
-  s.target_root, s.target_checkpoint, s.state, s.last_error, s.pulled_at
+  s.target_root, s.target_checkpoint, s.complete_checkpoint, s.state, s.last_error, s.pulled_at
   FROM mirror_state s JOIN fed_nodes n ON n.node_id = s.node_id`;
 
 /**
@@ -188,6 +192,7 @@ export async function advanceMirrorState(
   await trx.raw(
     `UPDATE mirror_state SET size = ?, root = ?, compact_range = ?, side_size = COALESCE(?, side_size),
        target_size = ?, target_root = ?, target_checkpoint = ?,
+       complete_checkpoint = CASE WHEN ? >= ? THEN ? ELSE complete_checkpoint END,
        state = CASE WHEN ? >= ? THEN 'ok' ELSE 'catching-up' END, last_error = NULL, pulled_at = ?, updated_at = ?
      WHERE node_id = ?`,
     [
@@ -197,6 +202,9 @@ export async function advanceMirrorState(
       next.sideSize ?? null,
       next.target.size,
       Buffer.from(next.target.root),
+      next.target.checkpoint,
+      next.size,
+      next.target.size,
       next.target.checkpoint,
       next.size,
       next.target.size,

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 import type { Executor } from './database.js';
-import { toNumber } from './row-types.js';
+import { toBuffer, toDate, toNumber } from './row-types.js';
 
 // The national index the hub derives from mirrored leaves (federation.md §4.2): agencies (a reference table),
 // licences and their events, seals, certificates. Written set-based, one statement per table per batch
@@ -336,4 +336,44 @@ export async function findNationalLicence(
 export async function countNationalEvents(db: Executor, nodeId: string): Promise<number> {
   const res = await db.raw('SELECT count(*) AS n FROM national_licence_events WHERE node_id = ?', [nodeId]);
   return toNumber((res.rows as { n: unknown }[])[0]?.n ?? 0);
+}
+
+/** A national event of a licence with the mirrored leaf it came from. */
+export interface NationalLicenceEntry {
+  idx: number;
+  kind: string;
+  op: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  related: string | null;
+  at: Date;
+  flags: string[];
+  leaf: Buffer;
+  leafHash: Buffer;
+}
+
+/** Every national event of licence `identifier` of node `nodeId`, in log order, with its leaf. */
+export async function listNationalLicenceEntries(
+  db: Executor,
+  nodeId: string,
+  identifier: string,
+): Promise<NationalLicenceEntry[]> {
+  const res = await db.raw(
+    `SELECT e.idx, e.kind, e.op, e.from_status, e.to_status, e.related, e.at, e.flags, m.leaf, m.leaf_hash
+       FROM national_licence_events e JOIN mirror_entries m ON m.node_id = e.node_id AND m.idx = e.idx
+      WHERE e.node_id = ? AND e.identifier = ? ORDER BY e.idx`,
+    [nodeId, identifier],
+  );
+  return (res.rows as Record<string, unknown>[]).map((r) => ({
+    idx: toNumber(r.idx),
+    kind: r.kind as string,
+    op: r.op as string,
+    fromStatus: r.from_status as string | null,
+    toStatus: r.to_status as string | null,
+    related: r.related as string | null,
+    at: toDate(r.at),
+    flags: r.flags as string[],
+    leaf: toBuffer(r.leaf),
+    leafHash: toBuffer(r.leaf_hash),
+  }));
 }

@@ -14,6 +14,7 @@ const REFERENCE = new Set(['fed_nodes', 'national_agencies']);
 const GROUP = [
   'mirror_state',
   'mirror_entries',
+  'mirror_tiles',
   'national_licences',
   'national_licence_events',
   'national_seals',
@@ -99,6 +100,7 @@ describe('Citus readiness of migration 013 (federation.md §4.4)', () => {
   it('store statements on distributed tables filter by node_id (cross-shard listings excepted)', () => {
     const files = [
       'mirror-repository.ts',
+      'mirror-tile-repository.ts',
       'national-index-repository.ts',
       'national-side-record-repository.ts',
       'fed-alert-repository.ts',

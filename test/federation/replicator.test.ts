@@ -15,6 +15,10 @@ import { countNationalEvents, findNationalLicence } from '../../src/store/nation
 import { listSideRecords } from '../../src/store/national-side-record-repository.js';
 import { readDirectoryLeaf } from '../../src/tlog/directory-leaf-reader.js';
 import { createTestDatabase } from '../helpers/test-database.js';
+import { TlogReadService } from '../../src/service/federation/tlog-read-service.js';
+import { readMirrorTiles } from '../../src/store/mirror-tile-repository.js';
+import { verifyInclusionProof } from '../../src/tlog/inclusion-proof.js';
+import { SM3_MERKLE_HASHER } from '../../src/tlog/merkle-hasher.js';
 import { seedDirectory, SourceLog } from './source-log.js';
 
 type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -110,6 +114,39 @@ describe('hub replication of a node log (federation.md §3.4)', () => {
       log.side.get(one.idx)!.holder.name,
     );
     assert.ok(!one.holderNameEnc.toString('latin1').includes('持证人'));
+  });
+
+  it('keeps mirror tiles that prove every leaf, rebuilding them for a mirror that predates them', async () => {
+    const log = await newLog('38', 3, 200);
+    const total = log.leaves.length;
+    let target = log.witnessed(log.checkpoint(150));
+    const r = replicator(db, log, () => target, { pullBatch: 40 });
+    await r.register();
+    assert.equal((await r.pull()).status, 'caught-up');
+    // A mirror from before migration 015: entries but no tiles. The next batch rebuilds them.
+    await db.knex('mirror_tiles').where({ node_id: '38' }).delete();
+    target = log.witnessed(log.checkpoint());
+    assert.equal((await r.pull()).status, 'caught-up');
+    const state = (await readMirrorState(db.knex, '38'))!;
+    assert.equal(state.completeCheckpoint, target.checkpoint);
+    const proofs = new TlogReadService({
+      db: db.knex,
+      origin: log.origin,
+      tileHeight: 3,
+      publishedSize: async () => total,
+      tileCacheSize: 0,
+      readTiles: (refs) => readMirrorTiles(db.knex, '38', refs),
+    });
+    const root = log.root();
+    for (const index of [0, 1, 7, 8, 63, 64, 149, 150, 151, total - 1]) {
+      const p = await proofs.inclusionProof({ index, size: total });
+      assert.deepEqual(
+        p.leafHash,
+        Buffer.from(SM3_MERKLE_HASHER.hashLeaf(log.leaves[index]!)),
+        `leaf ${index}`,
+      );
+      verifyInclusionProof(SM3_MERKLE_HASHER, index, total, p.leafHash, p.hashes, root);
+    }
   });
 
   it('resumes after a stop between batches and after a failed commit, with nothing doubled (height 2)', async () => {

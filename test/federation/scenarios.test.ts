@@ -3,6 +3,7 @@
 // its mirrored roots equal the provinces' checkpoints; a province keeps issuing while the hub is down and is
 // witnessed when it returns; the hub refuses checkpoints signed with a wrong or unknown key.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { generateSm2KeyPair } from '../../src/crypto/sm2.js';
 import { formatCheckpoint } from '../../src/tlog/checkpoint.js';
@@ -22,6 +23,41 @@ import {
 import type { FedNode } from './harness/fed-node.js';
 import { federationUnavailable, startFederation, type Federation } from './harness/federation.js';
 
+interface NationalRecordBody {
+  checkpoint: string | null;
+  treeSize: number;
+  events: { index: number; leaf: string; leafHash: string; inclusion: string[] | null }[];
+}
+
+// RFC 9162 §2.1.1 and §2.1.3.2 with SM3, written here from the RFC rather than taken from src/tlog.
+const sm3 = (...parts: Uint8Array[]) => {
+  const h = createHash('sm3');
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+const referenceLeafHash = (leaf: Uint8Array) => sm3(Buffer.from([0]), leaf);
+function referenceVerifyInclusion(
+  index: number,
+  size: number,
+  leafHash: Uint8Array,
+  path: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  if (index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = Buffer.from(leafHash);
+  for (const p of path) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = sm3(Buffer.from([1]), p, r);
+      if (fn % 2 === 0) while (fn % 2 === 0 && fn !== 0) [fn, sn] = [fn / 2, Math.floor(sn / 2)];
+    } else r = sm3(Buffer.from([1]), r, p);
+    [fn, sn] = [Math.floor(fn / 2), Math.floor(sn / 2)];
+  }
+  return sn === 0 && r.equals(Buffer.from(root));
+}
+
 const skip = await federationUnavailable();
 if (skip) process.stderr.write(`skipping the federation scenarios: ${skip}\n`);
 
@@ -31,6 +67,7 @@ const WAIT_MS = Number(process.env.FED_WAIT_MS ?? 90_000);
 describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
   let fed: Federation;
   const agencies = new Map<string, ProvinceAgency>();
+  const issued = new Map<string, string[]>();
 
   /** The node's published checkpoint, opened with its own log key and the hub's witness key. */
   async function published(
@@ -84,6 +121,7 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
       const a = agencies.get(p.nodeId)!;
       const ids = [];
       for (let i = 0; i < 3; i++) ids.push(await issueLicence(p, a));
+      issued.set(p.nodeId, ids);
       await licenceEvent(p, a, ids[0]!, 'suspend');
       await licenceEvent(p, a, ids[1]!, 'renew');
       await licenceEvent(p, a, ids[2]!, 'replace');
@@ -142,6 +180,77 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
     }
     const alerts = await fed.hub.db('fed_alerts').select('node_id', 'kind');
     assert.deepEqual(alerts, []);
+  });
+
+  it('every national record carries an inclusion proof that verifies under the cosigned checkpoint', async () => {
+    for (const p of fed.provinces) {
+      const cp = await witnessedAll(p);
+      const v = fed.vkeys.get(p.nodeId)!;
+      for (const identifier of issued.get(p.nodeId)!) {
+        const view = await waitFor(
+          `${p.nodeId}: national record of ${identifier} under a checkpoint of size ${cp.checkpoint.size}`,
+          async () => {
+            const res = await fed.hub.admin(`/v1/federation/nodes/${p.nodeId}/licences/${identifier}`);
+            // Say why on a timeout: the hub's answer.
+            if (res.status !== 200) throw new Error(`HTTP ${res.status} ${await res.text()}`);
+            const body = (await res.json()) as NationalRecordBody;
+            if (body.treeSize < cp.checkpoint.size) throw new Error(`proofs under size ${body.treeSize}`);
+            return body;
+          },
+          WAIT_MS,
+        );
+        // The checkpoint the proofs are under: the province's own signature and the hub's cosignature.
+        const opened = await openCheckpoint(
+          view.checkpoint!,
+          v.origin,
+          [sm2NoteVerifierFromKey(v.logVkey)],
+          [cosignatureVerifierFromKey(fed.vkeys.get('00')!.witnessVkey!)],
+        );
+        assert.equal(opened.checkpoint.size, view.treeSize);
+        assert.equal(opened.witnessedBy.length, 1);
+        // Every event the province logged for this licence is there, each proven from its leaf bytes.
+        const local = (await p.db('tlog_entries').where({ subject: identifier }).orderBy('idx')) as {
+          idx: string | number;
+          leaf: Buffer;
+        }[];
+        assert.deepEqual(
+          view.events.map((e) => e.index),
+          local.map((r) => Number(r.idx)),
+          `${p.nodeId} ${identifier}: the national events are the province's leaves`,
+        );
+        for (const [i, e] of view.events.entries()) {
+          assert.deepEqual(Buffer.from(e.leaf, 'utf8'), local[i]!.leaf, 'the leaf bytes as logged');
+          const leafHash = referenceLeafHash(Buffer.from(e.leaf, 'utf8'));
+          assert.equal(e.leafHash, leafHash.toString('base64'));
+          const path = e.inclusion!.map((h) => Buffer.from(h, 'base64'));
+          assert.ok(
+            referenceVerifyInclusion(e.index, view.treeSize, leafHash, path, opened.checkpoint.rootHash),
+            `${p.nodeId} ${identifier} @${e.index}: inclusion proof`,
+          );
+          // The check can fail: any flipped bit of the proof or another index does not verify.
+          if (path.length > 0) {
+            const bad = path.map((h) => Buffer.from(h));
+            bad[0]![0]! ^= 1;
+            assert.ok(
+              !referenceVerifyInclusion(e.index, view.treeSize, leafHash, bad, opened.checkpoint.rootHash),
+            );
+          }
+          assert.ok(
+            !referenceVerifyInclusion(
+              e.index ^ 1,
+              view.treeSize,
+              leafHash,
+              path,
+              opened.checkpoint.rootHash,
+            ) || (e.index ^ 1) >= view.treeSize,
+          );
+        }
+      }
+    }
+    // An unknown licence is a 404 problem naming it.
+    const missing = await fed.hub.admin('/v1/federation/nodes/33/licences/1.2.156.none');
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { type: string }).type.endsWith('/licence-not-found'), true);
   });
 
   it('a province keeps issuing while the hub is down; its checkpoint is witnessed when the hub returns', async () => {

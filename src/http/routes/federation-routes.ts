@@ -40,6 +40,40 @@ const presentAlert = (a: FedAlert) => ({
   resolvedAt: a.resolvedAt?.toISOString() ?? null,
 });
 
+const nationalRecordSchema = z.object({
+  nodeId: z.string(),
+  origin: z.string(),
+  record: z.object({
+    identifier: z.string(),
+    typeCode: z.string().nullable(),
+    issuer: z.string().nullable(),
+    version: z.number().nullable(),
+    status: z.string(),
+    predecessor: z.string().nullable(),
+    successor: z.string().nullable(),
+    firstIdx: z.number(),
+    lastIdx: z.number(),
+    flags: z.array(z.string()),
+  }),
+  checkpoint: z.string().nullable(),
+  treeSize: z.number(),
+  events: z.array(
+    z.object({
+      index: z.number(),
+      kind: z.string(),
+      op: z.string(),
+      fromStatus: z.string().nullable(),
+      toStatus: z.string().nullable(),
+      related: z.string().nullable(),
+      at: z.string(),
+      flags: z.array(z.string()),
+      leaf: z.string(),
+      leafHash: z.string(),
+      inclusion: z.array(z.string()).nullable(),
+    }),
+  ),
+});
+
 const nodeParams = z.object({ nodeId: z.string().regex(/^[0-9A-Za-z-]{1,32}$/) });
 const INDEX = /^(0|[1-9][0-9]{0,15})$/;
 
@@ -108,6 +142,29 @@ export function federationRoutes(
     handler: async (ctx, { params }) => {
       await federation.sync(actionContext(ctx), params.nodeId);
       ctx.status = 202;
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/federation/nodes/:nodeId/licences/:identifier',
+    operationId: 'getNationalLicenceRecord',
+    summary:
+      '全国目录中的证照记录及其包含证明 / A licence in the national index, each event with its inclusion proof',
+    tags: ['federation'],
+    auth: ['admin'],
+    params: nodeParams.extend({ identifier: z.string().min(1).max(128) }),
+    responses: {
+      200: {
+        description:
+          'The record and each event with its leaf and RFC 9162 path under `checkpoint`, the latest checkpoint ' +
+          'of the node that this hub cosigned and mirrors completely: check its signature with the node’s log ' +
+          'key, then each leaf against its root',
+        schema: nationalRecordSchema,
+      },
+    },
+    handler: async (ctx, { params }) => {
+      ctx.body = await federation.licence(principalOf(ctx), params.nodeId, params.identifier);
     },
   });
 

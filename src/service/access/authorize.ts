@@ -53,6 +53,8 @@ export type Action =
   | 'federation.nodes.read'
   /** Start a node's replication now, or release a quarantined node after investigation. */
   | 'federation.nodes.operate'
+  /** Read a national directory record with its inclusion proofs (no holder data in it). */
+  | 'federation.records.read'
   /** Read federation alerts and their evidence bundles. */
   | 'federation.alerts.read';
 
@@ -117,6 +119,13 @@ const RULES: Record<Action, Rule> = {
     denied: {
       code: 'role-not-allowed',
       message: '无权查看联邦节点 / this token may not list federation nodes',
+    },
+  },
+  'federation.records.read': {
+    allow: { system: 'any', admin: 'any' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '无权查看全国目录记录 / this token may not read national directory records',
     },
   },
   'federation.nodes.operate': {

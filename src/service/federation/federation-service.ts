@@ -12,6 +12,15 @@ import { ensureAllowed } from '../access/authorize.js';
 import type { ActionContext, Principal } from '../access/principal.js';
 import { withAudit } from '../audit/audit-service.js';
 import { ServiceError } from '../service-error.js';
+import { readMirrorTiles } from '../../store/mirror-tile-repository.js';
+import {
+  findNationalLicence,
+  listNationalLicenceEntries,
+  type NationalLicence,
+} from '../../store/national-index-repository.js';
+import { parseCheckpoint } from '../../tlog/checkpoint.js';
+import { parseNote } from '../../tlog/signed-note.js';
+import { TlogReadService } from './tlog-read-service.js';
 import type { FederationMirror } from './federation-mirror.js';
 
 /** An alert as the hub keeps it (the HTTP layer names it through here, never through the store). */
@@ -28,16 +37,114 @@ export interface FederationNodeView {
   lastError: string | null;
 }
 
+/** A national event of a licence, with the leaf and its inclusion proof under the mirror's checkpoint. */
+export interface NationalRecordEvent {
+  index: number;
+  kind: string;
+  op: string;
+  fromStatus: string | null;
+  toStatus: string | null;
+  related: string | null;
+  at: string;
+  flags: string[];
+  /** The leaf as the node logged it (JSON text, federation.md §2.2). */
+  leaf: string;
+  leafHash: string;
+  /** RFC 9162 PATH(index, D[checkpoint size]), base64 hashes; null when the checkpoint does not cover it yet. */
+  inclusion: string[] | null;
+}
+
+/** A licence in the national index as the hub holds it, verifiable with the node's log key alone. */
+export interface NationalRecordView {
+  nodeId: string;
+  origin: string;
+  record: NationalLicence;
+  /**
+   * The node's checkpoint, cosigned by this hub, that the proofs are under (signed note, verbatim): the latest
+   * whose whole tree the hub mirrors. Null before the first complete catch-up.
+   */
+  checkpoint: string | null;
+  treeSize: number;
+  events: NationalRecordEvent[];
+}
+
 const notHub = () =>
   new ServiceError('not-found', 'not-a-hub', '本节点不是国家枢纽 / this node is not the national hub');
 
 /** The hub's inspection and operation of replication (federation.md §3.4 "Hub inspection endpoints"). */
 export class FederationService {
+  readonly #proofs = new Map<string, TlogReadService>();
+
   constructor(
     private readonly db: Db,
     private readonly mirror: FederationMirror | undefined,
     private readonly now: () => Date = () => new Date(),
+    /** Tile height of the mirror tiles (config.federation.tileHeight). */
+    private readonly tileHeight = 8,
   ) {}
+
+  /**
+   * A licence of node `nodeId` in the national index: the record, every event with its leaf and an inclusion
+   * proof under the latest checkpoint of that node the hub cosigned and mirrors completely (migration 015), so
+   * a reader checks the record against the node's log key without trusting the hub's database.
+   */
+  async licence(principal: Principal, nodeId: string, identifier: string): Promise<NationalRecordView> {
+    ensureAllowed(principal, 'federation.records.read');
+    this.hub();
+    const state = await readMirrorState(this.db, nodeId);
+    if (!state)
+      throw new ServiceError('not-found', 'node-not-found', `未知节点 ${nodeId} / unknown node`, 'nodeId');
+    const record = await findNationalLicence(this.db, nodeId, identifier);
+    if (!record)
+      throw new ServiceError(
+        'not-found',
+        'licence-not-found',
+        '全国目录中没有该证照 / no such licence in the national index',
+        'identifier',
+      );
+    const entries = await listNationalLicenceEntries(this.db, nodeId, identifier);
+    const checkpoint = state.completeCheckpoint;
+    // Stored as the cosigned note; its text is the checkpoint.
+    const treeSize = checkpoint ? parseCheckpoint(parseNote(checkpoint).text).size : 0;
+    const proofs = this.#proofService(nodeId, state.origin);
+    const events: NationalRecordEvent[] = [];
+    for (const e of entries) {
+      const inclusion =
+        e.idx < treeSize ? (await proofs.inclusionProof({ index: e.idx, size: treeSize })).hashes : null;
+      events.push({
+        index: e.idx,
+        kind: e.kind,
+        op: e.op,
+        fromStatus: e.fromStatus,
+        toStatus: e.toStatus,
+        related: e.related,
+        at: e.at.toISOString(),
+        flags: e.flags,
+        leaf: e.leaf.toString('utf8'),
+        leafHash: e.leafHash.toString('base64'),
+        inclusion: inclusion && inclusion.map((h) => h.toString('base64')),
+      });
+    }
+    return { nodeId, origin: state.origin, record, checkpoint, treeSize, events };
+  }
+
+  /** Proofs over a mirror's tiles, asked only for sizes the mirror holds completely (its complete checkpoint). */
+  #proofService(nodeId: string, origin: string): TlogReadService {
+    let s = this.#proofs.get(nodeId);
+    if (!s || s.origin !== origin) {
+      s = new TlogReadService({
+        db: this.db,
+        origin,
+        tileHeight: this.tileHeight,
+        publishedSize: async () => Number.MAX_SAFE_INTEGER,
+        // A released mirror may be rebuilt, so its tiles are read afresh every time.
+        tileCacheSize: 0,
+        readTiles: (refs) => readMirrorTiles(this.db, nodeId, refs),
+      });
+      this.#proofs.set(nodeId, s);
+    }
+    return s;
+  }
 
   private hub(): FederationMirror {
     if (!this.mirror) throw notHub();

@@ -11,6 +11,9 @@ import { LeafHashTree } from '../../tlog/leaf-hash-tree.js';
 import { SM3_MERKLE_HASHER } from '../../tlog/merkle-hasher.js';
 import { decodeStrictBase64, encodeBase64 } from '../../tlog/strict-base64.js';
 import { TlogError } from '../../tlog/tlog-error.js';
+import { rightEdgeTiles, TileAccumulator } from '../../tlog/tile-accumulator.js';
+import { hasMirrorTiles, readMirrorTiles, upsertMirrorTiles } from '../../store/mirror-tile-repository.js';
+import { tileKey } from '../../store/tlog-tile-repository.js';
 import { sm3Hex } from '../../crypto/sm3.js';
 import type { Db, Executor } from '../../store/database.js';
 import { insertFedAlerts, type NewFedAlert } from '../../store/fed-alert-repository.js';
@@ -83,8 +86,45 @@ interface VerifiedBatch {
   parsed: ReadDirectoryLeaf[];
   range: CompactRange;
   root: Uint8Array;
+  /** Every tree node the batch's appends completed (level, index, hash): the mirror tiles they change. */
+  nodes: [number, number, Uint8Array][];
   /** Side records fetched for [start, end), or undefined when the side channel failed (retried later). */
   side: IndexRecord[] | undefined;
+}
+
+/**
+ * The mirror tiles of a proven batch, in its transaction (migration 015): the right-edge tiles at the batch's
+ * start are loaded and grown with the nodes its appends completed, as the integrator grows a node's own tiles.
+ * A mirror that predates the tiles gets them rebuilt from its stored leaf hashes first, in the same transaction.
+ */
+async function writeMirrorTiles(
+  trx: Executor,
+  nodeId: string,
+  height: number,
+  batch: Pick<VerifiedBatch, 'start' | 'nodes'>,
+): Promise<void> {
+  const tiles = new TileAccumulator(hasher, height);
+  const visit = (level: number, index: number, hash: Uint8Array) => tiles.visit(level, index, hash);
+  if (batch.start > 0 && !(await hasMirrorTiles(trx, nodeId))) {
+    const range = new CompactRange(hasher, 0, 0, []);
+    for (let at = 0; at < batch.start; at += 10_000)
+      for (const h of await listMirrorLeafHashes(trx, nodeId, at, Math.min(batch.start, at + 10_000)))
+        range.append(h, visit);
+  } else {
+    const edge = rightEdgeTiles(batch.start, height);
+    const stored = await readMirrorTiles(trx, nodeId, edge);
+    for (const ref of edge) {
+      const t = stored.get(tileKey(ref.level, ref.index));
+      if (!t) throw new Error(`mirror tile ${ref.level}/${ref.index} of ${nodeId} is missing`);
+      tiles.load(t);
+    }
+  }
+  for (const [level, index, hash] of batch.nodes) visit(level, index, hash);
+  await upsertMirrorTiles(
+    trx,
+    nodeId,
+    tiles.tiles().map((t) => ({ ...t, hashes: Buffer.from(t.hashes), internal: Buffer.from(t.internal) })),
+  );
 }
 
 type BatchOutcome =
@@ -301,11 +341,13 @@ export class NodeReplicator {
     const range = copyRange(base);
     const hashes: Uint8Array[] = [];
     const parsed: ReadDirectoryLeaf[] = [];
+    const nodes: [number, number, Uint8Array][] = [];
+    const visit = (level: number, index: number, hash: Uint8Array) => nodes.push([level, index, hash]);
     for (let i = 0; i < leaves.length; i++) {
       const leaf = leaves[i] as Uint8Array;
       const h = hasher.hashLeaf(leaf);
       hashes.push(h);
-      range.append(h);
+      range.append(h, visit);
     }
     const root = range.rootHash();
     let proof: Uint8Array[] = [];
@@ -376,7 +418,7 @@ export class NodeReplicator {
         );
       }
     }
-    return { ok: true, batch: { start: s, end: b, leaves, hashes, parsed, range, root, side } };
+    return { ok: true, batch: { start: s, end: b, leaves, hashes, parsed, range, root, nodes, side } };
   }
 
   /** Checks side records against the verified leaves: kept only when the leaf hash and identifier match. */
@@ -451,6 +493,7 @@ export class NodeReplicator {
           `mirror of ${this.nodeId} moved to ${locked?.size} (${locked?.state}) under this batch`,
         );
       await insertMirrorEntries(trx, this.nodeId, batch.start, batch.leaves, batch.hashes);
+      await writeMirrorTiles(trx, this.nodeId, this.opts.tileHeight, batch);
       const prior = await readNationalPrior(trx, this.nodeId, priorKeys(batch.parsed));
       const plan = planNationalBatch(this.nodeId, batch.start, batch.parsed, {
         licences: new Map(prior.licences.map((l) => [l.identifier, l])),

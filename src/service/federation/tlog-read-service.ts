@@ -37,6 +37,8 @@ export interface TlogReadDeps {
   latestCheckpointText?: (() => Promise<string | undefined>) | undefined;
   /** Full tiles kept in memory (immutable, so never stale); default 1,024 ≈ 16 MB at height 8. */
   tileCacheSize?: number | undefined;
+  /** Where tiles are read from; default this node's own (tlog_tiles). The hub reads a mirror's (mirror_tiles). */
+  readTiles?: ((refs: readonly TileRef[]) => Promise<Map<string, StoredTile>>) | undefined;
   hasher?: MerkleHasher | undefined;
 }
 
@@ -357,7 +359,8 @@ export class TlogReadService {
       } else missing.push(r);
     }
     if (missing.length === 0) return out;
-    for (const [key, t] of await readTiles(this.#deps.db, missing)) {
+    const read = this.#deps.readTiles ?? ((r: readonly TileRef[]) => readTiles(this.#deps.db, r));
+    for (const [key, t] of await read(missing)) {
       out.set(key, t);
       if (this.#cacheSize > 0) {
         this.#cache.delete(key);
