@@ -1,17 +1,8 @@
 import type { Executor } from './database.js';
-import { toBuffer, toNumber } from './row-types.js';
-import { tileKey, type StoredTile } from './tlog-tile-repository.js';
+import { tileFromRow, tileKey, type StoredTile, type TileRow } from './tlog-tile-repository.js';
 
 // The hash tiles of each mirrored log (migration 015), the same layout as a node's own tlog_tiles, keyed by
 // node_id first (the distribution column, federation.md §4.4).
-
-interface TileRow {
-  level: unknown;
-  idx: unknown;
-  width: unknown;
-  hashes: unknown;
-  internal: unknown;
-}
 
 /** The stored tiles of node `nodeId` among `refs`, by `tileKey`. */
 export async function readMirrorTiles(
@@ -28,13 +19,7 @@ export async function readMirrorTiles(
     [refs.map((r) => r.level), refs.map((r) => r.index), nodeId],
   )) as { rows: TileRow[] };
   for (const r of rows.rows) {
-    const t: StoredTile = {
-      level: toNumber(r.level),
-      index: toNumber(r.idx),
-      width: toNumber(r.width),
-      hashes: toBuffer(r.hashes),
-      internal: toBuffer(r.internal),
-    };
+    const t = tileFromRow(r);
     out.set(tileKey(t.level, t.index), t);
   }
   return out;

@@ -12,7 +12,7 @@ export interface StoredTile {
   internal: Buffer;
 }
 
-interface TileRow {
+export interface TileRow {
   level: unknown;
   idx: unknown;
   width: unknown;
@@ -20,7 +20,8 @@ interface TileRow {
   internal: unknown;
 }
 
-const fromRow = (r: TileRow): StoredTile => ({
+/** A tile row of tlog_tiles or mirror_tiles (migration 015), as stored. */
+export const tileFromRow = (r: TileRow): StoredTile => ({
   level: toNumber(r.level),
   index: toNumber(r.idx),
   width: toNumber(r.width),
@@ -44,7 +45,7 @@ export async function readTiles(
     [refs.map((r) => r.level), refs.map((r) => r.index)],
   )) as { rows: TileRow[] };
   for (const r of rows.rows) {
-    const t = fromRow(r);
+    const t = tileFromRow(r);
     out.set(tileKey(t.level, t.index), t);
   }
   return out;
@@ -73,7 +74,7 @@ export async function listTiles(
     { column: 'idx', order: 'asc' },
   ]);
   if (after) q.whereRaw('(level, idx) > (?, ?)', [after.level, after.index]);
-  return ((await q.limit(limit)) as TileRow[]).map(fromRow);
+  return ((await q.limit(limit)) as TileRow[]).map(tileFromRow);
 }
 
 export async function countTiles(db: Executor): Promise<number> {

@@ -17,6 +17,7 @@ import {
   findNationalLicence,
   listNationalLicenceEntries,
   type NationalLicence,
+  type NationalLicenceEntry,
 } from '../../store/national-index-repository.js';
 import { parseCheckpoint } from '../../tlog/checkpoint.js';
 import { parseNote } from '../../tlog/signed-note.js';
@@ -38,21 +39,18 @@ export interface FederationNodeView {
 }
 
 /** A national event of a licence, with the leaf and its inclusion proof under the mirror's checkpoint. */
-export interface NationalRecordEvent {
+export type NationalRecordEvent = Pick<
+  NationalLicenceEntry,
+  'kind' | 'op' | 'fromStatus' | 'toStatus' | 'related' | 'flags'
+> & {
   index: number;
-  kind: string;
-  op: string;
-  fromStatus: string | null;
-  toStatus: string | null;
-  related: string | null;
   at: string;
-  flags: string[];
   /** The leaf as the node logged it (JSON text, federation.md §2.2). */
   leaf: string;
   leafHash: string;
   /** RFC 9162 PATH(index, D[checkpoint size]), base64 hashes; null when the checkpoint does not cover it yet. */
   inclusion: string[] | null;
-}
+};
 
 /** A licence in the national index as the hub holds it, verifiable with the node's log key alone. */
 export interface NationalRecordView {
