@@ -135,7 +135,7 @@ export class FederationService {
         origin,
         tileHeight: this.tileHeight,
         publishedSize: async () => Number.MAX_SAFE_INTEGER,
-        // A released mirror may be rebuilt, so its tiles are read afresh every time.
+        // Read from the database each time: a tile cache per mirrored node would multiply by the nodes.
         tileCacheSize: 0,
         readTiles: (refs) => readMirrorTiles(this.db, nodeId, refs),
       });
