@@ -320,6 +320,31 @@ describe('federation scenarios: hub 00, provinces 33, 44, 51', { skip }, () => {
       t.diagnostic('the hub mirrored 51 before the kill landed; resume not exercised mid-way');
   });
 
+  it('kill -9 the hub between storing a cosigned size and answering: the province is witnessed after restart', async () => {
+    const p = fed.node('44');
+    const a = agencies.get('44')!;
+    const origin = fed.vkeys.get('44')!.origin;
+    const before = await witnessedAll(p);
+    // The hub's test fault (refused in production): SIGKILL itself after the witness's commit, before answering.
+    await fed.hub.kill9();
+    fed.hub.spec.env.SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST = '1';
+    await fed.hub.start();
+    await issueLicence(p, a);
+    const size = await tlogSize(p);
+    await waitFor('the hub dies answering 44', async () => (fed.hub.running ? undefined : true), WAIT_MS);
+    // The witness stored the new size; the province never saw the cosignature, so it still publishes the old one.
+    const row = (await fed.hub.db('witness_state').where({ origin }).first()) as { size: string | number };
+    assert.equal(Number(row.size), size);
+    assert.equal((await published(p))!.checkpoint.size, before.checkpoint.size);
+    delete fed.hub.spec.env.SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST;
+    await fed.hub.start();
+    // The province learns the stored size (409) and gets the cosignature of the same tree: nothing forked.
+    const after = await witnessedAll(p);
+    assert.equal(after.checkpoint.size, size);
+    const alerts = await fed.hub.db('fed_alerts').where({ node_id: '44' }).select('kind');
+    assert.deepEqual(alerts, []);
+  });
+
   it('the hub refuses a checkpoint signed with a wrong key (403) or for an unknown origin (404)', async () => {
     const rogue = generateSm2KeyPair();
     const post = (origin: string) => {
