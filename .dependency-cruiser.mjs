@@ -10,8 +10,9 @@
 //                            nothing of ours, so they can sit at the bottom without cycles.
 //   1 pki, pdf, ofd, audit   Formats built on crypto: certificates/CMS/OCSP/TSP, PDF and OFD structure, the
 //                            audit hash chain (a pure function over records, needed by store and service).
-//   2 seal, licence, tlog,   Domain: GB/T 38540 seals, GB/T 3690x licences, the transparency log, and access
-//     access                 records (agency, role, API token) – pure types and rules, no I/O.
+//   2 seal, licence, tlog,   Domain: GB/T 38540 seals, GB/T 3690x licences, the transparency log, the national
+//     trust-list, access     trust list, and access records (agency, role, API token) – pure types and rules,
+//                            no I/O.
 //   3 verify, store          Verification (pure: judges what it is given) and persistence (maps rows to the
 //                            domain records below it). Same layer, but verify never imports store.
 //   4 service, runtime       Use cases by domain (src/service/<domain>/, composition root services.ts) and
@@ -22,7 +23,10 @@
 const LAYERS = [
   { name: 'base', paths: ['^src/crypto/', '^src/config[.]ts$', '^src/logger[.]ts$', '^src/paging/'] },
   { name: 'formats', paths: ['^src/pki/', '^src/pdf/', '^src/ofd/', '^src/audit/'] },
-  { name: 'domain', paths: ['^src/seal/', '^src/licence/', '^src/tlog/', '^src/access/'] },
+  {
+    name: 'domain',
+    paths: ['^src/seal/', '^src/licence/', '^src/tlog/', '^src/trust-list/', '^src/access/'],
+  },
   { name: 'verify-store', paths: ['^src/verify/', '^src/store/'] },
   { name: 'service', paths: ['^src/service/', '^src/runtime/'] },
   { name: 'http', paths: ['^src/http/'] },
@@ -39,6 +43,7 @@ const DOMAIN = [
   '^src/seal/',
   '^src/licence/',
   '^src/tlog/',
+  '^src/trust-list/',
   '^src/access/',
   '^src/verify/',
   '^src/service/[^/]+/',
