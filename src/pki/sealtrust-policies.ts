@@ -13,6 +13,8 @@ export const SEALTRUST_POLICY = {
   logSigner: `${ARC}.4.1`,
   /** The hub's witness cosigner (federation.md §4.3: hub-only profiles under …4). */
   witness: `${ARC}.4.2`,
+  /** The hub's national trust-list signer (federation.md §2.8: detached SM2 CMS over list.json; §4.3). */
+  trustListSigner: `${ARC}.4.3`,
 } as const;
 
 /** The profile a policy identifier names (by ca/profiles id), or null for another issuer's policy. */
@@ -30,6 +32,8 @@ export function sealTrustProfileOf(policy: string): string | null {
       return 'log-signer';
     case SEALTRUST_POLICY.witness:
       return 'witness';
+    case SEALTRUST_POLICY.trustListSigner:
+      return 'trust-list-signer';
     default:
       return null;
   }
