@@ -7,8 +7,10 @@ import { caNodeConfigSchema, caUrls, type CaNodeConfig } from '../pki/ca-config.
 import {
   generateHierarchy,
   issueNodeKey,
+  NODE_KEY_PROFILE_IDS,
   requireProfile,
   type IssuedKey,
+  type NodeKeyKind,
   type NodeKeyProfiles,
 } from '../pki/ca-hierarchy.js';
 import { caManifestSchema, type CaManifest } from '../pki/ca-manifest.js';
@@ -34,7 +36,11 @@ function nodeKeyProfiles(dir: string | undefined): NodeKeyProfiles {
   const profiles = loadProfiles(
     resolve(dir ?? process.env.SEALTRUST_PROFILES_DIR ?? join(PROJECT_ROOT, 'ca', 'profiles')),
   );
-  return { logSigner: profiles.get('log-signer'), witness: profiles.get('witness') };
+  return {
+    logSigner: profiles.get(NODE_KEY_PROFILE_IDS.logSigner),
+    witness: profiles.get(NODE_KEY_PROFILE_IDS.witness),
+    trustListSigner: profiles.get(NODE_KEY_PROFILE_IDS.trustListSigner),
+  };
 }
 
 function keyWriter(out: string, passphrase: string) {
@@ -51,7 +57,7 @@ function writeNodeKey(
   out: string,
   passphrase: string,
   caId: string,
-  suffix: 'log-signer' | 'witness',
+  suffix: (typeof NODE_KEY_PROFILE_IDS)[NodeKeyKind],
   issued: IssuedKey,
 ): { certificate: string; key: string } {
   const { key, cert } = keyWriter(out, passphrase);
@@ -159,6 +165,17 @@ export function registerCaCommands(program: Command): void {
               ? { logSigner: writeNodeKey(out, passphrase, ic.id, 'log-signer', ic.logSigner) }
               : {}),
             ...(ic.witness ? { witness: writeNodeKey(out, passphrase, ic.id, 'witness', ic.witness) } : {}),
+            ...(ic.trustListSigner
+              ? {
+                  trustListSigner: writeNodeKey(
+                    out,
+                    passphrase,
+                    ic.id,
+                    'trust-list-signer',
+                    ic.trustListSigner,
+                  ),
+                }
+              : {}),
           });
         }
         write('node.json', JSON.stringify(manifest, null, 2) + '\n');
@@ -176,7 +193,7 @@ export function registerCaCommands(program: Command): void {
 
   ca.command('add-keys')
     .description(
-      '为已有密钥目录补发节点密钥（目录日志签名、见证）/ issue the node keys a CA config names and a keys directory lacks (log signer, witness), with the existing issuing CA key',
+      '为已有密钥目录补发节点密钥（目录日志签名、见证、信任列表签名）/ issue the node keys a CA config names and a keys directory lacks (log signer, witness, trust-list signer), with the existing issuing CA key',
     )
     .requiredOption('--config <file>', 'CA node description (ca/<node>.json)')
     .requiredOption('--keys <dir>', 'keys directory written by `sealtrust ca init`')
@@ -192,7 +209,7 @@ export function registerCaCommands(program: Command): void {
       for (const m of manifest.issuingCas) {
         const conf = config.issuingCas.find((c) => c.id === m.id);
         if (!conf) continue;
-        const wanted = (['logSigner', 'witness'] as const).filter((k) => conf[k] && !m[k]);
+        const wanted = (['logSigner', 'witness', 'trustListSigner'] as const).filter((k) => conf[k] && !m[k]);
         if (!wanted.length) continue;
         const caCert = parseCertificate(
           fromPem(readFileSync(join(dir, m.certificate), 'utf8'), ['CERTIFICATE']).der,
@@ -215,8 +232,8 @@ export function registerCaCommands(program: Command): void {
             new Date(),
             conf[k]?.validityDays,
           );
-          m[k] = writeNodeKey(dir, passphrase, m.id, k === 'logSigner' ? 'log-signer' : 'witness', issued);
-          added.push(`${m.id}-${k === 'logSigner' ? 'log-signer' : 'witness'}`);
+          m[k] = writeNodeKey(dir, passphrase, m.id, NODE_KEY_PROFILE_IDS[k], issued);
+          added.push(`${m.id}-${NODE_KEY_PROFILE_IDS[k]}`);
         }
       }
       writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');

@@ -83,12 +83,17 @@ export const caNodeConfigSchema = z
           logSigner: nodeProfileKey.optional(),
           /** The hub's witness cosigner (ca/profiles/witness.json); a province has none unless it witnesses peers. */
           witness: nodeProfileKey.optional(),
+          /**
+           * The hub's national trust-list signer (ca/profiles/trust-list-signer.json; federation.md §2.8 signs
+           * list.json with it as detached SM2 CMS); a province has none.
+           */
+          trustListSigner: nodeProfileKey.optional(),
         }),
       )
       .min(1),
     /**
      * Who runs the node (its trust-service centre): the "agency" the node-wide certificates of ca/profiles name
-     * (log signer, witness), as an agency is named in the certificates issued to it.
+     * (log signer, witness, trust-list signer), as an agency is named in the certificates issued to it.
      */
     operator: z
       .strictObject({
@@ -111,11 +116,12 @@ export const caNodeConfigSchema = z
     // The node's own profile-based keys name the operator in their subject, as an agency's name its own.
     if (c.operator) return;
     c.issuingCas.forEach((ic, i) => {
-      if (ic.logSigner || ic.witness)
+      if (ic.logSigner || ic.witness || ic.trustListSigner)
         ctx.addIssue({
           code: 'custom',
           path: ['issuingCas', i],
-          message: 'logSigner and witness need "operator" (who runs the node) to name their subject',
+          message:
+            'logSigner, witness and trustListSigner need "operator" (who runs the node) to name their subject',
         });
     });
   });
@@ -152,9 +158,10 @@ export const certificateProfileSchema = z.strictObject({
   usccExtension: z.boolean().default(true),
   ocspNoCheck: z.boolean().default(false),
   /**
-   * Certificates of the node's own services (OCSP responder, TSA, directory-log signer, witness): made by the
-   * key ceremony (`sealtrust ca init` / `ca add-keys`) only, never through the API, so no agency can hold a
-   * certificate a verifier would take for the node's responder, timestamp authority or log.
+   * Certificates of the node's own services (OCSP responder, TSA, directory-log signer, witness, trust-list
+   * signer): made by the key ceremony (`sealtrust ca init` / `ca add-keys`) only, never through the API, so no
+   * agency can hold a certificate a verifier would take for the node's responder, timestamp authority, log or
+   * trust list.
    */
   nodeOnly: z.boolean().default(false),
 });

@@ -39,14 +39,23 @@ export interface GeneratedHierarchy {
     sealMaker?: IssuedKey;
     logSigner?: IssuedKey;
     witness?: IssuedKey;
+    trustListSigner?: IssuedKey;
   }[];
 }
 
-/** The profiles of the node's own profile-based keys (ca/profiles/log-signer.json, witness.json). */
-export interface NodeKeyProfiles {
-  logSigner?: CertificateProfile | undefined;
-  witness?: CertificateProfile | undefined;
-}
+/**
+ * The node's own profile-based keys and their ca/profiles ids, which are also their key files' suffix
+ * (`<caId>-<id>.crt.pem`).
+ */
+export const NODE_KEY_PROFILE_IDS = {
+  logSigner: 'log-signer',
+  witness: 'witness',
+  trustListSigner: 'trust-list-signer',
+} as const;
+export type NodeKeyKind = keyof typeof NODE_KEY_PROFILE_IDS;
+
+/** The profiles of the node's own profile-based keys (ca/profiles/log-signer.json, witness.json, …). */
+export type NodeKeyProfiles = { [K in NodeKeyKind]?: CertificateProfile | undefined };
 
 /** An issuing CA that certifies a node key: its name, key identifier, key, expiry and URLs. */
 export interface NodeKeyIssuer {
@@ -192,13 +201,14 @@ export function generateHierarchy(
       notAfter: addYears(now, ic.validityYears),
       urls,
     };
-    const own = (key: 'logSigner' | 'witness') => {
+    const own = (key: NodeKeyKind) => {
       const conf = ic[key];
       if (!conf) return undefined;
       return issueNodeKey(issuer, requireProfile(profiles, key), config.operator, now, conf.validityDays);
     };
     const logSigner = own('logSigner');
     const witness = own('witness');
+    const trustListSigner = own('trustListSigner');
     return {
       id: ic.id,
       ca: { keyPair: caKey, certificate: caCert },
@@ -207,6 +217,7 @@ export function generateHierarchy(
       ...(sealMaker ? { sealMaker } : {}),
       ...(logSigner ? { logSigner } : {}),
       ...(witness ? { witness } : {}),
+      ...(trustListSigner ? { trustListSigner } : {}),
     };
   });
 
@@ -220,8 +231,9 @@ export function requireProfile(profiles: NodeKeyProfiles, key: keyof NodeKeyProf
 }
 
 /**
- * A node-wide key (log signer, witness) certified from its profile, the operator standing in for the agency:
- * for a node-wide log the "agency" the profile names is the node's trust-service centre (federation.md §4.3).
+ * A node-wide key (log signer, witness, trust-list signer) certified from its profile, the operator standing in
+ * for the agency: for a node-wide log the "agency" the profile names is the node's trust-service centre
+ * (federation.md §4.3).
  * The certificate never outlives its CA.
  */
 export function issueNodeKey(

@@ -28,6 +28,8 @@ export const caManifestSchema = z.strictObject({
       logSigner: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
       /** The hub's witness cosigner. */
       witness: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
+      /** The hub's national trust-list signer (federation.md §2.8). */
+      trustListSigner: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
     }),
   ),
 });
