@@ -25,6 +25,8 @@ export interface IssuingCa {
   logSigner?: KeyedCertificate;
   /** The hub's witness cosigner (loaded wherever configured, used only by a hub). */
   witness?: KeyedCertificate;
+  /** The hub's national trust-list signer (federation.md §2.8; loaded wherever configured, used only by a hub). */
+  trustListSigner?: KeyedCertificate;
   crlValidityHours: number;
   urls: { crl: string; ocsp: string; caIssuers: string };
   /** Issuing CA then root, as PEM: what a certificate response's `chain` holds. */
@@ -142,6 +144,9 @@ export function loadCaNode(
     const witness = ic.witness
       ? readKeyed(keysDir, ic.witness.certificate, ic.witness.key, passphrase)
       : undefined;
+    const trustListSigner = ic.trustListSigner
+      ? readKeyed(keysDir, ic.trustListSigner.certificate, ic.trustListSigner.key, passphrase)
+      : undefined;
     issuingCas.set(ic.id, {
       id: ic.id,
       ca,
@@ -150,6 +155,7 @@ export function loadCaNode(
       ...(sealMaker ? { sealMaker } : {}),
       ...(logSigner ? { logSigner } : {}),
       ...(witness ? { witness } : {}),
+      ...(trustListSigner ? { trustListSigner } : {}),
       crlValidityHours: ic.crlValidityHours,
       urls: caUrls({ urls: manifest.urls }, publicUrl, ic.id),
       chainPem: [ca.pem, root.pem],

@@ -7,7 +7,7 @@ import type { CaNode, KeyedCertificate } from './ca-node.js';
 
 /**
  * The certificates the key ceremony issued to the node itself (OCSP responder, TSA, seal maker, log signer,
- * witness) are recorded like any other, so OCSP, CRLs and verifiers know their status instead of answering
+ * witness, trust-list signer) are recorded like any other, so OCSP, CRLs and verifiers know their status instead of answering
  * "unknown".
  */
 export async function registerNodeCertificates(db: Db, node: CaNode): Promise<number> {
@@ -19,6 +19,7 @@ export async function registerNodeCertificates(db: Db, node: CaNode): Promise<nu
       ['seal-maker', ca.sealMaker],
       ['log-signer', ca.logSigner],
       ['witness', ca.witness],
+      ['trust-list-signer', ca.trustListSigner],
     ];
     for (const [profile, keyed] of own) {
       if (!keyed || (await findCertificate(db, keyed.cert.serialHex))) continue;

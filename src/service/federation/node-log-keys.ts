@@ -4,11 +4,15 @@ import { COSIG_SIGTYPE, formatVerifierKey, NOTE_SIGTYPE, sm2NoteSigner } from '.
 import type { CaNode, KeyedCertificate } from '../ca/ca-node.js';
 import { ServiceError } from '../service-error.js';
 
-// The node's log and witness keys as signed-note signers and vkeys (federation.md §2.3–§2.5, §4.3). The keys
-// are the key ceremony's (`sealtrust ca init`), held decrypted in CaNode only; nothing here logs them.
+// The node's log and witness keys as signed-note signers and vkeys (federation.md §2.3–§2.5, §4.3), and the
+// hub's trust-list signer (§2.8). The keys are the key ceremony's (`sealtrust ca init`), held decrypted in CaNode
+// only; nothing here logs them.
 
 /** The issuing CA's key of that kind: the default CA's, else the first CA that has one. */
-function nodeKey(node: CaNode, kind: 'logSigner' | 'witness'): KeyedCertificate | undefined {
+function nodeKey(
+  node: CaNode,
+  kind: 'logSigner' | 'witness' | 'trustListSigner',
+): KeyedCertificate | undefined {
   const own = node.defaultCa[kind];
   if (own) return own;
   for (const ca of node.issuingCas.values()) if (ca[kind]) return ca[kind];
@@ -81,4 +85,13 @@ export function witnessVerifierKey(node: CaNode, name: string): string | undefin
 /** The witness name of a node whose log origin is `logOrigin` (fed-context: `${logOrigin}/witness`). */
 export function witnessName(logOrigin: string): string {
   return `${logOrigin}/witness`;
+}
+
+/**
+ * The hub's national trust-list signer (federation.md §2.8: detached SM2 CMS over list.json's bytes): the default
+ * issuing CA's, else the first CA's that has one, as for the witness key. Undefined when the keys have none (a
+ * province, or hub keys made before the trust list: `sealtrust ca add-keys` adds it).
+ */
+export function trustListSigner(node: CaNode): KeyedCertificate | undefined {
+  return nodeKey(node, 'trustListSigner');
 }
