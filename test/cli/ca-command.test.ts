@@ -95,6 +95,9 @@ test('ca init runs the key ceremony: encrypted keys, a chain openssl accepts, a 
     'https://ca.zj.example.cn',
   );
   assert.deepEqual([...node.issuingCas.keys()], ['zj-seal-ca']);
+  // A province signs no trust list: only the hub's CA config names a trust-list signer (federation.md §2.8).
+  assert.equal(node.defaultCa.trustListSigner, undefined);
+  assert.equal(existsSync(join(out, 'zj-seal-ca-trust-list-signer.crt.pem')), false);
   assert.throws(
     () => loadCaNode(out, 'wrong passphrase!', join(PROJECT_ROOT, 'ca', 'profiles'), 'https://x.cn'),
     /passphrase/i,

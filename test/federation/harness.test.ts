@@ -75,6 +75,7 @@ describe('multi-node harness: hub 00 and provinces 33, 44, 51', { skip }, () => 
     }
     const hubOwn = await fed.hub.db('certificates').whereNull('agency_id').pluck('profile');
     assert.ok(hubOwn.includes('witness'), hubOwn.join(','));
+    assert.ok(hubOwn.includes('trust-list-signer'), hubOwn.join(','));
   });
 
   it('kill -9 and restart on the same database: the log and the admin token survive', async () => {

@@ -1,5 +1,5 @@
-// Small CA configs for the harness's key ceremonies (`sealtrust ca init --config`): one per node, the hub with a
-// witness key, every node with a log signer, the operator named as its trust-service centre.
+// Small CA configs for the harness's key ceremonies (`sealtrust ca init --config`): one per node, the hub with
+// witness and trust-list signer keys, every node with a log signer, the operator named as its trust-service centre.
 import { organizationCodeCheckCharacter, usccCheckCharacter } from '../../../src/licence/uscc.js';
 import { provinceName } from '../../../src/licence/region-code.js';
 
@@ -36,7 +36,7 @@ export function caConfigFor(nodeId: string, role: 'node' | 'hub'): Record<string
         },
         sealMaker: { subject: name(`${org} 电子印章制作系统`), validityDays: 1825 },
         logSigner: {},
-        ...(role === 'hub' ? { witness: {} } : {}),
+        ...(role === 'hub' ? { witness: {}, trustListSigner: {} } : {}),
       },
     ],
     operator: { name: org, uscc: testUscc('12', region, 1), provinceName: province },

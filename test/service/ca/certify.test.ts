@@ -216,6 +216,7 @@ describe('certify: one entry point for the CSR, passphrase and vault paths', () 
       [{ profile: 'tsa', agencyId, csr }, 'profile-node-only'],
       [{ profile: 'log-signer', agencyId, csr }, 'profile-node-only'],
       [{ profile: 'witness', agencyId, csr }, 'profile-node-only'],
+      [{ profile: 'trust-list-signer', agencyId, csr }, 'profile-node-only'],
       [{ profile: 'seal-maker', agencyId, csr, commonName: '李四' }, 'field-not-allowed'],
       [{ profile: 'seal-signer', agencyId: '00000000-0000-4000-8000-000000000000', csr }, 'unknown-agency'],
     ];
@@ -257,6 +258,7 @@ test('key origins per profile: own keys for all, vault keys for seal signers onl
     'seal-maker': ['requester', 'server-generated'],
     'seal-signer': ['requester', 'vault'],
     tsa: ['requester', 'server-generated'],
+    'trust-list-signer': ['requester', 'server-generated'],
     witness: ['requester', 'server-generated'],
   });
 });

@@ -9,6 +9,7 @@ import {
   hasLogSigner,
   logNoteSigner,
   logVerifierKey,
+  trustListSigner,
   witnessCosigner,
   witnessName,
   witnessVerifierKey,
@@ -57,9 +58,17 @@ test('the development node signs checkpoints with its log key and cosigns them w
   );
   // The log key and the witness key are distinct keys: one cannot stand in for the other.
   assert.notDeepEqual(parseVerifierKey(vkey).publicKey, parseVerifierKey(wkey).publicKey);
+  // So is the trust-list signer (federation.md §2.8), certified by the same issuing CA.
+  const tls = trustListSigner(node);
+  assert.ok(tls);
+  assert.equal(tls, node.defaultCa.trustListSigner);
+  assert.deepEqual(tls.cert.policies, ['2.25.331378933073741540232787376587029394141.4.3']);
+  assert.equal(tls.cert.issuerDer.equals(node.defaultCa.ca.cert.subjectDer), true);
+  for (const other of [vkey, wkey])
+    assert.notDeepEqual(parseVerifierKey(other).publicKey, tls.cert.publicKey);
 });
 
-test('keys from before the log load as before; add-keys issues the log and witness keys the config names', async () => {
+test('keys from before the log load as before; add-keys issues the log, witness and trust-list keys the config names', async () => {
   const dir = join(tmp.dir, 'old');
   cpSync(DEV_KEYS_DIR, dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, 'node.json'), 'utf8')) as {
@@ -68,6 +77,7 @@ test('keys from before the log load as before; add-keys issues the log and witne
   for (const ic of manifest.issuingCas) {
     delete ic.logSigner;
     delete ic.witness;
+    delete ic.trustListSigner;
   }
   writeFileSync(join(dir, 'node.json'), JSON.stringify(manifest));
   const old = loadCaNode(dir, DEV_KEYS_PASSPHRASE, PROFILES_DIR, 'http://127.0.0.1:8080');
@@ -78,6 +88,7 @@ test('keys from before the log load as before; add-keys issues the log and witne
   );
   assert.equal(witnessCosigner(old, 'x/witness'), undefined);
   assert.equal(witnessVerifierKey(old, 'x/witness'), undefined);
+  assert.equal(trustListSigner(old), undefined);
 
   const env = { SEALTRUST_CA_PASSPHRASE: DEV_KEYS_PASSPHRASE };
   const add = await runCli(
@@ -85,7 +96,7 @@ test('keys from before the log load as before; add-keys issues the log and witne
     { env },
   );
   assert.equal(add.code, 0, add.stderr);
-  assert.match(add.stdout, /dev-ca-log-signer, dev-ca-witness/);
+  assert.match(add.stdout, /dev-ca-log-signer, dev-ca-witness, dev-ca-trust-list-signer/);
   const again = await runCli(
     ['ca', 'add-keys', '--config', join(PROJECT_ROOT, 'ca', 'dev.json'), '--keys', dir],
     { env },
@@ -94,11 +105,13 @@ test('keys from before the log load as before; add-keys issues the log and witne
   const node = loadCaNode(dir, DEV_KEYS_PASSPHRASE, PROFILES_DIR, 'http://127.0.0.1:8080');
   assert.ok(hasLogSigner(node));
   assert.ok(witnessVerifierKey(node, 'x/witness'));
+  assert.ok(trustListSigner(node));
   // The CA it already had signed them.
   assert.equal(node.defaultCa.logSigner?.cert.issuerDer.equals(node.defaultCa.ca.cert.subjectDer), true);
+  assert.equal(trustListSigner(node)?.cert.issuerDer.equals(node.defaultCa.ca.cert.subjectDer), true);
 });
 
-test('ca init for a hub: log-signer and witness certificates from their profiles, naming the operator', async () => {
+test('ca init for a hub: log-signer, witness and trust-list signer certificates from their profiles, naming the operator', async () => {
   const out = join(tmp.dir, 'hub');
   const env = { SEALTRUST_CA_PASSPHRASE: 'hub ceremony passphrase' };
   const r = await runCli(
@@ -109,6 +122,7 @@ test('ca init for a hub: log-signer and witness certificates from their profiles
   for (const [file, policy] of [
     ['hub-ca-log-signer.crt.pem', '4.1'],
     ['hub-ca-witness.crt.pem', '4.2'],
+    ['hub-ca-trust-list-signer.crt.pem', '4.3'],
   ] as const) {
     const t = (await openssl(['x509', '-in', join(out, file), '-noout', '-text', '-nameopt', 'utf8'])).stdout;
     assert.match(
@@ -118,7 +132,11 @@ test('ca init for a hub: log-signer and witness certificates from their profiles
     assert.match(t, /organizationIdentifier *= *12100000MB0000000L/);
     assert.match(t, /O *= *国家政务服务平台信任服务中心/);
   }
-  for (const key of ['hub-ca-log-signer.key.pem', 'hub-ca-witness.key.pem']) {
+  for (const key of [
+    'hub-ca-log-signer.key.pem',
+    'hub-ca-witness.key.pem',
+    'hub-ca-trust-list-signer.key.pem',
+  ]) {
     assert.match(readFileSync(join(out, key), 'utf8'), /BEGIN ENCRYPTED PRIVATE KEY/);
   }
 
@@ -134,8 +152,26 @@ test('ca init for a hub: log-signer and witness certificates from their profiles
   assert.equal(parseVerifierKey(keys.witnessVkey!).name, 'sealtrust.org.cn/00/witness');
   assert.doesNotMatch(vk.stdout + vk.stderr, /PRIVATE KEY/);
 
+  // The trust-list signer (federation.md §2.8) names the operator and signs, non-repudiably, nothing else.
+  const tlsText = (
+    await openssl([
+      'x509',
+      '-in',
+      join(out, 'hub-ca-trust-list-signer.crt.pem'),
+      '-noout',
+      '-text',
+      '-nameopt',
+      'utf8',
+    ])
+  ).stdout;
+  assert.match(tlsText, /CN *= *国家政务服务平台信任服务中心 信任列表签名/);
+  assert.match(tlsText, /Key Usage: critical\s*\n\s*Digital Signature, Non Repudiation\n/);
+  assert.doesNotMatch(tlsText, /Extended Key Usage|CA:TRUE/);
+
   // An independent verifier (OpenSSL) checks a checkpoint signature with the certificate's public key.
   const node = loadCaNode(out, env.SEALTRUST_CA_PASSPHRASE, PROFILES_DIR, 'http://127.0.0.1');
+  assert.equal(trustListSigner(node), node.issuingCas.get('hub-ca')?.trustListSigner);
+  assert.ok(trustListSigner(node));
   const hubText = formatCheckpoint({
     origin: 'sealtrust.org.cn/00',
     size: 1,
