@@ -14,6 +14,7 @@ import * as m012 from './012_tlog_witnessing.js';
 import * as m013 from './013_federation_mirror.js';
 import * as m014 from './014_licence_files.js';
 import * as m015 from './015_mirror_tiles.js';
+import * as m016 from './016_trust_lists.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -32,4 +33,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '013_federation_mirror', module: m013 },
   { name: '014_licence_files', module: m014 },
   { name: '015_mirror_tiles', module: m015 },
+  { name: '016_trust_lists', module: m016 },
 ];

@@ -30,6 +30,7 @@ import { witnessRoutes } from './routes/witness-routes.js';
 import { tlogCheckpointRoutes } from './routes/tlog-checkpoint-routes.js';
 import { tlogRoutes } from './routes/tlog-routes.js';
 import { federationRoutes } from './routes/federation-routes.js';
+import { trustListRoutes } from './routes/trust-list-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): Koa {
   if (deps.services.tlogPublisher) metrics.registry.registerMetric(deps.services.tlogPublisher.alerts);
   tlogRoutes(api, deps.services);
   federationRoutes(api, deps.services);
+  trustListRoutes(api, deps.services);
   metrics.countFedAlerts(() => deps.services.federation.alertCounts());
 
   app.use(requestId());

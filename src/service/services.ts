@@ -45,6 +45,7 @@ import {
   logNoteSigner,
   logVerifierKey,
   witnessCosigner,
+  trustListCmsSigner,
   witnessName,
 } from './federation/node-log-keys.js';
 import { latestPublishedCheckpoint, publishedCheckpointSizeIn } from '../store/tlog-checkpoint-repository.js';
@@ -54,6 +55,7 @@ import { TlogIntegrator } from './federation/tlog-integrator.js';
 import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
 import { FederationMirror } from './federation/federation-mirror.js';
 import { FederationService } from './federation/federation-service.js';
+import { TrustListService } from './federation/trust-list-service.js';
 import { HttpLogSource } from './federation/http-log-source.js';
 import { IndexRecordService } from './federation/index-record-service.js';
 import type { LogSource } from './federation/log-source.js';
@@ -116,6 +118,8 @@ export interface Services {
   federation: FederationService;
   /** Every node: the holder-data side channel for the hub (GET /v1/federation/index-records). */
   indexRecords: IndexRecordService;
+  /** The national trust list: the hub's draft, publication and history (federation.md §2.8, §3.3). */
+  trustLists: TrustListService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -348,6 +352,11 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     tlog,
     federation: new FederationService(db, mirror, undefined, federation.tileHeight),
     indexRecords: new IndexRecordService(db, dataProtector),
+    trustLists: new TrustListService({
+      db,
+      isHub: federation.role === 'hub',
+      signer: () => trustListCmsSigner(node),
+    }),
     init: async () => {
       await registerNodeCertificates(db, node);
     },

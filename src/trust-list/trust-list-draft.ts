@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { TrustList, TrustListNode } from './trust-list.js';
+import type { TrustList, TrustListDraft, TrustListNode } from './trust-list.js';
 import { TrustListError } from './trust-list-error.js';
 
 // The hub making list N+1 from list N and the admins' draft (federation.md §3.3): a status change appends to a
@@ -9,11 +9,7 @@ import { TrustListError } from './trust-list-error.js';
 /** SealTrust's NextUpdate bound (§2.8: ≤ 7 days, republished daily); TS 119 612 allows six months. */
 export const MAX_NEXT_UPDATE_MS = 7 * 86_400_000;
 
-/** What the admins edit: everything but the fields the hub sets when it publishes. */
-export type TrustListDraft = Omit<
-  TrustList,
-  'schema' | 'sequenceNumber' | 'issuedAt' | 'nextUpdate' | 'signers'
->;
+export type { TrustListDraft };
 
 export interface NextTrustListOptions {
   now: Date;

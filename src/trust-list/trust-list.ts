@@ -82,7 +82,7 @@ const nodeSchema = z
   })
   .strict();
 
-const trustListSchema = z
+const baseSchema = z
   .object({
     schema: z.literal(TRUST_LIST_SCHEMA),
     sequenceNumber: z.number().int().positive(),
@@ -116,31 +116,46 @@ const trustListSchema = z
       .optional(),
     nodes: z.array(nodeSchema),
   })
-  .strict()
-  .superRefine((l, ctx) => {
-    if (Date.parse(l.nextUpdate) <= Date.parse(l.issuedAt))
-      ctx.addIssue({ code: 'custom', path: ['nextUpdate'], message: 'must be after issuedAt' });
-    const ids = new Set<string>();
-    l.nodes.forEach((n, i) => {
-      if (ids.has(n.nodeId))
-        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'nodeId'], message: 'duplicate' });
-      ids.add(n.nodeId);
-      // The current status is the last of its history (a change appends, never rewrites).
-      if (n.statusHistory.at(-1)!.status !== n.status)
-        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'status'], message: 'differs from its history' });
-      n.services.forEach((s, j) => {
-        if (s.history.at(-1)!.status !== s.status)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['nodes', i, 'services', j, 'status'],
-            message: 'differs from its history',
-          });
-      });
+  .strict();
+
+/** Node ids unique, and every current status the last of its history (a change appends, never rewrites). */
+function checkNodes(
+  nodes: readonly z.infer<typeof nodeSchema>[],
+  ctx: z.RefinementCtx,
+  path: (string | number)[],
+): void {
+  const ids = new Set<string>();
+  nodes.forEach((n, i) => {
+    if (ids.has(n.nodeId))
+      ctx.addIssue({ code: 'custom', path: [...path, i, 'nodeId'], message: 'duplicate' });
+    ids.add(n.nodeId);
+    if (n.statusHistory.at(-1)!.status !== n.status)
+      ctx.addIssue({ code: 'custom', path: [...path, i, 'status'], message: 'differs from its history' });
+    n.services.forEach((s, j) => {
+      if (s.history.at(-1)!.status !== s.status)
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, i, 'services', j, 'status'],
+          message: 'differs from its history',
+        });
     });
   });
+}
+
+const trustListSchema = baseSchema.superRefine((l, ctx) => {
+  if (Date.parse(l.nextUpdate) <= Date.parse(l.issuedAt))
+    ctx.addIssue({ code: 'custom', path: ['nextUpdate'], message: 'must be after issuedAt' });
+  checkNodes(l.nodes, ctx, ['nodes']);
+});
+
+/** What hub admins edit (§3.3): the list without the fields the hub sets when it publishes. */
+const draftSchema = baseSchema
+  .omit({ schema: true, sequenceNumber: true, issuedAt: true, nextUpdate: true, signers: true })
+  .superRefine((d, ctx) => checkNodes(d.nodes, ctx, ['nodes']));
 
 export type TrustList = z.infer<typeof trustListSchema>;
 export type TrustListNode = TrustList['nodes'][number];
+export type TrustListDraft = z.infer<typeof draftSchema>;
 export type TrustListService = TrustListNode['services'][number];
 export type StatusChange<S extends string> = { status: S; since: string };
 
@@ -190,4 +205,18 @@ function malformed(err: z.ZodError): TrustListError {
     `信任列表字段 ${at} 无效 / trust list field ${at}: ${issue.message}`,
     { cause: err },
   );
+}
+
+/** A draft (§3.3) from JSON, checked as strictly as a list. @throws TrustListError MALFORMED_TRUST_LIST */
+export function parseTrustListDraft(json: unknown): TrustListDraft {
+  const checked = draftSchema.safeParse(json);
+  if (!checked.success) throw malformed(checked.error);
+  return checked.data;
+}
+
+/** One node entry of a draft from JSON. @throws TrustListError MALFORMED_TRUST_LIST */
+export function parseTrustListNode(json: unknown): TrustListNode {
+  const checked = nodeSchema.superRefine((n, ctx) => checkNodes([n], ctx, [])).safeParse(json);
+  if (!checked.success) throw malformed(checked.error);
+  return checked.data;
 }

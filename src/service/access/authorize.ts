@@ -55,6 +55,8 @@ export type Action =
   | 'federation.nodes.operate'
   /** Read a national directory record with its inclusion proofs (no holder data in it). */
   | 'federation.records.read'
+  /** Edit the draft of the next national trust list and publish it (the hub's admins, federation.md §3.3). */
+  | 'trust-list.manage'
   /** Read federation alerts and their evidence bundles. */
   | 'federation.alerts.read';
 
@@ -119,6 +121,13 @@ const RULES: Record<Action, Rule> = {
     denied: {
       code: 'role-not-allowed',
       message: '无权查看联邦节点 / this token may not list federation nodes',
+    },
+  },
+  'trust-list.manage': {
+    allow: { system: 'any', admin: 'any' },
+    denied: {
+      code: 'role-not-allowed',
+      message: '仅枢纽管理员可编辑和发布信任列表 / only the hub admins edit and publish the trust list',
     },
   },
   'federation.records.read': {

@@ -1,3 +1,5 @@
+import { sm2SignDigest } from '../../crypto/sm2.js';
+import type { TrustListSigner } from '../../trust-list/trust-list-signature.js';
 import { cosignatureSigner } from '../../tlog/cosignature.js';
 import type { NoteSigner } from '../../tlog/signed-note.js';
 import { COSIG_SIGTYPE, formatVerifierKey, NOTE_SIGTYPE, sm2NoteSigner } from '../../tlog/sm2-note-key.js';
@@ -94,4 +96,10 @@ export function witnessName(logOrigin: string): string {
  */
 export function trustListSigner(node: CaNode): KeyedCertificate | undefined {
   return nodeKey(node, 'trustListSigner');
+}
+
+/** The hub's trust-list signer as the CMS signer of list.json.p7s (federation.md §2.8), if the node has one. */
+export function trustListCmsSigner(node: CaNode): TrustListSigner | undefined {
+  const k = trustListSigner(node);
+  return k && { certificateDer: k.cert.der, signDigest: (e: Buffer) => sm2SignDigest(k.privateKey, e) };
 }

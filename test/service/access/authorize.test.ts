@@ -42,6 +42,7 @@ const EXPECTED: Record<Action, Record<string, [boolean, boolean]>> = {
   'federation.nodes.read': { system: [true, true], admin: [true, true], 'sync-peer': [true, true] },
   'federation.nodes.operate': { system: [true, true], admin: [true, true] },
   'federation.records.read': { system: [true, true], admin: [true, true] },
+  'trust-list.manage': { system: [true, true], admin: [true, true] },
   'federation.alerts.read': { system: [true, true], admin: [true, true] },
   'document.stamp': { system: [true, true], issuer: [true, true] },
   'licence.change': { system: [true, true], admin: [true, true], issuer: [true, false] },

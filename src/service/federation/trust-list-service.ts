@@ -1,0 +1,255 @@
+import type { Db } from '../../store/database.js';
+import {
+  findTrustList,
+  insertTrustList,
+  latestTrustList,
+  readTrustListDraft,
+  writeTrustListDraft,
+  type StoredTrustList,
+} from '../../store/trust-list-repository.js';
+import { sm3Hex } from '../../crypto/sm3.js';
+import {
+  encodeTrustList,
+  parseTrustList,
+  parseTrustListDraft,
+  parseTrustListNode,
+  type TrustListDraft,
+} from '../../trust-list/trust-list.js';
+import { nextTrustList } from '../../trust-list/trust-list-draft.js';
+import { TrustListError } from '../../trust-list/trust-list-error.js';
+import {
+  signTrustList,
+  verifyTrustListSignature,
+  type TrustListSigner,
+} from '../../trust-list/trust-list-signature.js';
+import { ensureAllowed } from '../access/authorize.js';
+import type { ActionContext, Principal } from '../access/principal.js';
+import { withAudit } from '../audit/audit-service.js';
+import { ServiceError } from '../service-error.js';
+
+export type { StoredTrustList };
+
+// The hub's side of the national trust list (federation.md §2.8, §3.3): admins edit a draft, publishing makes
+// list N+1 under the rules of trust-list-draft.ts, signs its exact bytes and keeps every list for history.
+
+/** What a publication answers (201). */
+export interface PublishedTrustList {
+  sequenceNumber: number;
+  sm3: string;
+  issuedAt: string;
+  nextUpdate: string;
+}
+
+export interface TrustListServiceDeps {
+  db: Db;
+  /** Whether this node is the hub: only the hub edits and publishes. */
+  isHub: boolean;
+  /** The hub's trust-list signer (key and certificate), if the node has one. */
+  signer: () => (TrustListSigner & { certificateDer: Uint8Array }) | undefined;
+  now?: () => Date;
+}
+
+const notHub = () =>
+  new ServiceError('not-found', 'not-a-hub', '本节点不是国家枢纽 / this node is not the national hub');
+
+/** TrustListError → the problem a hub admin sees (§3.3). */
+function asServiceError(err: unknown): unknown {
+  if (!(err instanceof TrustListError)) return err;
+  switch (err.code) {
+    case 'NEXT_UPDATE_TOO_FAR':
+      return new ServiceError('validation', 'next-update-too-far', err.message, 'nextUpdate');
+    case 'HISTORY_REWRITTEN':
+      return new ServiceError('validation', 'history-rewritten', err.message, 'nodes');
+    case 'NOTHING_CHANGED':
+      return new ServiceError('conflict', 'nothing-changed', err.message);
+    default:
+      return new ServiceError('validation', 'trust-list-invalid', err.message);
+  }
+}
+
+export class TrustListService {
+  readonly #now: () => Date;
+
+  constructor(private readonly deps: TrustListServiceDeps) {
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  #hub(principal: Principal): void {
+    ensureAllowed(principal, 'trust-list.manage');
+    if (!this.deps.isHub) throw notHub();
+  }
+
+  /** The draft of the next list, or null before the first edit. */
+  async draft(principal: Principal): Promise<TrustListDraft | null> {
+    this.#hub(principal);
+    const stored = await readTrustListDraft(this.deps.db);
+    return stored === undefined ? null : parseTrustListDraft(stored);
+  }
+
+  /** Replaces the whole draft (operator, witness policy, nodes…). */
+  async putDraft(ctx: ActionContext, json: unknown): Promise<TrustListDraft> {
+    this.#hub(ctx.principal);
+    const draft = this.#parse(() => parseTrustListDraft(json));
+    await withAudit(this.deps.db, ctx, 'trust-list.draft.update', async (trx) => {
+      await writeTrustListDraft(trx, draft, this.#now());
+      return {
+        result: undefined,
+        target: { type: 'trust-list-draft', id: null },
+        details: { nodes: draft.nodes.length },
+      };
+    });
+    return draft;
+  }
+
+  /** Adds or replaces one node's entry of the draft (`entry.nodeId` must be `nodeId`). */
+  async putNode(ctx: ActionContext, nodeId: string, json: unknown): Promise<TrustListDraft> {
+    this.#hub(ctx.principal);
+    const entry = this.#parse(() => parseTrustListNode(json));
+    if (entry.nodeId !== nodeId)
+      throw new ServiceError(
+        'validation',
+        'node-id-mismatch',
+        '条目的 nodeId 与路径不符 / nodeId differs from the path',
+        'nodeId',
+      );
+    return this.#editDraft(ctx, 'trust-list.draft.put-node', nodeId, (d) => ({
+      ...d,
+      nodes: d.nodes.some((n) => n.nodeId === nodeId)
+        ? d.nodes.map((n) => (n.nodeId === nodeId ? entry : n))
+        : [...d.nodes, entry],
+    }));
+  }
+
+  /** Removes a node from the draft; publishing refuses it if a published list named the node (withdraw it instead). */
+  async deleteNode(ctx: ActionContext, nodeId: string): Promise<TrustListDraft> {
+    this.#hub(ctx.principal);
+    return this.#editDraft(ctx, 'trust-list.draft.delete-node', nodeId, (d) => {
+      if (!d.nodes.some((n) => n.nodeId === nodeId))
+        throw new ServiceError(
+          'not-found',
+          'node-not-in-draft',
+          `草稿中没有节点 ${nodeId} / no such node in the draft`,
+          'nodeId',
+        );
+      return { ...d, nodes: d.nodes.filter((n) => n.nodeId !== nodeId) };
+    });
+  }
+
+  async #editDraft(
+    ctx: ActionContext,
+    action: string,
+    nodeId: string,
+    edit: (d: TrustListDraft) => TrustListDraft,
+  ): Promise<TrustListDraft> {
+    return withAudit(this.deps.db, ctx, action, async (trx) => {
+      const stored = await readTrustListDraft(trx, { forUpdate: true });
+      if (stored === undefined)
+        throw new ServiceError(
+          'conflict',
+          'trust-list-draft-missing',
+          '尚无信任列表草稿，请先 PUT /v1/trust-list/draft / no draft yet: PUT /v1/trust-list/draft first',
+        );
+      const next = this.#parse(() => parseTrustListDraft(edit(parseTrustListDraft(stored))));
+      await writeTrustListDraft(trx, next, this.#now());
+      return { result: next, target: { type: 'trust-list-draft', id: nodeId } };
+    });
+  }
+
+  /**
+   * Publishes the draft as list N+1, signed by the hub's trust-list signer; `announceSigners` (base64 DER) may
+   * sign the list after it (§2.8 rotation).
+   */
+  async publish(
+    ctx: ActionContext,
+    o: { nextUpdate: Date; announceSigners?: string[] },
+  ): Promise<PublishedTrustList> {
+    this.#hub(ctx.principal);
+    const signer = this.deps.signer();
+    if (!signer)
+      throw new ServiceError(
+        'conflict',
+        'trust-list-signer-missing',
+        '本枢纽没有信任列表签名密钥（sealtrust ca add-keys）/ this hub has no trust-list signer key',
+      );
+    const certB64 = Buffer.from(signer.certificateDer).toString('base64');
+    return withAudit(this.deps.db, ctx, 'trust-list.publish', async (trx) => {
+      // The draft row's lock makes publications one at a time; the sequence number is the table's key.
+      const stored = await readTrustListDraft(trx, { forUpdate: true });
+      if (stored === undefined)
+        throw new ServiceError(
+          'conflict',
+          'trust-list-draft-missing',
+          '尚无信任列表草稿 / no draft to publish',
+        );
+      const prev = await latestTrustList(trx);
+      const now = this.#now();
+      const list = this.#parse(() =>
+        nextTrustList(prev && parseTrustList(prev.bytes), parseTrustListDraft(stored), {
+          now,
+          nextUpdate: o.nextUpdate,
+          signers: [certB64],
+          ...(o.announceSigners ? { announceSigners: o.announceSigners } : {}),
+        }),
+      );
+      const bytes = encodeTrustList(list);
+      const p7s = await signTrustList(bytes, signer, { signingTime: now });
+      // What every node will check, checked here first: a list nodes would refuse is never published.
+      verifyTrustListSignature(bytes, p7s, [signer.certificateDer], now);
+      const row: StoredTrustList = {
+        seq: list.sequenceNumber,
+        bytes,
+        p7s,
+        sm3: sm3Hex(bytes),
+        issuedAt: new Date(list.issuedAt),
+        nextUpdate: new Date(list.nextUpdate),
+      };
+      await insertTrustList(trx, row);
+      const result: PublishedTrustList = {
+        sequenceNumber: row.seq,
+        sm3: row.sm3,
+        issuedAt: list.issuedAt,
+        nextUpdate: list.nextUpdate,
+      };
+      return {
+        result,
+        target: { type: 'trust-list', id: String(row.seq) },
+        details: { sm3: row.sm3, nodes: list.nodes.length, pivot: list.signers.pivots.at(-1) === row.seq },
+      };
+    });
+  }
+
+  /** The latest published list (hub). */
+  async current(): Promise<StoredTrustList> {
+    if (!this.deps.isHub) throw notHub();
+    const l = await latestTrustList(this.deps.db);
+    if (!l)
+      throw new ServiceError(
+        'not-found',
+        'trust-list-not-published',
+        '尚未发布信任列表 / no trust list published yet',
+      );
+    return l;
+  }
+
+  /** A published list by sequence number (history and pivots). */
+  async bySequence(seq: number): Promise<StoredTrustList> {
+    if (!this.deps.isHub) throw notHub();
+    const l = await findTrustList(this.deps.db, seq);
+    if (!l)
+      throw new ServiceError(
+        'not-found',
+        'trust-list-not-found',
+        `没有序号为 ${seq} 的信任列表 / no such list`,
+        'seq',
+      );
+    return l;
+  }
+
+  #parse<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (err) {
+      throw asServiceError(err);
+    }
+  }
+}

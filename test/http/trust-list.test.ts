@@ -1,0 +1,177 @@
+// The hub's trust list over HTTP (federation.md §2.8, §3.3): admins edit a draft and publish; anyone fetches the
+// exact signed bytes, their detached signature and SM3. The published files are checked as a node would (and
+// the SM2 signature once more with sm-crypto, the SM3s with node:crypto), and every refusal has its problem type.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import smCrypto from 'sm-crypto';
+import { loadFederationConfig } from '../../src/config.js';
+import { parseCmsSignedData } from '../../src/pki/cms-signed-data.js';
+import { parseCertificate } from '../../src/pki/certificate.js';
+import { parseTrustList } from '../../src/trust-list/trust-list.js';
+import { acceptTrustList } from '../../src/trust-list/trust-list-acceptance.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const DAY = 86_400_000;
+let srv: TestServer;
+const sm3 = (b: Uint8Array) => createHash('sm3').update(b).digest('hex');
+
+const node33 = {
+  nodeId: '33',
+  kind: 'province',
+  name: '浙江省',
+  regionCode: '330000',
+  status: 'active',
+  statusHistory: [{ status: 'active', since: '2026-12-01T00:00:00.000Z' }],
+  endpoints: { base: 'https://zj.example', tlog: 'https://zj.example/tlog/' },
+  log: {
+    origin: 'sealtrust.org.cn/33',
+    hash: 'SM3',
+    keys: [{ vkey: 'sealtrust.org.cn/33+01234567+AQ', status: 'active', since: '2026-12-01T00:00:00.000Z' }],
+  },
+  services: [],
+};
+const draft = {
+  historicalPeriodDays: 3650,
+  operator: {
+    nodeId: '00',
+    name: '电子证照信任枢纽（测试）',
+    uscc: '11100000000013338W',
+    url: 'https://hub.example',
+  },
+  witnessPolicy: {
+    witnesses: [
+      {
+        name: 'hub.example/witness',
+        vkey: 'hub.example/witness+00000000+AQ',
+        url: 'https://hub.example/witness',
+      },
+    ],
+    quorum: 'hub.example/witness',
+  },
+  nodes: [node33],
+};
+
+async function problem(res: Response, status: number, type: string): Promise<void> {
+  const body = (await res.json()) as { type: string };
+  assert.equal(res.status, status, JSON.stringify(body));
+  assert.equal(res.headers.get('content-type')?.startsWith('application/problem+json'), true);
+  assert.equal(body.type, `https://sealtrust.org.cn/problems/${type}`);
+}
+
+const admin = (path: string, method: string, json?: unknown) =>
+  srv.request(path, { method, token: srv.adminToken, ...(json === undefined ? {} : { json }) });
+const publish = (nextUpdate: Date) =>
+  admin('/v1/trust-list/draft:publish', 'POST', { nextUpdate: nextUpdate.toISOString() });
+
+before(async () => {
+  srv = await startTestServer({
+    services: { federation: { ...loadFederationConfig({}), role: 'hub' } },
+  });
+});
+after(() => srv?.stop());
+
+describe('trust list at the hub', () => {
+  it('nothing is published before the first list; only admins edit the draft', async () => {
+    await problem(await srv.request('/trust/list.json'), 404, 'trust-list-not-published');
+    await problem(
+      await admin('/v1/trust-list/draft:publish', 'POST', {
+        nextUpdate: new Date(Date.now() + DAY).toISOString(),
+      }),
+      409,
+      'trust-list-draft-missing',
+    );
+    const issuer = await srv.token('sync-peer', { province: '33' });
+    await problem(await srv.request('/v1/trust-list/draft', { token: issuer }), 403, 'role-not-allowed');
+    assert.equal((await srv.request('/v1/trust-list/draft')).status, 401);
+    assert.deepEqual(await (await admin('/v1/trust-list/draft', 'GET')).json(), { draft: null });
+  });
+
+  it('refuses an invalid draft and a node entry under another id', async () => {
+    await problem(
+      await admin('/v1/trust-list/draft', 'PUT', { ...draft, extra: true }),
+      422,
+      'trust-list-invalid',
+    );
+    assert.equal((await admin('/v1/trust-list/draft', 'PUT', draft)).status, 200);
+    await problem(await admin('/v1/trust-list/draft/nodes/44', 'PUT', node33), 422, 'node-id-mismatch');
+  });
+
+  it('publishes a signed list that a node accepts, served with its SM3 as ETag', async () => {
+    await problem(await publish(new Date(Date.now() + 8 * DAY)), 422, 'next-update-too-far');
+    const res = await publish(new Date(Date.now() + 7 * DAY - 60_000));
+    assert.equal(res.status, 201);
+    const published = (await res.json()) as { sequenceNumber: number; sm3: string };
+    assert.equal(published.sequenceNumber, 1);
+
+    const json = await srv.request('/trust/list.json');
+    const bytes = Buffer.from(await json.arrayBuffer());
+    assert.equal(sm3(bytes), published.sm3);
+    assert.equal(json.headers.get('etag'), `"${published.sm3}"`);
+    assert.equal((await (await srv.request('/trust/list.json.sm3')).text()).trim(), published.sm3);
+    assert.equal(
+      (await srv.request('/trust/list.json', { headers: { 'if-none-match': `"${published.sm3}"` } })).status,
+      304,
+    );
+    const p7s = Buffer.from(await (await srv.request('/trust/list.json.p7s')).arrayBuffer());
+    const list = parseTrustList(bytes);
+    assert.deepEqual(
+      list.nodes.map((n) => n.nodeId),
+      ['33'],
+    );
+    // Independently: the messageDigest is SM3 of the served bytes and the SM2 signature holds (sm-crypto).
+    const si = parseCmsSignedData(p7s).signers[0]!;
+    assert.equal(si.messageDigest!.toString('hex'), sm3(bytes));
+    const signerDer = Buffer.from(list.signers.current[0]!, 'base64');
+    const publicKey = parseCertificate(signerDer).publicKey.toString('hex');
+    assert.equal(
+      smCrypto.sm2.doVerifySignature(si.signedAttrsSet!, si.signature.toString('hex'), publicKey, {
+        hash: true,
+        der: true,
+        userId: '1234567812345678',
+      }),
+      true,
+    );
+    // As a node bootstrapped with the hub's signer certificate accepts it.
+    const accepted = acceptTrustList(undefined, bytes, p7s, {
+      bootstrapSigners: [signerDer],
+      now: new Date(),
+    });
+    assert.equal(accepted.outcome, 'accepted');
+  });
+
+  it('refuses a list that says nothing new, republishes to move nextUpdate on, and keeps history', async () => {
+    const first = Buffer.from(await (await srv.request('/trust/list.json')).arrayBuffer());
+    const current = parseTrustList(first);
+    await problem(await publish(new Date(current.nextUpdate)), 409, 'nothing-changed');
+    const res = await publish(new Date(Date.now() + 7 * DAY - 30_000));
+    assert.equal(res.status, 201);
+    assert.equal(((await res.json()) as { sequenceNumber: number }).sequenceNumber, 2);
+    const one = await srv.request('/trust/lists/1.json');
+    assert.ok(Buffer.from(await one.arrayBuffer()).equals(first), 'list 1 as it was published');
+    assert.equal(one.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal((await srv.request('/trust/lists/1.json.p7s')).status, 200);
+    await problem(await srv.request('/trust/lists/9.json'), 404, 'trust-list-not-found');
+  });
+
+  it('refuses removing a published node: it must be withdrawn, with the change appended to its history', async () => {
+    assert.equal((await admin('/v1/trust-list/draft/nodes/33', 'DELETE')).status, 200);
+    await problem(await publish(new Date(Date.now() + DAY)), 422, 'history-rewritten');
+    const withdrawn = {
+      ...node33,
+      status: 'withdrawn',
+      statusHistory: [...node33.statusHistory, { status: 'withdrawn', since: new Date().toISOString() }],
+    };
+    assert.equal((await admin('/v1/trust-list/draft/nodes/33', 'PUT', withdrawn)).status, 200);
+    const res = await publish(new Date(Date.now() + DAY));
+    assert.equal(res.status, 201, await res.clone().text());
+    const list = parseTrustList(Buffer.from(await (await srv.request('/trust/list.json')).arrayBuffer()));
+    assert.equal(list.sequenceNumber, 3);
+    assert.equal(list.nodes[0]!.status, 'withdrawn');
+    const audit = await srv.database.knex('audit_log').whereLike('action', 'trust-list.%').select('action');
+    assert.deepEqual(
+      audit.map((a: { action: string }) => a.action).filter((a: string) => a === 'trust-list.publish').length,
+      3,
+    );
+  });
+});
