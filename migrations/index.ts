@@ -15,6 +15,7 @@ import * as m013 from './013_federation_mirror.js';
 import * as m014 from './014_licence_files.js';
 import * as m015 from './015_mirror_tiles.js';
 import * as m016 from './016_trust_lists.js';
+import * as m017 from './017_trust_list_cache.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -34,4 +35,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '014_licence_files', module: m014 },
   { name: '015_mirror_tiles', module: m015 },
   { name: '016_trust_lists', module: m016 },
+  { name: '017_trust_list_cache', module: m017 },
 ];

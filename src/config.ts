@@ -107,6 +107,12 @@ export interface FederationConfig {
   pullBatch: number;
   /** Pause between replication batches, ms (SEALTRUST_FED_PULL_DELAY_MS, default 0; tests slow pulls down). */
   pullDelayMs: number;
+  /**
+   * Where this node fetches the national trust list (SEALTRUST_TRUST_LIST_URL, the hub's `…/trust/list.json`) and
+   * the signers it bootstraps from (SEALTRUST_TRUST_LIST_SIGNERS: a PEM file of certificates, federation.md §2.8);
+   * undefined on a node that does not consume one (the hub, a single node).
+   */
+  trustList: { url: string; signersFile: string; pollMs: number } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -221,7 +227,24 @@ export function loadFederationConfig(
     publishUnwitnessed,
     pullBatch: positive(env.SEALTRUST_FED_PULL_BATCH, 256, 'SEALTRUST_FED_PULL_BATCH'),
     pullDelayMs,
+    trustList: loadTrustListSource(env),
   };
+}
+
+function loadTrustListSource(env: NodeJS.ProcessEnv): FederationConfig['trustList'] {
+  const url = env.SEALTRUST_TRUST_LIST_URL;
+  if (!url) return undefined;
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`SEALTRUST_TRUST_LIST_URL is not a URL: ${url}`);
+  }
+  const signersFile = env.SEALTRUST_TRUST_LIST_SIGNERS;
+  if (!signersFile)
+    throw new ConfigError('SEALTRUST_TRUST_LIST_URL needs SEALTRUST_TRUST_LIST_SIGNERS (PEM certificates)');
+  // §2.8 rule 1: poll the .sm3 every 5 minutes by default.
+  const pollMs = positive(env.SEALTRUST_TRUST_LIST_POLL_MS, 300_000, 'SEALTRUST_TRUST_LIST_POLL_MS');
+  return { url, signersFile, pollMs };
 }
 
 function loadKnownNodes(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KnownNode[] {

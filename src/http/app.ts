@@ -96,6 +96,7 @@ export function createApp(deps: AppDeps): Koa {
   federationRoutes(api, deps.services);
   trustListRoutes(api, deps.services);
   metrics.countFedAlerts(() => deps.services.federation.alertCounts());
+  metrics.countTrustListAlerts(() => deps.services.trustLists.alertCounts());
 
   app.use(requestId());
   app.use(metrics.middleware());

@@ -43,6 +43,20 @@ export class HttpMetrics {
     });
   }
 
+  /** sealtrust_trust_list_alerts_total{kind} (federation.md §2.8 rule 6): this process's, since it started. */
+  countTrustListAlerts(count: () => Map<string, number>): void {
+    new Counter({
+      name: 'sealtrust_trust_list_alerts_total',
+      help: 'Trust list alerts raised by this node since it started, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [kind, n] of count()) this.inc({ kind }, n);
+      },
+    });
+  }
+
   middleware(): Middleware {
     return async (ctx, next) => {
       const start = process.hrtime.bigint();

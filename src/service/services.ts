@@ -56,6 +56,8 @@ import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-servi
 import { FederationMirror } from './federation/federation-mirror.js';
 import { FederationService } from './federation/federation-service.js';
 import { TrustListService } from './federation/trust-list-service.js';
+import { TrustListConsumer } from './federation/trust-list-consumer.js';
+import { readCertificateBundle } from './federation/certificate-bundle.js';
 import { HttpLogSource } from './federation/http-log-source.js';
 import { IndexRecordService } from './federation/index-record-service.js';
 import type { LogSource } from './federation/log-source.js';
@@ -268,6 +270,17 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     minIntervalMs: Math.min(250, federation.checkpointMs / 4),
     logger,
   });
+  // A node that is not the hub follows the hub's trust list when one is configured (federation.md §2.8).
+  const trustListConsumer =
+    federation.trustList && federation.role !== 'hub'
+      ? new TrustListConsumer({
+          db,
+          url: federation.trustList.url,
+          bootstrapSigners: readCertificateBundle(federation.trustList.signersFile),
+          pollMs: federation.trustList.pollMs,
+          logger,
+        })
+      : undefined;
   const tlog = new TlogReadService({
     db,
     origin: federation.logOrigin,
@@ -356,6 +369,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       db,
       isHub: federation.role === 'hub',
       signer: () => trustListCmsSigner(node),
+      consumer: trustListConsumer,
     }),
     init: async () => {
       await registerNodeCertificates(db, node);
@@ -367,8 +381,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       tlogIntegrator.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
       mirror?.start();
+      trustListConsumer?.start();
     },
     stop: async () => {
+      await trustListConsumer?.stop();
       await mirror?.stop();
       await crls.stop();
       await licenceExpiry.stop();

@@ -65,3 +65,38 @@ export async function insertTrustList(trx: Executor, l: StoredTrustList): Promis
     [l.seq, l.bytes, l.p7s, l.sm3, l.issuedAt, l.nextUpdate],
   );
 }
+
+/** A node's accepted list (migration 017). */
+export interface CachedTrustListRow extends StoredTrustList {
+  signers: Buffer[];
+  verifiedAt: Date;
+}
+
+export async function readTrustListCache(db: Executor): Promise<CachedTrustListRow | undefined> {
+  const res = await db.raw(
+    'SELECT seq, bytes, p7s, sm3, signers, issued_at, next_update, verified_at FROM trust_list_cache WHERE id = 1',
+  );
+  const row = (res.rows as Record<string, unknown>[])[0];
+  if (!row) return undefined;
+  return {
+    ...fromRow(row),
+    signers: (row.signers as unknown[]).map(toBuffer),
+    verifiedAt: toDate(row.verified_at),
+  };
+}
+
+export async function writeTrustListCache(trx: Executor, c: CachedTrustListRow): Promise<void> {
+  await trx.raw(
+    `INSERT INTO trust_list_cache (id, seq, bytes, p7s, sm3, signers, issued_at, next_update, verified_at)
+     VALUES (1, ?, ?, ?, ?, ?::bytea[], ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, bytes = EXCLUDED.bytes, p7s = EXCLUDED.p7s,
+       sm3 = EXCLUDED.sm3, signers = EXCLUDED.signers, issued_at = EXCLUDED.issued_at,
+       next_update = EXCLUDED.next_update, verified_at = EXCLUDED.verified_at`,
+    [c.seq, c.bytes, c.p7s, c.sm3, c.signers, c.issuedAt, c.nextUpdate, c.verifiedAt],
+  );
+}
+
+/** The list was checked again and is unchanged: only its verification time moves. */
+export async function touchTrustListCache(db: Executor, verifiedAt: Date): Promise<void> {
+  await db.raw('UPDATE trust_list_cache SET verified_at = ? WHERE id = 1', [verifiedAt]);
+}

@@ -10,7 +10,10 @@ import { parseCmsSignedData } from '../../src/pki/cms-signed-data.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { parseTrustList } from '../../src/trust-list/trust-list.js';
 import { acceptTrustList } from '../../src/trust-list/trust-list-acceptance.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { DEV_KEYS_DIR, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const DAY = 86_400_000;
 let srv: TestServer;
@@ -172,6 +175,52 @@ describe('trust list at the hub', () => {
     assert.deepEqual(
       audit.map((a: { action: string }) => a.action).filter((a: string) => a === 'trust-list.publish').length,
       3,
+    );
+  });
+});
+
+describe('trust list at a node following the hub', () => {
+  let nodeSrv: TestServer;
+  before(async () => {
+    // The node bootstraps from the hub's trust-list signer certificate (development keys here).
+    const signers = join(mkdtempSync(join(tmpdir(), 'trust-signers-')), 'signers.pem');
+    writeFileSync(signers, readFileSync(join(DEV_KEYS_DIR, 'dev-ca-trust-list-signer.crt.pem')));
+    nodeSrv = await startTestServer({
+      services: {
+        federation: {
+          ...loadFederationConfig({}),
+          trustList: { url: `${srv.url}/trust/list.json`, signersFile: signers, pollMs: 3_600_000 },
+        },
+      },
+    });
+  });
+  after(() => nodeSrv?.stop());
+
+  it('fetches, verifies and serves the hub list byte for byte; it edits nothing', async () => {
+    const res = await nodeSrv.request('/v1/trust-list:refresh', {
+      method: 'POST',
+      token: nodeSrv.adminToken,
+    });
+    const state = (await res.json()) as { sequenceNumber: number; status: string; sm3: string };
+    assert.equal(res.status, 200, JSON.stringify(state));
+    assert.equal(state.status, 'valid');
+    const hubBytes = Buffer.from(await (await srv.request('/trust/list.json')).arrayBuffer());
+    const nodeBytes = Buffer.from(await (await nodeSrv.request('/trust/list.json')).arrayBuffer());
+    assert.ok(nodeBytes.equals(hubBytes));
+    assert.equal(state.sm3, sm3(hubBytes));
+    assert.equal(state.sequenceNumber, parseTrustList(hubBytes).sequenceNumber);
+    const viaState = (await (
+      await nodeSrv.request('/v1/trust-list/state', { token: nodeSrv.adminToken })
+    ).json()) as { sequenceNumber: number };
+    assert.equal(viaState.sequenceNumber, state.sequenceNumber);
+    await problem(
+      await nodeSrv.request('/v1/trust-list/draft', {
+        method: 'PUT',
+        token: nodeSrv.adminToken,
+        json: draft,
+      }),
+      404,
+      'not-a-hub',
     );
   });
 });

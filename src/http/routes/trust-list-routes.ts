@@ -85,6 +85,50 @@ export function trustListRoutes(api: ApiRouter, { trustLists }: Pick<Services, '
     },
   });
 
+  const stateSchema = z.object({
+    sequenceNumber: z.number().int().nullable(),
+    issuedAt: z.string().nullable(),
+    nextUpdate: z.string().nullable(),
+    verifiedAt: z.string().nullable(),
+    signer: z.string().nullable(),
+    status: z.enum(['valid', 'expired', 'none']),
+    sm3: z.string().nullable(),
+    alerts: z.array(
+      z.object({ kind: z.string(), at: z.string(), detail: z.record(z.string(), z.unknown()) }),
+    ),
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/trust-list/state',
+    operationId: 'getTrustListState',
+    summary: '本节点持有的信任列表状态 / The trust list this node holds',
+    tags: ['trust-list'],
+    auth: ['admin'],
+    responses: {
+      200: { description: 'sequence number, freshness, signer and recent alerts', schema: stateSchema },
+    },
+    handler: async (ctx) => {
+      ctx.body = await trustLists.state(principalOf(ctx));
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/v1/trust-list\\:refresh',
+    operationId: 'refreshTrustList',
+    summary: '立即从枢纽取信任列表 / Fetch the trust list from the hub now',
+    tags: ['trust-list'],
+    auth: ['admin'],
+    responses: {
+      200: { description: 'the state after the poll', schema: stateSchema },
+      503: { description: 'trust-list-unreachable', contentType: PROBLEM },
+    },
+    handler: async (ctx) => {
+      ctx.body = await trustLists.refresh(principalOf(ctx));
+    },
+  });
+
   const draftSchema = z.object({ draft: z.unknown() });
 
   api.route({

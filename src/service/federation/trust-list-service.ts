@@ -26,6 +26,9 @@ import { ensureAllowed } from '../access/authorize.js';
 import type { ActionContext, Principal } from '../access/principal.js';
 import { withAudit } from '../audit/audit-service.js';
 import { ServiceError } from '../service-error.js';
+import { parseCertificate } from '../../pki/certificate.js';
+import { trustListFreshness } from '../../trust-list/trust-list-status.js';
+import type { TrustListConsumer, TrustListState } from './trust-list-consumer.js';
 
 export type { StoredTrustList };
 
@@ -46,6 +49,8 @@ export interface TrustListServiceDeps {
   isHub: boolean;
   /** The hub's trust-list signer (key and certificate), if the node has one. */
   signer: () => (TrustListSigner & { certificateDer: Uint8Array }) | undefined;
+  /** A node's consumer of the hub's list (SEALTRUST_TRUST_LIST_URL): what it serves and reports. */
+  consumer?: TrustListConsumer | undefined;
   now?: () => Date;
 }
 
@@ -218,9 +223,18 @@ export class TrustListService {
     });
   }
 
-  /** The latest published list (hub). */
+  /** The latest published list (hub), or the verified copy a node accepted last (§3.3: served at the same paths). */
   async current(): Promise<StoredTrustList> {
-    if (!this.deps.isHub) throw notHub();
+    if (!this.deps.isHub) {
+      const c = await this.deps.consumer?.cached();
+      if (!c)
+        throw new ServiceError(
+          'not-found',
+          'trust-list-not-available',
+          '本节点尚无已验证的信任列表 / this node holds no verified trust list',
+        );
+      return c;
+    }
     const l = await latestTrustList(this.deps.db);
     if (!l)
       throw new ServiceError(
@@ -243,6 +257,41 @@ export class TrustListService {
         'seq',
       );
     return l;
+  }
+
+  /** What this node holds (§3.3 GET /v1/trust-list/state): a node's accepted list, the hub's latest published. */
+  async state(principal: Principal): Promise<TrustListState> {
+    ensureAllowed(principal, 'trust-list.manage');
+    if (this.deps.consumer) return this.deps.consumer.state();
+    const l = this.deps.isHub ? await latestTrustList(this.deps.db) : undefined;
+    const list = l && parseTrustList(l.bytes);
+    return {
+      sequenceNumber: l?.seq ?? null,
+      issuedAt: list?.issuedAt ?? null,
+      nextUpdate: list?.nextUpdate ?? null,
+      verifiedAt: l?.issuedAt.toISOString() ?? null,
+      signer: list ? parseCertificate(Buffer.from(list.signers.current[0]!, 'base64')).subject : null,
+      status: list ? trustListFreshness(list, this.#now()) : 'none',
+      sm3: l?.sm3 ?? null,
+      alerts: [],
+    };
+  }
+
+  /** Trust list alerts of this process, by kind (the metric). */
+  alertCounts(): Map<string, number> {
+    return this.deps.consumer?.alertCounts() ?? new Map();
+  }
+
+  /** Polls the hub now (§3.3 POST /v1/trust-list:refresh). */
+  async refresh(principal: Principal): Promise<TrustListState> {
+    ensureAllowed(principal, 'trust-list.manage');
+    if (!this.deps.consumer)
+      throw new ServiceError(
+        'conflict',
+        'trust-list-not-consumed',
+        '本节点未配置信任列表地址（SEALTRUST_TRUST_LIST_URL）/ this node fetches no trust list',
+      );
+    return this.deps.consumer.refresh();
   }
 
   #parse<T>(f: () => T): T {
