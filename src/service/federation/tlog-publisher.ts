@@ -29,6 +29,7 @@ import {
 } from '../../tlog/signed-note.js';
 import { sm2NoteVerifierFromKey } from '../../tlog/sm2-note-key.js';
 import { withAudit } from '../audit/audit-service.js';
+import { withSessionAdvisoryLock } from '../../store/mirror-repository.js';
 import { originSm3 } from './witness-service.js';
 
 /** The integrated tree (the publish helper's `readTlogState`). */
@@ -152,7 +153,24 @@ export class TlogPublisher {
     }
   }
 
+  /**
+   * One process of a node publishes at a time (a session advisory lock per origin): several processes over one
+   * database would otherwise each sign and submit checkpoints of the same log. The others skip their pass.
+   */
   private async pass(): Promise<PublishStep> {
+    try {
+      return (
+        (await withSessionAdvisoryLock(this.db, 'sealtrust.tlog-publisher', this.opts.origin, () =>
+          this.passLocked(),
+        )) ?? {}
+      );
+    } catch (err) {
+      this.opts.logger?.error({ err }, 'checkpoint publishing failed');
+      return {};
+    }
+  }
+
+  private async passLocked(): Promise<PublishStep> {
     const step: PublishStep = {};
     try {
       const signed = await this.signIfGrown();
