@@ -198,8 +198,14 @@ export class TrustListService {
       );
       const bytes = encodeTrustList(list);
       const p7s = await signTrustList(bytes, signer, { signingTime: now });
-      // What every node will check, checked here first: a list nodes would refuse is never published.
-      verifyTrustListSignature(bytes, p7s, [signer.certificateDer], now);
+      // What every node will check, checked here first: a list nodes would refuse is never published (an
+      // expired signer certificate, say).
+      try {
+        verifyTrustListSignature(bytes, p7s, [signer.certificateDer], now);
+      } catch (err) {
+        if (!(err instanceof TrustListError)) throw err;
+        throw new ServiceError('conflict', 'trust-list-signer-invalid', err.message);
+      }
       const row: StoredTrustList = {
         seq: list.sequenceNumber,
         bytes,
