@@ -281,6 +281,13 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
           logger,
         })
       : undefined;
+  const trustLists = new TrustListService({
+    db,
+    isHub: federation.role === 'hub',
+    signer: () => trustListCmsSigner(node),
+    consumer: trustListConsumer,
+    logger,
+  });
   const tlog = new TlogReadService({
     db,
     origin: federation.logOrigin,
@@ -365,12 +372,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     tlog,
     federation: new FederationService(db, mirror, undefined, federation.tileHeight),
     indexRecords: new IndexRecordService(db, dataProtector),
-    trustLists: new TrustListService({
-      db,
-      isHub: federation.role === 'hub',
-      signer: () => trustListCmsSigner(node),
-      consumer: trustListConsumer,
-    }),
+    trustLists,
     init: async () => {
       await registerNodeCertificates(db, node);
     },
@@ -382,9 +384,11 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
       mirror?.start();
       trustListConsumer?.start();
+      trustLists.start();
     },
     stop: async () => {
       await trustListConsumer?.stop();
+      trustLists.stop();
       await mirror?.stop();
       await crls.stop();
       await licenceExpiry.stop();

@@ -1,4 +1,5 @@
-import type { Db } from '../../store/database.js';
+import type { Logger } from 'pino';
+import type { Db, Executor } from '../../store/database.js';
 import {
   findTrustList,
   insertTrustList,
@@ -15,7 +16,7 @@ import {
   parseTrustListNode,
   type TrustListDraft,
 } from '../../trust-list/trust-list.js';
-import { nextTrustList } from '../../trust-list/trust-list-draft.js';
+import { MAX_NEXT_UPDATE_MS, nextTrustList } from '../../trust-list/trust-list-draft.js';
 import { TrustListError } from '../../trust-list/trust-list-error.js';
 import {
   signTrustList,
@@ -52,7 +53,12 @@ export interface TrustListServiceDeps {
   /** A node's consumer of the hub's list (SEALTRUST_TRUST_LIST_URL): what it serves and reports. */
   consumer?: TrustListConsumer | undefined;
   now?: () => Date;
+  logger?: Logger | undefined;
 }
+
+const SYSTEM = { principal: { kind: 'system' as const }, requestId: null };
+/** Republish when the latest list has less than this left: daily, for 7-day lists (§2.8). */
+export const REFRESH_BEFORE_MS = 6 * 86_400_000;
 
 const notHub = () =>
   new ServiceError('not-found', 'not-a-hub', '本节点不是国家枢纽 / this node is not the national hub');
@@ -74,6 +80,7 @@ function asServiceError(err: unknown): unknown {
 
 export class TrustListService {
   readonly #now: () => Date;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: TrustListServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
@@ -169,6 +176,53 @@ export class TrustListService {
     o: { nextUpdate: Date; announceSigners?: string[] },
   ): Promise<PublishedTrustList> {
     this.#hub(ctx.principal);
+    return this.#publish(ctx, 'trust-list.publish', async (trx) => {
+      const stored = await readTrustListDraft(trx, { forUpdate: true });
+      if (stored === undefined)
+        throw new ServiceError(
+          'conflict',
+          'trust-list-draft-missing',
+          '尚无信任列表草稿 / no draft to publish',
+        );
+      return { draft: parseTrustListDraft(stored), ...o };
+    });
+  }
+
+  /**
+   * The daily republication (§2.8: nextUpdate ≤ 7 days, republished daily): when the latest list has less than
+   * `REFRESH_BEFORE_MS` left, the same content is published again with a fresh nextUpdate, so nodes never see
+   * an expired list while the hub runs. The admins' pending draft is not published by this: only they publish it.
+   */
+  async republishIfDue(): Promise<PublishedTrustList | undefined> {
+    if (!this.deps.isHub || !this.deps.signer()) return undefined;
+    const latest = await latestTrustList(this.deps.db);
+    const now = this.#now();
+    if (!latest || latest.nextUpdate.getTime() - now.getTime() > REFRESH_BEFORE_MS) return undefined;
+    return this.#publish(SYSTEM, 'trust-list.republish', async () => {
+      const {
+        schema: _s,
+        sequenceNumber: _n,
+        issuedAt: _i,
+        nextUpdate: _u,
+        signers,
+        ...draft
+      } = parseTrustList(latest.bytes);
+      return {
+        draft,
+        nextUpdate: new Date(now.getTime() + MAX_NEXT_UPDATE_MS),
+        // Announced signers stay announced.
+        ...(signers.next.length ? { announceSigners: signers.next } : {}),
+      };
+    });
+  }
+
+  async #publish(
+    ctx: ActionContext,
+    action: string,
+    content: (
+      trx: Executor,
+    ) => Promise<{ draft: TrustListDraft; nextUpdate: Date; announceSigners?: string[] }>,
+  ): Promise<PublishedTrustList> {
     const signer = this.deps.signer();
     if (!signer)
       throw new ServiceError(
@@ -177,19 +231,14 @@ export class TrustListService {
         '本枢纽没有信任列表签名密钥（sealtrust ca add-keys）/ this hub has no trust-list signer key',
       );
     const certB64 = Buffer.from(signer.certificateDer).toString('base64');
-    return withAudit(this.deps.db, ctx, 'trust-list.publish', async (trx) => {
+    return withAudit(this.deps.db, ctx, action, async (trx) => {
       // The draft row's lock makes publications one at a time; the sequence number is the table's key.
-      const stored = await readTrustListDraft(trx, { forUpdate: true });
-      if (stored === undefined)
-        throw new ServiceError(
-          'conflict',
-          'trust-list-draft-missing',
-          '尚无信任列表草稿 / no draft to publish',
-        );
+      await readTrustListDraft(trx, { forUpdate: true });
+      const o = await content(trx);
       const prev = await latestTrustList(trx);
       const now = this.#now();
       const list = this.#parse(() =>
-        nextTrustList(prev && parseTrustList(prev.bytes), parseTrustListDraft(stored), {
+        nextTrustList(prev && parseTrustList(prev.bytes), o.draft, {
           now,
           nextUpdate: o.nextUpdate,
           signers: [certB64],
@@ -227,6 +276,23 @@ export class TrustListService {
         details: { sm3: row.sm3, nodes: list.nodes.length, pivot: list.signers.pivots.at(-1) === row.seq },
       };
     });
+  }
+
+  /** Hourly: republish when due (see republishIfDue). */
+  start(): void {
+    if (!this.deps.isHub || this.#timer) return;
+    const tick = () =>
+      void this.republishIfDue().catch((err: unknown) =>
+        this.deps.logger?.error({ err }, 'trust list republication failed'),
+      );
+    this.#timer = setInterval(tick, 3_600_000);
+    this.#timer.unref();
+    tick();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   /** The latest published list (hub), or the verified copy a node accepted last (§3.3: served at the same paths). */

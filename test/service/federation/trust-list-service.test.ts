@@ -1,0 +1,100 @@
+// The hub's daily republication (federation.md §2.8: nextUpdate ≤ 7 days, republished daily): the same content
+// with a fresh nextUpdate before the latest list gets old, never the admins' pending draft.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sm2SignDigest } from '../../../src/crypto/sm2.js';
+import { TrustListService } from '../../../src/service/federation/trust-list-service.js';
+import { parseTrustList, type TrustListDraft } from '../../../src/trust-list/trust-list.js';
+import { createTestDatabase } from '../../helpers/test-database.js';
+import { issueTestCertificate } from '../../helpers/test-pki.js';
+
+const DAY = 86_400_000;
+const T0 = new Date('2027-01-04T00:00:00.000Z');
+const signerCert = issueTestCertificate('枢纽信任列表签名', null, {
+  notBefore: new Date(T0.getTime() - 30 * DAY),
+  notAfter: new Date(T0.getTime() + 3650 * DAY),
+});
+const admin = { principal: { kind: 'system' as const }, requestId: null };
+
+const node = (nodeId: string) => ({
+  nodeId,
+  kind: 'province' as const,
+  name: `节点 ${nodeId}`,
+  regionCode: `${nodeId}0000`,
+  status: 'active' as const,
+  statusHistory: [{ status: 'active' as const, since: '2026-12-01T00:00:00.000Z' }],
+  endpoints: { base: `https://${nodeId}.example` },
+  log: {
+    origin: `sealtrust.org.cn/${nodeId}`,
+    hash: 'SM3' as const,
+    keys: [{ vkey: 'k', status: 'active' as const, since: '2026-12-01T00:00:00.000Z' }],
+  },
+  services: [],
+});
+const draft = (nodes = ['33']): TrustListDraft => ({
+  historicalPeriodDays: 3650,
+  operator: { nodeId: '00', name: '枢纽', uscc: '11100000000013338W', url: 'https://hub.example' },
+  witnessPolicy: {
+    witnesses: [{ name: 'hub.example/witness', vkey: 'v', url: 'https://hub.example/witness' }],
+    quorum: 'hub.example/witness',
+  },
+  nodes: nodes.map(node),
+});
+
+describe('TrustListService.republishIfDue', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let now = T0;
+  let svc: TrustListService;
+  before(async () => {
+    db = await createTestDatabase();
+    svc = new TrustListService({
+      db: db.knex,
+      isHub: true,
+      signer: () => ({
+        certificateDer: signerCert.der,
+        signDigest: (e: Buffer) => sm2SignDigest(signerCert.key.privateKey, e),
+      }),
+      now: () => now,
+    });
+  });
+  after(() => db?.drop());
+
+  it('republishes the published content daily, never the pending draft', async () => {
+    assert.equal(await svc.republishIfDue(), undefined, 'nothing published yet');
+    await svc.putDraft(admin, draft());
+    const first = await svc.publish(admin, { nextUpdate: new Date(T0.getTime() + 7 * DAY) });
+    now = new Date(T0.getTime() + 0.5 * DAY);
+    assert.equal(await svc.republishIfDue(), undefined, 'six and a half days left: not due');
+    // The admins add a node but have not published it.
+    await svc.putDraft(admin, draft(['33', '44']));
+    now = new Date(T0.getTime() + 1.5 * DAY);
+    const again = (await svc.republishIfDue())!;
+    assert.equal(again.sequenceNumber, first.sequenceNumber + 1);
+    assert.equal(again.nextUpdate, new Date(now.getTime() + 7 * DAY).toISOString());
+    const list = parseTrustList((await svc.current()).bytes);
+    assert.deepEqual(
+      list.nodes.map((n) => n.nodeId),
+      ['33'],
+      'the pending draft stays unpublished',
+    );
+    const actions = (await db
+      .knex('audit_log')
+      .whereLike('action', 'trust-list.%')
+      .orderBy('seq')
+      .pluck('action')) as string[];
+    assert.deepEqual(actions, [
+      'trust-list.draft.update',
+      'trust-list.publish',
+      'trust-list.draft.update',
+      'trust-list.republish',
+    ]);
+    // Once republished it is not due again the same day.
+    assert.equal(await svc.republishIfDue(), undefined);
+    const published = await svc.publish(admin, { nextUpdate: new Date(now.getTime() + 7 * DAY) });
+    assert.deepEqual(
+      parseTrustList((await svc.current()).bytes).nodes.map((n) => n.nodeId),
+      ['33', '44'],
+      `list ${published.sequenceNumber} is the admins' draft`,
+    );
+  });
+});
