@@ -104,3 +104,48 @@ export function acceptTrustList(
     warnings,
   };
 }
+
+/**
+ * The lists a node at `acceptedSeq` must accept, in order, before `target` (§2.8 rotation): pivot p is the first
+ * list signed by new signers and list p − 1 announced them, so both are needed when skipped over.
+ */
+export function pivotPath(
+  acceptedSeq: number,
+  target: Pick<TrustList, 'sequenceNumber' | 'signers'>,
+): number[] {
+  const wanted = new Set<number>();
+  for (const p of target.signers.pivots)
+    for (const seq of [p - 1, p]) if (seq > acceptedSeq && seq < target.sequenceNumber) wanted.add(seq);
+  return [...wanted].sort((a, b) => a - b);
+}
+
+/**
+ * Accepts `bytes` + `p7s` after `cached` as acceptTrustList does, first walking the lists a rotation put in
+ * between (pivotPath), read through `history` (the hub's `/trust/lists/{seq}.json`). A list on the way may be
+ * past its own nextUpdate by now: it is judged at an instant before that, since only its signers matter.
+ * @throws TrustListError as acceptTrustList, for the target or a list on the way
+ */
+export async function acceptTrustListChain(
+  cached: AcceptedTrustList | undefined,
+  bytes: Buffer,
+  p7s: Buffer,
+  history: (seq: number) => Promise<{ bytes: Buffer; p7s: Buffer }>,
+  ctx: { bootstrapSigners: readonly Buffer[]; now: Date },
+): Promise<TrustListAcceptance> {
+  let current = cached;
+  let target: TrustList | undefined;
+  try {
+    target = parseTrustList(bytes);
+  } catch {
+    target = undefined; // acceptTrustList below reports it
+  }
+  if (current && target) {
+    for (const seq of pivotPath(current.list.sequenceNumber, target)) {
+      const step = await history(seq);
+      const at = Math.min(ctx.now.getTime(), Date.parse(parseTrustList(step.bytes).nextUpdate) - 1);
+      const r = acceptTrustList(current, step.bytes, step.p7s, { ...ctx, now: new Date(at) });
+      if (r.outcome === 'accepted') current = r.accepted;
+    }
+  }
+  return acceptTrustList(current, bytes, p7s, ctx);
+}

@@ -8,11 +8,12 @@ import {
 } from '../../store/trust-list-repository.js';
 import { parseTrustList, type TrustList } from '../../trust-list/trust-list.js';
 import {
-  acceptTrustList,
+  acceptTrustListChain,
   type AcceptedTrustList,
   type TrustListWarning,
 } from '../../trust-list/trust-list-acceptance.js';
 import { TrustListError } from '../../trust-list/trust-list-error.js';
+import { fetchBounded } from './bounded-fetch.js';
 import { trustListFreshness } from '../../trust-list/trust-list-status.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { withAudit } from '../audit/audit-service.js';
@@ -28,7 +29,7 @@ import { sm3Hex } from '../../crypto/sm3.js';
 const SYSTEM = { principal: { kind: 'system' as const }, requestId: null };
 const HOUR = 3_600_000;
 /** Bytes a list, its signature or digest may have: a list of every node of the country is far below this. */
-const MAX_BYTES = 8 << 20;
+export const MAX_TRUST_LIST_BYTES = 8 << 20;
 
 export type TrustListAlertKind =
   | 'trust-list-unreachable'
@@ -191,17 +192,30 @@ export class TrustListConsumer {
       await this.#alert('trust-list-unreachable', { url: this.deps.url, error: (err as Error).message });
       return;
     }
-    let current = cached && toAccepted(cached);
+    const base = this.deps.url.replace(/list\.json$/, 'lists/');
+    const history = async (seq: number) => {
+      const [b, p] = await Promise.all([
+        this.#get(`${base}${seq}.json`),
+        this.#get(`${base}${seq}.json.p7s`),
+      ]);
+      return { bytes: b, p7s: p };
+    };
     try {
-      current = await this.#walkPivots(current, bytes, now);
-      const r = acceptTrustList(current, bytes, p7s, { bootstrapSigners: this.deps.bootstrapSigners, now });
+      const r = await acceptTrustListChain(cached && toAccepted(cached), bytes, p7s, history, {
+        bootstrapSigners: this.deps.bootstrapSigners,
+        now,
+      });
       if (r.outcome === 'unchanged') {
         await touchTrustListCache(this.deps.db, now);
         return;
       }
       await this.#store(r.accepted, r.warnings, now);
     } catch (err) {
-      if (!(err instanceof TrustListError)) throw err;
+      if (!(err instanceof TrustListError)) {
+        // A list on the rotation path could not be read from the hub's history.
+        await this.#alert('trust-list-unreachable', { url: this.deps.url, error: (err as Error).message });
+        return;
+      }
       // Refused: the cache stays as it was (rule 3), the refusal is evidence.
       await this.#alert(codeToAlert[err.code] ?? 'trust-list-parse-error', {
         code: err.code,
@@ -209,43 +223,6 @@ export class TrustListConsumer {
         sm3: sm3Hex(bytes),
       });
     }
-  }
-
-  /**
-   * A node that missed lists across a change of signers verifies each pivot in order (§2.8 rotation), from the
-   * hub's history at `lists/{seq}.json`, so trust still comes only from announcements.
-   */
-  async #walkPivots(
-    current: AcceptedTrustList | undefined,
-    bytes: Buffer,
-    now: Date,
-  ): Promise<AcceptedTrustList | undefined> {
-    if (!current) return current;
-    let list: TrustList;
-    try {
-      list = parseTrustList(bytes);
-    } catch {
-      return current; // acceptTrustList reports it
-    }
-    const base = this.deps.url.replace(/list\.json$/, 'lists/');
-    // Pivot p is the first list signed by new signers, announced by list p − 1: accept both, in order.
-    const wanted = new Set<number>();
-    for (const p of list.signers.pivots)
-      for (const seq of [p - 1, p])
-        if (seq > current.list.sequenceNumber && seq < list.sequenceNumber) wanted.add(seq);
-    for (const seq of [...wanted].sort((a, b) => a - b)) {
-      const [pb, pp] = await Promise.all([
-        this.#get(`${base}${seq}.json`),
-        this.#get(`${base}${seq}.json.p7s`),
-      ]);
-      // A list on the way may be past its own nextUpdate by now: its signers matter, not its freshness.
-      const r = acceptTrustList(current, pb, pp, {
-        bootstrapSigners: this.deps.bootstrapSigners,
-        now: new Date(Math.min(now.getTime(), Date.parse(parseTrustList(pb).nextUpdate) - 1)),
-      });
-      if (r.outcome === 'accepted') current = r.accepted;
-    }
-    return current;
   }
 
   async #store(a: AcceptedTrustList, warnings: TrustListWarning[], now: Date): Promise<void> {
@@ -286,27 +263,8 @@ export class TrustListConsumer {
     })).catch((err: unknown) => this.deps.logger?.error({ err }, 'trust list alert not recorded'));
   }
 
-  /** GET with a deadline and a size bound read as it streams: a hostile or broken hub cannot grow our memory. */
-  async #get(url: string): Promise<Buffer> {
-    const res = await this.#fetch(url, { signal: AbortSignal.timeout(15_000), redirect: 'error' });
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      throw new Error(`${url}: HTTP ${res.status}`);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const reader = res.body?.getReader();
-    for (;;) {
-      const r = await reader?.read();
-      if (!r || r.done) break;
-      total += r.value.length;
-      if (total > MAX_BYTES) {
-        await reader!.cancel();
-        throw new Error(`${url}: more than ${MAX_BYTES} bytes`);
-      }
-      chunks.push(r.value);
-    }
-    return Buffer.concat(chunks);
+  #get(url: string): Promise<Buffer> {
+    return fetchBounded(url, { maxBytes: MAX_TRUST_LIST_BYTES, fetch: this.#fetch });
   }
 }
 
