@@ -9,6 +9,7 @@ import { registerTsCommands } from './ts-command.js';
 import { registerVerifyCommands } from './verify-command.js';
 import { registerOfdCommands } from './ofd-command.js';
 import { registerLicenceCommands } from './licence-command.js';
+import { registerTrustListCommands } from './trust-list-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerTlogCommands } from './tlog-command.js';
 
@@ -28,6 +29,7 @@ registerTsCommands(program);
 registerVerifyCommands(program);
 registerOfdCommands(program);
 registerLicenceCommands(program);
+registerTrustListCommands(program);
 registerDemoCommand(program);
 registerTlogCommands(program);
 

@@ -11,9 +11,10 @@ import { sm2SignDigest } from '../../../src/crypto/sm2.js';
 import { TrustListConsumer } from '../../../src/service/federation/trust-list-consumer.js';
 import { ServiceError } from '../../../src/service/service-error.js';
 import { encodeTrustList, type TrustList } from '../../../src/trust-list/trust-list.js';
-import { nextTrustList, type TrustListDraft } from '../../../src/trust-list/trust-list-draft.js';
+import { nextTrustList } from '../../../src/trust-list/trust-list-draft.js';
 import { signTrustList } from '../../../src/trust-list/trust-list-signature.js';
 import { createTestDatabase } from '../../helpers/test-database.js';
+import { testTrustListDraft } from '../../helpers/trust-list-hub.js';
 import { freePort } from '../../helpers/free-port.js';
 import { issueTestCertificate, type TestCertificate } from '../../helpers/test-pki.js';
 
@@ -30,33 +31,7 @@ const B = issueTestCertificate('枢纽签名者 B', root, { notBefore: at(-30), 
 const b64 = (t: TestCertificate) => t.der.toString('base64');
 const sm3 = (b: Uint8Array) => createHash('sm3').update(b).digest('hex');
 
-const draft = (name = '浙江省'): TrustListDraft => ({
-  historicalPeriodDays: 3650,
-  operator: { nodeId: '00', name: '枢纽', uscc: '11100000000013338W', url: 'https://hub.example' },
-  witnessPolicy: {
-    witnesses: [
-      { name: 'hub.example/witness', vkey: 'hub.example/witness+00000000+AQ', url: 'https://hub.example/w' },
-    ],
-    quorum: 'hub.example/witness',
-  },
-  nodes: [
-    {
-      nodeId: '33',
-      kind: 'province',
-      name,
-      regionCode: '330000',
-      status: 'active',
-      statusHistory: [{ status: 'active', since: '2026-12-01T00:00:00.000Z' }],
-      endpoints: { base: 'https://zj.example' },
-      log: {
-        origin: 'sealtrust.org.cn/33',
-        hash: 'SM3',
-        keys: [{ vkey: 'k', status: 'active', since: '2026-12-01T00:00:00.000Z' }],
-      },
-      services: [],
-    },
-  ],
-});
+const draft = testTrustListDraft;
 
 /** The test hub: path → bytes, changed by each test. */
 const files = new Map<string, Buffer>();
