@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fromPem } from '../../crypto/pem.js';
-import { parseCertificate } from '../../pki/certificate.js';
 import { ConfigError } from '../../config.js';
-
-const BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+import { parsePemCertificates, TrustAnchorError } from '../../verify/trust-anchors.js';
 
 /**
  * The DER certificates of a PEM file (SEALTRUST_TRUST_LIST_SIGNERS: the trust list's bootstrap signers, the
@@ -11,14 +8,13 @@ const BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
  * @throws ConfigError
  */
 export function readCertificateBundle(file: string): Buffer[] {
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const certs = parsePemCertificates(readFileSync(file, 'utf8'), file);
+    if (certs.length === 0) throw new ConfigError(`${file}: no PEM certificate`);
+    return certs.map((c) => c.der);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    if (err instanceof TrustAnchorError) throw new ConfigError(err.message);
     throw new ConfigError(`${file}: ${(err as Error).message}`);
   }
-  const ders = [...text.matchAll(BLOCK)].map((m) => fromPem(m[0], ['CERTIFICATE']).der);
-  if (ders.length === 0) throw new ConfigError(`${file}: no PEM certificate`);
-  for (const d of ders) parseCertificate(d);
-  return ders;
 }
