@@ -10,6 +10,7 @@ import { parseCmsSignedData } from '../../src/pki/cms-signed-data.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { parseTrustList } from '../../src/trust-list/trust-list.js';
 import { acceptTrustList } from '../../src/trust-list/trust-list-acceptance.js';
+import { testTrustListDraft } from '../helpers/trust-list-hub.js';
 import { DEV_KEYS_DIR, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,41 +20,8 @@ const DAY = 86_400_000;
 let srv: TestServer;
 const sm3 = (b: Uint8Array) => createHash('sm3').update(b).digest('hex');
 
-const node33 = {
-  nodeId: '33',
-  kind: 'province',
-  name: '浙江省',
-  regionCode: '330000',
-  status: 'active',
-  statusHistory: [{ status: 'active', since: '2026-12-01T00:00:00.000Z' }],
-  endpoints: { base: 'https://zj.example', tlog: 'https://zj.example/tlog/' },
-  log: {
-    origin: 'sealtrust.org.cn/33',
-    hash: 'SM3',
-    keys: [{ vkey: 'sealtrust.org.cn/33+01234567+AQ', status: 'active', since: '2026-12-01T00:00:00.000Z' }],
-  },
-  services: [],
-};
-const draft = {
-  historicalPeriodDays: 3650,
-  operator: {
-    nodeId: '00',
-    name: '电子证照信任枢纽（测试）',
-    uscc: '11100000000013338W',
-    url: 'https://hub.example',
-  },
-  witnessPolicy: {
-    witnesses: [
-      {
-        name: 'hub.example/witness',
-        vkey: 'hub.example/witness+00000000+AQ',
-        url: 'https://hub.example/witness',
-      },
-    ],
-    quorum: 'hub.example/witness',
-  },
-  nodes: [node33],
-};
+const draft = testTrustListDraft();
+const node33 = draft.nodes[0]!;
 
 async function problem(res: Response, status: number, type: string): Promise<void> {
   const body = (await res.json()) as { type: string };

@@ -16,6 +16,7 @@ import type { TrustListErrorCode } from '../../src/trust-list/trust-list-error.j
 import { signTrustList, verifyTrustListSignature } from '../../src/trust-list/trust-list-signature.js';
 import { statusAt, trustListFreshness } from '../../src/trust-list/trust-list-status.js';
 import { issueTestCertificate, type TestCertificate } from '../helpers/test-pki.js';
+import { testTrustListDraft } from '../helpers/trust-list-hub.js';
 
 const smc = smCrypto.sm2;
 const DAY = 86_400_000;
@@ -27,54 +28,22 @@ const signerA = issueTestCertificate('信任列表签名者 A', root);
 const signerB = issueTestCertificate('信任列表签名者 B', root);
 const b64 = (t: TestCertificate) => t.der.toString('base64');
 
+/** The shared one-node draft, its province with a root CA service (so service histories are exercised). */
 function draft(over: Partial<TrustListDraft> = {}): TrustListDraft {
-  return {
-    historicalPeriodDays: 3650,
-    operator: {
-      nodeId: '00',
-      name: '电子证照信任枢纽（测试）',
-      uscc: '11100000000013338W',
-      url: 'https://hub.example',
-    },
-    witnessPolicy: {
-      witnesses: [
-        {
-          name: 'hub.example/witness',
-          vkey: 'hub.example/witness+00000000+AQ',
-          url: 'https://hub.example/witness',
-        },
-      ],
-      quorum: 'hub.example/witness',
-    },
-    nodes: [
+  const d = testTrustListDraft();
+  d.nodes[0] = {
+    ...d.nodes[0]!,
+    services: [
       {
-        nodeId: '33',
-        kind: 'province',
-        name: '浙江省',
-        regionCode: '330000',
-        status: 'active',
-        statusHistory: [{ status: 'active', since: '2026-12-01T00:00:00.000Z' }],
-        endpoints: { base: 'https://zj.example', tlog: 'https://zj.example/tlog/' },
-        log: {
-          origin: 'sealtrust.org.cn/33',
-          hash: 'SM3',
-          keys: [
-            { vkey: 'sealtrust.org.cn/33+01234567+AQ', status: 'active', since: '2026-12-01T00:00:00.000Z' },
-          ],
-        },
-        services: [
-          {
-            type: 'root-ca',
-            certificate: b64(root),
-            sm3: createHash('sm3').update(root.der).digest('hex'),
-            status: 'granted',
-            history: [{ status: 'granted', since: '2026-12-01T00:00:00.000Z' }],
-          },
-        ],
+        type: 'root-ca',
+        certificate: b64(root),
+        sm3: createHash('sm3').update(root.der).digest('hex'),
+        status: 'granted',
+        history: [{ status: 'granted', since: '2026-12-01T00:00:00.000Z' }],
       },
     ],
-    ...over,
   };
+  return { ...d, ...over };
 }
 
 const signer = (t: TestCertificate) => ({
