@@ -53,12 +53,14 @@ export function sealNewLicenceOfd(files: readonly OfdFile[], o: NewOfdSealOption
   const signaturePath = `${signDir}/Signature.xml`;
   const signedValuePath = `${signDir}/SignedValue.dat`;
   const sealPath = o.sealFile ? `${signDir}/Seal.esl` : undefined;
-  // GB/T 33190 recommends sNNN IDs (xs:ID, NCName); MaxSignId = the last one issued.
-  const annotId = o.stampAnnot ? 's002' : undefined;
+  // IDs as ofdrw writes them (Signature 1, StampAnnot 2, MaxSignId = the last issued) rather than GB/T 33190's
+  // recommended sNNN: ofd.js 0.2.6 layers a seal with `z-index: <StampAnnot ID>…`, which "s002" makes invalid
+  // CSS, so the seal was drawn under the page and never seen (issue 17, T5). Readers accept both (ofd.md §1).
+  const annotId = o.stampAnnot ? '2' : undefined;
   const signaturesXml = Buffer.from(
     `<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures xmlns:ofd="${OFD_NAMESPACE}">` +
-      `<ofd:MaxSignId>${annotId ?? 's001'}</ofd:MaxSignId>` +
-      `<ofd:Signature ID="s001" Type="${o.signatureType}" BaseLoc="${escapeXml('/' + signaturePath)}"/>` +
+      `<ofd:MaxSignId>${annotId ?? '1'}</ofd:MaxSignId>` +
+      `<ofd:Signature ID="1" Type="${o.signatureType}" BaseLoc="${escapeXml('/' + signaturePath)}"/>` +
       `</ofd:Signatures>`,
     'utf8',
   );

@@ -111,7 +111,7 @@ describe('licence OFD of every demo type (T1, T2, T3, T4, T6, size)', () => {
         }
       });
 
-      it('T2: ofd: prefix everywhere, XSD child order, unique IDs ≤ MaxUnitID, NCName signature IDs', () => {
+      it('T2: ofd: prefix everywhere, XSD child order, unique IDs ≤ MaxUnitID, ofdrw-style signature IDs', () => {
         const files = unzipped(pairs.get(type.code)!.ofd);
         const ids: number[] = [];
         for (const [name, bytes] of files) {
@@ -183,14 +183,20 @@ describe('licence OFD of every demo type (T1, T2, T3, T4, T6, size)', () => {
             assert.deepEqual(names, ['FillColor', 'CGTransform', 'TextCode']);
           }
         }
-        const NCNAME = /^[A-Za-z_][\w.-]*$/;
+        // Signature-side IDs as ofdrw numbers them (Signature 1, StampAnnot 2, MaxSignId the last): ofd.js stacks
+        // the seal by its StampAnnot ID, which an NCName like s002 breaks (T5). One counter, no repeats.
+        const signIds: number[] = [];
         for (const e of elements(sig))
-          if (e.localName === 'StampAnnot') assert.match(e.getAttribute('ID')!, NCNAME);
+          if (e.localName === 'StampAnnot') signIds.push(Number(e.getAttribute('ID')));
         const list = xml(files.get('Doc_0/Signs/Signatures.xml')!);
+        let maxSignId = 0;
         for (const e of elements(list)) {
-          if (e.localName === 'Signature') assert.match(e.getAttribute('ID')!, NCNAME);
-          if (e.localName === 'MaxSignId') assert.match(e.textContent!, NCNAME);
+          if (e.localName === 'Signature') signIds.push(Number(e.getAttribute('ID')));
+          if (e.localName === 'MaxSignId') maxSignId = Number(e.textContent);
         }
+        assert.deepEqual([...signIds].sort(), ['1', '2'].map(Number), 'Signature 1 and StampAnnot 2');
+        assert.equal(maxSignId, Math.max(...signIds), 'MaxSignId is the last issued');
+        const NCNAME = /^[A-Za-z_][\w.-]*$/;
         const att = xml(files.get('Doc_0/Attachs/Attachments.xml')!);
         for (const e of elements(att))
           if (e.localName === 'Attachment') assert.match(e.getAttribute('ID')!, NCNAME);
