@@ -5,7 +5,9 @@ import type { OfdDocument } from './ofd-package.js';
  * schema, GB/T 33190 recommends `sNNN`). One counter covers all of them, as ofdrw's MaxSignId does (a one-seal
  * ofdrw file says Signature ID="1", MaxSignId="2": the StampAnnot took 2). Existing IDs are read the way
  * ofdrw's NumberFormatAtomicSignID does (digits only), and new ones continue the file's style: the prefix and
- * zero-padded width of MaxSignId (or of the last Signature ID), `s001` in a file that has none.
+ * zero-padded width of MaxSignId (or of the last Signature ID); a file that has none gets ofdrw's plain numbers
+ * (1, 2, …), not the recommended `s001`: ofd.js 0.2.6 stacks a seal with `z-index: <StampAnnot ID>…`, which a
+ * letter prefix makes invalid CSS, so the seal would be drawn under the page (licence T5 found this).
  */
 export interface SignIds {
   readonly signature: string;
@@ -19,7 +21,7 @@ interface Style {
   readonly width: number;
 }
 
-const DEFAULT_STYLE: Style = { prefix: 's', width: 3 };
+const DEFAULT_STYLE: Style = { prefix: '', width: 1 };
 
 function styleOf(id: string | undefined): Style | undefined {
   const m = id === undefined ? null : /^(\D*)(\d+)$/.exec(id.trim());

@@ -59,11 +59,11 @@ describe('stamping an unsigned OFD', () => {
     assertNoNewFindings(before, after);
   });
 
-  it('writes a schema-ordered Signatures.xml and Signature.xml with sNNN IDs', () => {
+  it('writes a schema-ordered Signatures.xml and Signature.xml with ofdrw-style IDs (1, 2)', () => {
     assert.equal(
       text(after.file('Doc_0/Signs/Signatures.xml')),
-      '<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016"><ofd:MaxSignId>s002</ofd:MaxSignId>' +
-        '<ofd:Signature ID="s001" Type="Seal" BaseLoc="/Doc_0/Signs/Sign_0/Signature.xml"/></ofd:Signatures>',
+      '<?xml version="1.0" encoding="UTF-8"?><ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016"><ofd:MaxSignId>2</ofd:MaxSignId>' +
+        '<ofd:Signature ID="1" Type="Seal" BaseLoc="/Doc_0/Signs/Sign_0/Signature.xml"/></ofd:Signatures>',
     );
     const sig = signatureAt(after, 'Doc_0/Signs/Sign_0/Signature.xml');
     assert.equal(text(sig.bytes), text(prepared.signatureXml));
@@ -76,7 +76,7 @@ describe('stamping an unsigned OFD', () => {
       version: '0.1.0',
       asElements: false,
     });
-    assert.deepEqual(sig.stampAnnots, [{ id: 's002', pageRef: '2', boundary: '20 30 40 40' }]);
+    assert.deepEqual(sig.stampAnnots, [{ id: '2', pageRef: '2', boundary: '20 30 40 40' }]);
     assert.equal(sig.seal?.loc, '/Doc_0/Signs/Sign_0/Seal.esl');
     assert.equal(sig.signedValue?.loc, '/Doc_0/Signs/Sign_0/SignedValue.dat');
     assert.deepEqual(after.file('Doc_0/Signs/Sign_0/Seal.esl'), DUMMY_SEAL);
@@ -124,11 +124,11 @@ describe('countersigning and locking', () => {
   it('splices the second record into Signatures.xml: only the record and MaxSignId change', () => {
     const was = text(first.after.file('Doc_0/Signs/Signatures.xml'));
     const now = text(second.after.file('Doc_0/Signs/Signatures.xml'));
-    const record = '<ofd:Signature ID="s003" Type="Seal" BaseLoc="/Doc_0/Signs/Sign_1/Signature.xml"/>';
+    const record = '<ofd:Signature ID="3" Type="Seal" BaseLoc="/Doc_0/Signs/Sign_1/Signature.xml"/>';
     assert.equal(
       now,
       was
-        .replace('s002</ofd:MaxSignId>', 's004</ofd:MaxSignId>')
+        .replace('>2</ofd:MaxSignId>', '>4</ofd:MaxSignId>')
         .replace('</ofd:Signatures>', record + '</ofd:Signatures>'),
     );
     assertOriginalEntriesPreserved(
@@ -158,7 +158,7 @@ describe('countersigning and locking', () => {
     const sig = signatureAt(locked.after, 'Doc_0/Signs/Sign_2/Signature.xml');
     assert.ok(sig.covered.has('Doc_0/Signs/Signatures.xml'));
     withExternalTools(locked.out, (read) => assertReferencesMatch(sig, read));
-    assert.match(text(locked.after.file('Doc_0/Signs/Signatures.xml')), /ID="s005"[^>]*Sign_2/);
+    assert.match(text(locked.after.file('Doc_0/Signs/Signatures.xml')), /ID="5"[^>]*Sign_2/);
     assert.throws(
       () => stamp(locked.out),
       (e: unknown) => e instanceof OfdStampError && e.code === 'document-locked',
@@ -206,7 +206,7 @@ describe('Signatures.xml shapes', () => {
     const { after } = stamp(unsigned);
     assert.equal(
       text(after.file('Doc_0/Signs/Signatures.xml')),
-      `<ofd:Signatures ${NS}><ofd:MaxSignId>s002</ofd:MaxSignId><ofd:Signature ID="s001" Type="Seal" BaseLoc="/Doc_0/Signs/Sign_0/Signature.xml"/></ofd:Signatures>`,
+      `<ofd:Signatures ${NS}><ofd:MaxSignId>2</ofd:MaxSignId><ofd:Signature ID="1" Type="Seal" BaseLoc="/Doc_0/Signs/Sign_0/Signature.xml"/></ofd:Signatures>`,
     );
   });
 
