@@ -338,6 +338,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     tlogPublisher,
     witness: witnessOptions
       ? new WitnessService(db, {
+          // The hub's published trust list decides the keys of the logs it names (federation.md §3.2).
+          trustListed: () => trustLists.listedLogs(),
           ...witnessOptions,
           // SEALTRUST_FAULT_WITNESS_KILL_AFTER_PERSIST=1 (tests of §5.4); a ConfigError in production.
           afterPersist:

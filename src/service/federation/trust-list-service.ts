@@ -30,6 +30,8 @@ import { ServiceError } from '../service-error.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { trustListFreshness } from '../../trust-list/trust-list-status.js';
 import type { TrustListConsumer, TrustListState } from './trust-list-consumer.js';
+import type { TrustListedLog } from './witness-service.js';
+import { GenerationCache } from '../../runtime/generation-cache.js';
 
 export type { StoredTrustList };
 
@@ -81,9 +83,30 @@ function asServiceError(err: unknown): unknown {
 export class TrustListService {
   readonly #now: () => Date;
   #timer: NodeJS.Timeout | undefined;
+  /** The latest list's logs, read again only after a trust-list change (or a minute). */
+  readonly #logs: GenerationCache<readonly TrustListedLog[] | undefined>;
 
   constructor(private readonly deps: TrustListServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
+    this.#logs = new GenerationCache(deps.db, ['trust-list'], 1, 60_000);
+  }
+
+  /**
+   * The logs the hub's latest published list names, with their node's status and active keys (what the witness
+   * trusts, §3.2); undefined on a node that is not the hub or before the first list.
+   */
+  listedLogs(): Promise<readonly TrustListedLog[] | undefined> {
+    if (!this.deps.isHub) return Promise.resolve(undefined);
+    return this.#logs.get('latest', async () => {
+      const l = await latestTrustList(this.deps.db);
+      if (!l) return undefined;
+      return parseTrustList(l.bytes).nodes.map((n) => ({
+        nodeId: n.nodeId,
+        origin: n.log.origin,
+        nodeStatus: n.status,
+        vkeys: n.log.keys.filter((k) => k.status === 'active').map((k) => k.vkey),
+      }));
+    });
   }
 
   #hub(principal: Principal): void {

@@ -50,9 +50,24 @@ export interface WitnessedLog {
   vkeys: readonly string[];
 }
 
+/** What the hub's published trust list says of the logs it names (federation.md §2.8: nodes' `log` entries). */
+export interface TrustListedLog {
+  nodeId: string;
+  origin: string;
+  /** The node's status in the list: a withdrawn or suspended node is not witnessed. */
+  nodeStatus: 'active' | 'suspended' | 'withdrawn';
+  /** Active log keys only: a withdrawn key signs nothing the witness accepts. */
+  vkeys: readonly string[];
+}
+
 export interface WitnessOptions {
-  /** Logs this witness cosigns (config.federation.nodes until the trust list names them). */
+  /** Logs this witness cosigns from configuration (config.federation.nodes). */
   logs: readonly WitnessedLog[];
+  /**
+   * The logs the hub's latest published trust list names, if it has published one: for an origin it names, the
+   * list decides (its active keys; a node not active is refused), over the configuration.
+   */
+  trustListed?: (() => Promise<readonly TrustListedLog[] | undefined>) | undefined;
   /** The witness key (cosignature/v1, SM2). */
   cosigner: NoteSigner;
   /** Requests worked on at once before answering 429 (tlog-witness pushback). Default 256. */
@@ -122,6 +137,28 @@ export class WitnessService {
     this.maxInFlight = opts.maxInFlight ?? 256;
   }
 
+  /**
+   * The log of `origin` and the keys its checkpoints must be signed with: the trust list's word where it names
+   * the origin (a withdrawn node 403, only active keys), else the configuration's; unknown: 404.
+   */
+  private async resolve(origin: string): Promise<KnownLog | { status: 403 | 404; reason: string }> {
+    const listed = (await this.opts.trustListed?.())?.find((l) => l.origin === origin);
+    if (listed) {
+      if (listed.nodeStatus !== 'active')
+        return { status: 403, reason: `node ${listed.nodeId} is ${listed.nodeStatus} in the trust list` };
+      const verifiers: NoteVerifier[] = [];
+      for (const k of listed.vkeys) {
+        try {
+          verifiers.push(sm2NoteVerifierFromKey(k));
+        } catch {
+          // A malformed key in the list verifies nothing; the others still may.
+        }
+      }
+      return { nodeId: listed.nodeId, origin, verifiers };
+    }
+    return this.logs.get(origin) ?? { status: 404, reason: `unknown origin ${origin}` };
+  }
+
   /** The witness's cosignature name (its key name). */
   get name(): string {
     return this.opts.cosigner.name;
@@ -150,8 +187,9 @@ export class WitnessService {
     } catch (err) {
       return { status: 400, reason: reasonOf(err) };
     }
-    const log = this.logs.get(cp.origin);
-    if (!log) return { status: 404, reason: `unknown origin ${cp.origin}` };
+    const resolved = await this.resolve(cp.origin);
+    if ('status' in resolved) return resolved;
+    const log = resolved;
     let logSignatures;
     try {
       openCheckpoint(req.note, log.origin, log.verifiers);

@@ -14,6 +14,7 @@ import { openCheckpoint } from '../../../src/tlog/signed-checkpoint.js';
 import { formatAddCheckpointRequest } from '../../../src/tlog/add-checkpoint-request.js';
 import { ServiceError } from '../../../src/service/service-error.js';
 import { TestLog, testWitnessKey } from './witness-fixture.js';
+import type { TrustListedLog } from '../../../src/service/federation/witness-service.js';
 
 const db = await createTestDatabase();
 after(() => db.drop());
@@ -248,5 +249,31 @@ describe('witness add-checkpoint (C2SP tlog-witness)', () => {
     assert.equal(witnessFaultFromEnv({}, false), undefined);
     assert.equal(typeof witnessFaultFromEnv(env, false), 'function');
     assert.throws(() => witnessFaultFromEnv(env, true), /refused in production/);
+  });
+
+  it('the published trust list decides the keys of the logs it names: withdrawn key or node → 403', async () => {
+    const hn = new TestLog('hn.sealtrust.test/directory', '43').grow(3);
+    const ah = new TestLog('ah.sealtrust.test/directory', '34').grow(3);
+    const rotated = new TestLog('ah.sealtrust.test/directory', '34'); // the same origin's next key
+    let listed: TrustListedLog[] = [
+      // 43 is not in the configuration: the list adds it.
+      { nodeId: '43', origin: hn.origin, nodeStatus: 'active', vkeys: [hn.vkey] },
+      // 34: only its new key is active; its old key was withdrawn in the list.
+      { nodeId: '34', origin: ah.origin, nodeStatus: 'active', vkeys: [rotated.vkey] },
+    ];
+    const w = new WitnessService(db.knex, {
+      logs: [...logs, { nodeId: '34', origin: ah.origin, vkeys: [ah.vkey] }],
+      cosigner: witnessKey.signer,
+      trustListed: async () => listed,
+    });
+    expectStatus(await w.addCheckpoint(hn.request(0)), 200);
+    // Signed with the withdrawn key: no valid signature of a trusted key, though the configuration knew it.
+    expectStatus(await w.addCheckpoint(ah.request(0)), 403);
+    listed = [{ ...listed[0]!, nodeStatus: 'withdrawn' }];
+    const refused = await w.addCheckpoint(hn.grow(1).request(3));
+    expectStatus(refused, 403);
+    assert.match((refused as { reason: string }).reason, /withdrawn in the trust list/);
+    // Origins the list does not name keep the configuration's keys.
+    expectStatus(await w.addCheckpoint(ah.request(0)), 200);
   });
 });
