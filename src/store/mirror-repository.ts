@@ -1,4 +1,4 @@
-import type { Db, Executor } from './database.js';
+import type { Executor } from './database.js';
 import { toBuffer, toDateOrNull, toNumber } from './row-types.js';
 
 // The hub's mirror of one node's log (federation.md §3.4, §4.2): the node's registration (fed_nodes, a
@@ -247,38 +247,4 @@ export async function setMirrorNodeState(
       nodeId,
     ],
   );
-}
-
-/**
- * Runs `fn` holding the session-level advisory lock of (`scope`, `key`) on PostgreSQL, so one puller per node
- * runs across every hub process (§3.4); answers undefined without running it when another session holds it.
- * PGlite is one process's own database, so there nothing else can pull and `fn` just runs.
- */
-export async function withSessionAdvisoryLock<T>(
-  db: Db,
-  scope: string,
-  key: string,
-  fn: () => Promise<T>,
-): Promise<T | undefined> {
-  const client = db.client as {
-    config: { client?: unknown };
-    acquireConnection(): Promise<{ query(sql: string, values: unknown[]): Promise<{ rows: unknown[] }> }>;
-    releaseConnection(conn: unknown): Promise<void>;
-  };
-  if (client.config.client !== 'pg') return fn();
-  const conn = await client.acquireConnection();
-  try {
-    const got = await conn.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [
-      scope,
-      key,
-    ]);
-    if (!(got.rows[0] as { ok: boolean }).ok) return undefined;
-    try {
-      return await fn();
-    } finally {
-      await conn.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [scope, key]);
-    }
-  } finally {
-    await client.releaseConnection(conn);
-  }
 }

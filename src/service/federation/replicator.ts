@@ -17,6 +17,7 @@ import { tileKey } from '../../store/tlog-tile-repository.js';
 import { sm3Hex } from '../../crypto/sm3.js';
 import type { Db, Executor } from '../../store/database.js';
 import { insertFedAlerts, type NewFedAlert } from '../../store/fed-alert-repository.js';
+import { withSessionAdvisoryLock } from '../../store/session-advisory-lock.js';
 import {
   advanceMirrorState,
   advanceSideCursor,
@@ -26,7 +27,6 @@ import {
   listMirrorLeafHashes,
   readMirrorState,
   setMirrorNodeState,
-  withSessionAdvisoryLock,
   type MirrorState,
 } from '../../store/mirror-repository.js';
 import { readNationalPrior, writeNationalBatch } from '../../store/national-index-repository.js';

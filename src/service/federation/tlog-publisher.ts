@@ -29,7 +29,7 @@ import {
 } from '../../tlog/signed-note.js';
 import { sm2NoteVerifierFromKey } from '../../tlog/sm2-note-key.js';
 import { withAudit } from '../audit/audit-service.js';
-import { withSessionAdvisoryLock } from '../../store/mirror-repository.js';
+import { withSessionAdvisoryLock } from '../../store/session-advisory-lock.js';
 import { originSm3 } from './witness-service.js';
 
 /** The integrated tree (the publish helper's `readTlogState`). */
