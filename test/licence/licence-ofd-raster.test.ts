@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
-import { Resvg } from '@resvg/resvg-js';
 import fc from 'fast-check';
 import { openOfd } from '../../src/ofd/ofd-package.js';
-import { makeSeal } from '../../src/seal/ses-encoder.js';
 import {
   compareBitmaps,
   parsePpm,
@@ -14,8 +12,15 @@ import {
   type CompareOptions,
 } from '../helpers/bitmap-compare.js';
 import { abbreviatedToSvg, rasteriseOfd, type Bitmap } from '../helpers/ofd-rasteriser.js';
-import { maker, mutate, NOW, signer } from '../verify/ofd-sealed-fixtures.js';
-import { DEMO_LICENCE_TYPES, licenceJob, sealedPair, type SealedPair } from './licence-ofd-support.js';
+import { mutate } from '../verify/ofd-sealed-fixtures.js';
+import {
+  DEMO_LICENCE_TYPES,
+  licenceJob,
+  pictureSeal,
+  pngOfSvg,
+  sealedPair,
+  type SealedPair,
+} from './licence-ofd-support.js';
 
 // T5 (../shared/spec/ofd.md §4.7), second reader: our own rasteriser of the licence OFD (glyph outlines from the
 // embedded subsets by CGTransform glyph id, resvg; test/helpers/ofd-rasteriser.ts) matches `pdftoppm` of the
@@ -55,29 +60,14 @@ function sealPng(): Buffer {
     `<svg xmlns="http://www.w3.org/2000/svg" width="472" height="${Math.round((472 * heightMm) / widthMm)}" viewBox="0 0 ${widthMm} ${heightMm}">` +
     paths.map((p) => `<path d="${p.d}" fill="${p.fill}"/>`).join('') +
     '</svg>';
-  return Buffer.from(new Resvg(svg, { font: { loadSystemFonts: false } }).render().asPng());
+  return pngOfSvg(svg);
 }
 
 let seal: Buffer;
 
 before(() => {
   if (skip) return;
-  const day = 86_400_000;
-  seal = makeSeal(
-    {
-      version: 4,
-      vid: 'SealTrust',
-      esID: '33010000000077',
-      type: 1,
-      name: '测试公章',
-      certs: [signer.der],
-      createDate: new Date(NOW.getTime() - 10 * day),
-      validStart: new Date(NOW.getTime() - 10 * day),
-      validEnd: new Date(NOW.getTime() + 100 * day),
-      picture: { type: 'PNG', data: sealPng(), width: 40, height: 40 },
-    },
-    { cert: maker.der, privateKey: maker.key.privateKey },
-  );
+  seal = pictureSeal(sealPng());
 });
 
 const PAGE = 'Doc_0/Pages/Page_0/Content.xml';

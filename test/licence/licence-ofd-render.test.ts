@@ -5,13 +5,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Resvg } from '@resvg/resvg-js';
 import { openOfd } from '../../src/ofd/ofd-package.js';
-import { makeSeal } from '../../src/seal/ses-encoder.js';
 import { countRed } from '../pdf/page-render.js';
 import { decodeScreenshot } from '../ofd/screenshot-png.js';
-import { maker, NOW, signer } from '../verify/ofd-sealed-fixtures.js';
-import { DEMO_LICENCE_TYPES, PUBLIC_URL, sealedPair } from './licence-ofd-support.js';
+import { DEMO_LICENCE_TYPES, pictureSeal, pngOfSvg, PUBLIC_URL, sealedPair } from './licence-ofd-support.js';
 
 // T5 (../shared/spec/ofd.md §4.7), first reader: ofd.js 0.2.6 in Debian's Chromium opens a licence OFD made by
 // the production path, draws one page with the seal picture in its StampAnnot box (the page itself carries no
@@ -62,7 +59,7 @@ function sealPng(): Buffer {
     '<svg xmlns="http://www.w3.org/2000/svg" width="472" height="472" viewBox="0 0 100 100">' +
     '<circle cx="50" cy="50" r="46" fill="none" stroke="#e00000" stroke-width="5"/>' +
     '<polygon points="50,25 56,43 75,43 60,54 66,72 50,61 34,72 40,54 25,43 44,43" fill="#e00000"/></svg>';
-  return Buffer.from(new Resvg(svg, { font: { loadSystemFonts: false } }).render().asPng());
+  return pngOfSvg(svg);
 }
 
 before(async () => {
@@ -71,22 +68,7 @@ before(async () => {
   bundle = readFileSync(createRequire(import.meta.url).resolve('ofd.js/lib/ofd.umd.min.js'), 'utf8');
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  const day = 86_400_000;
-  seal = makeSeal(
-    {
-      version: 4,
-      vid: 'SealTrust',
-      esID: '33010000000077',
-      type: 1,
-      name: '测试公章',
-      certs: [signer.der],
-      createDate: new Date(NOW.getTime() - 10 * day),
-      validStart: new Date(NOW.getTime() - 10 * day),
-      validEnd: new Date(NOW.getTime() + 100 * day),
-      picture: { type: 'PNG', data: sealPng(), width: 40, height: 40 },
-    },
-    { cert: maker.der, privateKey: maker.key.privateKey },
-  );
+  seal = pictureSeal(sealPng());
 });
 
 after(async () => {

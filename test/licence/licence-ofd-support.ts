@@ -10,8 +10,9 @@ import { finishOfdSeal } from '../../src/ofd/ofd-stamping.js';
 import { contentsBytesForSeal, finishPdfSeal } from '../../src/pdf/pdf-seal-signing.js';
 import { softwareSigner } from '../../src/crypto/signer.js';
 import { buildCmsSignedData } from '../../src/pki/cms-signed-data.js';
-import { signSesV4 } from '../../src/seal/ses-encoder.js';
-import { NOW, SEAL_1, signer } from '../verify/ofd-sealed-fixtures.js';
+import { Resvg } from '@resvg/resvg-js';
+import { makeSeal, signSesV4 } from '../../src/seal/ses-encoder.js';
+import { maker, NOW, SEAL_1, signer } from '../verify/ofd-sealed-fixtures.js';
 
 export const PUBLIC_URL = 'https://licences.example.gov.cn';
 /** A fixed clock: whole seconds, an hour before the fixtures' "now" (inside every validity). */
@@ -104,4 +105,29 @@ export async function cmsSealedOfd(
     extraCertificates: [],
   });
   return Buffer.from(finishOfdSeal(p.ofd!.parts, der));
+}
+
+/** An SVG drawn to PNG with resvg (no system fonts): how the seal service draws seal pictures. */
+export function pngOfSvg(svg: string): Buffer {
+  return Buffer.from(new Resvg(svg, { font: { loadSystemFonts: false } }).render().asPng());
+}
+
+/** A registered-style SES seal (test maker) whose picture is `png`, 40 × 40 mm, for the rendering tests. */
+export function pictureSeal(png: Buffer): Buffer {
+  const day = 86_400_000;
+  return makeSeal(
+    {
+      version: 4,
+      vid: 'SealTrust',
+      esID: '33010000000077',
+      type: 1,
+      name: '测试公章',
+      certs: [signer.der],
+      createDate: new Date(NOW.getTime() - 10 * day),
+      validStart: new Date(NOW.getTime() - 10 * day),
+      validEnd: new Date(NOW.getTime() + 100 * day),
+      picture: { type: 'PNG', data: png, width: 40, height: 40 },
+    },
+    { cert: maker.der, privateKey: maker.key.privateKey },
+  );
 }
