@@ -18,12 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CONSTRUCTION_ENGINEER_2,
-  DEMO_FACE_DATA,
-  DEMO_HOLDERS,
-  DEMO_LICENCE_TYPES,
-} from '../src/licence/demo-licence-types.js';
+import { CONSTRUCTION_ENGINEER_2, DEMO_FACE_DATA, DEMO_HOLDERS } from '../src/licence/demo-licence-types.js';
 import { withAudit } from '../src/service/audit/audit-service.js';
 import { TlogIntegrator } from '../src/service/federation/tlog-integrator.js';
 import { TlogReadService } from '../src/service/federation/tlog-read-service.js';
@@ -33,6 +28,7 @@ import type { DirectoryEvent } from '../src/tlog/directory-leaf.js';
 import { freshDatabase } from './lib/fresh-database.js';
 import { keepAliveAgent, percentile, rawRequest, runLoad } from './lib/load.js';
 import { startServiceProcess } from './lib/service-process.js';
+import { issuingAgency } from './lib/issuing-agency.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) throw new Error('bench:federation needs DATABASE_URL (PostgreSQL)');
@@ -121,27 +117,7 @@ async function appendSingle(): Promise<void> {
       return JSON.parse(res.body.toString()) as T;
     };
     const admin = service.adminToken;
-    const agency = await api<{ id: string }>('/v1/agencies', admin, {
-      name: '江苏省住房和城乡建设厅',
-      uscc: '11320100014000714D',
-      regionCode: '320000',
-      province: '32',
-    });
-    const key = await api<{ certificateSerial: string }>(`/v1/agencies/${agency.id}/signer-keys`, admin, {});
-    await api('/v1/seals', admin, {
-      agencyId: agency.id,
-      name: '江苏省住房和城乡建设厅',
-      type: 'official',
-      signerCertSerials: [key.certificateSerial],
-      validFrom: new Date(Date.now() - 60_000).toISOString(),
-      validTo: new Date(Date.now() + 365 * 86_400_000).toISOString(),
-    });
-    for (const t of DEMO_LICENCE_TYPES)
-      await api('/v1/licence-types', admin, { ...t, issuerAgencyIds: [agency.id] });
-    const { token: issuer } = await api<{ token: string }>('/v1/tokens', admin, {
-      role: 'issuer',
-      agencyId: agency.id,
-    });
+    const { issuer } = await issuingAgency(api, admin);
     const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
     const ids: string[] = [];
     for (let i = 0; i < CLIENTS; i++) {

@@ -2,14 +2,10 @@
 // render the layout files of SEALTRUST_LICENCE_FORMATS (default PDF and OFD), seal and sign each, encrypt and
 // store them with the event and audit record), from this separate load process with keep-alive connections,
 // with p50/p99 latency and the size of each file of a one-page licence.
-import {
-  DEMO_FACE_DATA,
-  DEMO_HOLDERS,
-  CONSTRUCTION_ENGINEER_2,
-  DEMO_LICENCE_TYPES,
-} from '../src/licence/demo-licence-types.js';
+import { DEMO_FACE_DATA, DEMO_HOLDERS, CONSTRUCTION_ENGINEER_2 } from '../src/licence/demo-licence-types.js';
 import { keepAliveAgent, rawRequest, runLoad } from './lib/load.js';
 import { startServiceProcess } from './lib/service-process.js';
+import { issuingAgency } from './lib/issuing-agency.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -31,27 +27,7 @@ async function api<T>(path: string, token: string, json?: unknown, expect = [200
 
 try {
   const admin = service.adminToken;
-  const agency = await api<{ id: string }>('/v1/agencies', admin, {
-    name: '江苏省住房和城乡建设厅',
-    uscc: '11320100014000714D',
-    regionCode: '320000',
-    province: '32',
-  });
-  const key = await api<{ certificateSerial: string }>(`/v1/agencies/${agency.id}/signer-keys`, admin, {});
-  await api('/v1/seals', admin, {
-    agencyId: agency.id,
-    name: '江苏省住房和城乡建设厅',
-    type: 'official',
-    signerCertSerials: [key.certificateSerial],
-    validFrom: new Date(Date.now() - 60_000).toISOString(),
-    validTo: new Date(Date.now() + 365 * 86_400_000).toISOString(),
-  });
-  for (const t of DEMO_LICENCE_TYPES)
-    await api('/v1/licence-types', admin, { ...t, issuerAgencyIds: [agency.id] });
-  const { token: issuer } = await api<{ token: string }>('/v1/tokens', admin, {
-    role: 'issuer',
-    agencyId: agency.id,
-  });
+  const { issuer } = await issuingAgency(api, admin);
 
   const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
   const body = JSON.stringify({
