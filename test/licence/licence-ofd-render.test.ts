@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openOfd } from '../../src/ofd/ofd-package.js';
 import { countRed } from '../pdf/page-render.js';
+import { ofdJsBundle, renderWithOfdJs } from '../helpers/ofdjs-page.js';
 import { decodeScreenshot } from '../ofd/screenshot-png.js';
 import { DEMO_LICENCE_TYPES, pictureSeal, pngOfSvg, PUBLIC_URL, sealedPair } from './licence-ofd-support.js';
 
@@ -27,27 +27,6 @@ type Browser = import('playwright-core').Browser;
 /** ofd.js scales to the width it is given, at most 5 px per mm: enough for zbar to read the QR modules. */
 const RENDER_WIDTH = 1600;
 
-const IN_PAGE = `
-window.renderOfdBytes = (b64, width) => new Promise((resolve, reject) => {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  ofd.parseOfdDocument({
-    ofd: bytes.buffer,
-    success: async (res) => {
-      try {
-        const doc = Array.isArray(res) ? res[0] : res;
-        const host = document.getElementById('pages');
-        for (const div of ofd.renderOfd(width, doc)) host.appendChild(div);
-        await Promise.all([...host.querySelectorAll('image')].map((i) => { const im = new Image(); im.src = i.href.baseVal; return im.decode(); }));
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-        resolve({ pages: host.children.length, seals: host.querySelectorAll('svg[name="seal_img_div"]').length });
-      } catch (e) { reject(String((e && e.stack) || e)); }
-    },
-    fail: (e) => reject(String((e && e.stack) || e)),
-  });
-});`;
-
 let browser: Browser;
 let bundle: string;
 let dir: string;
@@ -65,7 +44,7 @@ function sealPng(): Buffer {
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'licence-ofd-render-'));
-  bundle = readFileSync(createRequire(import.meta.url).resolve('ofd.js/lib/ofd.umd.min.js'), 'utf8');
+  bundle = ofdJsBundle();
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   seal = pictureSeal(sealPng());
@@ -87,29 +66,17 @@ describe('T5: ofd.js 0.2.6 in Chromium renders a licence OFD', { skip }, () => {
         number,
         number,
       ];
-      const context = await browser.newContext({
-        viewport: { width: 1620, height: 2400 },
-        deviceScaleFactor: 1,
-      });
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await context.route('**/*', (route) => route.abort());
+      const { context, page, errors, ...result } = await renderWithOfdJs(
+        browser,
+        bundle,
+        p.ofd,
+        RENDER_WIDTH,
+        {
+          width: 1620,
+          height: 2400,
+        },
+      );
       try {
-        await page.setContent(
-          '<!doctype html><meta charset="utf-8"><body style="margin:0;background:#fff"><div id="pages"></div></body>',
-        );
-        await page.addScriptTag({ content: bundle });
-        await page.addScriptTag({ content: IN_PAGE });
-        const result = await page.evaluate(
-          ([b64, width]) =>
-            (
-              globalThis as unknown as {
-                renderOfdBytes(b: string, w: number): Promise<{ pages: number; seals: number }>;
-              }
-            ).renderOfdBytes(b64, width),
-          [p.ofd.toString('base64'), RENDER_WIDTH] as const,
-        );
         assert.equal(result.pages, 1);
         assert.equal(result.seals, 1, 'the seal picture drawn once, at the StampAnnot');
         const box = await page.locator('#pages > div').first().boundingBox();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { openOfd } from '../../src/ofd/ofd-package.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { countRed, type RenderedPage } from '../pdf/page-render.js';
 import { fixture, fixturesSkip, unsignedOfd } from './ofd-stamping-support.js';
+import { ofdJsBundle, renderWithOfdJs } from '../helpers/ofdjs-page.js';
 import { decodeScreenshot } from './screenshot-png.js';
 
 // An independent reader opens what we write: ofd.js 0.2.6 (DLTech21, Apache-2.0, a test-only devDependency) in
@@ -17,35 +17,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install chromium; .ci/run does)`;
 
 type Browser = import('playwright-core').Browser;
-type Page = import('playwright-core').Page;
 
 const NS = 'xmlns:ofd="http://www.ofdspec.org/2016"';
 /** ofd.js scales pages to the width it is given (less 10 px), to one decimal of px per mm, at most 5. */
 const RENDER_WIDTH = 800;
-
-/** Runs in the page: parses the OFD with ofd.js, renders every page, waits for every image to be decoded. */
-const IN_PAGE = `
-window.renderOfdBytes = (b64, width) => new Promise((resolve, reject) => {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  ofd.parseOfdDocument({
-    ofd: bytes.buffer,
-    success: async (res) => {
-      try {
-        const doc = Array.isArray(res) ? res[0] : res;
-        const host = document.getElementById('pages');
-        for (const div of ofd.renderOfd(width, doc)) host.appendChild(div);
-        const hrefs = [...host.querySelectorAll('image')].map((i) => i.href.baseVal);
-        await Promise.all(hrefs.map((h) => { const i = new Image(); i.src = h; return i.decode(); }));
-        await Promise.all([...host.querySelectorAll('image')].map((i) => i.decode ? i.decode() : null));
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-        resolve({ pages: host.children.length, seals: host.querySelectorAll('svg[name="seal_img_div"]').length });
-      } catch (e) { reject(String((e && e.stack) || e)); }
-    },
-    fail: (e) => reject(String((e && e.stack) || e)),
-  });
-});`;
 
 interface Box {
   x: number;
@@ -76,7 +51,7 @@ async function json<T>(res: Response, status: number): Promise<T> {
 
 before(async () => {
   if (skip) return;
-  bundle = readFileSync(createRequire(import.meta.url).resolve('ofd.js/lib/ofd.umd.min.js'), 'utf8');
+  bundle = ofdJsBundle();
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   srv = await startTestServer();
@@ -144,26 +119,11 @@ function stampAnnotBoxes(ofd: Uint8Array): Box[] {
 
 /** ofd.js renders the package in a blank page (no network: the bundle is inlined); a screenshot of it all. */
 async function render(ofd: Uint8Array, pageWidthMm: number): Promise<Rendered> {
-  const context = await browser.newContext({ viewport: { width: 820, height: 1200 }, deviceScaleFactor: 1 });
-  const page: Page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await context.route('**/*', (route) => route.abort());
+  const { context, page, errors, ...result } = await renderWithOfdJs(browser, bundle, ofd, RENDER_WIDTH, {
+    width: 820,
+    height: 1200,
+  });
   try {
-    await page.setContent(
-      '<!doctype html><meta charset="utf-8"><body style="margin:0;background:#fff"><div id="pages"></div></body>',
-    );
-    await page.addScriptTag({ content: bundle });
-    await page.addScriptTag({ content: IN_PAGE });
-    const result = await page.evaluate(
-      ([b64, width]) =>
-        (
-          globalThis as unknown as {
-            renderOfdBytes(b: string, w: number): Promise<{ pages: number; seals: number }>;
-          }
-        ).renderOfdBytes(b64, width),
-      [Buffer.from(ofd).toString('base64'), RENDER_WIDTH] as const,
-    );
     assert.ok(result.pages >= 1, 'ofd.js rendered no page');
     const pageBox = await page.locator('#pages > div').first().boundingBox();
     assert.ok(pageBox, 'the page element has a box');
