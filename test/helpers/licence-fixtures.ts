@@ -2,7 +2,12 @@
 // active official seal, the demo licence types it may issue, and its issuer token.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { DEMO_LICENCE_TYPES } from '../../src/licence/demo-licence-types.js';
+import {
+  CONSTRUCTION_ENGINEER_2,
+  DEMO_FACE_DATA,
+  DEMO_HOLDERS,
+  DEMO_LICENCE_TYPES,
+} from '../../src/licence/demo-licence-types.js';
 import type { TestServer } from './test-server.js';
 import { readDerTlv } from '../../src/crypto/der-tlv.js';
 
@@ -95,4 +100,23 @@ export function lastSignature(pdf: Buffer): { byteRange: number[]; contents: Buf
     .update(pdf.subarray(c, c + d))
     .digest();
   return { byteRange, contents, digest };
+}
+
+/** The request body of one demo licence (二级建造师 with its demo holder and face data), with `overrides`. */
+export function demoIssueBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
+  return {
+    typeCode: CONSTRUCTION_ENGINEER_2.code,
+    holder: { name: holder.name, code: holder.code, codeType: holder.codeType },
+    validFrom: '2025-01-01',
+    validTo: '2027-12-31',
+    fields: { ...DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code] },
+    ...overrides,
+  };
+}
+
+/** Issues one demo licence with `issuer`'s token; its identifier. */
+export async function issueDemoLicence(srv: TestServer, issuer: string): Promise<string> {
+  const res = await srv.request('/v1/licences', { method: 'POST', token: issuer, json: demoIssueBody() });
+  return (await expectJson<{ identifier: string }>(res, 201)).identifier;
 }

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import {
-  CONSTRUCTION_ENGINEER_2,
-  DEMO_FACE_DATA,
-  DEMO_HOLDERS,
-} from '../../../src/licence/demo-licence-types.js';
+import { CONSTRUCTION_ENGINEER_2, DEMO_HOLDERS } from '../../../src/licence/demo-licence-types.js';
 import { withAudit } from '../../../src/service/audit/audit-service.js';
 import { listTlogEntries, type TlogEntry } from '../../../src/store/tlog-entry-repository.js';
 import { SM3_MERKLE_HASHER } from '../../../src/tlog/merkle-hasher.js';
 import {
   defineDemoTypes,
   expectJson,
+  issueDemoLicence,
   setupIssuingAgency,
   type IssuingAgency,
 } from '../../helpers/licence-fixtures.js';
@@ -45,21 +42,7 @@ async function appendedBy(action: () => Promise<unknown>): Promise<{ rows: TlogE
   return { rows, leaves: rows.map((r) => JSON.parse(r.leaf.toString('utf8')) as Leaf) };
 }
 
-function issueBody(overrides: Record<string, unknown> = {}) {
-  return {
-    typeCode: CONSTRUCTION_ENGINEER_2.code,
-    holder: { name: holder.name, code: holder.code, codeType: holder.codeType },
-    validFrom: '2025-01-01',
-    validTo: '2027-12-31',
-    fields: { ...DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code] },
-    ...overrides,
-  };
-}
-
-async function issue(): Promise<string> {
-  const res = await srv.request('/v1/licences', { method: 'POST', token: a.issuer, json: issueBody() });
-  return (await expectJson<{ identifier: string }>(res, 201)).identifier;
-}
+const issue = () => issueDemoLicence(srv, a.issuer);
 
 async function licenceEvent(
   identifier: string,

@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import {
-  CONSTRUCTION_ENGINEER_2,
-  DEMO_FACE_DATA,
-  DEMO_HOLDERS,
-} from '../../../src/licence/demo-licence-types.js';
 import { runTlogGenesis } from '../../../src/service/federation/tlog-genesis.js';
 import { ServiceError } from '../../../src/service/service-error.js';
 import { listTlogEntries } from '../../../src/store/tlog-entry-repository.js';
@@ -13,6 +8,7 @@ import { SM3_MERKLE_HASHER } from '../../../src/tlog/merkle-hasher.js';
 import {
   defineDemoTypes,
   expectJson,
+  issueDemoLicence,
   setupIssuingAgency,
   type IssuingAgency,
 } from '../../helpers/licence-fixtures.js';
@@ -24,22 +20,8 @@ process.env.SEALTRUST_NODE_ID = '32';
 let srv: TestServer;
 let a: IssuingAgency;
 const SYSTEM = { principal: { kind: 'system' as const }, requestId: 'test-genesis' };
-const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
 
-async function issue(): Promise<string> {
-  const res = await srv.request('/v1/licences', {
-    method: 'POST',
-    token: a.issuer,
-    json: {
-      typeCode: CONSTRUCTION_ENGINEER_2.code,
-      holder: { name: holder.name, code: holder.code, codeType: holder.codeType },
-      validFrom: '2025-01-01',
-      validTo: '2027-12-31',
-      fields: { ...DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code] },
-    },
-  });
-  return (await expectJson<{ identifier: string }>(res, 201)).identifier;
-}
+const issue = () => issueDemoLicence(srv, a.issuer);
 
 async function leaves() {
   return (await listTlogEntries(srv.database.knex, 0, 100_000)).map((e) => ({
