@@ -18,7 +18,13 @@ import { parseCertificate } from '../pki/certificate.js';
 import { keyIdentifier } from '../pki/certificate-extensions.js';
 import { loadConfig, PROJECT_ROOT } from '../config.js';
 import { loadProfiles, readNodeLogCertificates } from '../service/ca/ca-node.js';
-import { logVerifierKeyOf, witnessName, witnessVerifierKeyOf } from '../service/federation/node-log-keys.js';
+import {
+  logVerifierKeyOf,
+  statusSignerName,
+  statusVerifierKeyOf,
+  witnessName,
+  witnessVerifierKeyOf,
+} from '../service/federation/node-log-keys.js';
 import { readPassphrase } from './passphrase.js';
 import { apiRequest, type ApiClientOptions } from './api-client.js';
 
@@ -248,7 +254,10 @@ export function registerCaCommands(program: Command): void {
     .description(
       "打印本节点目录日志与见证的验证密钥 / print this node's log and witness verifier keys (vkeys) for SEALTRUST_FED_NODES and SEALTRUST_HUB_WITNESS_KEY",
     )
-    .option('--json', 'one JSON object: {nodeId, origin, logVkey, witnessName, witnessVkey}')
+    .option(
+      '--json',
+      'one JSON object: {nodeId, origin, logVkey, witnessName, witnessVkey, statusName, statusVkey}',
+    )
     .action((opts: { json?: boolean }) => {
       // The keys directory, node id and origin as `serve` reads them (SEALTRUST_KEYS_DIR, SEALTRUST_NODE_ID,
       // SEALTRUST_LOG_ORIGIN). Public keys only, from the certificates: no passphrase, no private key read.
@@ -262,6 +271,9 @@ export function registerCaCommands(program: Command): void {
         logVkey: certs.logSigner ? logVerifierKeyOf(certs.logSigner.publicKey, origin) : null,
         witnessName: name,
         witnessVkey: certs.witness ? witnessVerifierKeyOf(certs.witness.publicKey, name) : null,
+        // The hub's status statements (federation.md §2.7) are signed with the witness key under this name.
+        statusName: statusSignerName(origin),
+        statusVkey: certs.witness ? statusVerifierKeyOf(certs.witness.publicKey, origin) : null,
       };
       if (opts.json) {
         process.stdout.write(JSON.stringify(out) + '\n');

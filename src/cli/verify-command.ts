@@ -14,7 +14,7 @@ import { validatePdf, ValidationTooComplex } from '../verify/pdf-validation.js';
 import { INDICATION_ZH, validationReport, type Check, type ValidationReport } from '../verify/report.js';
 import { validateSesSeal, validateSesSignature } from '../verify/ses-validation.js';
 import { loadTrustAnchors, TrustAnchorError } from '../verify/trust-anchors.js';
-import { httpCrlRevocationView } from './http-crl-revocation.js';
+import { httpCrlRevocationView } from '../service/verification/http-crl-revocation.js';
 
 /** Exit codes of `sealtrust verify`. */
 export const VERIFY_EXIT = { passed: 0, failed: 1, indeterminate: 2, unreadable: 3 } as const;

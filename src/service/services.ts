@@ -47,6 +47,7 @@ import {
   witnessCosigner,
   trustListCmsSigner,
   witnessName,
+  statusNoteSigner,
 } from './federation/node-log-keys.js';
 import { latestPublishedCheckpoint, publishedCheckpointSizeIn } from '../store/tlog-checkpoint-repository.js';
 import { witnessStateBySm3 } from '../store/witness-repository.js';
@@ -57,6 +58,14 @@ import { FederationMirror } from './federation/federation-mirror.js';
 import { FederationService } from './federation/federation-service.js';
 import { TrustListService } from './federation/trust-list-service.js';
 import { TrustListConsumer } from './federation/trust-list-consumer.js';
+import { nodeTrustEntry } from './federation/node-trust-entry.js';
+import { httpHubEvidence } from './federation/hub-evidence-source.js';
+import { FederatedTrust } from './verification/federated-trust.js';
+import { FederatedDirectoryView, type HubEvidenceSource } from './verification/federated-directory-view.js';
+import { ServiceError } from './service-error.js';
+import type { TrustListNode } from '../trust-list/trust-list.js';
+import { ensureAllowed } from './access/authorize.js';
+import type { Principal } from './access/principal.js';
 import { readCertificateBundle } from './federation/certificate-bundle.js';
 import { HttpLogSource } from './federation/http-log-source.js';
 import { IndexRecordService } from './federation/index-record-service.js';
@@ -68,6 +77,7 @@ import {
   loadVerifyConfig,
   type FederationConfig,
   type LicenceFileFormat,
+  loadNodeId,
 } from '../config.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
@@ -122,6 +132,18 @@ export interface Services {
   indexRecords: IndexRecordService;
   /** The national trust list: the hub's draft, publication and history (federation.md §2.8, §3.3). */
   trustLists: TrustListService;
+  /**
+   * This node's entry for the national trust list (GET /v1/federation/trust-entry, admin): what its operator
+   * submits to the hub, built from its own keys (node-trust-entry.ts).
+   */
+  trustEntry(
+    principal: Principal,
+    q: {
+      name?: string | undefined;
+      regionCode?: string | undefined;
+      kind?: TrustListNode['kind'] | undefined;
+    },
+  ): TrustListNode;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -258,10 +280,6 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     opts.stampingPool,
     logger,
   );
-  const verification = new VerificationService(
-    { db, node, seals, licences, licenceDirectory: licenceDirectoryView(db), logger },
-    opts.verification ?? loadVerifyConfig(),
-  );
   const federation = opts.federation ?? loadFederationConfig();
   const tlogIntegrator = new TlogIntegrator(db, {
     tileHeight: federation.tileHeight,
@@ -333,6 +351,38 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
           logger,
         )
       : undefined;
+  const federationService = new FederationService(
+    db,
+    mirror,
+    undefined,
+    federation.tileHeight,
+    federation.role === 'hub' ? statusNoteSigner(node, federation.logOrigin) : undefined,
+  );
+  // Verification trusts this node's own hierarchy and, through the trust list, every listed node's (§4.3):
+  // other nodes' licences are judged from the hub's log evidence (the hub answers from its own mirror).
+  const trust = new FederatedTrust({ current: () => trustLists.current() });
+  const hubEvidence: HubEvidenceSource | undefined =
+    federation.role === 'hub'
+      ? async (identifier, old) => {
+          try {
+            return await federationService.licenceEvidence(identifier, old === undefined ? {} : { old });
+          } catch (err) {
+            if (err instanceof ServiceError && err.code === 'licence-not-found') return null;
+            throw err;
+          }
+        }
+      : federation.hubUrl
+        ? httpHubEvidence(federation.hubUrl)
+        : undefined;
+  const federatedDirectory = new FederatedDirectoryView({
+    local: licenceDirectoryView(db),
+    trust,
+    hub: hubEvidence,
+  });
+  const verification = new VerificationService(
+    { db, node, seals, licences, licenceDirectory: federatedDirectory, trust, logger },
+    opts.verification ?? loadVerifyConfig(),
+  );
   return {
     tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
@@ -372,9 +422,23 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceUsage: new LicenceUsageService(db),
     tlogIntegrator,
     tlog,
-    federation: new FederationService(db, mirror, undefined, federation.tileHeight),
+    federation: federationService,
     indexRecords: new IndexRecordService(db, dataProtector),
     trustLists,
+    trustEntry: (principal, q) => {
+      ensureAllowed(principal, 'federation.nodes.read');
+      const nodeId = loadNodeId();
+      const org = node.root.cert.subjectEntries.find((e) => e.type === '2.5.4.10' || e.type === 'O')?.value;
+      return nodeTrustEntry(node, {
+        nodeId,
+        kind: q.kind ?? (federation.role === 'hub' ? 'hub' : 'province'),
+        name: q.name ?? org ?? nodeId,
+        regionCode: q.regionCode ?? (/^\d{2}$/.test(nodeId) ? `${nodeId}0000` : '100000'),
+        publicUrl: (opts.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, ''),
+        logOrigin: federation.logOrigin,
+        since: node.root.cert.notBefore,
+      });
+    },
     init: async () => {
       await registerNodeCertificates(db, node);
     },

@@ -332,6 +332,15 @@ export async function findNationalLicence(
   };
 }
 
+/**
+ * The node an agency (by USCC) is registered at in the national index: the routing of a licence to its issuing
+ * node (federation.md §4.4: national_agencies is the reference table for agency → node). Undefined when unknown.
+ */
+export async function findAgencyNode(db: Executor, uscc: string): Promise<string | undefined> {
+  const res = await db.raw('SELECT node_id FROM national_agencies WHERE uscc = ?', [uscc]);
+  return (res.rows as { node_id: string }[])[0]?.node_id;
+}
+
 /** How many national events node `nodeId` has (for the inspection and the tests). */
 export async function countNationalEvents(db: Executor, nodeId: string): Promise<number> {
   const res = await db.raw('SELECT count(*) AS n FROM national_licence_events WHERE node_id = ?', [nodeId]);

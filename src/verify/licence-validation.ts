@@ -2,7 +2,7 @@ import { validateLicenceIdentifier } from '../licence/licence-identifier.js';
 import { licenceStatusZh } from '../licence/licence-lifecycle.js';
 import type { LicenceMetadata } from '../licence/licence-metadata.js';
 import { CHECK_ORDER, orderChecks } from './checks/check-registry.js';
-import { emit, message, withText } from './checks/messages.js';
+import { emit, isCatalogued, message, withText } from './checks/messages.js';
 import { deriveIndication, type Check, type LicenceReport } from './report.js';
 
 // The licence layer of verification: a PDF whose signed revision carries licence.json is a SealTrust licence,
@@ -67,6 +67,40 @@ export interface LicenceDirectoryRecord {
   /** Annotated copies the node knows (or the one matching `?sm3=`). */
   copies?: LicenceCopyRecord[];
   copy?: LicenceCopyRecord | null;
+  /**
+   * Set when the licence is another node's and the record was built from the hub's log evidence (federation.md
+   * §3.5): where it came from, the trust list that vouched for the node, and the `licence-in-log` judgement.
+   */
+  federation?: LicenceFederationEvidence;
+}
+
+/** How another node's licence was judged (the `licence-in-log` and `trust-list` checks report it). */
+export interface LicenceFederationEvidence {
+  source: 'hub';
+  /** The issuing node as the trust list names it; null when it does not. */
+  node: { id: string; name: string; statusHistory: { status: string; since: string }[] } | null;
+  /** The list in force; null when this verifier holds none. */
+  trustList: {
+    sequenceNumber: number;
+    issuedAt: string;
+    nextUpdate: string;
+    state: 'valid' | 'expired';
+  } | null;
+  log: {
+    outcome: 'passed' | 'indeterminate' | 'failed';
+    code: string;
+    why: string | null;
+    origin: string | null;
+    treeSize: number | null;
+    /** ISO 8601: when the hub cosigned the checkpoint (the status's `asOf`). */
+    witnessTime: string | null;
+    leafIndex: number | null;
+  };
+  /**
+   * Set when nothing could be judged (trust list missing or expired, hub unreachable, node not listed): the
+   * record's other fields are then placeholders and every directory check is INDETERMINATE with this code.
+   */
+  unavailable?: { code: string; why: string };
 }
 
 export interface LicenceDirectoryView {
@@ -235,6 +269,7 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
   const identifier = m.identifier;
   const checks: Check[] = [identifierCheck(identifier)];
   let record: LicenceDirectoryRecord | null = null;
+  let lookedUp: LicenceDirectoryRecord | null = null;
   let reachable = false;
   if (!input.directory) {
     for (const id of ['licence-registered', 'licence-file-hash', 'licence-status'] as const)
@@ -242,13 +277,19 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
   } else {
     try {
       record = await input.directory.lookup(identifier, { fileSm3: input.fileSm3 });
+      lookedUp = record;
       reachable = true;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       for (const id of ['licence-registered', 'licence-file-hash', 'licence-status'] as const)
         checks.push(emit(id, 'indeterminate', 'DIRECTORY_UNAVAILABLE', { why }));
     }
-    if (reachable && !record) {
+    const unavailable = record?.federation?.unavailable;
+    if (unavailable) {
+      for (const id of ['licence-registered', 'licence-file-hash', 'licence-status'] as const)
+        checks.push(emit(id, 'indeterminate', 'DIRECTORY_UNAVAILABLE', { why: unavailable.why }));
+      record = null;
+    } else if (reachable && !record) {
       const why = { zh: '证照未登记', en: 'the licence is not registered' };
       checks.push(
         emit('licence-registered', 'failed', 'LICENCE_NOT_REGISTERED', { identifier }),
@@ -278,6 +319,7 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
     }
   }
   checks.push(copyCheck(m.copy, input.now));
+  checks.push(...federationChecks(input, reachable ? lookedUp : undefined));
   const ordered = orderChecks(checks, 'licence');
   return {
     identifier,
@@ -289,6 +331,115 @@ export async function validateLicence(input: LicenceValidationInput): Promise<Li
     ...deriveIndication(ordered),
     checks: ordered,
   };
+}
+
+/**
+ * `licence-in-log` and `trust-list` (federation.md §3.5): for another node's licence, the log evidence the
+ * directory view judged and the list that vouched for the node, judged at the signing time (§2.8 rule 7: a node
+ * withdrawn later still vouches for what it sealed before). This node's own licences need neither.
+ */
+function federationChecks(
+  input: LicenceValidationInput,
+  record: LicenceDirectoryRecord | null | undefined,
+): Check[] {
+  if (!input.directory)
+    return [
+      emit('licence-in-log', 'skipped', 'NO_DIRECTORY', undefined),
+      emit('trust-list', 'skipped', 'NO_DIRECTORY', undefined),
+    ];
+  if (record === undefined) {
+    const why = { zh: '证照目录不可用', en: 'the directory is unavailable' };
+    return [
+      emit('licence-in-log', 'skipped', 'NOT_RUN', { why }),
+      emit('trust-list', 'skipped', 'NOT_RUN', { why }),
+    ];
+  }
+  const f = record?.federation;
+  if (!f)
+    return [
+      emit('licence-in-log', 'skipped', 'LOCAL_DIRECTORY', undefined),
+      emit('trust-list', 'skipped', 'LOCAL_ANCHORS', undefined),
+    ];
+  const log = f.log;
+  const logDetails = { ...log, source: f.source };
+  const why = log.why ?? '';
+  const inLog =
+    log.outcome === 'passed'
+      ? emit(
+          'licence-in-log',
+          'passed',
+          'LICENCE_IN_LOG',
+          {
+            node: f.node?.id ?? '?',
+            index: log.leafIndex ?? -1,
+            size: log.treeSize ?? 0,
+            witnessTime: log.witnessTime ?? '?',
+          },
+          logDetails,
+        )
+      : isCatalogued('licence-in-log', log.code)
+        ? emit('licence-in-log', log.outcome, log.code as 'FILE_NOT_IN_LOG', { why }, logDetails)
+        : emit('licence-in-log', 'failed', 'EVIDENCE_MISMATCH', { why: `${log.code}: ${why}` }, logDetails);
+  const l = f.trustList;
+  let trust: Check;
+  if (!l) trust = emit('trust-list', 'indeterminate', 'TRUST_LIST_MISSING', undefined);
+  else if (l.state === 'expired')
+    trust = emit(
+      'trust-list',
+      'indeterminate',
+      'TRUST_LIST_EXPIRED',
+      { seq: l.sequenceNumber, nextUpdate: l.nextUpdate },
+      { ...l },
+    );
+  else if (!f.node)
+    trust =
+      f.unavailable?.code === 'NODE_NOT_LISTED'
+        ? emit(
+            'trust-list',
+            'indeterminate',
+            'NODE_NOT_LISTED',
+            { seq: l.sequenceNumber, node: '?' },
+            { ...l },
+          )
+        : emit(
+            'trust-list',
+            'skipped',
+            'NOT_RUN',
+            { why: { zh: f.unavailable?.why ?? '', en: f.unavailable?.why ?? '' } },
+            { ...l },
+          );
+  else {
+    const details = { ...l, node: f.node.id, nodeStatusHistory: f.node.statusHistory };
+    const at = input.signingTime ?? input.now;
+    let then: string | undefined;
+    for (const h of f.node.statusHistory) if (Date.parse(h.since) <= at.getTime()) then = h.status;
+    const now = f.node.statusHistory.at(-1);
+    if (then !== 'active')
+      trust = emit(
+        'trust-list',
+        'failed',
+        'NODE_WITHDRAWN',
+        { seq: l.sequenceNumber, node: f.node.id, status: then ?? 'unlisted', at: at.toISOString() },
+        details,
+      );
+    else if (now && now.status !== 'active')
+      trust = emit(
+        'trust-list',
+        'passed',
+        'NODE_WITHDRAWN_LATER',
+        { seq: l.sequenceNumber, node: f.node.id, since: now.since },
+        details,
+      );
+    else
+      trust = emit(
+        'trust-list',
+        'passed',
+        'TRUST_LIST_VALID',
+        { seq: l.sequenceNumber, nextUpdate: l.nextUpdate, node: f.node.id, name: f.node.name },
+        details,
+      );
+  }
+  return [inLog, trust];
 }
 
 /** The SM3s (lower-case hex) of every file the directory says was issued for the identifier. */

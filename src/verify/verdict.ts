@@ -47,6 +47,12 @@ export const SUB_INDICATION = {
   /** INDETERMINATE: suspended (may be resumed) or the directory cannot be asked. */
   LICENCE_SUSPENDED: 'LICENCE_SUSPENDED',
   LICENCE_COPY_EXPIRED: 'LICENCE_COPY_EXPIRED',
+  /** SealTrust federation (federation.md §3.5): the log evidence of another node's licence is invalid. */
+  LICENCE_NOT_IN_LOG: 'LICENCE_NOT_IN_LOG',
+  /** INDETERMINATE: the trust list that vouches for other nodes is past its next update (§2.8 rule 5). */
+  TRUST_LIST_EXPIRED: 'TRUST_LIST_EXPIRED',
+  /** TOTAL_FAILED: the issuing node was withdrawn from the trust list before the licence was sealed. */
+  NODE_WITHDRAWN: 'NODE_WITHDRAWN',
 } as const;
 export type SubIndication = (typeof SUB_INDICATION)[keyof typeof SUB_INDICATION] | (string & {});
 

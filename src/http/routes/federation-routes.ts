@@ -77,10 +77,82 @@ const nationalRecordSchema = z.object({
 const nodeParams = z.object({ nodeId: z.string().regex(/^[0-9A-Za-z-]{1,32}$/) });
 const INDEX = /^(0|[1-9][0-9]{0,15})$/;
 
+const evidenceSchema = z.object({
+  identifier: z.string(),
+  node: z.string(),
+  origin: z.string(),
+  nodeState: z.string(),
+  checkpoint: z.string().nullable(),
+  treeSize: z.number().int(),
+  events: z.array(z.object({ index: z.number().int(), leaf: z.string(), inclusion: z.array(z.string()) })),
+  pending: z.number().int(),
+  statement: z.string().nullable(),
+  consistency: z.object({ old: z.number().int(), hashes: z.array(z.string()) }).nullable(),
+  issueProof: z.string().nullable(),
+  latestProof: z.string().nullable(),
+  stale: z.boolean(),
+});
+
 export function federationRoutes(
   api: ApiRouter,
-  { federation, indexRecords }: Pick<Services, 'federation' | 'indexRecords'>,
+  { federation, indexRecords, trustEntry }: Pick<Services, 'federation' | 'indexRecords' | 'trustEntry'>,
 ): void {
+  api.route({
+    method: 'get',
+    path: '/v1/federation/licences/:identifier',
+    operationId: 'getLicenceEvidence',
+    summary:
+      '跨省核验证据：证照事件、包含证明、枢纽联署检查点与状态声明 / Cross-node evidence for a licence (federation.md §3.5)',
+    tags: ['federation'],
+    auth: 'public',
+    params: z.object({ identifier: z.string().min(1).max(128) }),
+    query: z.object({
+      old: z
+        .string()
+        .regex(INDEX)
+        .optional()
+        .describe('the tree size the caller verified last: the answer adds PROOF(old, treeSize)'),
+    }),
+    responses: {
+      200: {
+        description:
+          'The licence’s events in its issuing node’s log, each leaf with its RFC 9162 path under `checkpoint` ' +
+          '(the node’s checkpoint this hub cosigned and mirrors completely), and the hub’s status statement. ' +
+          'Leaves hold no personal data.',
+        schema: evidenceSchema,
+      },
+    },
+    handler: async (ctx, { params, query }) => {
+      ctx.body = await federation.licenceEvidence(
+        params.identifier,
+        query.old !== undefined ? { old: Number(query.old) } : {},
+      );
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/federation/trust-entry',
+    operationId: 'getNodeTrustEntry',
+    summary:
+      '本节点的信任列表条目（提交枢纽审核）/ This node’s entry for the national trust list, for the hub’s admins',
+    tags: ['federation'],
+    auth: ['admin'],
+    query: z.object({
+      name: z.string().min(1).max(200).optional().describe('节点名称, default the CA operator’s name'),
+      regionCode: z
+        .string()
+        .regex(/^\d{6}$/)
+        .optional()
+        .describe('GB/T 2260; default <node id>0000'),
+      kind: z.enum(['province', 'hub', 'ministry']).optional(),
+    }),
+    responses: { 200: { description: 'A trust-list node entry (federation.md §2.8)' } },
+    handler: async (ctx, { query }) => {
+      ctx.body = trustEntry(principalOf(ctx), query);
+    },
+  });
+
   api.route({
     method: 'get',
     path: '/v1/federation/index-records',

@@ -1,3 +1,14 @@
+/** A peer answered with another status than 200 (the message is the one callers always logged). */
+export class FetchStatusError extends Error {
+  override readonly name = 'FetchStatusError';
+  constructor(
+    url: string,
+    readonly status: number,
+  ) {
+    super(`${url}: HTTP ${status}`);
+  }
+}
+
 /**
  * GET `url` with a deadline and a size bound enforced while the body streams, so a hostile or broken peer can
  * neither stall the caller nor grow its memory; redirects are refused (a peer's paths are configured, not
@@ -13,7 +24,7 @@ export async function fetchBounded(
   });
   if (res.status !== 200) {
     await res.body?.cancel();
-    throw new Error(`${url}: HTTP ${res.status}`);
+    throw new FetchStatusError(url, res.status);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;

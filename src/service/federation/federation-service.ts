@@ -14,13 +14,17 @@ import { withAudit } from '../audit/audit-service.js';
 import { ServiceError } from '../service-error.js';
 import { readMirrorTiles } from '../../store/mirror-tile-repository.js';
 import {
+  findAgencyNode,
   findNationalLicence,
   listNationalLicenceEntries,
   type NationalLicence,
   type NationalLicenceEntry,
 } from '../../store/national-index-repository.js';
 import { parseCheckpoint } from '../../tlog/checkpoint.js';
-import { parseNote } from '../../tlog/signed-note.js';
+import { formatProofBundle } from '../../tlog/proof-bundle.js';
+import { formatLicenceStatusStatement } from '../../tlog/licence-status-statement.js';
+import { parseNote, signNote, type NoteSigner } from '../../tlog/signed-note.js';
+import { parseLicenceIdentifier } from '../../licence/licence-identifier.js';
 import { TlogReadService } from './tlog-read-service.js';
 import type { FederationMirror } from './federation-mirror.js';
 
@@ -66,6 +70,39 @@ export interface NationalRecordView {
   events: NationalRecordEvent[];
 }
 
+/**
+ * What anyone may ask the hub about a licence of any node (federation.md §3.5): the node's log events for it with
+ * their leaves and inclusion proofs under the node's latest checkpoint the hub cosigned and mirrors completely,
+ * the hub's signed status statement (§2.7), and a consistency proof from the caller's last size when asked.
+ * Leaves hold no personal data (§2.2), so the answer is public, like a node's own /v1/verify/licences/{id}.
+ */
+export interface LicenceEvidence {
+  identifier: string;
+  node: string;
+  origin: string;
+  /** The mirror's replication state (`ok`, `catching-up`, `quarantined`, `forked`). */
+  nodeState: string;
+  /** The cosigned checkpoint (signed note, verbatim); null before the first complete mirror. */
+  checkpoint: string | null;
+  treeSize: number;
+  /** The identifier's events the checkpoint covers, oldest first. */
+  events: { index: number; leaf: string; inclusion: string[] }[];
+  /** Events mirrored beyond the checkpoint (logged, not yet provable). */
+  pending: number;
+  /** The hub's licence-status note for the latest covered event; null when none is covered. */
+  statement: string | null;
+  /** PROOF(old, treeSize), base64, when `old` was asked and 0 < old < treeSize. */
+  consistency: { old: number; hashes: string[] } | null;
+  /** tlog-proof-sm3 bundles of the file-bearing leaf and of the latest event (§2.7). */
+  issueProof: string | null;
+  latestProof: string | null;
+  /** The mirror lags what the hub witnessed for more than 600 s. */
+  stale: boolean;
+}
+
+/** How long a mirror may lag its witnessed checkpoint before answers say `stale` (federation.md §3.5). */
+const STALE_AFTER_MS = 600_000;
+
 const notHub = () =>
   new ServiceError('not-found', 'not-a-hub', '本节点不是国家枢纽 / this node is not the national hub');
 
@@ -79,7 +116,104 @@ export class FederationService {
     private readonly now: () => Date = () => new Date(),
     /** Tile height of the mirror tiles (config.federation.tileHeight). */
     private readonly tileHeight = 8,
+    /** The hub's status-statement signer (§2.7); without it answers carry no statement. */
+    private readonly statusSigner?: NoteSigner,
   ) {}
+
+  /**
+   * The evidence for licence `identifier` (§3.5), routed to its issuing node by the issuer's USCC in the national
+   * agency table (so a node that logs another node's identifier is never the one asked about it).
+   * @throws ServiceError 404 `licence-not-found`
+   */
+  async licenceEvidence(identifier: string, opts: { old?: number } = {}): Promise<LicenceEvidence> {
+    const mirror = this.hub();
+    const notFound = () =>
+      new ServiceError(
+        'not-found',
+        'licence-not-found',
+        '全国目录中没有该证照 / no such licence in the national index',
+        'identifier',
+      );
+    let issuer: string;
+    try {
+      issuer = parseLicenceIdentifier(identifier).issuerCode;
+    } catch {
+      throw notFound();
+    }
+    const nodeId = await findAgencyNode(this.db, issuer);
+    const state = nodeId === undefined ? undefined : await readMirrorState(this.db, nodeId);
+    const record = state && (await findNationalLicence(this.db, state.nodeId, identifier));
+    if (!state || !record) throw notFound();
+    const checkpoint = state.completeCheckpoint;
+    const treeSize = checkpoint ? parseCheckpoint(parseNote(checkpoint).text).size : 0;
+    const all = await listNationalLicenceEntries(this.db, state.nodeId, identifier);
+    const covered = all.filter((e) => e.idx < treeSize);
+    const proofs = this.#proofService(state.nodeId, state.origin);
+    const events: LicenceEvidence['events'] = [];
+    for (const e of covered) {
+      const { hashes } = await proofs.inclusionProof({ index: e.idx, size: treeSize });
+      events.push({
+        index: e.idx,
+        leaf: e.leaf.toString('utf8'),
+        inclusion: hashes.map((h) => h.toString('base64')),
+      });
+    }
+    const bundle = (i: number) => {
+      const e = covered[i]!;
+      const ev = events[i]!;
+      return formatProofBundle({
+        leaf: e.leaf,
+        index: e.idx,
+        proof: ev.inclusion.map((h) => Buffer.from(h, 'base64')),
+        checkpoint: checkpoint!,
+      });
+    };
+    const latestAt = covered.findLastIndex((e) => e.kind === 'licence');
+    // The file-bearing leaf: the one that created the identifier (licence.files, federation.md §2.2).
+    const issueAt = covered.findIndex((e) => e.kind === 'licence' && e.fromStatus === null);
+    let statement: string | null = null;
+    if (latestAt >= 0 && this.statusSigner && checkpoint) {
+      const cp = parseCheckpoint(parseNote(checkpoint).text);
+      const latest = covered[latestAt]!;
+      statement = signNote(
+        formatLicenceStatusStatement({
+          identifier,
+          status: latest.toStatus ?? record.status,
+          index: latest.idx,
+          origin: state.origin,
+          size: cp.size,
+          rootHash: cp.rootHash,
+          time: Math.floor(this.now().getTime() / 1000),
+        }),
+        [this.statusSigner],
+      );
+    }
+    let consistency: LicenceEvidence['consistency'] = null;
+    if (opts.old !== undefined && opts.old > 0 && opts.old < treeSize) {
+      const { hashes } = await proofs.consistencyProof(opts.old, treeSize);
+      consistency = { old: opts.old, hashes: hashes.map((h) => h.toString('base64')) };
+    }
+    const witnessed = await mirror.witnessedTree(state.origin).catch(() => undefined);
+    const lagging = witnessed !== undefined && witnessed.size > treeSize;
+    const stale =
+      lagging &&
+      (state.pulledAt === null || this.now().getTime() - state.pulledAt.getTime() > STALE_AFTER_MS);
+    return {
+      identifier,
+      node: state.nodeId,
+      origin: state.origin,
+      nodeState: state.state,
+      checkpoint,
+      treeSize,
+      events,
+      pending: all.length - covered.length,
+      statement,
+      consistency,
+      issueProof: issueAt >= 0 ? bundle(issueAt) : null,
+      latestProof: latestAt >= 0 ? bundle(latestAt) : null,
+      stale,
+    };
+  }
 
   /**
    * A licence of node `nodeId` in the national index: the record, every event with its leaf and an inclusion

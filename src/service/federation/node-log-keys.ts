@@ -103,3 +103,24 @@ export function trustListCmsSigner(node: CaNode): TrustListSigner | undefined {
   const k = trustListSigner(node);
   return k && { certificateDer: k.cert.der, signDigest: (e: Buffer) => sm2SignDigest(k.privateKey, e) };
 }
+
+/** The name of the hub's status-statement key (federation.md §2.7): `<logOrigin>/status`. */
+export function statusSignerName(logOrigin: string): string {
+  return `${logOrigin}/status`;
+}
+
+/**
+ * The hub's status-statement signer (§2.7). It is the witness key under its own name: signed-note key IDs
+ * hash the name and signature type, and a statement's text starts with its own header line, so a statement can
+ * never pass for a cosignature or a checkpoint. A separate `status-signer` profile (§4.3) is left for later.
+ * Undefined without a witness key (a province).
+ */
+export function statusNoteSigner(node: CaNode, logOrigin: string): NoteSigner | undefined {
+  const key = nodeKey(node, 'witness');
+  return key ? sm2NoteSigner(statusSignerName(logOrigin), key.privateKey) : undefined;
+}
+
+/** The status-statement vkey of a witness public key (the trust list's `statusSigner.vkey`). */
+export function statusVerifierKeyOf(publicKey: Uint8Array, logOrigin: string): string {
+  return formatVerifierKey(statusSignerName(logOrigin), NOTE_SIGTYPE, publicKey);
+}

@@ -23,7 +23,10 @@ import {
   type VerifyFailure,
   type VerifyTask,
   type ViewCall,
+  type ForeignAnchors,
 } from './verification-worker-protocol.js';
+import type { FederatedTrust } from './federated-trust.js';
+import { foreignRevocationView } from './foreign-revocation-view.js';
 import { workerModule } from '../../runtime/worker-module.js';
 import {
   BoundedWorkerPool,
@@ -114,6 +117,8 @@ export interface VerificationDeps {
   seals: SealService;
   licences: LicenceService;
   licenceDirectory: LicenceDirectoryView;
+  /** The trust list in force (federation.md §4.3): other nodes' anchors, seal makers and revocation. */
+  trust?: FederatedTrust | undefined;
   logger?: Logger | undefined;
 }
 
@@ -132,7 +137,8 @@ export class VerificationService {
   constructor(deps: VerificationDeps, options: Partial<VerificationOptions> = {}) {
     this.#deps = deps;
     this.options = { ...DEFAULT_VERIFICATION_OPTIONS, ...options };
-    this.#revocation = caRevocationView(deps.db, deps.node);
+    const own = caRevocationView(deps.db, deps.node);
+    this.#revocation = deps.trust ? foreignRevocationView(own, deps.trust) : own;
     this.#sealRegistry = sealRegistryView(deps.seals);
     this.#auditGeneration = AuditGeneration.of(deps.db);
     const { node } = deps;
@@ -188,6 +194,8 @@ export class VerificationService {
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const transfer = bytes.length > RETAIN_BYTES;
     const task: VerifyTask = { format, bytes: transfer && !own ? new Uint8Array(bytes) : bytes };
+    const snap = await this.#deps.trust?.snapshot();
+    if (snap) task.trust = snap.state === 'valid' ? snap.generation : `expired:${snap.generation}`;
     const job: Job = {};
     try {
       return await this.#pool.run(task, {
@@ -310,7 +318,22 @@ export class VerificationService {
         return this.#sealRegistry.sealStatusAt(q.esID, new Date(q.at));
       case 'licence':
         return this.#deps.licenceDirectory.lookup(q.identifier, q.fileSm3 ? { fileSm3: q.fileSm3 } : {});
+      case 'trust':
+        return this.#foreignAnchors();
     }
+  }
+
+  /** The trust list's anchors for the workers; null when there is none or it expired (§2.8 rule 5). */
+  async #foreignAnchors(): Promise<ForeignAnchors | null> {
+    const snap = await this.#deps.trust?.snapshot();
+    if (!snap || snap.state !== 'valid') return null;
+    const der = (b: Buffer) => new Uint8Array(b);
+    return {
+      generation: snap.generation,
+      roots: snap.anchors.roots.map(der),
+      intermediates: snap.anchors.intermediates.map(der),
+      sealMakers: snap.anchors.sealMakers.map(der),
+    };
   }
 
   /** Certificates come back as DER; the few this node sees again and again are parsed once. */

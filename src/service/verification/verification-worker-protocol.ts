@@ -22,6 +22,20 @@ export interface VerifyTask {
    * worker may reuse them instead of asking again.
    */
   generation?: string;
+  /**
+   * The trust list's generation at dispatch (federated-trust.ts), when this node follows one: a worker whose
+   * foreign anchors are of another generation asks for the current ones (view `trust`) before validating.
+   */
+  trust?: string;
+}
+
+/** Another node's anchors from the trust list (DER), as the `trust` view answers. */
+export interface ForeignAnchors {
+  generation: string;
+  roots: Uint8Array[];
+  intermediates: Uint8Array[];
+  /** Listed seal makers: known, but their seals are in their own node's registry, not this one's. */
+  sealMakers: Uint8Array[];
 }
 
 /**
@@ -35,7 +49,8 @@ export interface VerifyTask {
 export type ViewCall =
   | { view: 'revocation'; cert: Uint8Array; issuer: Uint8Array; at: number }
   | { view: 'seal'; esID: string; at: number }
-  | { view: 'licence'; identifier: string; fileSm3?: string };
+  | { view: 'licence'; identifier: string; fileSm3?: string }
+  | { view: 'trust' };
 
 /** `malformed` is a PDF the reader refuses; the OFD reader's refusals keep their own codes (OfdError). */
 export type VerifyFailureKind =
@@ -60,6 +75,7 @@ export const VIEW_CACHE_MS = 5_000;
  */
 export function viewCacheKey(q: ViewCall, now: number): string {
   const when = (t: number) => (Math.abs(t - now) < VIEW_CACHE_MS ? 'now' : String(t));
+  if (q.view === 'trust') return 't';
   return q.view === 'revocation'
     ? `r:${Buffer.from(q.cert).toString('base64')}:${Buffer.from(q.issuer).toString('base64')}:${when(q.at)}`
     : q.view === 'seal'

@@ -23,6 +23,7 @@ import {
   type VerifyFailure,
   type VerifyTask,
   type ViewCall,
+  type ForeignAnchors,
 } from './verification-worker-protocol.js';
 
 // A verification worker: runs the PDF and OFD validation engines off the main thread. The engine's views need the
@@ -31,11 +32,53 @@ import {
 
 const data = workerData as VerificationWorkerData;
 const parse = (der: Uint8Array) => parseCertificate(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
-const anchors: CertificateInfo[] = data.anchors.map(parse);
-const intermediates: CertificateInfo[] = data.intermediates.map(parse);
+const ownAnchors: CertificateInfo[] = data.anchors.map(parse);
+const ownIntermediates: CertificateInfo[] = data.intermediates.map(parse);
 // This node's makers: known, and their seals must all be in this node's registry.
 const makers: CertificateInfo[] = (data.sealMakers ?? []).map(parse);
-const sealMakers = { certificates: makers, registeredHere: makers };
+
+interface Trust {
+  generation: string | undefined;
+  anchors: CertificateInfo[];
+  intermediates: CertificateInfo[];
+  sealMakers: { certificates: CertificateInfo[]; registeredHere: CertificateInfo[] };
+}
+
+const local: Trust = {
+  generation: undefined,
+  anchors: ownAnchors,
+  intermediates: ownIntermediates,
+  sealMakers: { certificates: makers, registeredHere: makers },
+};
+let current: Trust = local;
+let loading: Promise<Trust> | undefined;
+
+/**
+ * This node's anchors plus the trust list's (federation.md §4.3): reloaded when a task says the list changed.
+ * Other nodes' seal makers are known makers but not `registeredHere`: their seals live in their own registries.
+ */
+async function trustFor(
+  generation: string | undefined,
+  ask: TaskContext<ViewCall, unknown>['ask'],
+): Promise<Trust> {
+  if (generation === undefined) return local;
+  if (current.generation === generation) return current;
+  loading ??= (ask({ view: 'trust' }) as Promise<ForeignAnchors | null>)
+    .then((f) => {
+      if (!f) return (current = local);
+      const own = new Set(ownAnchors.map((c) => c.der.toString('base64')));
+      const foreign = (ders: Uint8Array[]) =>
+        ders.map(parse).filter((c) => !own.has(c.der.toString('base64')));
+      return (current = {
+        generation: f.generation,
+        anchors: [...ownAnchors, ...foreign(f.roots)],
+        intermediates: [...ownIntermediates, ...foreign(f.intermediates)],
+        sealMakers: { certificates: [...makers, ...foreign(f.sealMakers)], registeredHere: makers },
+      });
+    })
+    .finally(() => (loading = undefined));
+  return loading;
+}
 
 // Answers of the main thread, reused by later tasks of the same audit generation (see VerifyTask).
 const answers = new LruCache<string, { generation: string; at: number; value: unknown }>(1024);
@@ -98,6 +141,7 @@ const SERVICE_OFD_LIMITS: OfdLimits = Object.freeze({ ...OFD_LIMITS, maxInflated
 serveWorkerTasks<VerifyTask, ValidationReport, VerifyFailure, ViewCall, unknown>(
   async (task, { deadline, ask }) => {
     // The same trust and views for both formats: a seal is judged alike whatever file carries it.
+    const { anchors, intermediates, sealMakers } = await trustFor(task.trust, ask);
     const ctx = { anchors, intermediates, sealMakers, deadline, ...viewsFor(task.generation, ask) };
     return {
       result:

@@ -35,6 +35,8 @@ export const CHECK_IDS = [
   'licence-file-hash',
   'licence-status',
   'licence-copy',
+  'licence-in-log',
+  'trust-list',
   'references',
   'seal-file',
   'property-info',
@@ -254,6 +256,23 @@ const definitions: CheckDefinition[] = [
     title: { zh: '加注件', en: 'annotated copy' },
     rule: licenceRule(S.LICENCE_COPY_EXPIRED),
   },
+  {
+    // Another node's licence: its file-bearing leaf proven in that node's log under a hub-cosigned checkpoint.
+    id: 'licence-in-log',
+    title: { zh: '目录日志', en: 'directory log' },
+    rule: licenceRule(S.LICENCE_NOT_IN_LOG),
+  },
+  {
+    // The trust list that supplied another node's anchors: its sequence number and state (federation.md §2.8).
+    id: 'trust-list',
+    title: { zh: '信任列表', en: 'trust list' },
+    rule: (c) =>
+      c.status === 'failed'
+        ? failed(S.NODE_WITHDRAWN)
+        : c.status === 'indeterminate'
+          ? indeterminate(c.code === 'TRUST_LIST_EXPIRED' ? S.TRUST_LIST_EXPIRED : S.TRY_LATER)
+          : null,
+  },
 ];
 
 // OFD signatures (GM/T 0099-2020 §7 over GB/T 33190 §18): the checks around the SES/CMS ones.
@@ -397,6 +416,8 @@ export const CHECK_ORDER = {
     'licence-file-hash',
     'licence-status',
     'licence-copy',
+    'licence-in-log',
+    'trust-list',
   ],
 } as const satisfies Record<string, readonly CheckId[]>;
 

@@ -568,6 +568,81 @@ export const MESSAGES = {
       en: `annotated copy for "${p.purpose}" only, valid until ${p.expiresAt}`,
     }),
   },
+  'licence-in-log': {
+    NO_DIRECTORY: () => offlineDirectory({ zh: '目录日志', en: 'the directory log' }),
+    DIRECTORY_UNAVAILABLE: (p: { why: string }) => directoryDown(p.why),
+    LOCAL_DIRECTORY: () => ({
+      zh: '本节点签发的证照，由本节点的证照目录直接核对',
+      en: "a licence of this node: checked against this node's own directory",
+    }),
+    LICENCE_IN_LOG: (p: LogFacts) => ({
+      zh: `文件摘要记录在 ${p.node} 节点目录日志第 ${p.index} 条，包含证明在枢纽联署的检查点（大小 ${p.size}，见证时间 ${p.witnessTime}）下成立`,
+      en: `the file's SM3 is in leaf ${p.index} of node ${p.node}'s directory log, proven under a hub-cosigned checkpoint (size ${p.size}, witnessed ${p.witnessTime})`,
+    }),
+    ...byCode(
+      [
+        'NOT_YET_LOGGED',
+        'NOT_IN_NATIONAL_INDEX',
+        'QUORUM_MISSING',
+        'CHECKPOINT_OLDER',
+        'CONSISTENCY_MISSING',
+        'STATEMENT_MISSING',
+        'LOG_KEY_UNKNOWN',
+        'NODE_NOT_LISTED',
+        'TRUST_LIST_MISSING',
+        'TRUST_LIST_EXPIRED',
+        'HUB_UNREACHABLE',
+      ] as const,
+      logPending,
+    ),
+    ...byCode(
+      [
+        'EVIDENCE_MISMATCH',
+        'CHECKPOINT_INVALID',
+        'LOG_KEY_WITHDRAWN',
+        'CHECKPOINT_FORK',
+        'CHECKPOINT_INCONSISTENT',
+        'PROOF_INVALID',
+        'LEAF_INVALID',
+        'LEAF_MISMATCH',
+        'STATEMENT_MISMATCH',
+        'STATEMENT_INVALID',
+        'FILE_NOT_IN_LOG',
+      ] as const,
+      logInvalid,
+    ),
+  },
+  'trust-list': {
+    NO_DIRECTORY: () => offlineDirectory({ zh: '信任列表', en: 'the trust list' }),
+    LOCAL_ANCHORS: () => ({
+      zh: '本节点签发的证照，信任锚为本节点自己的根证书',
+      en: "a licence of this node: its anchor is this node's own root",
+    }),
+    TRUST_LIST_VALID: (p: { seq: number; nextUpdate: string; node: string; name: string }) => ({
+      zh: `签发节点 ${p.name}（${p.node}）列于第 ${p.seq} 号信任列表，列表有效至 ${p.nextUpdate}`,
+      en: `the issuing node ${p.name} (${p.node}) is listed in trust list no. ${p.seq}, valid until ${p.nextUpdate}`,
+    }),
+    NODE_WITHDRAWN_LATER: (p: { seq: number; node: string; since: string }) => ({
+      zh: `签发节点 ${p.node} 已于 ${p.since} 从第 ${p.seq} 号信任列表撤销，但签章时仍在列`,
+      en: `the issuing node ${p.node} was withdrawn at ${p.since} (trust list no. ${p.seq}) but was listed when the licence was sealed`,
+    }),
+    NODE_WITHDRAWN: (p: { seq: number; node: string; status: string; at: string }) => ({
+      zh: `签章时（${p.at}）签发节点 ${p.node} 在第 ${p.seq} 号信任列表中的状态为 ${p.status}`,
+      en: `when the licence was sealed (${p.at}) the issuing node ${p.node} was ${p.status} in trust list no. ${p.seq}`,
+    }),
+    TRUST_LIST_EXPIRED: (p: { seq: number; nextUpdate: string }) => ({
+      zh: `第 ${p.seq} 号信任列表已过期（下次更新时间 ${p.nextUpdate}）：其他节点的证照暂无法判定`,
+      en: `trust list no. ${p.seq} expired at ${p.nextUpdate}: other nodes' licences cannot be judged until a new one is verified`,
+    }),
+    TRUST_LIST_MISSING: () => ({
+      zh: '本节点尚无已验证的信任列表：其他节点的证照暂无法判定',
+      en: "this node holds no verified trust list: other nodes' licences cannot be judged",
+    }),
+    NODE_NOT_LISTED: (p: { seq: number; node: string }) => ({
+      zh: `签发节点 ${p.node} 不在第 ${p.seq} 号信任列表中`,
+      en: `the issuing node ${p.node} is not in trust list no. ${p.seq}`,
+    }),
+  },
   'seal-status': {
     NO_REGISTRY: () => ({
       zh: '未连接印章登记库（离线验证），印章状态未检查',
@@ -755,6 +830,89 @@ function usable(p: { identifier: string; warnings: Text }): Text {
   return {
     zh: `证照标识 ${p.identifier} 可用，但：${p.warnings.zh}`,
     en: `licence identifier ${p.identifier} is usable, but: ${p.warnings.en}`,
+  };
+}
+
+interface LogFacts {
+  node: string;
+  index: number;
+  size: number;
+  witnessTime: string;
+}
+
+const LOG_REASONS: Record<string, { zh: string; en: string }> = {
+  NOT_YET_LOGGED: {
+    zh: '尚无枢纽联署的检查点包含该证照（可能刚签发）',
+    en: 'no hub-cosigned checkpoint covers the licence yet (it may be new)',
+  },
+  NOT_IN_NATIONAL_INDEX: {
+    zh: '全国目录尚无该证照（可能刚签发，尚未同步）',
+    en: 'the national index has no such licence yet (it may be new)',
+  },
+  QUORUM_MISSING: { zh: '检查点缺少见证联署', en: 'the checkpoint lacks the witness cosignature' },
+  CHECKPOINT_OLDER: {
+    zh: '枢纽给出的检查点早于本节点已验证的',
+    en: 'the hub answered with an older checkpoint than this verifier holds',
+  },
+  CONSISTENCY_MISSING: { zh: '缺少一致性证明', en: 'no consistency proof' },
+  STATEMENT_MISSING: { zh: '枢纽未给出状态声明', en: 'the hub gave no status statement' },
+  LOG_KEY_UNKNOWN: {
+    zh: '检查点不是信任列表中的日志密钥签署的',
+    en: 'no log key in the trust list signed the checkpoint',
+  },
+  NODE_NOT_LISTED: { zh: '签发节点不在信任列表中', en: 'the issuing node is not in the trust list' },
+  TRUST_LIST_MISSING: { zh: '尚无已验证的信任列表', en: 'no verified trust list' },
+  TRUST_LIST_EXPIRED: { zh: '信任列表已过期', en: 'the trust list has expired' },
+  HUB_UNREACHABLE: { zh: '无法连接国家枢纽', en: 'the national hub cannot be reached' },
+  EVIDENCE_MISMATCH: { zh: '枢纽的答复与所查证照不符', en: 'the hub answered about something else' },
+  CHECKPOINT_INVALID: { zh: '检查点签名无效', en: 'the checkpoint signature is invalid' },
+  LOG_KEY_WITHDRAWN: {
+    zh: '检查点仅由已撤销的日志密钥签署',
+    en: 'the checkpoint is signed only by a withdrawn log key',
+  },
+  CHECKPOINT_FORK: {
+    zh: '同一大小出现两个根哈希（日志分叉）',
+    en: 'two roots for one tree size (a forked log)',
+  },
+  CHECKPOINT_INCONSISTENT: {
+    zh: '检查点与本节点已验证的不一致',
+    en: 'the checkpoint is inconsistent with the one this verifier holds',
+  },
+  PROOF_INVALID: { zh: '包含证明不成立', en: 'an inclusion proof does not verify' },
+  LEAF_INVALID: { zh: '日志条目格式错误', en: 'a log entry is malformed' },
+  LEAF_MISMATCH: { zh: '日志条目不属于该证照', en: 'a log entry is not about this licence' },
+  STATEMENT_MISMATCH: {
+    zh: '状态声明与检查点或最新条目不符',
+    en: 'the status statement does not match the checkpoint or the latest entry',
+  },
+  STATEMENT_INVALID: { zh: '状态声明签名无效', en: 'the status statement is invalid' },
+  FILE_NOT_IN_LOG: { zh: '目录日志中没有本文件的摘要', en: "no log entry records this file's SM3" },
+};
+
+/** One catalogue entry per code, worded by `f` (the log evidence's codes share two sentences). */
+function byCode<K extends string>(
+  codes: readonly K[],
+  f: (code: K, why: string) => Text,
+): Record<K, (p: { why: string }) => Text> {
+  return Object.fromEntries(codes.map((c) => [c, (p: { why: string }) => f(c, p.why)])) as Record<
+    K,
+    (p: { why: string }) => Text
+  >;
+}
+
+function logPending(code: string, why: string): { zh: string; en: string } {
+  const r = LOG_REASONS[code]!;
+  return {
+    zh: `目录日志证据暂不可用：${r.zh}（${why}）`,
+    en: `directory log evidence not available yet: ${r.en} (${why})`,
+  };
+}
+
+function logInvalid(code: string, why: string): { zh: string; en: string } {
+  const r = LOG_REASONS[code]!;
+  return {
+    zh: `目录日志证据无效：${r.zh}（${why}）`,
+    en: `the directory log evidence is invalid: ${r.en} (${why})`,
   };
 }
 

@@ -10,6 +10,7 @@ import {
 } from '../../../src/licence/demo-licence-types.js';
 import { testUscc } from './fed-ca-config.js';
 import type { FedNode } from './fed-node.js';
+import type { Federation } from './federation.js';
 
 export async function expectJson<T>(res: Response, status: number, what = ''): Promise<T> {
   const text = await res.text();
@@ -154,4 +155,52 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * The hub publishes a trust list naming every province, as its operators would (federation.md §2.8, §3.3): each
+ * province's entry from its own keys (GET /v1/federation/trust-entry), the hub's witness and status keys, then
+ * draft → publish; every province is asked to refresh and is waited for until it holds the list. Returns the
+ * sequence number.
+ */
+export async function publishTrustList(
+  fed: Federation,
+  o: { nextUpdate?: Date; edit?: (nodes: Record<string, unknown>[]) => void } = {},
+): Promise<number> {
+  const nodes: Record<string, unknown>[] = [];
+  for (const p of fed.provinces)
+    nodes.push(await expectJson(await p.admin('/v1/federation/trust-entry'), 200, 'trust entry'));
+  o.edit?.(nodes);
+  const hub = fed.vkeys.get('00')!;
+  const draft = {
+    historicalPeriodDays: 3650,
+    operator: {
+      nodeId: '00',
+      name: '电子证照信任枢纽（测试）',
+      uscc: testUscc('12', '100000', 9),
+      url: fed.hub.url,
+    },
+    witnessPolicy: {
+      witnesses: [{ name: hub.witnessName, vkey: hub.witnessVkey!, url: `${fed.hub.url}/witness` }],
+      quorum: hub.witnessName,
+    },
+    statusSigner: { name: hub.statusName, vkey: hub.statusVkey! },
+    nodes,
+  };
+  await expectJson(await fed.hub.admin('/v1/trust-list/draft', { method: 'PUT', json: draft }), 200, 'draft');
+  const nextUpdate = (o.nextUpdate ?? new Date(Date.now() + 6 * 86_400_000)).toISOString();
+  const published = await expectJson<{ sequenceNumber: number }>(
+    await fed.hub.admin('/v1/trust-list/draft:publish', { method: 'POST', json: { nextUpdate } }),
+    201,
+    'publish',
+  );
+  for (const p of fed.provinces)
+    await waitFor(`trust list ${published.sequenceNumber} at ${p.nodeId}`, async () => {
+      await p.admin('/v1/trust-list:refresh', { method: 'POST' });
+      const state = (await (await p.admin('/v1/trust-list/state')).json()) as {
+        sequenceNumber: number | null;
+      };
+      return state.sequenceNumber === published.sequenceNumber ? true : undefined;
+    });
+  return published.sequenceNumber;
 }

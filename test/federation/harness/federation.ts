@@ -4,7 +4,7 @@
 // the vkeys `sealtrust ca vkeys` prints: SEALTRUST_FED_NODES at the hub, SEALTRUST_HUB_URL and SEALTRUST_HUB_WITNESS_KEY at each
 // province.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KnownNode } from '../../../src/config.js';
@@ -15,6 +15,8 @@ import {
   logVerifierKeyOf,
   witnessName,
   witnessVerifierKeyOf,
+  statusSignerName,
+  statusVerifierKeyOf,
 } from '../../../src/service/federation/node-log-keys.js';
 import { caConfigFor } from './fed-ca-config.js';
 import { FedNode } from './fed-node.js';
@@ -26,6 +28,9 @@ export interface NodeVkeys {
   logVkey: string;
   witnessName: string;
   witnessVkey: string | null;
+  /** The hub's status-statement vkey (its witness key under `<origin>/status`, federation.md §2.7). */
+  statusName: string;
+  statusVkey: string | null;
 }
 
 export interface FederationOptions {
@@ -39,6 +44,11 @@ export interface FederationOptions {
   nodeEnv?: Record<string, Record<string, string>>;
   /** Start the processes (default true); false only prepares keys, databases and configuration. */
   start?: boolean;
+  /**
+   * Every province follows the hub's trust list (SEALTRUST_TRUST_LIST_URL, _SIGNERS = the hub's trust-list signer
+   * certificate, polled every 500 ms); publish one with `publishTrustList` (fed-api.ts).
+   */
+  trustList?: boolean;
 }
 
 export interface Federation {
@@ -78,6 +88,8 @@ function readVkeys(keysDir: string, nodeId: string): NodeVkeys {
     logVkey: logVerifierKeyOf(certs.logSigner.publicKey, origin),
     witnessName: name,
     witnessVkey: certs.witness ? witnessVerifierKeyOf(certs.witness.publicKey, name) : null,
+    statusName: statusSignerName(origin),
+    statusVkey: certs.witness ? statusVerifierKeyOf(certs.witness.publicKey, origin) : null,
   };
 }
 
@@ -102,6 +114,17 @@ async function keyCeremony(
 function phase(what: string, since: number): number {
   if (process.env.FED_TIMING === '1') process.stderr.write(`federation: ${what} ${Date.now() - since} ms\n`);
   return Date.now();
+}
+
+/** A province's trust-list variables: the hub's list, bootstrapped from the hub's signer certificate. */
+function trustListEnv(hubKeysDir: string, hubUrl: string): Record<string, string> {
+  const signer = readdirSync(hubKeysDir).find((f) => f.endsWith('-trust-list-signer.crt.pem'));
+  if (!signer) throw new Error(`${hubKeysDir} has no trust-list signer certificate`);
+  return {
+    SEALTRUST_TRUST_LIST_URL: `${hubUrl}/trust/list.json`,
+    SEALTRUST_TRUST_LIST_SIGNERS: join(hubKeysDir, signer),
+    SEALTRUST_TRUST_LIST_POLL_MS: '500',
+  };
 }
 
 export async function startFederation(opts: FederationOptions = {}): Promise<Federation> {
@@ -146,7 +169,11 @@ export async function startFederation(opts: FederationOptions = {}): Promise<Fed
     const federation: Record<string, string> =
       role(id) === 'hub'
         ? { SEALTRUST_FED_NODES: fedNodesFile }
-        : { SEALTRUST_HUB_URL: url('00'), SEALTRUST_HUB_WITNESS_KEY: hubWitnessKey };
+        : {
+            SEALTRUST_HUB_URL: url('00'),
+            SEALTRUST_HUB_WITNESS_KEY: hubWitnessKey,
+            ...(opts.trustList ? trustListEnv(keysDirs.get('00')!, url('00')) : {}),
+          };
     return new FedNode({
       nodeId: id,
       role: role(id),

@@ -1,12 +1,12 @@
-import type { CertificateInfo } from '../pki/certificate.js';
-import type { ParsedCrl } from '../pki/crl.js';
-import { combineRevocationAnswers } from '../verify/revocation/combine-revocation-sources.js';
-import { crlAnswer, parseCrls } from '../verify/revocation/crl-revocation.js';
+import type { CertificateInfo } from '../../pki/certificate.js';
+import type { ParsedCrl } from '../../pki/crl.js';
+import { combineRevocationAnswers } from '../../verify/revocation/combine-revocation-sources.js';
+import { crlAnswer, parseCrls } from '../../verify/revocation/crl-revocation.js';
 import type {
   RevocationAnswer,
   RevocationTimes,
   RevocationView,
-} from '../verify/revocation/revocation-source.js';
+} from '../../verify/revocation/revocation-source.js';
 
 const MAX_CRL_BYTES = 64 * 1024 * 1024;
 
@@ -19,7 +19,16 @@ const MAX_CRL_BYTES = 64 * 1024 * 1024;
  * embedded data, under the freshness rule. A CRL counts only when the issuer's signature on it verifies, so
  * the network is used, not trusted.
  */
-export function httpCrlRevocationView(nodeUrl?: string, timeoutMs = 10_000): RevocationView {
+export function httpCrlRevocationView(
+  nodeUrl?: string,
+  timeoutMs = 10_000,
+  opts: {
+    /** Only CRLs on the node are fetched (a service must not fetch what any certificate names: SSRF). */
+    onlyNode?: boolean;
+    /** Fetched CRLs are reused this long, ms (default: for the whole run, as the CLI wants). */
+    cacheMs?: number;
+  } = {},
+): RevocationView {
   const node = nodeUrl?.replace(/\/+$/, '');
   const onNode = (url: string) => node !== undefined && (url === node || url.startsWith(node + '/'));
   const candidates = (cdps: string[]) => {
@@ -34,15 +43,19 @@ export function httpCrlRevocationView(nodeUrl?: string, timeoutMs = 10_000): Rev
         }
         if (!urls.includes(there)) urls.push(there);
       }
-    return urls;
+    return opts.onlyNode ? urls.filter(onNode) : urls;
   };
   const fetched = new Map<string, Promise<ParsedCrl[] | null>>();
+  const fetchedAt = new Map<string, number>();
   const get = (url: string) => {
     let p = fetched.get(url);
+    const age = Date.now() - (fetchedAt.get(url) ?? 0);
+    if (p && opts.cacheMs !== undefined && age >= opts.cacheMs) p = undefined;
     if (!p) {
+      fetchedAt.set(url, Date.now());
       p = (async () => {
         try {
-          const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+          const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
           if (!res.ok) return null;
           const body = new Uint8Array(await res.arrayBuffer());
           return body.length <= MAX_CRL_BYTES ? parseCrls([body]) : null;

@@ -1,0 +1,62 @@
+import { sm3Hex } from '../../crypto/sm3.js';
+import { parseTrustList } from '../../trust-list/trust-list.js';
+import { trustListAnchors, type TrustListAnchors } from '../../trust-list/trust-list-anchors.js';
+import { trustListFreshness } from '../../trust-list/trust-list-status.js';
+import type { StoredTrustList } from '../../store/trust-list-repository.js';
+
+// The trust list as verification uses it (federation.md §4.3 "Verification"): the hub's latest published list or
+// the copy a node verified and cached, parsed once per version. `generation` names the version, so verification
+// workers reload their anchors when it changes, and `state` says whether the list may still be relied on.
+
+export interface TrustSnapshot {
+  /** `<sequence number>:<SM3 of list.json>`: changes with every accepted list. */
+  generation: string;
+  anchors: TrustListAnchors;
+  state: 'valid' | 'expired';
+}
+
+export interface FederatedTrustDeps {
+  /** The current list (TrustListService.current): throws when there is none. */
+  current(): Promise<StoredTrustList>;
+  now?: () => Date;
+  /** How long a read is reused, ms (default 1000): the list changes daily, its state by the clock. */
+  maxAgeMs?: number;
+}
+
+export class FederatedTrust {
+  #parsed: { sm3: string; anchors: TrustListAnchors } | undefined;
+  #read: { at: number; value: Promise<TrustSnapshot | undefined> } | undefined;
+  readonly #now: () => Date;
+
+  constructor(private readonly deps: FederatedTrustDeps) {
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** The list in force, or undefined when this node holds none. */
+  snapshot(): Promise<TrustSnapshot | undefined> {
+    const at = Date.now();
+    if (this.#read && at - this.#read.at < (this.deps.maxAgeMs ?? 1000)) return this.#read.value;
+    const value = this.#load();
+    this.#read = { at, value };
+    value.catch(() => (this.#read = undefined));
+    return value;
+  }
+
+  async #load(): Promise<TrustSnapshot | undefined> {
+    let stored: StoredTrustList;
+    try {
+      stored = await this.deps.current();
+    } catch {
+      return undefined;
+    }
+    const sm3 = stored.sm3 ?? sm3Hex(stored.bytes);
+    if (this.#parsed?.sm3 !== sm3)
+      this.#parsed = { sm3, anchors: trustListAnchors(parseTrustList(stored.bytes)) };
+    const anchors = this.#parsed.anchors;
+    return {
+      generation: `${anchors.sequenceNumber}:${sm3}`,
+      anchors,
+      state: trustListFreshness(anchors, this.#now()),
+    };
+  }
+}

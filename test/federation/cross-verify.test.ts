@@ -1,0 +1,192 @@
+// Issue 15's cross-province acceptance (federation.md §3.5, §5.3 step 3): with the hub's signed trust list, a
+// licence sealed in one province verifies TOTAL_PASSED at every other province and at the hub, over HTTP, with
+// `licence-in-log` (its file's leaf proven under a hub-cosigned checkpoint) and `trust-list` passed; revoking it
+// at home makes it TOTAL_FAILED elsewhere; a forged licence, or one sealed by a maker outside the list, never
+// passes; the hub unreachable gives INDETERMINATE TRY_LATER, not FAILED.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  defineDemoTypes,
+  expectJson,
+  issueLicence,
+  licenceEvent,
+  provinceAgency,
+  publishTrustList,
+  waitFor,
+  type ProvinceAgency,
+} from './harness/fed-api.js';
+import type { FedNode } from './harness/fed-node.js';
+import { federationUnavailable, startFederation, type Federation } from './harness/federation.js';
+
+interface Check {
+  id: string;
+  status: string;
+  code: string;
+  details?: Record<string, unknown>;
+}
+interface Report {
+  indication: string;
+  subIndication: string | null;
+  signatures: { indication: string; checks: Check[] }[];
+  licence?: { indication: string; subIndication: string | null; checks: Check[] };
+}
+
+const skip = await federationUnavailable();
+if (skip) process.stderr.write(`skipping the cross-province verification: ${skip}\n`);
+const WAIT_MS = Number(process.env.FED_WAIT_MS ?? 90_000);
+
+async function verifyAt(node: FedNode, pdf: Buffer): Promise<Report> {
+  const res = await node.request('/v1/verify', {
+    method: 'POST',
+    headers: { 'content-type': 'application/pdf' },
+    body: pdf,
+  });
+  return expectJson<Report>(res, 200, `verify at ${node.nodeId}`);
+}
+
+const check = (r: Report, id: string) => r.licence?.checks.find((c) => c.id === id);
+const summary = (r: Report) =>
+  JSON.stringify({
+    indication: r.indication,
+    sub: r.subIndication,
+    sig: r.signatures.map((s) => s.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped')),
+    licence: r.licence?.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped'),
+  });
+
+describe('cross-province verification through the trust list', { skip }, () => {
+  let fed: Federation;
+  let seq: number;
+  const agencies = new Map<string, ProvinceAgency>();
+  const licences = new Map<string, { identifier: string; pdf: Buffer }>();
+
+  /** The hub holds the licence's issuing event under a cosigned checkpoint. */
+  async function logged(identifier: string): Promise<void> {
+    await waitFor(
+      `hub evidence for ${identifier}`,
+      async () => {
+        const res = await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`);
+        if (res.status !== 200) return undefined;
+        const body = (await res.json()) as { events: unknown[]; statement: string | null };
+        return body.events.length > 0 && body.statement ? true : undefined;
+      },
+      WAIT_MS,
+    );
+  }
+
+  before(async () => {
+    fed = await startFederation({
+      trustList: true,
+      env: { SEALTRUST_TLOG_CHECKPOINT_MS: '250' },
+    });
+    seq = await publishTrustList(fed);
+    for (const p of fed.provinces) {
+      const a = await provinceAgency(p);
+      agencies.set(p.nodeId, a);
+      await defineDemoTypes(p, [a.agencyId]);
+      const identifier = await issueLicence(p, a);
+      const res = await p.request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, { token: a.issuer });
+      assert.equal(res.status, 200);
+      licences.set(p.nodeId, { identifier, pdf: Buffer.from(await res.arrayBuffer()) });
+    }
+    for (const { identifier } of licences.values()) await logged(identifier);
+  });
+  after(async () => {
+    await fed?.stop();
+  });
+
+  it('the hub answers a licence of any node with proofs and a signed status statement', async () => {
+    const { identifier } = licences.get('44')!;
+    const body = await expectJson<{ node: string; statement: string; issueProof: string }>(
+      await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`),
+      200,
+    );
+    assert.equal(body.node, '44');
+    assert.match(body.statement, /^sealtrust\.org\.cn\/licence-status@v1\n/);
+    assert.match(body.issueProof, /^sealtrust\.org\.cn\/tlog-proof-sm3@v1\n/);
+    const missing = await fed.hub.request('/v1/federation/licences/1.2.156.3005.2.X');
+    assert.equal(missing.status, 404);
+  });
+
+  it('a licence of each province is TOTAL_PASSED at the other two and at the hub', async () => {
+    for (const [home, { identifier, pdf }] of licences) {
+      for (const at of fed.nodes) {
+        if (at.nodeId === home) continue;
+        const r = await verifyAt(at, pdf);
+        assert.equal(r.indication, 'TOTAL_PASSED', `${identifier} of ${home} at ${at.nodeId}: ${summary(r)}`);
+        const inLog = check(r, 'licence-in-log')!;
+        assert.equal(inLog.status, 'passed', `${home} at ${at.nodeId}`);
+        assert.equal(inLog.details?.origin, `sealtrust.org.cn/${home}`);
+        assert.ok(inLog.details?.witnessTime, 'the asOf witness time is reported');
+        const trust = check(r, 'trust-list')!;
+        assert.equal(trust.status, 'passed');
+        assert.equal(trust.details?.sequenceNumber, seq);
+        assert.equal(check(r, 'licence-status')!.status, 'passed');
+      }
+      // At home the node's own directory answers: no log evidence is needed.
+      const own = await verifyAt(fed.node(home), pdf);
+      assert.equal(own.indication, 'TOTAL_PASSED', summary(own));
+      assert.equal(check(own, 'licence-in-log')!.code, 'LOCAL_DIRECTORY');
+    }
+  });
+
+  it('a file that is not the issued one fails the log check at another province', async () => {
+    const { pdf } = licences.get('51')!;
+    // One byte appended after %%EOF: the signatures still verify over their byte ranges, the file's SM3 changes.
+    const altered = Buffer.concat([pdf, Buffer.from('\n')]);
+    const r = await verifyAt(fed.node('33'), altered);
+    assert.notEqual(r.indication, 'TOTAL_PASSED', summary(r));
+    assert.equal(check(r, 'licence-in-log')!.status, 'failed', summary(r));
+    assert.equal(check(r, 'licence-in-log')!.code, 'FILE_NOT_IN_LOG');
+  });
+
+  it('revoking the licence at home makes it TOTAL_FAILED (REVOKED) at another province', async () => {
+    const { identifier, pdf } = licences.get('44')!;
+    await licenceEvent(fed.node('44'), agencies.get('44')!, identifier, 'revoke');
+    const r = await waitFor(
+      'the revocation seen at 33',
+      async () => {
+        const r = await verifyAt(fed.node('33'), pdf);
+        return r.indication === 'TOTAL_FAILED' ? r : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
+    assert.equal(r.licence?.subIndication, 'LICENCE_REVOKED', summary(r));
+    assert.equal(check(r, 'licence-in-log')!.status, 'passed');
+  });
+
+  it('suspending shows the suspension with its time at another province', async () => {
+    const { identifier, pdf } = licences.get('33')!;
+    await licenceEvent(fed.node('33'), agencies.get('33')!, identifier, 'suspend');
+    const r = await waitFor(
+      'the suspension seen at 51',
+      async () => {
+        const r = await verifyAt(fed.node('51'), pdf);
+        return check(r, 'licence-status')?.code === 'LICENCE_SUSPENDED' ? r : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
+    assert.equal(r.indication, 'INDETERMINATE');
+    const history = (check(r, 'licence-status')!.details ?? {}) as { status?: string };
+    assert.equal(history.status, 'suspended');
+  });
+
+  it('with the hub unreachable, a new foreign licence is INDETERMINATE TRY_LATER, never FAILED', async () => {
+    const a = agencies.get('51')!;
+    const identifier = await issueLicence(fed.node('51'), a);
+    const res = await fed.node('51').request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, {
+      token: a.issuer,
+    });
+    const pdf = Buffer.from(await res.arrayBuffer());
+    await fed.hub.stop();
+    try {
+      const r = await verifyAt(fed.node('33'), pdf);
+      assert.equal(r.indication, 'INDETERMINATE', summary(r));
+      assert.equal(r.subIndication, 'TRY_LATER');
+      assert.equal(check(r, 'licence-in-log')!.code, 'HUB_UNREACHABLE');
+    } finally {
+      await fed.hub.start();
+    }
+  });
+});
