@@ -89,6 +89,12 @@ export async function runFederationDemo(o: FederationDemoOptions): Promise<numbe
   const interrupted = new Promise<string>((r) => (interrupt = r));
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      // A second Ctrl-C: do not wait for clean shutdowns.
+      say(`\n再次收到 ${signal}，强制结束 / ${signal} again: killing every node`);
+      void Promise.all(fed?.nodes.map((n) => n.kill9()) ?? []).then(() => process.exit(130));
+      return;
+    }
     signalled = true;
     say(`\n收到 ${signal}，正在停止所有节点 / ${signal}: stopping every node…`);
     interrupt(signal);
