@@ -191,7 +191,7 @@ export function loadFederationConfig(
   const role = env.SEALTRUST_ROLE || 'node';
   if (role !== 'node' && role !== 'hub') throw new ConfigError('SEALTRUST_ROLE must be node or hub');
   const nodeId = loadNodeId(env);
-  const logOrigin = env.SEALTRUST_LOG_ORIGIN || `sealtrust.org.cn/${nodeId}`;
+  const logOrigin = env.SEALTRUST_LOG_ORIGIN || defaultLogOrigin(nodeId);
   // C2SP tlog-checkpoint: the origin is a schema-less URL, no spaces or control characters.
   if (!/^[\x21-\x7e]{1,255}$/.test(logOrigin) || logOrigin.includes('+')) {
     throw new ConfigError(`SEALTRUST_LOG_ORIGIN is not a log origin: ${logOrigin}`);
@@ -381,6 +381,11 @@ const PROVINCE_CODES = new Set([
 /** Whether `id` is a node id: a province code, `00` (the hub) or `m-<USCC>` (a ministry node, GB 32100). */
 export function isNodeId(id: string): boolean {
   return id === '00' || PROVINCE_CODES.has(id) || /^m-[0-9A-HJ-NPQRTUWXY]{18}$/.test(id);
+}
+
+/** A node's log origin unless SEALTRUST_LOG_ORIGIN names another: `sealtrust.org.cn/<node id>`. */
+export function defaultLogOrigin(nodeId: string): string {
+  return `sealtrust.org.cn/${nodeId}`;
 }
 
 /** SEALTRUST_NODE_ID, default `00` (production refuses the default: see assertProductionSafe). */

@@ -10,6 +10,9 @@ import type { Services } from '../service/services.js';
 import type { Logger } from 'pino';
 import { describeDemo, seedDemo } from './demo-seed.js';
 
+/** What a node logs once it accepts connections (process supervisors and the federation demo wait for it). */
+export const LISTENING_MESSAGE = 'SealTrust listening';
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -81,7 +84,7 @@ export function registerServeCommand(program: Command): void {
       } catch (err) {
         return failedStart(err, logger, database, services);
       }
-      logger.info({ port: running.port, publicUrl: config.publicUrl }, 'SealTrust listening');
+      logger.info({ port: running.port, publicUrl: config.publicUrl }, LISTENING_MESSAGE);
       const stop = (signal: string) => {
         logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
         const force = setTimeout(() => {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { SEALTRUST_BIN } from '../../src/cli/federation-demo/node-process.js';
 
-export const CLI = fileURLToPath(new URL('../../bin/sealtrust.js', import.meta.url));
+export const CLI = SEALTRUST_BIN;
 
 export interface CliResult {
   code: number | null;
