@@ -61,10 +61,13 @@ import { readCertificateBundle } from './federation/certificate-bundle.js';
 import { HttpLogSource } from './federation/http-log-source.js';
 import { IndexRecordService } from './federation/index-record-service.js';
 import type { LogSource } from './federation/log-source.js';
+import { ShareService } from './federation/share-service.js';
+import { NodeRelay, type NodeRelayOptions } from './federation/share-relay.js';
 import type { ReplicationOptions, WitnessedTreeReader } from './federation/replicator.js';
 import {
   loadFederationConfig,
   loadLicenceFormats,
+  loadNodeId,
   loadVerifyConfig,
   type FederationConfig,
   type LicenceFileFormat,
@@ -122,6 +125,8 @@ export interface Services {
   indexRecords: IndexRecordService;
   /** The national trust list: the hub's draft, publication and history (federation.md §2.8, §3.3). */
   trustLists: TrustListService;
+  /** Hub: sharing queries over the national index, relayed to the issuing node (federation.md §3.6). */
+  share: ShareService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -179,6 +184,8 @@ export interface ServiceOptions {
   mirrorPollMs?: number | undefined;
   /** Hub: how nodes are read (default: HTTP at each node's url); tests substitute a source. */
   logSourceFor?: ((node: FederationConfig['nodes'][number]) => LogSource) | undefined;
+  /** Hub: how sharing queries reach issuing nodes (timeout, size bound; default 15 s, 32 MB). */
+  shareRelay?: NodeRelayOptions | undefined;
   /** Test-only fault injection into replication batches. */
   replicationFaults?: Pick<ReplicationOptions, 'beforeCommit'> | undefined;
 }
@@ -333,6 +340,19 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
           logger,
         )
       : undefined;
+  const federationService = new FederationService(db, mirror, undefined, federation.tileHeight);
+  const system = { kind: 'system' } as const;
+  const share = new ShareService({
+    db,
+    isHub: federationConfig.role === 'hub',
+    protector: dataProtector,
+    hubNodeId: loadNodeId(),
+    nodes: federationConfig.nodes,
+    trustListStatus: async (nodeId) =>
+      (await trustLists.listedLogs())?.find((n) => n.nodeId === nodeId)?.nodeStatus,
+    evidence: (nodeId, identifier) => federationService.licence(system, nodeId, identifier),
+    relay: opts.shareRelay ? new NodeRelay(opts.shareRelay) : undefined,
+  });
   return {
     tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
@@ -372,7 +392,8 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     licenceUsage: new LicenceUsageService(db),
     tlogIntegrator,
     tlog,
-    federation: new FederationService(db, mirror, undefined, federation.tileHeight),
+    federation: federationService,
+    share,
     indexRecords: new IndexRecordService(db, dataProtector),
     trustLists,
     init: async () => {
