@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadFederationConfig } from '../../src/config.js';
 import { sm3Hex } from '../../src/crypto/sm3.js';
 import { expectJson } from '../helpers/licence-fixtures.js';
+import { testTrustListDraft } from '../helpers/trust-list-hub.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { seedDirectory, SourceLog } from './source-log.js';
 
@@ -362,6 +363,80 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
       t.definitions?.map((d) => d.sm3),
       ['aa'.repeat(32), 'bb'.repeat(32)],
     );
+  });
+});
+
+describe('a node the trust list withdrew (federation.md §5.4 "node withdrawn")', () => {
+  it('is not asked: :file answers 503 node-withdrawn', async () => {
+    const log = new SourceLog('51', 3);
+    const { identifiers } = seedDirectory(log, 1);
+    let asked = 0;
+    log.other = async () => {
+      asked++;
+      return false;
+    };
+    await log.listen();
+    const target = log.witnessed(log.checkpoint());
+    const hub = await startTestServer({
+      services: {
+        federation: {
+          ...loadFederationConfig({}),
+          role: 'hub',
+          nodes: [{ nodeId: '51', origin: log.origin, vkey: log.vkey, url: log.url, hubToken: 'hub-token' }],
+          tileHeight: 3,
+        },
+        witnessedTree: async (origin) => (origin === log.origin ? target : undefined),
+        mirrorPollMs: 3_600_000,
+      },
+    });
+    try {
+      for (let i = 0; ; i++) {
+        const row = (await hub.database.knex('mirror_state').where({ node_id: '51' }).first()) as
+          { size: string } | undefined;
+        if (row && Number(row.size) === log.leaves.length) break;
+        if (i > 400) throw new Error('not mirrored');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const draft = testTrustListDraft();
+      const since = '2026-12-01T00:00:00.000Z';
+      const node = {
+        ...draft.nodes[0]!,
+        nodeId: '51',
+        name: '四川省',
+        regionCode: '510000',
+        status: 'withdrawn' as const,
+        statusHistory: [
+          { status: 'active' as const, since },
+          { status: 'withdrawn' as const, since: new Date(Date.now() - 60_000).toISOString() },
+        ],
+        log: { ...draft.nodes[0]!.log, origin: log.origin },
+      };
+      const put = await hub.request('/v1/trust-list/draft', {
+        method: 'PUT',
+        token: hub.adminToken,
+        json: { ...draft, nodes: [node] },
+      });
+      assert.equal(put.status, 200, await put.text());
+      const published = await hub.request('/v1/trust-list/draft:publish', {
+        method: 'POST',
+        token: hub.adminToken,
+        json: { nextUpdate: new Date(Date.now() + 86_400_000).toISOString() },
+      });
+      assert.equal(published.status, 201, await published.text());
+      const peer = await hub.token('sync-peer', { province: '33' });
+      const res = await hub.request(`/v1/share/licences/${identifiers[0]}:file`, {
+        method: 'POST',
+        token: peer,
+        json: { useFor: '企业开办', usage: USAGE },
+      });
+      const p = await expectJson<{ type: string }>(res, 503);
+      assert.match(p.type, /node-withdrawn$/);
+      assert.ok(res.headers.get('retry-after'));
+      assert.equal(asked, 0);
+    } finally {
+      await hub.stop();
+      await log.close();
+    }
   });
 });
 
