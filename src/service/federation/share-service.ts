@@ -379,10 +379,10 @@ export class ShareService {
   ): Promise<void> {
     await withAudit(this.deps.db, ctx, action, async (trx) => {
       await insertShareUsages(trx, uses);
-      // The using side only: never the holder.
+      // The using side only: never the holder. Its own target type, so a use at the hub voids no licence cache.
       return {
         result: undefined,
-        target: { type: 'licence', id: identifier },
+        target: { type: 'share-usage', id: identifier },
         details: {
           requesterNode: requester,
           organization: use.usage.organization,
