@@ -544,9 +544,12 @@ describe('9 and 10. usage records name the caller’s agency; a sync-peer reads 
       assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
       await res.arrayBuffer();
     }
-    // A sync-peer cannot pretend to be the hub relaying for a node: requestedBy is the hub's to state.
+    // A sync-peer cannot pretend to be the hub relaying for a node: requestedBy is the hub's to state, and is
+    // not recorded from anyone else (below: null).
     const record = await expectJson<{ holder: { code: string; masked: boolean } }>(
-      await srv.request(`/v1/licences/${licence.identifier}?${query(ELEMENTS)}`, { token: syncPeer }),
+      await srv.request(`/v1/licences/${licence.identifier}?${query({ ...ELEMENTS, requestedBy: '44' })}`, {
+        token: syncPeer,
+      }),
       200,
     );
     assert.equal(record.holder.masked, true);
