@@ -2,7 +2,9 @@
 // log served by a separate process (entry bundles over HTTP, a consistency proof per batch verified against the
 // SM2-signed checkpoint, leaves parsed and checked, national index and side records written, one transaction per
 // batch); replicate_resume_s is the time from restarting a hub process that was killed with SIGKILL mid-way to its
-// first newly committed batch. `run()` is imported by bench/federation.ts; alone: node --import tsx <this file>.
+// first newly committed batch; share_search_p99_ms is the hub's holder search (federation.md §3.6) over that
+// mirrored index, timed at the service (keyed-hash lookup, national rows, share_usages and audit record written;
+// no HTTP), 500 searches for holders with about a dozen licences each. `run()` is imported by bench/federation.ts; alone: node --import tsx <this file>.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +13,13 @@ import { DataProtector } from '../src/crypto/data-protection.js';
 import { loadKek } from '../src/service/ca/key-encryption-key.js';
 import { HttpLogSource } from '../src/service/federation/http-log-source.js';
 import { NodeReplicator } from '../src/service/federation/replicator.js';
-import { openDatabase } from '../src/store/database.js';
+import { ShareService } from '../src/service/federation/share-service.js';
+import { openDatabase, type Db } from '../src/store/database.js';
 import { countMirrorEntries, readMirrorState } from '../src/store/mirror-repository.js';
 import { openCheckpoint } from '../src/tlog/signed-checkpoint.js';
 import { sm2NoteVerifier } from '../src/tlog/sm2-note-key.js';
 import { freshDatabase } from './lib/fresh-database.js';
+import { percentile } from './lib/load.js';
 
 const ENTRIES = Number(process.env.BENCH_FED_ENTRIES ?? 200_000);
 const HEIGHT = Number(process.env.BENCH_FED_TILE_HEIGHT ?? 8);
@@ -71,15 +75,17 @@ export async function run(): Promise<Record<string, number>> {
     // Throughput: this process is the hub, the source process serves the province's log.
     const fresh = await freshDatabase(base);
     let perSecond: number;
+    let searchP99: number;
     try {
       const db = await openDatabase({ databaseUrl: fresh.url });
       const node = { nodeId: '44', origin: info.origin, vkey: 'bench', url: info.url };
+      const replicatorProtector = new DataProtector(loadKek({ production: false }));
       const replicator = new NodeReplicator(
         db.knex,
         node,
         new HttpLogSource(node, { tileHeight: HEIGHT, hubToken: 'hub-token' }),
         async () => target,
-        new DataProtector(loadKek({ production: false })),
+        replicatorProtector,
         { tileHeight: HEIGHT, pullBatch: PULL_BATCH, pullDelayMs: 0 },
       );
       await replicator.register();
@@ -94,6 +100,7 @@ export async function run(): Promise<Record<string, number>> {
       )
         throw new Error(`replication ended ${res.status} at ${state?.size}`);
       perSecond = ENTRIES / seconds;
+      searchP99 = await timeSearches(db.knex, replicatorProtector);
       await db.close();
     } finally {
       await fresh.drop();
@@ -153,10 +160,47 @@ export async function run(): Promise<Record<string, number>> {
     return {
       replicate_entries_per_s: Math.round(perSecond),
       replicate_resume_s: Math.round(resumeSeconds * 1000) / 1000,
+      share_search_p99_ms: Math.round(searchP99 * 100) / 100,
     };
   } finally {
     source.child.kill('SIGKILL');
   }
+}
+
+/** p99 of 500 holder searches at the hub's service over the mirrored index (seedDirectory's holder codes). */
+async function timeSearches(db: Db, protector: DataProtector): Promise<number> {
+  const share = new ShareService({
+    db,
+    isHub: true,
+    protector,
+    hubNodeId: '00',
+    nodes: [],
+    trustListStatus: async () => undefined,
+    evidence: async () => {
+      throw new Error('not used');
+    },
+  });
+  const ctx = { principal: { kind: 'system' as const }, requestId: 'bench' };
+  const usage = {
+    organization: '基准',
+    user: '基准',
+    itemName: '基准',
+    itemCode: 'B-1',
+    businessNumber: 'B-1',
+  };
+  const ms: number[] = [];
+  let hits = 0;
+  for (let i = 0; i < 500; i++) {
+    const code = `33010219900101${1000 + ((i * 7919) % 9000)}`;
+    const t = performance.now();
+    hits += (await share.search(ctx, { holder: { code, codeType: '111' }, useFor: 'bench', usage })).length;
+    ms.push(performance.now() - t);
+  }
+  if (hits === 0) throw new Error('holder search found nothing in the mirrored index');
+  return percentile(
+    ms.sort((a, b) => a - b),
+    99,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -13,7 +13,8 @@
 // - inclusion_proof_p50_us (warm tile cache) / inclusion_proof_p99_us (cold) and consistency_proof_p50_us
 //   (warm) at 2^20 entries, through TlogReadService (tile reads and the leaf look-up included).
 // Other federation parts plug in as bench/federation-witness.ts and bench/federation-replicate.ts, each
-// exporting `run(): Promise<Record<string, number>>`; their keys are merged into the line.
+// exporting `run(): Promise<Record<string, number>>`; their keys are merged into the line (the replication part
+// also gives share_search_p99_ms, the hub's holder search over the index it just mirrored).
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -16,6 +16,7 @@ import * as m014 from './014_licence_files.js';
 import * as m015 from './015_mirror_tiles.js';
 import * as m016 from './016_trust_lists.js';
 import * as m017 from './017_trust_list_cache.js';
+import * as m018 from './018_share_usages.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -36,4 +37,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '015_mirror_tiles', module: m015 },
   { name: '016_trust_lists', module: m016 },
   { name: '017_trust_list_cache', module: m017 },
+  { name: '018_share_usages', module: m018 },
 ];

@@ -31,6 +31,7 @@ import { tlogCheckpointRoutes } from './routes/tlog-checkpoint-routes.js';
 import { tlogRoutes } from './routes/tlog-routes.js';
 import { federationRoutes } from './routes/federation-routes.js';
 import { trustListRoutes } from './routes/trust-list-routes.js';
+import { shareRoutes } from './routes/share-routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Koa {
   tlogRoutes(api, deps.services);
   federationRoutes(api, deps.services);
   trustListRoutes(api, deps.services);
+  shareRoutes(api, deps.services);
   metrics.countFedAlerts(() => deps.services.federation.alertCounts());
   metrics.countTrustListAlerts(() => deps.services.trustLists.alertCounts());
 

@@ -13,6 +13,8 @@ const SERVICE_STATUS: Record<ServiceError['kind'], number> = {
   forbidden: 403,
   unauthorized: 401,
   unavailable: 503,
+  'bad-gateway': 502,
+  'gateway-timeout': 504,
 };
 
 /** Turns anything thrown below into a problem+json body; unknown errors become a logged, opaque 500. */

@@ -12,6 +12,13 @@ export interface LicenceUsage extends UsageElements {
   identifier: string;
   ownerAgencyId: string;
   userAgencyId: string | null;
+  /**
+   * The node whose token used it when that is not an agency's token here: another node's `sync-peer` token
+   * (its node id), or the national hub relaying a sharing query (`00`); null for an agency's own token.
+   */
+  userNode: string | null;
+  /** For a use relayed by the hub: the node the hub asked on behalf of (federation.md §3.6); else null. */
+  requestedBy: string | null;
   /** search: personal columns of a directory search hit. */
   action: 'record' | 'file' | 'copy' | 'search';
   actorTokenId: string | null;

@@ -8,7 +8,9 @@ export type ServiceErrorKind =
   | 'conflict' // 409
   | 'forbidden' // 403
   | 'unauthorized' // 401
-  | 'unavailable'; // 503 with Retry-After: the node is busy or a worker failed; the caller may retry
+  | 'unavailable' // 503 with Retry-After: the node is busy or a worker failed; the caller may retry
+  | 'bad-gateway' // 502: another node this one relays to failed or could not be reached
+  | 'gateway-timeout'; // 504: another node this one relays to did not answer in time
 
 export class ServiceError extends Error {
   override name = 'ServiceError';

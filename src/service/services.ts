@@ -70,14 +70,16 @@ import { readCertificateBundle } from './federation/certificate-bundle.js';
 import { HttpLogSource } from './federation/http-log-source.js';
 import { IndexRecordService } from './federation/index-record-service.js';
 import type { LogSource } from './federation/log-source.js';
+import { ShareService } from './federation/share-service.js';
+import { NodeRelay, type NodeRelayOptions } from './federation/share-relay.js';
 import type { ReplicationOptions, WitnessedTreeReader } from './federation/replicator.js';
 import {
   loadFederationConfig,
   loadLicenceFormats,
+  loadNodeId,
   loadVerifyConfig,
   type FederationConfig,
   type LicenceFileFormat,
-  loadNodeId,
 } from '../config.js';
 
 /** Everything the HTTP layer and the CLI call, built once per process over one database and CA node. */
@@ -144,6 +146,8 @@ export interface Services {
       kind?: TrustListNode['kind'] | undefined;
     },
   ): TrustListNode;
+  /** Hub: sharing queries over the national index, relayed to the issuing node (federation.md §3.6). */
+  share: ShareService;
   /** One-time work before serving: records the node's own certificates. */
   init(): Promise<void>;
   /** Background work (CRL renewal); stopped on shutdown. */
@@ -201,6 +205,8 @@ export interface ServiceOptions {
   mirrorPollMs?: number | undefined;
   /** Hub: how nodes are read (default: HTTP at each node's url); tests substitute a source. */
   logSourceFor?: ((node: FederationConfig['nodes'][number]) => LogSource) | undefined;
+  /** Hub: how sharing queries reach issuing nodes (timeout, size bound; default 15 s, 32 MB). */
+  shareRelay?: NodeRelayOptions | undefined;
   /** Test-only fault injection into replication batches. */
   replicationFaults?: Pick<ReplicationOptions, 'beforeCommit'> | undefined;
 }
@@ -383,6 +389,18 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     { db, node, seals, licences, licenceDirectory: federatedDirectory, trust, logger },
     opts.verification ?? loadVerifyConfig(),
   );
+  const system = { kind: 'system' } as const;
+  const share = new ShareService({
+    db,
+    isHub: federationConfig.role === 'hub',
+    protector: dataProtector,
+    hubNodeId: loadNodeId(),
+    nodes: federationConfig.nodes,
+    trustListStatus: async (nodeId) =>
+      (await trustLists.listedLogs())?.find((n) => n.nodeId === nodeId)?.nodeStatus,
+    evidence: (nodeId, identifier) => federationService.licence(system, nodeId, identifier),
+    relay: opts.shareRelay ? new NodeRelay(opts.shareRelay) : undefined,
+  });
   return {
     tlogCheckpoints: new TlogCheckpointService(db),
     tlogPublisher,
@@ -423,6 +441,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     tlogIntegrator,
     tlog,
     federation: federationService,
+    share,
     indexRecords: new IndexRecordService(db, dataProtector),
     trustLists,
     trustEntry: (principal, q) => {

@@ -25,6 +25,7 @@ const GROUP = [
 const DISTRIBUTION: Record<string, string> = {
   ...Object.fromEntries(GROUP.map((t) => [t, 'node_id'])),
   national_holder_index: 'holder_index',
+  share_usages: 'owner_node_id',
 };
 
 interface Constraint {
@@ -104,6 +105,7 @@ describe('Citus readiness of migration 013 (federation.md §4.4)', () => {
       'national-index-repository.ts',
       'national-side-record-repository.ts',
       'fed-alert-repository.ts',
+      'share-repository.ts',
     ];
     // Admin listings that are cross-shard on purpose (small tables or rare reads).
     const crossShard = [

@@ -54,6 +54,8 @@ export class SourceLog {
   readonly alterSide = new Map<number, (r: IndexRecord) => IndexRecord>();
   sideDown = false;
   proofsServed = 0;
+  /** Anything else the node answers (e.g. the licence reads a hub relays); false: 404. */
+  other: ((ctx: Koa.Context) => Promise<boolean>) | undefined;
   private server: Server | undefined;
   url = '';
 
@@ -188,6 +190,7 @@ export class SourceLog {
         ctx.body = lines.map((l) => `${l}\n`).join('');
         return;
       }
+      if (this.other && (await this.other(ctx))) return;
       ctx.status = 404;
     });
     const handler = app.callback();

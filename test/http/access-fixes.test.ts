@@ -83,6 +83,9 @@ interface Use {
   action: string;
   organization: string;
   businessNumber: string;
+  userAgencyId: string | null;
+  userNode: string | null;
+  requestedBy: string | null;
 }
 
 const uses = async (identifier: string) =>
@@ -317,12 +320,25 @@ describe('3. directory search is scoped: personal columns for the owner, or with
     );
   });
 
-  it('a sync-peer gets no holder data, and is refused when it asks for it', async () => {
+  it('a sync-peer gets no holder data without all five elements; with them, masked and recorded by node', async () => {
     const page = await expectJson<{ items: Hit[] }>(await search(syncPeer), 200);
     assert.ok(page.items.length >= 1);
     assert.ok(page.items.every((h) => h.holder === null));
+    // A node token has no agency here: it states 用证机构 itself.
     const asked = await search(syncPeer, USAGE);
-    assert.match((await expectJson<{ type: string }>(asked, 403)).type, /sync-peer-not-yet-supported$/);
+    const problem = await expectJson<{ type: string; field: string }>(asked, 422);
+    assert.match(problem.type, /usage-elements-required$/);
+    assert.equal(problem.field, 'organization');
+    const shown = await expectJson<{ items: Hit[] }>(
+      await search(syncPeer, { ...USAGE, organization: '江苏省政务服务中心', businessNumber: 'YW-PEER-S' }),
+      200,
+    );
+    assert.ok(shown.items.every((h) => h.holder !== null && h.holder.code !== licence.holderCode));
+    const recorded = (await uses(licence.identifier)).filter((u) => u.businessNumber === 'YW-PEER-S');
+    assert.deepEqual(
+      recorded.map((u) => [u.action, u.organization, u.userAgencyId, u.userNode, u.requestedBy]),
+      [['search', '江苏省政务服务中心', null, '32', null]],
+    );
   });
 });
 
@@ -505,7 +521,7 @@ describe('8. lifecycle history records the status read under the row lock', () =
   });
 });
 
-describe('9 and 10. usage records name the caller’s agency; sync-peer reading is refused by rule', () => {
+describe('9 and 10. usage records name the caller’s agency; a sync-peer reads with the five elements, by node', () => {
   it('organization in the query is ignored: the use is recorded in the name of the token’s agency', async () => {
     const res = await srv.request(
       `/v1/licences/${licence.identifier}?${query({ ...USAGE, organization: '国务院办公厅', businessNumber: 'YW-ORG-1' })}`,
@@ -519,11 +535,25 @@ describe('9 and 10. usage records name the caller’s agency; sync-peer reading 
     );
   });
 
-  it('a sync-peer cannot read, download or copy a licence: sync-peer-not-yet-supported', async () => {
+  it('a sync-peer reads, downloads and copies a licence with all five elements, recorded with its node', async () => {
+    const ELEMENTS = { ...USAGE, organization: '江苏省政务服务中心', businessNumber: 'YW-PEER-1' };
     for (const path of [`/v1/licences/${licence.identifier}`, `/v1/licences/${licence.identifier}/pdf`]) {
-      const res = await srv.request(`${path}?${query(USAGE)}`, { token: syncPeer });
-      assert.match((await expectJson<{ type: string }>(res, 403)).type, /sync-peer-not-yet-supported$/, path);
+      const refused = await srv.request(`${path}?${query(USAGE)}`, { token: syncPeer });
+      assert.equal((await expectJson<{ field: string }>(refused, 422)).field, 'organization', path);
+      const res = await srv.request(`${path}?${query(ELEMENTS)}`, { token: syncPeer });
+      assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+      await res.arrayBuffer();
     }
+    // A sync-peer cannot pretend to be the hub relaying for a node: requestedBy is the hub's to state, and is
+    // not recorded from anyone else (below: null).
+    const record = await expectJson<{ holder: { code: string; masked: boolean } }>(
+      await srv.request(`/v1/licences/${licence.identifier}?${query({ ...ELEMENTS, requestedBy: '44' })}`, {
+        token: syncPeer,
+      }),
+      200,
+    );
+    assert.equal(record.holder.masked, true);
+    assert.notEqual(record.holder.code, licence.holderCode);
     const copy = await srv.request(`/v1/licences/${licence.identifier}/copies`, {
       method: 'POST',
       token: syncPeer,
@@ -531,9 +561,43 @@ describe('9 and 10. usage records name the caller’s agency; sync-peer reading 
         purpose: '办理公积金贷款',
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
         maker: '江苏省政务服务中心',
-        usage: USAGE,
+        usage: ELEMENTS,
       },
     });
-    assert.match((await expectJson<{ type: string }>(copy, 403)).type, /sync-peer-not-yet-supported$/);
+    assert.equal(copy.status, 201, await copy.clone().text());
+    await copy.arrayBuffer();
+    const recorded = (await uses(licence.identifier)).filter((u) => u.businessNumber === 'YW-PEER-1');
+    assert.deepEqual(
+      recorded.map((u) => [u.action, u.organization, u.userAgencyId, u.userNode, u.requestedBy]),
+      [
+        ['record', '江苏省政务服务中心', null, '32', null],
+        ['file', '江苏省政务服务中心', null, '32', null],
+        ['record', '江苏省政务服务中心', null, '32', null],
+        ['copy', '江苏省政务服务中心', null, '32', null],
+      ],
+    );
+  });
+
+  it('the hub relays with the five elements and the node it asks for, recorded as node 00', async () => {
+    const hub = await srv.token('hub');
+    const ELEMENTS = { ...USAGE, organization: '浙江省大数据发展管理局', businessNumber: 'YW-HUB-1' };
+    const missing = await srv.request(`/v1/licences/${licence.identifier}/pdf?${query(ELEMENTS)}`, {
+      token: hub,
+    });
+    assert.equal((await expectJson<{ field: string }>(missing, 422)).field, 'requestedBy');
+    const res = await srv.request(
+      `/v1/licences/${licence.identifier}/pdf?${query({ ...ELEMENTS, requestedBy: '33' })}`,
+      { token: hub },
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(licence.pdf));
+    const recorded = (await uses(licence.identifier)).filter((u) => u.businessNumber === 'YW-HUB-1');
+    assert.deepEqual(
+      recorded.map((u) => [u.action, u.organization, u.userAgencyId, u.userNode, u.requestedBy]),
+      [['file', '浙江省大数据发展管理局', null, '00', '33']],
+    );
+    // The hub token is for relays of single licences, not for browsing the directory.
+    const list = await srv.request('/v1/licences', { token: hub });
+    assert.equal(list.status, 403);
   });
 });

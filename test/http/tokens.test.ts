@@ -40,6 +40,8 @@ test('role bindings are enforced at creation', async () => {
     [{ role: 'issuer', agencyId: '00000000-0000-4000-8000-000000000000' }, 'agencyId'],
     [{ role: 'sync-peer' }, 'province'],
     [{ role: 'sync-peer', province: '77' }, 'province'],
+    [{ role: 'sync-peer', province: '00' }, 'province'], // the hub is no node a sync-peer acts for
+    [{ role: 'sync-peer', province: 'm-91110000' }, 'province'],
     [{ role: 'ca-operator', agencyId }, 'agencyId'],
     [{ role: 'root' }, 'role'],
   ];
@@ -49,6 +51,10 @@ test('role bindings are enforced at creation', async () => {
     assert.equal(((await res.json()) as { field: string }).field, field, JSON.stringify(json));
   }
   assert.equal((await create({ role: 'sync-peer', province: '44' })).status, 201);
+  // A ministry node (federation.md §4.3): m-<USCC>.
+  const ministry = await create({ role: 'sync-peer', province: 'm-11100000000013338W' });
+  assert.equal(ministry.status, 201, await ministry.clone().text());
+  assert.equal(((await ministry.json()) as { province: string }).province, 'm-11100000000013338W');
 });
 
 test('a revoked token is refused with 401; revoking twice is fine; unknown id 404', async () => {

@@ -182,7 +182,15 @@ const usageElements = z.strictObject({
   itemName: z.string().trim().min(1).max(200).optional().describe('事项名称'),
   itemCode: z.string().trim().min(1).max(64).optional().describe('事项编码'),
   businessNumber: z.string().trim().min(1).max(64).optional().describe('业务流水号'),
+  requestedBy: z
+    .string()
+    .regex(/^(?:[0-9]{2}|m-[0-9A-HJ-NPQRTUWXY]{18})$/)
+    .optional()
+    .describe('枢纽转发时：请求节点 / for a relay by the hub (hub tokens): the node it asks on behalf of'),
 });
+
+/** Reading one licence: the readers, and the national hub relaying a sharing query (federation.md §3.6). */
+const relayReaders = [...readers, 'hub'] as const;
 
 function idempotencyKey(value: string): string | undefined {
   if (value === '') return undefined;
@@ -248,7 +256,17 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
     },
     handler: async (ctx, { query }) => {
       const principal = principalOf(ctx);
-      const { limit, cursor, organization, user, itemName, itemCode, businessNumber, ...filter } = query;
+      const {
+        limit,
+        cursor,
+        organization,
+        user,
+        itemName,
+        itemCode,
+        businessNumber,
+        requestedBy,
+        ...filter
+      } = query;
       const page = await s.licences.search(principal, filter, toPageRequest({ limit, cursor }));
       const shown = await s.licenceUsage.disclose(actionContext(ctx), page.items, {
         organization,
@@ -256,6 +274,7 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
         itemName,
         itemCode,
         businessNumber,
+        requestedBy,
       });
       ctx.body = collection(page, (l) =>
         presentLicence(
@@ -274,7 +293,7 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
     summary:
       '查询证照（元数据、状态、历史、版本）；其他机构须提供用证五要素 / Get a licence; other agencies give the five usage elements',
     tags: ['licences'],
-    auth: [...readers],
+    auth: [...relayReaders],
     params: identifierParam,
     query: usageElements,
     responses: { 200: { description: 'The licence', schema: licenceSchema } },
@@ -299,7 +318,7 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
       operationId: `getLicence${upper[0]}${format.slice(1)}`,
       summary: `下载证照版式文件（已签章 ${upper}）；其他机构须提供用证五要素 / Download the sealed ${upper}; other agencies give the five usage elements`,
       tags: ['licences'],
-      auth: [...readers],
+      auth: [...relayReaders],
       params: identifierParam,
       query: usageElements,
       responses: {
@@ -404,6 +423,14 @@ const usageSchema = z.object({
   itemCode: z.string(),
   businessNumber: z.string(),
   userAgencyId: z.uuid().nullable(),
+  userNode: z
+    .string()
+    .nullable()
+    .describe('用证节点（联邦节点或国家枢纽 00）/ the node that used it, if not an agency here'),
+  requestedBy: z
+    .string()
+    .nullable()
+    .describe('枢纽转发的请求节点 / for a relay by the hub: the node it asked for'),
   at: z.iso.datetime(),
 });
 
@@ -415,7 +442,7 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
     summary:
       '制作加注件（水印注明用途与有效期，发证节点签章）/ Make an annotated copy (purpose and expiry watermark, sealed by the issuing node)',
     tags: ['licences'],
-    auth: ['issuer', 'sync-peer'],
+    auth: ['issuer', 'sync-peer', 'hub'],
     params: identifierParam,
     body: z.strictObject({
       purpose: z.string().trim().min(2).max(40).describe('制作事由，如 办理公积金贷款'),
@@ -563,6 +590,8 @@ export function licenceCopyAndUsageRoutes(api: ApiRouter, s: Services): void {
         itemCode: u.itemCode,
         businessNumber: u.businessNumber,
         userAgencyId: u.userAgencyId,
+        userNode: u.userNode,
+        requestedBy: u.requestedBy,
         at: u.at.toISOString(),
       }));
     },

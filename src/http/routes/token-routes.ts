@@ -41,7 +41,10 @@ export function tokenRoutes(api: ApiRouter, { tokens }: Pick<Services, 'tokens'>
     body: z.strictObject({
       role: roleSchema,
       agencyId: z.uuid().optional().describe('issuer: the agency it acts for'),
-      province: z.string().optional().describe('sync-peer: the province node (two-digit GB/T 2260 code)'),
+      province: z
+        .string()
+        .optional()
+        .describe('sync-peer: its node (two-digit GB/T 2260 province code, or m-<USCC> for a ministry node)'),
       label: z.string().max(200).optional(),
     }),
     responses: {

@@ -16,7 +16,10 @@ export type Action =
   | 'licence.reissue'
   /** Read a licence's record, file or personal columns without a usage record (its issuer, admins). */
   | 'licence.read-as-owner'
-  /** Read another agency's licence with the five usage elements, recorded as a use (用证). */
+  /**
+   * Read another agency's licence with the five usage elements, recorded as a use (用证): an agency's issuer
+   * token, another node's sync-peer token, or the hub relaying a sharing query (README "Roles").
+   */
   | 'licence.use'
   /** Search the directory by holder code (keyed index), within the caller's own agency. */
   | 'licence.search-by-holder'
@@ -58,7 +61,11 @@ export type Action =
   /** Edit the draft of the next national trust list and publish it (the hub's admins, federation.md §3.3). */
   | 'trust-list.manage'
   /** Read federation alerts and their evidence bundles. */
-  | 'federation.alerts.read';
+  | 'federation.alerts.read'
+  /** Read the hub's national licence-type catalogue (federation.md §3.6). */
+  | 'share.catalogue'
+  /** Search, read, fetch or copy licences through the hub, with useFor and the five elements (§3.6). */
+  | 'share.use';
 
 /** Who acts: a token's role, the service itself, or the anonymous public. */
 type Subject = Role | 'system' | 'anonymous';
@@ -85,12 +92,6 @@ interface Rule {
   /** Subjects refused with their own reason rather than the action's. */
   refuse?: Partial<Record<Subject, Denial>>;
 }
-
-const SYNC_PEER_NOT_YET: Denial = {
-  code: 'sync-peer-not-yet-supported',
-  message:
-    '同步节点令牌尚不能读取证照：跨省用证规则待联邦对接定义 / sync-peer tokens cannot read licences yet: province-bound use awaits the federation rules',
-};
 
 const SEAL_ROLE: Denial = {
   code: 'role-not-allowed',
@@ -189,13 +190,29 @@ const RULES: Record<Action, Rule> = {
     },
   },
   'licence.use': {
-    allow: { issuer: 'bound' },
+    // sync-peer: bound to its node, states all five elements (organization included) and is recorded with
+    // user_node; hub: relays a sharing query for a node, recorded with user_node 00 and requested_by.
+    allow: { issuer: 'bound', 'sync-peer': 'any', hub: 'any' },
     denied: {
       code: 'licence-use-not-allowed',
       message:
-        '仅政务机构（issuer 令牌并绑定机构）可用证 / only agency (issuer) tokens bound to an agency may use licences',
+        '仅政务机构、联邦节点或国家枢纽可用证 / only agency (issuer), sync-peer or hub tokens may use licences',
     },
-    refuse: { 'sync-peer': SYNC_PEER_NOT_YET },
+  },
+  'share.catalogue': {
+    allow: { system: 'any', admin: 'any', 'sync-peer': 'any' },
+    denied: {
+      code: 'share-not-allowed',
+      message: '无权查看全国证照目录 / this token may not read the national catalogue',
+    },
+  },
+  'share.use': {
+    allow: { system: 'any', 'sync-peer': 'any' },
+    denied: {
+      code: 'share-not-allowed',
+      message:
+        '仅联邦节点（sync-peer 令牌）可经枢纽共享用证 / only node (sync-peer) tokens use licences through the hub',
+    },
   },
   'licence.search-by-holder': {
     allow: { issuer: 'bound' },

@@ -192,7 +192,8 @@ async function checkBinding(
         'sync-peer tokens are bound to a province, not an agency',
         'agencyId',
       );
-    if (!isProvinceCode(input.province)) {
+    // Bound to a node: a province (GB/T 2260) or a ministry node `m-<USCC>` (federation.md §4.3); never the hub.
+    if (!isProvinceCode(input.province) && !/^m-[0-9A-HJ-NPQRTUWXY]{18}$/.test(input.province)) {
       throw new ServiceError(
         'validation',
         'unknown-province',

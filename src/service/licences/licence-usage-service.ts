@@ -11,16 +11,49 @@ import { ServiceError } from '../service-error.js';
 
 export type { UsageElements };
 
+/** The elements a request states, and for a relay by the hub the node it asks on behalf of (requestedBy). */
+export type StatedUsage = Partial<UsageElements> & { requestedBy?: string | undefined };
+
+/** The national hub's node id (config `isNodeId`): what a `hub` token's uses are recorded as. */
+export const HUB_NODE_ID = '00';
+
+const NODE_ID = /^(?:[0-9]{2}|m-[0-9A-HJ-NPQRTUWXY]{18})$/;
+
+/** @throws ServiceError 422 `usage-elements-required` naming the first of `keys` that is missing or blank. */
+export function requireUsageElements(
+  elements: Partial<UsageElements>,
+  keys: readonly (readonly [keyof UsageElements, string])[],
+  prefix = '',
+): UsageElements {
+  for (const [key, name] of keys) {
+    const v = elements[key];
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ServiceError(
+        'validation',
+        'usage-elements-required',
+        `用证须提供五要素，缺少「${name}」/ using another agency's licence requires the five elements; ${key} is missing`,
+        prefix + key,
+      );
+  }
+  return elements as UsageElements;
+}
+
 /**
  * The usage elements the caller states, in the order they are asked for, with the names shown in errors. The
- * fifth, 用证机构 (organization), is not the caller's to state: it is the name of the agency its token is
- * bound to, so a use cannot be recorded in another organisation's name.
+ * fifth, 用证机构 (organization), is not an agency token's to state: it is the name of the agency its token is
+ * bound to, so a use cannot be recorded in another organisation's name. Node tokens state it (ALL_USAGE_ELEMENTS).
  */
 export const USAGE_ELEMENTS: readonly (readonly [Exclude<keyof UsageElements, 'organization'>, string])[] = [
   ['user', '用证人'],
   ['itemName', '事项名称'],
   ['itemCode', '事项编码'],
   ['businessNumber', '业务流水号'],
+];
+
+/** All five, 用证机构 first: what a node's token (sync-peer, hub) states, having no agency of its own here. */
+export const ALL_USAGE_ELEMENTS: readonly (readonly [keyof UsageElements, string])[] = [
+  ['organization', '用证机构'],
+  ...USAGE_ELEMENTS,
 ];
 
 /**
@@ -44,7 +77,7 @@ export class LicenceUsageService {
     ctx: ActionContext,
     licence: Pick<LicenceSummary, 'identifier' | 'agencyId'>,
     action: LicenceUsage['action'],
-    elements: Partial<UsageElements>,
+    elements: StatedUsage,
   ): Promise<void> {
     const usage = await this.prepare(ctx, licence, action, elements);
     if (!usage) return;
@@ -62,33 +95,18 @@ export class LicenceUsageService {
     ctx: ActionContext,
     licence: Pick<LicenceSummary, 'identifier' | 'agencyId'>,
     action: LicenceUsage['action'],
-    elements: Partial<UsageElements>,
+    elements: StatedUsage,
   ): Promise<LicenceUsage | null> {
     const p = ctx.principal;
     if (this.isOwner(p, licence)) return null;
-    // sync-peer tokens are refused here by rule (sync-peer-not-yet-supported), not by lacking an agency.
     ensureAllowed(p, 'licence.use', licence);
-    const userAgencyId = boundAgencyOf(p);
-    const agency = await findAgencyCached(this.db, userAgencyId);
-    if (!agency)
-      throw new ServiceError('forbidden', 'unknown-agency', '令牌绑定的机构不存在 / unknown agency');
-    for (const [key, name] of USAGE_ELEMENTS) {
-      const v = elements[key];
-      if (typeof v !== 'string' || v.trim() === '')
-        throw new ServiceError(
-          'validation',
-          'usage-elements-required',
-          `用证须提供五要素，缺少「${name}」/ using another agency's licence requires the five elements; ${key} is missing`,
-          key,
-        );
-    }
-    const e = elements as UsageElements;
+    const who = await this.#user(p, elements);
+    const e = requireUsageElements(elements, USAGE_ELEMENTS);
     return {
       identifier: licence.identifier,
       ownerAgencyId: licence.agencyId,
-      userAgencyId,
+      ...who,
       action,
-      organization: agency.name,
       user: e.user.trim(),
       itemName: e.itemName.trim(),
       itemCode: e.itemCode.trim(),
@@ -96,6 +114,46 @@ export class LicenceUsageService {
       actorTokenId: p.kind === 'token' ? p.tokenId : null,
       at: new Date(),
     };
+  }
+
+  /**
+   * Who uses it: an agency's token uses in its agency's name (whatever `organization` says). A node's token
+   * has no agency here (token-service binds sync-peers to a node, and `hub` to nothing), so it states
+   * 用证机构 itself and is recorded by node: a sync-peer as its bound node, the hub as 00 with the node it
+   * relays for (`requestedBy`, required).
+   */
+  async #user(
+    p: Principal,
+    elements: StatedUsage,
+  ): Promise<Pick<LicenceUsage, 'userAgencyId' | 'userNode' | 'requestedBy' | 'organization'>> {
+    if (p.kind === 'token' && (p.role === 'sync-peer' || p.role === 'hub')) {
+      const { organization } = requireUsageElements(elements, [['organization', '用证机构']]);
+      let requestedBy: string | null = null;
+      if (p.role === 'hub') {
+        const r = elements.requestedBy;
+        if (typeof r !== 'string' || !NODE_ID.test(r))
+          throw new ServiceError(
+            'validation',
+            'requested-by-required',
+            '枢纽转发须注明请求节点 / a relay by the hub names the node it asks for (requestedBy)',
+            'requestedBy',
+          );
+        requestedBy = r;
+      }
+      const userNode = p.role === 'hub' ? HUB_NODE_ID : p.province;
+      if (!userNode)
+        throw new ServiceError(
+          'forbidden',
+          'node-required',
+          '令牌未绑定节点 / the token is bound to no node',
+        );
+      return { userAgencyId: null, userNode, requestedBy, organization: organization.trim() };
+    }
+    const userAgencyId = boundAgencyOf(p);
+    const agency = await findAgencyCached(this.db, userAgencyId);
+    if (!agency)
+      throw new ServiceError('forbidden', 'unknown-agency', '令牌绑定的机构不存在 / unknown agency');
+    return { userAgencyId, userNode: null, requestedBy: null, organization: agency.name };
   }
 
   /**
@@ -108,7 +166,7 @@ export class LicenceUsageService {
   async disclose(
     ctx: ActionContext,
     hits: readonly Pick<LicenceSummary, 'identifier' | 'agencyId'>[],
-    elements: Partial<UsageElements>,
+    elements: StatedUsage,
   ): Promise<Set<string>> {
     const shown = new Set<string>();
     const others: Pick<LicenceSummary, 'identifier' | 'agencyId'>[] = [];
@@ -116,7 +174,7 @@ export class LicenceUsageService {
       if (this.isOwner(ctx.principal, h)) shown.add(h.identifier);
       else others.push(h);
     }
-    const stated = USAGE_ELEMENTS.some(([key]) => elements[key] !== undefined);
+    const stated = ALL_USAGE_ELEMENTS.some(([key]) => elements[key] !== undefined);
     if (!stated) return shown;
     const uses: LicenceUsage[] = [];
     for (const h of others) {
@@ -175,6 +233,7 @@ export function usageAudit(u: LicenceUsage) {
     details: {
       action: u.action,
       userAgencyId: u.userAgencyId,
+      ...(u.userNode ? { userNode: u.userNode, requestedBy: u.requestedBy } : {}),
       organization: u.organization,
       itemCode: u.itemCode,
       businessNumber: u.businessNumber,

@@ -48,7 +48,9 @@ const EXPECTED: Record<Action, Record<string, [boolean, boolean]>> = {
   'licence.change': { system: [true, true], admin: [true, true], issuer: [true, false] },
   'licence.reissue': { issuer: [true, false] },
   'licence.read-as-owner': { system: [true, true], admin: [true, true], issuer: [true, false] },
-  'licence.use': { issuer: [true, true] },
+  'licence.use': { issuer: [true, true], 'sync-peer': [true, true], hub: [true, true] },
+  'share.catalogue': { system: [true, true], admin: [true, true], 'sync-peer': [true, true] },
+  'share.use': { system: [true, true], 'sync-peer': [true, true] },
   'licence.search-by-holder': { issuer: [true, true] },
   'licence.list-uses': { system: [true, true], admin: [true, true], issuer: [true, false] },
   'job.read': { system: [true, true], admin: [true, true], issuer: [true, false] },
@@ -123,9 +125,11 @@ describe('authorize', () => {
     });
   }
 
-  it('a sync-peer is refused licence use by its own rule, whatever the resource', () => {
-    const d = authorize(CALLERS['sync-peer']!, 'licence.use', { agencyId: OTHER });
-    assert.deepEqual(d.allowed ? null : d.code, 'sync-peer-not-yet-supported');
+  it('a sync-peer and the hub may use any agency’s licence (with the elements); others by the use rule', () => {
+    assert.equal(authorize(CALLERS['sync-peer']!, 'licence.use', { agencyId: OTHER }).allowed, true);
+    assert.equal(authorize(CALLERS.hub!, 'licence.use', { agencyId: OTHER }).allowed, true);
+    const seal = authorize(CALLERS['seal-maker']!, 'licence.use', { agencyId: OTHER });
+    assert.deepEqual(seal.allowed ? null : seal.code, 'licence-use-not-allowed');
     const issuer = authorize(CALLERS.anonymous!, 'licence.use', { agencyId: OTHER });
     assert.deepEqual(issuer.allowed ? null : issuer.code, 'licence-use-not-allowed');
   });
