@@ -81,15 +81,21 @@ export async function mirrorStateOf(db: Executor, nodeId: string): Promise<strin
   return (res.rows as { state: string }[])[0]?.state;
 }
 
-/** The licence-type leaves node `nodeId` logged, in log order (JSON text as logged). */
+/**
+ * The licence-type leaves node `nodeId` logged at indices `from` ≤ idx < `to`, in log order (JSON text as logged):
+ * a range scan of the node's mirror, so a caller keeps its place and reads only what was mirrored since.
+ */
 export async function listLicenceTypeLeaves(
   db: Executor,
   nodeId: string,
+  from: number,
+  to: number,
 ): Promise<{ idx: number; leaf: string }[]> {
   // Leaves are RFC 8785 JSON, so the kind member is written exactly this way; the caller parses each hit.
   const res = await db.raw(
-    `SELECT idx, leaf FROM mirror_entries WHERE node_id = ? AND position(?::bytea in leaf) > 0 ORDER BY idx`,
-    [nodeId, Buffer.from('"kind":"licence-type"', 'utf8')],
+    `SELECT idx, leaf FROM mirror_entries
+     WHERE node_id = ? AND idx >= ? AND idx < ? AND position(?::bytea in leaf) > 0 ORDER BY idx`,
+    [nodeId, from, to, Buffer.from('"kind":"licence-type"', 'utf8')],
   );
   return (res.rows as { idx: unknown; leaf: Buffer }[]).map((r) => ({
     idx: toNumber(r.idx),

@@ -44,6 +44,7 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
   let peer: string;
   let goodId: string;
   let delayMs = 0;
+  const targets = new Map<string, ReturnType<SourceLog['witnessed']>>();
 
   before(async () => {
     for (const nodeId of ['44', '51']) {
@@ -106,7 +107,7 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
         issuerName: '广东省住房和城乡建设厅',
       },
     );
-    const targets = new Map([...logs.values()].map((log) => [log.origin, log.witnessed(log.checkpoint())]));
+    for (const log of logs.values()) targets.set(log.origin, log.witnessed(log.checkpoint()));
     hub = await startTestServer({
       services: {
         federation: {
@@ -363,6 +364,26 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
       t.definitions?.map((d) => d.sm3),
       ['aa'.repeat(32), 'bb'.repeat(32)],
     );
+    // 51 redefines the type as 44 has it: once mirrored, its latest definition counts and the conflict is gone.
+    const log51 = logs.get('51')!;
+    typeLeaf(log51, '二级建造师注册证书', 'aa'.repeat(32));
+    targets.set(log51.origin, log51.witnessed(log51.checkpoint()));
+    const sync = await hub.request('/v1/federation/nodes/51:sync', { method: 'POST', token: hub.adminToken });
+    assert.equal(sync.status, 202);
+    for (let i = 0; ; i++) {
+      const row = (await hub.database.knex('mirror_state').where({ node_id: '51' }).first()) as {
+        size: string;
+      };
+      if (Number(row.size) === log51.leaves.length) break;
+      if (i > 400) throw new Error('51 not mirrored again');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const again = await expectJson<{ items: { code: string; conflict: boolean; nodes: string[] }[] }>(
+      await hub.request('/v1/share/licence-types', { token: peer }),
+      200,
+    );
+    const t2 = again.items.find((i) => i.code === TYPE)!;
+    assert.deepEqual([t2.nodes, t2.conflict], [['44', '51'], false]);
   });
 });
 

@@ -89,8 +89,21 @@ const MAX_USE_FOR = 200;
  * its own licence_usages (user_node 00, requested_by the asking node). The hub stores no licence file, and the
  * holder code is never in a URL, a log line or an audit record: it is searched by its keyed hash only.
  */
+interface LoggedType {
+  code: string;
+  name: string;
+  authority: string;
+  holderCategory: string;
+  sm3: string;
+}
+
 export class ShareService {
   readonly #relay: NodeRelay;
+  /** Per node: how far its mirror was read for licence-type leaves, and the latest definition of each code. */
+  readonly #types = new Map<
+    string,
+    { origin: string; next: number; latest: Map<string, LoggedType & { idx: number }> }
+  >();
   readonly #now: () => Date;
 
   constructor(private readonly deps: ShareDeps) {
@@ -98,29 +111,43 @@ export class ShareService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  /** The national catalogue: the union of every mirrored node's licence-type leaves, conflicts flagged. */
+  /**
+   * The national catalogue: the union of every mirrored node's licence-type leaves (the latest definition of each
+   * code per node), conflicts flagged. Each node's mirror is read once up to its mirrored size and then only for
+   * what was mirrored since (a mirror only grows).
+   */
   async licenceTypes(principal: Principal): Promise<SharedLicenceType[]> {
     ensureAllowed(principal, 'share.catalogue');
     this.#hub();
-    const byCode = new Map<
-      string,
-      { node: string; name: string; authority: string; holderCategory: string; sm3: string }[]
-    >();
+    const byCode = new Map<string, (LoggedType & { node: string })[]>();
     for (const state of await listMirrorStates(this.deps.db)) {
-      const latest = new Map<
-        string,
-        { name: string; authority: string; holderCategory: string; sm3: string }
-      >();
-      for (const { leaf } of await listLicenceTypeLeaves(this.deps.db, state.nodeId)) {
-        let read;
-        try {
-          read = readDirectoryLeaf(Buffer.from(leaf, 'utf8'), state.nodeId);
-        } catch {
-          continue; // a leaf the replicator flagged; the catalogue shows what parses
-        }
-        if (read.kind === 'licence-type') latest.set(read.type.code, read.type);
+      let seen = this.#types.get(state.nodeId);
+      if (!seen || seen.origin !== state.origin) {
+        seen = { origin: state.origin, next: 0, latest: new Map() };
+        this.#types.set(state.nodeId, seen);
       }
-      for (const [code, t] of latest) {
+      if (state.size > seen.next) {
+        const from = seen.next;
+        for (const { idx, leaf } of await listLicenceTypeLeaves(
+          this.deps.db,
+          state.nodeId,
+          from,
+          state.size,
+        )) {
+          let read;
+          try {
+            read = readDirectoryLeaf(Buffer.from(leaf, 'utf8'), state.nodeId);
+          } catch {
+            continue; // a leaf the replicator flagged; the catalogue shows what parses
+          }
+          // By index, so two overlapping scans (concurrent calls) keep the later definition whatever their order.
+          const had = read.kind === 'licence-type' ? seen.latest.get(read.type.code) : undefined;
+          if (read.kind === 'licence-type' && (had === undefined || had.idx < idx))
+            seen.latest.set(read.type.code, { ...read.type, idx });
+        }
+        seen.next = Math.max(seen.next, state.size);
+      }
+      for (const [code, { idx: _idx, ...t }] of seen.latest) {
         const list = byCode.get(code) ?? [];
         list.push({ node: state.nodeId, ...t });
         byCode.set(code, list);
