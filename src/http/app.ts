@@ -99,6 +99,7 @@ export function createApp(deps: AppDeps): Koa {
   shareRoutes(api, deps.services);
   metrics.countFedAlerts(() => deps.services.federation.alertCounts());
   metrics.countTrustListAlerts(() => deps.services.trustLists.alertCounts());
+  metrics.trustListExpired(() => deps.services.trustLists.freshness());
 
   app.use(requestId());
   app.use(metrics.middleware());

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Per-app registry (not prom-client's global one) so several apps can live in one test process. */
 export class HttpMetrics {
@@ -53,6 +53,23 @@ export class HttpMetrics {
       collect() {
         this.reset();
         for (const [kind, n] of count()) this.inc({ kind }, n);
+      },
+    });
+  }
+
+  /**
+   * sealtrust_trust_list_expired (federation.md §5.4 "stale trust list"): 1 while the list this node relies on is
+   * past its next update (other nodes' licences are then INDETERMINATE), 0 while it is valid; absent without one.
+   */
+  trustListExpired(freshness: () => Promise<'valid' | 'expired' | 'none'>): void {
+    new Gauge({
+      name: 'sealtrust_trust_list_expired',
+      help: '1 while the trust list in force is past its next update',
+      registers: [this.registry],
+      async collect() {
+        const state = await freshness().catch(() => 'none' as const);
+        this.reset();
+        if (state !== 'none') this.set(state === 'expired' ? 1 : 0);
       },
     });
   }

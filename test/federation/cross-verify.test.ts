@@ -189,4 +189,61 @@ describe('cross-province verification through the trust list', { skip }, () => {
       await fed.hub.start();
     }
   });
+
+  it('a stale trust list makes foreign licences INDETERMINATE (TRUST_LIST_EXPIRED); local ones still pass', async () => {
+    // The hub publishes a list that expires in seconds (a changed operator name: the same content would be refused
+    // as saying nothing new) and then nothing; 33 accepts it and sees it expire.
+    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
+      draft: Record<string, unknown>;
+    };
+    const operator = { ...(draft.operator as Record<string, unknown>), name: '电子证照信任枢纽（过期测试）' };
+    await expectJson(
+      await fed.hub.admin('/v1/trust-list/draft', { method: 'PUT', json: { ...draft, operator } }),
+      200,
+      'draft',
+    );
+    const nextUpdate = new Date(Date.now() + 8_000).toISOString();
+    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
+      await fed.hub.admin('/v1/trust-list/draft:publish', { method: 'POST', json: { nextUpdate } }),
+      201,
+      'publish',
+    );
+    const at33 = fed.node('33');
+    await waitFor(`33 holds list ${sequenceNumber}`, async () => {
+      await at33.admin('/v1/trust-list:refresh', { method: 'POST' });
+      const s = (await (await at33.admin('/v1/trust-list/state')).json()) as { sequenceNumber: number };
+      return s.sequenceNumber === sequenceNumber ? true : undefined;
+    });
+    await waitFor(
+      'the list expires at 33',
+      async () => {
+        const s = (await (await at33.admin('/v1/trust-list/state')).json()) as { status: string };
+        return s.status === 'expired' ? true : undefined;
+      },
+      WAIT_MS,
+      500,
+    );
+    const foreign = await waitFor(
+      'a foreign licence judged under the expired list',
+      async () => {
+        const r = await verifyAt(at33, licences.get('51')!.pdf);
+        return check(r, 'trust-list')?.code === 'TRUST_LIST_EXPIRED' ? r : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
+    assert.equal(foreign.indication, 'INDETERMINATE', summary(foreign));
+    assert.ok(!foreign.licence?.checks.some((c) => c.status === 'failed'), summary(foreign));
+    const a = agencies.get('33')!;
+    const local = await issueLicence(at33, a);
+    const pdf = Buffer.from(
+      await (
+        await at33.request(`/v1/licences/${encodeURIComponent(local)}/pdf`, { token: a.issuer })
+      ).arrayBuffer(),
+    );
+    const own = await verifyAt(at33, pdf);
+    assert.equal(own.indication, 'TOTAL_PASSED', summary(own));
+    const metrics = await (await at33.request('/metrics')).text();
+    assert.match(metrics, /^sealtrust_trust_list_expired 1$/m);
+  });
 });

@@ -340,6 +340,17 @@ export class TrustListService {
     return l;
   }
 
+  /** Whether the list in force (the hub's latest, a node's accepted copy) may still be relied on. */
+  async freshness(): Promise<'valid' | 'expired' | 'none'> {
+    let stored: StoredTrustList;
+    try {
+      stored = await this.current();
+    } catch {
+      return 'none';
+    }
+    return this.#now().getTime() < stored.nextUpdate.getTime() ? 'valid' : 'expired';
+  }
+
   /** A published list by sequence number (history and pivots). */
   async bySequence(seq: number): Promise<StoredTrustList> {
     if (!this.deps.isHub) throw notHub();

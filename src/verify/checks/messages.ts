@@ -572,8 +572,8 @@ export const MESSAGES = {
     NO_DIRECTORY: () => offlineDirectory({ zh: '目录日志', en: 'the directory log' }),
     DIRECTORY_UNAVAILABLE: (p: { why: string }) => directoryDown(p.why),
     LOCAL_DIRECTORY: () => ({
-      zh: '本节点签发的证照，由本节点的证照目录直接核对',
-      en: "a licence of this node: checked against this node's own directory",
+      zh: '签发节点自己的证照目录已直接作答，无需目录日志证据',
+      en: "the issuing node's own directory answered: no directory log evidence is needed",
     }),
     LICENCE_IN_LOG: (p: LogFacts) => ({
       zh: `文件摘要记录在 ${p.node} 节点目录日志第 ${p.index} 条，包含证明在枢纽联署的检查点（大小 ${p.size}，见证时间 ${p.witnessTime}）下成立`,
@@ -615,8 +615,8 @@ export const MESSAGES = {
   'trust-list': {
     NO_DIRECTORY: () => offlineDirectory({ zh: '信任列表', en: 'the trust list' }),
     LOCAL_ANCHORS: () => ({
-      zh: '本节点签发的证照，信任锚为本节点自己的根证书',
-      en: "a licence of this node: its anchor is this node's own root",
+      zh: '签发节点自己的证照目录已直接作答，未使用信任列表',
+      en: "the issuing node's own directory answered: no trust list was used",
     }),
     TRUST_LIST_VALID: (p: { seq: number; nextUpdate: string; node: string; name: string }) => ({
       zh: `签发节点 ${p.name}（${p.node}）列于第 ${p.seq} 号信任列表，列表有效至 ${p.nextUpdate}`,
