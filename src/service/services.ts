@@ -373,7 +373,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
           try {
             return await federationService.licenceEvidence(identifier, old === undefined ? {} : { old });
           } catch (err) {
-            if (err instanceof ServiceError && err.code === 'licence-not-found') return null;
+            if (err instanceof ServiceError && err.code === 'licence-not-found') {
+              const node = err.extensions?.node;
+              return { missing: true, node: typeof node === 'string' ? node : null };
+            }
             throw err;
           }
         }

@@ -246,4 +246,67 @@ describe('cross-province verification through the trust list', { skip }, () => {
     const metrics = await (await at33.request('/metrics')).text();
     assert.match(metrics, /^sealtrust_trust_list_expired 1$/m);
   });
+
+  it('a withdrawn node: what it sealed before still verifies, what it seals after fails (NODE_WITHDRAWN)', async () => {
+    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
+      draft: {
+        nodes: { nodeId: string; status: string; statusHistory: { status: string; since: string }[] }[];
+      };
+    };
+    const entry = draft.nodes.find((n) => n.nodeId === '51')!;
+    const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const withdrawn = {
+      ...entry,
+      status: 'withdrawn',
+      statusHistory: [...entry.statusHistory, { status: 'withdrawn', since }],
+    };
+    await expectJson(
+      await fed.hub.admin('/v1/trust-list/draft/nodes/51', { method: 'PUT', json: withdrawn }),
+      200,
+      'withdraw',
+    );
+    // A fresh list (also ending the previous test's expired one).
+    const nextUpdate = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
+      await fed.hub.admin('/v1/trust-list/draft:publish', { method: 'POST', json: { nextUpdate } }),
+      201,
+      'publish',
+    );
+    const at33 = fed.node('33');
+    await waitFor(`33 holds list ${sequenceNumber}`, async () => {
+      await at33.admin('/v1/trust-list:refresh', { method: 'POST' });
+      const s = (await (await at33.admin('/v1/trust-list/state')).json()) as {
+        sequenceNumber: number;
+        status: string;
+      };
+      return s.sequenceNumber === sequenceNumber && s.status === 'valid' ? true : undefined;
+    });
+    // Sealed before the withdrawal: still vouched for by the node's status history (§2.8 rule 7).
+    const before = await waitFor(
+      'the earlier 51 licence under the new list',
+      async () => {
+        const r = await verifyAt(at33, licences.get('51')!.pdf);
+        return (check(r, 'trust-list')?.details as { sequenceNumber?: number } | undefined)
+          ?.sequenceNumber === sequenceNumber
+          ? r
+          : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
+    assert.equal(before.indication, 'TOTAL_PASSED', summary(before));
+    assert.equal(check(before, 'trust-list')!.code, 'NODE_WITHDRAWN_LATER');
+    // Sealed after it: never passes.
+    await new Promise((r) => setTimeout(r, 1100)); // the sealing time must be after `since` (one-second precision)
+    const a = agencies.get('51')!;
+    const late = await issueLicence(fed.node('51'), a);
+    const pdf = Buffer.from(
+      await (
+        await fed.node('51').request(`/v1/licences/${encodeURIComponent(late)}/pdf`, { token: a.issuer })
+      ).arrayBuffer(),
+    );
+    const after = await verifyAt(at33, pdf);
+    assert.equal(after.indication, 'TOTAL_FAILED', summary(after));
+    assert.equal(check(after, 'trust-list')!.code, 'NODE_WITHDRAWN');
+  });
 });

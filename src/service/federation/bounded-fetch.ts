@@ -16,13 +16,19 @@ export class FetchStatusError extends Error {
  */
 export async function fetchBounded(
   url: string,
-  o: { maxBytes: number; timeoutMs?: number; fetch?: typeof fetch },
+  o: {
+    maxBytes: number;
+    timeoutMs?: number;
+    fetch?: typeof fetch;
+    /** Read a 404's body like a 200's (a problem document the caller interprets). */
+    accept404?: boolean;
+  },
 ): Promise<Buffer> {
   const res = await (o.fetch ?? fetch)(url, {
     signal: AbortSignal.timeout(o.timeoutMs ?? 15_000),
     redirect: 'error',
   });
-  if (res.status !== 200) {
+  if (res.status !== 200 && !(res.status === 404 && o.accept404)) {
     await res.body?.cancel();
     throw new FetchStatusError(url, res.status);
   }

@@ -127,12 +127,15 @@ export class FederationService {
    */
   async licenceEvidence(identifier: string, opts: { old?: number } = {}): Promise<LicenceEvidence> {
     const mirror = this.hub();
-    const notFound = () =>
+    // The issuing node, when the issuer is a registered agency: a verifier then knows whose trust-list entry
+    // decides (a withdrawn node's licences never reach the index, the witness refusing its checkpoints).
+    const notFound = (node?: string) =>
       new ServiceError(
         'not-found',
         'licence-not-found',
         '全国目录中没有该证照 / no such licence in the national index',
         'identifier',
+        node === undefined ? undefined : { node },
       );
     let issuer: string;
     try {
@@ -143,7 +146,7 @@ export class FederationService {
     const nodeId = await findAgencyNode(this.db, issuer);
     const state = nodeId === undefined ? undefined : await readMirrorState(this.db, nodeId);
     const record = state && (await findNationalLicence(this.db, state.nodeId, identifier));
-    if (!state || !record) throw notFound();
+    if (!state || !record) throw notFound(nodeId);
     const checkpoint = state.completeCheckpoint;
     const treeSize = checkpoint ? parseCheckpoint(parseNote(checkpoint).text).size : 0;
     const all = await listNationalLicenceEntries(this.db, state.nodeId, identifier);

@@ -7,23 +7,33 @@ import { fetchBounded, FetchStatusError } from './bounded-fetch.js';
 
 const MAX_EVIDENCE_BYTES = 1 << 20;
 
+/** The hub's 404: the licence is not in the national index; `node` is its issuer's node when the hub knows it. */
+export interface LicenceNotInIndex {
+  missing: true;
+  node: string | null;
+}
+
 export function httpHubEvidence(
   hubUrl: string,
   timeoutMs = 5_000,
-): (identifier: string, old?: number) => Promise<LicenceEvidenceAnswer | null> {
+): (identifier: string, old?: number) => Promise<LicenceEvidenceAnswer | LicenceNotInIndex> {
   const base = hubUrl.replace(/\/+$/, '');
   return async (identifier, old) => {
     const url =
       `${base}/v1/federation/licences/${encodeURIComponent(identifier)}` + (old ? `?old=${old}` : '');
     let body: Buffer;
     try {
-      body = await fetchBounded(url, { maxBytes: MAX_EVIDENCE_BYTES, timeoutMs });
+      body = await fetchBounded(url, { maxBytes: MAX_EVIDENCE_BYTES, timeoutMs, accept404: true });
     } catch (err) {
-      if (err instanceof FetchStatusError && err.status === 404) return null;
+      if (err instanceof FetchStatusError && err.status === 404) return { missing: true, node: null };
       throw err;
     }
     const v: unknown = JSON.parse(body.toString('utf8'));
     if (!v || typeof v !== 'object') throw new Error(`${url}: not a JSON object`);
+    if ((v as { status?: unknown }).status === 404) {
+      const node = (v as { node?: unknown }).node;
+      return { missing: true, node: typeof node === 'string' ? node : null };
+    }
     return v as LicenceEvidenceAnswer;
   };
 }

@@ -10,6 +10,7 @@ import type {
   LicenceDirectoryView,
   LicenceFederationEvidence,
 } from '../../verify/licence-validation.js';
+import type { LicenceNotInIndex } from '../federation/hub-evidence-source.js';
 import type { FederatedTrust, TrustSnapshot } from './federated-trust.js';
 
 // The licence directory as a verifier at any node sees it (federation.md §4.3 "FederatedDirectoryView"): this
@@ -18,8 +19,14 @@ import type { FederatedTrust, TrustSnapshot } from './federated-trust.js';
 // the hub's word. What cannot be judged (no list, an expired one, the hub unreachable) is INDETERMINATE, never
 // FAILED and never PASSED.
 
-/** Asks the hub for a licence's evidence; null when the hub's national index does not hold it (404). */
-export type HubEvidenceSource = (identifier: string, old?: number) => Promise<LicenceEvidenceAnswer | null>;
+/**
+ * Asks the hub for a licence's evidence; `missing` when the hub's national index does not hold it (404), with the
+ * issuer's node when the hub knows the agency.
+ */
+export type HubEvidenceSource = (
+  identifier: string,
+  old?: number,
+) => Promise<LicenceEvidenceAnswer | LicenceNotInIndex>;
 
 export interface FederatedDirectoryDeps {
   local: LicenceDirectoryView;
@@ -76,7 +83,7 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
     const issuer = identifier.split('.')[6];
     const knownOrigin = issuer ? this.#originOf.get(issuer) : undefined;
     const oldSize = knownOrigin ? this.timeline.get(knownOrigin)?.checkpoint.size : undefined;
-    let answer: LicenceEvidenceAnswer | null;
+    let answer: LicenceEvidenceAnswer | LicenceNotInIndex;
     try {
       answer = await this.deps.hub(identifier, oldSize);
     } catch (err) {
@@ -88,11 +95,11 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
         `国家枢纽不可达 / the hub cannot be reached: ${(err as Error).message}`,
       );
     }
-    if (!answer)
+    if ('missing' in answer)
       return placeholder(
         identifier,
         snap,
-        null,
+        snap.anchors.nodes.find((n) => n.nodeId === answer.node) ?? null,
         'NOT_IN_NATIONAL_INDEX',
         '全国目录尚无该证照 / the national index has no such licence (yet)',
       );
@@ -113,7 +120,7 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
     if (judged.code === 'CONSISTENCY_MISSING' && held) {
       try {
         const again = await this.deps.hub(identifier, held.checkpoint.size);
-        if (again) judged = this.#judge(again, identifier, opts.fileSm3 ?? '', node, snap);
+        if (!('missing' in again)) judged = this.#judge(again, identifier, opts.fileSm3 ?? '', node, snap);
       } catch {
         // judged stays CONSISTENCY_MISSING: INDETERMINATE
       }
