@@ -59,7 +59,9 @@ import { FederationService } from './federation/federation-service.js';
 import { TrustListService } from './federation/trust-list-service.js';
 import { TrustListConsumer } from './federation/trust-list-consumer.js';
 import { nodeTrustEntry } from './federation/node-trust-entry.js';
-import { httpHubEvidence } from './federation/hub-evidence-source.js';
+import { httpHubEvidence, httpHubSealEvidence } from './federation/hub-evidence-source.js';
+import { federatedSealRegistry, type HubSealSource } from './verification/federated-seal-registry.js';
+import { sealRegistryView } from './verification/validation-views.js';
 import { FederatedTrust } from './verification/federated-trust.js';
 import { FederatedDirectoryView, type HubEvidenceSource } from './verification/federated-directory-view.js';
 import { ServiceError } from './service-error.js';
@@ -388,8 +390,28 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     trust,
     hub: hubEvidence,
   });
+  const hubSeals: HubSealSource | undefined =
+    federation.role === 'hub'
+      ? async (esID, old) => {
+          try {
+            return await federationService.sealEvidence(esID, old === undefined ? {} : { old });
+          } catch (err) {
+            if (err instanceof ServiceError && err.code === 'seal-not-found')
+              return { missing: true, node: null };
+            throw err;
+          }
+        }
+      : federation.hubUrl
+        ? httpHubSealEvidence(federation.hubUrl)
+        : undefined;
+  const sealRegistry = federatedSealRegistry({
+    local: sealRegistryView(seals),
+    trust,
+    hub: hubSeals,
+    timeline: federatedDirectory.timeline,
+  });
   const verification = new VerificationService(
-    { db, node, seals, licences, licenceDirectory: federatedDirectory, trust, logger },
+    { db, node, seals, licences, licenceDirectory: federatedDirectory, trust, sealRegistry, logger },
     opts.verification ?? loadVerifyConfig(),
   );
   const system = { kind: 'system' } as const;

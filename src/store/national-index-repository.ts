@@ -386,3 +386,35 @@ export async function listNationalLicenceEntries(
     leafHash: toBuffer(r.leaf_hash),
   }));
 }
+
+/** A seal in the national index with the log indices of its events (national_seals.history). */
+export interface NationalSealEvents {
+  nodeId: string;
+  events: { idx: number; leaf: Buffer }[];
+}
+
+/**
+ * The node holding seal `esID` and each of its events' mirrored leaves, in log order; undefined when no node, or
+ * more than one, holds it (a node that logs another's seal is never the one asked about it).
+ */
+export async function findNationalSealEvents(
+  db: Executor,
+  esID: string,
+): Promise<NationalSealEvents | undefined> {
+  const res = await db.raw('SELECT node_id, history FROM national_seals WHERE es_id = ? LIMIT 2', [esID]);
+  const rows = res.rows as { node_id: string; history: { idx: number | string }[] }[];
+  if (rows.length !== 1) return undefined;
+  const { node_id: nodeId, history } = rows[0]!;
+  const idxs = history.map((h) => toNumber(h.idx));
+  const leaves = await db.raw(
+    'SELECT idx, leaf FROM mirror_entries WHERE node_id = ? AND idx = ANY(?::bigint[]) ORDER BY idx',
+    [nodeId, idxs],
+  );
+  return {
+    nodeId,
+    events: (leaves.rows as Record<string, unknown>[]).map((r) => ({
+      idx: toNumber(r.idx),
+      leaf: toBuffer(r.leaf),
+    })),
+  };
+}

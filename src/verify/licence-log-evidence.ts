@@ -1,4 +1,8 @@
-import { readDirectoryLeaf, type LicenceLeafFile } from '../tlog/directory-leaf-reader.js';
+import {
+  readDirectoryLeaf,
+  type LicenceLeafFile,
+  type ReadDirectoryLeaf,
+} from '../tlog/directory-leaf-reader.js';
 import { verifyConsistencyProof } from '../tlog/consistency-proof.js';
 import { equalBytes } from '../tlog/equal-bytes.js';
 import { verifyInclusionProof } from '../tlog/inclusion-proof.js';
@@ -129,15 +133,44 @@ function openWithListedKeys(
   );
 }
 
-/** Judges the evidence. Never throws for bad input: everything wrong with the answer is a judgement. */
-export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
-  const { answer, node } = input;
+/** What any log answer carries: a checkpoint, its size, leaves with their paths, a consistency proof. */
+export interface LogAnswer {
+  node: string;
+  origin: string;
+  checkpoint: string | null;
+  treeSize: number;
+  events: { index: number; leaf: string; inclusion: string[] }[];
+  consistency: { old: number; hashes: string[] } | null;
+}
+
+export interface LogAnswerInput {
+  node: ListedNode;
+  witnesses: readonly NoteVerifier[];
+  quorum: readonly string[];
+  known: OpenedCheckpoint | undefined;
+}
+
+/** The checkpoint and every leaf of an answer, verified; each leaf read as a directory leaf of the node. */
+export interface VerifiedLogAnswer {
+  checkpoint: OpenedCheckpoint;
+  witnessTime: Date;
+  leaves: { index: number; read: ReadDirectoryLeaf }[];
+}
+
+/**
+ * The part every log answer shares (licences, seals): the checkpoint under the node's listed keys and the witness
+ * quorum, consistent with the verifier's timeline, each leaf's inclusion proof, each leaf read strictly. Returns a
+ * judgement (failed or indeterminate) instead when any of it does not hold.
+ */
+export function verifyLogAnswer(
+  answer: LogAnswer,
+  input: LogAnswerInput,
+): VerifiedLogAnswer | EvidenceJudgement {
+  const { node } = input;
   if (answer.node !== node.nodeId || answer.origin !== node.origin)
     return fail('EVIDENCE_MISMATCH', `the answer names node ${answer.node} / ${answer.origin}`);
-  if (answer.identifier !== input.identifier)
-    return fail('EVIDENCE_MISMATCH', 'the answer is for another identifier');
   if (!answer.checkpoint || typeof answer.checkpoint !== 'string')
-    return later('NOT_YET_LOGGED', 'no cosigned checkpoint of the issuing node covers the licence yet');
+    return later('NOT_YET_LOGGED', 'no cosigned checkpoint of the issuing node covers it yet');
   const opened = openWithListedKeys(answer.checkpoint, node, input.witnesses, input.quorum);
   if ('outcome' in opened) return opened;
   const { checkpoint } = opened.opened;
@@ -177,13 +210,7 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
   }
 
   // Every leaf: its proof under the checkpoint, then its content (tlog-proof: extra data only after the proof).
-  const statusHistory: LicenceDirectoryRecord['statusHistory'] = [];
-  const copies: LicenceCopyRecord[] = [];
-  let files: LicenceLeafFile[] | undefined;
-  let version: number | undefined;
-  let latest: { index: number; status: string; related: string | null; prev: string | null } | undefined;
-  let fileLeafIndex: number | undefined;
-  const sm3Hex = input.fileSm3.toLowerCase();
+  const leaves: VerifiedLogAnswer['leaves'] = [];
   let prevIndex = -1;
   if (!Array.isArray(answer.events)) return fail('EVIDENCE_MISMATCH', 'no events');
   for (const e of answer.events) {
@@ -205,14 +232,35 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
     } catch (err) {
       return fail('PROOF_INVALID', `leaf ${e.index}: ${(err as Error).message}`);
     }
-    let read;
     try {
-      read = readDirectoryLeaf(leaf, node.nodeId);
+      leaves.push({ index: e.index, read: readDirectoryLeaf(leaf, node.nodeId) });
     } catch (err) {
       return fail('LEAF_INVALID', `leaf ${e.index}: ${(err as Error).message}`);
     }
+  }
+  return { ...base, leaves };
+}
+
+/** Judges the evidence. Never throws for bad input: everything wrong with the answer is a judgement. */
+export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
+  const { answer } = input;
+  if (answer.identifier !== input.identifier)
+    return fail('EVIDENCE_MISMATCH', 'the answer is for another identifier');
+  const verified = verifyLogAnswer(answer, input);
+  if ('outcome' in verified) return verified;
+  const { checkpoint } = verified.checkpoint;
+  const node = input.node;
+  const base = { checkpoint: verified.checkpoint, witnessTime: verified.witnessTime };
+  const statusHistory: LicenceDirectoryRecord['statusHistory'] = [];
+  const copies: LicenceCopyRecord[] = [];
+  let files: LicenceLeafFile[] | undefined;
+  let version: number | undefined;
+  let latest: { index: number; status: string; related: string | null; prev: string | null } | undefined;
+  let fileLeafIndex: number | undefined;
+  const sm3Hex = input.fileSm3.toLowerCase();
+  for (const { index, read } of verified.leaves) {
     if ((read.kind !== 'licence' && read.kind !== 'licence-copy') || read.licence.id !== input.identifier)
-      return fail('LEAF_MISMATCH', `leaf ${e.index} is not an event of ${input.identifier}`);
+      return fail('LEAF_MISMATCH', `leaf ${index} is not an event of ${input.identifier}`);
     if (read.kind === 'licence-copy') {
       const cf = read.copy.files;
       copies.push({
@@ -222,17 +270,17 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
         expiresAt: read.copy.expiresAt,
         madeAt: read.copy.madeAt,
       });
-      if (cf.some((f) => f.sm3 === sm3Hex)) fileLeafIndex = e.index;
+      if (cf.some((f) => f.sm3 === sm3Hex)) fileLeafIndex = index;
       continue;
     }
     const l = read.licence;
     if (l.files) {
       files = l.files;
       version = l.version;
-      if (l.files.some((f) => f.sm3 === sm3Hex)) fileLeafIndex = e.index;
+      if (l.files.some((f) => f.sm3 === sm3Hex)) fileLeafIndex = index;
     }
     statusHistory.push({ at: read.at, status: l.status, operation: read.op });
-    latest = { index: e.index, status: l.status, related: l.related, prev: l.prev };
+    latest = { index, status: l.status, related: l.related, prev: l.prev };
   }
   if (!latest || !files)
     return {
@@ -284,4 +332,57 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
 
 function toFile(f: LicenceLeafFile): LicenceDirectoryFile {
   return { format: f.format, sm3: f.sm3, bytes: f.bytes };
+}
+
+/** The hub's answer about a seal (GET /v1/federation/seals/{esID}), as received: untrusted. */
+export interface SealEvidenceAnswer extends LogAnswer {
+  esID: string;
+}
+
+/** A seal's history from its verified leaves: what the seal registry of its node said, provably. */
+export interface SealLogHistory {
+  /** SM3 (hex) of the DER SESeal, from the make leaf. */
+  sm3: string | null;
+  validFrom: string;
+  validTo: string;
+  /** Oldest first: the status after each event. */
+  events: { at: string; status: string }[];
+}
+
+/**
+ * Judges a seal answer: the shared log checks, then every leaf must be an event of this seal, starting with its
+ * make. No status statement covers seals yet, so a hub that hides a later event is not caught here [left: a
+ * seal-status statement like §2.7's].
+ */
+export function judgeSealEvidence(
+  answer: SealEvidenceAnswer,
+  esID: string,
+  input: LogAnswerInput,
+): { judgement: EvidenceJudgement; history?: SealLogHistory } {
+  if (answer.esID !== esID)
+    return { judgement: fail('EVIDENCE_MISMATCH', 'the answer is about another seal') };
+  const verified = verifyLogAnswer(answer, input);
+  if ('outcome' in verified) return { judgement: verified };
+  const base = { checkpoint: verified.checkpoint, witnessTime: verified.witnessTime };
+  let history: SealLogHistory | undefined;
+  for (const { index, read } of verified.leaves) {
+    if (read.kind !== 'seal' || read.seal.esID !== esID)
+      return { judgement: fail('LEAF_MISMATCH', `leaf ${index} is not an event of seal ${esID}`) };
+    if (!history) {
+      if (read.op !== 'make')
+        return { judgement: fail('LEAF_MISMATCH', `leaf ${index} precedes the seal's make`) };
+      history = {
+        sm3: read.seal.sm3 ?? null,
+        validFrom: read.seal.validFrom,
+        validTo: read.seal.validTo,
+        events: [],
+      };
+    }
+    history.events.push({ at: read.at, status: read.seal.status });
+  }
+  if (!history)
+    return {
+      judgement: { ...later('NOT_YET_LOGGED', 'the seal is not under a cosigned checkpoint yet'), ...base },
+    };
+  return { judgement: { outcome: 'passed', code: 'SEAL_IN_LOG', ...base }, history };
 }

@@ -121,6 +121,13 @@ describe('cross-province verification through the trust list', { skip }, () => {
         assert.equal(trust.status, 'passed');
         assert.equal(trust.details?.sequenceNumber, seq);
         assert.equal(check(r, 'licence-status')!.status, 'passed');
+        // The seal's status comes from its node's log through the hub, not "unknown here".
+        const sealStatus = r.signatures[0]!.checks.find((c) => c.id === 'seal-status')!;
+        assert.equal(
+          sealStatus.code,
+          'SEAL_ACTIVE',
+          `${home} at ${at.nodeId}: ${JSON.stringify(sealStatus)}`,
+        );
       }
       // At home the node's own directory answers: no log evidence is needed.
       const own = await verifyAt(fed.node(home), pdf);
@@ -153,6 +160,33 @@ describe('cross-province verification through the trust list', { skip }, () => {
     );
     assert.equal(r.licence?.subIndication, 'LICENCE_REVOKED', summary(r));
     assert.equal(check(r, 'licence-in-log')!.status, 'passed');
+  });
+
+  it('a seal revoked at home is revoked at another province too', async () => {
+    const { pdf } = licences.get('44')!;
+    const a = agencies.get('44')!;
+    await expectJson(
+      await fed
+        .node('44')
+        .admin(`/v1/seals/${a.esID}/revoke`, { method: 'POST', json: { reason: '联邦测试注销' } }),
+      200,
+      'revoke seal',
+    );
+    const r = await waitFor(
+      'the seal revocation seen at 51',
+      async () => {
+        const r = await verifyAt(fed.node('51'), pdf);
+        const c = r.signatures[0]!.checks.find((c) => c.id === 'seal-status');
+        return (c?.details as { currentStatus?: string } | undefined)?.currentStatus === 'revoked'
+          ? r
+          : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
+    // Revoked after the sealing: the timestamp decides (SEAL_REVOKED_AFTER_POE) or it is INDETERMINATE; never unknown.
+    const c = r.signatures[0]!.checks.find((c) => c.id === 'seal-status')!;
+    assert.ok(['SEAL_REVOKED_AFTER_POE', 'REVOKED_NO_POE'].includes(c.code), JSON.stringify(c));
   });
 
   it('suspending shows the suspension with its time at another province', async () => {

@@ -93,6 +93,16 @@ const evidenceSchema = z.object({
   stale: z.boolean(),
 });
 
+const sealEvidenceSchema = z.object({
+  esID: z.string(),
+  node: z.string(),
+  origin: z.string(),
+  checkpoint: z.string().nullable(),
+  treeSize: z.number().int(),
+  events: z.array(z.object({ index: z.number().int(), leaf: z.string(), inclusion: z.array(z.string()) })),
+  consistency: z.object({ old: z.number().int(), hashes: z.array(z.string()) }).nullable(),
+});
+
 export function federationRoutes(
   api: ApiRouter,
   { federation, indexRecords, trustEntry }: Pick<Services, 'federation' | 'indexRecords' | 'trustEntry'>,
@@ -125,6 +135,38 @@ export function federationRoutes(
     handler: async (ctx, { params, query }) => {
       ctx.body = await federation.licenceEvidence(
         params.identifier,
+        query.old !== undefined ? { old: Number(query.old) } : {},
+      );
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/federation/seals/:esID',
+    operationId: 'getSealEvidence',
+    summary:
+      '印章在签发节点目录日志中的事件及包含证明 / A seal’s events in its node’s log, with inclusion proofs (federation.md §4.3)',
+    tags: ['federation'],
+    auth: 'public',
+    params: z.object({ esID: z.string().min(1).max(64) }),
+    query: z.object({
+      old: z
+        .string()
+        .regex(INDEX)
+        .optional()
+        .describe('the tree size the caller verified last: the answer adds PROOF(old, treeSize)'),
+    }),
+    responses: {
+      200: {
+        description:
+          'The seal’s make and status events, each leaf with its RFC 9162 path under `checkpoint` (the node’s ' +
+          'checkpoint this hub cosigned and mirrors completely)',
+        schema: sealEvidenceSchema,
+      },
+    },
+    handler: async (ctx, { params, query }) => {
+      ctx.body = await federation.sealEvidence(
+        params.esID,
         query.old !== undefined ? { old: Number(query.old) } : {},
       );
     },

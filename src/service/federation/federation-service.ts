@@ -15,6 +15,7 @@ import { ServiceError } from '../service-error.js';
 import { readMirrorTiles } from '../../store/mirror-tile-repository.js';
 import {
   findAgencyNode,
+  findNationalSealEvents,
   findNationalLicence,
   listNationalLicenceEntries,
   type NationalLicence,
@@ -98,6 +99,17 @@ export interface LicenceEvidence {
   latestProof: string | null;
   /** The mirror lags what the hub witnessed for more than 600 s. */
   stale: boolean;
+}
+
+/** The hub's answer about a seal (its make and status events in the issuing node's log), like LicenceEvidence. */
+export interface SealEvidence {
+  esID: string;
+  node: string;
+  origin: string;
+  checkpoint: string | null;
+  treeSize: number;
+  events: { index: number; leaf: string; inclusion: string[] }[];
+  consistency: { old: number; hashes: string[] } | null;
 }
 
 /** How long a mirror may lag its witnessed checkpoint before answers say `stale` (federation.md §3.5). */
@@ -261,6 +273,43 @@ export class FederationService {
       });
     }
     return { nodeId, origin: state.origin, record, checkpoint, treeSize, events };
+  }
+
+  /**
+   * The evidence for seal `esID`: its events in the issuing node's log, each with its inclusion proof under the
+   * checkpoint the hub cosigned and mirrors completely (federation.md §4.3 "Foreign SealRegistryView").
+   * @throws ServiceError 404 `seal-not-found`
+   */
+  async sealEvidence(esID: string, opts: { old?: number } = {}): Promise<SealEvidence> {
+    this.hub();
+    const found = await findNationalSealEvents(this.db, esID);
+    const state = found && (await readMirrorState(this.db, found.nodeId));
+    if (!found || !state)
+      throw new ServiceError(
+        'not-found',
+        'seal-not-found',
+        '全国目录中没有该印章 / no such seal in the national index',
+        'esID',
+      );
+    const checkpoint = state.completeCheckpoint;
+    const treeSize = checkpoint ? parseCheckpoint(parseNote(checkpoint).text).size : 0;
+    const proofs = this.#proofService(state.nodeId, state.origin);
+    const events: SealEvidence['events'] = [];
+    for (const e of found.events) {
+      if (e.idx >= treeSize) continue;
+      const { hashes } = await proofs.inclusionProof({ index: e.idx, size: treeSize });
+      events.push({
+        index: e.idx,
+        leaf: e.leaf.toString('utf8'),
+        inclusion: hashes.map((h) => h.toString('base64')),
+      });
+    }
+    let consistency: SealEvidence['consistency'] = null;
+    if (opts.old !== undefined && opts.old > 0 && opts.old < treeSize) {
+      const { hashes } = await proofs.consistencyProof(opts.old, treeSize);
+      consistency = { old: opts.old, hashes: hashes.map((h) => h.toString('base64')) };
+    }
+    return { esID, node: state.nodeId, origin: state.origin, checkpoint, treeSize, events, consistency };
   }
 
   /** Proofs over a mirror's tiles, asked only for sizes the mirror holds completely (its complete checkpoint). */

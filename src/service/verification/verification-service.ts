@@ -119,6 +119,8 @@ export interface VerificationDeps {
   licenceDirectory: LicenceDirectoryView;
   /** The trust list in force (federation.md §4.3): other nodes' anchors, seal makers and revocation. */
   trust?: FederatedTrust | undefined;
+  /** The seal registry (default: this node's own); with federation, other nodes' seals from the hub's log. */
+  sealRegistry?: SealRegistryView | undefined;
   logger?: Logger | undefined;
 }
 
@@ -139,7 +141,7 @@ export class VerificationService {
     this.options = { ...DEFAULT_VERIFICATION_OPTIONS, ...options };
     const own = caRevocationView(deps.db, deps.node);
     this.#revocation = deps.trust ? foreignRevocationView(own, deps.trust) : own;
-    this.#sealRegistry = sealRegistryView(deps.seals);
+    this.#sealRegistry = deps.sealRegistry ?? sealRegistryView(deps.seals);
     this.#auditGeneration = AuditGeneration.of(deps.db);
     const { node } = deps;
     this.#pool = new BoundedWorkerPool(
