@@ -31,8 +31,17 @@ export function defaultTrustListCache(env: NodeJS.ProcessEnv = process.env): str
 /** The cached list, checked again (its signature by its own current signers), or undefined when there is none. */
 export function readTrustListCache(dir: string, now: Date): AcceptedTrustList | undefined {
   if (!existsSync(join(dir, TRUST_LIST_FILE))) return undefined;
-  const bytes = readFileSync(join(dir, TRUST_LIST_FILE));
-  const p7s = readFileSync(join(dir, TRUST_LIST_P7S));
+  return readTrustListFile(join(dir, TRUST_LIST_FILE), now);
+}
+
+/**
+ * A list.json kept by `trust-list fetch` (its signature in `<file>.p7s` beside it), checked again as the cache is.
+ * @throws TrustListError when it does not parse or its signature does not verify; a file system error when
+ * either file cannot be read
+ */
+export function readTrustListFile(file: string, now: Date): AcceptedTrustList {
+  const bytes = readFileSync(file);
+  const p7s = readFileSync(`${file}.p7s`);
   const list = parseTrustList(bytes);
   const signers = list.signers.current.map((c) => Buffer.from(c, 'base64'));
   // The cache is local but not beyond tampering: its signature must still hold (whatever the time now).
