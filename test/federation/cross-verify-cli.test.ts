@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { localTrustListDraft } from '../../src/cli/federation-demo/trust-list-bootstrap.js';
 import { parseProofBundle } from '../../src/tlog/proof-bundle.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import {
@@ -176,6 +177,52 @@ describe('sealtrust verify --trust-list across provinces', { skip }, () => {
     assert.equal(check(rep, 'licence-in-log')!.status, 'failed', summary(rep, r));
     assert.equal(check(rep, 'licence-in-log')!.code, 'FILE_NOT_IN_LOG');
     assert.ok(!existsSync(proofFile), 'no proof is written for a file the log does not record');
+  });
+
+  it('an expired cached list vouches for no node: INDETERMINATE, never FAILED', async () => {
+    // A list that lives a few seconds (its content changed, so the hub publishes it), fetched into its own cache
+    // and read after it expired.
+    await expectJson(
+      await fed.hub.admin('/v1/trust-list/draft', {
+        method: 'PUT',
+        json: await localTrustListDraft(fed, '测试 短期'),
+      }),
+      200,
+    );
+    const nextUpdate = new Date(Date.now() + 6_000);
+    const published = await expectJson<{ sequenceNumber: number }>(
+      await fed.hub.admin('/v1/trust-list/draft:publish', {
+        method: 'POST',
+        json: { nextUpdate: nextUpdate.toISOString() },
+      }),
+      201,
+    );
+    const shortLived = join(dir, 'short-lived-cache');
+    const fetched = await runCli([
+      'trust-list',
+      'fetch',
+      '--url',
+      `${fed.hub.url}/trust/list.json`,
+      '--cache',
+      shortLived,
+      '--signers',
+      join(fed.dir, 'trust-list-signers.pem'),
+    ]);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    assert.match(fetched.stdout, new RegExp(`#${published.sequenceNumber} `));
+    await new Promise((r) => setTimeout(r, Math.max(0, nextUpdate.getTime() - Date.now() + 500)));
+    const r = await runCli(['verify', pdfFile, '--trust-list', shortLived, '--json']);
+    const rep = report(r);
+    assert.equal(rep.indication, 'INDETERMINATE', summary(rep, r));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /expired/);
+    const all = [...rep.signatures.flatMap((s) => s.checks), ...(rep.licence?.checks ?? [])];
+    assert.deepEqual(
+      all.filter((c) => c.status === 'failed'),
+      [],
+    );
+    assert.equal(check(rep, 'trust-list')!.code, 'TRUST_LIST_EXPIRED', summary(rep, r));
+    assert.equal(check(rep, 'licence-in-log')!.status, 'indeterminate');
   });
 
   it('with the hub stopped, the chain still verifies offline and the licence is INDETERMINATE TRY_LATER', async () => {
