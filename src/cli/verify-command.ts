@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { OfdError } from '../ofd/ofd-error.js';
 import { PdfError } from '../pdf/pdf-error.js';
@@ -15,6 +15,11 @@ import { INDICATION_ZH, validationReport, type Check, type ValidationReport } fr
 import { validateSesSeal, validateSesSignature } from '../verify/ses-validation.js';
 import { loadTrustAnchors, TrustAnchorError } from '../verify/trust-anchors.js';
 import { httpCrlRevocationView } from '../service/verification/http-crl-revocation.js';
+import {
+  trustListVerification,
+  TrustListInputError,
+  type TrustListVerification,
+} from './verify-trust-list.js';
 
 /** Exit codes of `sealtrust verify`. */
 export const VERIFY_EXIT = { passed: 0, failed: 1, indeterminate: 2, unreadable: 3 } as const;
@@ -27,6 +32,11 @@ interface VerifyOptions {
   json?: boolean;
   trust: string[];
   online?: string;
+  trustList?: string;
+  trustListSigner?: string;
+  trustListCache?: string;
+  hub?: string;
+  logProof?: string;
 }
 
 /**
@@ -161,6 +171,15 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     throw new UnreadableInput(
       `${file} is not an SES seal or SES_Signature (GB/T 38540 / GM/T 0031), a CMS SignedData, a PDF or an OFD`,
     );
+  if (opts.trustList && opts.online)
+    throw new UnreadableInput('--trust-list and --online exclude each other / 二者只能选一');
+  for (const [given, name] of [
+    [opts.hub, '--hub'],
+    [opts.logProof, '--log-proof'],
+    [opts.trustListSigner, '--trust-list-signer'],
+    [opts.trustListCache, '--trust-list-cache'],
+  ] as const)
+    if (given !== undefined && !opts.trustList) throw new UnreadableInput(`${name} needs --trust-list`);
   let anchors;
   try {
     anchors = await loadTrustAnchors(opts.trust);
@@ -172,9 +191,36 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
   // verification knows (seals of any other maker are INDETERMINATE; offline there is no registry to ask).
   // They are not anchors: a maker still chains to a trusted CA and has its revocation checked.
   const isMaker = (c: { policies: string[] }) => c.policies.includes(SEALTRUST_POLICY.sealMaker);
-  const sealMakers = { certificates: anchors.filter(isMaker) };
-  anchors = anchors.filter((c) => !isMaker(c));
   const now = new Date();
+  // --trust-list: the list's roots, issuing CAs and seal makers (none registered here), the hub's log evidence
+  // for the licence and each listed node's CRL, judged as a node judges another node's licence.
+  let fed: TrustListVerification | undefined;
+  if (opts.trustList) {
+    try {
+      fed = await trustListVerification(
+        {
+          trustList: opts.trustList,
+          signers: opts.trustListSigner,
+          cache: opts.trustListCache,
+          hub: opts.hub,
+          warn: (line) => process.stderr.write(`sealtrust verify: ${line}\n`),
+        },
+        now,
+      );
+    } catch (err) {
+      if (err instanceof TrustListInputError) throw new UnreadableInput(err.message);
+      throw err;
+    }
+  }
+  const sealMakers = {
+    certificates: [...anchors.filter(isMaker), ...(fed?.sealMakers.certificates ?? [])],
+    ...(fed ? { registeredHere: fed.sealMakers.registeredHere } : {}),
+  };
+  anchors = [...anchors.filter((c) => !isMaker(c)), ...(fed?.anchors ?? [])];
+  const intermediates = fed?.intermediates;
+  // The licence directory and revocation: the trust list's (hub evidence, listed nodes' CRLs) or --online's node.
+  const licences = fed?.licences ?? (opts.online ? httpLicenceDirectory(opts.online) : undefined);
+  const revocation = fed?.revocation ?? (opts.online ? httpCrlRevocationView(opts.online) : undefined);
   let full: ValidationReport;
   if (ofd) {
     if (opts.data !== undefined) process.stderr.write('sealtrust verify: --data is ignored for an OFD\n');
@@ -183,11 +229,12 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     try {
       full = await validateOfd(bytes, {
         anchors,
+        ...(intermediates ? { intermediates } : {}),
         sealMakers,
         now,
-        // The licence layer as for a PDF: --online asks the node's directory, offline its checks skip.
-        licenceLayer: ofdLicenceLayer(opts.online ? httpLicenceDirectory(opts.online) : undefined),
-        ...(opts.online ? { revocation: httpCrlRevocationView(opts.online) } : {}),
+        // The licence layer as for a PDF: --online or --trust-list gives a directory, offline its checks skip.
+        licenceLayer: ofdLicenceLayer(licences),
+        ...(revocation ? { revocation } : {}),
       });
     } catch (err) {
       if (err instanceof OfdError) throw new UnreadableInput(`${file}: ${err.code}: ${err.message}`);
@@ -202,11 +249,11 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     try {
       full = await validatePdf(bytes, {
         anchors,
+        ...(intermediates ? { intermediates } : {}),
         sealMakers,
         now,
-        ...(opts.online
-          ? { licences: httpLicenceDirectory(opts.online), revocation: httpCrlRevocationView(opts.online) }
-          : {}),
+        ...(licences ? { licences } : {}),
+        ...(revocation ? { revocation } : {}),
       });
     } catch (err) {
       if (err instanceof PdfError || err instanceof ValidationTooComplex)
@@ -219,10 +266,11 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     // reason); --online adds the CRLs the certificates point at, as for a PDF.
     const ctx = {
       anchors,
+      ...(intermediates ? { intermediates } : {}),
       sealMakers,
       now,
       ...(data ? { data } : {}),
-      ...(opts.online ? { revocation: httpCrlRevocationView(opts.online) } : {}),
+      ...(revocation ? { revocation } : {}),
     };
     const report =
       kind === 'seal'
@@ -235,7 +283,36 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
       process.stderr.write('sealtrust verify: --data is ignored for a bare seal\n');
   }
   process.stdout.write(opts.json ? JSON.stringify(full, null, 2) + '\n' : renderReport(full, file));
+  if (opts.logProof !== undefined && fed) await writeLogProof(full, fed, opts.logProof);
   return exitCode(full);
+}
+
+/**
+ * `--log-proof <out>`: the tlog-proof-sm3 bundle (federation.md §2.7) of the leaf that records the file, once
+ * `licence-in-log` passed; otherwise nothing is written and stderr says why (the exit code is the report's).
+ */
+async function writeLogProof(
+  report: ValidationReport,
+  fed: TrustListVerification,
+  out: string,
+): Promise<void> {
+  const check = report.licence?.checks.find((c) => c.id === 'licence-in-log');
+  const index = check?.details?.leafIndex;
+  const text =
+    check?.status === 'passed' && typeof index === 'number' && report.licence
+      ? fed.logProof(report.licence.identifier, index)
+      : undefined;
+  if (text === undefined) {
+    process.stderr.write(
+      `sealtrust verify: 未写出日志证明 / no log proof written: licence-in-log ${check ? `${check.status} ${check.code}` : 'not run'}\n`,
+    );
+    return;
+  }
+  try {
+    await writeFile(out, text);
+  } catch (err) {
+    throw new UnreadableInput(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -259,6 +336,23 @@ export function registerVerifyCommands(program: Command): void {
     .option(
       '--online <url>',
       "a SealTrust node's base URL: adds the licence directory checks (GET /v1/verify/licences/{identifier}) and revocation from the CRLs the certificates name (the node's own CRLs are authoritative for its CAs)",
+    )
+    .option(
+      '--trust-list <url|dir|file>',
+      "trust the national trust list: the hub's …/trust/list.json (fetched and accepted into the --trust-list-cache directory, as `sealtrust trust-list fetch`), or a cache directory or list.json kept by it (offline). Its roots, issuing CAs and seal makers are trusted; another node's licence is checked against the hub's log evidence (licence-in-log, trust-list) and its node's CRL",
+    )
+    .option(
+      '--trust-list-signer <pem>',
+      'PEM certificates: for a URL, the first list may be signed with them (bootstrap); for a local list, it must be',
+    )
+    .option('--trust-list-cache <dir>', 'where a --trust-list URL is cached (default: as `trust-list fetch`)')
+    .option(
+      '--hub <url>',
+      "with --trust-list: the hub asked for log evidence (default: the list's operator URL)",
+    )
+    .option(
+      '--log-proof <file>',
+      'with --trust-list: write the tlog-proof-sm3 bundle of the log leaf that records the file, when licence-in-log passed',
     )
     .option('--json', 'print the validation report as JSON')
     .option(

@@ -2,10 +2,10 @@ import { sm3Hex } from '../../crypto/sm3.js';
 import { parseTrustList } from '../../trust-list/trust-list.js';
 import { trustListAnchors, type TrustListAnchors } from '../../trust-list/trust-list-anchors.js';
 import { trustListFreshness } from '../../trust-list/trust-list-status.js';
-import type { StoredTrustList } from '../../store/trust-list-repository.js';
 
-// The trust list as verification uses it (federation.md §4.3 "Verification"): the hub's latest published list or
-// the copy a node verified and cached, parsed once per version. `generation` names the version, so verification
+// The trust list as verification uses it (federation.md §4.3 "Verification"): the hub's latest published list, the
+// copy a node verified and cached, or the one `sealtrust verify --trust-list` read from its cache directory, parsed
+// once per version. `generation` names the version, so verification
 // workers reload their anchors when it changes, and `state` says whether the list may still be relied on.
 
 export interface TrustSnapshot {
@@ -15,9 +15,18 @@ export interface TrustSnapshot {
   state: 'valid' | 'expired';
 }
 
+/** An accepted list's bytes (list.json as signed), and their SM3 when already known. */
+export interface AcceptedListBytes {
+  bytes: Buffer;
+  sm3?: string;
+}
+
 export interface FederatedTrustDeps {
-  /** The current list (TrustListService.current): throws when there is none. */
-  current(): Promise<StoredTrustList>;
+  /**
+   * The current list, already accepted (TrustListService.current, or a verified cache directory): throws when
+   * there is none.
+   */
+  current(): Promise<AcceptedListBytes>;
   now?: () => Date;
   /** How long a read is reused, ms (default 1000): the list changes daily, its state by the clock. */
   maxAgeMs?: number;
@@ -43,7 +52,7 @@ export class FederatedTrust {
   }
 
   async #load(): Promise<TrustSnapshot | undefined> {
-    let stored: StoredTrustList;
+    let stored: AcceptedListBytes;
     try {
       stored = await this.deps.current();
     } catch {

@@ -1,0 +1,242 @@
+// `sealtrust verify --trust-list` (federation.md §4.3 "CLI", §2.7, §3.5) against a running federation, the CLI a
+// separate process as an operator runs it: after `sealtrust trust-list fetch` from the hub, a licence sealed in 44
+// verifies TOTAL_PASSED from the cached list alone (anchors, intermediates, seal makers) plus the hub's log evidence,
+// with `licence-in-log` and `trust-list` passed as at a node, and `--log-proof` writes the bundle of the leaf that
+// records the file; a file that is not the issued one does not pass; with the hub stopped the chain still verifies
+// offline but the licence is INDETERMINATE TRY_LATER, never FAILED.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { localTrustListDraft } from '../../src/cli/federation-demo/trust-list-bootstrap.js';
+import { parseProofBundle } from '../../src/tlog/proof-bundle.js';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
+import {
+  defineDemoTypes,
+  expectJson,
+  issueLicence,
+  provinceAgency,
+  publishTrustList,
+  waitFor,
+} from './harness/fed-api.js';
+import { federationUnavailable, startFederation, type Federation } from './harness/federation.js';
+
+interface Check {
+  id: string;
+  status: string;
+  code: string;
+  details?: Record<string, unknown>;
+}
+interface Report {
+  indication: string;
+  subIndication: string | null;
+  signatures: { indication: string; checks: Check[] }[];
+  licence?: { identifier: string; indication: string; subIndication: string | null; checks: Check[] };
+}
+
+const skip = await federationUnavailable();
+if (skip) process.stderr.write(`skipping the CLI cross-province verification: ${skip}\n`);
+const WAIT_MS = Number(process.env.FED_WAIT_MS ?? 90_000);
+
+const check = (r: Report, id: string) => r.licence?.checks.find((c) => c.id === id);
+const summary = (r: Report, cli: CliResult) =>
+  JSON.stringify({
+    indication: r.indication,
+    sub: r.subIndication,
+    sig: r.signatures.map((s) => s.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped')),
+    licence: r.licence?.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped'),
+    stderr: cli.stderr,
+  });
+
+function report(r: CliResult): Report {
+  try {
+    return JSON.parse(r.stdout) as Report;
+  } catch {
+    throw new Error(`no JSON report (exit ${r.code}): ${r.stderr}`);
+  }
+}
+
+describe('sealtrust verify --trust-list across provinces', { skip }, () => {
+  let fed: Federation;
+  let seq: number;
+  const dir = mkdtempSync(join(tmpdir(), 'sealtrust-cli-fed-'));
+  const cache = join(dir, 'cache');
+  const pdfFile = join(dir, 'licence-44.pdf');
+  let identifier: string;
+  let pdf: Buffer;
+
+  before(async () => {
+    fed = await startFederation({
+      trustList: true,
+      provinces: ['33', '44'],
+      env: { SEALTRUST_TLOG_CHECKPOINT_MS: '250' },
+    });
+    seq = await publishTrustList(fed);
+    const p = fed.node('44');
+    const a = await provinceAgency(p);
+    await defineDemoTypes(p, [a.agencyId]);
+    identifier = await issueLicence(p, a);
+    const res = await p.request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, { token: a.issuer });
+    assert.equal(res.status, 200);
+    pdf = Buffer.from(await res.arrayBuffer());
+    writeFileSync(pdfFile, pdf);
+    // The hub holds the licence's issuing event under a cosigned checkpoint, with its status statement.
+    await waitFor(
+      `hub evidence for ${identifier}`,
+      async () => {
+        const r = await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`);
+        if (r.status !== 200) return undefined;
+        const body = (await r.json()) as { events: unknown[]; statement: string | null };
+        return body.events.length > 0 && body.statement ? true : undefined;
+      },
+      WAIT_MS,
+    );
+    const fetched = await runCli([
+      'trust-list',
+      'fetch',
+      '--url',
+      `${fed.hub.url}/trust/list.json`,
+      '--cache',
+      cache,
+      '--signers',
+      join(fed.dir, 'trust-list-signers.pem'),
+    ]);
+    assert.equal(fetched.code, 0, fetched.stderr);
+  });
+  after(async () => {
+    await fed?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a licence of 44 is TOTAL_PASSED from the cached list and the hub, and --log-proof writes its leaf', async () => {
+    const proofFile = join(dir, 'licence-44.tlog-proof');
+    const r = await runCli(['verify', pdfFile, '--trust-list', cache, '--json', '--log-proof', proofFile]);
+    const rep = report(r);
+    assert.equal(rep.indication, 'TOTAL_PASSED', summary(rep, r));
+    assert.equal(r.code, 0);
+    assert.equal(rep.licence?.identifier, identifier);
+    const inLog = check(rep, 'licence-in-log')!;
+    assert.equal(inLog.status, 'passed', summary(rep, r));
+    assert.equal(inLog.details?.origin, 'sealtrust.org.cn/44');
+    assert.ok(inLog.details?.witnessTime, 'the asOf witness time is reported');
+    const trust = check(rep, 'trust-list')!;
+    assert.equal(trust.status, 'passed');
+    assert.equal(trust.details?.sequenceNumber, seq);
+    assert.equal(check(rep, 'licence-status')!.status, 'passed');
+
+    // The bundle is the hub's issueProof for this licence (its file-bearing leaf), rebuilt from what was verified.
+    const evidence = await expectJson<{ issueProof: string }>(
+      await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`),
+      200,
+    );
+    const written = readFileSync(proofFile, 'utf8');
+    const bundle = parseProofBundle(written);
+    assert.equal(bundle.index, inLog.details?.leafIndex);
+    assert.equal(written, evidence.issueProof);
+  });
+
+  it('the list.json itself, or the hub URL with --trust-list-signer, serve as well', async () => {
+    const byFile = await runCli(['verify', pdfFile, '--trust-list', join(cache, 'list.json'), '--json']);
+    assert.equal(report(byFile).indication, 'TOTAL_PASSED', summary(report(byFile), byFile));
+    const fresh = join(dir, 'fresh-cache');
+    const byUrl = await runCli([
+      'verify',
+      pdfFile,
+      '--trust-list',
+      `${fed.hub.url}/trust/list.json`,
+      '--trust-list-signer',
+      join(fed.dir, 'trust-list-signers.pem'),
+      '--trust-list-cache',
+      fresh,
+      '--json',
+    ]);
+    assert.equal(report(byUrl).indication, 'TOTAL_PASSED', summary(report(byUrl), byUrl));
+    assert.ok(existsSync(join(fresh, 'list.json')), 'the URL was accepted into the cache directory');
+    // Without the bootstrap signers a first list is not accepted: nothing to verify against (exit 3).
+    const unsigned = await runCli([
+      'verify',
+      pdfFile,
+      '--trust-list',
+      `${fed.hub.url}/trust/list.json`,
+      '--trust-list-cache',
+      join(dir, 'empty-cache'),
+    ]);
+    assert.equal(unsigned.code, 3, unsigned.stderr);
+  });
+
+  it('a file that is not the issued one is not TOTAL_PASSED', async () => {
+    const altered = join(dir, 'altered.pdf');
+    // One byte appended after %%EOF: the signatures still verify over their byte ranges, the file's SM3 changes.
+    writeFileSync(altered, Buffer.concat([pdf, Buffer.from('\n')]));
+    const proofFile = join(dir, 'altered.tlog-proof');
+    const r = await runCli(['verify', altered, '--trust-list', cache, '--json', '--log-proof', proofFile]);
+    const rep = report(r);
+    assert.notEqual(rep.indication, 'TOTAL_PASSED', summary(rep, r));
+    assert.notEqual(r.code, 0);
+    assert.equal(check(rep, 'licence-in-log')!.status, 'failed', summary(rep, r));
+    assert.equal(check(rep, 'licence-in-log')!.code, 'FILE_NOT_IN_LOG');
+    assert.ok(!existsSync(proofFile), 'no proof is written for a file the log does not record');
+  });
+
+  it('an expired cached list vouches for no node: INDETERMINATE, never FAILED', async () => {
+    // A list that lives a few seconds (its content changed, so the hub publishes it), fetched into its own cache
+    // and read after it expired.
+    await expectJson(
+      await fed.hub.admin('/v1/trust-list/draft', {
+        method: 'PUT',
+        json: await localTrustListDraft(fed, '测试 短期'),
+      }),
+      200,
+    );
+    const nextUpdate = new Date(Date.now() + 6_000);
+    const published = await expectJson<{ sequenceNumber: number }>(
+      await fed.hub.admin('/v1/trust-list/draft:publish', {
+        method: 'POST',
+        json: { nextUpdate: nextUpdate.toISOString() },
+      }),
+      201,
+    );
+    const shortLived = join(dir, 'short-lived-cache');
+    const fetched = await runCli([
+      'trust-list',
+      'fetch',
+      '--url',
+      `${fed.hub.url}/trust/list.json`,
+      '--cache',
+      shortLived,
+      '--signers',
+      join(fed.dir, 'trust-list-signers.pem'),
+    ]);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    assert.match(fetched.stdout, new RegExp(`#${published.sequenceNumber} `));
+    await new Promise((r) => setTimeout(r, Math.max(0, nextUpdate.getTime() - Date.now() + 500)));
+    const r = await runCli(['verify', pdfFile, '--trust-list', shortLived, '--json']);
+    const rep = report(r);
+    assert.equal(rep.indication, 'INDETERMINATE', summary(rep, r));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /expired/);
+    const all = [...rep.signatures.flatMap((s) => s.checks), ...(rep.licence?.checks ?? [])];
+    assert.deepEqual(
+      all.filter((c) => c.status === 'failed'),
+      [],
+    );
+    assert.equal(check(rep, 'trust-list')!.code, 'TRUST_LIST_EXPIRED', summary(rep, r));
+    assert.equal(check(rep, 'licence-in-log')!.status, 'indeterminate');
+  });
+
+  it('with the hub stopped, the chain still verifies offline and the licence is INDETERMINATE TRY_LATER', async () => {
+    await fed.hub.stop();
+    const proofFile = join(dir, 'offline.tlog-proof');
+    const r = await runCli(['verify', pdfFile, '--trust-list', cache, '--json', '--log-proof', proofFile]);
+    const rep = report(r);
+    assert.equal(rep.indication, 'INDETERMINATE', summary(rep, r));
+    assert.equal(r.code, 2);
+    for (const s of rep.signatures) assert.equal(s.indication, 'TOTAL_PASSED', summary(rep, r));
+    assert.equal(rep.licence?.subIndication, 'TRY_LATER', summary(rep, r));
+    const inLog = check(rep, 'licence-in-log')!;
+    assert.equal(inLog.status, 'indeterminate');
+    assert.equal(inLog.code, 'HUB_UNREACHABLE');
+    assert.ok(!existsSync(proofFile));
+  });
+});
