@@ -66,7 +66,7 @@ function render() {
       { id: 'licence-status', class: `licence-status st-${r.status}`, 'data-status': r.status },
       named('statuses', r.status),
     ),
-    r.source === 'hub' ? hubFacts(r, na) : localFacts(r),
+    ...(r.source === 'hub' ? hubFacts(r, na) : localFacts(r)),
     el('h3', {}, t('versions')),
     versions,
     el('h3', {}, t('history')),
@@ -85,7 +85,12 @@ function hubFacts(r, na) {
       { class: 'facts', id: 'licence-source', 'data-source': 'hub' },
       row(t('source'), t('sourceHub')),
       row(t('issuingNode'), r.node ? `${r.node.name}（${r.node.id}）` : na.cloneNode(true)),
-      row(t('asOf'), r.asOf?.witnessTime ? formatTime(r.asOf.witnessTime, l) : na.cloneNode(true)),
+      row(
+        t('asOf'),
+        r.asOf?.witnessTime
+          ? el('time', { datetime: r.asOf.witnessTime }, formatTime(r.asOf.witnessTime, l))
+          : na.cloneNode(true),
+      ),
       r.asOf?.size !== null && r.asOf?.size !== undefined ? row(t('treeSize'), String(r.asOf.size)) : [],
       r.trustList
         ? row(

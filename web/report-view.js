@@ -211,7 +211,10 @@ function hubRows(lic) {
   return [
     row(t('source'), t('sourceHub')),
     row(t('issuingNode'), typeof list?.node === 'string' ? list.node : null),
-    row(t('asOf'), d.witnessTime ? formatTime(d.witnessTime, lang()) : null),
+    row(
+      t('asOf'),
+      d.witnessTime ? el('time', { datetime: d.witnessTime }, formatTime(d.witnessTime, lang())) : null,
+    ),
     row(t('treeSize'), typeof d.treeSize === 'number' ? String(d.treeSize) : null),
     typeof list?.sequenceNumber === 'number'
       ? row(
