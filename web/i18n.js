@@ -87,6 +87,8 @@ export const STRINGS = {
     notAvailable: '不可用（目录日志不含此信息）',
     issuerCode: '颁发机构代码',
     typeCode: '证照类型代码',
+    hubLicenceTitle: '{node}签发的电子证照',
+    otherNode: '其他节点',
     hubNotice:
       '这是其他节点签发的证照：状态、状态历史与版本来自国家枢纽的目录日志证据，已由本节点按信任列表验证；证照名称、持证主体等内容不在目录日志中，无法显示。',
     mark: { passed: '✓', failed: '✗', indeterminate: '?', skipped: '–', warning: '!' },
@@ -205,6 +207,8 @@ export const STRINGS = {
     notAvailable: 'not available (not in the directory log)',
     issuerCode: 'Issuer code',
     typeCode: 'Licence type code',
+    hubLicenceTitle: 'An electronic licence issued by {node}',
+    otherNode: 'another node',
     hubNotice:
       "A licence of another node: its status, status history and versions come from the national hub's directory log evidence, verified here against the trust list; the licence name, the holder and the other face data are not in the log and cannot be shown.",
     mark: { passed: '✓', failed: '✗', indeterminate: '?', skipped: '–', warning: '!' },

@@ -78,7 +78,11 @@ function render() {
 function hubFacts(r, na) {
   const l = lang();
   return [
-    el('h2', { id: 'licence-name' }, r.name ?? r.identifier),
+    el(
+      'h2',
+      { id: 'licence-name' },
+      r.name ?? t('hubLicenceTitle', { node: r.node ? r.node.name : t('otherNode') }),
+    ),
     el('p', { id: 'hub-notice', class: 'muted' }, t('hubNotice')),
     el(
       'dl',

@@ -100,6 +100,15 @@ describe('cross-province verification pages', { skip }, () => {
     return { page, errors };
   }
 
+  async function noHorizontalScroll(page: Page): Promise<void> {
+    const width = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+          .documentElement.scrollWidth,
+    );
+    assert.ok(width <= 375, `the page is ${width} px wide on a 375 px screen`);
+  }
+
   it('33 answers the 44 licence from the hub: source, node, witness time, trust list, no face data', async () => {
     const body = await expectJson<HubLicence>(
       await fed.node('33').request(`/v1/verify/licences/${encodeURIComponent(identifier)}`),
@@ -154,6 +163,7 @@ describe('cross-province verification pages', { skip }, () => {
     assert.ok(facts.includes('国家枢纽'), facts);
     assert.ok(await report.locator('time[datetime]').getAttribute('datetime'), 'the asOf witness time');
     assert.equal(await page.locator('.check[data-status="failed"]').count(), 0);
+    await noHorizontalScroll(page);
     assert.deepEqual(errors, []);
     await page.context().close();
   });
@@ -185,6 +195,11 @@ describe('cross-province verification pages', { skip }, () => {
       ((await page.locator('#licence').textContent()) ?? '').includes('不可用'),
       'face data not available',
     );
+    assert.equal(
+      (await page.locator('#licence-name').textContent())?.trim(),
+      `${api.node!.name}签发的电子证照`,
+    );
+    await noHorizontalScroll(page);
     assert.deepEqual(errors, []);
     await page.context().close();
   });
