@@ -12,13 +12,15 @@ const identifier = decodeURIComponent(location.pathname.replace(/^\/l\//, '').re
 const box = document.getElementById('licence');
 let record = null;
 let problem = null;
+let problemStatus = 0;
 
 function render() {
   if (problem) {
     box.replaceChildren(
       el(
         'p',
-        { class: 'status-line', id: 'licence-missing' },
+        // 503: another node's licence that cannot be judged now (no valid trust list, the hub unreachable).
+        { class: 'status-line', id: problemStatus === 503 ? 'licence-indeterminate' : 'licence-missing' },
         problem === 'notFound' ? t('notFound') : half(problem),
       ),
     );
@@ -57,12 +59,71 @@ function render() {
       ),
     ),
   );
+  const na = el('span', { class: 'muted' }, t('notAvailable'));
   box.replaceChildren(
     el(
       'div',
       { id: 'licence-status', class: `licence-status st-${r.status}`, 'data-status': r.status },
       named('statuses', r.status),
     ),
+    ...(r.source === 'hub' ? hubFacts(r, na) : localFacts(r)),
+    el('h3', {}, t('versions')),
+    versions,
+    el('h3', {}, t('history')),
+    history,
+  );
+}
+
+/** Another node's licence: what the hub's verified log evidence says, where from and as of when. */
+function hubFacts(r, na) {
+  const l = lang();
+  return [
+    el(
+      'h2',
+      { id: 'licence-name' },
+      r.name ?? t('hubLicenceTitle', { node: r.node ? r.node.name : t('otherNode') }),
+    ),
+    el('p', { id: 'hub-notice', class: 'muted' }, t('hubNotice')),
+    el(
+      'dl',
+      { class: 'facts', id: 'licence-source', 'data-source': 'hub' },
+      row(t('source'), t('sourceHub')),
+      row(t('issuingNode'), r.node ? `${r.node.name}（${r.node.id}）` : na.cloneNode(true)),
+      row(
+        t('asOf'),
+        r.asOf?.witnessTime
+          ? el('time', { datetime: r.asOf.witnessTime }, formatTime(r.asOf.witnessTime, l))
+          : na.cloneNode(true),
+      ),
+      r.asOf?.size !== null && r.asOf?.size !== undefined ? row(t('treeSize'), String(r.asOf.size)) : [],
+      r.trustList
+        ? row(
+            t('trustListSeq'),
+            t('trustListNo', {
+              seq: r.trustList.sequenceNumber,
+              state: named('listState', r.trustList.state),
+            }),
+          )
+        : [],
+    ),
+    el(
+      'dl',
+      { class: 'facts' },
+      row(t('identifier'), r.identifier),
+      row(t('typeCode'), r.typeCode),
+      row(t('type'), r.typeName ?? na.cloneNode(true)),
+      row(t('issuerCode'), r.issuer.code),
+      row(t('issuer'), r.issuer.name ?? na.cloneNode(true)),
+      row(t('holder'), na.cloneNode(true)),
+      row(t('validity'), r.validFrom ? `${r.validFrom} – ${r.validTo ?? t('longTerm')}` : na.cloneNode(true)),
+      row(t('version'), r.version),
+      r.successor && IDENTIFIER.test(r.successor) ? row(t('successor'), licenceLink(r.successor)) : [],
+    ),
+  ];
+}
+
+function localFacts(r) {
+  return [
     el('h2', { id: 'licence-name' }, r.name),
     el(
       'dl',
@@ -77,11 +138,7 @@ function render() {
       row(t('version'), r.version),
       r.successor && IDENTIFIER.test(r.successor) ? row(t('successor'), licenceLink(r.successor)) : [],
     ),
-    el('h3', {}, t('versions')),
-    versions,
-    el('h3', {}, t('history')),
-    history,
-  );
+  ];
 }
 
 async function load(sm3) {
@@ -95,6 +152,7 @@ async function load(sm3) {
       headers: { accept: 'application/json' },
     });
     const body = await res.json().catch(() => null);
+    problemStatus = res.status;
     if (res.ok) record = body;
     else problem = res.status === 404 ? 'notFound' : (body?.detail ?? `HTTP ${res.status}`);
   } catch {

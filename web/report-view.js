@@ -203,6 +203,28 @@ function findingsSection(findings) {
   );
 }
 
+/** Another node's licence: the source of its directory answer and the witness time it is as of (§3.5). */
+function hubRows(lic) {
+  const d = lic.checks.find((c) => c.id === 'licence-in-log')?.details;
+  if (d?.source !== 'hub') return [];
+  const list = lic.checks.find((c) => c.id === 'trust-list')?.details;
+  return [
+    row(t('source'), t('sourceHub')),
+    row(t('issuingNode'), typeof list?.node === 'string' ? list.node : null),
+    row(
+      t('asOf'),
+      d.witnessTime ? el('time', { datetime: d.witnessTime }, formatTime(d.witnessTime, lang())) : null,
+    ),
+    row(t('treeSize'), typeof d.treeSize === 'number' ? String(d.treeSize) : null),
+    typeof list?.sequenceNumber === 'number'
+      ? row(
+          t('trustListSeq'),
+          t('trustListNo', { seq: list.sequenceNumber, state: named('listState', list.state) }),
+        )
+      : [],
+  ];
+}
+
 function licenceSection(lic) {
   const link = (id) => (id && IDENTIFIER.test(id) ? licenceLink(id) : id);
   return el(
@@ -238,6 +260,7 @@ function licenceSection(lic) {
       lic.copy
         ? row(t('copy'), `${lic.copy.purpose} · ${t('expiresAt')} ${formatTime(lic.copy.expiresAt, lang())}`)
         : [],
+      hubRows(lic),
       lic.identifier && IDENTIFIER.test(lic.identifier)
         ? row(
             t('history'),

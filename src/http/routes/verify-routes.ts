@@ -76,6 +76,9 @@ const reportSchema = z.object({
     .optional(),
 });
 
+const HUB_NULL =
+  '其他节点的证照为 null：目录日志不含该信息 / null for another node’s licence: the directory log does not hold it';
+
 const publicLicenceSchema = z.object({
   identifier: z.string(),
   status: z.string(),
@@ -92,16 +95,16 @@ const publicLicenceSchema = z.object({
       '签发的全部版式文件（PDF、OFD）的 SM3 与大小；仅当 ?sm3= 与其一致时提供 / every issued file’s SM3 and size; only with ?sm3= of one of them',
     ),
   statusHistory: z.array(z.object({ at: z.string(), status: z.string(), operation: z.string() })),
-  name: z.string(),
+  name: z.string().nullable().describe(HUB_NULL),
   typeCode: z.string(),
-  typeName: z.string(),
-  issuer: z.object({ name: z.string(), code: z.string() }),
+  typeName: z.string().nullable().describe(HUB_NULL),
+  issuer: z.object({ name: z.string().nullable().describe(HUB_NULL), code: z.string() }),
   holder: z
     .object({ name: z.string(), code: z.string(), codeType: z.string() })
     .optional()
     .describe('已脱敏；仅当 ?sm3= 与该证照或其加注件的文件一致时提供 / masked; only with ?sm3= of its file'),
-  issueDate: z.string(),
-  validFrom: z.string(),
+  issueDate: z.string().nullable().describe(HUB_NULL),
+  validFrom: z.string().nullable().describe(HUB_NULL),
   validTo: z.string().nullable(),
   versions: z.array(
     z.object({ identifier: z.string(), version: z.string(), status: z.string(), statusName: z.string() }),
@@ -117,6 +120,35 @@ const publicLicenceSchema = z.object({
     )
     .optional(),
   copy: z.looseObject({ sm3: z.string(), purpose: z.string(), expiresAt: z.string() }).nullable().optional(),
+  source: z
+    .literal('hub')
+    .optional()
+    .describe(
+      '仅其他节点的证照：由国家枢纽的目录日志证据核实后作答 / another node’s licence only: answered from the hub’s verified log evidence',
+    ),
+  node: z
+    .object({ id: z.string(), name: z.string() })
+    .nullable()
+    .optional()
+    .describe('签发节点（信任列表所列）/ the issuing node as the trust list names it'),
+  asOf: z
+    .object({
+      witnessTime: z.string().nullable(),
+      size: z.number().nullable(),
+      origin: z.string().nullable(),
+    })
+    .optional()
+    .describe(
+      '所依据的枢纽联署检查点：见证时间、树大小、日志名 / the hub-cosigned checkpoint the answer is as of',
+    ),
+  trustList: z
+    .object({ sequenceNumber: z.number(), state: z.enum(['valid', 'expired']), nextUpdate: z.string() })
+    .nullable()
+    .optional(),
+  notAvailable: z
+    .array(z.string())
+    .optional()
+    .describe('枢纽不掌握的字段（值为 null）/ members the hub does not hold (null)'),
 });
 
 /**
@@ -245,6 +277,15 @@ export function verifyRoutes(
         description:
           '证照状态、类型、发证机构与有效期；持有文件者另见持证主体（脱敏）/ Status, type, issuer and validity; the masked holder for whoever holds the file',
         schema: publicLicenceSchema,
+      },
+      404: {
+        description: '没有这个证照 / no such licence (`licence-not-found`)',
+        contentType: 'application/problem+json',
+      },
+      503: {
+        description:
+          '其他节点的证照暂无法判定（无有效信任列表、枢纽不可达、证据未通过验证），见 Retry-After / another node’s licence cannot be judged now (`licence-status-indeterminate`)',
+        contentType: 'application/problem+json',
       },
     },
     // Identifiers are sequential with a computable check character, so anyone can enumerate them: the answer

@@ -27,6 +27,7 @@ import {
 } from './verification-worker-protocol.js';
 import type { FederatedTrust } from './federated-trust.js';
 import { foreignRevocationView } from './foreign-revocation-view.js';
+import { hubPublicLicence, type HubPublicLicenceRecord } from './hub-public-licence.js';
 import { workerModule } from '../../runtime/worker-module.js';
 import {
   BoundedWorkerPool,
@@ -89,6 +90,7 @@ export class VerificationBusy extends Error {
 
 /** What `GET /v1/verify/licences/{identifier}` answers: the directory record plus public display fields. */
 export interface PublicLicenceRecord extends LicenceDirectoryRecord {
+  source?: undefined;
   statusName: string;
   /** 证照名称, 证照类型. */
   name: string;
@@ -229,9 +231,17 @@ export class VerificationService {
     return err;
   }
 
-  /** Public licence summary for QR landing pages and online verifiers; null when the identifier is unknown. */
-  async publicLicence(identifier: string, fileSm3?: string): Promise<PublicLicenceRecord | null> {
+  /**
+   * Public licence summary for QR landing pages and online verifiers; null when the identifier is unknown. Another
+   * node's licence is answered from the hub's verified evidence (hub-public-licence.ts); when that cannot be
+   * judged, ServiceError 503 `licence-status-indeterminate`.
+   */
+  async publicLicence(
+    identifier: string,
+    fileSm3?: string,
+  ): Promise<PublicLicenceRecord | HubPublicLicenceRecord | null> {
     const record = await this.#deps.licenceDirectory.lookup(identifier, fileSm3 ? { fileSm3 } : {});
+    if (record?.federation) return hubPublicLicence(record);
     const l = record && (await this.#deps.licences.find(identifier));
     if (!record || !l) return null;
     const versions = await this.#deps.licences.versionsOf(l);

@@ -1,0 +1,226 @@
+// Cross-province verification in the browser (federation.md §3.5): a licence issued in 44 (广东), uploaded on
+// province 33's verification page in headless Chromium, shows 通过 / TOTAL_PASSED with the 目录日志
+// (`licence-in-log`) and 信任列表 (`trust-list`) checks passed; 33's QR landing page of that licence shows its status
+// from the hub, the issuing node and the witness time it is as of, and face data as not available. An identifier
+// the national index lacks is 404; with the hub down the answer is an INDETERMINATE notice, not a crash.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  defineDemoTypes,
+  expectJson,
+  issueLicence,
+  provinceAgency,
+  publishTrustList,
+  waitFor,
+} from './harness/fed-api.js';
+import { federationUnavailable, startFederation, type Federation } from './harness/federation.js';
+
+type Browser = import('playwright-core').Browser;
+type Page = import('playwright-core').Page;
+
+const CHROMIUM = '/usr/bin/chromium';
+const noPostgres = await federationUnavailable();
+const skip = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} is absent (apt-get install chromium; .ci/run does)`
+  : (noPostgres ?? false);
+if (skip) process.stderr.write(`skipping the cross-province verification pages: ${skip}\n`);
+const WAIT_MS = Number(process.env.FED_WAIT_MS ?? 90_000);
+
+interface HubLicence {
+  identifier: string;
+  status: string;
+  source?: string;
+  name: string | null;
+  holder?: unknown;
+  node: { id: string; name: string } | null;
+  asOf: { witnessTime: string | null; size: number | null; origin: string | null };
+  trustList: { sequenceNumber: number; state: string } | null;
+  notAvailable: string[];
+  statusHistory: { status: string; operation: string }[];
+}
+
+describe('cross-province verification pages', { skip }, () => {
+  let fed: Federation;
+  let browser: Browser;
+  let seq: number;
+  let dir: string;
+  let identifier: string;
+  let pdfPath: string;
+
+  before(async () => {
+    fed = await startFederation({
+      provinces: ['33', '44'],
+      trustList: true,
+      // Every page request comes from 127.0.0.1: no rate limit.
+      env: { SEALTRUST_TLOG_CHECKPOINT_MS: '250', SEALTRUST_VERIFY_RATE: '0' },
+    });
+    seq = await publishTrustList(fed);
+    const gd = fed.node('44');
+    const a = await provinceAgency(gd);
+    await defineDemoTypes(gd, [a.agencyId]);
+    identifier = await issueLicence(gd, a);
+    const res = await gd.request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, { token: a.issuer });
+    assert.equal(res.status, 200);
+    dir = mkdtempSync(join(tmpdir(), 'sealtrust-fed-web-'));
+    pdfPath = join(dir, 'gd-licence.pdf');
+    writeFileSync(pdfPath, Buffer.from(await res.arrayBuffer()));
+    // The hub holds the issuing event under a cosigned checkpoint, with its status statement.
+    await waitFor(
+      `hub evidence for ${identifier}`,
+      async () => {
+        const r = await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`);
+        if (r.status !== 200) return undefined;
+        const body = (await r.json()) as { events: unknown[]; statement: string | null };
+        return body.events.length > 0 && body.statement ? true : undefined;
+      },
+      WAIT_MS,
+    );
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await fed?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A page at 33 that records script errors and server errors. */
+  async function pageAt33(): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('response', (r) => {
+      if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`);
+    });
+    return { page, errors };
+  }
+
+  async function noHorizontalScroll(page: Page): Promise<void> {
+    const width = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+          .documentElement.scrollWidth,
+    );
+    assert.ok(width <= 375, `the page is ${width} px wide on a 375 px screen`);
+  }
+
+  it('33 answers the 44 licence from the hub: source, node, witness time, trust list, no face data', async () => {
+    const body = await expectJson<HubLicence>(
+      await fed.node('33').request(`/v1/verify/licences/${encodeURIComponent(identifier)}`),
+      200,
+    );
+    assert.equal(body.identifier, identifier);
+    assert.equal(body.source, 'hub');
+    assert.equal(body.status, 'valid');
+    assert.equal(body.node?.id, '44');
+    assert.ok(body.node?.name, 'the node is named as the trust list names it');
+    assert.ok(body.asOf.witnessTime && !Number.isNaN(Date.parse(body.asOf.witnessTime)), 'asOf witness time');
+    assert.ok((body.asOf.size ?? 0) > 0, 'tree size');
+    assert.equal(body.asOf.origin, 'sealtrust.org.cn/44');
+    assert.equal(body.trustList?.sequenceNumber, seq);
+    assert.equal(body.trustList?.state, 'valid');
+    assert.equal(body.name, null);
+    assert.equal(body.holder, undefined);
+    assert.ok(body.notAvailable.includes('holder'));
+    assert.deepEqual(
+      body.statusHistory.map((e) => [e.operation, e.status]),
+      [['issue', 'valid']],
+    );
+
+    // An identifier the national index lacks: 404, Chinese first.
+    const parts = identifier.split('.');
+    parts[7] = parts[7]!.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+    const missing = await fed
+      .node('33')
+      .request(`/v1/verify/licences/${encodeURIComponent(parts.join('.'))}`);
+    assert.equal(missing.status, 404);
+    assert.match(((await missing.json()) as { detail: string }).detail, /^没有这个证照 \/ /);
+  });
+
+  it('/verify at 33: the 44 PDF passes, with the 目录日志 and 信任列表 checks passed and the hub as source', async () => {
+    const { page, errors } = await pageAt33();
+    await page.goto(`${fed.node('33').url}/verify`);
+    await page.setInputFiles('#file-input', pdfPath);
+    const banner = page.locator('#banner[data-indication="TOTAL_PASSED"]');
+    await banner.waitFor({ timeout: 30_000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${(await page.locator('#result').textContent()) ?? ''}`);
+    });
+    assert.match((await banner.locator('.banner-title').textContent()) ?? '', /^通过$/);
+    assert.match((await banner.locator('.banner-code').textContent()) ?? '', /TOTAL_PASSED/);
+    const report = page.locator('#licence-report');
+    const inLog = report.locator('.check[data-check-id="licence-in-log"]');
+    assert.equal(await inLog.getAttribute('data-status'), 'passed');
+    assert.match((await inLog.textContent()) ?? '', /目录日志.*44|44.*目录日志/);
+    const trust = report.locator('.check[data-check-id="trust-list"]');
+    assert.equal(await trust.getAttribute('data-status'), 'passed');
+    assert.match((await trust.textContent()) ?? '', new RegExp(`第 ${seq} 号信任列表`));
+    const facts = (await report.locator('.facts').textContent()) ?? '';
+    assert.ok(facts.includes('国家枢纽'), facts);
+    assert.ok(await report.locator('time[datetime]').getAttribute('datetime'), 'the asOf witness time');
+    assert.equal(await page.locator('.check[data-status="failed"]').count(), 0);
+    await noHorizontalScroll(page);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  it('/l/<identifier> at 33: the status, the hub as source with its witness time, face data not available', async () => {
+    const api = await expectJson<HubLicence>(
+      await fed.node('33').request(`/v1/verify/licences/${encodeURIComponent(identifier)}`),
+      200,
+    );
+    const { page, errors } = await pageAt33();
+    await page.goto(`${fed.node('33').url}/l/${identifier}`);
+    const status = page.locator('#licence-status');
+    await status.waitFor();
+    assert.equal(await status.getAttribute('data-status'), 'valid');
+    assert.equal((await status.textContent())?.trim(), '有效');
+    const source = page.locator('#licence-source[data-source="hub"]');
+    const text = (await source.textContent()) ?? '';
+    assert.ok(text.includes('国家枢纽'), text);
+    assert.ok(text.includes(`（44）`), text);
+    assert.ok(text.includes(`第 ${seq} 号`), text);
+    // The witness time it is as of (the hub may have cosigned a larger checkpoint since the API call).
+    const when = await source.locator('time').getAttribute('datetime');
+    assert.ok(
+      when && Date.parse(when) >= Date.parse(api.asOf.witnessTime!),
+      `${when} vs ${api.asOf.witnessTime}`,
+    );
+    assert.ok(((await source.locator('time').textContent()) ?? '').trim().length > 0);
+    assert.ok(
+      ((await page.locator('#licence').textContent()) ?? '').includes('不可用'),
+      'face data not available',
+    );
+    assert.equal(
+      (await page.locator('#licence-name').textContent())?.trim(),
+      `${api.node!.name}签发的电子证照`,
+    );
+    await noHorizontalScroll(page);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  it('with the hub down, the landing page shows an INDETERMINATE notice (503), not a crash', async () => {
+    await fed.hub.stop();
+    const res = await fed.node('33').request(`/v1/verify/licences/${encodeURIComponent(identifier)}`);
+    assert.equal(res.status, 503);
+    const problem = (await res.json()) as { detail: string; indication: string; reason: string };
+    assert.equal(problem.indication, 'INDETERMINATE');
+    assert.equal(problem.reason, 'HUB_UNREACHABLE');
+    assert.match(problem.detail, /^暂无法确定该证照的状态/);
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    const crashes: string[] = [];
+    page.on('pageerror', (e) => crashes.push(e.message));
+    await page.goto(`${fed.node('33').url}/l/${identifier}`);
+    const notice = page.locator('#licence-indeterminate');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /^暂无法确定该证照的状态/);
+    assert.deepEqual(crashes, []);
+    await context.close();
+  });
+});
