@@ -221,6 +221,7 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
   // The licence directory and revocation: the trust list's (hub evidence, listed nodes' CRLs) or --online's node.
   const licences = fed?.licences ?? (opts.online ? httpLicenceDirectory(opts.online) : undefined);
   const revocation = fed?.revocation ?? (opts.online ? httpCrlRevocationView(opts.online) : undefined);
+  const registry = fed ? { sealRegistry: fed.sealRegistry } : {};
   let full: ValidationReport;
   if (ofd) {
     if (opts.data !== undefined) process.stderr.write('sealtrust verify: --data is ignored for an OFD\n');
@@ -235,6 +236,7 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
         // The licence layer as for a PDF: --online or --trust-list gives a directory, offline its checks skip.
         licenceLayer: ofdLicenceLayer(licences),
         ...(revocation ? { revocation } : {}),
+        ...registry,
       });
     } catch (err) {
       if (err instanceof OfdError) throw new UnreadableInput(`${file}: ${err.code}: ${err.message}`);
@@ -254,6 +256,7 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
         now,
         ...(licences ? { licences } : {}),
         ...(revocation ? { revocation } : {}),
+        ...registry,
       });
     } catch (err) {
       if (err instanceof PdfError || err instanceof ValidationTooComplex)

@@ -2,11 +2,13 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import { readCertificateBundle } from '../service/federation/certificate-bundle.js';
-import { httpHubEvidence } from '../service/federation/hub-evidence-source.js';
+import { httpHubSealEvidence, httpHubEvidence } from '../service/federation/hub-evidence-source.js';
 import {
   FederatedDirectoryView,
   type HubEvidenceSource,
 } from '../service/verification/federated-directory-view.js';
+import { federatedSealRegistry } from '../service/verification/federated-seal-registry.js';
+import type { SealRegistryView } from '../verify/validation-context.js';
 import { FederatedTrust, type TrustSnapshot } from '../service/verification/federated-trust.js';
 import { foreignRevocationView } from '../service/verification/foreign-revocation-view.js';
 import { formatProofBundle } from '../tlog/proof-bundle.js';
@@ -56,6 +58,8 @@ export interface TrustListVerification {
   sealMakers: KnownSealMakers;
   licences: LicenceDirectoryView;
   revocation: RevocationView;
+  /** Other nodes' seals, from their logs through the hub. */
+  sealRegistry: SealRegistryView;
   /**
    * The tlog-proof-sm3 bundle (§2.7) of leaf `index` of `identifier` from the hub's answer the directory view
    * judged, or undefined when that answer holds no such leaf. Only meaningful once `licence-in-log` passed.
@@ -136,9 +140,10 @@ export async function trustListVerification(
   const answers = new Map<string, LicenceEvidenceAnswer>();
   const hub: HubEvidenceSource = async (identifier, old) => {
     const a = await ask(identifier, old);
-    if (a) answers.set(identifier, a);
+    if (!('missing' in a)) answers.set(identifier, a);
     return a;
   };
+  const view = new FederatedDirectoryView({ local: { lookup: () => Promise.resolve(null) }, trust, hub });
   const noLocalRevocation: RevocationView = {
     statusAt: () => Promise.resolve({ status: 'no-source', source: 'none' }),
   };
@@ -148,7 +153,14 @@ export async function trustListVerification(
     intermediates: parse(snapshot.anchors.intermediates),
     // Other nodes' makers: known, but their seals live in their own registries (none is registered here).
     sealMakers: { certificates: parse(snapshot.anchors.sealMakers), registeredHere: [] },
-    licences: new FederatedDirectoryView({ local: { lookup: () => Promise.resolve(null) }, trust, hub }),
+    licences: view,
+    // Other nodes' seals from their logs through the hub, judged on the same timeline as the directory.
+    sealRegistry: federatedSealRegistry({
+      local: { sealStatusAt: () => Promise.resolve({ known: false }) },
+      trust,
+      hub: httpHubSealEvidence(hubUrl),
+      timeline: view.timeline,
+    }),
     revocation: foreignRevocationView(noLocalRevocation, trust),
     logProof(identifier, index) {
       const a = answers.get(identifier);
