@@ -15,6 +15,10 @@
 // Other federation parts plug in as bench/federation-witness.ts and bench/federation-replicate.ts, each
 // exporting `run(): Promise<Record<string, number>>`; their keys are merged into the line (the replication part
 // also gives share_search_p99_ms, the hub's holder search over the index it just mirrored).
+// - trust_list_verify_ms (median; also _p99_ms and the parts' medians): a node accepting a signed list of
+//   70 nodes × 6 services, in this process (bench/federation-trust-list.ts, part `trust-list`).
+// BENCH_PARTS=<comma-separated part names> runs only those parts (fsync, append, batched, integrate, plug-ins,
+// trust-list).
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -284,12 +288,20 @@ async function plugIns(): Promise<void> {
   }
 }
 
+async function part(name: string): Promise<void> {
+  const mod = (await import(new URL(`./${name}.ts`, import.meta.url).href)) as {
+    run(): Promise<Record<string, number>>;
+  };
+  Object.assign(out, await mod.run());
+}
+
 const parts: [string, () => Promise<void> | void][] = [
   ['fsync', fsyncRate],
   ['append', appendSingle],
   ['batched', appendBatched],
   ['integrate', integrateAndProve],
   ['plug-ins', plugIns],
+  ['trust-list', () => part('federation-trust-list')],
 ];
 const only = process.env.BENCH_PARTS?.split(',');
 for (const [name, run] of parts) {
