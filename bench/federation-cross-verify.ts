@@ -8,12 +8,18 @@
 // /v1/verify for BENCH_SECONDS. A request counts as an error unless it answers 200 with TOTAL_PASSED. Every
 // verification at A asks the hub for the licence's evidence (GET /v1/federation/licences/{id}) and judges it;
 // the trust list and the checkpoint timeline are warm (a warm-up pass precedes the measurement) and B's CRL is
-// reused for 2 s. A runs SEALTRUST_VERIFY_WORKERS (default 2, the service default) verification workers; the
-// nodes log at warn (no access log). BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is given
-// to every node. `run()` is imported by bench/federation.ts (part `cross-verify`); alone: node --import tsx
-// <this file>.
+// reused for 2 s. NB A's VerificationService caches each licence's directory answer for up to VIEW_CACHE_MS (5 s):
+// with 44 licences in rotation most verifications reuse an answer and the hub is asked about each licence about
+// once per 5 s; BENCH_CROSS_LICENCES larger than 5 s worth of verifications makes every answer fresh from the hub.
+// A runs SEALTRUST_VERIFY_WORKERS (default 2, the service default) verification workers; the nodes log at warn (no
+// access log). Beside the figures: CPU ms per verification of each node process (/proc; PostgreSQL backends not
+// counted) and of this load process, A's split by thread (stderr), the hub's evidence answer alone
+// (cross_verify_hub_evidence_*: 8 clients, GET …?old=<size> as A asks it), and the host's load average, since on
+// a shared machine the figures move with it. BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+// is given to every node. `run()` is imported by bench/federation.ts (part `cross-verify`); alone:
+// node --import tsx <this file>.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +49,8 @@ const CLIENTS = 8;
 const LICENCES = Number(process.env.BENCH_CROSS_LICENCES ?? 44);
 const A = '33';
 const B = '44';
+/** USER_HZ of /proc/<pid>/stat (100 on Linux). */
+const CLOCK_TICKS = 100;
 
 /**
  * A federation node for measurement: the demo's NodeProcess (same environment, same CLI), but compiled and logging
@@ -85,6 +93,38 @@ class QuietNode extends NodeProcess {
     }
   }
 
+  /** CPU seconds (user + system, every thread) the running process has used (Linux /proc). */
+  cpuSeconds(): number {
+    const pid = this.#child?.pid;
+    if (!pid) return NaN;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** CPU seconds per thread name (/proc/<pid>/task/*: main, worker threads, libuv pool, V8 helpers). */
+  threadCpuSeconds(): Map<string, number> {
+    const out = new Map<string, number>();
+    const pid = this.#child?.pid;
+    if (!pid) return out;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        // Worker threads keep the process's name; libuv and V8 helpers have their own.
+        const name = tid === String(pid) ? 'main' : comm === 'node' ? 'worker threads' : comm;
+        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+        out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / CLOCK_TICKS);
+      } catch {
+        // the thread ended
+      }
+    }
+    return out;
+  }
+
   override async stop(): Promise<void> {
     if (!this.#child) return;
     this.#child.kill('SIGTERM');
@@ -101,6 +141,8 @@ class QuietNode extends NodeProcess {
     this.#child = undefined;
   }
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 interface Report {
   indication: string;
@@ -133,14 +175,31 @@ async function startNodes(dir: string, databases: Map<string, string>): Promise<
   return fed;
 }
 
+/** `f` over `items`, `n` at a time, results in order. */
+async function inParallel<T, R>(items: T[], n: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const loop = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: n }, loop));
+  return out;
+}
+
 /** B's licences, issued, mirrored at the hub with a status statement, and their PDFs. */
-async function licencesOfB(b: NodeProcess, hub: NodeProcess): Promise<Buffer[]> {
+async function licencesOfB(b: NodeProcess, hub: NodeProcess): Promise<{ ids: string[]; pdfs: Buffer[] }> {
   const agency = await provinceAgency(b);
   await defineDemoTypes(b, [agency.agencyId]);
-  const ids: string[] = [];
-  for (let i = 0; i < LICENCES; i++) ids.push(await issueLicence(b, agency));
-  for (const id of ids)
-    await waitFor(
+  const ids = await inParallel(
+    Array.from({ length: LICENCES }, (_, i) => i),
+    4,
+    () => issueLicence(b, agency),
+  );
+  await inParallel(ids, 4, (id) =>
+    waitFor(
       `hub evidence for ${id}`,
       async () => {
         const res = await hub.request(`/v1/federation/licences/${encodeURIComponent(id)}`);
@@ -150,14 +209,39 @@ async function licencesOfB(b: NodeProcess, hub: NodeProcess): Promise<Buffer[]> 
       },
       120_000,
       250,
-    );
-  const pdfs: Buffer[] = [];
-  for (const id of ids) {
+    ),
+  );
+  const pdfs = await inParallel(ids, 4, async (id) => {
     const res = await b.request(`/v1/licences/${encodeURIComponent(id)}/pdf`, { token: agency.issuer });
     if (res.status !== 200) throw new Error(`PDF of ${id}: HTTP ${res.status}`);
-    pdfs.push(Buffer.from(await res.arrayBuffer()));
+    return Buffer.from(await res.arrayBuffer());
+  });
+  return { ids, pdfs };
+}
+
+/** GET /v1/federation/licences/{id}?old=<size> at the hub, as A asks it, from 8 keep-alive clients. */
+async function hubEvidenceLoad(hub: QuietNode, ids: string[]) {
+  const hubUrl = hub.url;
+  const agent = keepAliveAgent(CLIENTS);
+  try {
+    const first = await rawRequest(
+      agent,
+      `${hubUrl}/v1/federation/licences/${encodeURIComponent(ids[0]!)}`,
+      {},
+    );
+    const size = (JSON.parse(first.body.toString()) as { treeSize?: number }).treeSize;
+    const urls = ids.map(
+      (id) => `${hubUrl}/v1/federation/licences/${encodeURIComponent(id)}${size ? `?old=${size}` : ''}`,
+    );
+    const fire = async (i: number) => (await rawRequest(agent, urls[i % urls.length]!, {})).status === 200;
+    await runLoad({ concurrency: CLIENTS, total: 100, fire });
+    const cpu0 = hub.cpuSeconds();
+    const r = await runLoad({ concurrency: CLIENTS, durationMs: Math.min(SECONDS, 5) * 1000, fire });
+    if (r.errors > 0) throw new Error(`${r.errors} hub evidence requests failed`);
+    return { ...r, cpuMs: ((hub.cpuSeconds() - cpu0) * 1000) / r.requests };
+  } finally {
+    agent.destroy();
   }
-  return pdfs;
 }
 
 export async function run(): Promise<Record<string, number>> {
@@ -172,7 +256,7 @@ export async function run(): Promise<Record<string, number>> {
   try {
     fed = await startNodes(dir, new Map([...fresh].map(([id, d]) => [id, d.url])));
     const a = fed.provinces.find((p) => p.nodeId === A)!;
-    const pdfs = await licencesOfB(
+    const { ids, pdfs } = await licencesOfB(
       fed.provinces.find((p) => p.nodeId === B)!,
       fed.hub,
     );
@@ -193,7 +277,25 @@ export async function run(): Promise<Record<string, number>> {
     const warm = await runLoad({ concurrency: CLIENTS, total: Math.max(4 * pdfs.length, 200), fire });
     if (warm.errors > 0) throw new Error(`${warm.errors} warm-up verifications failed, e.g. ${failure}`);
     const load1m = loadavg()[0]!;
+    const cpu0 = fed.nodes.map((n) => n.cpuSeconds());
+    const self0 = process.cpuUsage();
+    const threads0 = a.threadCpuSeconds();
     const r = await runLoad({ concurrency: CLIENTS, durationMs: SECONDS * 1000, fire });
+    // CPU per verification of each node process (PostgreSQL's backends are not counted).
+    const cpuMs = fed.nodes.map((n, i) => round2(((n.cpuSeconds() - cpu0[i]!) * 1000) / r.requests));
+    const self = process.cpuUsage(self0);
+    const loadCpuMs = round2((self.user + self.system) / 1000 / r.requests);
+    const threads = [...a.threadCpuSeconds()]
+      .map(([name, sec]) => [name, ((sec - (threads0.get(name) ?? 0)) * 1000) / r.requests] as const)
+      .filter(([, ms]) => ms >= 0.01)
+      .sort((x, y) => y[1] - x[1]);
+    process.stderr.write(
+      `cross-verify: CPU ms per verification at ${A} by thread: ${threads.map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}\n`,
+    );
+
+    // The path A's view cache spares: the hub's evidence answer for a licence (what every verification of a
+    // licence not verified at A in the last 5 s costs the hub), 8 clients for a few seconds.
+    const evidence = await hubEvidenceLoad(fed.hub, ids);
     if (r.errors > 0) process.stderr.write(`cross-verify: ${r.errors} errors, e.g. ${failure}\n`);
     process.stderr.write(
       `cross-verify: ${r.requests} verifications of ${pdfs.length} licences of ${B} at ${A} ` +
@@ -204,7 +306,14 @@ export async function run(): Promise<Record<string, number>> {
       cross_verify_p50_ms: r.p50Ms,
       cross_verify_p99_ms: r.p99Ms,
       cross_verify_errors: r.errors,
-      cross_verify_host_load_1m: Math.round(load1m * 100) / 100,
+      cross_verify_cpu_ms_at_a: cpuMs[1]!,
+      cross_verify_cpu_ms_at_hub: cpuMs[0]!,
+      cross_verify_cpu_ms_at_b: cpuMs[2]!,
+      cross_verify_cpu_ms_load: loadCpuMs,
+      cross_verify_hub_evidence_per_s: evidence.perSecond,
+      cross_verify_hub_evidence_p99_ms: evidence.p99Ms,
+      cross_verify_hub_evidence_cpu_ms: round2(evidence.cpuMs),
+      cross_verify_host_load_1m: round2(load1m),
     };
   } finally {
     agent.destroy();
