@@ -15,6 +15,13 @@
 // Other federation parts plug in as bench/federation-witness.ts and bench/federation-replicate.ts, each
 // exporting `run(): Promise<Record<string, number>>`; their keys are merged into the line (the replication part
 // also gives share_search_p99_ms, the hub's holder search over the index it just mirrored).
+// - trust_list_verify_ms (median; also _p99_ms and the parts' medians): a node accepting a signed list of
+//   70 nodes × 6 services, in this process (bench/federation-trust-list.ts, part `trust-list`);
+// - cross_verify_per_s, cross_verify_p50_ms / _p99_ms, cross_verify_errors: licences of province 44 verified at
+//   province 33 over HTTP, hub and both provinces as `sealtrust serve` processes, 8 keep-alive clients in this
+//   process (bench/federation-cross-verify.ts, part `cross-verify`).
+// BENCH_PARTS=<comma-separated part names> runs only those parts (fsync, append, batched, integrate, plug-ins,
+// trust-list, cross-verify).
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -284,12 +291,21 @@ async function plugIns(): Promise<void> {
   }
 }
 
+async function part(name: string): Promise<void> {
+  const mod = (await import(new URL(`./${name}.ts`, import.meta.url).href)) as {
+    run(): Promise<Record<string, number>>;
+  };
+  Object.assign(out, await mod.run());
+}
+
 const parts: [string, () => Promise<void> | void][] = [
   ['fsync', fsyncRate],
   ['append', appendSingle],
   ['batched', appendBatched],
   ['integrate', integrateAndProve],
   ['plug-ins', plugIns],
+  ['trust-list', () => part('federation-trust-list')],
+  ['cross-verify', () => part('federation-cross-verify')],
 ];
 const only = process.env.BENCH_PARTS?.split(',');
 for (const [name, run] of parts) {

@@ -25,7 +25,7 @@ export interface ServiceProcess {
 let built = false;
 
 /** Builds dist/ once per benchmark run: the service under load runs compiled, as in production. */
-function buildOnce(): void {
+export function buildOnce(): void {
   if (built || process.env.BENCH_FROM_SOURCE === '1') return;
   execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   built = true;
