@@ -57,18 +57,12 @@ export interface EvidenceJudgement {
   fileLeafIndex?: number;
 }
 
-export interface EvidenceInput {
+export interface EvidenceInput extends LogAnswerInput {
   answer: LicenceEvidenceAnswer;
   identifier: string;
   /** SM3 (hex) of the file being verified. */
   fileSm3: string;
-  /** The issuing node as the trust list names it (the caller picks it by the answer's node id). */
-  node: ListedNode;
-  witnesses: readonly NoteVerifier[];
-  quorum: readonly string[];
   statusVerifier: NoteVerifier | undefined;
-  /** The largest checkpoint of this origin the verifier holds. */
-  known: OpenedCheckpoint | undefined;
 }
 
 const fail = (code: string, why: string): EvidenceJudgement => ({ outcome: 'failed', code, why });
@@ -148,6 +142,11 @@ export interface LogAnswerInput {
   witnesses: readonly NoteVerifier[];
   quorum: readonly string[];
   known: OpenedCheckpoint | undefined;
+  /**
+   * Checkpoints already opened under the same keys (the caller keys it by trust-list generation and note): the
+   * same note arrives with every answer until the log grows, and opening it costs two SM2 verifications.
+   */
+  opened?: Map<string, { opened: OpenedCheckpoint; witnessTime: Date | undefined }>;
 }
 
 /** The checkpoint and every leaf of an answer, verified; each leaf read as a directory leaf of the node. */
@@ -171,8 +170,13 @@ export function verifyLogAnswer(
     return fail('EVIDENCE_MISMATCH', `the answer names node ${answer.node} / ${answer.origin}`);
   if (!answer.checkpoint || typeof answer.checkpoint !== 'string')
     return later('NOT_YET_LOGGED', 'no cosigned checkpoint of the issuing node covers it yet');
-  const opened = openWithListedKeys(answer.checkpoint, node, input.witnesses, input.quorum);
+  const memo = input.opened?.get(answer.checkpoint);
+  const opened = memo ?? openWithListedKeys(answer.checkpoint, node, input.witnesses, input.quorum);
   if ('outcome' in opened) return opened;
+  if (!memo && input.opened) {
+    if (input.opened.size >= 256) input.opened.delete(input.opened.keys().next().value!);
+    input.opened.set(answer.checkpoint, opened);
+  }
   const { checkpoint } = opened.opened;
   if (!opened.witnessTime)
     return later('QUORUM_MISSING', `the checkpoint lacks the cosignature of ${input.quorum.join(', ')}`);

@@ -289,4 +289,15 @@ describe('licence log evidence', () => {
     assert.equal(j.outcome, 'indeterminate');
     assert.equal(judge({ ...answerFor(LEAVES), checkpoint: null }).code, 'NOT_YET_LOGGED');
   });
+
+  it('a memo of opened checkpoints serves only the very note it opened', () => {
+    const opened: NonNullable<EvidenceInput['opened']> = new Map();
+    const honest = answerFor(LEAVES);
+    assert.equal(judge(honest, { opened }).outcome, 'passed');
+    assert.equal(opened.size, 1);
+    assert.equal(judge(honest, { opened }).outcome, 'passed');
+    // Same text, another (forged) log signature: a different note, opened afresh and refused.
+    const forged = answerFor(LEAVES, { key: generateSm2KeyPair().privateKey });
+    assert.notEqual(judge(forged, { opened }).outcome, 'passed');
+  });
 });

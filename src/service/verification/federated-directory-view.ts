@@ -2,6 +2,7 @@ import type { OpenedCheckpoint } from '../../tlog/signed-checkpoint.js';
 import type { ListedNode } from '../../trust-list/trust-list-anchors.js';
 import {
   judgeLicenceEvidence,
+  type EvidenceInput,
   type EvidenceJudgement,
   type LicenceEvidenceAnswer,
 } from '../../verify/licence-log-evidence.js';
@@ -57,6 +58,10 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
   readonly timeline = new CheckpointTimeline();
   /** Issuer USCC → log origin, learnt from answers: a repeat question carries `old` and needs one round trip. */
   readonly #originOf = new Map<string, string>();
+  #opened: { generation: string; notes: NonNullable<EvidenceInput['opened']> } = {
+    generation: '',
+    notes: new Map(),
+  };
 
   constructor(private readonly deps: FederatedDirectoryDeps) {}
 
@@ -140,7 +145,11 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
     node: ListedNode,
     snap: TrustSnapshot,
   ): EvidenceJudgement {
+    // Opened checkpoints are good for the list they were opened under (its keys): a new list, a new memo.
+    if (this.#opened.generation !== snap.generation)
+      this.#opened = { generation: snap.generation, notes: new Map() };
     return judgeLicenceEvidence({
+      opened: this.#opened.notes,
       answer,
       identifier,
       fileSm3,

@@ -17,7 +17,7 @@ import { ServiceError } from '../service-error.js';
 import { sniffDocumentFormat, type DocumentFormat } from './document-format.js';
 import { caRevocationView, sealRegistryView } from './validation-views.js';
 import {
-  VIEW_CACHE_MS,
+  viewCacheAge,
   viewCacheKey,
   type VerificationWorkerData,
   type VerifyFailure,
@@ -290,7 +290,8 @@ export class VerificationService {
     const key = viewCacheKey(q, Date.now());
     const generation = await (job.generation ??= this.#generation());
     const hit = this.#answers.get(key);
-    if (hit && hit.generation === generation && Date.now() - hit.at < VIEW_CACHE_MS) return hit.value;
+    if (hit && hit.generation === generation && Date.now() - hit.at < viewCacheAge(hit.value))
+      return hit.value;
     const at = Date.now();
     const value = await this.#answer(q);
     this.#answers.set(key, { generation, at, value });

@@ -69,6 +69,17 @@ export interface VerifyFailure {
 export const VIEW_CACHE_MS = 5_000;
 
 /**
+ * Answers about another node's licence change without this node's audit generation moving (a revocation at
+ * home reaches here through the hub): they are reused for this long only, in each cache.
+ */
+export const FOREIGN_VIEW_CACHE_MS = 1_000;
+
+/** How long an answer may be reused: foreign directory records (built from the hub's evidence) briefly. */
+export function viewCacheAge(value: unknown): number {
+  return value && typeof value === 'object' && 'federation' in value ? FOREIGN_VIEW_CACHE_MS : VIEW_CACHE_MS;
+}
+
+/**
  * The cache key of a view question. "Status now" questions carry the engine's validation time, a new
  * millisecond for every file: within the cache's age limit they share one entry, or the cache would never
  * hit (the answer is then the database's as of at most VIEW_CACHE_MS ago; any change moves the generation).

@@ -17,7 +17,7 @@ import type {
 import { LruCache } from '../../crypto/lru-cache.js';
 import { serveWorkerTasks, type TaskContext } from '../../runtime/serve-worker-tasks.js';
 import {
-  VIEW_CACHE_MS,
+  viewCacheAge,
   viewCacheKey,
   type VerificationWorkerData,
   type VerifyFailure,
@@ -90,7 +90,7 @@ function viewsFor(generation: string | undefined, ask: TaskContext<ViewCall, unk
     if (key !== undefined) {
       const hit = answers.get(key);
       // A copy: the engine owns what it is given.
-      if (hit && hit.generation === generation && at - hit.at < VIEW_CACHE_MS)
+      if (hit && hit.generation === generation && at - hit.at < viewCacheAge(hit.value))
         return structuredClone(hit.value) as T;
     }
     const value = await ask(request);
