@@ -37,6 +37,13 @@ export interface FederatedDirectoryDeps {
 }
 
 /**
+ * Judgements that one more question fixes: the hub skipped the consistency proof (first question about this log
+ * since this process started), or another lookup moved this verifier's timeline past the tree the hub answered
+ * from while this one was in flight (the hub's mirror only grows: asked again, it answers from a larger tree).
+ */
+export const ASK_AGAIN = new Set(['CONSISTENCY_MISSING', 'CHECKPOINT_OLDER']);
+
+/**
  * The largest verified checkpoint per log origin, moving forward only (Go sumdb's client timeline). Kept in memory
  * per process [left: persisted per node, so a restart does not forget].
  */
@@ -122,7 +129,7 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
     // First question about this log since this process started, or the hub skipped the proof: ask again from
     // the size held.
     const held = this.timeline.get(node.origin);
-    if (judged.code === 'CONSISTENCY_MISSING' && held) {
+    if (ASK_AGAIN.has(judged.code) && held) {
       try {
         const again = await this.deps.hub(identifier, held.checkpoint.size);
         if (!('missing' in again)) judged = this.#judge(again, identifier, opts.fileSm3 ?? '', node, snap);

@@ -9,7 +9,7 @@ import type {
   SealStatusAnswer,
 } from '../../verify/validation-context.js';
 import type { LicenceNotInIndex } from '../federation/hub-evidence-source.js';
-import type { CheckpointTimeline } from './federated-directory-view.js';
+import { ASK_AGAIN, type CheckpointTimeline } from './federated-directory-view.js';
 import type { FederatedTrust } from './federated-trust.js';
 
 // The seal registry as a verifier at any node sees it (federation.md §4.3 "Foreign SealRegistryView"): this node's
@@ -67,7 +67,7 @@ export function federatedSealRegistry(deps: FederatedSealRegistryDeps): SealRegi
         known: held(node.origin),
       };
       let judged = judgeSealEvidence(answer, esID, input);
-      if (judged.judgement.code === 'CONSISTENCY_MISSING' && input.known) {
+      if (ASK_AGAIN.has(judged.judgement.code) && input.known) {
         answer = await ask(input.known.checkpoint.size);
         if ('missing' in answer) return own;
         judged = judgeSealEvidence(answer, esID, input);

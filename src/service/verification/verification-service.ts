@@ -287,6 +287,8 @@ export class VerificationService {
    * is live (AuditGeneration); otherwise it is the audit head, read once per file (instead of a dozen queries).
    */
   async #cachedAnswer(job: Job, q: ViewCall): Promise<unknown> {
+    // The trust list has its own generation (the worker asks only when it changed) and its own short cache.
+    if (q.view === 'trust') return this.#foreignAnchors();
     const key = viewCacheKey(q, Date.now());
     const generation = await (job.generation ??= this.#generation());
     const hit = this.#answers.get(key);
