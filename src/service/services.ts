@@ -59,7 +59,11 @@ import { FederationService } from './federation/federation-service.js';
 import { TrustListService } from './federation/trust-list-service.js';
 import { TrustListConsumer } from './federation/trust-list-consumer.js';
 import { nodeTrustEntry } from './federation/node-trust-entry.js';
-import { httpHubEvidence, httpHubSealEvidence } from './federation/hub-evidence-source.js';
+import {
+  httpHubEvidence,
+  httpHubSealEvidence,
+  type LicenceNotInIndex,
+} from './federation/hub-evidence-source.js';
 import { federatedSealRegistry, type HubSealSource } from './verification/federated-seal-registry.js';
 import { sealRegistryView } from './verification/validation-views.js';
 import { FederatedTrust } from './verification/federated-trust.js';
@@ -211,6 +215,30 @@ export interface ServiceOptions {
   shareRelay?: NodeRelayOptions | undefined;
   /** Test-only fault injection into replication batches. */
   replicationFaults?: Pick<ReplicationOptions, 'beforeCommit'> | undefined;
+}
+
+/**
+ * Where verification asks the hub for another node's evidence (federation.md §3.5): the hub answers from its own
+ * mirror in-process (its 404 as `missing`, naming the issuing node when it knows it); a province over HTTP at
+ * SEALTRUST_HUB_URL; a node without a hub nowhere.
+ */
+function hubSource<A>(
+  federation: FederationConfig,
+  local: (id: string, o: { old?: number }) => Promise<A>,
+  notFound: string,
+  http: (hubUrl: string) => (id: string, old?: number) => Promise<A | LicenceNotInIndex>,
+): ((id: string, old?: number) => Promise<A | LicenceNotInIndex>) | undefined {
+  if (federation.role === 'hub')
+    return async (id, old) => {
+      try {
+        return await local(id, old === undefined ? {} : { old });
+      } catch (err) {
+        if (!(err instanceof ServiceError) || err.code !== notFound) throw err;
+        const node = err.extensions?.node;
+        return { missing: true, node: typeof node === 'string' ? node : null };
+      }
+    };
+  return federation.hubUrl ? http(federation.hubUrl) : undefined;
 }
 
 /** Proofs, tiles and bundles are served up to the latest published checkpoint (federation.md §3.1). */
@@ -369,41 +397,23 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   // Verification trusts this node's own hierarchy and, through the trust list, every listed node's (§4.3):
   // other nodes' licences are judged from the hub's log evidence (the hub answers from its own mirror).
   const trust = new FederatedTrust({ current: () => trustLists.current() });
-  const hubEvidence: HubEvidenceSource | undefined =
-    federation.role === 'hub'
-      ? async (identifier, old) => {
-          try {
-            return await federationService.licenceEvidence(identifier, old === undefined ? {} : { old });
-          } catch (err) {
-            if (err instanceof ServiceError && err.code === 'licence-not-found') {
-              const node = err.extensions?.node;
-              return { missing: true, node: typeof node === 'string' ? node : null };
-            }
-            throw err;
-          }
-        }
-      : federation.hubUrl
-        ? httpHubEvidence(federation.hubUrl)
-        : undefined;
+  const hubEvidence: HubEvidenceSource | undefined = hubSource(
+    federation,
+    (id, o) => federationService.licenceEvidence(id, o),
+    'licence-not-found',
+    httpHubEvidence,
+  );
   const federatedDirectory = new FederatedDirectoryView({
     local: licenceDirectoryView(db),
     trust,
     hub: hubEvidence,
   });
-  const hubSeals: HubSealSource | undefined =
-    federation.role === 'hub'
-      ? async (esID, old) => {
-          try {
-            return await federationService.sealEvidence(esID, old === undefined ? {} : { old });
-          } catch (err) {
-            if (err instanceof ServiceError && err.code === 'seal-not-found')
-              return { missing: true, node: null };
-            throw err;
-          }
-        }
-      : federation.hubUrl
-        ? httpHubSealEvidence(federation.hubUrl)
-        : undefined;
+  const hubSeals: HubSealSource | undefined = hubSource(
+    federation,
+    (id, o) => federationService.sealEvidence(id, o),
+    'seal-not-found',
+    httpHubSealEvidence,
+  );
   const sealRegistry = federatedSealRegistry({
     local: sealRegistryView(seals),
     trust,

@@ -12,42 +12,24 @@ import { after, before, describe, it } from 'node:test';
 import { localTrustListDraft } from '../../src/cli/federation-demo/trust-list-bootstrap.js';
 import { parseProofBundle } from '../../src/tlog/proof-bundle.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { defineDemoTypes, expectJson, provinceAgency, publishTrustList } from './harness/fed-api.js';
 import {
-  defineDemoTypes,
-  expectJson,
-  issueLicence,
-  provinceAgency,
-  publishTrustList,
-  waitFor,
-} from './harness/fed-api.js';
+  issueWithPdf,
+  licenceCheck,
+  reportSummary,
+  waitForHubEvidence,
+  type CrossReport,
+} from './harness/cross-verify-fixture.js';
 import { federationUnavailable, startFederation, type Federation } from './harness/federation.js';
 
-interface Check {
-  id: string;
-  status: string;
-  code: string;
-  details?: Record<string, unknown>;
-}
-interface Report {
-  indication: string;
-  subIndication: string | null;
-  signatures: { indication: string; checks: Check[] }[];
-  licence?: { identifier: string; indication: string; subIndication: string | null; checks: Check[] };
-}
+type Report = CrossReport;
 
 const skip = await federationUnavailable();
 if (skip) process.stderr.write(`skipping the CLI cross-province verification: ${skip}\n`);
 const WAIT_MS = Number(process.env.FED_WAIT_MS ?? 90_000);
 
-const check = (r: Report, id: string) => r.licence?.checks.find((c) => c.id === id);
-const summary = (r: Report, cli: CliResult) =>
-  JSON.stringify({
-    indication: r.indication,
-    sub: r.subIndication,
-    sig: r.signatures.map((s) => s.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped')),
-    licence: r.licence?.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped'),
-    stderr: cli.stderr,
-  });
+const check = licenceCheck;
+const summary = (r: Report, cli: CliResult) => `${reportSummary(r)} stderr: ${cli.stderr}`;
 
 function report(r: CliResult): Report {
   try {
@@ -76,22 +58,9 @@ describe('sealtrust verify --trust-list across provinces', { skip }, () => {
     const p = fed.node('44');
     const a = await provinceAgency(p);
     await defineDemoTypes(p, [a.agencyId]);
-    identifier = await issueLicence(p, a);
-    const res = await p.request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, { token: a.issuer });
-    assert.equal(res.status, 200);
-    pdf = Buffer.from(await res.arrayBuffer());
+    ({ identifier, pdf } = await issueWithPdf(p, a));
     writeFileSync(pdfFile, pdf);
-    // The hub holds the licence's issuing event under a cosigned checkpoint, with its status statement.
-    await waitFor(
-      `hub evidence for ${identifier}`,
-      async () => {
-        const r = await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`);
-        if (r.status !== 200) return undefined;
-        const body = (await r.json()) as { events: unknown[]; statement: string | null };
-        return body.events.length > 0 && body.statement ? true : undefined;
-      },
-      WAIT_MS,
-    );
+    await waitForHubEvidence(fed.hub, identifier, WAIT_MS);
     const fetched = await runCli([
       'trust-list',
       'fetch',

@@ -8,14 +8,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  defineDemoTypes,
-  expectJson,
-  issueLicence,
-  provinceAgency,
-  publishTrustList,
-  waitFor,
-} from './harness/fed-api.js';
+import { defineDemoTypes, expectJson, provinceAgency, publishTrustList } from './harness/fed-api.js';
+import { issueWithPdf, waitForHubEvidence } from './harness/cross-verify-fixture.js';
 import { federationUnavailable, startFederation, type Federation } from './harness/federation.js';
 
 type Browser = import('playwright-core').Browser;
@@ -61,23 +55,12 @@ describe('cross-province verification pages', { skip }, () => {
     const gd = fed.node('44');
     const a = await provinceAgency(gd);
     await defineDemoTypes(gd, [a.agencyId]);
-    identifier = await issueLicence(gd, a);
-    const res = await gd.request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, { token: a.issuer });
-    assert.equal(res.status, 200);
+    const issued = await issueWithPdf(gd, a);
+    identifier = issued.identifier;
     dir = mkdtempSync(join(tmpdir(), 'sealtrust-fed-web-'));
     pdfPath = join(dir, 'gd-licence.pdf');
-    writeFileSync(pdfPath, Buffer.from(await res.arrayBuffer()));
-    // The hub holds the issuing event under a cosigned checkpoint, with its status statement.
-    await waitFor(
-      `hub evidence for ${identifier}`,
-      async () => {
-        const r = await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`);
-        if (r.status !== 200) return undefined;
-        const body = (await r.json()) as { events: unknown[]; statement: string | null };
-        return body.events.length > 0 && body.statement ? true : undefined;
-      },
-      WAIT_MS,
-    );
+    writeFileSync(pdfPath, issued.pdf);
+    await waitForHubEvidence(fed.hub, identifier, WAIT_MS);
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });

@@ -16,20 +16,16 @@ import {
   type ProvinceAgency,
 } from './harness/fed-api.js';
 import type { FedNode } from './harness/fed-node.js';
+import {
+  issueWithPdf,
+  licenceCheck,
+  reportSummary,
+  waitForHubEvidence,
+  type CrossReport,
+} from './harness/cross-verify-fixture.js';
 import { federationUnavailable, startFederation, type Federation } from './harness/federation.js';
 
-interface Check {
-  id: string;
-  status: string;
-  code: string;
-  details?: Record<string, unknown>;
-}
-interface Report {
-  indication: string;
-  subIndication: string | null;
-  signatures: { indication: string; checks: Check[] }[];
-  licence?: { indication: string; subIndication: string | null; checks: Check[] };
-}
+type Report = CrossReport;
 
 const skip = await federationUnavailable();
 if (skip) process.stderr.write(`skipping the cross-province verification: ${skip}\n`);
@@ -44,14 +40,8 @@ async function verifyAt(node: FedNode, pdf: Buffer): Promise<Report> {
   return expectJson<Report>(res, 200, `verify at ${node.nodeId}`);
 }
 
-const check = (r: Report, id: string) => r.licence?.checks.find((c) => c.id === id);
-const summary = (r: Report) =>
-  JSON.stringify({
-    indication: r.indication,
-    sub: r.subIndication,
-    sig: r.signatures.map((s) => s.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped')),
-    licence: r.licence?.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped'),
-  });
+const check = licenceCheck;
+const summary = reportSummary;
 
 describe('cross-province verification through the trust list', { skip }, () => {
   let fed: Federation;
@@ -59,19 +49,7 @@ describe('cross-province verification through the trust list', { skip }, () => {
   const agencies = new Map<string, ProvinceAgency>();
   const licences = new Map<string, { identifier: string; pdf: Buffer }>();
 
-  /** The hub holds the licence's issuing event under a cosigned checkpoint. */
-  async function logged(identifier: string): Promise<void> {
-    await waitFor(
-      `hub evidence for ${identifier}`,
-      async () => {
-        const res = await fed.hub.request(`/v1/federation/licences/${encodeURIComponent(identifier)}`);
-        if (res.status !== 200) return undefined;
-        const body = (await res.json()) as { events: unknown[]; statement: string | null };
-        return body.events.length > 0 && body.statement ? true : undefined;
-      },
-      WAIT_MS,
-    );
-  }
+  const logged = (identifier: string) => waitForHubEvidence(fed.hub, identifier, WAIT_MS);
 
   before(async () => {
     fed = await startFederation({
@@ -83,10 +61,7 @@ describe('cross-province verification through the trust list', { skip }, () => {
       const a = await provinceAgency(p);
       agencies.set(p.nodeId, a);
       await defineDemoTypes(p, [a.agencyId]);
-      const identifier = await issueLicence(p, a);
-      const res = await p.request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, { token: a.issuer });
-      assert.equal(res.status, 200);
-      licences.set(p.nodeId, { identifier, pdf: Buffer.from(await res.arrayBuffer()) });
+      licences.set(p.nodeId, await issueWithPdf(p, a));
     }
     for (const { identifier } of licences.values()) await logged(identifier);
   });
@@ -208,11 +183,7 @@ describe('cross-province verification through the trust list', { skip }, () => {
 
   it('with the hub unreachable, a new foreign licence is INDETERMINATE TRY_LATER, never FAILED', async () => {
     const a = agencies.get('51')!;
-    const identifier = await issueLicence(fed.node('51'), a);
-    const res = await fed.node('51').request(`/v1/licences/${encodeURIComponent(identifier)}/pdf`, {
-      token: a.issuer,
-    });
-    const pdf = Buffer.from(await res.arrayBuffer());
+    const { pdf } = await issueWithPdf(fed.node('51'), a);
     await fed.hub.stop();
     try {
       const r = await verifyAt(fed.node('33'), pdf);
@@ -333,12 +304,7 @@ describe('cross-province verification through the trust list', { skip }, () => {
     // Sealed after it: never passes.
     await new Promise((r) => setTimeout(r, 1100)); // the sealing time must be after `since` (one-second precision)
     const a = agencies.get('51')!;
-    const late = await issueLicence(fed.node('51'), a);
-    const pdf = Buffer.from(
-      await (
-        await fed.node('51').request(`/v1/licences/${encodeURIComponent(late)}/pdf`, { token: a.issuer })
-      ).arrayBuffer(),
-    );
+    const { pdf } = await issueWithPdf(fed.node('51'), a);
     const after = await verifyAt(at33, pdf);
     assert.equal(after.indication, 'TOTAL_FAILED', summary(after));
     assert.equal(check(after, 'trust-list')!.code, 'NODE_WITHDRAWN');

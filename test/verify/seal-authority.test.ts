@@ -165,3 +165,34 @@ describe('certificate lists by digest (certListType 2)', () => {
     expect(r, 'TOTAL_PASSED/-', '-');
   });
 });
+
+// Issue 15: at another node the known makers are the trust list's (certificates: every listed node's makers;
+// registeredHere: only the verifier's own). The same node's artefacts, seen from a node that lists it.
+describe('seal-maker authority through the trust list (another node verifying)', () => {
+  /** The verifier's context at a node that knows this node only through its trust-list entry. */
+  const listedContext = (reg = registry, data = DATA) => {
+    const ctx = nodeContext(reg, data);
+    return { ...ctx, sealMakers: { certificates: ctx.sealMakers!.certificates, registeredHere: [] } };
+  };
+
+  it('a listed node’s maker is known; a seal its registry never held is not FAILED here (not ours to tell)', async () => {
+    const ok = await validateSesSignature(signWith(registeredSeal, agencySigner, DATA), listedContext());
+    expect(ok, 'TOTAL_PASSED/-', '-');
+    const elsewhere = sealBy(realMaker, [agencySigner], { esID: '33000000000778' });
+    const r = await validateSesSignature(signWith(elsewhere, agencySigner, DATA), listedContext());
+    assert.equal(get(r, 'maker-authority').code, 'MAKER_KNOWN');
+    assert.notEqual(get(r, 'seal-status').status, 'failed');
+  });
+
+  it('a maker under a listed node’s CA but not listed as its maker never verifies', async () => {
+    const rogue = sealBy(issueFromProfile('seal-maker', '未列入信任列表的制章系统'), [agencySigner]);
+    const r = await validateSesSignature(signWith(rogue, agencySigner, DATA), listedContext());
+    expect(r, 'INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND', 'maker-authority:MAKER_UNKNOWN');
+  });
+
+  it('a listed node’s seal-signer certificate acting as maker never verifies', async () => {
+    const forged = sealBy(agencySigner, [agencySigner], { name: '浙江省人民政府' });
+    const r = await validateSesSignature(signWith(forged, agencySigner, DATA), listedContext());
+    expect(r, 'INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE', 'maker-authority:MAKER_WRONG_PROFILE');
+  });
+});

@@ -77,31 +77,36 @@ const nationalRecordSchema = z.object({
 const nodeParams = z.object({ nodeId: z.string().regex(/^[0-9A-Za-z-]{1,32}$/) });
 const INDEX = /^(0|[1-9][0-9]{0,15})$/;
 
-const evidenceSchema = z.object({
-  identifier: z.string(),
+/** What every log answer carries (federation.md §3.5): the proofs are under `checkpoint`. */
+const logAnswerFields = {
   node: z.string(),
   origin: z.string(),
-  nodeState: z.string(),
   checkpoint: z.string().nullable(),
   treeSize: z.number().int(),
   events: z.array(z.object({ index: z.number().int(), leaf: z.string(), inclusion: z.array(z.string()) })),
+  consistency: z.object({ old: z.number().int(), hashes: z.array(z.string()) }).nullable(),
+};
+
+const evidenceSchema = z.object({
+  identifier: z.string(),
+  ...logAnswerFields,
+  nodeState: z.string(),
   pending: z.number().int(),
   statement: z.string().nullable(),
-  consistency: z.object({ old: z.number().int(), hashes: z.array(z.string()) }).nullable(),
   issueProof: z.string().nullable(),
   latestProof: z.string().nullable(),
   stale: z.boolean(),
 });
 
-const sealEvidenceSchema = z.object({
-  esID: z.string(),
-  node: z.string(),
-  origin: z.string(),
-  checkpoint: z.string().nullable(),
-  treeSize: z.number().int(),
-  events: z.array(z.object({ index: z.number().int(), leaf: z.string(), inclusion: z.array(z.string()) })),
-  consistency: z.object({ old: z.number().int(), hashes: z.array(z.string()) }).nullable(),
+const oldSizeQuery = z.object({
+  old: z
+    .string()
+    .regex(INDEX)
+    .optional()
+    .describe('the tree size the caller verified last: the answer adds PROOF(old, treeSize)'),
 });
+
+const sealEvidenceSchema = z.object({ esID: z.string(), ...logAnswerFields });
 
 export function federationRoutes(
   api: ApiRouter,
@@ -116,13 +121,7 @@ export function federationRoutes(
     tags: ['federation'],
     auth: 'public',
     params: z.object({ identifier: z.string().min(1).max(128) }),
-    query: z.object({
-      old: z
-        .string()
-        .regex(INDEX)
-        .optional()
-        .describe('the tree size the caller verified last: the answer adds PROOF(old, treeSize)'),
-    }),
+    query: oldSizeQuery,
     responses: {
       200: {
         description:
@@ -149,13 +148,7 @@ export function federationRoutes(
     tags: ['federation'],
     auth: 'public',
     params: z.object({ esID: z.string().min(1).max(64) }),
-    query: z.object({
-      old: z
-        .string()
-        .regex(INDEX)
-        .optional()
-        .describe('the tree size the caller verified last: the answer adds PROOF(old, treeSize)'),
-    }),
+    query: oldSizeQuery,
     responses: {
       200: {
         description:

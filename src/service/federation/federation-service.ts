@@ -26,6 +26,7 @@ import { formatProofBundle } from '../../tlog/proof-bundle.js';
 import { formatLicenceStatusStatement } from '../../tlog/licence-status-statement.js';
 import { parseNote, signNote, type NoteSigner } from '../../tlog/signed-note.js';
 import { parseLicenceIdentifier } from '../../licence/licence-identifier.js';
+import type { LicenceEvidenceAnswer, SealEvidenceAnswer } from '../../verify/licence-log-evidence.js';
 import { TlogReadService } from './tlog-read-service.js';
 import type { FederationMirror } from './federation-mirror.js';
 
@@ -77,23 +78,9 @@ export interface NationalRecordView {
  * the hub's signed status statement (§2.7), and a consistency proof from the caller's last size when asked.
  * Leaves hold no personal data (§2.2), so the answer is public, like a node's own /v1/verify/licences/{id}.
  */
-export interface LicenceEvidence {
-  identifier: string;
-  node: string;
-  origin: string;
+export interface LicenceEvidence extends LicenceEvidenceAnswer {
   /** The mirror's replication state (`ok`, `catching-up`, `quarantined`, `forked`). */
   nodeState: string;
-  /** The cosigned checkpoint (signed note, verbatim); null before the first complete mirror. */
-  checkpoint: string | null;
-  treeSize: number;
-  /** The identifier's events the checkpoint covers, oldest first. */
-  events: { index: number; leaf: string; inclusion: string[] }[];
-  /** Events mirrored beyond the checkpoint (logged, not yet provable). */
-  pending: number;
-  /** The hub's licence-status note for the latest covered event; null when none is covered. */
-  statement: string | null;
-  /** PROOF(old, treeSize), base64, when `old` was asked and 0 < old < treeSize. */
-  consistency: { old: number; hashes: string[] } | null;
   /** tlog-proof-sm3 bundles of the file-bearing leaf and of the latest event (§2.7). */
   issueProof: string | null;
   latestProof: string | null;
@@ -102,15 +89,7 @@ export interface LicenceEvidence {
 }
 
 /** The hub's answer about a seal (its make and status events in the issuing node's log), like LicenceEvidence. */
-export interface SealEvidence {
-  esID: string;
-  node: string;
-  origin: string;
-  checkpoint: string | null;
-  treeSize: number;
-  events: { index: number; leaf: string; inclusion: string[] }[];
-  consistency: { old: number; hashes: string[] } | null;
-}
+export type SealEvidence = SealEvidenceAnswer;
 
 /** How long a mirror may lag its witnessed checkpoint before answers say `stale` (federation.md §3.5). */
 const STALE_AFTER_MS = 600_000;
