@@ -25,7 +25,7 @@ import {
   type ViewCall,
   type ForeignAnchors,
 } from './verification-worker-protocol.js';
-import type { FederatedTrust } from './federated-trust.js';
+import type { FederatedTrust, TrustSnapshot } from './federated-trust.js';
 import { foreignRevocationView } from './foreign-revocation-view.js';
 import { hubPublicLicence, type HubPublicLicenceRecord } from './hub-public-licence.js';
 import { workerModule } from '../../runtime/worker-module.js';
@@ -199,7 +199,7 @@ export class VerificationService {
     const transfer = bytes.length > RETAIN_BYTES;
     const task: VerifyTask = { format, bytes: transfer && !own ? new Uint8Array(bytes) : bytes };
     const snap = await this.#deps.trust?.snapshot();
-    if (snap) task.trust = snap.state === 'valid' ? snap.generation : `expired:${snap.generation}`;
+    if (snap) task.trust = trustGeneration(snap);
     const job: Job = {};
     try {
       return await this.#pool.run(task, {
@@ -338,13 +338,18 @@ export class VerificationService {
     }
   }
 
-  /** The trust list's anchors for the workers; null when there is none or it expired (§2.8 rule 5). */
+  /**
+   * The trust list's anchors for the workers, under the generation tasks carry (#run): none for an expired list
+   * (§2.8 rule 5: it vouches for no other node); null without a list.
+   */
   async #foreignAnchors(): Promise<ForeignAnchors | null> {
     const snap = await this.#deps.trust?.snapshot();
-    if (!snap || snap.state !== 'valid') return null;
+    if (!snap) return null;
+    if (snap.state !== 'valid')
+      return { generation: trustGeneration(snap), roots: [], intermediates: [], sealMakers: [] };
     const der = (b: Buffer) => new Uint8Array(b);
     return {
-      generation: snap.generation,
+      generation: trustGeneration(snap),
       roots: snap.anchors.roots.map(der),
       intermediates: snap.anchors.intermediates.map(der),
       sealMakers: snap.anchors.sealMakers.map(der),
@@ -359,6 +364,11 @@ export class VerificationService {
     if (!c) this.#certs.set(key, (c = parseCertificate(buf)));
     return c;
   }
+}
+
+/** What a task and the `trust` view call the list in force: its generation, marked when it has expired. */
+function trustGeneration(snap: TrustSnapshot): string {
+  return snap.state === 'valid' ? snap.generation : `expired:${snap.generation}`;
 }
 
 function notAPdf(): ServiceError {

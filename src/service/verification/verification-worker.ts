@@ -62,22 +62,25 @@ async function trustFor(
   ask: TaskContext<ViewCall, unknown>['ask'],
 ): Promise<Trust> {
   if (generation === undefined) return local;
-  if (current.generation === generation) return current;
-  loading ??= (ask({ view: 'trust' }) as Promise<ForeignAnchors | null>)
-    .then((f) => {
-      if (!f) return (current = local);
-      const own = new Set(ownAnchors.map((c) => c.der.toString('base64')));
-      const foreign = (ders: Uint8Array[]) =>
-        ders.map(parse).filter((c) => !own.has(c.der.toString('base64')));
-      return (current = {
-        generation: f.generation,
-        anchors: [...ownAnchors, ...foreign(f.roots)],
-        intermediates: [...ownIntermediates, ...foreign(f.intermediates)],
-        sealMakers: { certificates: [...makers, ...foreign(f.sealMakers)], registeredHere: makers },
-      });
-    })
-    .finally(() => (loading = undefined));
-  return loading;
+  // A load already in flight may be for an older generation: wait for it, then load again if still behind.
+  for (let attempt = 0; attempt < 2 && current.generation !== generation; attempt++) {
+    loading ??= (ask({ view: 'trust' }) as Promise<ForeignAnchors | null>)
+      .then((f) => (current = f ? withForeign(f) : local))
+      .finally(() => (loading = undefined));
+    await loading;
+  }
+  return current;
+}
+
+function withForeign(f: ForeignAnchors): Trust {
+  const own = new Set(ownAnchors.map((c) => c.der.toString('base64')));
+  const foreign = (ders: Uint8Array[]) => ders.map(parse).filter((c) => !own.has(c.der.toString('base64')));
+  return {
+    generation: f.generation,
+    anchors: [...ownAnchors, ...foreign(f.roots)],
+    intermediates: [...ownIntermediates, ...foreign(f.intermediates)],
+    sealMakers: { certificates: [...makers, ...foreign(f.sealMakers)], registeredHere: makers },
+  };
 }
 
 // Answers of the main thread, reused by later tasks of the same audit generation (see VerifyTask).
