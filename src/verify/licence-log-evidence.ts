@@ -292,28 +292,29 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
       ...base,
     };
 
-  // The hub's word that no later event exists up to this size (§2.7).
-  if (input.statusVerifier) {
-    if (!answer.statement)
-      return { ...later('STATEMENT_MISSING', 'the hub sent no status statement'), ...base };
-    try {
-      const note = openNote(answer.statement, [input.statusVerifier]);
-      const s = parseLicenceStatusStatement(note.text);
-      if (
-        s.identifier !== input.identifier ||
-        s.origin !== node.origin ||
-        s.size !== checkpoint.size ||
-        !equalBytes(s.rootHash, checkpoint.rootHash) ||
-        s.index !== latest.index ||
-        s.status !== latest.status
-      )
-        return fail(
-          'STATEMENT_MISMATCH',
-          'the status statement does not match the checkpoint and the latest leaf',
-        );
-    } catch (err) {
-      return fail('STATEMENT_INVALID', (err as Error).message);
-    }
+  // The hub's word that no later event exists up to this size (§2.7). Without it an answer could leave out a
+  // revocation and still prove the issue: no status key in the list, no judgement of the status.
+  if (!input.statusVerifier)
+    return { ...later('STATEMENT_MISSING', 'the trust list names no status-statement key'), ...base };
+  if (!answer.statement)
+    return { ...later('STATEMENT_MISSING', 'the hub sent no status statement'), ...base };
+  try {
+    const note = openNote(answer.statement, [input.statusVerifier]);
+    const s = parseLicenceStatusStatement(note.text);
+    if (
+      s.identifier !== input.identifier ||
+      s.origin !== node.origin ||
+      s.size !== checkpoint.size ||
+      !equalBytes(s.rootHash, checkpoint.rootHash) ||
+      s.index !== latest.index ||
+      s.status !== latest.status
+    )
+      return fail(
+        'STATEMENT_MISMATCH',
+        'the status statement does not match the checkpoint and the latest leaf',
+      );
+  } catch (err) {
+    return fail('STATEMENT_INVALID', (err as Error).message);
   }
 
   const pdf = files.find((f) => f.format === 'pdf');

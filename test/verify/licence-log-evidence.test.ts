@@ -228,6 +228,10 @@ describe('licence log evidence', () => {
     const d = answerFor(LEAVES);
     d.statement = null;
     assert.equal(judge(d).outcome, 'indeterminate');
+    // A list without a status key cannot vouch that nothing was left out: never passed.
+    const e = judge(answerFor(LEAVES), { statusVerifier: undefined });
+    assert.equal(e.outcome, 'indeterminate');
+    assert.equal(e.code, 'STATEMENT_MISSING');
   });
 
   it('fails a checkpoint signed with an unlisted key and waits for a missing cosignature', () => {
