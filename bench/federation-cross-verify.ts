@@ -244,6 +244,13 @@ async function hubEvidenceLoad(hub: QuietNode, ids: string[]) {
   }
 }
 
+interface Check {
+  id: string;
+  status: string;
+  code: string;
+  message?: string;
+}
+
 export async function run(): Promise<Record<string, number>> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('bench federation-cross-verify needs DATABASE_URL (PostgreSQL)');
@@ -262,6 +269,12 @@ export async function run(): Promise<Record<string, number>> {
     );
 
     let failure: string | undefined;
+    // What kept a report from passing: its checks that neither passed nor were skipped.
+    const notPassed = (body: string) => {
+      const rep = JSON.parse(body) as { signatures: { checks: Check[] }[]; licence?: { checks: Check[] } };
+      const all = [...rep.signatures.flatMap((x) => x.checks), ...(rep.licence?.checks ?? [])];
+      return JSON.stringify(all.filter((c) => c.status !== 'passed' && c.status !== 'skipped'));
+    };
     const url = `${a.url}/v1/verify`;
     const headers = { 'content-type': 'application/pdf' };
     const fire = async (i: number) => {
@@ -269,7 +282,7 @@ export async function run(): Promise<Record<string, number>> {
       if (res.status === 200) {
         const r = JSON.parse(res.body.toString()) as Report;
         if (r.indication === 'TOTAL_PASSED') return true;
-        failure ??= `${r.indication} ${r.subIndication}: ${res.body.toString().slice(0, 600)}`;
+        failure ??= `${r.indication} ${r.subIndication}: ${notPassed(res.body.toString())}`;
       } else failure ??= `HTTP ${res.status} ${res.body.toString().slice(0, 300)}`;
       return false;
     };

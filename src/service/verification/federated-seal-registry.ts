@@ -27,15 +27,23 @@ export interface FederatedSealRegistryDeps {
   timeline: CheckpointTimeline;
 }
 
-/** The seal's status at `at` from its logged history (validity window first, as the local registry does). */
+/**
+ * The seal's status at `at` from its logged history, read as this node's registry reads its own (seal-service.ts
+ * sealStatusAt): signing times are whole seconds, so the make event counts from the start of its second; a
+ * revocation stands whatever the validity window; outside the window the seal is not yet valid or expired.
+ */
 function statusAt(h: SealLogHistory, at: Date): { status?: SealRegistryStatus; since?: Date } {
   const t = at.getTime();
+  let current: { status: string; at: string } | undefined;
+  for (const [i, e] of h.events.entries()) {
+    const ms = Date.parse(e.at);
+    if ((i === 0 ? Math.floor(ms / 1000) * 1000 : ms) <= t) current = e;
+  }
+  if (!current) return {};
+  if (current.status === 'revoked') return { status: 'revoked', since: new Date(current.at) };
   if (t < Date.parse(h.validFrom)) return {};
   if (t > Date.parse(h.validTo)) return { status: 'expired', since: new Date(h.validTo) };
-  let out: { status?: SealRegistryStatus; since?: Date } = {};
-  for (const e of h.events)
-    if (Date.parse(e.at) <= t) out = { status: e.status as SealRegistryStatus, since: new Date(e.at) };
-  return out;
+  return { status: current.status as SealRegistryStatus, since: new Date(current.at) };
 }
 
 export function federatedSealRegistry(deps: FederatedSealRegistryDeps): SealRegistryView {
