@@ -17,6 +17,7 @@ import * as m015 from './015_mirror_tiles.js';
 import * as m016 from './016_trust_lists.js';
 import * as m017 from './017_trust_list_cache.js';
 import * as m018 from './018_share_usages.js';
+import * as m019 from './019_verifier_checkpoints.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -38,4 +39,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '016_trust_lists', module: m016 },
   { name: '017_trust_list_cache', module: m017 },
   { name: '018_share_usages', module: m018 },
+  { name: '019_verifier_checkpoints', module: m019 },
 ];

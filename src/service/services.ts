@@ -69,6 +69,10 @@ import { sealRegistryView } from './verification/validation-views.js';
 import { FederatedTrust } from './verification/federated-trust.js';
 import { FederatedDirectoryView, type HubEvidenceSource } from './verification/federated-directory-view.js';
 import { ServiceError } from './service-error.js';
+import {
+  advanceVerifierCheckpoint,
+  readVerifierCheckpoint,
+} from '../store/verifier-checkpoint-repository.js';
 import type { TrustListNode } from '../trust-list/trust-list.js';
 import { ensureAllowed } from './access/authorize.js';
 import type { Principal } from './access/principal.js';
@@ -407,6 +411,10 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     local: licenceDirectoryView(db),
     trust,
     hub: hubEvidence,
+    timelineStore: {
+      read: (origin) => readVerifierCheckpoint(db, origin),
+      advance: (origin, size, text) => advanceVerifierCheckpoint(db, origin, size, text),
+    },
   });
   const hubSeals: HubSealSource | undefined = hubSource(
     federation,

@@ -1,3 +1,4 @@
+import { parseCheckpoint } from '../../tlog/checkpoint.js';
 import type { OpenedCheckpoint } from '../../tlog/signed-checkpoint.js';
 import type { ListedNode } from '../../trust-list/trust-list-anchors.js';
 import {
@@ -34,6 +35,8 @@ export interface FederatedDirectoryDeps {
   trust: FederatedTrust;
   /** Undefined on a node without a hub: every licence is then this node's or unknown. */
   hub: HubEvidenceSource | undefined;
+  /** Where the checkpoint timeline is kept (the node's database); without it, in memory only. */
+  timelineStore?: TimelineStore | undefined;
 }
 
 /**
@@ -43,26 +46,57 @@ export interface FederatedDirectoryDeps {
  */
 export const ASK_AGAIN = new Set(['CONSISTENCY_MISSING', 'CHECKPOINT_OLDER']);
 
+/** Where a timeline keeps what it verified (verifier_checkpoints), so a restart does not forget it. */
+export interface TimelineStore {
+  read(origin: string): Promise<string | undefined>;
+  advance(origin: string, size: number, checkpointText: string): Promise<void>;
+}
+
 /**
- * The largest verified checkpoint per log origin, moving forward only (Go sumdb's client timeline). Kept in memory
- * per process [left: persisted per node, so a restart does not forget].
+ * The largest verified checkpoint per log origin, moving forward only (Go sumdb's client timeline). With a store
+ * it is read once per origin and every advance is written (the store too keeps only a larger one).
  */
 export class CheckpointTimeline {
   readonly #latest = new Map<string, OpenedCheckpoint>();
+  readonly #loaded = new Map<string, Promise<void>>();
+
+  constructor(private readonly store?: TimelineStore) {}
+
+  /** Reads what the store holds for `origin` (once); call before `get` on a path that judges evidence. */
+  load(origin: string): Promise<void> {
+    if (!this.store) return Promise.resolve();
+    let p = this.#loaded.get(origin);
+    if (!p) {
+      p = this.store.read(origin).then((text) => {
+        // Verified before it was stored: only its size and root are used, to judge what comes next.
+        if (text !== undefined)
+          this.#keep(origin, { checkpoint: parseCheckpoint(text), text, witnessedBy: [] });
+      });
+      p.catch(() => this.#loaded.delete(origin));
+      this.#loaded.set(origin, p);
+    }
+    return p;
+  }
 
   get(origin: string): OpenedCheckpoint | undefined {
     return this.#latest.get(origin);
   }
 
-  /** Keeps `c` if it is larger (the judgement proved it consistent with the one held). */
-  advance(origin: string, c: OpenedCheckpoint): void {
+  /** Keeps `c` if it is larger (the judgement proved it consistent with the one held), here and in the store. */
+  async advance(origin: string, c: OpenedCheckpoint): Promise<void> {
+    if (this.#keep(origin, c)) await this.store?.advance(origin, c.checkpoint.size, c.text);
+  }
+
+  #keep(origin: string, c: OpenedCheckpoint): boolean {
     const held = this.#latest.get(origin);
-    if (!held || c.checkpoint.size > held.checkpoint.size) this.#latest.set(origin, c);
+    if (held && c.checkpoint.size <= held.checkpoint.size) return false;
+    this.#latest.set(origin, c);
+    return true;
   }
 }
 
 export class FederatedDirectoryView implements LicenceDirectoryView {
-  readonly timeline = new CheckpointTimeline();
+  readonly timeline: CheckpointTimeline;
   /** Issuer USCC → log origin, learnt from answers: a repeat question carries `old` and needs one round trip. */
   readonly #originOf = new Map<string, string>();
   #opened: { generation: string; notes: NonNullable<EvidenceInput['opened']> } = {
@@ -70,7 +104,9 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
     notes: new Map(),
   };
 
-  constructor(private readonly deps: FederatedDirectoryDeps) {}
+  constructor(private readonly deps: FederatedDirectoryDeps) {
+    this.timeline = new CheckpointTimeline(deps.timelineStore);
+  }
 
   async lookup(identifier: string, opts: { fileSm3?: string } = {}): Promise<LicenceDirectoryRecord | null> {
     const own = await this.deps.local.lookup(identifier, opts);
@@ -125,6 +161,7 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
         `节点 ${answer.node} 不在信任列表中 / node not listed`,
       );
     if (issuer) this.#originOf.set(issuer, node.origin);
+    await this.timeline.load(node.origin);
     let judged = this.#judge(answer, identifier, opts.fileSm3 ?? '', node, snap);
     // First question about this log since this process started, or the hub skipped the proof: ask again from
     // the size held.
@@ -138,7 +175,7 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
       }
     }
     if (judged.checkpoint && judged.outcome !== 'failed')
-      this.timeline.advance(node.origin, judged.checkpoint);
+      await this.timeline.advance(node.origin, judged.checkpoint);
     const evidence = federationEvidence(snap, node, judged);
     if (!judged.record)
       return placeholder(identifier, snap, node, judged.code, judged.why ?? judged.code, evidence.log);

@@ -68,6 +68,7 @@ export function federatedSealRegistry(deps: FederatedSealRegistryDeps): SealRegi
       const node = snap.anchors.nodes.find((n) => n.nodeId === answer.node);
       if (!node) return own;
       originOf.set(esID, node.origin);
+      await deps.timeline.load(node.origin);
       const input = {
         node,
         witnesses: snap.anchors.witnesses,
@@ -81,7 +82,7 @@ export function federatedSealRegistry(deps: FederatedSealRegistryDeps): SealRegi
         judged = judgeSealEvidence(answer, esID, input);
       }
       const j = judged.judgement;
-      if (j.checkpoint && j.outcome !== 'failed') deps.timeline.advance(node.origin, j.checkpoint);
+      if (j.checkpoint && j.outcome !== 'failed') await deps.timeline.advance(node.origin, j.checkpoint);
       if (j.outcome !== 'passed' || !judged.history)
         throw new Error(
           `印章的目录日志证据${j.outcome === 'failed' ? '无效' : '暂不可用'} / seal log evidence ${j.code}: ${j.why ?? ''}`,
