@@ -218,6 +218,8 @@ function statusCheck(record: LicenceDirectoryRecord, signingTime: Date | null): 
   const then = signingTime ? licenceStatusAt(record, signingTime) : null;
   const details = {
     status: s,
+    // When the directory's current status began (the suspension's time, say).
+    since: record.statusHistory.at(-1)?.at ?? null,
     statusAtSigningTime: then,
     successor: record.successor,
     latestVersion: record.latestVersion,
@@ -239,7 +241,7 @@ function statusCheck(record: LicenceDirectoryRecord, signingTime: Date | null): 
       'licence-status',
       'indeterminate',
       'LICENCE_SUSPENDED',
-      { statusZh: licenceStatusZh(s) },
+      { statusZh: licenceStatusZh(s), since: details.since },
       details,
     );
   if (s !== 'valid')

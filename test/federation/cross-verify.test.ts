@@ -177,8 +177,12 @@ describe('cross-province verification through the trust list', { skip }, () => {
       1000,
     );
     assert.equal(r.indication, 'INDETERMINATE');
-    const history = (check(r, 'licence-status')!.details ?? {}) as { status?: string };
-    assert.equal(history.status, 'suspended');
+    const status = check(r, 'licence-status')!;
+    const details = (status.details ?? {}) as { status?: string; since?: string };
+    assert.equal(details.status, 'suspended');
+    // With its time, from the suspension's log leaf.
+    assert.ok(details.since && Date.parse(details.since) > Date.now() - 10 * 60_000, JSON.stringify(details));
+    assert.ok(status.message?.includes(details.since), status.message);
   });
 
   it('with the hub unreachable, a new foreign licence is INDETERMINATE TRY_LATER, never FAILED', async () => {

@@ -536,9 +536,9 @@ export const MESSAGES = {
       zh: `证照当前状态为“${p.statusZh}”（${p.status}）${p.successor ? `；替代证照：${p.successor}` : ''}`,
       en: `the licence is now ${p.status}${p.successor ? `; replaced by ${p.successor}` : ''}`,
     }),
-    LICENCE_SUSPENDED: (p: { statusZh: string }) => ({
-      zh: `证照当前处于“${p.statusZh}”状态，恢复前不能作为有效证照使用`,
-      en: 'the licence is suspended: it cannot be relied on until it is resumed',
+    LICENCE_SUSPENDED: (p: { statusZh: string; since: string | null }) => ({
+      zh: `证照${p.since ? `自 ${p.since} 起` : '当前'}处于“${p.statusZh}”状态，恢复前不能作为有效证照使用`,
+      en: `the licence is suspended${p.since ? ` since ${p.since}` : ''}: it cannot be relied on until it is resumed`,
     }),
     LICENCE_STATUS_UNKNOWN: (p: { status: string }) => ({
       zh: `证照目录返回未知状态 ${p.status}`,
