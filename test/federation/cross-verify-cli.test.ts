@@ -41,6 +41,18 @@ function report(r: CliResult): Report {
 
 describe('sealtrust verify --trust-list across provinces', { skip }, () => {
   let fed: Federation;
+  /** `sealtrust trust-list fetch` from the hub into `cacheDir`, bootstrapped from the hub's signer certificate. */
+  const fetchTrustList = (cacheDir: string) =>
+    runCli([
+      'trust-list',
+      'fetch',
+      '--url',
+      `${fed.hub.url}/trust/list.json`,
+      '--cache',
+      cacheDir,
+      '--signers',
+      join(fed.dir, 'trust-list-signers.pem'),
+    ]);
   let seq: number;
   const dir = mkdtempSync(join(tmpdir(), 'sealtrust-cli-fed-'));
   const cache = join(dir, 'cache');
@@ -61,16 +73,7 @@ describe('sealtrust verify --trust-list across provinces', { skip }, () => {
     ({ identifier, pdf } = await issueWithPdf(p, a));
     writeFileSync(pdfFile, pdf);
     await waitForHubEvidence(fed.hub, identifier, WAIT_MS);
-    const fetched = await runCli([
-      'trust-list',
-      'fetch',
-      '--url',
-      `${fed.hub.url}/trust/list.json`,
-      '--cache',
-      cache,
-      '--signers',
-      join(fed.dir, 'trust-list-signers.pem'),
-    ]);
+    const fetched = await fetchTrustList(cache);
     assert.equal(fetched.code, 0, fetched.stderr);
   });
   after(async () => {
@@ -167,16 +170,7 @@ describe('sealtrust verify --trust-list across provinces', { skip }, () => {
       201,
     );
     const shortLived = join(dir, 'short-lived-cache');
-    const fetched = await runCli([
-      'trust-list',
-      'fetch',
-      '--url',
-      `${fed.hub.url}/trust/list.json`,
-      '--cache',
-      shortLived,
-      '--signers',
-      join(fed.dir, 'trust-list-signers.pem'),
-    ]);
+    const fetched = await fetchTrustList(shortLived);
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.match(fetched.stdout, new RegExp(`#${published.sequenceNumber} `));
     await new Promise((r) => setTimeout(r, Math.max(0, nextUpdate.getTime() - Date.now() + 500)));

@@ -16,6 +16,7 @@ import {
   type ProvinceAgency,
 } from './harness/fed-api.js';
 import type { FedNode } from './harness/fed-node.js';
+import { awaitTrustList } from '../../src/cli/federation-demo/trust-list-bootstrap.js';
 import {
   issueWithPdf,
   licenceCheck,
@@ -282,14 +283,7 @@ describe('cross-province verification through the trust list', { skip }, () => {
       'publish',
     );
     const at33 = fed.node('33');
-    await waitFor(`33 holds list ${sequenceNumber}`, async () => {
-      await at33.admin('/v1/trust-list:refresh', { method: 'POST' });
-      const s = (await (await at33.admin('/v1/trust-list/state')).json()) as {
-        sequenceNumber: number;
-        status: string;
-      };
-      return s.sequenceNumber === sequenceNumber && s.status === 'valid' ? true : undefined;
-    });
+    await awaitTrustList(at33, sequenceNumber);
     // Sealed before the withdrawal: still vouched for by the node's status history (§2.8 rule 7).
     const before = await waitFor(
       'the earlier 51 licence under the new list',
