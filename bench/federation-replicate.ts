@@ -171,6 +171,7 @@ export async function run(): Promise<Record<string, number>> {
 async function timeSearches(db: Db, protector: DataProtector): Promise<number> {
   const share = new ShareService({
     db,
+    rate: { perSecond: 0, burst: 1 }, // the service itself; the HTTP layer enforces the limit
     isHub: true,
     protector,
     hubNodeId: '00',

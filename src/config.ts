@@ -113,6 +113,11 @@ export interface FederationConfig {
    * undefined on a node that does not consume one (the hub, a single node).
    */
   trustList: { url: string; signersFile: string; pollMs: number } | undefined;
+  /**
+   * The hub's limit on sharing queries per calling node (SEALTRUST_SHARE_RATE per second, default 10, `0` off;
+   * SEALTRUST_SHARE_BURST, default twice the rate): one province's batch job cannot starve the others (§3.6 429).
+   */
+  shareRate: { perSecond: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -228,6 +233,16 @@ export function loadFederationConfig(
     pullBatch: positive(env.SEALTRUST_FED_PULL_BATCH, 256, 'SEALTRUST_FED_PULL_BATCH'),
     pullDelayMs,
     trustList: loadTrustListSource(env),
+    shareRate: loadShareRate(env),
+  };
+}
+
+function loadShareRate(env: NodeJS.ProcessEnv): FederationConfig['shareRate'] {
+  const perSecond =
+    env.SEALTRUST_SHARE_RATE === '0' ? 0 : positive(env.SEALTRUST_SHARE_RATE, 10, 'SEALTRUST_SHARE_RATE');
+  return {
+    perSecond,
+    burst: positive(env.SEALTRUST_SHARE_BURST, 2 * perSecond || 1, 'SEALTRUST_SHARE_BURST'),
   };
 }
 

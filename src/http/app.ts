@@ -96,7 +96,7 @@ export function createApp(deps: AppDeps): Koa {
   tlogRoutes(api, deps.services);
   federationRoutes(api, deps.services);
   trustListRoutes(api, deps.services);
-  shareRoutes(api, deps.services);
+  shareRoutes(api, deps.services, publicLimiter);
   metrics.countFedAlerts(() => deps.services.federation.alertCounts());
   metrics.countTrustListAlerts(() => deps.services.trustLists.alertCounts());
   metrics.trustListExpired(() => deps.services.trustLists.freshness());

@@ -3,7 +3,7 @@ import { LruCache } from '../crypto/lru-cache.js';
 import { ProblemError } from './problem.js';
 
 // Per-client token buckets, in memory (one node; a cluster behind a balancer limits per instance). The
-// client is `ctx.ip`: the TCP peer, or behind SEALTRUST_TRUST_PROXY reverse proxies the address the outermost
+// client is `clientOf(ctx)` where a route limits per caller (the sharing queries: per node), else `ctx.ip`: the TCP peer, or behind SEALTRUST_TRUST_PROXY reverse proxies the address the outermost
 // trusted one saw (createApp sets Koa's `proxy` and `maxIpsCount`).
 
 export interface RateLimitOptions {
@@ -14,6 +14,8 @@ export interface RateLimitOptions {
   /** Clients remembered (least recently seen forgotten first, i.e. given a full bucket again). */
   maxClients?: number;
   now?: () => number;
+  /** Whose bucket a request takes from (default `ctx.ip`); runs after authentication on ApiRouter routes. */
+  clientOf?: (ctx: Context) => string;
 }
 
 interface Bucket {
@@ -48,7 +50,7 @@ export class RateLimiter {
 
   /** @throws ProblemError 429 `rate-limited` with Retry-After when the caller's bucket is empty. */
   check(ctx: Context): void {
-    const wait = this.take(ctx.ip);
+    const wait = this.take(this.options.clientOf?.(ctx) ?? ctx.ip);
     if (wait === 0) return;
     throw new ProblemError(
       429,

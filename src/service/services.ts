@@ -435,6 +435,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
   const system = { kind: 'system' } as const;
   const share = new ShareService({
     db,
+    rate: federationConfig.shareRate,
     isHub: federationConfig.role === 'hub',
     protector: dataProtector,
     hubNodeId: loadNodeId(),

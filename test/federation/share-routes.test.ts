@@ -385,6 +385,25 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
     const t2 = again.items.find((i) => i.code === TYPE)!;
     assert.deepEqual([t2.nodes, t2.conflict], [['44', '51'], false]);
   });
+  it('/status is public: the same log evidence as /v1/federation/licences, no face data, no usage needed', async () => {
+    const res = await hub.request(`/v1/share/licences/${goodId}/status`);
+    const body = await expectJson<Record<string, unknown>>(res, 200);
+    const fed = await expectJson<Record<string, unknown>>(
+      await hub.request(`/v1/federation/licences/${goodId}`),
+      200,
+    );
+    // The statement is signed afresh (SM2 signatures are randomised); everything else is the same answer.
+    assert.ok(typeof body.statement === 'string' && body.statement.length > 0);
+    assert.deepEqual({ ...body, statement: null }, { ...fed, statement: null });
+    assert.equal(body.identifier, goodId);
+    assert.equal(body.node, '44');
+    const text = JSON.stringify(body);
+    for (const personal of [HOLDER.code, '王小明', 'No.good']) assert.ok(!text.includes(personal), personal);
+    const usesBefore = (await shareUsages()).length;
+    const missing = await hub.request('/v1/share/licences/1.2.156.3005.2.nothing/status');
+    assert.equal(missing.status, 404);
+    assert.equal((await shareUsages()).length, usesBefore, 'a status read is not a use of the licence');
+  });
 });
 
 describe('a node the trust list withdrew (federation.md §5.4 "node withdrawn")', () => {
@@ -466,3 +485,50 @@ async function readBody(req: NodeJS.ReadableStream): Promise<string> {
   for await (const c of req) chunks.push(Buffer.from(c as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
+
+describe('sharing queries are limited per calling node (federation.md §3.6: 429 with Retry-After)', () => {
+  it('a node past its burst gets 429 on every token it holds; another node is not slowed', async () => {
+    const hub = await startTestServer({
+      services: {
+        federation: {
+          ...loadFederationConfig({}),
+          role: 'hub',
+          nodes: [],
+          // One token per 100 s: the third request of a node is refused however slow the machine is.
+          shareRate: { perSecond: 0.01, burst: 2 },
+        },
+        mirrorPollMs: 3_600_000,
+      },
+    });
+    try {
+      const [a1, a2, b] = [
+        await hub.token('sync-peer', { province: '33' }),
+        await hub.token('sync-peer', { province: '33' }),
+        await hub.token('sync-peer', { province: '44' }),
+      ];
+      for (const token of [a1, a2])
+        assert.equal((await hub.request('/v1/share/licence-types', { token })).status, 200);
+      const refused = await hub.request('/v1/share/licences:search', {
+        method: 'POST',
+        token: a1,
+        json: { holder: HOLDER, useFor: '核验', usage: USAGE },
+      });
+      assert.equal(refused.status, 429);
+      assert.match(refused.headers.get('content-type') ?? '', /application\/problem\+json/);
+      const retry = Number(refused.headers.get('retry-after'));
+      assert.ok(retry >= 1, `Retry-After ${refused.headers.get('retry-after')}`);
+      const problem = (await refused.json()) as { type: string; retryAfter: number };
+      assert.match(problem.type, /rate-limited$/);
+      assert.equal(problem.retryAfter, retry);
+      assert.equal(
+        (await hub.request('/v1/share/licence-types', { token: a2 })).status,
+        429,
+        'the bucket is the node’s, not the token’s',
+      );
+      assert.equal((await hub.request('/v1/share/licence-types', { token: b })).status, 200);
+      assert.equal((await hub.database.knex('share_usages').count({ n: '*' }).first())?.n, 0);
+    } finally {
+      await hub.stop();
+    }
+  });
+});

@@ -87,7 +87,7 @@ const logAnswerFields = {
   consistency: z.object({ old: z.number().int(), hashes: z.array(z.string()) }).nullable(),
 };
 
-const evidenceSchema = z.object({
+export const evidenceSchema = z.object({
   identifier: z.string(),
   ...logAnswerFields,
   nodeState: z.string(),
@@ -98,7 +98,7 @@ const evidenceSchema = z.object({
   stale: z.boolean(),
 });
 
-const oldSizeQuery = z.object({
+export const oldSizeQuery = z.object({
   old: z
     .string()
     .regex(INDEX)

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Services } from '../../service/services.js';
 import type { ApiRouter } from '../api-router.js';
 import { actionContext, principalOf } from '../context.js';
+import { RateLimiter } from '../rate-limit.js';
+import { evidenceSchema, oldSizeQuery } from './federation-routes.js';
 
 // Sharing queries at the hub (federation.md §3.6, GB/T 36906-style): a node's sync-peer token searches the
 // national holder index and reads, fetches or copies a licence through the hub, which relays to the issuing
@@ -65,9 +67,26 @@ const typeSchema = z.object({
 
 const RELAY_ERRORS =
   'problem+json：404 licence-not-found；409 licence-not-valid；422 use-for-required / usage-elements-required；' +
-  '502 issuing-node-unreachable；503 node-withdrawn / node-quarantined；504 issuing-node-timeout';
+  '429 rate-limited（Retry-After）；502 issuing-node-unreachable；503 node-withdrawn / node-quarantined；' +
+  '504 issuing-node-timeout';
 
-export function shareRoutes(api: ApiRouter, { share }: Pick<Services, 'share'>): void {
+/**
+ * `publicLimiter` (per IP) guards the anonymous status route; the others take from one bucket per calling node, so
+ * a province's batch job slows only itself, whichever of its addresses it calls from.
+ */
+export function shareRoutes(
+  api: ApiRouter,
+  { share, federation }: Pick<Services, 'share' | 'federation'>,
+  publicLimiter: RateLimiter,
+): void {
+  const perNode = new RateLimiter({
+    ...share.rate,
+    clientOf: (ctx) => {
+      const p = principalOf(ctx);
+      if (p.kind !== 'token') return `ip:${ctx.ip}`;
+      return p.province ? `node:${p.province}` : `token:${p.tokenId}`;
+    },
+  });
   api.route({
     method: 'get',
     path: '/v1/share/licence-types',
@@ -76,6 +95,7 @@ export function shareRoutes(api: ApiRouter, { share }: Pick<Services, 'share'>):
       '全国证照目录（各节点证照类型，标注定义冲突）/ The national licence-type catalogue, conflicts flagged',
     tags: ['share'],
     auth: ['admin', 'sync-peer'],
+    rateLimit: perNode,
     query: noQuery,
     responses: { 200: { description: 'The catalogue', schema: z.object({ items: z.array(typeSchema) }) } },
     handler: async (ctx) => {
@@ -90,6 +110,7 @@ export function shareRoutes(api: ApiRouter, { share }: Pick<Services, 'share'>):
     summary: '按持证主体检索全国证照（持证主体代码仅在请求体中）/ Search licences of a holder nationwide',
     tags: ['share'],
     auth: ['sync-peer'],
+    rateLimit: perNode,
     query: noQuery,
     body: z.strictObject({
       holder: z.strictObject({
@@ -124,6 +145,7 @@ export function shareRoutes(api: ApiRouter, { share }: Pick<Services, 'share'>):
       '经枢纽读取证照记录（发证节点提供，持证主体脱敏）及目录日志证据 / A licence record with its log evidence',
     tags: ['share'],
     auth: ['sync-peer'],
+    rateLimit: perNode,
     params: identifierParam,
     query: noQuery,
     body: z.strictObject(useShape),
@@ -153,6 +175,7 @@ export function shareRoutes(api: ApiRouter, { share }: Pick<Services, 'share'>):
       '经枢纽转发发证节点的已签章版式文件（枢纽不存储）/ The sealed file, relayed from the issuing node',
     tags: ['share'],
     auth: ['sync-peer'],
+    rateLimit: perNode,
     params: identifierParam,
     query: noQuery,
     body: z.strictObject({ ...useShape, format: z.enum(['pdf', 'ofd']).optional() }),
@@ -178,6 +201,7 @@ export function shareRoutes(api: ApiRouter, { share }: Pick<Services, 'share'>):
     summary: '经枢纽请发证节点制作加注件 / An annotated copy made and sealed by the issuing node',
     tags: ['share'],
     auth: ['sync-peer'],
+    rateLimit: perNode,
     params: identifierParam,
     query: noQuery,
     body: z.strictObject({
@@ -200,6 +224,38 @@ export function shareRoutes(api: ApiRouter, { share }: Pick<Services, 'share'>):
       if (c.copyId) ctx.set('X-Copy-Id', c.copyId);
       ctx.set('Cache-Control', 'private, no-store');
       ctx.body = c.data;
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/share/licences/:identifier/status',
+    operationId: 'shareLicenceStatus',
+    summary:
+      '证照当前状态及目录日志证据（无照面信息，任何人可查）/ A licence’s status with its log evidence, no face data',
+    tags: ['share'],
+    auth: 'public',
+    rateLimit: publicLimiter,
+    params: identifierParam,
+    query: oldSizeQuery,
+    responses: {
+      200: {
+        description:
+          'The same answer as GET /v1/federation/licences/{identifier}: the hub’s signed status statement and the ' +
+          'issuing node’s log events with proofs; leaves hold no personal data',
+        schema: evidenceSchema,
+      },
+      404: {
+        description: 'licence-not-found (naming the issuing node when known)',
+        contentType: 'application/problem+json',
+      },
+    },
+    handler: async (ctx, { params, query }) => {
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = await federation.licenceEvidence(
+        params.identifier,
+        query.old !== undefined ? { old: Number(query.old) } : {},
+      );
     },
   });
 }

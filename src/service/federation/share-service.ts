@@ -64,6 +64,8 @@ export interface SharedLicenceType {
 
 export interface ShareDeps {
   db: Db;
+  /** Requests per second and burst per calling node (federation.md §3.6: 429 with Retry-After); 0: no limit. */
+  rate: { perSecond: number; burst: number };
   /** Only the hub answers sharing queries; elsewhere they are 404 `not-a-hub`. */
   isHub: boolean;
   protector: DataProtector;
@@ -105,6 +107,11 @@ export class ShareService {
     { origin: string; next: number; latest: Map<string, LoggedType & { idx: number }> }
   >();
   readonly #now: () => Date;
+
+  /** The per-node request limit the HTTP layer enforces. */
+  get rate(): ShareDeps['rate'] {
+    return this.deps.rate;
+  }
 
   constructor(private readonly deps: ShareDeps) {
     this.#relay = deps.relay ?? new NodeRelay();
