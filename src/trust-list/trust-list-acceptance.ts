@@ -22,7 +22,7 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A warning that does not stop acceptance (§2.8 rule 6). */
 export interface TrustListWarning {
-  kind: 'signer-expiring' | 'node-status-changed';
+  kind: 'signer-expiring' | 'node-status-changed' | 'log-key-withdrawn';
   detail: Record<string, unknown>;
 }
 
@@ -91,6 +91,15 @@ export function acceptTrustList(
         kind: 'node-status-changed',
         detail: { nodeId: n.nodeId, from: before.status, to: n.status },
       });
+    // §5.4 "withdrawn or rotated log key": the node's checkpoints under that key stop counting from `since`.
+    for (const k of n.log.keys) {
+      const was = before?.log.keys.find((p) => p.vkey === k.vkey);
+      if (k.status === 'withdrawn' && was?.status === 'active')
+        warnings.push({
+          kind: 'log-key-withdrawn',
+          detail: { nodeId: n.nodeId, key: k.vkey.split('+').slice(0, 2).join('+'), since: k.since },
+        });
+    }
   }
   return {
     outcome: 'accepted',

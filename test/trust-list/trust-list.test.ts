@@ -275,6 +275,27 @@ describe('accepting a list (§2.8 consumption rules)', () => {
       { kind: 'node-status-changed', detail: { nodeId: '33', from: 'active', to: 'withdrawn' } },
     ]);
   });
+
+  it('warns when a node’s log key is withdrawn, naming the key and since when', async () => {
+    const one = await acceptedFirst();
+    const d = draft();
+    const node = d.nodes[0]!;
+    const key = node.log.keys[0]!;
+    const since = later(DAY).toISOString();
+    d.nodes[0] = { ...node, log: { ...node.log, keys: [{ ...key, status: 'withdrawn', since }] } };
+    const two = nextTrustList(one.list, d, {
+      now: later(DAY),
+      nextUpdate: later(8 * DAY),
+      signers: [b64(signerA)],
+    });
+    const r = (await accept(one, two, signerA, later(DAY))) as { warnings: unknown[] };
+    assert.deepEqual(r.warnings, [
+      {
+        kind: 'log-key-withdrawn',
+        detail: { nodeId: node.nodeId, key: key.vkey.split('+').slice(0, 2).join('+'), since },
+      },
+    ]);
+  });
 });
 
 describe('the next list at the hub (§3.3)', () => {

@@ -39,7 +39,8 @@ export type TrustListAlertKind =
   | 'trust-list-equivocation'
   | 'trust-list-expired'
   | 'trust-list-signer-expiring'
-  | 'trust-list-node-status-changed';
+  | 'trust-list-node-status-changed'
+  | 'trust-list-log-key-withdrawn';
 
 export interface TrustListAlert {
   kind: TrustListAlertKind;
@@ -243,11 +244,7 @@ export class TrustListConsumer {
         details: { sm3: a.sm3, nextUpdate: a.list.nextUpdate },
       };
     });
-    for (const w of warnings)
-      await this.#alert(
-        w.kind === 'signer-expiring' ? 'trust-list-signer-expiring' : 'trust-list-node-status-changed',
-        w.detail,
-      );
+    for (const w of warnings) await this.#alert(`trust-list-${w.kind}`, w.detail);
   }
 
   async #alert(kind: TrustListAlertKind, detail: Record<string, unknown>): Promise<void> {
