@@ -307,4 +307,72 @@ describe('cross-province verification through the trust list', { skip }, () => {
     assert.equal(after.indication, 'TOTAL_FAILED', summary(after));
     assert.equal(check(after, 'trust-list')!.code, 'NODE_WITHDRAWN');
   });
+
+  it('a withdrawn log key: evidence cosigned before still verifies; nothing newer is cosigned (§5.4)', async () => {
+    const home = fed.node('33');
+    const at = fed.node('44');
+    const earlier = await issueWithPdf(home, agencies.get('33')!);
+    await logged(earlier.identifier);
+    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
+      draft: { nodes: { nodeId: string; log: { keys: { status: string; since: string }[] } }[] };
+    };
+    const entry = draft.nodes.find((n) => n.nodeId === '33')!;
+    const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const withdrawn = {
+      ...entry,
+      log: { ...entry.log, keys: entry.log.keys.map((k) => ({ ...k, status: 'withdrawn', since })) },
+    };
+    await expectJson(
+      await fed.hub.admin('/v1/trust-list/draft/nodes/33', { method: 'PUT', json: withdrawn }),
+      200,
+      'withdraw the log key',
+    );
+    const nextUpdate = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
+      await fed.hub.admin('/v1/trust-list/draft:publish', { method: 'POST', json: { nextUpdate } }),
+      201,
+      'publish',
+    );
+    await awaitTrustList(at, sequenceNumber);
+    // The verifier's alert names the node and the time (§2.8 rule 6).
+    const state = await expectJson<{
+      alerts: { kind: string; detail: { nodeId?: string; since?: string } }[];
+    }>(await at.admin('/v1/trust-list/state'), 200, 'trust list state at 44');
+    assert.ok(
+      state.alerts.some(
+        (a) =>
+          a.kind === 'trust-list-log-key-withdrawn' && a.detail.nodeId === '33' && a.detail.since === since,
+      ),
+      JSON.stringify(state.alerts),
+    );
+    assert.match(
+      await (await at.request('/metrics')).text(),
+      /^sealtrust_trust_list_alerts_total\{kind="trust-list-log-key-withdrawn"\} 1$/m,
+    );
+    // Cosigned before the withdrawal: still evidence, under the new list.
+    const before = await waitFor(
+      'the earlier 33 licence under the new list',
+      async () => {
+        const r = await verifyAt(at, earlier.pdf);
+        return (check(r, 'trust-list')?.details as { sequenceNumber?: number } | undefined)
+          ?.sequenceNumber === sequenceNumber
+          ? r
+          : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
+    assert.equal(before.indication, 'TOTAL_PASSED', summary(before));
+    assert.equal(check(before, 'licence-in-log')!.status, 'passed');
+    // Sealed and logged after it: the hub's witness takes only the list's active keys, so no checkpoint covering
+    // it is cosigned and it is never PASSED; the earlier evidence stays valid because the mirror does not move.
+    await new Promise((r) => setTimeout(r, 1100)); // after `since`, which has one-second precision
+    const after = await issueWithPdf(home, agencies.get('33')!);
+    await new Promise((r) => setTimeout(r, 3000)); // a dozen of 33's publish cycles (250 ms)
+    const r = await verifyAt(at, after.pdf);
+    assert.notEqual(r.indication, 'TOTAL_PASSED', summary(r));
+    assert.equal(check(r, 'licence-in-log')!.status, 'indeterminate', summary(r));
+    const again = await verifyAt(at, earlier.pdf);
+    assert.equal(again.indication, 'TOTAL_PASSED', summary(again));
+  });
 });
