@@ -1,6 +1,6 @@
 // `sealtrust verify --trust-list` (federation.md §4.3 "CLI", §2.7, §3.5) against a running federation, the CLI a
-// separate process as an operator runs it: after `sealtrust trust-list fetch` from the hub, a licence sealed in 44
-// verifies TOTAL_PASSED from the cached list alone (anchors, intermediates, seal makers) plus the hub's log evidence,
+// separate process as an operator runs it: after `sealtrust trust-list fetch` from the hub, a licence sealed in 33,
+// 44 or 51 verifies TOTAL_PASSED from the cached list alone (anchors, intermediates, seal makers) plus the hub's log evidence,
 // with `licence-in-log` and `trust-list` passed as at a node, and `--log-proof` writes the bundle of the leaf that
 // records the file; a file that is not the issued one does not pass; with the hub stopped the chain still verifies
 // offline but the seal status and the licence are INDETERMINATE TRY_LATER, never FAILED.
@@ -56,23 +56,29 @@ describe('sealtrust verify --trust-list across provinces', { skip }, () => {
   let seq: number;
   const dir = mkdtempSync(join(tmpdir(), 'sealtrust-cli-fed-'));
   const cache = join(dir, 'cache');
-  const pdfFile = join(dir, 'licence-44.pdf');
+  const pdfFile = join(dir, 'licence-44.pdf'); // written in before(), with the other provinces' licences
   let identifier: string;
   let pdf: Buffer;
+  /** A licence of each province, by node id, and where its PDF was saved. */
+  const issuedAt = new Map<string, { identifier: string; file: string }>();
 
   before(async () => {
     fed = await startFederation({
       trustList: true,
-      provinces: ['33', '44'],
+      provinces: ['33', '44', '51'],
       env: { SEALTRUST_TLOG_CHECKPOINT_MS: '250' },
     });
     seq = await publishTrustList(fed);
-    const p = fed.node('44');
-    const a = await provinceAgency(p);
-    await defineDemoTypes(p, [a.agencyId]);
-    ({ identifier, pdf } = await issueWithPdf(p, a));
-    writeFileSync(pdfFile, pdf);
-    await waitForHubEvidence(fed.hub, identifier, WAIT_MS);
+    for (const p of fed.provinces) {
+      const a = await provinceAgency(p);
+      await defineDemoTypes(p, [a.agencyId]);
+      const issued = await issueWithPdf(p, a);
+      const file = join(dir, `licence-${p.nodeId}.pdf`);
+      writeFileSync(file, issued.pdf);
+      issuedAt.set(p.nodeId, { identifier: issued.identifier, file });
+      if (p.nodeId === '44') ({ identifier, pdf } = issued);
+    }
+    for (const l of issuedAt.values()) await waitForHubEvidence(fed.hub, l.identifier, WAIT_MS);
     const fetched = await fetchTrustList(cache);
     assert.equal(fetched.code, 0, fetched.stderr);
   });
@@ -106,6 +112,18 @@ describe('sealtrust verify --trust-list across provinces', { skip }, () => {
     const bundle = parseProofBundle(written);
     assert.equal(bundle.index, inLog.details?.leafIndex);
     assert.equal(written, evidence.issueProof);
+  });
+
+  it('a licence of each of the three provinces is TOTAL_PASSED from the one cached list', async () => {
+    for (const [home, { identifier: id, file }] of issuedAt) {
+      const r = await runCli(['verify', file, '--trust-list', cache, '--json']);
+      const rep = report(r);
+      assert.equal(rep.indication, 'TOTAL_PASSED', `${home}: ${summary(rep, r)}`);
+      assert.equal(rep.licence?.identifier, id);
+      assert.equal(check(rep, 'licence-in-log')!.status, 'passed', `${home}: ${summary(rep, r)}`);
+      assert.equal(check(rep, 'licence-in-log')!.details?.origin, `sealtrust.org.cn/${home}`);
+      assert.equal(check(rep, 'trust-list')!.details?.sequenceNumber, seq);
+    }
   });
 
   it('the list.json itself, or the hub URL with --trust-list-signer, serve as well', async () => {

@@ -1,8 +1,9 @@
-// Cross-province verification in the browser (federation.md §3.5): a licence issued in 44 (广东), uploaded on
-// province 33's verification page in headless Chromium, shows 通过 / TOTAL_PASSED with the 目录日志
-// (`licence-in-log`) and 信任列表 (`trust-list`) checks passed; 33's QR landing page of that licence shows its status
-// from the hub, the issuing node and the witness time it is as of, and face data as not available. An identifier
-// the national index lacks is 404; with the hub down the answer is an INDETERMINATE notice, not a crash.
+// Cross-province verification in the browser (federation.md §3.5): a licence of each of 33, 44 and 51 passes on
+// the other provinces' and the hub's pages in headless Chromium. A licence issued in 44 (广东), uploaded on province
+// 33's verification page, shows 通过 / TOTAL_PASSED with the 目录日志 (`licence-in-log`) and 信任列表
+// (`trust-list`) checks passed; 33's QR landing page of that licence shows its status from the hub, the issuing node
+// and the witness time it is as of, and face data as not available. An identifier the national index lacks is
+// 404; with the hub down the answer is an INDETERMINATE notice, not a crash.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,24 +44,29 @@ describe('cross-province verification pages', { skip }, () => {
   let dir: string;
   let identifier: string;
   let pdfPath: string;
+  /** A licence PDF of each province, by node id. */
+  const pdfs = new Map<string, string>();
 
   before(async () => {
     fed = await startFederation({
-      provinces: ['33', '44'],
+      provinces: ['33', '44', '51'],
       trustList: true,
       // Every page request comes from 127.0.0.1: no rate limit.
       env: { SEALTRUST_TLOG_CHECKPOINT_MS: '250', SEALTRUST_VERIFY_RATE: '0' },
     });
     seq = await publishTrustList(fed);
-    const gd = fed.node('44');
-    const a = await provinceAgency(gd);
-    await defineDemoTypes(gd, [a.agencyId]);
-    const issued = await issueWithPdf(gd, a);
-    identifier = issued.identifier;
     dir = mkdtempSync(join(tmpdir(), 'sealtrust-fed-web-'));
-    pdfPath = join(dir, 'gd-licence.pdf');
-    writeFileSync(pdfPath, issued.pdf);
-    await waitForHubEvidence(fed.hub, identifier, WAIT_MS);
+    for (const p of fed.provinces) {
+      const a = await provinceAgency(p);
+      await defineDemoTypes(p, [a.agencyId]);
+      const issued = await issueWithPdf(p, a);
+      const path = join(dir, `licence-${p.nodeId}.pdf`);
+      writeFileSync(path, issued.pdf);
+      pdfs.set(p.nodeId, path);
+      if (p.nodeId === '44') identifier = issued.identifier;
+      await waitForHubEvidence(fed.hub, issued.identifier, WAIT_MS);
+    }
+    pdfPath = pdfs.get('44')!;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
@@ -71,8 +77,8 @@ describe('cross-province verification pages', { skip }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A page at 33 that records script errors and server errors. */
-  async function pageAt33(): Promise<{ page: Page; errors: string[] }> {
+  /** A page that records script errors and server errors. */
+  async function newPage(): Promise<{ page: Page; errors: string[] }> {
     const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
     const page = await context.newPage();
     const errors: string[] = [];
@@ -126,7 +132,7 @@ describe('cross-province verification pages', { skip }, () => {
   });
 
   it('/verify at 33: the 44 PDF passes, with the 目录日志 and 信任列表 checks passed and the hub as source', async () => {
-    const { page, errors } = await pageAt33();
+    const { page, errors } = await newPage();
     await page.goto(`${fed.node('33').url}/verify`);
     await page.setInputFiles('#file-input', pdfPath);
     const banner = page.locator('#banner[data-indication="TOTAL_PASSED"]');
@@ -151,12 +157,41 @@ describe('cross-province verification pages', { skip }, () => {
     await page.context().close();
   });
 
+  it('a licence of each province passes on the /verify page of the other two and of the hub', async () => {
+    const { page, errors } = await newPage();
+    for (const [home, path] of pdfs) {
+      for (const at of fed.nodes) {
+        if (at.nodeId === home) continue;
+        await page.goto(`${at.url}/verify`);
+        await page.setInputFiles('#file-input', path);
+        const banner = page.locator('#banner[data-indication]');
+        await banner.waitFor({ timeout: 30_000 });
+        const where = `${home} at ${at.nodeId}`;
+        const indication = await banner.getAttribute('data-indication');
+        assert.equal(
+          indication,
+          'TOTAL_PASSED',
+          `${where}: ${(await page.locator('#result').textContent()) ?? ''}`,
+        );
+        const report = page.locator('#licence-report');
+        for (const id of ['licence-in-log', 'trust-list'])
+          assert.equal(
+            await report.locator(`.check[data-check-id="${id}"]`).getAttribute('data-status'),
+            'passed',
+            `${where}: ${id}`,
+          );
+      }
+    }
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
   it('/l/<identifier> at 33: the status, the hub as source with its witness time, face data not available', async () => {
     const api = await expectJson<HubLicence>(
       await fed.node('33').request(`/v1/verify/licences/${encodeURIComponent(identifier)}`),
       200,
     );
-    const { page, errors } = await pageAt33();
+    const { page, errors } = await newPage();
     await page.goto(`${fed.node('33').url}/l/${identifier}`);
     const status = page.locator('#licence-status');
     await status.waitFor();
