@@ -2,7 +2,7 @@
 // and database: started and awaited until it listens, stopped with SIGTERM (its own clean shutdown) or SIGKILL.
 // The federation demo runs its nodes with this; the multi-node test harness builds on it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,8 +35,42 @@ export function runSealtrust(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   });
 }
 
-/** A TCP port free on the loopback right now (for a server whose public URL must be known before it starts). */
-export function freePort(): Promise<number> {
+/**
+ * A TCP port free on the loopback right now, for a server whose public URL must be known before it starts. It is
+ * drawn below the kernel's ephemeral range: a port from that range (what `listen(0)` gives) can be taken as the
+ * local end of any outgoing connection (a database client, an HTTP keep-alive) before the server binds it, which
+ * made a node's start fail now and then with EADDRINUSE. Below the range only another listener can hold it.
+ */
+export async function freePort(): Promise<number> {
+  const low = 10_000;
+  const high = Math.min(ephemeralRangeStart(), 32_768);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canListen(port)) return port;
+  }
+  return listenAnywhere();
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const first = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(first) && first > 10_100 ? first : 32_768;
+  } catch {
+    return 32_768; // Linux's default start; elsewhere a guess that is still below most systems' ranges
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function listenAnywhere(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
