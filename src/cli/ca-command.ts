@@ -58,19 +58,46 @@ function keyWriter(out: string, passphrase: string) {
   return { write, key, cert };
 }
 
-/** Writes `<caId>-<suffix>.crt.pem` and its encrypted `.key.pem`; returns the manifest entry. */
+/**
+ * Writes `<caId>-<suffix>[-<generation>].crt.pem` and its encrypted `.key.pem`; returns the manifest entry. A
+ * rotated key gets a generation so the one it replaces stays on disk under its own name.
+ */
 function writeNodeKey(
   out: string,
   passphrase: string,
   caId: string,
   suffix: (typeof NODE_KEY_PROFILE_IDS)[NodeKeyKind],
   issued: IssuedKey,
+  generation?: string,
 ): { certificate: string; key: string } {
   const { key, cert } = keyWriter(out, passphrase);
-  const entry = { certificate: `${caId}-${suffix}.crt.pem`, key: `${caId}-${suffix}.key.pem` };
+  const stem = generation ? `${caId}-${suffix}-${generation}` : `${caId}-${suffix}`;
+  const entry = { certificate: `${stem}.crt.pem`, key: `${stem}.key.pem` };
   cert(entry.certificate, issued.certificate);
   key(entry.key, issued.keyPair.privateKey);
   return entry;
+}
+
+/** An issuing CA of a keys directory as the issuer of node keys (its key decrypted, checked against its cert). */
+function issuingCaOf(
+  dir: string,
+  manifest: CaManifest,
+  m: CaManifest['issuingCas'][number],
+  passphrase: string,
+) {
+  const caCert = parseCertificate(
+    fromPem(readFileSync(join(dir, m.certificate), 'utf8'), ['CERTIFICATE']).der,
+  );
+  const caKey = parseSm2PrivateKey(readFileSync(join(dir, m.key), 'utf8'), passphrase);
+  if (!Buffer.from(caKey.publicKey).equals(caCert.publicKey))
+    throw new Error(`${m.key} does not belong to ${m.certificate}`);
+  return {
+    name: caCert.subjectDer,
+    keyId: caCert.subjectKeyId ?? keyIdentifier(caCert.publicKey),
+    privateKey: caKey.privateKey,
+    notAfter: caCert.notAfter,
+    urls: caUrls({ urls: manifest.urls }, manifest.publicUrl, m.id),
+  };
 }
 
 export function registerCaCommands(program: Command): void {
@@ -217,19 +244,7 @@ export function registerCaCommands(program: Command): void {
         if (!conf) continue;
         const wanted = (['logSigner', 'witness', 'trustListSigner'] as const).filter((k) => conf[k] && !m[k]);
         if (!wanted.length) continue;
-        const caCert = parseCertificate(
-          fromPem(readFileSync(join(dir, m.certificate), 'utf8'), ['CERTIFICATE']).der,
-        );
-        const caKey = parseSm2PrivateKey(readFileSync(join(dir, m.key), 'utf8'), passphrase);
-        if (!Buffer.from(caKey.publicKey).equals(caCert.publicKey))
-          throw new Error(`${m.key} does not belong to ${m.certificate}`);
-        const issuer = {
-          name: caCert.subjectDer,
-          keyId: caCert.subjectKeyId ?? keyIdentifier(caCert.publicKey),
-          privateKey: caKey.privateKey,
-          notAfter: caCert.notAfter,
-          urls: caUrls({ urls: manifest.urls }, manifest.publicUrl, m.id),
-        };
+        const issuer = issuingCaOf(dir, manifest, m, passphrase);
         for (const k of wanted) {
           const issued = issueNodeKey(
             issuer,
@@ -247,6 +262,42 @@ export function registerCaCommands(program: Command): void {
         added.length
           ? `已补发 / added to ${dir}: ${added.join(', ')}\n`
           : `无需补发 / nothing to add: ${dir} already holds every key the config names\n`,
+      );
+    });
+
+  ca.command('rotate-log-key')
+    .description(
+      '轮换目录日志签名密钥（旧密钥停用，证书保留）/ rotate the directory-log signer: a new key signs from the next start; the old certificate is kept as retired (federation.md §5.4)',
+    )
+    .requiredOption('--config <file>', 'CA node description (ca/<node>.json)')
+    .requiredOption('--keys <dir>', 'keys directory written by `sealtrust ca init`')
+    .option('--profiles <dir>', 'certificate profiles (default SEALTRUST_PROFILES_DIR or ca/profiles)')
+    .action(async (opts: { config: string; keys: string; profiles?: string }) => {
+      const config = readCaConfig(opts.config);
+      const dir = resolve(opts.keys);
+      const manifestPath = join(dir, 'node.json');
+      const manifest: CaManifest = caManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+      const m = manifest.issuingCas.find((ic) => ic.logSigner);
+      if (!m?.logSigner) throw new Error(`${dir} has no log signer to rotate: sealtrust ca add-keys`);
+      const passphrase = await readPassphrase('SEALTRUST_CA_PASSPHRASE', '私钥保护口令 / key passphrase: ');
+      const now = new Date();
+      const issued = issueNodeKey(
+        issuingCaOf(dir, manifest, m, passphrase),
+        requireProfile(nodeKeyProfiles(opts.profiles), 'logSigner'),
+        config.operator,
+        now,
+        config.issuingCas.find((c) => c.id === m.id)?.logSigner?.validityDays,
+      );
+      const retiredAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      m.retiredLogSigners = [...(m.retiredLogSigners ?? []), { ...m.logSigner, retiredAt }];
+      const generation = retiredAt.replace(/[-:TZ]/g, '');
+      m.logSigner = writeNodeKey(dir, passphrase, m.id, NODE_KEY_PROFILE_IDS.logSigner, issued, generation);
+      writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+      const origin = loadConfig().federation.logOrigin;
+      process.stdout.write(
+        `已轮换 / rotated: ${m.logSigner.certificate} signs from the next start; retired at ${retiredAt}\n` +
+          `log      ${logVerifierKeyOf(parseCertificate(issued.certificate).publicKey, origin)}\n` +
+          '下一步 / next: restart the node, then put its /v1/federation/trust-entry into the hub draft and publish\n',
       );
     });
 

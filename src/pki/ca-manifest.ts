@@ -26,6 +26,14 @@ export const caManifestSchema = z.strictObject({
       sealMaker: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
       /** The directory-log signer (federation.md §4.3); absent in keys made before the log. */
       logSigner: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
+      /**
+       * Log signers replaced by `sealtrust ca rotate-log-key`, oldest first (federation.md §5.4 "rotated log
+       * key"): their certificates stay so the node lists them as withdrawn and still reads its old checkpoints;
+       * their keys are never loaded again.
+       */
+      retiredLogSigners: z
+        .array(z.strictObject({ certificate: z.string(), key: z.string(), retiredAt: z.iso.datetime() }))
+        .optional(),
       /** The hub's witness cosigner. */
       witness: z.strictObject({ certificate: z.string(), key: z.string() }).optional(),
       /** The hub's national trust-list signer (federation.md §2.8). */

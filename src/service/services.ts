@@ -44,6 +44,7 @@ import {
   hasLogSigner,
   logNoteSigner,
   logVerifierKey,
+  retiredLogVerifierKeys,
   witnessCosigner,
   trustListCmsSigner,
   witnessName,
@@ -360,6 +361,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     {
       logSigner: hasLogSigner(node) ? logNoteSigner(node, federation.logOrigin) : undefined,
       logVerifierKey: hasLogSigner(node) ? logVerifierKey(node, federation.logOrigin) : undefined,
+      retiredLogVerifierKeys: retiredLogVerifierKeys(node, federation.logOrigin).map((r) => r.vkey),
       witnessCosigner: witnessCosigner(node, witnessName(federation.logOrigin)),
     },
     {

@@ -57,6 +57,18 @@ export async function insertCheckpoint(
   return rows.length > 0;
 }
 
+/**
+ * Replaces the note of checkpoint `size` while no witness has cosigned it (after a log-key rotation the old key's
+ * signature would never be cosigned again). Returns false when it was cosigned meanwhile.
+ */
+export async function resignUncosignedCheckpoint(db: Executor, size: number, note: string): Promise<boolean> {
+  const n = await db('tlog_checkpoints')
+    .where({ size, published: false })
+    .whereNull('cosigned')
+    .update({ note });
+  return n > 0;
+}
+
 /** Records the cosigned note of checkpoint `size` and, when the policy is now met, publishes it. */
 export async function recordCosignatures(
   db: Executor,

@@ -16,7 +16,9 @@ import {
   type ProvinceAgency,
 } from './harness/fed-api.js';
 import type { FedNode } from './harness/fed-node.js';
+import { join } from 'node:path';
 import { awaitTrustList } from '../../src/cli/federation-demo/trust-list-bootstrap.js';
+import { runSealtrust } from '../../src/cli/federation-demo/node-process.js';
 import {
   issueWithPdf,
   licenceCheck,
@@ -51,6 +53,8 @@ describe('cross-province verification through the trust list', { skip }, () => {
   const licences = new Map<string, { identifier: string; pdf: Buffer }>();
 
   const logged = (identifier: string) => waitForHubEvidence(fed.hub, identifier, WAIT_MS);
+  /** 33's licences either side of its log key's withdrawal (set by that test, used by the rotation's). */
+  let loggedAfterWithdrawal: { earlier: Buffer; after: Buffer } | undefined;
 
   before(async () => {
     fed = await startFederation({
@@ -313,6 +317,8 @@ describe('cross-province verification through the trust list', { skip }, () => {
     const at = fed.node('44');
     const earlier = await issueWithPdf(home, agencies.get('33')!);
     await logged(earlier.identifier);
+    // `since` has one-second precision and the rule is "cosigned before": let the cosignature's second pass.
+    await new Promise((r) => setTimeout(r, 1100));
     const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
       draft: { nodes: { nodeId: string; log: { keys: { status: string; since: string }[] } }[] };
     };
@@ -368,11 +374,74 @@ describe('cross-province verification through the trust list', { skip }, () => {
     // it is cosigned and it is never PASSED; the earlier evidence stays valid because the mirror does not move.
     await new Promise((r) => setTimeout(r, 1100)); // after `since`, which has one-second precision
     const after = await issueWithPdf(home, agencies.get('33')!);
+    loggedAfterWithdrawal = { earlier: earlier.pdf, after: after.pdf };
     await new Promise((r) => setTimeout(r, 3000)); // a dozen of 33's publish cycles (250 ms)
     const r = await verifyAt(at, after.pdf);
     assert.notEqual(r.indication, 'TOTAL_PASSED', summary(r));
     assert.equal(check(r, 'licence-in-log')!.status, 'indeterminate', summary(r));
     const again = await verifyAt(at, earlier.pdf);
     assert.equal(again.indication, 'TOTAL_PASSED', summary(again));
+  });
+
+  it('a rotated log key: once the list names the new key, what 33 logged meanwhile passes (§5.4)', async () => {
+    assert.ok(loggedAfterWithdrawal, 'the withdrawn-key test ran first');
+    const home = fed.node('33');
+    const at = fed.node('44');
+    // The operator's rotation: stop, `sealtrust ca rotate-log-key`, start with the new key.
+    await home.stop();
+    const rotated = await runSealtrust(
+      ['ca', 'rotate-log-key', '--config', join(fed.dir, 'ca-33.json'), '--keys', home.spec.keysDir],
+      { SEALTRUST_CA_PASSPHRASE: home.spec.caPassphrase, SEALTRUST_NODE_ID: '33' },
+    );
+    assert.equal(rotated.code, 0, rotated.stderr);
+    await home.start();
+    // The node's own entry lists the retired key withdrawn and the new one active.
+    const own = await expectJson<{ log: { keys: { vkey: string; status: string }[] } }>(
+      await home.admin('/v1/federation/trust-entry'),
+      200,
+      'trust entry of 33',
+    );
+    assert.deepEqual(
+      own.log.keys.map((k) => k.status),
+      ['withdrawn', 'active'],
+    );
+    const fresh = own.log.keys.find((k) => k.status === 'active')!;
+    // The hub's admin keeps the withdrawal time already published and adds the new key.
+    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
+      draft: { nodes: { nodeId: string; log: { keys: unknown[] } }[] };
+    };
+    const entry = draft.nodes.find((n) => n.nodeId === '33')!;
+    await expectJson(
+      await fed.hub.admin('/v1/trust-list/draft/nodes/33', {
+        method: 'PUT',
+        json: { ...entry, log: { ...entry.log, keys: [...entry.log.keys, fresh] } },
+      }),
+      200,
+      'add the new log key',
+    );
+    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
+      await fed.hub.admin('/v1/trust-list/draft:publish', {
+        method: 'POST',
+        json: { nextUpdate: new Date(Date.now() + 5 * 86_400_000).toISOString() },
+      }),
+      201,
+      'publish',
+    );
+    await awaitTrustList(at, sequenceNumber);
+    // 33 signs its tree again with the new key; the hub's witness cosigns it; the licence logged while the old
+    // key was withdrawn now has evidence the list vouches for.
+    const r = await waitFor(
+      'the licence logged after the withdrawal, under the new key',
+      async () => {
+        const r = await verifyAt(at, loggedAfterWithdrawal!.after);
+        return r.indication === 'TOTAL_PASSED' ? r : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
+    assert.equal(check(r, 'licence-in-log')!.status, 'passed');
+    assert.equal(check(r, 'trust-list')!.details?.sequenceNumber, sequenceNumber);
+    const earlier = await verifyAt(at, loggedAfterWithdrawal.earlier);
+    assert.equal(earlier.indication, 'TOTAL_PASSED', summary(earlier));
   });
 });

@@ -23,6 +23,8 @@ export interface IssuingCa {
   sealMaker?: KeyedCertificate;
   /** The node's directory-log signer (federation.md §4.3); see node-log-keys.ts. */
   logSigner?: KeyedCertificate;
+  /** Log signers this one replaced (`sealtrust ca rotate-log-key`): certificates only, their keys never loaded. */
+  retiredLogSigners?: { cert: CertificateInfo; retiredAt: Date }[];
   /** The hub's witness cosigner (loaded wherever configured, used only by a hub). */
   witness?: KeyedCertificate;
   /** The hub's national trust-list signer (federation.md §2.8; loaded wherever configured, used only by a hub). */
@@ -154,6 +156,14 @@ export function loadCaNode(
       ...(tsa ? { tsa } : {}),
       ...(sealMaker ? { sealMaker } : {}),
       ...(logSigner ? { logSigner } : {}),
+      ...(ic.retiredLogSigners?.length
+        ? {
+            retiredLogSigners: ic.retiredLogSigners.map((r) => ({
+              cert: readCert(keysDir, r.certificate).cert,
+              retiredAt: new Date(r.retiredAt),
+            })),
+          }
+        : {}),
       ...(witness ? { witness } : {}),
       ...(trustListSigner ? { trustListSigner } : {}),
       crlValidityHours: ic.crlValidityHours,

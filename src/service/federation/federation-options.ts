@@ -11,6 +11,8 @@ export interface FederationKeys {
   /** The node's log-signer key for its origin; without it the node signs no checkpoints. */
   logSigner?: NoteSigner | undefined;
   logVerifierKey?: string | undefined;
+  /** The log keys the current one replaced (a rotated log key, federation.md §5.4). */
+  retiredLogVerifierKeys?: readonly string[] | undefined;
   /** The hub's witness key (role hub); without it /witness is not served. */
   witnessCosigner?: NoteSigner | undefined;
 }
@@ -44,6 +46,7 @@ export function federationServiceOptions(
       origin: fed.logOrigin,
       logSigner: keys.logSigner,
       logVerifierKey: keys.logVerifierKey,
+      retiredLogVerifierKeys: keys.retiredLogVerifierKeys,
       integratedTree: log.integratedTree,
       consistencyProof: log.consistencyProof,
       hub,

@@ -52,6 +52,20 @@ export function logVerifierKey(node: CaNode, origin: string): string {
   return logVerifierKeyOf(logSignerKey(node).cert.publicKey, origin);
 }
 
+/**
+ * The vkeys of the log signers this node's current one replaced, with when each was retired (the issuing CA's
+ * that holds the log signer), for the node's trust-list entry and for reading its own older checkpoints.
+ */
+export function retiredLogVerifierKeys(node: CaNode, origin: string): { vkey: string; retiredAt: Date }[] {
+  const ca = node.defaultCa.logSigner
+    ? node.defaultCa
+    : [...node.issuingCas.values()].find((c) => c.logSigner);
+  return (ca?.retiredLogSigners ?? []).map((r) => ({
+    vkey: logVerifierKeyOf(r.cert.publicKey, origin),
+    retiredAt: r.retiredAt,
+  }));
+}
+
 /** The log vkey of a log-signer public key (from its certificate, no private key needed). */
 export function logVerifierKeyOf(publicKey: Uint8Array, origin: string): string {
   return formatVerifierKey(origin, NOTE_SIGTYPE, publicKey);

@@ -2,7 +2,7 @@ import { sm3Hex } from '../../crypto/sm3.js';
 import type { CertificateInfo } from '../../pki/certificate.js';
 import { parseTrustListNode, type ServiceType, type TrustListNode } from '../../trust-list/trust-list.js';
 import type { CaNode } from '../ca/ca-node.js';
-import { logVerifierKey } from './node-log-keys.js';
+import { logVerifierKey, retiredLogVerifierKeys } from './node-log-keys.js';
 
 // What a node submits to the hub for the national trust list (federation.md §2.8 "nodes"): its CA certificates,
 // OCSP responder, TSA and seal-making system, its log key and origin, its endpoints. The node builds it from its
@@ -50,6 +50,13 @@ export function nodeTrustEntry(node: CaNode, input: NodeTrustEntryInput): TrustL
   }
   const logKey = logVerifierKey(node, input.logOrigin);
   const logCert = [...node.issuingCas.values()].find((c) => c.logSigner)?.logSigner?.cert;
+  // A rotated log key (federation.md §5.4): the replaced keys are listed withdrawn from their retirement, so
+  // checkpoints they signed and the hub cosigned before then stay evidence; the current key is active since.
+  const retired = retiredLogVerifierKeys(node, input.logOrigin).map((r) => ({
+    vkey: r.vkey,
+    status: 'withdrawn' as const,
+    since: r.retiredAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  }));
   return parseTrustListNode({
     nodeId: input.nodeId,
     kind: input.kind,
@@ -62,11 +69,12 @@ export function nodeTrustEntry(node: CaNode, input: NodeTrustEntryInput): TrustL
       origin: input.logOrigin,
       hash: 'SM3',
       keys: [
+        ...retired,
         {
           vkey: logKey,
           ...(logCert ? { certificate: logCert.der.toString('base64') } : {}),
           status: 'active',
-          since,
+          since: retired.at(-1)?.since ?? since,
         },
       ],
     },

@@ -12,6 +12,7 @@ import {
   insertCheckpoint,
   latestCheckpoint,
   recordCosignatures,
+  resignUncosignedCheckpoint,
   type StoredCheckpoint,
 } from '../../store/tlog-checkpoint-repository.js';
 import { ensureTlogWitness, updateTlogWitness } from '../../store/tlog-witness-repository.js';
@@ -22,6 +23,7 @@ import { equalBytes } from '../../tlog/equal-bytes.js';
 import { openCheckpoint } from '../../tlog/signed-checkpoint.js';
 import {
   formatNote,
+  openNote,
   parseNote,
   signNote,
   type NoteSigner,
@@ -45,6 +47,8 @@ export interface TlogPublisherOptions {
   logSigner: NoteSigner;
   /** The log key's vkey, to check the hub's view of this log carries this node's own signature. */
   logVerifierKey: string;
+  /** The log keys it replaced (`sealtrust ca rotate-log-key`): the hub may still hold a checkpoint they signed. */
+  retiredLogVerifierKeys?: readonly string[] | undefined;
   integratedTree: () => Promise<IntegratedTree>;
   /** PROOF(from, to) over the integrated tree, 0 < from < to ≤ integrated size. */
   consistencyProof: (from: number, to: number) => Promise<Uint8Array[]>;
@@ -99,7 +103,7 @@ export class TlogPublisher {
   private readonly clock: () => Date;
   private readonly fetch: typeof fetch;
   private readonly hubVerifier: NoteVerifier | undefined;
-  private readonly logVerifier: NoteVerifier;
+  private readonly logVerifiers: NoteVerifier[];
   private lastViewCheck = -Infinity;
   private stopped = false;
   /** sealtrust_tlog_hub_alerts_total{kind}: the app registers it with its metrics. */
@@ -117,7 +121,9 @@ export class TlogPublisher {
     this.clock = opts.clock ?? (() => new Date());
     this.fetch = opts.fetch ?? fetch;
     this.hubVerifier = opts.hub ? cosignatureVerifierFromKey(opts.hub.witnessKey) : undefined;
-    this.logVerifier = sm2NoteVerifierFromKey(opts.logVerifierKey);
+    this.logVerifiers = [opts.logVerifierKey, ...(opts.retiredLogVerifierKeys ?? [])].map((k) =>
+      sm2NoteVerifierFromKey(k),
+    );
     if (opts.logSigner.name !== opts.origin) {
       throw new Error(`the log key is named ${opts.logSigner.name}, not the origin ${opts.origin}`);
     }
@@ -192,6 +198,20 @@ export class TlogPublisher {
     return step;
   }
 
+  /** The last note found signed by the current key: a hub that is down must not cost a verification per tick. */
+  #currentKeyNote: string | undefined;
+
+  #signedByCurrentKey(note: string): boolean {
+    if (note === this.#currentKeyNote) return true;
+    try {
+      openNote(note, [this.logVerifiers[0]!]);
+    } catch {
+      return false;
+    }
+    this.#currentKeyNote = note;
+    return true;
+  }
+
   /** Signs a checkpoint of the integrated tree when it grew, at most once per checkpointMs. */
   private async signIfGrown(): Promise<number | undefined> {
     const tree = await this.opts.integratedTree();
@@ -209,18 +229,19 @@ export class TlogPublisher {
       if (tree.size === latest.size) {
         if (!equalBytes(tree.root, latest.root)) {
           this.opts.logger?.error({ size: tree.size }, 'integrated root differs from the signed checkpoint');
+          return undefined;
+        }
+        // Signed by a key this node has since rotated away from and never cosigned: the witness takes only the
+        // list's active keys, so sign it again with the current key (the tree is the same).
+        if (latest.cosigned === null && !this.#signedByCurrentKey(latest.note)) {
+          const note = signNote(checkpointText(this.opts.origin, tree), [this.opts.logSigner]);
+          return (await resignUncosignedCheckpoint(this.db, tree.size, note)) ? tree.size : undefined;
         }
         return undefined;
       }
       if (now.getTime() - latest.signedAt.getTime() < this.opts.checkpointMs) return undefined;
     }
-    const text = formatCheckpoint({
-      origin: this.opts.origin,
-      size: tree.size,
-      rootHash: tree.root,
-      extensions: [],
-    });
-    const note = signNote(text, [this.opts.logSigner]);
+    const note = signNote(checkpointText(this.opts.origin, tree), [this.opts.logSigner]);
     // Without a witness policy to wait for, only the development switch publishes (federation.md §3.2).
     await insertCheckpoint(this.db, {
       size: tree.size,
@@ -337,7 +358,7 @@ export class TlogPublisher {
     let size: number;
     let root: Uint8Array;
     try {
-      const opened = openCheckpoint(res.body, this.opts.origin, [this.logVerifier], [this.hubVerifier!]);
+      const opened = openCheckpoint(res.body, this.opts.origin, this.logVerifiers, [this.hubVerifier!]);
       size = opened.checkpoint.size;
       root = opened.checkpoint.rootHash;
     } catch (err) {
@@ -385,4 +406,8 @@ export class TlogPublisher {
     const res = await this.fetch(url, { signal: AbortSignal.timeout(this.opts.hubTimeoutMs ?? 10_000) });
     return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
   }
+}
+
+function checkpointText(origin: string, tree: { size: number; root: Uint8Array }): string {
+  return formatCheckpoint({ origin, size: tree.size, rootHash: tree.root, extensions: [] });
 }

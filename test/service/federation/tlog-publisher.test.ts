@@ -13,7 +13,11 @@ import { startServer, type RunningServer } from '../../../src/http/server.js';
 import { TlogPublisher, type TlogPublisherOptions } from '../../../src/service/federation/tlog-publisher.js';
 import { originSm3, type WitnessOptions } from '../../../src/service/federation/witness-service.js';
 import { CheckpointVerifier } from '../../../src/tlog/checkpoint-verifier.js';
-import { latestPublishedCheckpoint } from '../../../src/store/tlog-checkpoint-repository.js';
+import {
+  latestCheckpoint,
+  latestPublishedCheckpoint,
+} from '../../../src/store/tlog-checkpoint-repository.js';
+import { openNote } from '../../../src/tlog/signed-note.js';
 import type { Database } from '../../../src/store/database.js';
 import { TestLog, testWitnessKey } from './witness-fixture.js';
 
@@ -284,6 +288,38 @@ describe('a single node without a hub', () => {
       } finally {
         await db.drop();
       }
+    }
+  });
+
+  it('after a log-key rotation signs the uncosigned latest checkpoint again with the new key, once', async () => {
+    const log = new TestLog('rotating.sealtrust.test/directory', '44').grow(3);
+    const rotated = new TestLog(log.origin, '44'); // the same origin's next key
+    const db = await createTestDatabase();
+    const options = (signer: TestLog, retired: string[] = []) => ({
+      origin: log.origin,
+      logSigner: signer.signer,
+      logVerifierKey: signer.vkey,
+      retiredLogVerifierKeys: retired,
+      integratedTree: log.tree,
+      consistencyProof: log.consistencyProof,
+      publishUnwitnessed: false,
+      checkpointMs: 1000,
+      clock,
+    });
+    try {
+      assert.equal((await new TlogPublisher(db.knex, options(log)).tick()).signed, 3);
+      const before = (await latestCheckpoint(db.knex))!;
+      assert.doesNotThrow(() => openNote(before.note, [log.verifier]));
+      const next = new TlogPublisher(db.knex, options(rotated, [log.vkey]));
+      assert.equal((await next.tick()).signed, 3, 'the same tree, signed again');
+      const after = (await latestCheckpoint(db.knex))!;
+      assert.equal(after.size, 3);
+      assert.deepEqual(after.root, before.root);
+      assert.doesNotThrow(() => openNote(after.note, [rotated.verifier]));
+      assert.throws(() => openNote(after.note, [log.verifier]), 'the retired key no longer signs it');
+      assert.equal((await next.tick()).signed, undefined, 'nothing more to sign');
+    } finally {
+      await db.drop();
     }
   });
 });
