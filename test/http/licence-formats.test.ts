@@ -10,6 +10,11 @@ import {
   DEMO_HOLDERS,
 } from '../../src/licence/demo-licence-types.js';
 import type { ValidationReport } from '../../src/verify/report.js';
+import { fromPem } from '../../src/crypto/pem.js';
+import { parseCertificate } from '../../src/pki/certificate.js';
+import { verifyTimestampToken } from '../../src/pki/timestamp.js';
+import { decodeSesSignature } from '../../src/seal/ses-decoder.js';
+import { withExternalTools } from '../ofd/ofd-stamping-support.js';
 import { seedDemo } from '../../src/cli/demo-seed.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import {
@@ -72,7 +77,7 @@ async function world(formats: ('pdf' | 'ofd')[]): Promise<World> {
   return { srv, a, b };
 }
 
-async function issue(w: World): Promise<Issued> {
+async function issue(w: World, extra: Record<string, unknown> = {}): Promise<Issued> {
   const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
   return expectJson<Issued>(
     await w.srv.request('/v1/licences', {
@@ -84,6 +89,7 @@ async function issue(w: World): Promise<Issued> {
         validFrom: '2025-01-01',
         validTo: '2027-12-31',
         fields: { ...DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code] },
+        ...extra,
       },
     }),
     201,
@@ -293,6 +299,54 @@ describe('SEALTRUST_LICENCE_FORMATS=pdf,ofd', () => {
     const hash = r.licence?.checks.find((c) => c.id === 'licence-file-hash');
     assert.equal(hash?.status, 'passed', JSON.stringify(r.licence, null, 1));
     assert.equal(hash?.code, 'FILE_HASH_MATCH');
+  });
+
+  it('timestamp: true puts the node TSA’s token over each file’s signature value; both verify with it', async () => {
+    const stamped = await issue(w, { timestamp: true });
+    const tsa = [parseCertificate(fromPem(w.srv.node.defaultCa.tsa!.pem).der)];
+    const ofdFile = await download(
+      w,
+      `/v1/licences/${stamped.identifier}/ofd`,
+      w.a.issuer,
+      'application/ofd',
+    );
+    const pdfFile = await download(
+      w,
+      `/v1/licences/${stamped.identifier}/pdf`,
+      w.a.issuer,
+      'application/pdf',
+    );
+    // The OFD's SES, read by unzip (not our reader): a token whose imprint is SM3 of the signature value.
+    const ses = withExternalTools(ofdFile, (read) =>
+      decodeSesSignature(read('Doc_0/Signs/Sign_0/SignedValue.dat')),
+    );
+    assert.ok(ses.timeStamp, 'the OFD signature carries a timestamp');
+    const ts = verifyTimestampToken(ses.timeStamp, {
+      expectedImprint: createHash('sm3').update(ses.signature).digest(),
+      trustedTsaCerts: tsa,
+    });
+    assert.deepEqual([ts.signatureValid, ts.imprintMatches], [true, true]);
+    for (const [type, body] of [
+      ['application/ofd', ofdFile],
+      ['application/pdf', pdfFile],
+    ] as const) {
+      const r = await expectJson<ValidationReport>(
+        await w.srv.request('/v1/verify', {
+          method: 'POST',
+          headers: { 'content-type': type, 'x-forwarded-for': nextIp() },
+          body: new Uint8Array(body),
+        }),
+        200,
+      );
+      assert.equal(r.indication, 'TOTAL_PASSED', `${type}: ${JSON.stringify(r.signatures[0]?.checks)}`);
+      const check = r.signatures[0]!.checks.find((c) => c.id === 'timestamp');
+      assert.equal(check?.status, 'passed', `${type}: ${JSON.stringify(check)}`);
+    }
+    // A licence issued without one has none (the option is not on by default).
+    const plain = withExternalTools(ofd, (read) =>
+      decodeSesSignature(read('Doc_0/Signs/Sign_0/SignedValue.dat')),
+    );
+    assert.equal(plain.timeStamp, undefined);
   });
 
   it('?sm3= of either file finds the licence and names both files; another hash does not', async () => {
