@@ -149,6 +149,34 @@ describe(`T5: our OFD rasteriser vs pdftoppm -r ${DPI} of the PDF`, { skip }, ()
     });
 });
 
+describe(`the copy watermark (加注件): our OFD rasteriser vs pdftoppm -r ${DPI}`, { skip }, () => {
+  it('a copy matches within the tolerance, watermark included; the copy without its watermark does not', async (t) => {
+    const copy = {
+      maker: '浙江省大数据发展管理局',
+      madeAt: '2026-12-01T08:00:00Z',
+      purpose: '仅供办理住房公积金贷款使用',
+      expiresAt: '2027-01-31T16:00:00Z',
+    };
+    const p = await sealedPair(DEMO_LICENCE_TYPES[0]!, { seal, metadata: { copy } });
+    const xml = pageXml(p.ofd);
+    // The watermark is the rotated text: the only TextObjects placed by a CTM.
+    const rotated = xml.match(/<ofd:TextObject\b[^>]* CTM="[^"]*"[^>]*>.*?<\/ofd:TextObject>/g) ?? [];
+    assert.ok(rotated.length > 0, 'the copy page has rotated watermark text');
+    assert.ok(
+      rotated.some((o) => o.includes(copy.purpose)),
+      'the watermark carries the purpose',
+    );
+    const reference = pdftoppm(p.pdf, DPI);
+    const honest = judge(p.ofd, reference);
+    t.diagnostic(`copy: ${show(honest)}`);
+    assert.ok(honest.within, `outside the tolerance: ${show(honest)}`);
+    const stripped = mutate(p.ofd, { [PAGE]: rotated.reduce((x, o) => x.replace(o, ''), xml) });
+    const v = judge(stripped, reference);
+    t.diagnostic(`watermark removed: ${show(v)}`);
+    assert.ok(!v.within, `a copy without its watermark passed the comparison: ${show(v)}`);
+  });
+});
+
 describe('the comparison tools themselves', () => {
   it('parsePpm reads any P6 image (comments in the header too) as opaque RGBA', () => {
     fc.assert(
