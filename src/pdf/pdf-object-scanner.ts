@@ -41,6 +41,7 @@ for (const c of [0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]) WS[c] = 1;
 const DELIM = new Uint8Array(256);
 for (const c of '()<>[]{}/%') DELIM[c.charCodeAt(0)] = 1;
 
+const HEX_DIGITS_ONLY = /^[0-9A-Fa-f]*$/;
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 256; c++) HEX[c] = hexVal(c);
 
@@ -220,6 +221,21 @@ export class PdfObjectScanner {
     const b = this.bytes;
     const close = b.indexOf(0x3e /* > */, pos + 1);
     if (close < 0) throw malformed(pos, 'unterminated hex string');
+    // Fast path for the common case, a signature's /Contents of tens of kilobytes of bare hex digits: Node's
+    // native decoder. Anything else (whitespace, an odd count, a stray byte) takes the byte loop below.
+    const len = close - pos - 1;
+    if (len >= 64 && (len & 1) === 0) {
+      const text = Buffer.from(b.buffer, b.byteOffset + pos + 1, len).toString('latin1');
+      if (HEX_DIGITS_ONLY.test(text))
+        return {
+          kind: 'string',
+          bytes: Buffer.from(text, 'hex'),
+          hex: true,
+          clean: true,
+          start: pos,
+          end: close + 1,
+        };
+    }
     const out = Buffer.allocUnsafe((close - pos) >> 1);
     let n = 0;
     let high = -1;
