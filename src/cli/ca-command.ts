@@ -78,6 +78,15 @@ function writeNodeKey(
   return entry;
 }
 
+/** The CA config and the keys directory's manifest a key command works on. */
+function openKeysDirectory(opts: { config: string; keys: string }) {
+  const config = readCaConfig(opts.config);
+  const dir = resolve(opts.keys);
+  const manifestPath = join(dir, 'node.json');
+  const manifest: CaManifest = caManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  return { config, dir, manifestPath, manifest };
+}
+
 /** An issuing CA of a keys directory as the issuer of node keys (its key decrypted, checked against its cert). */
 function issuingCaOf(
   dir: string,
@@ -232,10 +241,7 @@ export function registerCaCommands(program: Command): void {
     .requiredOption('--keys <dir>', 'keys directory written by `sealtrust ca init`')
     .option('--profiles <dir>', 'certificate profiles (default SEALTRUST_PROFILES_DIR or ca/profiles)')
     .action(async (opts: { config: string; keys: string; profiles?: string }) => {
-      const config = readCaConfig(opts.config);
-      const dir = resolve(opts.keys);
-      const manifestPath = join(dir, 'node.json');
-      const manifest: CaManifest = caManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+      const { config, dir, manifestPath, manifest } = openKeysDirectory(opts);
       const passphrase = await readPassphrase('SEALTRUST_CA_PASSPHRASE', '私钥保护口令 / key passphrase: ');
       const profiles = nodeKeyProfiles(opts.profiles);
       const added: string[] = [];
@@ -273,10 +279,7 @@ export function registerCaCommands(program: Command): void {
     .requiredOption('--keys <dir>', 'keys directory written by `sealtrust ca init`')
     .option('--profiles <dir>', 'certificate profiles (default SEALTRUST_PROFILES_DIR or ca/profiles)')
     .action(async (opts: { config: string; keys: string; profiles?: string }) => {
-      const config = readCaConfig(opts.config);
-      const dir = resolve(opts.keys);
-      const manifestPath = join(dir, 'node.json');
-      const manifest: CaManifest = caManifestSchema.parse(JSON.parse(readFileSync(manifestPath, 'utf8')));
+      const { config, dir, manifestPath, manifest } = openKeysDirectory(opts);
       const m = manifest.issuingCas.find((ic) => ic.logSigner);
       if (!m?.logSigner) throw new Error(`${dir} has no log signer to rotate: sealtrust ca add-keys`);
       const passphrase = await readPassphrase('SEALTRUST_CA_PASSPHRASE', '私钥保护口令 / key passphrase: ');

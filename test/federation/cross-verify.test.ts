@@ -56,6 +56,28 @@ describe('cross-province verification through the trust list', { skip }, () => {
   /** 33's licences either side of its log key's withdrawal (set by that test, used by the rotation's). */
   let loggedAfterWithdrawal: { earlier: Buffer; after: Buffer } | undefined;
 
+  /** A hub admin's edit of one node's draft entry, published at once; returns the new sequence number. */
+  async function publishEdited<E>(nodeId: string, edit: (entry: E) => E, what: string): Promise<number> {
+    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
+      draft: { nodes: (E & { nodeId: string })[] };
+    };
+    const entry = draft.nodes.find((n) => n.nodeId === nodeId)!;
+    await expectJson(
+      await fed.hub.admin(`/v1/trust-list/draft/nodes/${nodeId}`, { method: 'PUT', json: edit(entry) }),
+      200,
+      what,
+    );
+    const nextUpdate = new Date(Date.now() + 5 * 86_400_000).toISOString();
+    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
+      await fed.hub.admin('/v1/trust-list/draft:publish', { method: 'POST', json: { nextUpdate } }),
+      201,
+      `publish (${what})`,
+    );
+    return sequenceNumber;
+  }
+  /** Now, to the second, as trust-list times are written. */
+  const nowSecond = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
   before(async () => {
     fed = await startFederation({
       trustList: true,
@@ -262,29 +284,16 @@ describe('cross-province verification through the trust list', { skip }, () => {
   });
 
   it('a withdrawn node: what it sealed before still verifies, what it seals after fails (NODE_WITHDRAWN)', async () => {
-    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
-      draft: {
-        nodes: { nodeId: string; status: string; statusHistory: { status: string; since: string }[] }[];
-      };
-    };
-    const entry = draft.nodes.find((n) => n.nodeId === '51')!;
-    const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const withdrawn = {
-      ...entry,
-      status: 'withdrawn',
-      statusHistory: [...entry.statusHistory, { status: 'withdrawn', since }],
-    };
-    await expectJson(
-      await fed.hub.admin('/v1/trust-list/draft/nodes/51', { method: 'PUT', json: withdrawn }),
-      200,
-      'withdraw',
-    );
+    type Entry = { status: string; statusHistory: { status: string; since: string }[] };
     // A fresh list (also ending the previous test's expired one).
-    const nextUpdate = new Date(Date.now() + 5 * 86_400_000).toISOString();
-    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
-      await fed.hub.admin('/v1/trust-list/draft:publish', { method: 'POST', json: { nextUpdate } }),
-      201,
-      'publish',
+    const sequenceNumber = await publishEdited<Entry>(
+      '51',
+      (entry) => ({
+        ...entry,
+        status: 'withdrawn',
+        statusHistory: [...entry.statusHistory, { status: 'withdrawn', since: nowSecond() }],
+      }),
+      'withdraw 51',
     );
     const at33 = fed.node('33');
     await awaitTrustList(at33, sequenceNumber);
@@ -319,25 +328,15 @@ describe('cross-province verification through the trust list', { skip }, () => {
     await logged(earlier.identifier);
     // `since` has one-second precision and the rule is "cosigned before": let the cosignature's second pass.
     await new Promise((r) => setTimeout(r, 1100));
-    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
-      draft: { nodes: { nodeId: string; log: { keys: { status: string; since: string }[] } }[] };
-    };
-    const entry = draft.nodes.find((n) => n.nodeId === '33')!;
-    const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const withdrawn = {
-      ...entry,
-      log: { ...entry.log, keys: entry.log.keys.map((k) => ({ ...k, status: 'withdrawn', since })) },
-    };
-    await expectJson(
-      await fed.hub.admin('/v1/trust-list/draft/nodes/33', { method: 'PUT', json: withdrawn }),
-      200,
+    const since = nowSecond();
+    type Entry = { log: { keys: { status: string; since: string }[] } };
+    const sequenceNumber = await publishEdited<Entry>(
+      '33',
+      (entry) => ({
+        ...entry,
+        log: { ...entry.log, keys: entry.log.keys.map((k) => ({ ...k, status: 'withdrawn', since })) },
+      }),
       'withdraw the log key',
-    );
-    const nextUpdate = new Date(Date.now() + 5 * 86_400_000).toISOString();
-    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
-      await fed.hub.admin('/v1/trust-list/draft:publish', { method: 'POST', json: { nextUpdate } }),
-      201,
-      'publish',
     );
     await awaitTrustList(at, sequenceNumber);
     // The verifier's alert names the node and the time (§2.8 rule 6).
@@ -407,25 +406,10 @@ describe('cross-province verification through the trust list', { skip }, () => {
     );
     const fresh = own.log.keys.find((k) => k.status === 'active')!;
     // The hub's admin keeps the withdrawal time already published and adds the new key.
-    const { draft } = (await (await fed.hub.admin('/v1/trust-list/draft')).json()) as {
-      draft: { nodes: { nodeId: string; log: { keys: unknown[] } }[] };
-    };
-    const entry = draft.nodes.find((n) => n.nodeId === '33')!;
-    await expectJson(
-      await fed.hub.admin('/v1/trust-list/draft/nodes/33', {
-        method: 'PUT',
-        json: { ...entry, log: { ...entry.log, keys: [...entry.log.keys, fresh] } },
-      }),
-      200,
+    const sequenceNumber = await publishEdited<{ log: { keys: unknown[] } }>(
+      '33',
+      (entry) => ({ ...entry, log: { ...entry.log, keys: [...entry.log.keys, fresh] } }),
       'add the new log key',
-    );
-    const { sequenceNumber } = await expectJson<{ sequenceNumber: number }>(
-      await fed.hub.admin('/v1/trust-list/draft:publish', {
-        method: 'POST',
-        json: { nextUpdate: new Date(Date.now() + 5 * 86_400_000).toISOString() },
-      }),
-      201,
-      'publish',
     );
     await awaitTrustList(at, sequenceNumber);
     // 33 signs its tree again with the new key; the hub's witness cosigns it; the licence logged while the old
