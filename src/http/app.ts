@@ -100,6 +100,7 @@ export function createApp(deps: AppDeps): Koa {
   metrics.countFedAlerts(() => deps.services.federation.alertCounts());
   metrics.countTrustListAlerts(() => deps.services.trustLists.alertCounts());
   metrics.trustListExpired(() => deps.services.trustLists.freshness());
+  metrics.trustListSignerExpiry(() => deps.services.trustLists.signerNotAfter());
 
   app.use(requestId());
   app.use(metrics.middleware());

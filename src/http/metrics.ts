@@ -74,6 +74,23 @@ export class HttpMetrics {
     });
   }
 
+  /**
+   * sealtrust_trust_list_signer_expiration_timestamp_seconds (hub): when its trust-list signer certificate
+   * expires, for an alert well before (federation.md §2.8 rule 6); absent where there is no signer.
+   */
+  trustListSignerExpiry(notAfter: () => Date | undefined): void {
+    new Gauge({
+      name: 'sealtrust_trust_list_signer_expiration_timestamp_seconds',
+      help: "Expiry of the hub's trust-list signer certificate, seconds since the epoch",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const at = notAfter();
+        if (at) this.set(Math.floor(at.getTime() / 1000));
+      },
+    });
+  }
+
   middleware(): Middleware {
     return async (ctx, next) => {
       const start = process.hrtime.bigint();

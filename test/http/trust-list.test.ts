@@ -147,6 +147,17 @@ describe('trust list at the hub', () => {
   });
 });
 
+describe('the hub’s trust-list signer expiry (§2.8 rule 6)', () => {
+  it('is a gauge of the certificate’s notAfter, for alerting well before it', async () => {
+    const metrics = await (await srv.request('/metrics')).text();
+    const m = /^sealtrust_trust_list_signer_expiration_timestamp_seconds (\d+)$/m.exec(metrics);
+    assert.ok(m, 'the gauge is exported at the hub');
+    const notAfter = srv.services.trustLists.signerNotAfter()!;
+    assert.equal(Number(m[1]), Math.floor(notAfter.getTime() / 1000));
+    assert.ok(notAfter.getTime() > Date.now(), 'the development signer has not expired');
+  });
+});
+
 describe('trust list at a node following the hub', () => {
   let nodeSrv: TestServer;
   before(async () => {

@@ -301,13 +301,42 @@ export class TrustListService {
     });
   }
 
-  /** Hourly: republish when due (see republishIfDue). */
+  /**
+   * When the hub's trust-list signer certificate expires (hub only; undefined without a signer): a list signed
+   * after it can be accepted by no node, so operators watch it (the gauge
+   * sealtrust_trust_list_signer_expiration_timestamp_seconds, and a warning each hour inside 30 days, §2.8 rule 6).
+   */
+  signerNotAfter(): Date | undefined {
+    const signer = this.deps.isHub ? this.deps.signer() : undefined;
+    if (!signer) return undefined;
+    const der = Buffer.from(signer.certificateDer);
+    if (!this.#signerNotAfter || !this.#signerNotAfter.der.equals(der))
+      this.#signerNotAfter = { der, notAfter: parseCertificate(der).notAfter };
+    return this.#signerNotAfter.notAfter;
+  }
+  #signerNotAfter: { der: Buffer; notAfter: Date } | undefined;
+
+  /** Warns inside 30 days of the signer's expiry: the next signer must be announced in a list before then. */
+  #warnIfSignerExpiring(): void {
+    const notAfter = this.signerNotAfter();
+    if (!notAfter) return;
+    const left = notAfter.getTime() - this.#now().getTime();
+    if (left < 30 * 86_400_000)
+      this.deps.logger?.warn(
+        { notAfter: notAfter.toISOString(), days: Math.floor(left / 86_400_000) },
+        '信任列表签名证书即将过期：请签发新证书并在下一版列表中公布 / the trust-list signer certificate expires soon: announce its successor',
+      );
+  }
+
+  /** Hourly: republish when due (see republishIfDue), and warn of the signer's expiry. */
   start(): void {
     if (!this.deps.isHub || this.#timer) return;
-    const tick = () =>
+    const tick = () => {
+      this.#warnIfSignerExpiring();
       void this.republishIfDue().catch((err: unknown) =>
         this.deps.logger?.error({ err }, 'trust list republication failed'),
       );
+    };
     this.#timer = setInterval(tick, 3_600_000);
     this.#timer.unref();
     tick();

@@ -98,3 +98,25 @@ describe('TrustListService.republishIfDue', () => {
     );
   });
 });
+
+describe('TrustListService.signerNotAfter', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(() => db?.drop());
+
+  it('is the hub signer certificate’s notAfter; a node without the hub role has none', () => {
+    const signer = () => ({
+      certificateDer: signerCert.der,
+      signDigest: (e: Buffer) => sm2SignDigest(signerCert.key.privateKey, e),
+    });
+    const hub = new TrustListService({ db: db.knex, isHub: true, signer });
+    assert.equal(hub.signerNotAfter()?.toISOString(), new Date(T0.getTime() + 3650 * DAY).toISOString());
+    assert.equal(new TrustListService({ db: db.knex, isHub: false, signer }).signerNotAfter(), undefined);
+    assert.equal(
+      new TrustListService({ db: db.knex, isHub: true, signer: () => undefined }).signerNotAfter(),
+      undefined,
+    );
+  });
+});
