@@ -6,7 +6,11 @@ import {
 import { verifyConsistencyProof } from '../tlog/consistency-proof.js';
 import { equalBytes } from '../tlog/equal-bytes.js';
 import { verifyInclusionProof } from '../tlog/inclusion-proof.js';
-import { parseLicenceStatusStatement } from '../tlog/licence-status-statement.js';
+import {
+  parseLicenceStatusStatement,
+  parseStatusStatement,
+  SEAL_STATUS_HEADER,
+} from '../tlog/status-statement.js';
 import { SM3_MERKLE_HASHER } from '../tlog/merkle-hasher.js';
 import { openCheckpoint, type OpenedCheckpoint } from '../tlog/signed-checkpoint.js';
 import { openNote, type NoteVerifier } from '../tlog/signed-note.js';
@@ -342,6 +346,13 @@ function toFile(f: LicenceLeafFile): LicenceDirectoryFile {
 /** The hub's answer about a seal (GET /v1/federation/seals/{esID}), as received: untrusted. */
 export interface SealEvidenceAnswer extends LogAnswer {
   esID: string;
+  /** The hub's signed seal-status statement (§2.7 under the seal header) over the latest leaf. */
+  statement?: string | null;
+}
+
+/** What judging a seal answer needs beyond the log checks: the trust list's status-statement key. */
+export interface SealEvidenceInput extends LogAnswerInput {
+  statusVerifier: NoteVerifier | undefined;
 }
 
 /** A seal's history from its verified leaves: what the seal registry of its node said, provably. */
@@ -356,13 +367,13 @@ export interface SealLogHistory {
 
 /**
  * Judges a seal answer: the shared log checks, then every leaf must be an event of this seal, starting with its
- * make. No status statement covers seals yet, so a hub that hides a later event is not caught here [left: a
- * seal-status statement like §2.7's].
+ * make, and the hub's seal-status statement must name the latest of them under the same checkpoint (without it a
+ * hub could hide a revocation: INDETERMINATE, as for licences).
  */
 export function judgeSealEvidence(
   answer: SealEvidenceAnswer,
   esID: string,
-  input: LogAnswerInput,
+  input: SealEvidenceInput,
 ): { judgement: EvidenceJudgement; history?: SealLogHistory } {
   if (answer.esID !== esID)
     return { judgement: fail('EVIDENCE_MISMATCH', 'the answer is about another seal') };
@@ -385,9 +396,39 @@ export function judgeSealEvidence(
     }
     history.events.push({ at: read.at, status: read.seal.status });
   }
-  if (!history)
+  const latest = verified.leaves.at(-1);
+  if (!history || !latest)
     return {
       judgement: { ...later('NOT_YET_LOGGED', 'the seal is not under a cosigned checkpoint yet'), ...base },
     };
+  if (!input.statusVerifier)
+    return {
+      judgement: { ...later('STATEMENT_MISSING', 'the trust list names no status-statement key'), ...base },
+    };
+  if (!answer.statement)
+    return { judgement: { ...later('STATEMENT_MISSING', 'the hub sent no seal status statement'), ...base } };
+  try {
+    const s = parseStatusStatement(
+      SEAL_STATUS_HEADER,
+      openNote(answer.statement, [input.statusVerifier]).text,
+    );
+    const cp = verified.checkpoint.checkpoint;
+    if (
+      s.identifier !== esID ||
+      s.origin !== input.node.origin ||
+      s.size !== cp.size ||
+      !equalBytes(s.rootHash, cp.rootHash) ||
+      s.index !== latest.index ||
+      s.status !== history.events.at(-1)!.status
+    )
+      return {
+        judgement: fail(
+          'STATEMENT_MISMATCH',
+          'the seal status statement does not match the checkpoint and the latest leaf',
+        ),
+      };
+  } catch (err) {
+    return { judgement: fail('STATEMENT_INVALID', (err as Error).message) };
+  }
   return { judgement: { outcome: 'passed', code: 'SEAL_IN_LOG', ...base }, history };
 }

@@ -10,7 +10,7 @@ import { cosignatureSigner, cosignatureVerifier } from '../../src/tlog/cosignatu
 import { generateConsistencyProof } from '../../src/tlog/consistency-proof.js';
 import { generateInclusionProof } from '../../src/tlog/inclusion-proof.js';
 import { LeafHashTree } from '../../src/tlog/leaf-hash-tree.js';
-import { formatLicenceStatusStatement } from '../../src/tlog/licence-status-statement.js';
+import { formatLicenceStatusStatement } from '../../src/tlog/status-statement.js';
 import { SM3_MERKLE_HASHER } from '../../src/tlog/merkle-hasher.js';
 import { merkleTreeRoot } from '../../src/tlog/merkle-tree-root.js';
 import { openCheckpoint } from '../../src/tlog/signed-checkpoint.js';

@@ -106,7 +106,14 @@ export const oldSizeQuery = z.object({
     .describe('the tree size the caller verified last: the answer adds PROOF(old, treeSize)'),
 });
 
-const sealEvidenceSchema = z.object({ esID: z.string(), ...logAnswerFields });
+const sealEvidenceSchema = z.object({
+  esID: z.string(),
+  ...logAnswerFields,
+  statement: z
+    .string()
+    .nullable()
+    .describe('枢纽签署的印章状态声明 / the hub’s signed seal-status statement (§2.7)'),
+});
 
 export function federationRoutes(
   api: ApiRouter,

@@ -23,7 +23,12 @@ import {
 } from '../../store/national-index-repository.js';
 import { parseCheckpoint } from '../../tlog/checkpoint.js';
 import { formatProofBundle } from '../../tlog/proof-bundle.js';
-import { formatLicenceStatusStatement } from '../../tlog/licence-status-statement.js';
+import { readDirectoryLeaf } from '../../tlog/directory-leaf-reader.js';
+import {
+  formatLicenceStatusStatement,
+  formatStatusStatement,
+  SEAL_STATUS_HEADER,
+} from '../../tlog/status-statement.js';
 import { parseNote, signNote, type NoteSigner } from '../../tlog/signed-note.js';
 import { parseLicenceIdentifier } from '../../licence/licence-identifier.js';
 import type { LicenceEvidenceAnswer, SealEvidenceAnswer } from '../../verify/licence-log-evidence.js';
@@ -274,8 +279,8 @@ export class FederationService {
     const treeSize = checkpoint ? parseCheckpoint(parseNote(checkpoint).text).size : 0;
     const proofs = this.#proofService(state.nodeId, state.origin);
     const events: SealEvidence['events'] = [];
-    for (const e of found.events) {
-      if (e.idx >= treeSize) continue;
+    const covered = found.events.filter((e) => e.idx < treeSize);
+    for (const e of covered) {
       const { hashes } = await proofs.inclusionProof({ index: e.idx, size: treeSize });
       events.push({
         index: e.idx,
@@ -283,12 +288,42 @@ export class FederationService {
         inclusion: hashes.map((h) => h.toString('base64')),
       });
     }
+    // The hub's word that no later event of the seal exists up to this size (§2.7, as for licences): without it
+    // an answer could leave out the seal's revocation.
+    let statement: string | null = null;
+    const latest = covered.at(-1);
+    if (latest && this.statusSigner && checkpoint) {
+      const read = readDirectoryLeaf(latest.leaf, state.nodeId);
+      const cp = parseCheckpoint(parseNote(checkpoint).text);
+      if (read.kind === 'seal')
+        statement = signNote(
+          formatStatusStatement(SEAL_STATUS_HEADER, {
+            identifier: esID,
+            status: read.seal.status,
+            index: latest.idx,
+            origin: state.origin,
+            size: cp.size,
+            rootHash: cp.rootHash,
+            time: Math.floor(this.now().getTime() / 1000),
+          }),
+          [this.statusSigner],
+        );
+    }
     let consistency: SealEvidence['consistency'] = null;
     if (opts.old !== undefined && opts.old > 0 && opts.old < treeSize) {
       const { hashes } = await proofs.consistencyProof(opts.old, treeSize);
       consistency = { old: opts.old, hashes: hashes.map((h) => h.toString('base64')) };
     }
-    return { esID, node: state.nodeId, origin: state.origin, checkpoint, treeSize, events, consistency };
+    return {
+      esID,
+      node: state.nodeId,
+      origin: state.origin,
+      checkpoint,
+      treeSize,
+      events,
+      consistency,
+      statement,
+    };
   }
 
   /** Proofs over a mirror's tiles, asked only for sizes the mirror holds completely (its complete checkpoint). */

@@ -74,6 +74,7 @@ export function federatedSealRegistry(deps: FederatedSealRegistryDeps): SealRegi
         witnesses: snap.anchors.witnesses,
         quorum: snap.anchors.quorum,
         known: held(node.origin),
+        statusVerifier: snap.anchors.statusVerifier,
       };
       let judged = judgeSealEvidence(answer, esID, input);
       if (ASK_AGAIN.has(judged.judgement.code) && input.known) {

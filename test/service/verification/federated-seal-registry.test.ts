@@ -23,10 +23,17 @@ import {
 } from '../../../src/tlog/sm2-note-key.js';
 import { encodeTrustList, TRUST_LIST_SCHEMA, type TrustList } from '../../../src/trust-list/trust-list.js';
 import type { SealEvidenceAnswer } from '../../../src/verify/licence-log-evidence.js';
+import {
+  formatStatusStatement,
+  LICENCE_STATUS_HEADER,
+  SEAL_STATUS_HEADER,
+  type StatusStatement,
+} from '../../../src/tlog/status-statement.js';
 import { testTrustListDraft } from '../../helpers/trust-list-hub.js';
 
 const ORIGIN = 'sealtrust.org.cn/44';
 const WITNESS = 'sealtrust.org.cn/00/witness';
+const STATUS = 'sealtrust.org.cn/00/status';
 const ES_ID = '44010000000001';
 const logKey = generateSm2KeyPair();
 const witnessKey = generateSm2KeyPair();
@@ -57,7 +64,30 @@ const LEAVES = [
   sealLeaf('revoke', 'revoked', '2026-11-05T00:00:00.000Z'),
 ];
 
-function answerFor(leaves: string[]): SealEvidenceAnswer {
+/** The hub's seal-status statement over `leaves` (the latest one's index and status), signed by `key`. */
+function statementFor(
+  leaves: string[],
+  root: Uint8Array,
+  over: Partial<StatusStatement> = {},
+  key = witnessKey.privateKey,
+): string {
+  const latest = JSON.parse(leaves.at(-1)!) as { seal: { status: string } };
+  return signNote(
+    formatStatusStatement(SEAL_STATUS_HEADER, {
+      identifier: ES_ID,
+      status: latest.seal.status,
+      index: leaves.length - 1,
+      origin: ORIGIN,
+      size: leaves.length,
+      rootHash: root,
+      time: 1_800_000_000,
+      ...over,
+    }),
+    [sm2NoteSigner(STATUS, key)],
+  );
+}
+
+function answerFor(leaves: string[], statement?: Partial<StatusStatement> | null): SealEvidenceAnswer {
   const size = leaves.length;
   const hashes = leaves.map((l) => SM3_MERKLE_HASHER.hashLeaf(Buffer.from(l)));
   const source = new LeafHashTree(SM3_MERKLE_HASHER, hashes);
@@ -76,7 +106,16 @@ function answerFor(leaves: string[]): SealEvidenceAnswer {
       Buffer.from(h).toString('base64'),
     ),
   }));
-  return { esID: ES_ID, node: '44', origin: ORIGIN, checkpoint, treeSize: size, events, consistency: null };
+  return {
+    esID: ES_ID,
+    node: '44',
+    origin: ORIGIN,
+    checkpoint,
+    treeSize: size,
+    events,
+    consistency: null,
+    statement: statement === null ? null : statementFor(leaves, root, statement),
+  };
 }
 
 /** A list naming node 44 with its log key, and the hub's witness. */
@@ -89,6 +128,7 @@ function trust(): FederatedTrust {
     issuedAt: new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     nextUpdate: new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     signers: { current: ['AQ=='], next: [], pivots: [1] },
+    statusSigner: { name: STATUS, vkey: formatVerifierKey(STATUS, NOTE_SIGTYPE, witnessKey.publicKey) },
     witnessPolicy: {
       witnesses: [
         {
@@ -152,6 +192,44 @@ describe('another node’s seal status through the hub', () => {
     );
     const other = { ...answerFor(LEAVES), esID: '44010000000002' };
     await assert.rejects(registry(async () => other).sealStatusAt(ES_ID, new Date()), /EVIDENCE_MISMATCH/);
+  });
+
+  it('a hub that hides the revocation is caught by the statement, or gives no status without one', async () => {
+    const at = new Date('2026-11-06T00:00:00Z');
+    // The hub shows only the make event, under the real (two-leaf) checkpoint, with a statement for it: the
+    // proofs verify, but the statement's index and status must name the latest leaf of that tree.
+    const real = answerFor(LEAVES);
+    const hidden: SealEvidenceAnswer = { ...real, events: real.events.slice(0, 1) };
+    await assert.rejects(registry(async () => hidden).sealStatusAt(ES_ID, at), /STATEMENT_MISMATCH/);
+    // To hide it the hub must now sign a statement that index 0 is the latest of a two-leaf tree: its own signed,
+    // provable lie (§2.7: anyone mirroring 44's log can show leaf 1), which is the point of the statement.
+    const root = merkleTreeRoot(
+      SM3_MERKLE_HASHER,
+      LEAVES.map((l) => Buffer.from(l)),
+    );
+    // No statement at all, one by another key, or a licence statement passed off as a seal's: never a status.
+    await assert.rejects(
+      registry(async () => answerFor(LEAVES, null)).sealStatusAt(ES_ID, at),
+      /STATEMENT_MISSING/,
+    );
+    const otherKey = { ...real, statement: statementFor(LEAVES, root, {}, generateSm2KeyPair().privateKey) };
+    await assert.rejects(registry(async () => otherKey).sealStatusAt(ES_ID, at), /STATEMENT_INVALID/);
+    const licenceStatement = signNote(
+      formatStatusStatement(LICENCE_STATUS_HEADER, {
+        identifier: ES_ID,
+        status: 'revoked',
+        index: 1,
+        origin: ORIGIN,
+        size: 2,
+        rootHash: root,
+        time: 1_800_000_000,
+      }),
+      [sm2NoteSigner(STATUS, witnessKey.privateKey)],
+    );
+    await assert.rejects(
+      registry(async () => ({ ...real, statement: licenceStatement })).sealStatusAt(ES_ID, at),
+      /STATEMENT_INVALID/,
+    );
   });
 
   it('a seal the hub does not know stays unknown here', async () => {
