@@ -2,9 +2,10 @@ import type { Context, Middleware } from 'koa';
 import { LruCache } from '../crypto/lru-cache.js';
 import { ProblemError } from './problem.js';
 
-// Per-client token buckets, in memory (one node; a cluster behind a balancer limits per instance). The
-// client is `clientOf(ctx)` where a route limits per caller (the sharing queries: per node), else `ctx.ip`: the TCP peer, or behind SEALTRUST_TRUST_PROXY reverse proxies the address the outermost
-// trusted one saw (createApp sets Koa's `proxy` and `maxIpsCount`).
+// Per-client token buckets, in memory (one node; a cluster behind a balancer limits per instance). The client
+// is `clientOf(ctx)` where a route limits per caller (the sharing queries: per node), else `ctx.ip`: the TCP
+// peer, or behind SEALTRUST_TRUST_PROXY reverse proxies the address the outermost trusted one saw (createApp
+// sets Koa's `proxy` and `maxIpsCount`).
 
 export interface RateLimitOptions {
   /** Tokens added per second; 0 turns the limit off. */
