@@ -14,7 +14,7 @@ import {
 import { verifyTrustListSignature } from '../trust-list/trust-list-signature.js';
 
 // The command line's copy of the national trust list (federation.md §2.8): a directory holding list.json and
-// list.json.p7s exactly as accepted, nothing else. `sealtrust trust-list fetch` fills it and `sealtrust verify
+// list.json.p7s exactly as accepted, and `checkpoints/`, the verifier's timeline (checkpoint-timeline-file.ts). `sealtrust trust-list fetch` fills it and `sealtrust verify
 // --trust-list` reads it (or fills it first from a URL), under the same acceptance rules as a node: forward only,
 // signers announced by the previous list, rotations walked.
 

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import { readCertificateBundle } from '../service/federation/certificate-bundle.js';
 import { httpHubSealEvidence, httpHubEvidence } from '../service/federation/hub-evidence-source.js';
@@ -20,6 +20,7 @@ import type { LicenceEvidenceAnswer } from '../verify/licence-log-evidence.js';
 import type { LicenceDirectoryView } from '../verify/licence-validation.js';
 import type { RevocationView } from '../verify/revocation/revocation-source.js';
 import type { KnownSealMakers } from '../verify/validation-context.js';
+import { FileTimelineStore } from './checkpoint-timeline-file.js';
 import {
   defaultTrustListCache,
   fetchTrustListInto,
@@ -68,6 +69,16 @@ export interface TrustListVerification {
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** Where the list is kept: a URL's cache directory, a named directory, or the directory of a named list.json. */
+function listDirectory(o: TrustListVerifyOptions): string {
+  if (isUrl(o.trustList)) return o.cache ?? defaultTrustListCache();
+  try {
+    return statSync(o.trustList).isDirectory() ? o.trustList : dirname(o.trustList);
+  } catch {
+    return dirname(o.trustList);
+  }
+}
 
 async function acceptedList(o: TrustListVerifyOptions, now: Date): Promise<AcceptedTrustList> {
   if (isUrl(o.trustList)) {
@@ -143,7 +154,14 @@ export async function trustListVerification(
     if (!('missing' in a)) answers.set(identifier, a);
     return a;
   };
-  const view = new FederatedDirectoryView({ local: { lookup: () => Promise.resolve(null) }, trust, hub });
+  // The timeline beside the list, kept between runs: never backwards, as at a node.
+  const timelineStore = new FileTimelineStore(join(listDirectory(o), 'checkpoints'), o.warn);
+  const view = new FederatedDirectoryView({
+    local: { lookup: () => Promise.resolve(null) },
+    trust,
+    hub,
+    timelineStore,
+  });
   const noLocalRevocation: RevocationView = {
     statusAt: () => Promise.resolve({ status: 'no-source', source: 'none' }),
   };

@@ -5,12 +5,15 @@
 // records the file; a file that is not the issued one does not pass; with the hub stopped the chain still verifies
 // offline but the seal status and the licence are INDETERMINATE TRY_LATER, never FAILED.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { localTrustListDraft } from '../../src/cli/federation-demo/trust-list-bootstrap.js';
 import { parseProofBundle } from '../../src/tlog/proof-bundle.js';
+import { formatCheckpoint, parseCheckpoint } from '../../src/tlog/checkpoint.js';
+import { sm3Hex } from '../../src/crypto/sm3.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { defineDemoTypes, expectJson, provinceAgency, publishTrustList } from './harness/fed-api.js';
 import {
@@ -124,6 +127,30 @@ describe('sealtrust verify --trust-list across provinces', { skip }, () => {
       assert.equal(check(rep, 'licence-in-log')!.details?.origin, `sealtrust.org.cn/${home}`);
       assert.equal(check(rep, 'trust-list')!.details?.sequenceNumber, seq);
     }
+  });
+
+  it('keeps the checkpoint timeline between runs: a hub behind a tree seen before is not believed', async () => {
+    // The runs above left each origin's largest verified checkpoint beside the list.
+    const origin = 'sealtrust.org.cn/44';
+    const name = `${sm3Hex(Buffer.from(origin, 'utf8'))}.checkpoint`;
+    const held = parseCheckpoint(readFileSync(join(cache, 'checkpoints', name), 'utf8'));
+    assert.ok(held.size > 0, 'a timeline entry for 44');
+    // A copy of the cache that has seen a larger tree of 44 than the hub now shows (a hub that rolled back).
+    const ahead = join(dir, 'cache-ahead');
+    cpSync(cache, ahead, { recursive: true });
+    writeFileSync(
+      join(ahead, 'checkpoints', name),
+      formatCheckpoint({ origin, size: held.size + 1000, rootHash: randomBytes(32), extensions: [] }),
+    );
+    const r = await runCli(['verify', pdfFile, '--trust-list', ahead, '--json']);
+    const rep = report(r);
+    assert.notEqual(rep.indication, 'TOTAL_PASSED', summary(rep, r));
+    assert.notEqual(check(rep, 'licence-in-log')!.status, 'passed', summary(rep, r));
+    // The honest cache still passes, and its timeline never moved back.
+    const again = report(await runCli(['verify', pdfFile, '--trust-list', cache, '--json']));
+    assert.equal(again.indication, 'TOTAL_PASSED');
+    const after = parseCheckpoint(readFileSync(join(cache, 'checkpoints', name), 'utf8'));
+    assert.ok(after.size >= held.size);
   });
 
   it('the list.json itself, or the hub URL with --trust-list-signer, serve as well', async () => {
