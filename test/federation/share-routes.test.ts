@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { seedDirectory, SourceLog } from './source-log.js';
 
 const HOLDER = { code: '330102199001011000', codeType: '111' }; // licence 0 of each seeded log
+const X_HOLDER = { code: '11010519491231002X', codeType: '111' };
 const USAGE = {
   organization: '浙江省大数据发展管理局',
   user: '张三',
@@ -43,6 +44,7 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
   const relayed: Relayed[] = [];
   let peer: string;
   let goodId: string;
+  let xId: string;
   let delayMs = 0;
   const targets = new Map<string, ReturnType<SourceLog['witnessed']>>();
 
@@ -103,6 +105,39 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
         identifier: goodId,
         holder: { name: '王小明', ...HOLDER },
         number: 'No.good',
+        typeName: '二级建造师注册证书',
+        issuerName: '广东省住房和城乡建设厅',
+      },
+    );
+    // A holder whose ID number ends in the check letter X, as issuance stores it (upper case).
+    xId = `1.2.156.3005.2.${TYPE}.${issuer}.44900000002.001.3`;
+    log44.append(
+      {
+        kind: 'licence',
+        op: 'issue',
+        subject: xId,
+        at: new Date(Date.UTC(2026, 11, 2)),
+        body: {
+          licence: {
+            id: xId,
+            type: TYPE,
+            issuer,
+            version: 1,
+            status: 'valid',
+            prev: null,
+            related: null,
+            issueDate: '2026-12-02',
+            validFrom: '2026-12-02',
+            validTo: null,
+            files: [{ format: 'pdf', sm3: 'ab'.repeat(32), bytes: 1000 }],
+            seal: { esID: '440100000000001', signer: '0C0D', signature: 'ses' },
+          },
+        },
+      },
+      {
+        identifier: xId,
+        holder: { name: '李小红', code: X_HOLDER.code, codeType: '111' },
+        number: 'No.x',
         typeName: '二级建造师注册证书',
         issuerName: '广东省住房和城乡建设厅',
       },
@@ -351,6 +386,20 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
     }
     assert.equal(relayed.length, 0);
     await hub.database.knex('mirror_state').where({ node_id: '51' }).update({ state: 'ok' });
+  });
+
+  it('a holder code is searched in the form issuance stored it: a lower-case check letter still finds it', async () => {
+    const res = await post('/v1/share/licences:search', {
+      holder: { code: ` ${X_HOLDER.code.toLowerCase()} `, codeType: '111' },
+      useFor: '企业开办',
+      usage: USAGE,
+    });
+    const { items } = await expectJson<{ items: { identifier: string; holderMasked: string }[] }>(res, 200);
+    assert.deepEqual(
+      items.map((i) => i.identifier),
+      [xId],
+    );
+    assert.ok(!JSON.stringify(items).includes(X_HOLDER.code.slice(6, 14)), 'the hit is masked');
   });
 
   it('the national catalogue is the union of licence-type leaves, with conflicting definitions flagged', async () => {
