@@ -262,6 +262,7 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
   const statusHistory: LicenceDirectoryRecord['statusHistory'] = [];
   const copies: LicenceCopyRecord[] = [];
   let files: LicenceLeafFile[] | undefined;
+  let validity: LicenceDirectoryRecord['validity'];
   let version: number | undefined;
   let latest: { index: number; status: string; related: string | null; prev: string | null } | undefined;
   let fileLeafIndex: number | undefined;
@@ -285,6 +286,11 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
     if (l.files) {
       files = l.files;
       version = l.version;
+      validity = {
+        issueDate: l.issueDate ?? null,
+        validFrom: l.validFrom ?? null,
+        validTo: l.validTo ?? null,
+      };
       if (l.files.some((f) => f.sm3 === sm3Hex)) fileLeafIndex = index;
     }
     statusHistory.push({ at: read.at, status: l.status, operation: read.op });
@@ -333,6 +339,7 @@ export function judgeLicenceEvidence(input: EvidenceInput): EvidenceJudgement {
     files: files.map(toFile),
     statusHistory,
     copies,
+    ...(validity ? { validity } : {}),
   };
   if (fileLeafIndex === undefined)
     return { ...fail('FILE_NOT_IN_LOG', 'no verified leaf records this file’s SM3'), ...base, record };

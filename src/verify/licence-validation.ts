@@ -68,6 +68,11 @@ export interface LicenceDirectoryRecord {
   copies?: LicenceCopyRecord[];
   copy?: LicenceCopyRecord | null;
   /**
+   * 签发日期, 有效期起止 as the file-bearing log leaf records them (another node's licence: the leaf holds these
+   * dates but no other face data, federation.md §2.2).
+   */
+  validity?: { issueDate: string | null; validFrom: string | null; validTo: string | null };
+  /**
    * Set when the licence is another node's and the record was built from the hub's log evidence (federation.md
    * §3.5): where it came from, the trust list that vouched for the node, and the `licence-in-log` judgement.
    */

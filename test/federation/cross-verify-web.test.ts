@@ -34,6 +34,8 @@ interface HubLicence {
   asOf: { witnessTime: string | null; size: number | null; origin: string | null };
   trustList: { sequenceNumber: number; state: string } | null;
   notAvailable: string[];
+  validFrom: string | null;
+  validTo: string | null;
   statusHistory: { status: string; operation: string }[];
 }
 
@@ -116,6 +118,9 @@ describe('cross-province verification pages', { skip }, () => {
     assert.equal(body.name, null);
     assert.equal(body.holder, undefined);
     assert.ok(body.notAvailable.includes('holder'));
+    // The dates are in the file-bearing leaf: verified, so shown (the issue request's validity).
+    assert.equal(body.validFrom, '2025-01-01');
+    assert.ok(!body.notAvailable.includes('validFrom'));
     assert.deepEqual(
       body.statusHistory.map((e) => [e.operation, e.status]),
       [['issue', 'valid']],
@@ -209,10 +214,9 @@ describe('cross-province verification pages', { skip }, () => {
       `${when} vs ${api.asOf.witnessTime}`,
     );
     assert.ok(((await source.locator('time').textContent()) ?? '').trim().length > 0);
-    assert.ok(
-      ((await page.locator('#licence').textContent()) ?? '').includes('不可用'),
-      'face data not available',
-    );
+    const page33 = (await page.locator('#licence').textContent()) ?? '';
+    assert.ok(page33.includes('不可用'), 'face data not available');
+    assert.ok(page33.includes(`${api.validFrom} – `), 'the validity from the log leaf');
     assert.equal(
       (await page.locator('#licence-name').textContent())?.trim(),
       `${api.node!.name}签发的电子证照`,

@@ -5,8 +5,9 @@ import { ServiceError } from '../service-error.js';
 // `GET /v1/verify/licences/{identifier}` and the QR landing page for another node's licence (federation.md §3.5):
 // answered from the record the federated directory built out of the hub's verified log leaves, with where it came
 // from (`source: "hub"`, the issuing node as the trust list names it, the witness time and tree size it is as of,
-// the list's sequence number). The log holds no face data (§2.2 "Never in a leaf"): name, type name, the issuing
-// agency's name, the holder and the dates are null here and named in `notAvailable`, never guessed.
+// the list's sequence number). The log holds no face data but the dates (§2.2 "Never in a leaf"): name, type
+// name, the issuing agency's name and the holder are null here and named in `notAvailable`, never guessed; the
+// issue date and validity come from the verified file-bearing leaf.
 
 /** The public answer for a licence of another node. */
 export interface HubPublicLicenceRecord extends Omit<LicenceDirectoryRecord, 'federation'> {
@@ -18,9 +19,9 @@ export interface HubPublicLicenceRecord extends Omit<LicenceDirectoryRecord, 'fe
   typeName: null;
   issuer: { name: null; code: string };
   holder?: undefined;
-  issueDate: null;
-  validFrom: null;
-  validTo: null;
+  issueDate: string | null;
+  validFrom: string | null;
+  validTo: string | null;
   versions: { identifier: string; version: string; status: string; statusName: string }[];
   /** The issuing node as the trust list names it. */
   node: { id: string; name: string } | null;
@@ -31,7 +32,7 @@ export interface HubPublicLicenceRecord extends Omit<LicenceDirectoryRecord, 'fe
   notAvailable: string[];
 }
 
-const NOT_IN_HUB = ['name', 'typeName', 'issuer.name', 'holder', 'issueDate', 'validFrom', 'validTo'];
+const NOT_IN_HUB = ['name', 'typeName', 'issuer.name', 'holder'];
 
 /**
  * The public record of a federated directory record. Null when the national index has no such licence (404);
@@ -42,7 +43,7 @@ export function hubPublicLicence(record: LicenceDirectoryRecord): HubPublicLicen
   const f = record.federation!;
   if (f.unavailable?.code === 'NOT_IN_NATIONAL_INDEX') return null;
   if (f.unavailable) throw indeterminate(f.unavailable.code, f.unavailable.why);
-  const { federation: _f, ...rest } = record;
+  const { federation: _f, validity: _v, ...rest } = record;
   const parts = record.identifier.split('.');
   return {
     ...rest,
@@ -52,9 +53,9 @@ export function hubPublicLicence(record: LicenceDirectoryRecord): HubPublicLicen
     typeCode: parts[5] ?? '',
     typeName: null,
     issuer: { name: null, code: parts[6] ?? '' },
-    issueDate: null,
-    validFrom: null,
-    validTo: null,
+    issueDate: record.validity?.issueDate ?? null,
+    validFrom: record.validity?.validFrom ?? null,
+    validTo: record.validity?.validTo ?? null,
     // The versions the log shows: this one (others are other identifiers, with evidence of their own).
     versions: [
       {
