@@ -75,6 +75,18 @@ describe('cross-province verification through the trust list', { skip }, () => {
     );
     return sequenceNumber;
   }
+  /** The report of `pdf` verified at `node` once the verification uses trust list `seq`. */
+  const verifiedUnderList = (node: FedNode, pdf: Buffer, seq: number) =>
+    waitFor(
+      `a verification at ${node.nodeId} under list ${seq}`,
+      async () => {
+        const r = await verifyAt(node, pdf);
+        const used = check(r, 'trust-list')?.details as { sequenceNumber?: number } | undefined;
+        return used?.sequenceNumber === seq ? r : undefined;
+      },
+      WAIT_MS,
+      1000,
+    );
   /** Now, to the second, as trust-list times are written. */
   const nowSecond = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -298,18 +310,7 @@ describe('cross-province verification through the trust list', { skip }, () => {
     const at33 = fed.node('33');
     await awaitTrustList(at33, sequenceNumber);
     // Sealed before the withdrawal: still vouched for by the node's status history (§2.8 rule 7).
-    const before = await waitFor(
-      'the earlier 51 licence under the new list',
-      async () => {
-        const r = await verifyAt(at33, licences.get('51')!.pdf);
-        return (check(r, 'trust-list')?.details as { sequenceNumber?: number } | undefined)
-          ?.sequenceNumber === sequenceNumber
-          ? r
-          : undefined;
-      },
-      WAIT_MS,
-      1000,
-    );
+    const before = await verifiedUnderList(at33, licences.get('51')!.pdf, sequenceNumber);
     assert.equal(before.indication, 'TOTAL_PASSED', summary(before));
     assert.equal(check(before, 'trust-list')!.code, 'NODE_WITHDRAWN_LATER');
     // Sealed after it: never passes.
@@ -355,18 +356,7 @@ describe('cross-province verification through the trust list', { skip }, () => {
       /^sealtrust_trust_list_alerts_total\{kind="trust-list-log-key-withdrawn"\} 1$/m,
     );
     // Cosigned before the withdrawal: still evidence, under the new list.
-    const before = await waitFor(
-      'the earlier 33 licence under the new list',
-      async () => {
-        const r = await verifyAt(at, earlier.pdf);
-        return (check(r, 'trust-list')?.details as { sequenceNumber?: number } | undefined)
-          ?.sequenceNumber === sequenceNumber
-          ? r
-          : undefined;
-      },
-      WAIT_MS,
-      1000,
-    );
+    const before = await verifiedUnderList(at, earlier.pdf, sequenceNumber);
     assert.equal(before.indication, 'TOTAL_PASSED', summary(before));
     assert.equal(check(before, 'licence-in-log')!.status, 'passed');
     // Sealed and logged after it: the hub's witness takes only the list's active keys, so no checkpoint covering

@@ -77,71 +77,54 @@ describe('sharing queries at the hub (federation.md §3.6)', () => {
     // One licence whose logged file is the PDF the relay serves (the seeded ones log a made-up SM3).
     const log44 = logs.get('44')!;
     const issuer = `11440000MA0000001X`;
-    goodId = `1.2.156.3005.2.${TYPE}.${issuer}.44900000001.001.F`;
-    log44.append(
-      {
-        kind: 'licence',
-        op: 'issue',
-        subject: goodId,
-        at: new Date(Date.UTC(2026, 11, 2)),
-        body: {
-          licence: {
-            id: goodId,
-            type: TYPE,
-            issuer,
-            version: 1,
-            status: 'valid',
-            prev: null,
-            related: null,
-            issueDate: '2026-12-02',
-            validFrom: '2026-12-02',
-            validTo: null,
-            files: [{ format: 'pdf', sm3: sm3Hex(PDF), bytes: PDF.length }],
-            seal: { esID: '440100000000001', signer: '0C0D', signature: 'ses' },
+    /** A licence of 44 issued with one PDF of `sm3`, its holder sent through the side channel. */
+    const issue44 = (
+      id: string,
+      file: { sm3: string; bytes: number },
+      holder: { name: string; code: string },
+      number: string,
+    ) =>
+      log44.append(
+        {
+          kind: 'licence',
+          op: 'issue',
+          subject: id,
+          at: new Date(Date.UTC(2026, 11, 2)),
+          body: {
+            licence: {
+              id,
+              type: TYPE,
+              issuer,
+              version: 1,
+              status: 'valid',
+              prev: null,
+              related: null,
+              issueDate: '2026-12-02',
+              validFrom: '2026-12-02',
+              validTo: null,
+              files: [{ format: 'pdf', ...file }],
+              seal: { esID: '440100000000001', signer: '0C0D', signature: 'ses' },
+            },
           },
         },
-      },
-      {
-        identifier: goodId,
-        holder: { name: '王小明', ...HOLDER },
-        number: 'No.good',
-        typeName: '二级建造师注册证书',
-        issuerName: '广东省住房和城乡建设厅',
-      },
+        {
+          identifier: id,
+          holder: { ...holder, codeType: '111' },
+          number,
+          typeName: '二级建造师注册证书',
+          issuerName: '广东省住房和城乡建设厅',
+        },
+      );
+    goodId = `1.2.156.3005.2.${TYPE}.${issuer}.44900000001.001.F`;
+    issue44(
+      goodId,
+      { sm3: sm3Hex(PDF), bytes: PDF.length },
+      { name: '王小明', code: HOLDER.code },
+      'No.good',
     );
     // A holder whose ID number ends in the check letter X, as issuance stores it (upper case).
     xId = `1.2.156.3005.2.${TYPE}.${issuer}.44900000002.001.3`;
-    log44.append(
-      {
-        kind: 'licence',
-        op: 'issue',
-        subject: xId,
-        at: new Date(Date.UTC(2026, 11, 2)),
-        body: {
-          licence: {
-            id: xId,
-            type: TYPE,
-            issuer,
-            version: 1,
-            status: 'valid',
-            prev: null,
-            related: null,
-            issueDate: '2026-12-02',
-            validFrom: '2026-12-02',
-            validTo: null,
-            files: [{ format: 'pdf', sm3: 'ab'.repeat(32), bytes: 1000 }],
-            seal: { esID: '440100000000001', signer: '0C0D', signature: 'ses' },
-          },
-        },
-      },
-      {
-        identifier: xId,
-        holder: { name: '李小红', code: X_HOLDER.code, codeType: '111' },
-        number: 'No.x',
-        typeName: '二级建造师注册证书',
-        issuerName: '广东省住房和城乡建设厅',
-      },
-    );
+    issue44(xId, { sm3: 'ab'.repeat(32), bytes: 1000 }, { name: '李小红', code: X_HOLDER.code }, 'No.x');
     for (const log of logs.values()) targets.set(log.origin, log.witnessed(log.checkpoint()));
     hub = await startTestServer({
       services: {

@@ -25,9 +25,10 @@ import { parseCheckpoint } from '../../tlog/checkpoint.js';
 import { formatProofBundle } from '../../tlog/proof-bundle.js';
 import { readDirectoryLeaf } from '../../tlog/directory-leaf-reader.js';
 import {
-  formatLicenceStatusStatement,
   formatStatusStatement,
+  LICENCE_STATUS_HEADER,
   SEAL_STATUS_HEADER,
+  type StatusStatementHeader,
 } from '../../tlog/status-statement.js';
 import { parseNote, signNote, type NoteSigner } from '../../tlog/signed-note.js';
 import { parseLicenceIdentifier } from '../../licence/licence-identifier.js';
@@ -170,23 +171,15 @@ export class FederationService {
     const latestAt = covered.findLastIndex((e) => e.kind === 'licence');
     // The file-bearing leaf: the one that created the identifier (licence.files, federation.md §2.2).
     const issueAt = covered.findIndex((e) => e.kind === 'licence' && e.fromStatus === null);
-    let statement: string | null = null;
-    if (latestAt >= 0 && this.statusSigner && checkpoint) {
-      const cp = parseCheckpoint(parseNote(checkpoint).text);
-      const latest = covered[latestAt]!;
-      statement = signNote(
-        formatLicenceStatusStatement({
-          identifier,
-          status: latest.toStatus ?? record.status,
-          index: latest.idx,
-          origin: state.origin,
-          size: cp.size,
-          rootHash: cp.rootHash,
-          time: Math.floor(this.now().getTime() / 1000),
-        }),
-        [this.statusSigner],
-      );
-    }
+    const latest = latestAt >= 0 ? covered[latestAt]! : undefined;
+    const statement =
+      latest && checkpoint
+        ? this.#statement(LICENCE_STATUS_HEADER, checkpoint, state.origin, {
+            identifier,
+            status: latest.toStatus ?? record.status,
+            index: latest.idx,
+          })
+        : null;
     let consistency: LicenceEvidence['consistency'] = null;
     if (opts.old !== undefined && opts.old > 0 && opts.old < treeSize) {
       const { hashes } = await proofs.consistencyProof(opts.old, treeSize);
@@ -290,25 +283,16 @@ export class FederationService {
     }
     // The hub's word that no later event of the seal exists up to this size (§2.7, as for licences): without it
     // an answer could leave out the seal's revocation.
-    let statement: string | null = null;
     const latest = covered.at(-1);
-    if (latest && this.statusSigner && checkpoint) {
-      const read = readDirectoryLeaf(latest.leaf, state.nodeId);
-      const cp = parseCheckpoint(parseNote(checkpoint).text);
-      if (read.kind === 'seal')
-        statement = signNote(
-          formatStatusStatement(SEAL_STATUS_HEADER, {
+    const read = latest && readDirectoryLeaf(latest.leaf, state.nodeId);
+    const statement =
+      latest && read?.kind === 'seal' && checkpoint
+        ? this.#statement(SEAL_STATUS_HEADER, checkpoint, state.origin, {
             identifier: esID,
             status: read.seal.status,
             index: latest.idx,
-            origin: state.origin,
-            size: cp.size,
-            rootHash: cp.rootHash,
-            time: Math.floor(this.now().getTime() / 1000),
-          }),
-          [this.statusSigner],
-        );
-    }
+          })
+        : null;
     let consistency: SealEvidence['consistency'] = null;
     if (opts.old !== undefined && opts.old > 0 && opts.old < treeSize) {
       const { hashes } = await proofs.consistencyProof(opts.old, treeSize);
@@ -324,6 +308,30 @@ export class FederationService {
       consistency,
       statement,
     };
+  }
+
+  /**
+   * The hub's signed word (§2.7) that leaf `index` is the latest of `identifier` in the tree of the cosigned
+   * `checkpoint`; null without a status signer.
+   */
+  #statement(
+    header: StatusStatementHeader,
+    checkpoint: string,
+    origin: string,
+    latest: { identifier: string; status: string; index: number },
+  ): string | null {
+    if (!this.statusSigner) return null;
+    const cp = parseCheckpoint(parseNote(checkpoint).text);
+    return signNote(
+      formatStatusStatement(header, {
+        ...latest,
+        origin,
+        size: cp.size,
+        rootHash: cp.rootHash,
+        time: Math.floor(this.now().getTime() / 1000),
+      }),
+      [this.statusSigner],
+    );
   }
 
   /** Proofs over a mirror's tiles, asked only for sizes the mirror holds completely (its complete checkpoint). */
