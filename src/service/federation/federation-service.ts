@@ -149,15 +149,7 @@ export class FederationService {
     const all = await listNationalLicenceEntries(this.db, state.nodeId, identifier);
     const covered = all.filter((e) => e.idx < treeSize);
     const proofs = this.#proofService(state.nodeId, state.origin);
-    const events: LicenceEvidence['events'] = [];
-    for (const e of covered) {
-      const { hashes } = await proofs.inclusionProof({ index: e.idx, size: treeSize });
-      events.push({
-        index: e.idx,
-        leaf: e.leaf.toString('utf8'),
-        inclusion: hashes.map((h) => h.toString('base64')),
-      });
-    }
+    const events = await provenEvents(proofs, covered, treeSize);
     const bundle = (i: number) => {
       const e = covered[i]!;
       const ev = events[i]!;
@@ -180,11 +172,7 @@ export class FederationService {
             index: latest.idx,
           })
         : null;
-    let consistency: LicenceEvidence['consistency'] = null;
-    if (opts.old !== undefined && opts.old > 0 && opts.old < treeSize) {
-      const { hashes } = await proofs.consistencyProof(opts.old, treeSize);
-      consistency = { old: opts.old, hashes: hashes.map((h) => h.toString('base64')) };
-    }
+    const consistency = await consistencyFrom(proofs, opts.old, treeSize);
     const witnessed = await mirror.witnessedTree(state.origin).catch(() => undefined);
     const lagging = witnessed !== undefined && witnessed.size > treeSize;
     const stale =
@@ -271,16 +259,8 @@ export class FederationService {
     const checkpoint = state.completeCheckpoint;
     const treeSize = checkpoint ? parseCheckpoint(parseNote(checkpoint).text).size : 0;
     const proofs = this.#proofService(state.nodeId, state.origin);
-    const events: SealEvidence['events'] = [];
     const covered = found.events.filter((e) => e.idx < treeSize);
-    for (const e of covered) {
-      const { hashes } = await proofs.inclusionProof({ index: e.idx, size: treeSize });
-      events.push({
-        index: e.idx,
-        leaf: e.leaf.toString('utf8'),
-        inclusion: hashes.map((h) => h.toString('base64')),
-      });
-    }
+    const events = await provenEvents(proofs, covered, treeSize);
     // The hub's word that no later event of the seal exists up to this size (§2.7, as for licences): without it
     // an answer could leave out the seal's revocation.
     const latest = covered.at(-1);
@@ -293,11 +273,7 @@ export class FederationService {
             index: latest.idx,
           })
         : null;
-    let consistency: SealEvidence['consistency'] = null;
-    if (opts.old !== undefined && opts.old > 0 && opts.old < treeSize) {
-      const { hashes } = await proofs.consistencyProof(opts.old, treeSize);
-      consistency = { old: opts.old, hashes: hashes.map((h) => h.toString('base64')) };
-    }
+    const consistency = await consistencyFrom(proofs, opts.old, treeSize);
     return {
       esID,
       node: state.nodeId,
@@ -466,4 +442,33 @@ function unknownNode(): ServiceError {
 /** The public id of an alert. */
 export function alertId(a: Pick<FedAlert, 'nodeId' | 'id'>): string {
   return `${a.nodeId}-${a.id}`;
+}
+
+/** Each covered event with its leaf and RFC 9162 inclusion path under the tree of `size` (§3.5 answers). */
+async function provenEvents(
+  proofs: TlogReadService,
+  covered: readonly { idx: number; leaf: Buffer }[],
+  size: number,
+): Promise<{ index: number; leaf: string; inclusion: string[] }[]> {
+  const events: { index: number; leaf: string; inclusion: string[] }[] = [];
+  for (const e of covered) {
+    const { hashes } = await proofs.inclusionProof({ index: e.idx, size });
+    events.push({
+      index: e.idx,
+      leaf: e.leaf.toString('utf8'),
+      inclusion: hashes.map((h) => h.toString('base64')),
+    });
+  }
+  return events;
+}
+
+/** PROOF(old, size) when the caller names a smaller size it verified last, else null. */
+async function consistencyFrom(
+  proofs: TlogReadService,
+  old: number | undefined,
+  size: number,
+): Promise<{ old: number; hashes: string[] } | null> {
+  if (old === undefined || old <= 0 || old >= size) return null;
+  const { hashes } = await proofs.consistencyProof(old, size);
+  return { old, hashes: hashes.map((h) => h.toString('base64')) };
 }
