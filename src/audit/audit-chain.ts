@@ -16,8 +16,9 @@ export interface AuditEntry {
 
 export interface AuditRecord extends AuditEntry {
   seq: number;
-  prevHash: Buffer;
-  hash: Buffer;
+  /** Both null until the chainer reaches the record (it hashes records after they commit, in seq order). */
+  prevHash: Buffer | null;
+  hash: Buffer | null;
 }
 
 export const AUDIT_GENESIS_HASH: Buffer = Buffer.alloc(32);
@@ -47,25 +48,54 @@ export function auditHash(prevHash: Buffer, seq: number, e: AuditEntry): Buffer 
 
 export interface ChainBreak {
   seq: number;
-  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'missing-tail';
+  reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap' | 'missing-tail' | 'unchained-record';
 }
 
 /**
  * Walks records in seq order and names the first one that does not follow from its predecessor.
- * Stateful so a caller can stream pages of any size through it.
+ * Stateful so a caller can stream pages of any size through it. Records are hashed after they commit, so the
+ * walk may end in records not yet chained (`pending`); one such record before a chained one was un-hashed
+ * after the fact, and is a break.
  */
 export class AuditChainVerifier {
   private prevHash = AUDIT_GENESIS_HASH;
   private prevSeq = 0;
+  /** The last record seen, chained or not. */
+  lastSeq = 0;
+  /** Chained records that verified. */
   count = 0;
+  /** Records after the chained ones, waiting for the chainer. */
+  pending = 0;
+  #firstPending: number | undefined;
 
   check(r: AuditRecord): ChainBreak | null {
-    if (r.seq !== this.prevSeq + 1) return { seq: r.seq, reason: 'sequence-gap' };
+    if (r.seq !== this.lastSeq + 1) return { seq: r.seq, reason: 'sequence-gap' };
+    this.lastSeq = r.seq;
+    if (r.prevHash === null || r.hash === null) {
+      this.#firstPending ??= r.seq;
+      this.pending++;
+      return null;
+    }
+    if (this.#firstPending !== undefined) return { seq: this.#firstPending, reason: 'unchained-record' };
     if (!r.prevHash.equals(this.prevHash)) return { seq: r.seq, reason: 'prev-hash-mismatch' };
     if (!auditHash(r.prevHash, r.seq, r).equals(r.hash)) return { seq: r.seq, reason: 'hash-mismatch' };
     this.prevHash = r.hash;
     this.prevSeq = r.seq;
     this.count++;
+    return null;
+  }
+
+  /**
+   * Checks the walk's end against the chained end recorded beside the chain (`chainHead`) and the last seq
+   * handed out (`latestSeq`): records removed from the tail, or un-hashed below the chained end, show up here.
+   */
+  end(chainHead: { seq: number; hash: Buffer }, latestSeq: number): ChainBreak | null {
+    if (this.prevSeq !== chainHead.seq || !this.prevHash.equals(chainHead.hash)) {
+      return this.#firstPending !== undefined && this.#firstPending <= chainHead.seq
+        ? { seq: this.#firstPending, reason: 'unchained-record' }
+        : { seq: this.prevSeq + 1, reason: 'missing-tail' };
+    }
+    if (this.lastSeq !== latestSeq) return { seq: this.lastSeq + 1, reason: 'missing-tail' };
     return null;
   }
 }

@@ -23,7 +23,8 @@ export function registerAuditCommands(program: Command): void {
       try {
         const result = await new AuditService(database.knex).verifyChain();
         if (result.ok) {
-          process.stdout.write(`审计链完整 / audit chain intact: ${result.records} records\n`);
+          const pending = result.pending ? `; ${result.pending} committed meanwhile, not yet chained` : '';
+          process.stdout.write(`审计链完整 / audit chain intact: ${result.records} records${pending}\n`);
         } else {
           const b = result.firstBreak!;
           process.stderr.write(

@@ -54,6 +54,7 @@ import { latestPublishedCheckpoint, publishedCheckpointSizeIn } from '../store/t
 import { witnessStateBySm3 } from '../store/witness-repository.js';
 import { readTlogState } from '../store/tlog-state-repository.js';
 import { TlogIntegrator } from './federation/tlog-integrator.js';
+import { AuditChainer } from './audit/audit-chainer.js';
 import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
 import { FederationMirror } from './federation/federation-mirror.js';
 import { FederationService } from './federation/federation-service.js';
@@ -322,6 +323,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     logger,
   );
   const federation = opts.federation ?? loadFederationConfig();
+  const auditChainer = new AuditChainer(db, { pollMs: opts.tlogPollMs, logger });
   const tlogIntegrator = new TlogIntegrator(db, {
     tileHeight: federation.tileHeight,
     pollMs: opts.tlogPollMs,
@@ -511,6 +513,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       crls.start();
       licenceExpiry.start();
       tlogPublisher?.start();
+      auditChainer.start();
       tlogIntegrator.start();
       licenceBatches.resume().catch((err: unknown) => logger?.error({ err }, 'batch job resume failed'));
       mirror?.start();
@@ -525,6 +528,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
       await licenceExpiry.stop();
       await tlogPublisher?.stop();
       await tlogIntegrator.stop();
+      await auditChainer.stop();
       await licenceBatches.stop();
       await productionPool?.close();
       await verification.stop();

@@ -1,8 +1,10 @@
-import { AUDIT_GENESIS_HASH, auditHash, type AuditEntry, type AuditRecord } from '../audit/audit-chain.js';
+import type { Knex } from 'knex';
+import { AUDIT_GENESIS_HASH, type AuditEntry, type AuditRecord } from '../audit/audit-chain.js';
 import type { Executor } from './database.js';
 import { toPage } from './page.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
+import { inlineBindings, type InlineValue } from './sql-literal.js';
 import { tlogEntriesInsert } from './tlog-entry-repository.js';
 import type { DirectoryLeaf } from '../tlog/directory-leaf.js';
 
@@ -33,75 +35,158 @@ function fromRow(r: AuditRow): AuditRecord {
     requestId: r.request_id,
     outcome: r.outcome,
     details: toJson(r.details),
-    prevHash: toBuffer(r.prev_hash),
-    hash: toBuffer(r.hash),
+    prevHash: r.prev_hash == null ? null : toBuffer(r.prev_hash),
+    hash: r.hash == null ? null : toBuffer(r.hash),
   };
 }
 
+/** Where an append landed: its audit seq and the directory log indices [first, last] it took, if any. */
+export interface AuditAppend {
+  seq: number;
+  tlog: [number, number] | null;
+}
+
+export interface AppendAuditOptions {
+  /**
+   * End the transaction with the append: the statement and COMMIT go to the server as one simple query, so the
+   * audit head row lock is held for the server's own work only, never across a client round trip
+   * (federation.md §6.2). Only for the outermost transaction, and only as its last statement; it then opens an
+   * empty transaction for knex's own COMMIT to end. PostgreSQL only (PGlite answers one statement per query).
+   */
+  commit?: boolean;
+}
+
 /**
- * Appends to the hash chain, and `leaves` to the directory log. Must run inside the transaction that makes the
- * change it records: advancing the head row locks it, which holds other appenders off until that transaction
- * ends. One statement advances both counters, so the log's indices share the audit lock (no second lock whose
- * order nested changes could invert) and stay gap-free: a rollback takes the counter back with it. The record
- * names the indices it caused in `details.tlog` = [first, last].
+ * Appends the record and `leaves` (the directory log) in one statement. Must run inside the transaction that
+ * makes the change it records: advancing the head row locks it, which holds other appenders off until that
+ * transaction ends, so seqs and log indices commit in order and stay gap-free (a rollback takes both counters
+ * back). One statement advances both, so the log shares the audit lock: no second lock whose order nested
+ * changes could invert. The record names the indices it caused in `details.tlog` = [first, last]. Its chain
+ * hash is left to the chainer (`chainAuditRecords`), which needs the record committed first.
  */
 export async function appendAudit(
   trx: Executor,
   entry: AuditEntry,
   leaves: readonly DirectoryLeaf[] = [],
-): Promise<AuditRecord> {
+  opts: AppendAuditOptions = {},
+): Promise<AuditAppend> {
   if (!('isTransaction' in trx) || !trx.isTransaction) {
     throw new Error('appendAudit must run inside a transaction');
   }
   const n = leaves.length;
-  const head = (await trx.raw(
-    'UPDATE audit_head SET seq = seq + 1, tlog_next = tlog_next + ? WHERE id = 1 RETURNING seq, hash, tlog_next - ? AS first_index',
-    [n, n],
-  )) as {
-    rows: { seq: unknown; hash: unknown; first_index: unknown }[];
-  };
-  const row = head.rows[0];
-  if (!row) throw new Error('audit_head is missing (migration 004)');
-  const seq = toNumber(row.seq);
-  const prevHash = toBuffer(row.hash);
-  const firstIndex = toNumber(row.first_index);
   // Timestamps are kept to the millisecond so the stored value re-hashes identically.
   const at = new Date(Math.floor(entry.at.getTime()));
-  const details = n > 0 ? { ...entry.details, tlog: [firstIndex, firstIndex + n - 1] } : entry.details;
-  const e = { ...entry, at, details };
-  const hash = auditHash(prevHash, seq, e);
-  const entries = n > 0 ? tlogEntriesInsert(firstIndex, seq, leaves) : undefined;
-  await trx.raw(
-    `WITH ${entries ? `logged AS (${entries.sql}), ` : ''}appended AS (
+  const logged = n > 0 ? tlogEntriesInsert(leaves) : undefined;
+  const sql = `WITH head AS (
+       UPDATE audit_head SET seq = seq + 1, tlog_next = tlog_next + ?::bigint WHERE id = 1
+       RETURNING seq, tlog_next - ?::bigint AS first_index),
+     ${logged ? `logged AS (${logged.sql}), ` : ''}appended AS (
        INSERT INTO audit_log (seq, at, actor_token_id, actor_role, action, target_type, target_id, request_id,
-                              outcome, details, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))
-     UPDATE audit_head SET hash = ? WHERE id = 1`,
-    [
-      ...(entries?.bindings ?? []),
-      seq,
-      at,
-      e.actorTokenId,
-      e.actorRole,
-      e.action,
-      e.targetType,
-      e.targetId,
-      e.requestId,
-      e.outcome,
-      JSON.stringify(e.details),
-      prevHash,
-      hash,
-      hash,
-    ],
-  );
-  return { ...e, seq, prevHash, hash };
+                              outcome, details)
+       SELECT head.seq, ?::timestamptz, ?::uuid, ?, ?, ?, ?, ?, ?,
+              ?::jsonb || CASE WHEN ?::bigint > 0
+                THEN jsonb_build_object('tlog', jsonb_build_array(head.first_index, head.first_index + ?::bigint - 1))
+                ELSE '{}'::jsonb END
+         FROM head
+       RETURNING seq, details -> 'tlog' AS tlog)
+     SELECT seq, tlog FROM appended`;
+  const bindings: InlineValue[] = [
+    n,
+    n,
+    ...(logged?.bindings ?? []),
+    at,
+    entry.actorTokenId,
+    entry.actorRole,
+    entry.action,
+    entry.targetType,
+    entry.targetId,
+    entry.requestId,
+    entry.outcome,
+    JSON.stringify(entry.details),
+    n,
+    n,
+  ];
+  let row: { seq: unknown; tlog: unknown } | undefined;
+  // Never inside a savepoint: its COMMIT would end the outer transaction.
+  if (opts.commit && isNodePostgres(trx) && !(trx as Knex.Transaction).parentTransaction) {
+    const results = (await trx.raw(`${inlineBindings(sql, bindings)};\nCOMMIT;\nBEGIN`)) as unknown as {
+      rows: { seq: unknown; tlog: unknown }[];
+    }[];
+    row = results[0]?.rows[0];
+  } else {
+    const result = (await trx.raw(sql, bindings as Knex.Value[])) as {
+      rows: { seq: unknown; tlog: unknown }[];
+    };
+    row = result.rows[0];
+  }
+  if (!row) throw new Error('audit_head is missing (migration 004)');
+  const tlog = toJson<[number, number] | null>(row.tlog);
+  return { seq: toNumber(row.seq), tlog: tlog ?? null };
 }
 
-/** The chain's recorded end: the last seq and its hash. */
+/** node-postgres, whose simple query protocol takes several statements at once (PGlite's driver does not). */
+function isNodePostgres(trx: Executor): boolean {
+  return (trx.client as { config?: { client?: unknown } }).config?.client === 'pg';
+}
+
+/** The chain's hashed end: the last chained seq and its hash. */
 export async function auditHead(db: Executor): Promise<{ seq: number; hash: Buffer }> {
-  const row = (await db('audit_head').where({ id: 1 }).first()) as
+  const row = (await db('audit_chain_head').where({ id: 1 }).first()) as
     { seq: unknown; hash: unknown } | undefined;
   return row ? { seq: toNumber(row.seq), hash: toBuffer(row.hash) } : { seq: 0, hash: AUDIT_GENESIS_HASH };
+}
+
+/** The last seq appended (chained or not): moves with every committed audit record. */
+export async function latestAuditSeq(db: Executor): Promise<number> {
+  const row = (await db('audit_head').select('seq').where({ id: 1 }).first()) as { seq: unknown } | undefined;
+  return row ? toNumber(row.seq) : 0;
+}
+
+/**
+ * Locks the chained end for one chainer (other processes' chainers wait) and reads it, inside `trx`.
+ * A separate row from audit_head, so chaining never queues behind appenders.
+ */
+export async function lockAuditChainHead(trx: Executor): Promise<{ seq: number; hash: Buffer }> {
+  const row = (await trx('audit_chain_head').where({ id: 1 }).forUpdate().first()) as
+    { seq: unknown; hash: unknown } | undefined;
+  if (!row) throw new Error('audit_chain_head is missing (migration 020)');
+  return { seq: toNumber(row.seq), hash: toBuffer(row.hash) };
+}
+
+/** Committed records after `afterSeq` that wait for their chain hash, in seq order. */
+export async function listUnchainedAudit(
+  trx: Executor,
+  afterSeq: number,
+  limit: number,
+): Promise<AuditRecord[]> {
+  const rows = (await trx<AuditRow>('audit_log')
+    .where('seq', '>', afterSeq)
+    .orderBy('seq', 'asc')
+    .limit(limit)) as AuditRow[];
+  return rows.map(fromRow);
+}
+
+/** Writes chain hashes of consecutive records and the new chained end, in the chainer's transaction. */
+export async function writeAuditChain(
+  trx: Executor,
+  chained: readonly { seq: number; prevHash: Buffer; hash: Buffer }[],
+): Promise<void> {
+  const last = chained.at(-1);
+  if (!last) return;
+  await trx.raw(
+    `WITH chained AS (
+       UPDATE audit_log a SET prev_hash = u.prev_hash, hash = u.hash
+         FROM unnest(?::bigint[], ?::bytea[], ?::bytea[]) AS u(seq, prev_hash, hash)
+        WHERE a.seq = u.seq AND a.hash IS NULL)
+     UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1`,
+    [
+      chained.map((c) => c.seq),
+      chained.map((c) => c.prevHash),
+      chained.map((c) => c.hash),
+      last.seq,
+      last.hash,
+    ] as unknown as Knex.Value[],
+  );
 }
 
 export async function listAudit(db: Executor, page: PageRequest): Promise<Page<AuditRecord>> {

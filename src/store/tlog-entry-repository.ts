@@ -1,5 +1,3 @@
-import type { Knex } from 'knex';
-
 import { directoryLeafHash, type DirectoryLeaf } from '../tlog/directory-leaf.js';
 import type { Executor } from './database.js';
 import { toBuffer, toDate, toNumber } from './row-types.js';
@@ -26,29 +24,27 @@ interface TlogEntryRow {
 }
 
 /**
- * The `INSERT` of `leaves` at indices `firstIndex…`, as a statement to run inside the audit append (a CTE
- * member there), so the entries, the audit record and both counters commit together. The rows travel as one
- * array per column (unnest), so a batch of 100 leaves is 7 parameters to bind and parse, not 700.
+ * The `INSERT` of `leaves` at the indices the audit append took, as a member of its CTE (which names the head
+ * row it advanced `head`, with `seq` and `first_index`), so the entries, the audit record and both counters
+ * commit together. The rows travel as one array per column (unnest), so a batch of 100 leaves is 5 parameters
+ * to bind and parse, not 500.
  */
-export function tlogEntriesInsert(
-  firstIndex: number,
-  auditSeq: number,
-  leaves: readonly DirectoryLeaf[],
-): { sql: string; bindings: Knex.Value[] } {
+export function tlogEntriesInsert(leaves: readonly DirectoryLeaf[]): {
+  sql: string;
+  bindings: (Buffer[] | string[])[];
+} {
   return {
     sql: `INSERT INTO tlog_entries (idx, leaf, leaf_hash, kind, subject, audit_seq, at)
-          SELECT ?::bigint + u.n - 1, u.leaf, u.leaf_hash, u.kind, u.subject, ?::bigint, u.at::timestamptz
-            FROM unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[])
+          SELECT head.first_index + u.n - 1, u.leaf, u.leaf_hash, u.kind, u.subject, head.seq, u.at::timestamptz
+            FROM head, unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[])
                  WITH ORDINALITY AS u(leaf, leaf_hash, kind, subject, at, n)`,
     bindings: [
-      firstIndex,
-      auditSeq,
       leaves.map((l) => l.bytes),
       leaves.map((l) => directoryLeafHash(l)),
       leaves.map((l) => l.kind),
       leaves.map((l) => l.subject),
       leaves.map((l) => l.at.toISOString()),
-    ] as unknown as Knex.Value[],
+    ],
   };
 }
 

@@ -134,7 +134,7 @@ describe('sealtrust audit verify against a real database', () => {
 
   test('the chain written by the services verifies, in process and from the CLI', async () => {
     const result = await new AuditService(database.knex).verifyChain();
-    assert.deepEqual(result, { ok: true, records: 4, firstBreak: null });
+    assert.deepEqual(result, { ok: true, records: 4, pending: 0, firstBreak: null });
     const rows = await database.knex('audit_log').orderBy('seq');
     assert.ok(Buffer.isBuffer(rows[0].hash) || rows[0].hash instanceof Uint8Array);
     if (dataDir) await database.close(); // PGlite allows one process at a time
@@ -171,12 +171,14 @@ test('a record deleted from the tail is caught by the chain head', async () => {
     assert.deepEqual(await new AuditService(db.knex).verifyChain(), {
       ok: true,
       records: 2,
+      pending: 0,
       firstBreak: null,
     });
     await db.knex('audit_log').where({ seq: 2 }).delete();
     assert.deepEqual(await new AuditService(db.knex).verifyChain(), {
       ok: false,
       records: 1,
+      pending: 0,
       firstBreak: { seq: 2, reason: 'missing-tail' },
     });
   } finally {

@@ -15,12 +15,20 @@ const auditSchema = z.object({
   requestId: z.string().nullable(),
   outcome: z.enum(['success', 'denied', 'failure']),
   details: z.record(z.string(), z.unknown()),
-  prevHash: z.string().describe('hex'),
-  hash: z.string().describe('hex, SM3(prevHash ‖ canonical record)'),
+  prevHash: z
+    .string()
+    .nullable()
+    .describe('hex; null until the chainer reaches the record (after its commit)'),
+  hash: z.string().nullable().describe('hex, SM3(prevHash ‖ canonical record); null like prevHash'),
 });
 
 function present(r: AuditRecord) {
-  return { ...r, at: r.at.toISOString(), prevHash: r.prevHash.toString('hex'), hash: r.hash.toString('hex') };
+  return {
+    ...r,
+    at: r.at.toISOString(),
+    prevHash: r.prevHash?.toString('hex') ?? null,
+    hash: r.hash?.toString('hex') ?? null,
+  };
 }
 
 export function auditRoutes(api: ApiRouter, { audit }: Pick<Services, 'audit'>): void {

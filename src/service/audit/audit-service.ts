@@ -1,11 +1,13 @@
 import type { Db, Executor } from '../../store/database.js';
-import { appendAudit, auditHead, listAudit } from '../../store/audit-repository.js';
 import {
-  AUDIT_GENESIS_HASH,
-  AuditChainVerifier,
-  type AuditRecord,
-  type ChainBreak,
-} from '../../audit/audit-chain.js';
+  appendAudit,
+  auditHead,
+  latestAuditSeq,
+  listAudit,
+  type AuditAppend,
+} from '../../store/audit-repository.js';
+import { AuditChainVerifier, type AuditRecord, type ChainBreak } from '../../audit/audit-chain.js';
+import { AuditChainer } from './audit-chainer.js';
 import type { Page, PageRequest } from '../../paging/page.js';
 import { actorOf, type ActionContext } from '../access/principal.js';
 import { AuditGeneration } from './audit-generation.js';
@@ -62,7 +64,8 @@ function recordedChange<T>(
     const { result, target, details, directory } = await change(trx);
     // The node id is read per change (cheap) so it always matches the configuration the process runs with.
     const leaves = directory?.length ? directory.map((ev) => encodeDirectoryLeaf(loadNodeId(), ev)) : [];
-    await appendRecord(trx, ctx, action, target, 'success', details ?? {}, leaves);
+    // The outermost transaction ends with its audit record; a nested one rides on its parent's commit.
+    await appendRecord(trx, ctx, action, target, 'success', details ?? {}, leaves, !db.isTransaction);
     return result;
   });
 }
@@ -76,7 +79,8 @@ function appendRecord(
   outcome: 'success' | 'denied',
   details: Record<string, unknown>,
   leaves: DirectoryLeaf[] = [],
-): Promise<AuditRecord> {
+  commit = false,
+): Promise<AuditAppend> {
   return appendAudit(
     trx,
     {
@@ -90,12 +94,16 @@ function appendRecord(
       details,
     },
     leaves,
+    { commit },
   );
 }
 
 export interface AuditVerification {
   ok: boolean;
+  /** Chained records that verified. */
   records: number;
+  /** Records committed during the check, after the chained end, not yet hashed (not a break). */
+  pending: number;
   firstBreak: ChainBreak | null;
 }
 
@@ -108,39 +116,45 @@ export class AuditService {
 
   /** Records a refused attempt (e.g. a token acting outside its role) in its own transaction. */
   async denied(ctx: ActionContext, action: string, target: AuditTarget, reason: string): Promise<void> {
-    await this.db.transaction((trx) => appendRecord(trx, ctx, action, target, 'denied', { reason }));
+    await this.db.transaction((trx) =>
+      appendRecord(trx, ctx, action, target, 'denied', { reason }, [], true),
+    );
   }
 
   list(page: PageRequest): Promise<Page<AuditRecord>> {
     return listAudit(this.db, page);
   }
 
-  /** Recomputes the whole chain page by page and names the first record that does not follow. */
+  /**
+   * Chains what has committed, then recomputes the whole chain page by page and names the first record that
+   * does not follow. Records committed meanwhile count as pending.
+   */
   async verifyChain(pageSize = 1000): Promise<AuditVerification> {
+    await new AuditChainer(this.db).catchUp();
     const verifier = new AuditChainVerifier();
-    let after: number | undefined;
-    let lastSeen: AuditRecord | undefined;
-    for (;;) {
-      const page = await listAudit(this.db, { limit: pageSize, after });
-      for (const r of page.items) {
-        lastSeen = r;
-        const broken = verifier.check(r);
-        if (broken) return { ok: false, records: verifier.count, firstBreak: broken };
-      }
-      if (page.nextAfter === null) {
-        // The head pins the end of the chain: records removed from the tail show up here.
-        const head = await auditHead(this.db);
-        const endSeq = lastSeen?.seq ?? 0;
-        if (head.seq !== endSeq || !head.hash.equals(lastSeen?.hash ?? AUDIT_GENESIS_HASH)) {
-          return {
-            ok: false,
-            records: verifier.count,
-            firstBreak: { seq: endSeq + 1, reason: 'missing-tail' },
-          };
+    const result = (firstBreak: ChainBreak | null): AuditVerification => ({
+      ok: firstBreak === null,
+      records: verifier.count,
+      pending: verifier.pending,
+      firstBreak,
+    });
+    // One snapshot for the walk and both ends, so appends and chaining meanwhile cannot look like breaks.
+    return this.db.transaction(
+      async (trx) => {
+        const chainHead = await auditHead(trx);
+        const latest = await latestAuditSeq(trx);
+        let after: number | undefined;
+        for (;;) {
+          const page = await listAudit(trx, { limit: pageSize, after });
+          for (const r of page.items) {
+            const broken = verifier.check(r);
+            if (broken) return result(broken);
+          }
+          if (page.nextAfter === null) return result(verifier.end(chainHead, latest));
+          after = page.nextAfter;
         }
-        return { ok: true, records: verifier.count, firstBreak: null };
-      }
-      after = page.nextAfter;
-    }
+      },
+      { isolationLevel: 'repeatable read' },
+    );
   }
 }

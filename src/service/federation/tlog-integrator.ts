@@ -12,7 +12,7 @@ import { deleteAllTiles, readTiles, tileKey, upsertTiles } from '../../store/tlo
 import { CompactRange } from '../../tlog/compact-range.js';
 import { SM3_MERKLE_HASHER, type MerkleHasher } from '../../tlog/merkle-hasher.js';
 import { rightEdgeTiles, TileAccumulator } from '../../tlog/tile-accumulator.js';
-import { AuditGeneration } from '../audit/audit-generation.js';
+import { AfterCommitTask } from '../audit/after-commit-task.js';
 import { ServiceError } from '../service-error.js';
 
 /** Entries integrated per pass (federation.md §4.1): one transaction each, so a pass is quick to redo. */
@@ -60,27 +60,16 @@ export class TlogIntegrator {
   readonly #hasher: MerkleHasher;
   readonly #height: number;
   readonly #maxPerPass: number;
-  readonly #pollMs: number;
-  readonly #coalesceMs: number;
-  readonly #minIntervalMs: number;
-  #lastPassAt = -Infinity;
   readonly #logger: Logger | undefined;
-  #poll: NodeJS.Timeout | undefined;
-  #scheduled: NodeJS.Timeout | undefined;
-  #unwatch: (() => void) | undefined;
-  #running: Promise<void> | undefined;
-  #dirty = false;
-  #started = false;
+  readonly #task: AfterCommitTask;
 
   constructor(db: Db, opts: TlogIntegratorOptions) {
     this.#db = db;
     this.#hasher = opts.hasher ?? SM3_MERKLE_HASHER;
     this.#height = opts.tileHeight;
     this.#maxPerPass = opts.maxPerPass ?? MAX_ENTRIES_PER_PASS;
-    this.#pollMs = opts.pollMs ?? 1000;
-    this.#coalesceMs = opts.coalesceMs ?? 20;
-    this.#minIntervalMs = opts.minIntervalMs ?? 250;
     this.#logger = opts.logger;
+    this.#task = new AfterCommitTask(db, () => this.catchUp(), { ...opts, name: 'tlog integration pass' });
   }
 
   get tileHeight(): number {
@@ -88,23 +77,12 @@ export class TlogIntegrator {
   }
 
   start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    this.#unwatch = AuditGeneration.of(this.#db).watch(() => this.#wake());
-    this.#poll = setInterval(() => this.#wake(), this.#pollMs);
-    this.#poll.unref();
-    this.#wake();
+    this.#task.start();
   }
 
   /** Stops waking up and waits for a running pass to finish (its transaction commits or rolls back). */
-  async stop(): Promise<void> {
-    this.#started = false;
-    clearInterval(this.#poll);
-    clearTimeout(this.#scheduled);
-    this.#poll = this.#scheduled = undefined;
-    this.#unwatch?.();
-    this.#unwatch = undefined;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** Passes until nothing is left (or the lock is elsewhere, or a gap): the integrated size then. */
@@ -195,36 +173,5 @@ export class TlogIntegrator {
       tileHeight: this.#height,
     });
     return { outcome: gap ? 'gap' : 'integrated', from, size: from + n };
-  }
-
-  #wake(): void {
-    if (!this.#started) return;
-    if (this.#running) {
-      this.#dirty = true;
-      return;
-    }
-    if (this.#scheduled) return;
-    const sinceLast = performance.now() - this.#lastPassAt;
-    const delay = Math.max(this.#coalesceMs, this.#minIntervalMs - sinceLast);
-    this.#scheduled = setTimeout(() => {
-      this.#scheduled = undefined;
-      this.#running = this.#loop().finally(() => {
-        this.#running = undefined;
-        // Commits that arrived during the pass: the next pass, no sooner than the interval allows.
-        if (this.#dirty) this.#wake();
-      });
-    }, delay);
-    this.#scheduled.unref();
-  }
-
-  async #loop(): Promise<void> {
-    this.#dirty = false;
-    this.#lastPassAt = performance.now();
-    try {
-      await this.catchUp();
-    } catch (err) {
-      // Retried at the next wake-up or poll; the failed pass rolled back as a whole.
-      this.#logger?.error({ err }, 'tlog integration pass failed');
-    }
   }
 }

@@ -4,7 +4,7 @@ import { LruCache } from '../../crypto/lru-cache.js';
 import { HOLDER_CODE_TYPES, maskMiddle } from '../../licence/holder-code.js';
 import { licenceStatusZh } from '../../licence/licence-lifecycle.js';
 import { parseCertificate, type CertificateInfo } from '../../pki/certificate.js';
-import { auditHead } from '../../store/audit-repository.js';
+import { latestAuditSeq } from '../../store/audit-repository.js';
 import { AuditGeneration } from '../audit/audit-generation.js';
 import type { Db } from '../../store/database.js';
 import type { LicenceDirectoryRecord, LicenceDirectoryView } from '../../verify/licence-validation.js';
@@ -308,11 +308,9 @@ export class VerificationService {
   /** The audit head as read by a query that starts now or later (concurrent callers share reads). */
   #freshHead(): Promise<number> {
     const read = () => {
-      const p: Promise<number> = auditHead(this.#deps.db)
-        .then((h) => h.seq)
-        .finally(() => {
-          if (this.#headRead === p) this.#headRead = undefined;
-        });
+      const p: Promise<number> = latestAuditSeq(this.#deps.db).finally(() => {
+        if (this.#headRead === p) this.#headRead = undefined;
+      });
       return (this.#headRead = p);
     };
     if (!this.#headRead) return read();
