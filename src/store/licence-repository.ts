@@ -243,7 +243,39 @@ function eventRow(e: Omit<LicenceEvent, 'seq'>) {
 export async function listLicenceEvents(db: Executor, identifiers: string[]): Promise<LicenceEvent[]> {
   if (identifiers.length === 0) return [];
   const rows = (await db('licence_events').whereIn('identifier', identifiers).orderBy('seq')) as Row[];
-  return rows.map((r) => ({
+  return rows.map(eventFromRow);
+}
+
+/** The latest `limit` events of one licence, oldest first, and whether older ones exist. */
+export async function listLatestLicenceEvents(
+  db: Executor,
+  identifier: string,
+  limit: number,
+): Promise<{ events: LicenceEvent[]; truncated: boolean }> {
+  const rows = (await db('licence_events')
+    .where({ identifier })
+    .orderBy('seq', 'desc')
+    .limit(limit + 1)) as Row[];
+  const truncated = rows.length > limit;
+  return { events: rows.slice(0, limit).reverse().map(eventFromRow), truncated };
+}
+
+/** One page of a licence's events, oldest first. */
+export async function listLicenceEventsPage(
+  db: Executor,
+  identifier: string,
+  page: PageRequest,
+): Promise<Page<LicenceEvent>> {
+  const q = db('licence_events')
+    .where({ identifier })
+    .orderBy('seq', 'asc')
+    .limit(page.limit + 1);
+  if (page.after !== undefined) q.andWhere('seq', '>', page.after);
+  return toPage((await q) as (Row & { seq: unknown })[], page, eventFromRow, (r) => toNumber(r.seq));
+}
+
+function eventFromRow(r: Row): LicenceEvent {
+  return {
     seq: toNumber(r.seq),
     identifier: r.identifier as string,
     operation: r.operation as string,
@@ -254,5 +286,5 @@ export async function listLicenceEvents(db: Executor, identifiers: string[]): Pr
     actorRole: r.actor_role as string,
     actorTokenId: (r.actor_token_id as string | null) ?? null,
     at: toDate(r.at),
-  }));
+  };
 }

@@ -435,6 +435,74 @@ describe('lifecycle', () => {
     }
   });
 
+  it('answers with the latest 50 events and pages the whole history at …/events', async () => {
+    const { identifier } = await issueOk();
+    for (let i = 0; i < 26; i++) {
+      const op = i % 2 === 0 ? 'suspend' : 'resume';
+      assert.equal((await event(identifier, { operation: op, reason: `第 ${i} 次` })).status, 200);
+    }
+    const stored = (await srv.database.knex('licence_events').where({ identifier }).orderBy('seq')) as {
+      operation: string;
+      reason: string | null;
+    }[];
+    assert.equal(stored.length, 27); // issue + 26
+    const view = (await getLicence(identifier)) as LicenceJson & { historyTruncated: boolean };
+    assert.equal(view.history.length, 27);
+    assert.equal(view.historyTruncated, false);
+    for (let i = 0; i < 24; i++) {
+      const op = i % 2 === 0 ? 'suspend' : 'resume';
+      assert.equal((await event(identifier, { operation: op, reason: `再 ${i} 次` })).status, 200);
+    }
+    const after = (await getLicence(identifier)) as LicenceJson & { historyTruncated: boolean };
+    assert.equal(after.historyTruncated, true);
+    assert.equal(after.history.length, 50);
+    assert.equal(after.history[0]!.operation, 'suspend', 'the oldest shown is the 2nd event, not the issue');
+    // The pages together are every stored event, in order, each once.
+    const all = [
+      ...stored,
+      ...(
+        (await srv.database.knex('licence_events').where({ identifier }).orderBy('seq')) as {
+          operation: string;
+          reason: string | null;
+        }[]
+      ).slice(27),
+    ];
+    const paged: { operation: string; reason: string | null }[] = [];
+    let cursor: string | null = '';
+    let pages = 0;
+    while (cursor !== null) {
+      const q: URLSearchParams = new URLSearchParams({ limit: '20', ...(cursor ? { cursor } : {}) });
+      const page: { items: { operation: string; reason: string | null }[]; next: string | null } =
+        await expectJson<{
+          items: { operation: string; reason: string | null }[];
+          next: string | null;
+        }>(await srv.request(`/v1/licences/${identifier}/events?${q}`, { token: a.issuer }), 200);
+      paged.push(...page.items);
+      cursor = page.next;
+      pages++;
+    }
+    assert.equal(pages, 3);
+    assert.deepEqual(
+      paged.map((e) => [e.operation, e.reason]),
+      all.map((e) => [e.operation, e.reason]),
+    );
+    // Another agency reads the events only with the usage elements, like the record itself.
+    const bare = await srv.request(`/v1/licences/${identifier}/events`, { token: b.issuer });
+    assert.equal((await expectJson<{ field: string }>(bare, 422)).field, 'user');
+    const other = await expectJson<{ items: unknown[] }>(
+      await srv.request(`/v1/licences/${identifier}/events?limit=5&${USAGE}`, { token: b.issuer }),
+      200,
+    );
+    assert.equal(other.items.length, 5);
+    const unknown = await srv.request(
+      '/v1/licences/1.2.156.3005.2.11100000000013338W001.11320100014000714D.20260000999.001.F/events',
+      {
+        token: a.issuer,
+      },
+    );
+    assert.equal(unknown.status, 404);
+  });
+
   it('renews as version +1 of the same identifier and supersedes the old file', async () => {
     const first = await issueOk();
     const res = await event(first.identifier, {

@@ -98,7 +98,14 @@ const licenceSchema = z.object({
     .describe('可下载的版式文件及其 SM3、大小 / the available formats with SM3 and size'),
   signedAt: z.iso.datetime(),
   face: z.record(z.string(), z.string()).optional(),
-  history: z.array(eventSchema).optional(),
+  history: z
+    .array(eventSchema)
+    .optional()
+    .describe('最近 50 条状态事件（由旧到新）；更早的见 …/events / the latest 50 events, oldest first'),
+  historyTruncated: z
+    .boolean()
+    .optional()
+    .describe('有更早的事件未列出 / older events exist: page them at GET /v1/licences/{identifier}/events'),
   versions: z.array(z.object({ identifier: z.string(), version: z.number(), status: z.string() })).optional(),
 });
 
@@ -119,7 +126,7 @@ export function presentLicence(
   l: LicenceSummary,
   fileUrl: (format: LicenceFileFormat) => string,
   holder: { code: string; masked: boolean } | null,
-  view?: Pick<LicenceView, 'history' | 'versions'>,
+  view?: Pick<LicenceView, 'history' | 'historyTruncated' | 'versions'>,
 ) {
   return {
     identifier: l.identifier,
@@ -152,6 +159,7 @@ export function presentLicence(
       ? {
           face: l.metadata.face,
           history: view.history.map(presentEvent),
+          historyTruncated: view.historyTruncated,
           versions: view.versions,
         }
       : {}),
@@ -300,13 +308,35 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
     handler: async (ctx, { params, query }) => {
       const found = await s.licences.find(params.identifier);
       if (found) await s.licenceUsage.authorize(actionContext(ctx), found, 'record', query);
-      const view = await s.licences.get(principalOf(ctx), params.identifier);
+      const view = await s.licences.get(principalOf(ctx), params.identifier, found);
       ctx.body = presentLicence(
         view.licence,
         (f) => s.licences.fileUrl(params.identifier, f),
         { code: view.holderCode, masked: view.holderCodeMasked },
         view,
       );
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/v1/licences/:identifier/events',
+    operationId: 'listLicenceEvents',
+    summary:
+      '证照状态事件（全部，分页，由旧到新）；其他机构须提供用证五要素 / A licence’s events, all of them, paged; other agencies give the five usage elements',
+    tags: ['licences'],
+    auth: [...relayReaders],
+    params: identifierParam,
+    query: pageQuery.extend(usageElements.shape),
+    responses: {
+      200: { description: 'A page of events, oldest first', schema: collectionSchema(eventSchema) },
+    },
+    handler: async (ctx, { params, query }) => {
+      const { limit, cursor, ...usage } = query;
+      const found = await s.licences.find(params.identifier);
+      if (found) await s.licenceUsage.authorize(actionContext(ctx), found, 'record', usage);
+      const page = await s.licences.events(params.identifier, toPageRequest({ limit, cursor }));
+      ctx.body = collection(page, presentEvent);
     },
   });
 
@@ -374,7 +404,7 @@ export function licenceRoutes(api: ApiRouter, s: Services): void {
         ...body,
         operation: body.operation as (typeof LICENCE_EVENT_OPERATIONS)[number],
       });
-      const view = await s.licences.get(principal, licence.identifier);
+      const view = await s.licences.get(principal, licence.identifier, licence);
       ctx.body = {
         licence: presentLicence(
           licence,

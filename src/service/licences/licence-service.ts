@@ -24,7 +24,9 @@ import {
   insertLicenceWithEvent,
   insertLicenceEvent,
   listExpiring,
+  listLatestLicenceEvents,
   listLicenceEvents,
+  listLicenceEventsPage,
   listLicences,
   listVersions,
   updateLicenceStatus,
@@ -147,9 +149,17 @@ export interface LicenceView {
   /** In clear only for the issuing agency and admins; masked otherwise. */
   holderCode: string;
   holderCodeMasked: boolean;
+  /** The latest LICENCE_VIEW_EVENTS events, oldest first; `historyTruncated` when older ones exist. */
   history: LicenceEvent[];
+  historyTruncated: boolean;
   versions: { identifier: string; version: number; status: LicenceStatus }[];
 }
+
+/**
+ * Events a licence view carries: a licence suspended and resumed for years keeps every event, and one answer
+ * must not grow with them (the whole history pages through `events`).
+ */
+export const LICENCE_VIEW_EVENTS = 50;
 
 function issuerAgencyOf(p: Principal): string {
   ensureAllowed(p, 'licence.issue');
@@ -662,11 +672,15 @@ export class LicenceService {
   }
 
   /** Reads a licence with its history and versions; the holder code in clear only for its issuer and admins. */
-  async get(principal: Principal, identifier: string): Promise<LicenceView> {
-    const licence = await findLicence(this.db, identifier);
+  /** The licence as its reader may see it; `known` saves reading a record the caller has just read. */
+  async get(principal: Principal, identifier: string, known?: LicenceSummary): Promise<LicenceView> {
+    const licence = known?.identifier === identifier ? known : await findLicence(this.db, identifier);
     if (!licence) throw notFound();
-    const versions = await listVersions(this.db, licence);
-    const history = await listLicenceEvents(this.db, [identifier]);
+    const [versions, latest] = await Promise.all([
+      listVersions(this.db, licence),
+      listLatestLicenceEvents(this.db, identifier, LICENCE_VIEW_EVENTS),
+    ]);
+    const history = latest.events;
     const clear = this.mayReadHolderCode(principal, licence);
     return {
       licence,
@@ -675,6 +689,7 @@ export class LicenceService {
         : licence.holderCodeMasked,
       holderCodeMasked: !clear,
       history,
+      historyTruncated: latest.truncated,
       versions: versions.map((v) => ({ identifier: v.identifier, version: v.version, status: v.status })),
     };
   }
@@ -733,6 +748,12 @@ export class LicenceService {
 
   async history(identifiers: string[]): Promise<LicenceEvent[]> {
     return listLicenceEvents(this.db, identifiers);
+  }
+
+  /** One page of a licence's events, oldest first (404 for an unknown identifier). */
+  async events(identifier: string, page: PageRequest): Promise<Page<LicenceEvent>> {
+    if (!(await findLicence(this.db, identifier))) throw notFound();
+    return listLicenceEventsPage(this.db, identifier, page);
   }
 
   async versionsOf(licence: LicenceSummary): Promise<LicenceSummary[]> {
