@@ -76,6 +76,11 @@ export function transition(current: LicenceStatus, op: LicenceEventOperation): T
   return { ok: true, to: t.to, produces: t.produces };
 }
 
+/** Whether the operation makes a new file (renew: a version; replace: a licence), whatever the status. */
+export function producesFile(op: LicenceEventOperation): boolean {
+  return TRANSITIONS[op].produces !== undefined;
+}
+
 /** Operations allowed from a status (for API hints). */
 export function allowedOperations(current: LicenceStatus): LicenceEventOperation[] {
   return LICENCE_EVENT_OPERATIONS.filter((op) => TRANSITIONS[op].from.includes(current));

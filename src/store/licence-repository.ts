@@ -222,6 +222,25 @@ export async function listExpiring(db: Executor, today: string, limit: number): 
   return rows.map((r: { identifier: string }) => r.identifier);
 }
 
+/**
+ * A status change and its lifecycle event in one statement (one round trip inside the change's transaction,
+ * which already holds the licence row lock).
+ */
+export async function updateLicenceStatusWithEvent(
+  db: Executor,
+  change: { status: LicenceStatus; reason: string | null; at: Date },
+  e: Omit<LicenceEvent, 'seq'>,
+): Promise<void> {
+  const ev = Object.entries(eventRow(e));
+  await db.raw(
+    `WITH changed AS (
+       UPDATE licences SET status = ?, status_reason = ?, updated_at = ? WHERE identifier = ? RETURNING identifier)
+     INSERT INTO licence_events (${ev.map(() => '??').join(', ')})
+     SELECT ${ev.map(() => '?').join(', ')} FROM changed`,
+    [change.status, change.reason, change.at, e.identifier, ...ev.map(([k]) => k), ...ev.map(([, v]) => v)],
+  );
+}
+
 export async function insertLicenceEvent(db: Executor, e: Omit<LicenceEvent, 'seq'>): Promise<void> {
   await db('licence_events').insert(eventRow(e));
 }

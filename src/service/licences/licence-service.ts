@@ -6,6 +6,7 @@ import { buildLicenceIdentifier, parseLicenceIdentifier } from '../../licence/li
 import {
   LICENCE_OPERATIONS,
   licenceStatusZh,
+  producesFile,
   transition,
   type LicenceEventOperation,
   type LicenceStatus,
@@ -30,6 +31,7 @@ import {
   listLicences,
   listVersions,
   updateLicenceStatus,
+  updateLicenceStatusWithEvent,
   type LicenceFilter,
 } from '../../store/licence-repository.js';
 import type { LicenceEvent } from '../../licence/licence-event.js';
@@ -536,24 +538,25 @@ export class LicenceService {
     identifier: string,
     req: LicenceEventRequest,
   ): Promise<{ licence: LicenceSummary; created?: IssuedLicence }> {
-    const current = await this.owned(ctx.principal, identifier);
     const op = req.operation;
-    const t = transition(current.status, op);
-    if (!t.ok) throw invalidTransition(current, op);
-    if (t.produces) {
+    if (producesFile(op)) {
+      const current = await this.owned(ctx.principal, identifier);
+      const t = transition(current.status, op);
+      if (!t.ok || !t.produces) throw invalidTransition(current, op);
       ensureAllowed(ctx.principal, 'licence.reissue', current);
       const created = await this.reissue(ctx, current, req, t.produces, t.to);
       const licence = await findLicence(this.db, identifier);
       return { licence: licence!, created };
     }
     const now = new Date();
-    await withAudit(this.db, ctx, `licence.${op}`, async (trx) => {
-      // The status that counts is the one read under the row lock: another change may have landed since
-      // `current` was read, and the history must record the transition that really happened.
+    // A status change only: the record is read once, under its row lock, and checked there, so the transition
+    // recorded is the one that really happened even when another change landed a moment before.
+    const changed = await withAudit(this.db, ctx, `licence.${op}`, async (trx) => {
       const locked = await findLicence(trx, identifier, { forUpdate: true });
-      const under = locked ? transition(locked.status, op) : null;
-      if (!locked || !under?.ok) throw invalidTransition(locked ?? current, op);
-      await updateLicenceStatus(trx, identifier, { status: under.to, reason: req.reason, at: now });
+      if (!locked) throw notFound();
+      ensureAllowed(ctx.principal, 'licence.change', locked, 'identifier');
+      const under = transition(locked.status, op);
+      if (!under.ok) throw invalidTransition(locked, op);
       const event = {
         identifier,
         operation: op,
@@ -564,9 +567,9 @@ export class LicenceService {
         ...actorOf(ctx.principal),
         at: now,
       };
-      await insertLicenceEvent(trx, event);
+      await updateLicenceStatusWithEvent(trx, { status: under.to, reason: req.reason, at: now }, event);
       return {
-        result: undefined,
+        result: { ...locked, status: under.to, statusReason: req.reason, updatedAt: now },
         target: { type: 'licence', id: identifier },
         details: {
           operation: op,
@@ -577,7 +580,7 @@ export class LicenceService {
         directory: [licenceLeaf(locked, event)],
       };
     });
-    return { licence: (await findLicence(this.db, identifier))! };
+    return { licence: changed };
   }
 
   private async reissue(
