@@ -461,6 +461,16 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
           afterPersist:
             witnessOptions.afterPersist ??
             witnessFaultFromEnv(process.env, process.env.NODE_ENV === 'production'),
+          // A validly signed checkpoint that does not extend the cosigned tree: look for a fork (§5.4).
+          onSignedRefusal:
+            witnessOptions.onSignedRefusal ??
+            ((refusal) => {
+              mirror
+                ?.investigateRefusal(refusal)
+                .catch((err: unknown) =>
+                  logger?.error({ err, origin: refusal.origin }, 'fork investigation failed'),
+                );
+            }),
         })
       : undefined,
     agencies: new AgencyService(db),

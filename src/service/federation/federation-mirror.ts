@@ -21,6 +21,9 @@ export class FederationMirror {
   // with ~70 nodes and a pool of 10 the pulls must take turns: at most this many run at once.
   private slots = 3;
   private readonly waiting: (() => void)[] = [];
+  private readonly investigating = new Set<string>();
+  /** The last refused note looked at, per origin. */
+  private readonly investigated = new Map<string, string>();
 
   constructor(
     private readonly db: Db,
@@ -45,6 +48,39 @@ export class FederationMirror {
 
   replicator(nodeId: string): NodeReplicator | undefined {
     return this.replicators.get(nodeId);
+  }
+
+  /**
+   * The witness refused a checkpoint a node signed (WitnessOptions.onSignedRefusal): its replicator checks
+   * whether the node rewrote what the hub mirrors, and quarantines it as forked if so.
+   */
+  async investigateRefusal(refusal: {
+    origin: string;
+    size: number;
+    root: Uint8Array;
+    note: string;
+  }): Promise<void> {
+    const r = [...this.replicators.values()].find((x) => x.node.origin === refusal.origin);
+    // A province retries its refused checkpoint every tick: one look per origin at a time, and one per note.
+    if (
+      !r ||
+      this.investigating.has(refusal.origin) ||
+      this.investigated.get(refusal.origin) === refusal.note
+    )
+      return;
+    this.investigating.add(refusal.origin);
+    try {
+      await this.register();
+      const outcome = await r.investigateRefusal({
+        size: refusal.size,
+        root: refusal.root,
+        checkpoint: refusal.note,
+      });
+      if (outcome !== 'busy') this.investigated.set(refusal.origin, refusal.note);
+      if (outcome === 'forked') this.logger?.error({ nodeId: r.nodeId }, 'node forked its log: quarantined');
+    } finally {
+      this.investigating.delete(refusal.origin);
+    }
   }
 
   /** Registers every node (fed_nodes, mirror_state) once. */

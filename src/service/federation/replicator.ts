@@ -204,6 +204,36 @@ export class NodeReplicator {
     );
   }
 
+  /**
+   * The hub's witness refused a checkpoint this node validly signed (federation.md §5.4: the consistency proof
+   * from the cosigned size does not verify, or a second root for one size). The node signed a tree that does not
+   * extend the one the hub mirrors, but the witness never cosigns it, so replication alone would never look.
+   * Compares the mirrored prefix with what the node serves now; when they differ the node is quarantined as
+   * forked, with the refused checkpoint beside the mirrored one. A mirror that is already quarantined, or a
+   * prefix still served unchanged (a bad proof alone), changes nothing.
+   */
+  async investigateRefusal(refused: WitnessedTree): Promise<'forked' | 'no-fork' | 'already' | 'busy'> {
+    const r = await withSessionAdvisoryLock(this.db, LOCK_SCOPE, this.nodeId, async () => {
+      const state = await readMirrorState(this.db, this.nodeId);
+      if (!state) throw new Error(`node ${this.nodeId} is not registered`);
+      if (state.state === 'quarantined' || state.state === 'forked' || state.state === 'withdrawn')
+        return 'already' as const;
+      if (state.size === 0) return 'no-fork' as const;
+      const fork = await this.locateFork(state, refused);
+      if (!fork) return 'no-fork' as const;
+      await this.quarantine(
+        state,
+        refused,
+        'fork',
+        'forked',
+        `节点 ${this.nodeId} 签署了不延续已镜像日志的检查点，首个不同序号 ${fork.firstDifferingIndex} / node signed a checkpoint that rewrites mirrored entries from index ${fork.firstDifferingIndex}`,
+        { ...fork, reason: 'witness-refused-signed-checkpoint', refusedCheckpoint: refused.checkpoint },
+      );
+      return 'forked' as const;
+    });
+    return r ?? 'busy';
+  }
+
   private async pullLocked(opts: { maxBatches?: number }): Promise<PullResult> {
     const state = await readMirrorState(this.db, this.nodeId);
     if (!state) throw new Error(`node ${this.nodeId} is not registered`);
@@ -651,6 +681,9 @@ export class NodeReplicator {
       const tree = new LeafHashTree(hasher, await listMirrorLeafHashes(this.db, this.nodeId, 0, state.size));
       mirroredInclusionProof = generateInclusionProof(hasher, tree, index, state.size).map(b64);
     }
+    const served = theirs
+      ? await this.servedInclusionProof(index, target)
+      : { servedInclusionProof: null, servedInclusionProofMissing: 'the node serves no leaf at this index' };
     return {
       reason: 'mirrored-prefix-differs',
       firstDifferingIndex: index,
@@ -664,6 +697,41 @@ export class NodeReplicator {
       mirroredInclusionProof,
       servedLeaf: theirs ? Buffer.from(theirs).toString('utf8') : null,
       servedLeafHash: theirs ? b64(hasher.hashLeaf(theirs)) : null,
+      ...served,
+    };
+  }
+
+  /**
+   * The served leaf's RFC 9162 path in the tree the node signed (`target`), from every leaf it serves now. A
+   * node serves entries only up to the checkpoint it published, so a tree the witness refused is usually out of
+   * reach: then null, with why (the refused checkpoint and the leaf are still evidence of what it signed).
+   */
+  private async servedInclusionProof(
+    index: number,
+    target: WitnessedTree,
+  ): Promise<{ servedInclusionProof: string[] | null; servedInclusionProofMissing?: string }> {
+    const missing = (why: string) => ({ servedInclusionProof: null, servedInclusionProofMissing: why });
+    if (target.size > MAX_EVIDENCE_TREE)
+      return missing(`the signed tree (${target.size}) is too large for evidence`);
+    const hashes: Uint8Array[] = [];
+    try {
+      for (let k = 0; k * this.width < target.size; k++)
+        for (const leaf of await this.sourceLeaves(k, target.size)) hashes.push(hasher.hashLeaf(leaf));
+    } catch (err) {
+      return missing(`the node does not serve the signed tree's entries: ${(err as Error).message}`);
+    }
+    const leaves = hashes.slice(0, target.size);
+    const range = new CompactRange(hasher, 0, 0, []);
+    for (const h of leaves) range.append(h);
+    if (leaves.length !== target.size || !Buffer.from(range.rootHash()).equals(Buffer.from(target.root)))
+      return missing("the entries the node serves do not make the signed tree's root");
+    return {
+      servedInclusionProof: generateInclusionProof(
+        hasher,
+        new LeafHashTree(hasher, leaves),
+        index,
+        target.size,
+      ).map(b64),
     };
   }
 

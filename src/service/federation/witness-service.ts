@@ -77,6 +77,18 @@ export interface WitnessOptions {
    * "kill -9 hub while cosigning"). See witnessFaultFromEnv.
    */
   afterPersist?: () => void;
+  /**
+   * Called after a 422 for a checkpoint the log validly signed (a proof that does not verify from the stored
+   * size, or another root for the same size): the log signed a tree that does not extend the cosigned one. The
+   * hub's mirror then looks for the rewritten entries (federation.md §5.4). Must not throw; not awaited.
+   */
+  onSignedRefusal?: (refusal: {
+    origin: string;
+    outcome: string;
+    size: number;
+    root: Uint8Array;
+    note: string;
+  }) => void;
   clock?: () => Date;
 }
 
@@ -243,6 +255,14 @@ export class WitnessService {
       answer = { status: 200, cosignatures: formatSignatureLine(cosignature) };
     });
     if (answer?.status === 200) this.opts.afterPersist?.();
+    else if (answer?.status === 422)
+      this.opts.onSignedRefusal?.({
+        origin: log.origin,
+        outcome: answer.reason,
+        size: cp.size,
+        root: cp.rootHash,
+        note: req.note,
+      });
     return answer as WitnessAnswer;
   }
 
