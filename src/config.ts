@@ -99,6 +99,11 @@ export interface FederationConfig {
   nodes: KnownNode[];
   /** How often the publisher may sign a checkpoint, ms (SEALTRUST_TLOG_CHECKPOINT_MS, default 1000). */
   checkpointMs: number;
+  /**
+   * How often a province compares the hub's view of its log with its own checkpoints, ms
+   * (SEALTRUST_TLOG_HUB_CHECK_MS, default 60000): what catches a hub that rolls back or forges its view.
+   */
+  hubCheckMs: number;
   /** Tile height (SEALTRUST_TLOG_TILE_HEIGHT, default 8; tests use 2–3 so small trees cross tiles). */
   tileHeight: number;
   /** Development only: publish checkpoints no witness cosigned (SEALTRUST_TLOG_PUBLISH_UNWITNESSED=1). */
@@ -228,6 +233,7 @@ export function loadFederationConfig(
     hubWitnessKey: env.SEALTRUST_HUB_WITNESS_KEY || undefined,
     nodes: loadKnownNodes(env.SEALTRUST_FED_NODES, env),
     checkpointMs: positive(env.SEALTRUST_TLOG_CHECKPOINT_MS, 1000, 'SEALTRUST_TLOG_CHECKPOINT_MS'),
+    hubCheckMs: positive(env.SEALTRUST_TLOG_HUB_CHECK_MS, 60_000, 'SEALTRUST_TLOG_HUB_CHECK_MS'),
     tileHeight,
     publishUnwitnessed,
     pullBatch: positive(env.SEALTRUST_FED_PULL_BATCH, 256, 'SEALTRUST_FED_PULL_BATCH'),

@@ -52,6 +52,7 @@ export function federationServiceOptions(
       hub,
       publishUnwitnessed: fed.publishUnwitnessed,
       checkpointMs: fed.checkpointMs,
+      equivocationCheckMs: fed.hubCheckMs,
     };
   }
   return out;
