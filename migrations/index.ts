@@ -19,6 +19,7 @@ import * as m017 from './017_trust_list_cache.js';
 import * as m018 from './018_share_usages.js';
 import * as m019 from './019_verifier_checkpoints.js';
 import * as m020 from './020_audit_chain_after_commit.js';
+import * as m021 from './021_holder_index_scheme.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -42,4 +43,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '018_share_usages', module: m018 },
   { name: '019_verifier_checkpoints', module: m019 },
   { name: '020_audit_chain_after_commit', module: m020 },
+  { name: '021_holder_index_scheme', module: m021 },
 ];

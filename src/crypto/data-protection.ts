@@ -7,7 +7,7 @@ import { unwrapKey, wrapKey, wrappedKekId, type KeyEncryptionKey } from './key-w
 // few enough to enumerate: an unkeyed hash would be no protection).
 
 const ENCRYPTION_INFO = 'sealtrust/data-protection/aes-256-gcm/v1';
-const INDEX_INFO = 'sealtrust/data-protection/index-hmac-sha256/v1';
+const INDEX_INFO = 'sealtrust/data-protection/index-hmac-sm3/v1';
 
 /**
  * Holder codes as people type them: NFKC (full-width ０-９ Ａ-Ｚ to ASCII), no surrounding spaces, upper
@@ -53,11 +53,11 @@ export class DataProtector {
   }
 
   /**
-   * Keyed hash (HMAC-SHA256, 32 bytes) of the normalised value, for exact-match search. Tied to this KEK:
-   * rotating the KEK means recomputing the index column.
+   * Keyed hash (HMAC-SM3, 32 bytes; federation.md §4.2) of the normalised value, for exact-match search. Tied to
+   * this KEK: rotating the KEK means recomputing the index columns (as HolderIndexUpgrade does).
    */
   index(value: string): Buffer {
-    return createHmac('sha256', this.#indexKey).update(normaliseForIndex(value), 'utf8').digest();
+    return createHmac('sm3', this.#indexKey).update(normaliseForIndex(value), 'utf8').digest();
   }
 
   toJSON(): { kekId: string } {

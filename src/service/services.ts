@@ -55,6 +55,7 @@ import { witnessStateBySm3 } from '../store/witness-repository.js';
 import { readTlogState } from '../store/tlog-state-repository.js';
 import { TlogIntegrator } from './federation/tlog-integrator.js';
 import { AuditChainer } from './audit/audit-chainer.js';
+import { upgradeHolderIndexes } from './access/holder-index-upgrade.js';
 import { TlogReadService, type TlogReadDeps } from './federation/tlog-read-service.js';
 import { FederationMirror } from './federation/federation-mirror.js';
 import { FederationService } from './federation/federation-service.js';
@@ -518,6 +519,7 @@ export function createServices(db: Db, node: CaNode, logger?: Logger, opts: Serv
     },
     init: async () => {
       await registerNodeCertificates(db, node);
+      await upgradeHolderIndexes(db, dataProtector, logger);
     },
     start: () => {
       crls.start();

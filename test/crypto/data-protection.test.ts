@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
+import smCrypto from 'sm-crypto';
 import { DataProtector, normaliseForIndex } from '../../src/crypto/data-protection.js';
 import { KeyEncryptionKey, KeyWrapError } from '../../src/crypto/key-wrap.js';
 
@@ -76,6 +77,14 @@ describe('DataProtector: personal data at rest', () => {
     // Keyed: another KEK gives another index, so the column cannot be matched against hashed guesses.
     assert.notDeepEqual(new DataProtector(kekB).index(id), protector.index(id));
     assert.deepEqual(new DataProtector(kekA).index(id), protector.index(id));
+  });
+
+  test('the index is HMAC-SM3 under the KEK-derived index key, as sm-crypto computes it (federation.md §4.2)', () => {
+    const key = kekA.deriveKey('sealtrust/data-protection/index-hmac-sm3/v1');
+    for (const code of ['11010119900307451X', '91330106MA2CFLH75T', '持证主体']) {
+      const independent = smCrypto.sm3(normaliseForIndex(code), { key: key.toString('hex'), mode: 'hmac' });
+      assert.equal(protector.index(code).toString('hex'), independent);
+    }
   });
 
   test('the protector shows no key material and refuses an empty context', () => {

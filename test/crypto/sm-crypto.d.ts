@@ -18,6 +18,8 @@ declare module 'sm-crypto' {
         opts?: SmCryptoSm2Options,
       ): boolean;
     };
+    /** SM3 of a UTF-8 string or bytes as hex; with `{ key, mode: 'hmac' }` (key in hex), HMAC-SM3. */
+    sm3(msg: string | Uint8Array, opts?: { key: string; mode: 'hmac' }): string;
   };
   export default smCrypto;
 }

@@ -106,6 +106,7 @@ describe('Citus readiness of migration 013 (federation.md §4.4)', () => {
       'national-side-record-repository.ts',
       'fed-alert-repository.ts',
       'share-repository.ts',
+      'holder-index-repository.ts',
     ];
     // Admin listings that are cross-shard on purpose (small tables or rare reads).
     const crossShard = [
