@@ -7,6 +7,8 @@
 // - tlog_append_tx_per_s / tlog_append_p99_ms: 16 clients of this separate load process, keep-alive, each
 //   alternating suspend / resume of its own licence over HTTP against `sealtrust serve` (one status change, one
 //   leaf and one audit record per transaction, through the service layer);
+// - tlog_append_in_process_tx_per_s / _p50_ms / _p99_ms: the append alone, in this process: withAudit with one
+//   statement, one directory event and its audit record per transaction, 16 concurrent (part `append-in-process`);
 // - tlog_append_batched_events_per_s: withAudit transactions carrying 100 directory events each (the log and
 //   audit append of a batch, without PDF rendering), 4 concurrent, in this process;
 // - tlog_integrate_entries_per_s: TlogIntegrator over a 200,000-entry backlog of synthetic 100-byte leaves;
@@ -20,8 +22,8 @@
 // - cross_verify_per_s, cross_verify_p50_ms / _p99_ms, cross_verify_errors: licences of province 44 verified at
 //   province 33 over HTTP, hub and both provinces as `sealtrust serve` processes, 8 keep-alive clients in this
 //   process (bench/federation-cross-verify.ts, part `cross-verify`).
-// BENCH_PARTS=<comma-separated part names> runs only those parts (fsync, append, batched, integrate, plug-ins,
-// trust-list, cross-verify).
+// BENCH_PARTS=<comma-separated part names> runs only those parts (fsync, append, append-in-process, batched,
+// integrate, plug-ins, trust-list, cross-verify).
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -210,6 +212,54 @@ async function appendBatched(): Promise<void> {
   });
 }
 
+/**
+ * The append itself, in process: one directory event, its audit record and the change's own statement per
+ * transaction (withAudit), 16 concurrent callers, no HTTP and no licence row. Beside tlog_append_tx_per_s (the whole
+ * status change over HTTP), it shows how much of the per-change cost is the log and audit append.
+ */
+async function appendInProcess(): Promise<void> {
+  await withFreshDatabase(async ({ knex }) => {
+    const system = { principal: { kind: 'system' as const }, requestId: 'bench' };
+    let seq = 0;
+    const fire = async () => {
+      const id = `1.2.156.3005.2.11100000000013338W001.11320100014000714D.2026${String(seq++).padStart(7, '0')}.001.F`;
+      await withAudit(knex, system, 'licence.suspend', async (trx) => {
+        await trx.raw('SELECT 1');
+        return {
+          result: null,
+          target: { type: 'licence', id },
+          details: { operation: 'suspend', from: 'valid', to: 'suspended' },
+          directory: [
+            {
+              kind: 'licence',
+              op: 'suspend',
+              subject: id,
+              at: new Date(),
+              body: {
+                licence: {
+                  id,
+                  type: '11100000000013338W001',
+                  issuer: '11320100014000714D',
+                  version: 1,
+                  status: 'suspended',
+                  prev: 'valid',
+                  related: null,
+                },
+              },
+            },
+          ],
+        };
+      });
+      return true;
+    };
+    await runLoad({ concurrency: CLIENTS, total: 200, fire });
+    const r = await runLoad({ concurrency: CLIENTS, durationMs: SECONDS * 1000, fire });
+    out.tlog_append_in_process_tx_per_s = r.perSecond;
+    out.tlog_append_in_process_p50_ms = round(r.p50Ms, 1);
+    out.tlog_append_in_process_p99_ms = round(r.p99Ms, 1);
+  });
+}
+
 // ---- integration and proofs ------------------------------------------------------------------------------------
 /** Appends synthetic 100-byte leaves [from, to) straight into tlog_entries (what the integrator reads). */
 async function fillEntries(db: Database, from: number, to: number): Promise<void> {
@@ -301,6 +351,7 @@ async function part(name: string): Promise<void> {
 const parts: [string, () => Promise<void> | void][] = [
   ['fsync', fsyncRate],
   ['append', appendSingle],
+  ['append-in-process', appendInProcess],
   ['batched', appendBatched],
   ['integrate', integrateAndProve],
   ['plug-ins', plugIns],
