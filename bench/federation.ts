@@ -173,31 +173,37 @@ async function appendSingle(): Promise<void> {
 }
 
 // ---- tlog_append_batched_events_per_s --------------------------------------------------------------------------
+let serial = 0;
+/** A fresh licence identifier of the demo type and issuer for the synthetic events. */
+function nextIdentifier(): string {
+  return `1.2.156.3005.2.11100000000013338W001.11320100014000714D.2026${String(serial++).padStart(7, '0')}.001.F`;
+}
+
+/** A licence's suspension as its directory event (federation.md §2.2), the leaf every append part writes. */
+function suspendEvent(id = nextIdentifier()): DirectoryEvent {
+  return {
+    kind: 'licence',
+    op: 'suspend',
+    subject: id,
+    at: new Date(),
+    body: {
+      licence: {
+        id,
+        type: '11100000000013338W001',
+        issuer: '11320100014000714D',
+        version: 1,
+        status: 'suspended',
+        prev: 'valid',
+        related: null,
+      },
+    },
+  };
+}
+
 async function appendBatched(): Promise<void> {
   await withFreshDatabase(async ({ knex }) => {
     const system = { principal: { kind: 'system' as const }, requestId: 'bench' };
-    let seq = 0;
-    const events = (): DirectoryEvent[] =>
-      Array.from({ length: 100 }, () => {
-        const id = `1.2.156.3005.2.11100000000013338W001.11320100014000714D.2026${String(seq++).padStart(7, '0')}.001.F`;
-        return {
-          kind: 'licence',
-          op: 'suspend',
-          subject: id,
-          at: new Date(),
-          body: {
-            licence: {
-              id,
-              type: '11100000000013338W001',
-              issuer: '11320100014000714D',
-              version: 1,
-              status: 'suspended',
-              prev: 'valid',
-              related: null,
-            },
-          },
-        };
-      });
+    const events = (): DirectoryEvent[] => Array.from({ length: 100 }, () => suspendEvent());
     const fire = async () => {
       await withAudit(knex, system, 'bench.batch', async () => ({
         result: null,
@@ -220,34 +226,15 @@ async function appendBatched(): Promise<void> {
 async function appendInProcess(): Promise<void> {
   await withFreshDatabase(async ({ knex }) => {
     const system = { principal: { kind: 'system' as const }, requestId: 'bench' };
-    let seq = 0;
     const fire = async () => {
-      const id = `1.2.156.3005.2.11100000000013338W001.11320100014000714D.2026${String(seq++).padStart(7, '0')}.001.F`;
+      const id = nextIdentifier();
       await withAudit(knex, system, 'licence.suspend', async (trx) => {
         await trx.raw('SELECT 1');
         return {
           result: null,
           target: { type: 'licence', id },
           details: { operation: 'suspend', from: 'valid', to: 'suspended' },
-          directory: [
-            {
-              kind: 'licence',
-              op: 'suspend',
-              subject: id,
-              at: new Date(),
-              body: {
-                licence: {
-                  id,
-                  type: '11100000000013338W001',
-                  issuer: '11320100014000714D',
-                  version: 1,
-                  status: 'suspended',
-                  prev: 'valid',
-                  related: null,
-                },
-              },
-            },
-          ],
+          directory: [suspendEvent(id)],
         };
       });
       return true;

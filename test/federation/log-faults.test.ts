@@ -5,8 +5,8 @@
 // "Forked log, truncate and re-append": province 51 is stopped, its log cut back to
 // index 10 and rebuilt, and it issues on. Its new checkpoints are validly signed but do not extend the tree the hub
 // cosigned and mirrored: the witness must refuse them (422), the mirror must not move, and the hub must quarantine 51
-// as forked with an evidence bundle naming index 10, both signed checkpoints and both leaves with their inclusion
-// paths. The paths are checked against an RFC 9162 reference written in the test (test/tlog/merkle-reference.ts).
+// as forked with an evidence bundle naming index 10, both signed checkpoints, both leaves and the mirrored leaf's
+// inclusion path, checked against an RFC 9162 reference written in the test (test/tlog/merkle-reference.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ReferenceTree, sm3Digest } from '../tlog/merkle-reference.js';
