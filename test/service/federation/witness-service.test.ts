@@ -23,7 +23,13 @@ const witnessKey = testWitnessKey();
 const zj = new TestLog('zj.sealtrust.test/directory', '33');
 const js = new TestLog('js.sealtrust.test/directory', '32');
 const logs = [zj, js].map((l) => ({ nodeId: l.nodeId, origin: l.origin, vkeys: [l.vkey] }));
-const witness = new WitnessService(db.knex, { logs, cosigner: witnessKey.signer });
+/** Every refusal the witness handed on as a possible fork (WitnessOptions.onSignedRefusal). */
+const refusals: { origin: string; outcome: string; size: number }[] = [];
+const witness = new WitnessService(db.knex, {
+  logs,
+  cosigner: witnessKey.signer,
+  onSignedRefusal: ({ origin, outcome, size }) => refusals.push({ origin, outcome, size }),
+});
 
 function expectStatus(a: WitnessAnswer, status: number): void {
   assert.equal(a.status, status, JSON.stringify(a));
@@ -157,6 +163,19 @@ describe('witness add-checkpoint (C2SP tlog-witness)', () => {
     for (const o of ['bad-proof', 'proof-from-zero', 'bad-empty-root', 'same-size-other-root']) {
       assert.ok(outcomes.includes(o), `${o} in ${outcomes.join(',')}`);
     }
+    // Each validly signed 422 goes on to the mirror's fork investigation, with the checkpoint's size; the 400,
+    // 403 and 404 answers above never did.
+    assert.deepEqual(
+      refusals.map((r) => [r.origin, r.size]),
+      [
+        [zj.origin, 20],
+        [zj.origin, 20],
+        [js.origin, 3],
+        [js.origin, 0],
+        [zj.origin, 16],
+      ],
+    );
+    assert.match(refusals.at(-1)!.outcome, /root/);
     const forkEvidence = (await evidence(zj)).find((e) => e.outcome === 'same-size-other-root');
     assert.ok(forkEvidence?.body.toString().includes(fork), 'the raw body is kept');
     // Nothing moved.
