@@ -143,13 +143,20 @@ export async function latestAuditSeq(db: Executor): Promise<number> {
 }
 
 /**
- * Locks the chained end for one chainer (other processes' chainers wait) and reads it, inside `trx`.
- * A separate row from audit_head, so chaining never queues behind appenders.
+ * Locks the chained end for one chainer and reads it, inside `trx`: other processes' chainers wait, or with
+ * `skipLocked` get undefined at once. A separate row from audit_head, so chaining never queues behind appenders.
  */
-export async function lockAuditChainHead(trx: Executor): Promise<{ seq: number; hash: Buffer }> {
-  const row = (await trx('audit_chain_head').where({ id: 1 }).forUpdate().first()) as
-    { seq: unknown; hash: unknown } | undefined;
-  if (!row) throw new Error('audit_chain_head is missing (migration 020)');
+export async function lockAuditChainHead(
+  trx: Executor,
+  opts: { skipLocked?: boolean } = {},
+): Promise<{ seq: number; hash: Buffer } | undefined> {
+  const q = trx('audit_chain_head').where({ id: 1 }).forUpdate().first();
+  if (opts.skipLocked) q.skipLocked();
+  const row = (await q) as { seq: unknown; hash: unknown } | undefined;
+  if (!row) {
+    if (opts.skipLocked) return undefined;
+    throw new Error('audit_chain_head is missing (migration 020)');
+  }
   return { seq: toNumber(row.seq), hash: toBuffer(row.hash) };
 }
 

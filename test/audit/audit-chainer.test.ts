@@ -80,6 +80,37 @@ describe('audit chainer', () => {
     assert.equal((await new AuditService(db.knex).verifyChain()).ok, true);
   });
 
+  test(
+    'a background pass skips while another process chains; a catch-up for verification waits for it',
+    { skip: process.env.DATABASE_URL ? false : 'needs two connections (PostgreSQL)' },
+    async () => {
+      await change(500);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((r) => (locked = r));
+      // Another chainer's transaction, holding the chained end.
+      const other = db.knex.transaction(async (trx) => {
+        await trx('audit_chain_head').where({ id: 1 }).forUpdate();
+        locked();
+        await held;
+      });
+      await lockTaken;
+      const chainer = new AuditChainer(db.knex);
+      assert.deepEqual(await chainer.chainOnce({ skipIfBusy: true }), { seq: -1, chained: 0 });
+      let waited = false;
+      const waiting = chainer.catchUp().then((seq) => {
+        waited = true;
+        return seq;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(waited, false, 'waits for the lock');
+      release();
+      await other;
+      assert.equal(await waiting, (await records()).length);
+    },
+  );
+
   test('un-hashing a chained record is a break, not pending', async () => {
     await db.knex('audit_log').where({ seq: 3 }).update({ prev_hash: null, hash: null });
     const v = await new AuditService(db.knex).verifyChain();

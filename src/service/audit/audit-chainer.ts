@@ -24,7 +24,11 @@ export class AuditChainer {
   constructor(db: Db, opts: Partial<AfterCommitTaskOptions> & { maxPerPass?: number; logger?: Logger } = {}) {
     this.#db = db;
     this.#maxPerPass = opts.maxPerPass ?? MAX_RECORDS_PER_PASS;
-    this.#task = new AfterCommitTask(db, () => this.catchUp(), { ...opts, name: 'audit chaining pass' });
+    // In the background a pass skips while another process chains (it will see these records too).
+    this.#task = new AfterCommitTask(db, () => this.catchUp({ skipIfBusy: true }), {
+      ...opts,
+      name: 'audit chaining pass',
+    });
   }
 
   start(): void {
@@ -35,18 +39,22 @@ export class AuditChainer {
     return this.#task.stop();
   }
 
-  /** Passes until every committed record is chained: the chained end then. */
-  async catchUp(): Promise<number> {
+  /**
+   * Passes until every committed record is chained: the chained end then (-1 when `skipIfBusy` and another
+   * process holds the chain).
+   */
+  async catchUp(opts: { skipIfBusy?: boolean } = {}): Promise<number> {
     for (;;) {
-      const { seq, chained } = await this.chainOnce();
+      const { seq, chained } = await this.chainOnce(opts);
       if (chained < this.#maxPerPass) return seq;
     }
   }
 
   /** One pass in one transaction: how many records it chained, and the chained end after it. */
-  chainOnce(): Promise<{ seq: number; chained: number }> {
+  chainOnce(opts: { skipIfBusy?: boolean } = {}): Promise<{ seq: number; chained: number }> {
     return this.#db.transaction(async (trx) => {
-      const head = await lockAuditChainHead(trx);
+      const head = await lockAuditChainHead(trx, { skipLocked: opts.skipIfBusy });
+      if (!head) return { seq: -1, chained: 0 };
       const records = await listUnchainedAudit(trx, head.seq, this.#maxPerPass);
       let prevHash = head.hash;
       let seq = head.seq;
