@@ -20,6 +20,7 @@ import * as m018 from './018_share_usages.js';
 import * as m019 from './019_verifier_checkpoints.js';
 import * as m020 from './020_audit_chain_after_commit.js';
 import * as m021 from './021_holder_index_scheme.js';
+import * as m022 from './022_witness_request_lookup.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -44,4 +45,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '019_verifier_checkpoints', module: m019 },
   { name: '020_audit_chain_after_commit', module: m020 },
   { name: '021_holder_index_scheme', module: m021 },
+  { name: '022_witness_request_lookup', module: m022 },
 ];

@@ -95,15 +95,30 @@ export interface WitnessEvidence {
   at: Date;
 }
 
+/**
+ * Keeps a refused request as evidence, once: the same body refused the same way again (a log retrying a tree the
+ * witness will never cosign) adds nothing, and must not let one log grow the table without bound.
+ */
 export async function insertWitnessEvidence(trx: Executor, e: Omit<WitnessEvidence, 'id'>): Promise<void> {
-  await trx('witness_requests').insert({
-    origin: e.origin,
-    old_size: e.oldSize,
-    new_size: e.newSize,
-    outcome: e.outcome,
-    body: e.body,
-    at: e.at,
-  });
+  await trx.raw(
+    `INSERT INTO witness_requests (origin, old_size, new_size, outcome, body, at)
+     SELECT ?, ?, ?, ?, ?, ?
+      WHERE NOT EXISTS (SELECT 1 FROM witness_requests
+                         WHERE origin = ? AND new_size = ? AND old_size = ? AND outcome = ? AND body = ?)`,
+    [
+      e.origin,
+      e.oldSize,
+      e.newSize,
+      e.outcome,
+      e.body,
+      e.at,
+      e.origin,
+      e.newSize,
+      e.oldSize,
+      e.outcome,
+      e.body,
+    ],
+  );
 }
 
 interface EvidenceRow {

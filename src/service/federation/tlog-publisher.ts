@@ -106,6 +106,12 @@ export class TlogPublisher {
   private readonly logVerifiers: NoteVerifier[];
   private lastViewCheck = -Infinity;
   private stopped = false;
+  /**
+   * The checkpoint the witness last refused (422) and when to offer it again. A refusal is final for that tree
+   * (a bad proof, another root for a size): offering it every tick would only fill the hub's evidence table, so
+   * the wait doubles from 30 s up to the republish interval until a new checkpoint or an operator changes it.
+   */
+  #refused: { note: string; until: number; waitMs: number; error: string } | undefined;
   /** sealtrust_tlog_hub_alerts_total{kind}: the app registers it with its metrics. */
   readonly alerts = new Counter({
     name: 'sealtrust_tlog_hub_alerts_total',
@@ -266,6 +272,8 @@ export class TlogPublisher {
     const now = this.clock();
     const republishMs = this.opts.republishMs ?? 10 * 60_000;
     if (cp.cosigned && cp.witnessTime && now.getTime() - cp.witnessTime.getTime() < republishMs) return {};
+    const refused = this.#refused?.note === cp.note ? this.#refused : undefined;
+    if (refused && now.getTime() < refused.until) return { error: refused.error };
     const verifier = this.hubVerifier as NoteVerifier;
     let witness = await ensureTlogWitness(this.db, verifier.name, hub.url);
     let error: string | undefined;
@@ -299,6 +307,10 @@ export class TlogPublisher {
       }
       if (res.status !== 200) {
         error = `witness answered ${res.status}: ${res.body.slice(0, 200)}`;
+        if (res.status === 422) {
+          const waitMs = Math.min(republishMs, refused ? refused.waitMs * 2 : 30_000);
+          this.#refused = { note: cp.note, until: now.getTime() + waitMs, waitMs, error };
+        }
         break;
       }
       const accepted = this.acceptCosignature(cp, res.body, verifier);
@@ -306,6 +318,7 @@ export class TlogPublisher {
         error = accepted;
         break;
       }
+      this.#refused = undefined;
       await this.db.transaction(async (trx) => {
         await recordCosignatures(trx, cp.size, accepted.note, accepted.time, true);
         await updateTlogWitness(trx, verifier.name, { lastSize: cp.size, error: null, at: now });

@@ -266,6 +266,53 @@ describe("comparing the hub's view of this log with its own checkpoints", () => 
   });
 });
 
+describe('a checkpoint the witness refuses', () => {
+  it('is offered again only after a wait that doubles, not every tick', async () => {
+    const db = await createTestDatabase();
+    let posts = 0;
+    const counting: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/witness/add-checkpoint')) posts++;
+      return fetch(input, init);
+    };
+    // A proof that cannot verify: the witness answers 422 for this tree, every time.
+    const bad = new TlogPublisher(db.knex, {
+      origin: zj.origin,
+      logSigner: zj.signer,
+      logVerifierKey: zj.vkey,
+      integratedTree: zj.tree,
+      consistencyProof: async (from, to) =>
+        (await zj.consistencyProof(from, to)).map(() => Buffer.alloc(32, 1)),
+      hub: { url: hubUrl, witnessKey: witnessKey.vkey },
+      publishUnwitnessed: false,
+      checkpointMs: 1000,
+      clock,
+      logger,
+      fetch: counting,
+    });
+    try {
+      zj.grow(3);
+      const first = await bad.tick();
+      assert.match(first.witnessError ?? '', /422/);
+      const afterFirst = posts;
+      assert.ok(afterFirst >= 1);
+      now += 1_000;
+      assert.match((await bad.tick()).witnessError ?? '', /422/, 'still refused, and says so');
+      assert.equal(posts, afterFirst, 'not offered again within 30 s');
+      now += 30_000;
+      await bad.tick();
+      assert.equal(posts, afterFirst + 1, 'offered again after 30 s');
+      now += 30_000;
+      await bad.tick();
+      assert.equal(posts, afterFirst + 1, 'then the wait doubles to 60 s');
+      now += 30_000;
+      await bad.tick();
+      assert.equal(posts, afterFirst + 2);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
 describe('a single node without a hub', () => {
   it('signs checkpoints but publishes them only with the development switch', async () => {
     const single = new TestLog('single.sealtrust.test/directory', '44').grow(3);

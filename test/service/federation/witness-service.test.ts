@@ -176,6 +176,12 @@ describe('witness add-checkpoint (C2SP tlog-witness)', () => {
       ],
     );
     assert.match(refusals.at(-1)!.outcome, /root/);
+    // The same refused request again is answered the same, and kept once: a log retrying cannot grow the table.
+    const kept = (await evidence(zj)).length;
+    for (let i = 0; i < 3; i++)
+      expectStatus(await witness.addCheckpoint(zj.request(16, 16, { note: fork })), 422);
+    assert.equal((await evidence(zj)).length, kept);
+    refusals.splice(-3);
     const forkEvidence = (await evidence(zj)).find((e) => e.outcome === 'same-size-other-root');
     assert.ok(forkEvidence?.body.toString().includes(fork), 'the raw body is kept');
     // Nothing moved.
