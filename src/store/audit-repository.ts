@@ -5,6 +5,7 @@ import { toPage } from './page.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
 import { inlineBindings, type InlineValue } from './sql-literal.js';
+import { simpleQuery } from './simple-query.js';
 import { tlogEntriesInsert } from './tlog-entry-repository.js';
 import type { DirectoryLeaf } from '../tlog/directory-leaf.js';
 
@@ -62,7 +63,7 @@ export interface AppendAuditOptions {
  * transaction ends, so seqs and log indices commit in order and stay gap-free (a rollback takes both counters
  * back). One statement advances both, so the log shares the audit lock: no second lock whose order nested
  * changes could invert. The record names the indices it caused in `details.tlog` = [first, last]. Its chain
- * hash is left to the chainer (`chainAuditRecords`), which needs the record committed first.
+ * hash is left to the AuditChainer, which needs the record committed first.
  */
 export async function appendAudit(
   trx: Executor,
@@ -109,10 +110,11 @@ export async function appendAudit(
   let row: { seq: unknown; tlog: unknown } | undefined;
   // Never inside a savepoint: its COMMIT would end the outer transaction.
   if (opts.commit && isNodePostgres(trx) && !(trx as Knex.Transaction).parentTransaction) {
-    const results = (await trx.raw(`${inlineBindings(sql, bindings)};\nCOMMIT;\nBEGIN`)) as unknown as {
-      rows: { seq: unknown; tlog: unknown }[];
-    }[];
-    row = results[0]?.rows[0];
+    const results = await simpleQuery(
+      trx as Knex.Transaction,
+      `${inlineBindings(sql, bindings)};\nCOMMIT;\nBEGIN`,
+    );
+    row = results[0]?.rows[0] as typeof row;
   } else {
     const result = (await trx.raw(sql, bindings as Knex.Value[])) as {
       rows: { seq: unknown; tlog: unknown }[];

@@ -10,12 +10,14 @@ import { listAudit } from '../../src/store/audit-repository.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
 const ctx = { principal: { kind: 'system' as const }, requestId: 'chainer-test' };
+/** What a reason typed by a person may hold: quotes, backslashes, question marks (knex placeholders), dollars. */
+const TRICKY = "引号 ' 和 \\ 反斜杠，为什么? 还是 \\? 或 ?? 与 $1";
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
 async function change(n: number, tx = db.knex) {
   return withAudit(tx, ctx, 'test.change', async (trx) => {
     await trx.raw('SELECT 1');
-    return { result: n, target: { type: 'test', id: `t${n}` }, details: { n, text: "引号 ' 和 \\ 反斜杠" } };
+    return { result: n, target: { type: 'test', id: `t${n}?` }, details: { n, text: TRICKY } };
   });
 }
 
@@ -38,8 +40,12 @@ describe('audit chainer', () => {
     assert.ok(before.every((r) => r.hash === null && r.prevHash === null));
     assert.deepEqual(
       before.map((r) => r.details),
-      [1, 2, 3, 4, 5].map((n) => ({ n, text: "引号 ' 和 \\ 反斜杠" })),
-      'details stored exactly, quotes and backslashes included',
+      [1, 2, 3, 4, 5].map((n) => ({ n, text: TRICKY })),
+      'details stored exactly: quotes, backslashes and question marks included',
+    );
+    assert.deepEqual(
+      before.map((r) => r.targetId),
+      [1, 2, 3, 4, 5].map((n) => `t${n}?`),
     );
     assert.equal(await new AuditChainer(db.knex, { maxPerPass: 2 }).catchUp(), 5);
     let prev = AUDIT_GENESIS_HASH;
