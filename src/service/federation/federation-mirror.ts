@@ -61,7 +61,7 @@ export class FederationMirror {
     note: string;
   }): Promise<void> {
     const r = [...this.replicators.values()].find((x) => x.node.origin === refusal.origin);
-    // A province retries its refused checkpoint every tick: one look per origin at a time, and one per note.
+    // A province offers a refused checkpoint again now and then: one look per origin at a time, and one per note.
     if (
       !r ||
       this.investigating.has(refusal.origin) ||
