@@ -80,19 +80,3 @@ export async function listSideHolderCodes(
 export async function clearNationalHolderIndex(trx: Executor): Promise<void> {
   await trx.raw('DELETE FROM national_holder_index');
 }
-
-export async function insertNationalHolderIndex(
-  trx: Executor,
-  rows: readonly { index: Buffer; nodeId: string; identifier: string }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await trx.raw(
-    `INSERT INTO national_holder_index (holder_index, node_id, identifier)
-     SELECT * FROM unnest(?::bytea[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING`,
-    [
-      rows.map((r) => r.index),
-      rows.map((r) => r.nodeId),
-      rows.map((r) => r.identifier),
-    ] as unknown as Knex.Value[],
-  );
-}

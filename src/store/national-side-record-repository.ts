@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Executor } from './database.js';
 import { toNumber } from './row-types.js';
 
@@ -50,10 +51,26 @@ export async function insertSideRecords(
       R.map((r) => r.issuerName),
     ],
   );
+  await insertNationalHolderIndex(
+    trx,
+    R.map((r) => ({ index: r.holderIndex, nodeId, identifier: r.identifier })),
+  );
+}
+
+/** Holder index rows (keyed hash of the holder → node and identifier); one already there is kept. */
+export async function insertNationalHolderIndex(
+  trx: Executor,
+  rows: readonly { index: Buffer; nodeId: string; identifier: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
   await trx.raw(
     `INSERT INTO national_holder_index (holder_index, node_id, identifier)
-     SELECT hi, ?, id FROM unnest(?::bytea[], ?::text[]) AS t(hi, id) ON CONFLICT DO NOTHING`,
-    [nodeId, R.map((r) => r.holderIndex), R.map((r) => r.identifier)],
+     SELECT * FROM unnest(?::bytea[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING`,
+    [
+      rows.map((r) => r.index),
+      rows.map((r) => r.nodeId),
+      rows.map((r) => r.identifier),
+    ] as unknown as Knex.Value[],
   );
 }
 

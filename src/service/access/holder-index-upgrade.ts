@@ -1,9 +1,14 @@
 import type { Logger } from 'pino';
 import type { DataProtector } from '../../crypto/data-protection.js';
+import {
+  licenceHolderCodeContext,
+  nationalHolderIndexInput,
+  nationalRecordContext,
+} from '../../licence/personal-data-keys.js';
 import type { Db } from '../../store/database.js';
+import { insertNationalHolderIndex } from '../../store/national-side-record-repository.js';
 import {
   clearNationalHolderIndex,
-  insertNationalHolderIndex,
   listLicenceHolderCodes,
   listSideHolderCodes,
   readHolderIndexScheme,
@@ -39,7 +44,7 @@ export async function upgradeHolderIndexes(
         rows.map((r) => ({
           identifier: r.identifier,
           index: protector.index(
-            protector.decryptText(r.holderCodeEnc, `licence:${r.identifier}:holder-code`),
+            protector.decryptText(r.holderCodeEnc, licenceHolderCodeContext(r.identifier)),
           ),
         })),
       );
@@ -54,9 +59,11 @@ export async function upgradeHolderIndexes(
       await insertNationalHolderIndex(
         trx,
         rows.map((r) => ({
-          // The replicator's input to the index: codeType ‖ ':' ‖ code (federation.md §4.2).
           index: protector.index(
-            `${r.codeType}:${protector.decryptText(r.holderCodeEnc, `national:${r.nodeId}:${r.idx}:holder-code`)}`,
+            nationalHolderIndexInput(
+              r.codeType,
+              protector.decryptText(r.holderCodeEnc, nationalRecordContext(r.nodeId, r.idx, 'holder-code')),
+            ),
           ),
           nodeId: r.nodeId,
           identifier: r.identifier,

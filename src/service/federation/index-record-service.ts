@@ -1,4 +1,5 @@
 import type { DataProtector } from '../../crypto/data-protection.js';
+import { licenceHolderCodeContext } from '../../licence/personal-data-keys.js';
 import type { Db } from '../../store/database.js';
 import { listIndexRecordSources } from '../../store/index-record-source-repository.js';
 import { encodeBase64 } from '../../tlog/strict-base64.js';
@@ -47,7 +48,7 @@ export class IndexRecordService {
         identifier: r.identifier,
         holder: {
           name: r.holderName,
-          code: this.protector.decryptText(r.holderCodeEnc, `licence:${r.identifier}:holder-code`),
+          code: this.protector.decryptText(r.holderCodeEnc, licenceHolderCodeContext(r.identifier)),
           codeType: r.holderCodeType,
         },
         number: r.number,

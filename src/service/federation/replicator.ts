@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KnownNode } from '../../config.js';
 import type { DataProtector } from '../../crypto/data-protection.js';
 import { maskHolderCode } from '../../licence/holder-code.js';
+import { nationalHolderIndexInput, nationalRecordContext } from '../../licence/personal-data-keys.js';
 import { CompactRange } from '../../tlog/compact-range.js';
 import { verifyConsistencyProof } from '../../tlog/consistency-proof.js';
 import { readDirectoryLeaf, type ReadDirectoryLeaf } from '../../tlog/directory-leaf-reader.js';
@@ -489,7 +490,8 @@ export class NodeReplicator {
         });
         continue;
       }
-      const ctx = (field: string) => `national:${this.nodeId}:${r.index}:${field}`;
+      const ctx = (field: Parameters<typeof nationalRecordContext>[2]) =>
+        nationalRecordContext(this.nodeId, r.index, field);
       sealed.push({
         idx: r.index,
         leafHash: Buffer.from(hash),
@@ -501,7 +503,7 @@ export class NodeReplicator {
         numberEnc: this.protector.encrypt(r.number, ctx('number')),
         typeName: r.typeName,
         issuerName: r.issuerName,
-        holderIndex: this.protector.index(`${r.holder.codeType}:${r.holder.code}`),
+        holderIndex: this.protector.index(nationalHolderIndexInput(r.holder.codeType, r.holder.code)),
       });
     }
     return { sealed, alerts };

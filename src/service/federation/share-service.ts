@@ -2,6 +2,7 @@ import type { DataProtector } from '../../crypto/data-protection.js';
 import { sm3Hex } from '../../crypto/sm3.js';
 import type { UsageElements } from '../../licence/licence-usage.js';
 import { validateHolderCode } from '../../licence/holder-code.js';
+import { nationalHolderIndexInput, nationalRecordContext } from '../../licence/personal-data-keys.js';
 import { parseLicenceIdentifier } from '../../licence/licence-identifier.js';
 import type { Db } from '../../store/database.js';
 import { listMirrorStates } from '../../store/mirror-repository.js';
@@ -186,7 +187,7 @@ export class ShareService {
     // The code as issuance stored it (validateHolderCode's normal form, e.g. an ID number's check letter in upper
     // case), so a search finds what the issuing node indexed however the asking clerk typed it.
     const code = validateHolderCode(q.holder.code, q.holder.codeType).normalized ?? q.holder.code.trim();
-    const index = this.deps.protector.index(`${q.holder.codeType}:${code}`);
+    const index = this.deps.protector.index(nationalHolderIndexInput(q.holder.codeType, code));
     const found = await findByHolderIndex(this.deps.db, index);
     const byNode = new Map<string, string[]>();
     for (const f of found) byNode.set(f.nodeId, [...(byNode.get(f.nodeId) ?? []), f.identifier]);
@@ -382,7 +383,10 @@ export class ShareService {
   }
 
   #number(r: ShareLicenceRow): string {
-    return this.deps.protector.decryptText(r.side!.numberEnc, `national:${r.nodeId}:${r.side!.idx}:number`);
+    return this.deps.protector.decryptText(
+      r.side!.numberEnc,
+      nationalRecordContext(r.nodeId, r.side!.idx, 'number'),
+    );
   }
 
   #usage(

@@ -3,6 +3,7 @@ import canonicalize from 'canonicalize';
 import { sm3 } from '../../crypto/sm3.js';
 import type { DataProtector } from '../../crypto/data-protection.js';
 import { buildLicenceIdentifier, parseLicenceIdentifier } from '../../licence/licence-identifier.js';
+import { licenceHolderCodeContext } from '../../licence/personal-data-keys.js';
 import {
   LICENCE_OPERATIONS,
   licenceStatusZh,
@@ -428,7 +429,7 @@ export class LicenceService {
       version: p.version,
       number: metadata.number,
       holderName: metadata.holderName,
-      holderCodeEnc: this.deps.protector.encrypt(metadata.holderCode, `licence:${id}:holder-code`),
+      holderCodeEnc: this.deps.protector.encrypt(metadata.holderCode, licenceHolderCodeContext(id)),
       holderCodeIndex: this.deps.protector.index(metadata.holderCode),
       holderCodeMasked: maskHolderCode(metadata.holderCode, metadata.holderCodeType),
       holderCodeType: metadata.holderCodeType,
@@ -594,7 +595,7 @@ export class LicenceService {
     const agency = await this.agency(current.agencyId);
     const holderCode = this.deps.protector.decryptText(
       current.holderCodeEnc,
-      `licence:${current.identifier}:holder-code`,
+      licenceHolderCodeContext(current.identifier),
     );
     const fields = { ...current.metadata.face, ...trimmed(req.fields ?? {}) };
     const validFrom = req.validFrom ?? current.validFrom;
@@ -688,7 +689,7 @@ export class LicenceService {
     return {
       licence,
       holderCode: clear
-        ? this.deps.protector.decryptText(licence.holderCodeEnc, `licence:${identifier}:holder-code`)
+        ? this.deps.protector.decryptText(licence.holderCodeEnc, licenceHolderCodeContext(identifier))
         : licence.holderCodeMasked,
       holderCodeMasked: !clear,
       history,
@@ -839,7 +840,7 @@ export class LicenceService {
     const signer = await this.deps.signerFor(licence.agencyId, seal.esID);
     const holderCode = this.deps.protector.decryptText(
       licence.holderCodeEnc,
-      `licence:${identifier}:holder-code`,
+      licenceHolderCodeContext(identifier),
     );
     const copyMeta = {
       maker: req.maker,
