@@ -3,15 +3,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import {
-  CONSTRUCTION_ENGINEER_2,
-  DEMO_FACE_DATA,
-  DEMO_HOLDERS,
-} from '../../../src/licence/demo-licence-types.js';
+import { CONSTRUCTION_ENGINEER_2, DEMO_HOLDERS } from '../../../src/licence/demo-licence-types.js';
 import { upgradeHolderIndexes } from '../../../src/service/access/holder-index-upgrade.js';
 import {
   defineDemoTypes,
   expectJson,
+  issueDemoLicence,
   setupIssuingAgency,
   type IssuingAgency,
 } from '../../helpers/licence-fixtures.js';
@@ -44,23 +41,7 @@ const search = async (code: string) =>
 test('old-scheme indices are recomputed as HMAC-SM3 once, and holder search finds every licence again', async () => {
   const holder = DEMO_HOLDERS[CONSTRUCTION_ENGINEER_2.code]!;
   const issued: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const l = await expectJson<{ identifier: string }>(
-      await srv.request('/v1/licences', {
-        method: 'POST',
-        token: a.issuer,
-        json: {
-          typeCode: CONSTRUCTION_ENGINEER_2.code,
-          holder: { name: holder.name, code: holder.code, codeType: holder.codeType },
-          validFrom: '2026-01-01',
-          validTo: '2028-12-31',
-          fields: DEMO_FACE_DATA[CONSTRUCTION_ENGINEER_2.code],
-        },
-      }),
-      201,
-    );
-    issued.push(l.identifier);
-  }
+  for (let i = 0; i < 3; i++) issued.push(await issueDemoLicence(srv, a.issuer));
   const knex = srv.database.knex;
   assert.equal(
     (await knex('data_protection_state').first()).holder_index,
