@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Executor } from './database.js';
+import { toBuffer, toNumber } from './row-types.js';
 
 /** The keyed-hash scheme the stored holder-code indices are in (migration 021). */
 export type HolderIndexScheme = 'hmac-sha256' | 'hmac-sm3';
@@ -30,8 +31,8 @@ export async function listLicenceHolderCodes(
     .select('identifier', 'holder_code_enc')
     .where('identifier', '>', afterIdentifier)
     .orderBy('identifier')
-    .limit(limit)) as { identifier: string; holder_code_enc: Buffer }[];
-  return rows.map((r) => ({ identifier: r.identifier, holderCodeEnc: r.holder_code_enc }));
+    .limit(limit)) as { identifier: string; holder_code_enc: unknown }[];
+  return rows.map((r) => ({ identifier: r.identifier, holderCodeEnc: toBuffer(r.holder_code_enc) }));
 }
 
 export async function updateLicenceHolderIndexes(
@@ -63,16 +64,16 @@ export async function listSideHolderCodes(
         idx: unknown;
         identifier: string;
         holder_code_type: string;
-        holder_code_enc: Buffer;
+        holder_code_enc: unknown;
       }[];
     }
   ).rows;
   return rows.map((r) => ({
     nodeId: r.node_id,
-    idx: Number(r.idx),
+    idx: toNumber(r.idx),
     identifier: r.identifier,
     codeType: r.holder_code_type,
-    holderCodeEnc: r.holder_code_enc,
+    holderCodeEnc: toBuffer(r.holder_code_enc),
   }));
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 import type { Executor } from './database.js';
-import { toNumber } from './row-types.js';
+import { toBuffer, toNumber } from './row-types.js';
 
 // The hub's sharing queries (federation.md §3.6) over the national index: licences joined with the holder data
 // the side channel brought (still encrypted; masked code in clear), the licence-type leaves of each mirror, and
@@ -97,9 +97,9 @@ export async function listLicenceTypeLeaves(
      WHERE node_id = ? AND idx >= ? AND idx < ? AND position(?::bytea in leaf) > 0 ORDER BY idx`,
     [nodeId, from, to, Buffer.from('"kind":"licence-type"', 'utf8')],
   );
-  return (res.rows as { idx: unknown; leaf: Buffer }[]).map((r) => ({
+  return (res.rows as { idx: unknown; leaf: unknown }[]).map((r) => ({
     idx: toNumber(r.idx),
-    leaf: r.leaf.toString('utf8'),
+    leaf: toBuffer(r.leaf).toString('utf8'),
   }));
 }
 
