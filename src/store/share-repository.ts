@@ -90,7 +90,7 @@ export async function listLicenceTypeLeaves(
   nodeId: string,
   from: number,
   to: number,
-): Promise<{ idx: number; leaf: string }[]> {
+): Promise<{ idx: number; leaf: Buffer }[]> {
   // Leaves are RFC 8785 JSON, so the kind member is written exactly this way; the caller parses each hit.
   const res = await db.raw(
     `SELECT idx, leaf FROM mirror_entries
@@ -99,7 +99,7 @@ export async function listLicenceTypeLeaves(
   );
   return (res.rows as { idx: unknown; leaf: unknown }[]).map((r) => ({
     idx: toNumber(r.idx),
-    leaf: toBuffer(r.leaf).toString('utf8'),
+    leaf: toBuffer(r.leaf),
   }));
 }
 

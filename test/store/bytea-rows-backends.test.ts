@@ -69,14 +69,15 @@ for (const [name, open] of backends) {
       else await db.close();
     });
 
-    it('a licence-type leaf comes back as its JSON text', async () => {
+    it('a licence-type leaf comes back as a Buffer of its JSON bytes', async () => {
       const hits = await listLicenceTypeLeaves(db.knex, '44', 0, 2);
       assert.deepEqual(
         hits.map((h) => h.idx),
         [1],
       );
-      assert.equal(hits[0]!.leaf, TYPE_LEAF.toString('utf8'));
-      assert.equal((JSON.parse(hits[0]!.leaf) as { kind: string }).kind, 'licence-type');
+      assert.ok(Buffer.isBuffer(hits[0]!.leaf));
+      assert.ok(hits[0]!.leaf.equals(TYPE_LEAF));
+      assert.equal((JSON.parse(hits[0]!.leaf.toString('utf8')) as { kind: string }).kind, 'licence-type');
     });
 
     it('an encrypted holder code comes back as a Buffer of the stored bytes', async () => {

@@ -145,7 +145,7 @@ export class ShareService {
         )) {
           let read;
           try {
-            read = readDirectoryLeaf(Buffer.from(leaf, 'utf8'), state.nodeId);
+            read = readDirectoryLeaf(leaf, state.nodeId);
           } catch {
             continue; // a leaf the replicator flagged; the catalogue shows what parses
           }
