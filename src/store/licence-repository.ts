@@ -265,18 +265,39 @@ export async function listLicenceEvents(db: Executor, identifiers: string[]): Pr
   return rows.map(eventFromRow);
 }
 
-/** The latest `limit` events of one licence, oldest first, and whether older ones exist. */
-export async function listLatestLicenceEvents(
+/** A licence's versions as a view lists them (no files, no holder data), oldest first. */
+export interface LicenceVersionStatus {
+  identifier: string;
+  version: number;
+  status: LicenceStatus;
+}
+
+/**
+ * What a licence view adds to the record, in one statement: its versions (same type, issuer and serial) and its
+ * latest `limit` events, oldest first, with whether older ones exist.
+ */
+export async function readLicenceVersionsAndLatestEvents(
   db: Executor,
-  identifier: string,
+  licence: { identifier: string; typeCode: string; issuerCode: string; serial: string },
   limit: number,
-): Promise<{ events: LicenceEvent[]; truncated: boolean }> {
-  const rows = (await db('licence_events')
-    .where({ identifier })
-    .orderBy('seq', 'desc')
-    .limit(limit + 1)) as Row[];
+): Promise<{ versions: LicenceVersionStatus[]; events: LicenceEvent[]; truncated: boolean }> {
+  const res = await db.raw(
+    `SELECT
+       (SELECT coalesce(json_agg(json_build_object('identifier', v.identifier, 'version', v.version,
+                'status', v.status) ORDER BY v.version), '[]')
+          FROM licences v WHERE v.type_code = ? AND v.issuer_code = ? AND v.serial = ?) AS versions,
+       (SELECT coalesce(json_agg(e ORDER BY e.seq), '[]')
+          FROM (SELECT * FROM licence_events WHERE identifier = ? ORDER BY seq DESC LIMIT ?) e) AS events`,
+    [licence.typeCode, licence.issuerCode, licence.serial, licence.identifier, limit + 1],
+  );
+  const row = (res.rows as { versions: unknown; events: unknown }[])[0]!;
+  const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
+  const versions = (
+    json(row.versions) as { identifier: string; version: unknown; status: LicenceStatus }[]
+  ).map((v) => ({ identifier: v.identifier, version: toNumber(v.version), status: v.status }));
+  const rows = json(row.events) as Row[];
   const truncated = rows.length > limit;
-  return { events: rows.slice(0, limit).reverse().map(eventFromRow), truncated };
+  return { versions, events: (truncated ? rows.slice(1) : rows).map(eventFromRow), truncated };
 }
 
 /** One page of a licence's events, oldest first. */

@@ -26,7 +26,7 @@ import {
   insertLicenceWithEvent,
   insertLicenceEvent,
   listExpiring,
-  listLatestLicenceEvents,
+  readLicenceVersionsAndLatestEvents,
   listLicenceEvents,
   listLicenceEventsPage,
   listLicences,
@@ -680,11 +680,11 @@ export class LicenceService {
   async get(principal: Principal, identifier: string, known?: LicenceSummary): Promise<LicenceView> {
     const licence = known?.identifier === identifier ? known : await findLicence(this.db, identifier);
     if (!licence) throw notFound();
-    const [versions, latest] = await Promise.all([
-      listVersions(this.db, licence),
-      listLatestLicenceEvents(this.db, identifier, LICENCE_VIEW_EVENTS),
-    ]);
-    const history = latest.events;
+    const {
+      versions,
+      events: history,
+      truncated,
+    } = await readLicenceVersionsAndLatestEvents(this.db, licence, LICENCE_VIEW_EVENTS);
     const clear = this.mayReadHolderCode(principal, licence);
     return {
       licence,
@@ -693,8 +693,8 @@ export class LicenceService {
         : licence.holderCodeMasked,
       holderCodeMasked: !clear,
       history,
-      historyTruncated: latest.truncated,
-      versions: versions.map((v) => ({ identifier: v.identifier, version: v.version, status: v.status })),
+      historyTruncated: truncated,
+      versions,
     };
   }
 
