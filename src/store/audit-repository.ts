@@ -5,7 +5,7 @@ import { toPage } from './page.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
 import { inlineBindings, type InlineValue } from './sql-literal.js';
-import { simpleQuery } from './simple-query.js';
+import { canRunAndCommit, runAndCommit } from './commit-folding-client.js';
 import { tlogEntriesInsert } from './tlog-entry-repository.js';
 import type { DirectoryLeaf } from '../tlog/directory-leaf.js';
 
@@ -109,11 +109,8 @@ export async function appendAudit(
   ];
   let row: { seq: unknown; tlog: unknown } | undefined;
   // Never inside a savepoint: its COMMIT would end the outer transaction.
-  if (opts.commit && isNodePostgres(trx) && !(trx as Knex.Transaction).parentTransaction) {
-    const results = await simpleQuery(
-      trx as Knex.Transaction,
-      `${inlineBindings(sql, bindings)};\nCOMMIT;\nBEGIN`,
-    );
+  if (opts.commit && canRunAndCommit(trx)) {
+    const results = await runAndCommit(trx, inlineBindings(sql, bindings));
     row = results[0]?.rows[0] as typeof row;
   } else {
     const result = (await trx.raw(sql, bindings as Knex.Value[])) as {
@@ -124,11 +121,6 @@ export async function appendAudit(
   if (!row) throw new Error('audit_head is missing (migration 004)');
   const tlog = toJson<[number, number] | null>(row.tlog);
   return { seq: toNumber(row.seq), tlog: tlog ?? null };
-}
-
-/** node-postgres, whose simple query protocol takes several statements at once (PGlite's driver does not). */
-function isNodePostgres(trx: Executor): boolean {
-  return (trx.client as { config?: { client?: unknown } }).config?.client === 'pg';
 }
 
 /** The chain's hashed end: the last chained seq and its hash. */

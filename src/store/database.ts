@@ -3,6 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
+import { CommitFoldingPgClient } from './commit-folding-client.js';
 
 export type Db = Knex;
 export type Executor = Knex | Knex.Transaction;
@@ -37,7 +38,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.databaseUrl) {
     kind = 'postgres';
     knex = knexFactory({
-      client: 'pg',
+      client: CommitFoldingPgClient as unknown as typeof knexFactory.Client,
       connection: opts.databaseUrl,
       pool: { min: 0, max: 10 },
       ...(opts.schema ? { searchPath: [opts.schema] } : {}),

@@ -1,3 +1,4 @@
+import { isNodePostgres } from './commit-folding-client.js';
 import type { Db } from './database.js';
 
 /**
@@ -12,12 +13,11 @@ export async function withSessionAdvisoryLock<T>(
   key: string,
   fn: () => Promise<T>,
 ): Promise<T | undefined> {
+  if (!isNodePostgres(db)) return fn();
   const client = db.client as {
-    config: { client?: unknown };
     acquireConnection(): Promise<{ query(sql: string, values: unknown[]): Promise<{ rows: unknown[] }> }>;
     releaseConnection(conn: unknown): Promise<void>;
   };
-  if (client.config.client !== 'pg') return fn();
   const conn = await client.acquireConnection();
   try {
     const got = await conn.query('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS ok', [

@@ -1,11 +1,11 @@
 // inlineBindings writes values into SQL text for the simple query protocol (the audit append sent with its
-// COMMIT), and simpleQuery runs that text on the transaction's connection: every value must come back from the
+// COMMIT), and runAndCommit runs that text on the transaction's connection: every value must come back from the
 // server exactly as given, whatever quotes, backslashes, question marks or dollar signs it holds.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { inlineBindings } from '../../src/store/sql-literal.js';
-import { simpleQuery } from '../../src/store/simple-query.js';
+import { runAndCommit } from '../../src/store/commit-folding-client.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -39,7 +39,9 @@ test(
             'SELECT ?::text AS t, ?::bytea AS b, ?::bigint AS n, ?::text[] AS ts, ?::bytea[] AS bs',
             [t, b, n, ts, bs],
           );
-          const [result] = await db.knex.transaction((trx) => simpleQuery(trx, `${sql}; SELECT 1 AS second`));
+          const [result] = await db.knex.transaction((trx) =>
+            runAndCommit(trx, `${sql}; SELECT 1 AS second`),
+          );
           const row = result!.rows[0]!;
           assert.equal(row.t, t);
           assert.deepEqual(Buffer.from(row.b as Uint8Array), Buffer.from(b));
@@ -55,14 +57,6 @@ test(
     );
   },
 );
-
-test('simpleQuery answers one result per statement', { skip: !process.env.DATABASE_URL }, async () => {
-  const results = await db.knex.transaction((trx) => simpleQuery(trx, "SELECT 1 AS a; SELECT 'x?' AS b"));
-  assert.deepEqual(
-    results.map((r) => r.rows),
-    [[{ a: 1 }], [{ b: 'x?' }]],
-  );
-});
 
 test('refuses what it cannot write safely, and miscounted placeholders', () => {
   assert.throws(() => inlineBindings('SELECT ?', ['a\0b']), /NUL/);
