@@ -4,7 +4,7 @@ import type { Executor } from './database.js';
 import { toPage } from './page.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
-import { inlineBindings, type InlineValue } from './sql-literal.js';
+import { inlineBindings, type InlineStatement, type InlineValue } from './sql-literal.js';
 import { canRunAndCommit, runAndCommit } from './commit-folding-client.js';
 import { tlogEntriesInsert } from './tlog-entry-repository.js';
 import type { DirectoryLeaf } from '../tlog/directory-leaf.js';
@@ -51,10 +51,16 @@ export interface AppendAuditOptions {
   /**
    * End the transaction with the append: the statement and COMMIT go to the server as one simple query, so the
    * audit head row lock is held for the server's own work only, never across a client round trip
-   * (federation.md §6.2). Only for the outermost transaction, and only as its last statement; it then opens an
-   * empty transaction for knex's own COMMIT to end. PostgreSQL only (PGlite answers one statement per query).
+   * (federation.md §6.2). Only for the outermost transaction, and only as its last statement (knex's own COMMIT
+   * after it is answered by the client, `CommitFoldingPgClient`). PostgreSQL only (PGlite answers one statement
+   * per query).
    */
   commit?: boolean;
+  /**
+   * The change's own last writes, run just before the record: with `commit`, in the same message, so they cost
+   * no round trip of their own. One statement each.
+   */
+  before?: readonly InlineStatement[];
 }
 
 /**
@@ -109,10 +115,13 @@ export async function appendAudit(
   ];
   let row: { seq: unknown; tlog: unknown } | undefined;
   // Never inside a savepoint: its COMMIT would end the outer transaction.
+  const before = opts.before ?? [];
   if (opts.commit && canRunAndCommit(trx)) {
-    const results = await runAndCommit(trx, inlineBindings(sql, bindings));
-    row = results[0]?.rows[0] as typeof row;
+    const statements = [...before, { sql, bindings }].map((st) => inlineBindings(st.sql, st.bindings));
+    const results = await runAndCommit(trx, statements.join(';\n'));
+    row = results[before.length]?.rows[0] as typeof row;
   } else {
+    for (const st of before) await trx.raw(st.sql, st.bindings as Knex.Value[]);
     const result = (await trx.raw(sql, bindings as Knex.Value[])) as {
       rows: { seq: unknown; tlog: unknown }[];
     };

@@ -2,6 +2,7 @@ import type { LicenceEvent } from '../licence/licence-event.js';
 import type { LicenceRecord, LicenceSummary } from '../licence/licence-record.js';
 import type { LicenceStatus } from '../licence/licence-lifecycle.js';
 import type { Executor } from './database.js';
+import type { InlineStatement } from './sql-literal.js';
 import { toPage } from './page.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
@@ -226,19 +227,37 @@ export async function listExpiring(db: Executor, today: string, limit: number): 
  * A status change and its lifecycle event in one statement (one round trip inside the change's transaction,
  * which already holds the licence row lock).
  */
-export async function updateLicenceStatusWithEvent(
-  db: Executor,
+/**
+ * A status change and its event as one statement, for the caller's transaction to run last (it travels with the
+ * audit record and the COMMIT). Casts are explicit: the values may be sent as literals.
+ */
+export function licenceStatusChangeStatement(
   change: { status: LicenceStatus; reason: string | null; at: Date },
   e: Omit<LicenceEvent, 'seq'>,
-): Promise<void> {
-  const ev = Object.entries(eventRow(e));
-  await db.raw(
-    `WITH changed AS (
-       UPDATE licences SET status = ?, status_reason = ?, updated_at = ? WHERE identifier = ? RETURNING identifier)
-     INSERT INTO licence_events (${ev.map(() => '??').join(', ')})
-     SELECT ${ev.map(() => '?').join(', ')} FROM changed`,
-    [change.status, change.reason, change.at, e.identifier, ...ev.map(([k]) => k), ...ev.map(([, v]) => v)],
-  );
+): InlineStatement {
+  return {
+    sql: `WITH changed AS (
+       UPDATE licences SET status = ?::text, status_reason = ?::text, updated_at = ?::timestamptz
+        WHERE identifier = ?::text RETURNING identifier)
+     INSERT INTO licence_events (identifier, operation, from_status, to_status, reason, related_identifier,
+                                 actor_role, actor_token_id, at)
+     SELECT ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::uuid, ?::timestamptz FROM changed`,
+    bindings: [
+      change.status,
+      change.reason,
+      change.at,
+      e.identifier,
+      e.identifier,
+      e.operation,
+      e.fromStatus,
+      e.toStatus,
+      e.reason,
+      e.relatedIdentifier,
+      e.actorRole,
+      e.actorTokenId,
+      e.at,
+    ],
+  };
 }
 
 export async function insertLicenceEvent(db: Executor, e: Omit<LicenceEvent, 'seq'>): Promise<void> {

@@ -4,6 +4,12 @@ import pg from 'pg';
 export type InlineValue =
   string | number | boolean | null | undefined | Date | Uint8Array | readonly InlineValue[];
 
+/** One statement with `?` placeholders and values `inlineBindings` can write (no `?` anywhere else in it). */
+export interface InlineStatement {
+  sql: string;
+  bindings: InlineValue[];
+}
+
 /**
  * Writes `?` placeholders as literals, for a statement sent through PostgreSQL's simple query protocol: the only
  * way to send several statements (here a change and its COMMIT) in one round trip. The statement text must not

@@ -435,6 +435,26 @@ describe('lifecycle', () => {
     }
   });
 
+  it('stores a reason exactly as given, whatever quotes, question marks or placeholders it holds', async () => {
+    // The status write travels as literals with the audit record and the COMMIT (one message).
+    const { identifier } = await issueOk();
+    const reason = "为什么? 'x' \"y\" \\ $1 ?? E'\\x00' -- ;COMMIT";
+    const res = await event(identifier, { operation: 'suspend', reason });
+    const body = await expectJson<{ licence: { history: { reason: string | null }[] } }>(res, 200);
+    assert.equal(body.licence.history.at(-1)?.reason, reason);
+    const row = (await srv.database.knex('licences').where({ identifier }).first()) as {
+      status_reason: string;
+    };
+    assert.equal(row.status_reason, reason);
+    const ev = (await srv.database
+      .knex('licence_events')
+      .where({ identifier, operation: 'suspend' })
+      .first()) as { reason: string; actor_token_id: string | null };
+    assert.equal(ev.reason, reason);
+    assert.match(String(ev.actor_token_id), /^[0-9a-f-]{36}$/);
+    assert.equal((await getLicence(identifier)).status, 'suspended');
+  });
+
   it('answers with the latest 50 events and pages the whole history at …/events', async () => {
     const { identifier } = await issueOk();
     for (let i = 0; i < 26; i++) {

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../store/database.js';
+import type { InlineStatement } from '../../store/sql-literal.js';
 import {
   appendAudit,
   auditHead,
@@ -26,6 +27,11 @@ export interface AuditedChange<T> {
   details?: Record<string, unknown>;
   /** Directory events the change caused, appended to the directory log in the same transaction, in order. */
   directory?: DirectoryEvent[];
+  /**
+   * The change's last writes, left for the append to run just before the audit record (in the same message as
+   * the record and the COMMIT on PostgreSQL): a change whose checks are done can save a round trip this way.
+   */
+  finalWrites?: InlineStatement[];
 }
 
 /**
@@ -61,11 +67,21 @@ function recordedChange<T>(
   change: (trx: Executor) => Promise<AuditedChange<T>>,
 ): Promise<T> {
   return db.transaction(async (trx) => {
-    const { result, target, details, directory } = await change(trx);
+    const { result, target, details, directory, finalWrites } = await change(trx);
     // The node id is read per change (cheap) so it always matches the configuration the process runs with.
     const leaves = directory?.length ? directory.map((ev) => encodeDirectoryLeaf(loadNodeId(), ev)) : [];
     // The outermost transaction ends with its audit record; a nested one rides on its parent's commit.
-    await appendRecord(trx, ctx, action, target, 'success', details ?? {}, leaves, !db.isTransaction);
+    await appendRecord(
+      trx,
+      ctx,
+      action,
+      target,
+      'success',
+      details ?? {},
+      leaves,
+      !db.isTransaction,
+      finalWrites,
+    );
     return result;
   });
 }
@@ -80,6 +96,7 @@ function appendRecord(
   details: Record<string, unknown>,
   leaves: DirectoryLeaf[] = [],
   commit = false,
+  before: InlineStatement[] = [],
 ): Promise<AuditAppend> {
   return appendAudit(
     trx,
@@ -94,7 +111,7 @@ function appendRecord(
       details,
     },
     leaves,
-    { commit },
+    { commit, before },
   );
 }
 

@@ -32,7 +32,7 @@ import {
   listLicences,
   listVersions,
   updateLicenceStatus,
-  updateLicenceStatusWithEvent,
+  licenceStatusChangeStatement,
   type LicenceFilter,
 } from '../../store/licence-repository.js';
 import type { LicenceEvent } from '../../licence/licence-event.js';
@@ -568,7 +568,6 @@ export class LicenceService {
         ...actorOf(ctx.principal),
         at: now,
       };
-      await updateLicenceStatusWithEvent(trx, { status: under.to, reason: req.reason, at: now }, event);
       return {
         result: { ...locked, status: under.to, statusReason: req.reason, updatedAt: now },
         target: { type: 'licence', id: identifier },
@@ -579,6 +578,8 @@ export class LicenceService {
           to: under.to,
         },
         directory: [licenceLeaf(locked, event)],
+        // Checked under the lock above: the write itself travels with the audit record and the COMMIT.
+        finalWrites: [licenceStatusChangeStatement({ status: under.to, reason: req.reason, at: now }, event)],
       };
     });
     return { licence: changed };
