@@ -131,6 +131,38 @@ async function licencesToChange(api: BenchApi, admin: string): Promise<{ issuer:
   return { issuer, ids };
 }
 
+/** A status-change load's figures under `<prefix>_tx_per_s`, `_p50_ms` and `_p99_ms`. */
+function reportLoad(prefix: string, r: Awaited<ReturnType<typeof runLoad>>): void {
+  out[`${prefix}_tx_per_s`] = r.perSecond;
+  out[`${prefix}_p50_ms`] = round(r.p50Ms, 1);
+  out[`${prefix}_p99_ms`] = round(r.p99Ms, 1);
+}
+
+/**
+ * 16 loops over 16 licences: each call takes a free licence and applies its next legal transition (suspend, then
+ * resume) with `change`, which answers whether it was applied. A warm-up first; any failed change fails the part.
+ */
+async function alternateStatusChanges(
+  ids: string[],
+  change: (id: string, operation: 'suspend' | 'resume') => Promise<boolean>,
+): Promise<Awaited<ReturnType<typeof runLoad>>> {
+  const free = ids.map((id) => ({ id, next: 'suspend' as 'suspend' | 'resume' }));
+  const fire = async () => {
+    const l = free.pop()!;
+    try {
+      const ok = await change(l.id, l.next);
+      if (ok) l.next = l.next === 'suspend' ? 'resume' : 'suspend';
+      return ok;
+    } finally {
+      free.push(l);
+    }
+  };
+  await runLoad({ concurrency: CLIENTS, total: 200, fire }); // warm-up
+  const r = await runLoad({ concurrency: CLIENTS, durationMs: SECONDS * 1000, fire });
+  if (r.errors > 0) throw new Error(`${r.errors} status changes failed`);
+  return r;
+}
+
 /**
  * federation.md §6.3's own definition: single-event status changes through the service layer, 16 concurrent
  * callers, in this process (LicenceService.applyEvent: the locked read and transition check, the status and event
@@ -154,23 +186,11 @@ async function appendThroughService(): Promise<void> {
     const principal = await server.services.tokens.authenticate(issuer);
     if (!principal) throw new Error('issuer token not accepted');
     const ctx = { principal, requestId: 'bench' };
-    const free = ids.map((id) => ({ id, next: 'suspend' as 'suspend' | 'resume' }));
-    const fire = async () => {
-      const l = free.pop()!;
-      try {
-        await server.services.licences.applyEvent(ctx, l.id, { operation: l.next, reason: 'bench' });
-        l.next = l.next === 'suspend' ? 'resume' : 'suspend';
-        return true;
-      } finally {
-        free.push(l);
-      }
-    };
-    await runLoad({ concurrency: CLIENTS, total: 200, fire }); // warm-up
-    const r = await runLoad({ concurrency: CLIENTS, durationMs: SECONDS * 1000, fire });
-    if (r.errors > 0) throw new Error(`${r.errors} status changes failed`);
-    out.tlog_append_tx_per_s = r.perSecond;
-    out.tlog_append_p50_ms = round(r.p50Ms, 1);
-    out.tlog_append_p99_ms = round(r.p99Ms, 1);
+    const r = await alternateStatusChanges(ids, async (id, operation) => {
+      await server.services.licences.applyEvent(ctx, id, { operation, reason: 'bench' });
+      return true;
+    });
+    reportLoad('tlog_append', r);
   } finally {
     await server.stop();
   }
@@ -194,32 +214,21 @@ async function appendSingle(): Promise<void> {
       return JSON.parse(res.body.toString()) as T;
     };
     const { issuer, ids } = await licencesToChange(api, service.adminToken);
-    // 16 licences for 16 loops: each call takes a free licence and applies its next legal transition.
-    const free = ids.map((id) => ({ id, next: 'suspend' }));
     let failure: string | undefined;
     const headers = { authorization: `Bearer ${issuer}`, 'content-type': 'application/json' };
-    const fire = async () => {
-      const l = free.pop()!;
-      try {
-        const res = await rawRequest(agent, `${service.url}/v1/licences/${l.id}/events`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ operation: l.next, reason: 'bench' }),
-        });
-        const ok = res.status === 200 || res.status === 201;
-        if (ok) l.next = l.next === 'suspend' ? 'resume' : 'suspend';
-        else failure ??= `HTTP ${res.status} ${res.body.toString().slice(0, 300)}`;
-        return ok;
-      } finally {
-        free.push(l);
-      }
-    };
-    await runLoad({ concurrency: CLIENTS, total: 200, fire }); // warm-up
-    const r = await runLoad({ concurrency: CLIENTS, durationMs: SECONDS * 1000, fire });
-    if (r.errors > 0) throw new Error(`${r.errors} status changes failed, e.g. ${failure}`);
-    out.tlog_append_http_tx_per_s = r.perSecond;
-    out.tlog_append_http_p50_ms = round(r.p50Ms, 1);
-    out.tlog_append_http_p99_ms = round(r.p99Ms, 1);
+    const r = await alternateStatusChanges(ids, async (id, operation) => {
+      const res = await rawRequest(agent, `${service.url}/v1/licences/${id}/events`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ operation, reason: 'bench' }),
+      });
+      const ok = res.status === 200 || res.status === 201;
+      if (!ok) failure ??= `HTTP ${res.status} ${res.body.toString().slice(0, 300)}`;
+      return ok;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}, e.g. ${failure}`);
+    });
+    reportLoad('tlog_append_http', r);
   } finally {
     agent.destroy();
     await service.stop();
@@ -295,9 +304,7 @@ async function appendInProcess(): Promise<void> {
     };
     await runLoad({ concurrency: CLIENTS, total: 200, fire });
     const r = await runLoad({ concurrency: CLIENTS, durationMs: SECONDS * 1000, fire });
-    out.tlog_append_in_process_tx_per_s = r.perSecond;
-    out.tlog_append_in_process_p50_ms = round(r.p50Ms, 1);
-    out.tlog_append_in_process_p99_ms = round(r.p99Ms, 1);
+    reportLoad('tlog_append_in_process', r);
   });
 }
 
