@@ -223,10 +223,9 @@ export async function listExpiring(db: Executor, today: string, limit: number): 
   return rows.map((r: { identifier: string }) => r.identifier);
 }
 
-/**
- * A status change and its lifecycle event in one statement (one round trip inside the change's transaction,
- * which already holds the licence row lock).
- */
+/** licence_events columns that are not text, for literals (which PostgreSQL would otherwise read as text). */
+const EVENT_COLUMN_TYPES: Record<string, string> = { actor_token_id: 'uuid', at: 'timestamptz' };
+
 /**
  * A status change and its event as one statement, for the caller's transaction to run last (it travels with the
  * audit record and the COMMIT). Casts are explicit: the values may be sent as literals.
@@ -235,28 +234,15 @@ export function licenceStatusChangeStatement(
   change: { status: LicenceStatus; reason: string | null; at: Date },
   e: Omit<LicenceEvent, 'seq'>,
 ): InlineStatement {
+  const ev = Object.entries(eventRow(e));
   return {
     sql: `WITH changed AS (
        UPDATE licences SET status = ?::text, status_reason = ?::text, updated_at = ?::timestamptz
         WHERE identifier = ?::text RETURNING identifier)
-     INSERT INTO licence_events (identifier, operation, from_status, to_status, reason, related_identifier,
-                                 actor_role, actor_token_id, at)
-     SELECT ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::uuid, ?::timestamptz FROM changed`,
-    bindings: [
-      change.status,
-      change.reason,
-      change.at,
-      e.identifier,
-      e.identifier,
-      e.operation,
-      e.fromStatus,
-      e.toStatus,
-      e.reason,
-      e.relatedIdentifier,
-      e.actorRole,
-      e.actorTokenId,
-      e.at,
-    ],
+     INSERT INTO licence_events (${ev.map(([k]) => k).join(', ')})
+     SELECT ${ev.map(([k]) => `?::${EVENT_COLUMN_TYPES[k] ?? 'text'}`).join(', ')}
+       FROM changed`,
+    bindings: [change.status, change.reason, change.at, e.identifier, ...ev.map(([, v]) => v)],
   };
 }
 
@@ -310,11 +296,10 @@ export async function readLicenceVersionsAndLatestEvents(
     [licence.typeCode, licence.issuerCode, licence.serial, licence.identifier, limit + 1],
   );
   const row = (res.rows as { versions: unknown; events: unknown }[])[0]!;
-  const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v);
-  const versions = (
-    json(row.versions) as { identifier: string; version: unknown; status: LicenceStatus }[]
+  const versions = toJson<{ identifier: string; version: unknown; status: LicenceStatus }[]>(
+    row.versions,
   ).map((v) => ({ identifier: v.identifier, version: toNumber(v.version), status: v.status }));
-  const rows = json(row.events) as Row[];
+  const rows = toJson<Row[]>(row.events);
   const truncated = rows.length > limit;
   return { versions, events: (truncated ? rows.slice(1) : rows).map(eventFromRow), truncated };
 }

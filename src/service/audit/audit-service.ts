@@ -5,6 +5,7 @@ import {
   auditHead,
   latestAuditSeq,
   listAudit,
+  type AppendAuditOptions,
   type AuditAppend,
 } from '../../store/audit-repository.js';
 import { AuditChainVerifier, type AuditRecord, type ChainBreak } from '../../audit/audit-chain.js';
@@ -71,17 +72,10 @@ function recordedChange<T>(
     // The node id is read per change (cheap) so it always matches the configuration the process runs with.
     const leaves = directory?.length ? directory.map((ev) => encodeDirectoryLeaf(loadNodeId(), ev)) : [];
     // The outermost transaction ends with its audit record; a nested one rides on its parent's commit.
-    await appendRecord(
-      trx,
-      ctx,
-      action,
-      target,
-      'success',
-      details ?? {},
-      leaves,
-      !db.isTransaction,
-      finalWrites,
-    );
+    await appendRecord(trx, ctx, action, target, 'success', details ?? {}, leaves, {
+      commit: !db.isTransaction,
+      ...(finalWrites ? { before: finalWrites } : {}),
+    });
     return result;
   });
 }
@@ -95,8 +89,7 @@ function appendRecord(
   outcome: 'success' | 'denied',
   details: Record<string, unknown>,
   leaves: DirectoryLeaf[] = [],
-  commit = false,
-  before: InlineStatement[] = [],
+  opts: AppendAuditOptions = {},
 ): Promise<AuditAppend> {
   return appendAudit(
     trx,
@@ -111,7 +104,7 @@ function appendRecord(
       details,
     },
     leaves,
-    { commit, before },
+    opts,
   );
 }
 
@@ -134,7 +127,7 @@ export class AuditService {
   /** Records a refused attempt (e.g. a token acting outside its role) in its own transaction. */
   async denied(ctx: ActionContext, action: string, target: AuditTarget, reason: string): Promise<void> {
     await this.db.transaction((trx) =>
-      appendRecord(trx, ctx, action, target, 'denied', { reason }, [], true),
+      appendRecord(trx, ctx, action, target, 'denied', { reason }, [], { commit: true }),
     );
   }
 

@@ -34,6 +34,7 @@ import {
   updateLicenceStatus,
   licenceStatusChangeStatement,
   type LicenceFilter,
+  type LicenceVersionStatus,
 } from '../../store/licence-repository.js';
 import type { LicenceEvent } from '../../licence/licence-event.js';
 import type { LicenceRecord, LicenceSummary } from '../../licence/licence-record.js';
@@ -155,7 +156,7 @@ export interface LicenceView {
   /** The latest LICENCE_VIEW_EVENTS events, oldest first; `historyTruncated` when older ones exist. */
   history: LicenceEvent[];
   historyTruncated: boolean;
-  versions: { identifier: string; version: number; status: LicenceStatus }[];
+  versions: LicenceVersionStatus[];
 }
 
 /**
