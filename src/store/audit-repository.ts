@@ -57,10 +57,17 @@ export interface AppendAuditOptions {
    */
   commit?: boolean;
   /**
-   * The change's own last writes, run just before the record: with `commit`, in the same message, so they cost
-   * no round trip of their own. One statement each.
+   * The changes' own last writes, run just before the records: with `commit`, in the same message, so they cost
+   * no round trip of their own, and before the head row is taken, so they are not run under its lock. One
+   * statement each.
    */
   before?: readonly InlineStatement[];
+}
+
+/** One record to append: the entry and the directory leaves its change caused. */
+export interface AuditAppendItem {
+  entry: AuditEntry;
+  leaves?: readonly DirectoryLeaf[];
 }
 
 /**
@@ -77,59 +84,100 @@ export async function appendAudit(
   leaves: readonly DirectoryLeaf[] = [],
   opts: AppendAuditOptions = {},
 ): Promise<AuditAppend> {
+  const [one] = await appendAudits(trx, [{ entry, leaves }], opts);
+  return one!;
+}
+
+/**
+ * Appends several records, in order, each as `appendAudit` would (its own seq, its own leaves' indices). With
+ * `commit`, the `before` writes, the records and the COMMIT travel as one message: a group of independent changes
+ * committed together holds the head row for the server's work only.
+ */
+export async function appendAudits(
+  trx: Executor,
+  items: readonly AuditAppendItem[],
+  opts: AppendAuditOptions = {},
+): Promise<AuditAppend[]> {
   if (!('isTransaction' in trx) || !trx.isTransaction) {
     throw new Error('appendAudit must run inside a transaction');
   }
-  const n = leaves.length;
-  // Timestamps are kept to the millisecond so the stored value re-hashes identically.
-  const at = new Date(Math.floor(entry.at.getTime()));
-  const logged = n > 0 ? tlogEntriesInsert(leaves) : undefined;
-  const sql = `WITH head AS (
-       UPDATE audit_head SET seq = seq + 1, tlog_next = tlog_next + ?::bigint WHERE id = 1
-       RETURNING seq, tlog_next - ?::bigint AS first_index),
+  // The changes' writes first, then the records in one statement, which takes the head row's lock.
+  const statements = [
+    ...(opts.before ?? []),
+    auditAppendStatement(items.map((item) => ({ entry: item.entry, leaves: item.leaves ?? [] }))),
+  ];
+  let rows: { seq: unknown; tlog: unknown }[];
+  // Never inside a savepoint: its COMMIT would end the outer transaction.
+  if (opts.commit && canRunAndCommit(trx)) {
+    const results = await runAndCommit(
+      trx,
+      statements.map((st) => inlineBindings(st.sql, st.bindings)).join(';\n'),
+    );
+    rows = (results[statements.length - 1]?.rows ?? []) as typeof rows;
+  } else {
+    let last: { rows: typeof rows } | undefined;
+    for (const st of statements) last = await trx.raw(st.sql, st.bindings as Knex.Value[]);
+    rows = last?.rows ?? [];
+  }
+  if (rows.length !== items.length) throw new Error('audit_head is missing (migration 004)');
+  return rows.map((row) => ({
+    seq: toNumber(row.seq),
+    tlog: toJson<[number, number] | null>(row.tlog) ?? null,
+  }));
+}
+
+/**
+ * The one statement that advances the head by the records and their leaves, inserts the leaves and inserts the
+ * records, in order: record i takes seq base + i and its leaves the next indices. Rows travel as one array per
+ * column (unnest), so the statement's size to parse does not grow with the group.
+ */
+function auditAppendStatement(
+  records: readonly { entry: AuditEntry; leaves: readonly DirectoryLeaf[] }[],
+): InlineStatement {
+  const leaves = records.flatMap((r) => r.leaves);
+  const owners = records.flatMap((r, i) => r.leaves.map(() => i + 1));
+  const logged = leaves.length > 0 ? tlogEntriesInsert(leaves, owners) : undefined;
+  const sql = `WITH rec AS (
+       SELECT r.*, (sum(r.leaf_count) OVER (ORDER BY r.n) - r.leaf_count)::bigint AS leaf_off
+         FROM unnest(?::timestamptz[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                     ?::jsonb[], ?::bigint[])
+              WITH ORDINALITY AS r(at, actor_token_id, actor_role, action, target_type, target_id, request_id,
+                                   outcome, details, leaf_count, n)),
+     head AS (
+       UPDATE audit_head SET seq = seq + ?::bigint, tlog_next = tlog_next + ?::bigint WHERE id = 1
+       RETURNING seq - ?::bigint AS base_seq, tlog_next - ?::bigint AS first_index),
      ${logged ? `logged AS (${logged.sql}), ` : ''}appended AS (
        INSERT INTO audit_log (seq, at, actor_token_id, actor_role, action, target_type, target_id, request_id,
                               outcome, details)
-       SELECT head.seq, ?::timestamptz, ?::uuid, ?, ?, ?, ?, ?, ?,
-              ?::jsonb || CASE WHEN ?::bigint > 0
-                THEN jsonb_build_object('tlog', jsonb_build_array(head.first_index, head.first_index + ?::bigint - 1))
+       SELECT head.base_seq + rec.n, rec.at, rec.actor_token_id, rec.actor_role, rec.action, rec.target_type,
+              rec.target_id, rec.request_id, rec.outcome,
+              rec.details || CASE WHEN rec.leaf_count > 0
+                THEN jsonb_build_object('tlog', jsonb_build_array(head.first_index + rec.leaf_off,
+                                                                  head.first_index + rec.leaf_off + rec.leaf_count - 1))
                 ELSE '{}'::jsonb END
-         FROM head
+         FROM head, rec
        RETURNING seq, details -> 'tlog' AS tlog)
-     SELECT seq, tlog FROM appended`;
+     SELECT seq, tlog FROM appended ORDER BY seq`;
+  const entries = records.map((r) => r.entry);
   const bindings: InlineValue[] = [
-    n,
-    n,
+    // Timestamps are kept to the millisecond so the stored value re-hashes identically.
+    entries.map((e) => new Date(Math.floor(e.at.getTime())).toISOString()),
+    entries.map((e) => e.actorTokenId),
+    entries.map((e) => e.actorRole),
+    entries.map((e) => e.action),
+    entries.map((e) => e.targetType),
+    entries.map((e) => e.targetId),
+    entries.map((e) => e.requestId),
+    entries.map((e) => e.outcome),
+    entries.map((e) => JSON.stringify(e.details)),
+    records.map((r) => r.leaves.length),
+    records.length,
+    leaves.length,
+    records.length,
+    leaves.length,
     ...(logged?.bindings ?? []),
-    at,
-    entry.actorTokenId,
-    entry.actorRole,
-    entry.action,
-    entry.targetType,
-    entry.targetId,
-    entry.requestId,
-    entry.outcome,
-    JSON.stringify(entry.details),
-    n,
-    n,
   ];
-  let row: { seq: unknown; tlog: unknown } | undefined;
-  // Never inside a savepoint: its COMMIT would end the outer transaction.
-  const before = opts.before ?? [];
-  if (opts.commit && canRunAndCommit(trx)) {
-    const statements = [...before, { sql, bindings }].map((st) => inlineBindings(st.sql, st.bindings));
-    const results = await runAndCommit(trx, statements.join(';\n'));
-    row = results[before.length]?.rows[0] as typeof row;
-  } else {
-    for (const st of before) await trx.raw(st.sql, st.bindings as Knex.Value[]);
-    const result = (await trx.raw(sql, bindings as Knex.Value[])) as {
-      rows: { seq: unknown; tlog: unknown }[];
-    };
-    row = result.rows[0];
-  }
-  if (!row) throw new Error('audit_head is missing (migration 004)');
-  const tlog = toJson<[number, number] | null>(row.tlog);
-  return { seq: toNumber(row.seq), tlog: tlog ?? null };
+  return { sql, bindings };
 }
 
 /** The chain's hashed end: the last chained seq and its hash. */

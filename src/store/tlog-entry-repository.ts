@@ -25,25 +25,31 @@ interface TlogEntryRow {
 
 /**
  * The `INSERT` of `leaves` at the indices the audit append took, as a member of its CTE (which names the head
- * row it advanced `head`, with `seq` and `first_index`), so the entries, the audit record and both counters
- * commit together. The rows travel as one array per column (unnest), so a batch of 100 leaves is 5 parameters
- * to bind and parse, not 500.
+ * row it advanced `head`, with `base_seq` and `first_index`), so the entries, the audit records and both counters
+ * commit together. `records[i]` is the 1-based number, within the append, of the record leaf i belongs to. The
+ * rows travel as one array per column (unnest), so a batch of 100 leaves is 6 parameters to bind and parse, not
+ * 600.
  */
-export function tlogEntriesInsert(leaves: readonly DirectoryLeaf[]): {
+export function tlogEntriesInsert(
+  leaves: readonly DirectoryLeaf[],
+  records: readonly number[],
+): {
   sql: string;
-  bindings: (Buffer[] | string[])[];
+  bindings: (Buffer[] | string[] | number[])[];
 } {
   return {
     sql: `INSERT INTO tlog_entries (idx, leaf, leaf_hash, kind, subject, audit_seq, at)
-          SELECT head.first_index + u.n - 1, u.leaf, u.leaf_hash, u.kind, u.subject, head.seq, u.at::timestamptz
-            FROM head, unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[])
-                 WITH ORDINALITY AS u(leaf, leaf_hash, kind, subject, at, n)`,
+          SELECT head.first_index + u.n - 1, u.leaf, u.leaf_hash, u.kind, u.subject, head.base_seq + u.rec,
+                 u.at::timestamptz
+            FROM head, unnest(?::bytea[], ?::bytea[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+                 WITH ORDINALITY AS u(leaf, leaf_hash, kind, subject, at, rec, n)`,
     bindings: [
       leaves.map((l) => l.bytes),
       leaves.map((l) => directoryLeafHash(l)),
       leaves.map((l) => l.kind),
       leaves.map((l) => l.subject),
       leaves.map((l) => l.at.toISOString()),
+      [...records],
     ],
   };
 }

@@ -2,19 +2,24 @@ import type { Db, Executor } from '../../store/database.js';
 import type { InlineStatement } from '../../store/sql-literal.js';
 import {
   appendAudit,
+  appendAudits,
   auditHead,
   latestAuditSeq,
   listAudit,
-  type AppendAuditOptions,
-  type AuditAppend,
+  type AuditAppendItem,
 } from '../../store/audit-repository.js';
-import { AuditChainVerifier, type AuditRecord, type ChainBreak } from '../../audit/audit-chain.js';
+import {
+  AuditChainVerifier,
+  type AuditEntry,
+  type AuditRecord,
+  type ChainBreak,
+} from '../../audit/audit-chain.js';
 import { AuditChainer } from './audit-chainer.js';
 import type { Page, PageRequest } from '../../paging/page.js';
 import { actorOf, type ActionContext } from '../access/principal.js';
 import { AuditGeneration } from './audit-generation.js';
 import { loadNodeId } from '../../config.js';
-import { encodeDirectoryLeaf, type DirectoryEvent, type DirectoryLeaf } from '../../tlog/directory-leaf.js';
+import { encodeDirectoryLeaf, type DirectoryEvent } from '../../tlog/directory-leaf.js';
 
 export interface AuditTarget {
   type: string;
@@ -68,44 +73,92 @@ function recordedChange<T>(
   change: (trx: Executor) => Promise<AuditedChange<T>>,
 ): Promise<T> {
   return db.transaction(async (trx) => {
-    const { result, target, details, directory, finalWrites } = await change(trx);
-    // The node id is read per change (cheap) so it always matches the configuration the process runs with.
-    const leaves = directory?.length ? directory.map((ev) => encodeDirectoryLeaf(loadNodeId(), ev)) : [];
+    const changed = await change(trx);
     // The outermost transaction ends with its audit record; a nested one rides on its parent's commit.
-    await appendRecord(trx, ctx, action, target, 'success', details ?? {}, leaves, {
+    await appendAudits(trx, [auditItem(ctx, action, changed)], {
       commit: !db.isTransaction,
-      ...(finalWrites ? { before: finalWrites } : {}),
+      ...(changed.finalWrites ? { before: changed.finalWrites } : {}),
     });
-    return result;
+    return changed.result;
   });
 }
 
-/** One audit record of `ctx`'s principal doing `action` to `target`, appended to the chain in `trx`. */
-function appendRecord(
-  trx: Executor,
+/** One change of a group: who made it, as what action, and what it changed (as `withAudit`'s change returns). */
+export interface GroupedChange<T> {
+  ctx: ActionContext;
+  action: string;
+  change: AuditedChange<T>;
+}
+
+/** What a group's `changes` hands back: the changes that passed, and the group's own last writes. */
+export interface AuditedGroup<T> {
+  changes: GroupedChange<T>[];
+  /** Writes of the whole group, run just before the records, in the same message (as `finalWrites`). */
+  finalWrites?: InlineStatement[];
+}
+
+/**
+ * Group commit: independent changes of several callers in one transaction, each with its own audit record and
+ * leaves (in the order returned), all sent with the COMMIT in one message. `changes` reads and checks under its
+ * locks and returns the changes that passed; one it leaves out writes nothing. Each record stays atomic with its
+ * change: they commit together or not at all. Outermost transactions only.
+ */
+export async function withAuditGroup<T>(
+  db: Db,
+  changes: (trx: Executor) => Promise<AuditedGroup<T>>,
+): Promise<T[]> {
+  if (db.isTransaction) throw new Error('withAuditGroup commits: it cannot run inside another transaction');
+  const targetTypes = new Set<string>();
+  try {
+    return await db.transaction(async (trx) => {
+      const group = await changes(trx);
+      for (const g of group.changes) targetTypes.add(g.change.target.type);
+      if (group.changes.length > 0) {
+        await appendAudits(
+          trx,
+          group.changes.map((g) => auditItem(g.ctx, g.action, g.change)),
+          {
+            commit: true,
+            before: [
+              ...(group.finalWrites ?? []),
+              ...group.changes.flatMap((g) => g.change.finalWrites ?? []),
+            ],
+          },
+        );
+      }
+      return group.changes.map((g) => g.change.result);
+    });
+  } finally {
+    // As withAudit: before any caller sees a result, also after a failure.
+    for (const t of targetTypes) AuditGeneration.of(db).bump(t);
+  }
+}
+
+/** The audit record of a successful change, with its leaves. */
+function auditItem<T>(ctx: ActionContext, action: string, changed: AuditedChange<T>): AuditAppendItem {
+  const { target, details, directory } = changed;
+  // The node id is read per change (cheap) so it always matches the configuration the process runs with.
+  const leaves = directory?.length ? directory.map((ev) => encodeDirectoryLeaf(loadNodeId(), ev)) : [];
+  return { entry: auditEntry(ctx, action, target, 'success', details ?? {}), leaves };
+}
+
+function auditEntry(
   ctx: ActionContext,
   action: string,
   target: AuditTarget,
   outcome: 'success' | 'denied',
   details: Record<string, unknown>,
-  leaves: DirectoryLeaf[] = [],
-  opts: AppendAuditOptions = {},
-): Promise<AuditAppend> {
-  return appendAudit(
-    trx,
-    {
-      at: new Date(),
-      ...actorOf(ctx.principal),
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      requestId: ctx.requestId,
-      outcome,
-      details,
-    },
-    leaves,
-    opts,
-  );
+): AuditEntry {
+  return {
+    at: new Date(),
+    ...actorOf(ctx.principal),
+    action,
+    targetType: target.type,
+    targetId: target.id,
+    requestId: ctx.requestId,
+    outcome,
+    details,
+  };
 }
 
 export interface AuditVerification {
@@ -127,7 +180,7 @@ export class AuditService {
   /** Records a refused attempt (e.g. a token acting outside its role) in its own transaction. */
   async denied(ctx: ActionContext, action: string, target: AuditTarget, reason: string): Promise<void> {
     await this.db.transaction((trx) =>
-      appendRecord(trx, ctx, action, target, 'denied', { reason }, [], { commit: true }),
+      appendAudit(trx, auditEntry(ctx, action, target, 'denied', { reason }), [], { commit: true }),
     );
   }
 
