@@ -155,6 +155,22 @@ export async function findLicence(
   return row ? summaryFromRow(row) : undefined;
 }
 
+/**
+ * Licences read under their row locks, in one statement. Rows are locked in identifier order, so two such reads
+ * over overlapping sets never deadlock (a lone `findLicence(…, { forUpdate })` holds one row only).
+ */
+export async function lockLicences(
+  db: Executor,
+  identifiers: readonly string[],
+): Promise<Map<string, LicenceSummary>> {
+  const rows = (await db('licences')
+    .select(...summaryColumns(db))
+    .whereIn('identifier', [...identifiers])
+    .orderBy('identifier')
+    .forUpdate()) as Row[];
+  return new Map(rows.map(summaryFromRow).map((l) => [l.identifier, l]));
+}
+
 /** All versions of one licence (same type, issuer and serial), oldest first. */
 export async function listVersions(
   db: Executor,
@@ -227,22 +243,28 @@ export async function listExpiring(db: Executor, today: string, limit: number): 
 const EVENT_COLUMN_TYPES: Record<string, string> = { actor_token_id: 'uuid', at: 'timestamptz' };
 
 /**
- * A status change and its event as one statement, for the caller's transaction to run last (it travels with the
- * audit record and the COMMIT). Casts are explicit: the values may be sent as literals.
+ * Status changes and their events as one statement: each event's licence takes its `toStatus`, `reason` and `at`,
+ * and the event is recorded only if the licence was there to change. For the caller's transaction to run last (it
+ * travels with the audit records and the COMMIT). One event per licence; rows travel as one array per column and
+ * casts are explicit, since the values may be sent as literals.
  */
-export function licenceStatusChangeStatement(
-  change: { status: LicenceStatus; reason: string | null; at: Date },
-  e: Omit<LicenceEvent, 'seq'>,
-): InlineStatement {
-  const ev = Object.entries(eventRow(e));
+export function licenceStatusChangesStatement(events: readonly Omit<LicenceEvent, 'seq'>[]): InlineStatement {
+  if (events.length === 0) throw new RangeError('no status changes');
+  if (new Set(events.map((e) => e.identifier)).size !== events.length) {
+    throw new RangeError('one status change per licence in one statement');
+  }
+  const rows = events.map(eventRow);
+  const columns = Object.keys(rows[0]!) as (keyof (typeof rows)[number])[];
   return {
-    sql: `WITH changed AS (
-       UPDATE licences SET status = ?::text, status_reason = ?::text, updated_at = ?::timestamptz
-        WHERE identifier = ?::text RETURNING identifier)
-     INSERT INTO licence_events (${ev.map(([k]) => k).join(', ')})
-     SELECT ${ev.map(([k]) => `?::${EVENT_COLUMN_TYPES[k] ?? 'text'}`).join(', ')}
-       FROM changed`,
-    bindings: [change.status, change.reason, change.at, e.identifier, ...ev.map(([, v]) => v)],
+    sql: `WITH ev AS (
+       SELECT * FROM unnest(${columns.map((c) => `?::${EVENT_COLUMN_TYPES[c] ?? 'text'}[]`).join(', ')})
+                WITH ORDINALITY AS ev(${columns.join(', ')}, n)),
+     changed AS (
+       UPDATE licences l SET status = ev.to_status, status_reason = ev.reason, updated_at = ev.at
+         FROM ev WHERE l.identifier = ev.identifier RETURNING l.identifier)
+     INSERT INTO licence_events (${columns.join(', ')})
+     SELECT ${columns.map((c) => `ev.${c}`).join(', ')} FROM ev JOIN changed USING (identifier) ORDER BY ev.n`,
+    bindings: columns.map((c) => rows.map((r) => (r[c] instanceof Date ? r[c].toISOString() : r[c]))),
   };
 }
 

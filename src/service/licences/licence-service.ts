@@ -5,7 +5,6 @@ import type { DataProtector } from '../../crypto/data-protection.js';
 import { buildLicenceIdentifier, parseLicenceIdentifier } from '../../licence/licence-identifier.js';
 import { licenceHolderCodeContext } from '../../licence/personal-data-keys.js';
 import {
-  LICENCE_OPERATIONS,
   licenceStatusZh,
   producesFile,
   transition,
@@ -32,7 +31,6 @@ import {
   listLicences,
   listVersions,
   updateLicenceStatus,
-  licenceStatusChangeStatement,
   type LicenceFilter,
   type LicenceVersionStatus,
 } from '../../store/licence-repository.js';
@@ -80,6 +78,8 @@ import { actorOf, type ActionContext, type Principal } from '../access/principal
 import { effectiveStatus, type SealService } from '../seals/seal-service.js';
 import type { SealSignatureService } from '../seals/seal-signature-service.js';
 import { ServiceError } from '../service-error.js';
+import { invalidTransition, licenceNotFound } from './licence-errors.js';
+import { LicenceStatusCommitter } from './licence-status-committer.js';
 
 export interface LicenceServiceDeps {
   types: LicenceTypeService;
@@ -180,12 +180,14 @@ function isUniqueViolation(err: unknown): boolean {
  */
 export class LicenceService {
   private readonly agencySeals: GenerationCache<SealRecord[]>;
+  private readonly statusChanges: LicenceStatusCommitter;
 
   constructor(
     private readonly db: Db,
     private readonly deps: LicenceServiceDeps,
   ) {
     this.agencySeals = new GenerationCache(db, ['seal', 'agency'], 1024, 5_000);
+    this.statusChanges = new LicenceStatusCommitter(db);
   }
 
   pdfUrl(identifier: string): string {
@@ -529,7 +531,7 @@ export class LicenceService {
 
   private async owned(principal: Principal, identifier: string): Promise<LicenceSummary> {
     const licence = await findLicence(this.db, identifier);
-    if (!licence) throw notFound();
+    if (!licence) throw licenceNotFound();
     ensureAllowed(principal, 'licence.change', licence, 'identifier');
     return licence;
   }
@@ -550,39 +552,8 @@ export class LicenceService {
       const licence = await findLicence(this.db, identifier);
       return { licence: licence!, created };
     }
-    const now = new Date();
-    // A status change only: the record is read once, under its row lock, and checked there, so the transition
-    // recorded is the one that really happened even when another change landed a moment before.
-    const changed = await withAudit(this.db, ctx, `licence.${op}`, async (trx) => {
-      const locked = await findLicence(trx, identifier, { forUpdate: true });
-      if (!locked) throw notFound();
-      ensureAllowed(ctx.principal, 'licence.change', locked, 'identifier');
-      const under = transition(locked.status, op);
-      if (!under.ok) throw invalidTransition(locked, op);
-      const event = {
-        identifier,
-        operation: op,
-        fromStatus: locked.status,
-        toStatus: under.to,
-        reason: req.reason,
-        relatedIdentifier: null,
-        ...actorOf(ctx.principal),
-        at: now,
-      };
-      return {
-        result: { ...locked, status: under.to, statusReason: req.reason, updatedAt: now },
-        target: { type: 'licence', id: identifier },
-        details: {
-          operation: op,
-          operationCode: LICENCE_OPERATIONS[op].code,
-          from: locked.status,
-          to: under.to,
-        },
-        directory: [licenceLeaf(locked, event)],
-        // Checked under the lock above: the write itself travels with the audit record and the COMMIT.
-        finalWrites: [licenceStatusChangeStatement({ status: under.to, reason: req.reason, at: now }, event)],
-      };
-    });
+    // A status change only: read and checked under its row lock, committed in a group with others under load.
+    const changed = await this.statusChanges.change({ ctx, identifier, operation: op, reason: req.reason });
     return { licence: changed };
   }
 
@@ -681,7 +652,7 @@ export class LicenceService {
   /** The licence as its reader may see it; `known` saves reading a record the caller has just read. */
   async get(principal: Principal, identifier: string, known?: LicenceSummary): Promise<LicenceView> {
     const licence = known?.identifier === identifier ? known : await findLicence(this.db, identifier);
-    if (!licence) throw notFound();
+    if (!licence) throw licenceNotFound();
     const {
       versions,
       events: history,
@@ -710,7 +681,7 @@ export class LicenceService {
     format: LicenceFileFormat,
   ): Promise<{ licence: LicenceSummary; file: LicenceFile }> {
     const licence = await findLicence(this.db, identifier);
-    if (!licence) throw notFound();
+    if (!licence) throw licenceNotFound();
     const stored = await findLicenceFile(this.db, identifier, format);
     if (!stored) throw formatNotAvailable(format, licence.files);
     return { licence, file: this.opened(stored, `licence:${identifier}:${format}`) };
@@ -758,7 +729,7 @@ export class LicenceService {
 
   /** One page of a licence's events, oldest first (404 for an unknown identifier). */
   async events(identifier: string, page: PageRequest): Promise<Page<LicenceEvent>> {
-    if (!(await findLicence(this.db, identifier))) throw notFound();
+    if (!(await findLicence(this.db, identifier))) throw licenceNotFound();
     return listLicenceEventsPage(this.db, identifier, page);
   }
 
@@ -813,7 +784,7 @@ export class LicenceService {
   ): Promise<{ copy: LicenceCopyRecord; files: LicenceFile[] }> {
     const formats = this.copyFormats(req.formats);
     const licence = await findLicence(this.db, identifier);
-    if (!licence) throw notFound();
+    if (!licence) throw licenceNotFound();
     if (licence.status !== 'valid')
       throw new ServiceError(
         'conflict',
@@ -956,20 +927,6 @@ function formatNotAvailable(format: LicenceFileFormat, files: readonly LicenceFi
     `该证照没有 ${format.toUpperCase()} 版式文件 / no ${format} file was made for this licence`,
     'format',
     { available: files.map((f) => f.format).join(',') },
-  );
-}
-
-function notFound(): ServiceError {
-  return new ServiceError('not-found', 'licence-not-found', '证照不存在 / no such licence', 'identifier');
-}
-
-function invalidTransition(current: Pick<LicenceSummary, 'status'>, op: LicenceEventOperation): ServiceError {
-  return new ServiceError(
-    'conflict',
-    'invalid-transition',
-    `证照当前状态为「${licenceStatusZh(current.status)}」(${current.status})，不能执行 ${op} / the licence is ${current.status}: ${op} is not allowed`,
-    'operation',
-    { currentStatus: current.status, operation: op },
   );
 }
 
