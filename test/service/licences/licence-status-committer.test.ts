@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import type { ActionContext } from '../../../src/service/access/principal.js';
+import { LicenceStatusCommitter } from '../../../src/service/licences/licence-status-committer.js';
 import {
   defineDemoTypes,
   issueDemoLicence,
@@ -212,6 +213,35 @@ describe('status changes committed in groups', () => {
     assert.deepEqual(
       (await eventsOf(y!)).map((e) => e.operation),
       ['suspend'],
+    );
+  });
+
+  it('keeps a licence out of a second group while a first one is changing it', async () => {
+    // Two groups in flight (the service runs one at a time; the rule matters when it runs more). The first group,
+    // [x, z], waits on z's row, held here, before it reaches x (rows lock in identifier order, z < x). A later
+    // change of x in a second group would lock x first and be checked against x before the first change.
+    const committer = new LicenceStatusCommitter(srv.database.knex, { groups: 2, groupSize: 2 });
+    const [z, x] = (await licences(2)).sort();
+    const go = (id: string, operation: 'suspend' | 'resume') =>
+      committer.change({ ctx: ctxA, identifier: id, operation, reason: '并发分组' }).then(
+        (l) => l.status,
+        (err: { code?: string }) => err.code,
+      );
+    const holder = await srv.database.knex.transaction();
+    let outcome: (string | undefined)[];
+    try {
+      await holder('licences').where({ identifier: z }).forUpdate().first();
+      const pending = Promise.all([go(x!, 'suspend'), go(z!, 'suspend'), go(x!, 'resume')]);
+      await new Promise((r) => setTimeout(r, 300)); // room for a second group to run ahead, were it allowed to
+      await holder.commit();
+      outcome = await pending;
+    } finally {
+      if (!holder.isCompleted()) await holder.rollback();
+    }
+    assert.deepEqual(outcome, ['suspended', 'suspended', 'valid']);
+    assert.deepEqual(
+      (await eventsOf(x!)).map((e) => e.operation),
+      ['suspend', 'resume'],
     );
   });
 
