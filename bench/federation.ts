@@ -6,7 +6,8 @@
 //   pg_fsync_measured_here = 1);
 // - tlog_append_tx_per_s / _p50_ms / _p99_ms (§6.3's definition): single-event status changes through the
 //   service layer, 16 concurrent callers each alternating suspend / resume of its own licence, in this process
-//   (LicenceService.applyEvent; one status change, one leaf and one audit record per transaction; part `append`);
+//   (LicenceService.applyEvent; one status change, one leaf and one audit record each, committed in groups by
+//   LicenceStatusCommitter as they arrive; part `append`);
 // - tlog_append_http_tx_per_s / _p50_ms / _p99_ms: the same changes as 16 keep-alive HTTP clients of this separate
 //   load process against `sealtrust serve` (auth, routing, the answer's reads and JSON added; part `append-http`);
 // - tlog_append_in_process_tx_per_s / _p50_ms / _p99_ms: the append alone, in this process: withAudit with one
