@@ -4,8 +4,8 @@ import type { Executor } from './database.js';
 import { toPage } from './page.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
-import { inlineBindings, type InlineStatement, type InlineValue } from './sql-literal.js';
-import { canRunAndCommit, runAndCommit } from './commit-folding-client.js';
+import type { InlineStatement, InlineValue } from './sql-literal.js';
+import { runLastStatements } from './commit-folding-client.js';
 import { tlogEntriesInsert } from './tlog-entry-repository.js';
 import type { DirectoryLeaf } from '../tlog/directory-leaf.js';
 
@@ -106,19 +106,9 @@ export async function appendAudits(
     ...(opts.before ?? []),
     auditAppendStatement(items.map((item) => ({ entry: item.entry, leaves: item.leaves ?? [] }))),
   ];
-  let rows: { seq: unknown; tlog: unknown }[];
-  // Never inside a savepoint: its COMMIT would end the outer transaction.
-  if (opts.commit && canRunAndCommit(trx)) {
-    const results = await runAndCommit(
-      trx,
-      statements.map((st) => inlineBindings(st.sql, st.bindings)).join(';\n'),
-    );
-    rows = (results[statements.length - 1]?.rows ?? []) as typeof rows;
-  } else {
-    let last: { rows: typeof rows } | undefined;
-    for (const st of statements) last = await trx.raw(st.sql, st.bindings as Knex.Value[]);
-    rows = last?.rows ?? [];
-  }
+  // Never inside a savepoint (runLastStatements keeps to that): its COMMIT would end the outer transaction.
+  const results = await runLastStatements(trx, statements, opts);
+  const rows = (results.at(-1)?.rows ?? []) as { seq: unknown; tlog: unknown }[];
   if (rows.length !== items.length) throw new Error('audit_head is missing (migration 004)');
   return rows.map((row) => ({
     seq: toNumber(row.seq),

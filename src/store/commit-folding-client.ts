@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
+import { inlineBindings, type InlineStatement } from './sql-literal.js';
 
 // knex's own PostgreSQL client (node-postgres underneath); knex exports no type for it, so it is described here as
 // far as this module uses it.
@@ -84,4 +85,22 @@ export async function runAndCommit(
   if (folding) committedInBatch.add(connection);
   const results = Array.isArray(result) ? result : [result];
   return results.slice(0, folding ? -1 : -2);
+}
+
+/**
+ * Runs a transaction's last statements: with `commit` on node-postgres outside a savepoint, as literals together
+ * with the COMMIT in one message (`runAndCommit`); otherwise one by one as bound statements, the caller's
+ * transaction committing as usual. Answers one result per statement either way.
+ */
+export async function runLastStatements(
+  trx: Knex | Knex.Transaction,
+  statements: readonly InlineStatement[],
+  opts: { commit?: boolean | undefined } = {},
+): Promise<{ rows: Record<string, unknown>[] }[]> {
+  if (opts.commit && canRunAndCommit(trx)) {
+    return runAndCommit(trx, statements.map((st) => inlineBindings(st.sql, st.bindings)).join(';\n'));
+  }
+  const results: { rows: Record<string, unknown>[] }[] = [];
+  for (const st of statements) results.push(await trx.raw(st.sql, st.bindings as Knex.Value[]));
+  return results;
 }
