@@ -1,5 +1,6 @@
 import type { Executor } from './database.js';
 import { toBuffer, toDate, toNumber } from './row-types.js';
+import { runLastStatements } from './commit-folding-client.js';
 
 /** The witness's view of one log: the largest checkpoint it cosigned (C2SP tlog-witness). */
 export interface WitnessState {
@@ -63,21 +64,28 @@ export async function lockWitnessState(
   return toState((await locked()) as WitnessStateRow);
 }
 
-/** Advances the origin's state (under the lock taken by lockWitnessState). */
+/**
+ * Advances the origin's state (under the lock taken by lockWitnessState). With `commit` this is the transaction's
+ * last statement and travels with its COMMIT (one round trip fewer per cosignature; runLastStatements).
+ */
 export async function advanceWitnessState(
   trx: Executor,
   origin: string,
   s: { size: number; root: Uint8Array; cosigned: string; at: Date },
+  opts: { commit?: boolean } = {},
 ): Promise<void> {
-  await trx('witness_state')
-    .where({ origin })
-    .update({
-      size: s.size,
-      root: Buffer.from(s.root),
-      cosigned: s.cosigned,
-      last_outcome: 'cosigned',
-      updated_at: s.at,
-    });
+  await runLastStatements(
+    trx,
+    [
+      {
+        sql: `UPDATE witness_state SET size = ?::bigint, root = ?::bytea, cosigned = ?::text,
+                last_outcome = 'cosigned', updated_at = ?::timestamptz
+               WHERE origin = ?::text`,
+        bindings: [s.size, Buffer.from(s.root), s.cosigned, s.at, origin],
+      },
+    ],
+    opts,
+  );
 }
 
 export async function setWitnessOutcome(trx: Executor, origin: string, outcome: string): Promise<void> {

@@ -246,12 +246,13 @@ export class WitnessService {
         keyId: this.opts.cosigner.keyId,
         signature: this.opts.cosigner.sign(new TextEncoder().encode(text)),
       };
-      await advanceWitnessState(trx, log.origin, {
-        size: cp.size,
-        root: cp.rootHash,
-        cosigned: formatNote(text, [...logSignatures, cosignature]),
-        at,
-      });
+      // The last statement: it travels with the COMMIT.
+      await advanceWitnessState(
+        trx,
+        log.origin,
+        { size: cp.size, root: cp.rootHash, cosigned: formatNote(text, [...logSignatures, cosignature]), at },
+        { commit: true },
+      );
       answer = { status: 200, cosignatures: formatSignatureLine(cosignature) };
     });
     if (answer?.status === 200) this.opts.afterPersist?.();
