@@ -119,7 +119,7 @@ export async function appendAudits(
 /**
  * The one statement that advances the head by the records and their leaves, inserts the leaves and inserts the
  * records, in order: record i takes seq base + i and its leaves the next indices. Rows travel as one array per
- * column (unnest), so the statement's size to parse does not grow with the group.
+ * column (unnest), so the statement has one shape whatever the group's size; a lone record takes the scalar form.
  */
 function auditAppendStatement(
   records: readonly { entry: AuditEntry; leaves: readonly DirectoryLeaf[] }[],
