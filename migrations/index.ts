@@ -21,6 +21,7 @@ import * as m019 from './019_verifier_checkpoints.js';
 import * as m020 from './020_audit_chain_after_commit.js';
 import * as m021 from './021_holder_index_scheme.js';
 import * as m022 from './022_witness_request_lookup.js';
+import * as m023 from './023_audit_chain_table.js';
 
 /** Numbered migrations, listed statically so they load the same under tsx, compiled, and bundled. */
 export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }> = [
@@ -46,4 +47,5 @@ export const migrations: ReadonlyArray<{ name: string; module: Knex.Migration }>
   { name: '020_audit_chain_after_commit', module: m020 },
   { name: '021_holder_index_scheme', module: m021 },
   { name: '022_witness_request_lookup', module: m022 },
+  { name: '023_audit_chain_table', module: m023 },
 ];

@@ -20,8 +20,9 @@ interface AuditRow {
   request_id: string | null;
   outcome: AuditEntry['outcome'];
   details: unknown;
-  prev_hash: unknown;
-  hash: unknown;
+  /** From audit_chain (migration 023); absent or null until the chainer has hashed the record. */
+  prev_hash?: unknown;
+  hash?: unknown;
 }
 
 function fromRow(r: AuditRow): AuditRecord {
@@ -248,7 +249,10 @@ export async function lockAuditChainHead(
   return { seq: toNumber(row.seq), hash: toBuffer(row.hash) };
 }
 
-/** Committed records after `afterSeq` that wait for their chain hash, in seq order. */
+/**
+ * Committed records after `afterSeq` that wait for their chain hash, in seq order: with `afterSeq` the chained
+ * end, none of them has a row in audit_chain yet, so the table is not read.
+ */
 export async function listUnchainedAudit(
   trx: Executor,
   afterSeq: number,
@@ -268,11 +272,12 @@ export async function writeAuditChain(
 ): Promise<void> {
   const last = chained.at(-1);
   if (!last) return;
+  // A plain INSERT: a seq chained twice is a broken invariant (the head row lock admits one chainer), and the
+  // primary key refuses it loudly rather than skipping it (migration 023).
   await trx.raw(
     `WITH chained AS (
-       UPDATE audit_log a SET prev_hash = u.prev_hash, hash = u.hash
-         FROM unnest(?::bigint[], ?::bytea[], ?::bytea[]) AS u(seq, prev_hash, hash)
-        WHERE a.seq = u.seq AND a.hash IS NULL)
+       INSERT INTO audit_chain (seq, prev_hash, hash)
+       SELECT * FROM unnest(?::bigint[], ?::bytea[], ?::bytea[]))
      UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1`,
     [
       chained.map((c) => c.seq),
@@ -285,9 +290,11 @@ export async function writeAuditChain(
 }
 
 export async function listAudit(db: Executor, page: PageRequest): Promise<Page<AuditRecord>> {
-  const q = db<AuditRow>('audit_log')
-    .orderBy('seq', 'asc')
+  const q = db<AuditRow>('audit_log as a')
+    .leftJoin('audit_chain as c', 'c.seq', 'a.seq')
+    .select('a.*', 'c.prev_hash', 'c.hash')
+    .orderBy('a.seq', 'asc')
     .limit(page.limit + 1);
-  if (page.after !== undefined) q.where('seq', '>', page.after);
+  if (page.after !== undefined) q.where('a.seq', '>', page.after);
   return toPage(await q, page, fromRow, (r) => toNumber(r.seq));
 }

@@ -1,4 +1,4 @@
-// The audit chain hashed after commit (migration 020): appends leave prev_hash/hash to the chainer, which must
+// The audit chain hashed after commit (migrations 020, 023): appends leave the chain hashes to the chainer, which must
 // produce exactly the chain the records imply; the commit folded into the append must never end a transaction
 // it does not own.
 import { after, before, describe, test } from 'node:test';
@@ -117,8 +117,33 @@ describe('audit chainer', () => {
     },
   );
 
+  test('migration 023 moves the chain hashes out of audit_log and back, unchanged (down and up again)', async () => {
+    await new AuditChainer(db.knex).catchUp();
+    const chained = await records();
+    assert.ok(chained.length >= 5 && chained.every((r) => r.hash !== null));
+    const m023 = await import('../../migrations/023_audit_chain_table.js');
+    await m023.down(db.knex);
+    const inLog = (await db.knex('audit_log').orderBy('seq').select('seq', 'prev_hash', 'hash')) as {
+      prev_hash: Uint8Array;
+      hash: Uint8Array;
+    }[];
+    assert.deepEqual(
+      inLog.map((r) => [Buffer.from(r.prev_hash), Buffer.from(r.hash)]),
+      chained.map((r) => [r.prevHash, r.hash]),
+    );
+    await m023.up(db.knex);
+    assert.deepEqual(await records(), chained);
+    assert.equal((await new AuditService(db.knex).verifyChain()).ok, true);
+    await change(99);
+    assert.equal(
+      (await new AuditService(db.knex).verifyChain()).ok,
+      true,
+      'new records chain after the move',
+    );
+  });
+
   test('un-hashing a chained record is a break, not pending', async () => {
-    await db.knex('audit_log').where({ seq: 3 }).update({ prev_hash: null, hash: null });
+    await db.knex('audit_chain').where({ seq: 3 }).delete();
     const v = await new AuditService(db.knex).verifyChain();
     assert.equal(v.ok, false);
     assert.deepEqual(v.firstBreak, { seq: 3, reason: 'unchained-record' });
