@@ -5,18 +5,23 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import smCrypto from 'sm-crypto';
-import { loadFederationConfig } from '../../src/config.js';
+import { DEV_KEYS_PASSPHRASE, loadFederationConfig } from '../../src/config.js';
 import { parseCmsSignedData } from '../../src/pki/cms-signed-data.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
 import { parseTrustList } from '../../src/trust-list/trust-list.js';
 import { acceptTrustList } from '../../src/trust-list/trust-list-acceptance.js';
 import { testTrustListDraft } from '../helpers/trust-list-hub.js';
-import { DEV_KEYS_DIR, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { DEV_KEYS_DIR, PROFILES_DIR, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { loadCaNode } from '../../src/service/ca/ca-node.js';
+import { logVerifierKeyOf } from '../../src/service/federation/node-log-keys.js';
+import { nodeTrustEntry } from '../../src/service/federation/node-trust-entry.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const DAY = 86_400_000;
+const SINCE = '2026-12-01T00:00:00.000Z';
+const devNode = loadCaNode(DEV_KEYS_DIR, DEV_KEYS_PASSPHRASE, PROFILES_DIR, 'https://zj.example');
 let srv: TestServer;
 const sm3 = (b: Uint8Array) => createHash('sm3').update(b).digest('hex');
 
@@ -66,6 +71,41 @@ describe('trust list at the hub', () => {
     );
     assert.equal((await admin('/v1/trust-list/draft', 'PUT', draft)).status, 200);
     await problem(await admin('/v1/trust-list/draft/nodes/44', 'PUT', node33), 422, 'node-id-mismatch');
+  });
+
+  it('refuses a log key whose certificate certifies another key, naming the field', async () => {
+    const dev = devNode.defaultCa;
+    const vkey = logVerifierKeyOf(dev.logSigner!.cert.publicKey, node33.log.origin);
+    const key = (cert: Buffer) => ({
+      vkey,
+      certificate: cert.toString('base64'),
+      status: 'active',
+      since: SINCE,
+    });
+    const mismatched = { ...node33, log: { ...node33.log, keys: [key(dev.ocspResponder.cert.der)] } };
+    const res = await admin('/v1/trust-list/draft/nodes/33', 'PUT', mismatched);
+    const body = (await res.clone().json()) as { field?: string; detail?: string };
+    await problem(res, 422, 'log-key-certificate-invalid');
+    assert.equal(body.field, 'log.keys[0].certificate');
+    assert.match(body.detail ?? '', /节点 33 的日志密钥证书/);
+    const draftRes = await admin('/v1/trust-list/draft', 'PUT', { ...draft, nodes: [mismatched] });
+    assert.equal(
+      ((await draftRes.clone().json()) as { field?: string }).field,
+      'nodes[0].log.keys[0].certificate',
+    );
+    await problem(draftRes, 422, 'log-key-certificate-invalid');
+    // The entry the node's own keys make (its CAs listed, its log signer's certificate) is listed.
+    const own = nodeTrustEntry(devNode, {
+      nodeId: '33',
+      kind: 'province',
+      name: node33.name,
+      regionCode: node33.regionCode,
+      publicUrl: 'https://zj.example',
+      logOrigin: node33.log.origin,
+      since: devNode.root.cert.notBefore,
+    });
+    assert.equal((await admin('/v1/trust-list/draft/nodes/33', 'PUT', own)).status, 200);
+    assert.equal((await admin('/v1/trust-list/draft/nodes/33', 'PUT', node33)).status, 200);
   });
 
   it('publishes a signed list that a node accepts, served with its SM3 as ETag', async () => {

@@ -15,7 +15,9 @@ import {
   parseTrustListDraft,
   parseTrustListNode,
   type TrustListDraft,
+  type TrustListNode,
 } from '../../trust-list/trust-list.js';
+import { logKeyCertificateProblems } from '../../trust-list/log-key-certificate.js';
 import { MAX_NEXT_UPDATE_MS, nextTrustList } from '../../trust-list/trust-list-draft.js';
 import { TrustListError } from '../../trust-list/trust-list-error.js';
 import {
@@ -125,6 +127,7 @@ export class TrustListService {
   async putDraft(ctx: ActionContext, json: unknown): Promise<TrustListDraft> {
     this.#hub(ctx.principal);
     const draft = this.#parse(() => parseTrustListDraft(json));
+    draft.nodes.forEach((n, i) => this.#checkLogKeyCertificates(n, `nodes[${i}].`));
     await withAudit(this.deps.db, ctx, 'trust-list.draft.update', async (trx) => {
       await writeTrustListDraft(trx, draft, this.#now());
       return {
@@ -147,6 +150,7 @@ export class TrustListService {
         '条目的 nodeId 与路径不符 / nodeId differs from the path',
         'nodeId',
       );
+    this.#checkLogKeyCertificates(entry, '');
     return this.#editDraft(ctx, 'trust-list.draft.put-node', nodeId, (d) => ({
       ...d,
       nodes: d.nodes.some((n) => n.nodeId === nodeId)
@@ -168,6 +172,18 @@ export class TrustListService {
         );
       return { ...d, nodes: d.nodes.filter((n) => n.nodeId !== nodeId) };
     });
+  }
+
+  /** A log key's certificate must vouch for it (log-key-certificate.ts) before the hub lists the pair. */
+  #checkLogKeyCertificates(node: TrustListNode, field: string): void {
+    const [p] = logKeyCertificateProblems(node, this.#now());
+    if (p)
+      throw new ServiceError(
+        'validation',
+        'log-key-certificate-invalid',
+        `节点 ${node.nodeId} 的日志密钥证书：${p.message}`,
+        `${field}log.keys[${p.key}].certificate`,
+      );
   }
 
   async #editDraft(

@@ -1,0 +1,105 @@
+import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
+import { validateChain } from '../pki/certificate-chain.js';
+import { sealTrustProfileOf } from '../pki/sealtrust-policies.js';
+import { equalBytes } from '../tlog/equal-bytes.js';
+import { parseVerifierKey } from '../tlog/sm2-note-key.js';
+import type { TrustListNode } from './trust-list.js';
+
+// A node's log key may carry its log-signer certificate (federation.md §2.8 `log.keys[].certificate`). Every
+// verifier takes the key from the signed list, so the hub checks the pairing before it lists it: a certificate that
+// certifies another key, comes from no CA of that node, was not valid when the key was listed, or was made for
+// another purpose (a seal signer's, a CA's) would put the node's name on a key its CA never vouched for.
+
+export type LogKeyCertificateCode =
+  'CERT_UNPARSEABLE' | 'VKEY_UNPARSEABLE' | 'KEY_MISMATCH' | 'WRONG_PURPOSE' | 'CHAIN_INVALID';
+
+export interface LogKeyCertificateProblem {
+  /** Index of the key in `log.keys`. */
+  key: number;
+  code: LogKeyCertificateCode;
+  /** Chinese first, then English. */
+  message: string;
+}
+
+function problem(key: number, code: LogKeyCertificateCode, zh: string, en: string): LogKeyCertificateProblem {
+  return { key, code, message: `${zh} / ${en}` };
+}
+
+function parsed(der: Buffer): CertificateInfo | undefined {
+  try {
+    return parseCertificate(der);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What is wrong with the certificates of `node`'s log keys (keys without one are not judged here). An active key's
+ * certificate must be valid `now`, when the hub lists it; a withdrawn key's when it was withdrawn (or when its
+ * certificate expired, if that came first: its checkpoints before then still count).
+ */
+export function logKeyCertificateProblems(node: TrustListNode, now: Date): LogKeyCertificateProblem[] {
+  const cas = (type: 'root-ca' | 'issuing-ca') =>
+    node.services.flatMap((s) => {
+      const c = s.type === type ? parsed(Buffer.from(s.certificate, 'base64')) : undefined;
+      return c ? [c] : [];
+    });
+  const anchors = cas('root-ca');
+  const intermediates = cas('issuing-ca');
+  const problems: LogKeyCertificateProblem[] = [];
+  node.log.keys.forEach((k, i) => {
+    if (k.certificate === undefined) return;
+    const cert = parsed(Buffer.from(k.certificate, 'base64'));
+    if (!cert) {
+      problems.push(
+        problem(i, 'CERT_UNPARSEABLE', '日志密钥证书无法解析', 'the log key certificate cannot be parsed'),
+      );
+      return;
+    }
+    let publicKey: Uint8Array;
+    try {
+      publicKey = parseVerifierKey(k.vkey).publicKey;
+    } catch {
+      problems.push(
+        problem(i, 'VKEY_UNPARSEABLE', '日志验证密钥格式无效', 'the log verifier key is malformed'),
+      );
+      return;
+    }
+    if (!equalBytes(cert.publicKey, publicKey)) {
+      problems.push(
+        problem(
+          i,
+          'KEY_MISMATCH',
+          '证书所认证的公钥不是该日志密钥',
+          'the certificate certifies another key than the vkey',
+        ),
+      );
+      return;
+    }
+    // A SealTrust certificate names its profile by policy (ca/profiles); another issuer's names none we know.
+    const profiles = cert.policies.map(sealTrustProfileOf).filter((p) => p !== null);
+    if (cert.isCa || (profiles.length > 0 && !profiles.includes('log-signer'))) {
+      problems.push(
+        problem(
+          i,
+          'WRONG_PURPOSE',
+          `该证书不是日志签名证书（${cert.isCa ? 'CA' : profiles.join(', ')}）`,
+          `not a log-signer certificate (${cert.isCa ? 'a CA' : profiles.join(', ')})`,
+        ),
+      );
+      return;
+    }
+    const at = k.status === 'active' ? now : new Date(Math.min(Date.parse(k.since), cert.notAfter.getTime()));
+    const chain = validateChain(cert, { anchors, intermediates, at });
+    if (chain.status !== 'passed')
+      problems.push(
+        problem(
+          i,
+          'CHAIN_INVALID',
+          `证书在 ${at.toISOString()} 不能验证到该节点的 CA：${chain.message}`,
+          `the certificate does not chain to this node's CAs at ${at.toISOString()}: ${chain.messageEn}`,
+        ),
+      );
+  });
+  return problems;
+}
