@@ -8,9 +8,10 @@
 // /v1/verify for BENCH_SECONDS. A request counts as an error unless it answers 200 with TOTAL_PASSED. Every
 // verification at A asks the hub for the licence's evidence (GET /v1/federation/licences/{id}) and judges it;
 // the trust list and the checkpoint timeline are warm (a warm-up pass precedes the measurement) and B's CRL is
-// reused for 2 s. NB A's VerificationService caches each licence's directory answer for up to VIEW_CACHE_MS (5 s):
-// with 44 licences in rotation most verifications reuse an answer and the hub is asked about each licence about
-// once per 5 s; BENCH_CROSS_LICENCES larger than 5 s worth of verifications makes every answer fresh from the hub.
+// reused for 2 s. NB A reuses a foreign licence's directory answer for up to FOREIGN_VIEW_CACHE_MS (1 s, the
+// freshness bound of a revocation at home), in the main thread's cache and in each worker's: with 44 licences in
+// rotation most verifications reuse an answer and the hub is asked about each licence about once per second;
+// BENCH_CROSS_LICENCES larger than a second's worth of verifications makes every answer fresh from the hub.
 // A runs SEALTRUST_VERIFY_WORKERS (default 2, the service default) verification workers; the nodes log at warn (no
 // access log). Beside the figures: CPU ms per verification of each node process (/proc; PostgreSQL backends not
 // counted) and of this load process, A's split by thread (stderr), the hub's evidence answer alone
