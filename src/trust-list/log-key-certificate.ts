@@ -103,3 +103,34 @@ export function logKeyCertificateProblems(node: TrustListNode, now: Date): LogKe
   });
   return problems;
 }
+
+/** What the hub tells its admins about a published list's log key certificates (GET /v1/trust-list/state). */
+export interface LogKeyCertificateFinding extends LogKeyCertificateProblem {
+  nodeId: string;
+  /** Not a problem yet, but one within the warning window (a certificate about to expire). */
+  expiring: boolean;
+}
+
+/** A certificate's expiry is announced this long ahead, as the list signer's is (§2.8 rule 6: 30 days). */
+export const LOG_KEY_CERTIFICATE_WARNING_MS = 30 * 86_400_000;
+
+/**
+ * The listed nodes' log key certificates as they stand `now`, and those that will fail within the warning window:
+ * the hub checks a pairing when an admin lists it, but a certificate expires later while the list goes on naming
+ * the key.
+ */
+export function logKeyCertificateFindings(
+  nodes: readonly TrustListNode[],
+  now: Date,
+): LogKeyCertificateFinding[] {
+  return nodes.flatMap((node) => {
+    const today = logKeyCertificateProblems(node, now);
+    const soon = logKeyCertificateProblems(node, new Date(now.getTime() + LOG_KEY_CERTIFICATE_WARNING_MS));
+    return [
+      ...today.map((p) => ({ ...p, nodeId: node.nodeId, expiring: false })),
+      ...soon
+        .filter((p) => !today.some((t) => t.key === p.key))
+        .map((p) => ({ ...p, nodeId: node.nodeId, expiring: true })),
+    ];
+  });
+}

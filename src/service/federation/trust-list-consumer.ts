@@ -40,7 +40,10 @@ export type TrustListAlertKind =
   | 'trust-list-expired'
   | 'trust-list-signer-expiring'
   | 'trust-list-node-status-changed'
-  | 'trust-list-log-key-withdrawn';
+  | 'trust-list-log-key-withdrawn'
+  // The hub's own (its published list): a listed log key's certificate no longer vouches for it, or soon won't.
+  | 'trust-list-log-key-certificate-invalid'
+  | 'trust-list-log-key-certificate-expiring';
 
 export interface TrustListAlert {
   kind: TrustListAlertKind;

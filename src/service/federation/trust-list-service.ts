@@ -17,7 +17,10 @@ import {
   type TrustListDraft,
   type TrustListNode,
 } from '../../trust-list/trust-list.js';
-import { logKeyCertificateProblems } from '../../trust-list/log-key-certificate.js';
+import {
+  logKeyCertificateFindings,
+  logKeyCertificateProblems,
+} from '../../trust-list/log-key-certificate.js';
 import { MAX_NEXT_UPDATE_MS, nextTrustList } from '../../trust-list/trust-list-draft.js';
 import { TrustListError } from '../../trust-list/trust-list-error.js';
 import {
@@ -416,15 +419,22 @@ export class TrustListService {
     if (this.deps.consumer) return this.deps.consumer.state();
     const l = this.deps.isHub ? await latestTrustList(this.deps.db) : undefined;
     const list = l && parseTrustList(l.bytes);
+    const now = this.#now();
     return {
       sequenceNumber: l?.seq ?? null,
       issuedAt: list?.issuedAt ?? null,
       nextUpdate: list?.nextUpdate ?? null,
       verifiedAt: l?.issuedAt.toISOString() ?? null,
       signer: list ? parseCertificate(Buffer.from(list.signers.current[0]!, 'base64')).subject : null,
-      status: list ? trustListFreshness(list, this.#now()) : 'none',
+      status: list ? trustListFreshness(list, now) : 'none',
       sm3: l?.sm3 ?? null,
-      alerts: [],
+      alerts: (list ? logKeyCertificateFindings(list.nodes, now) : []).map((f) => ({
+        kind: f.expiring
+          ? 'trust-list-log-key-certificate-expiring'
+          : 'trust-list-log-key-certificate-invalid',
+        at: now.toISOString(),
+        detail: { nodeId: f.nodeId, key: f.key, code: f.code, message: f.message },
+      })),
     };
   }
 

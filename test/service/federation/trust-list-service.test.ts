@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sm2SignDigest } from '../../../src/crypto/sm2.js';
+import { sm3Hex } from '../../../src/crypto/sm3.js';
+import { SEALTRUST_POLICY } from '../../../src/pki/sealtrust-policies.js';
+import { logVerifierKeyOf } from '../../../src/service/federation/node-log-keys.js';
 import { TrustListService } from '../../../src/service/federation/trust-list-service.js';
 import { parseTrustList, type TrustListDraft } from '../../../src/trust-list/trust-list.js';
 import { createTestDatabase } from '../../helpers/test-database.js';
@@ -118,5 +121,70 @@ describe('TrustListService.signerNotAfter', () => {
       new TrustListService({ db: db.knex, isHub: true, signer: () => undefined }).signerNotAfter(),
       undefined,
     );
+  });
+});
+
+describe('TrustListService.state at the hub', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(() => db?.drop());
+
+  it('names a listed log key whose certificate is about to expire, then one that has', async () => {
+    // A node's own CA and a log-signer certificate of its log key that ends 40 days after T0.
+    const root = issueTestCertificate('节点 33 根证书', null, {
+      ca: true,
+      notBefore: new Date(T0.getTime() - DAY),
+    });
+    const log = issueTestCertificate('节点 33 日志签名', root, {
+      policies: [SEALTRUST_POLICY.logSigner],
+      notBefore: new Date(T0.getTime() - DAY),
+      notAfter: new Date(T0.getTime() + 40 * DAY),
+    });
+    const since = '2027-01-01T00:00:00.000Z';
+    const entry = {
+      ...node('33'),
+      log: {
+        origin: 'sealtrust.org.cn/33',
+        hash: 'SM3' as const,
+        keys: [
+          {
+            vkey: logVerifierKeyOf(log.key.publicKey, 'sealtrust.org.cn/33'),
+            certificate: log.der.toString('base64'),
+            status: 'active' as const,
+            since,
+          },
+        ],
+      },
+      services: [
+        {
+          type: 'root-ca' as const,
+          certificate: root.der.toString('base64'),
+          sm3: sm3Hex(root.der),
+          status: 'granted' as const,
+          history: [{ status: 'granted' as const, since }],
+        },
+      ],
+    };
+    let now = T0;
+    const svc = new TrustListService({
+      db: db.knex,
+      isHub: true,
+      signer: () => ({
+        certificateDer: signerCert.der,
+        signDigest: (e: Buffer) => sm2SignDigest(signerCert.key.privateKey, e),
+      }),
+      now: () => now,
+    });
+    await svc.putDraft(admin, { ...draft(), nodes: [entry] });
+    await svc.publish(admin, { nextUpdate: new Date(T0.getTime() + 7 * DAY) });
+    const alerts = async () =>
+      (await svc.state(admin.principal)).alerts.map((a) => [a.kind, a.detail.nodeId, a.detail.code]);
+    assert.deepEqual(await alerts(), [], 'forty days left');
+    now = new Date(T0.getTime() + 15 * DAY);
+    assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-expiring', '33', 'CHAIN_INVALID']]);
+    now = new Date(T0.getTime() + 41 * DAY);
+    assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-invalid', '33', 'CHAIN_INVALID']]);
   });
 });
