@@ -1,6 +1,7 @@
 // The hub's daily republication (federation.md §2.8: nextUpdate ≤ 7 days, republished daily): the same content
 // with a fresh nextUpdate before the latest list gets old, never the admins' pending draft.
 import assert from 'node:assert/strict';
+import type { Knex } from 'knex';
 import { after, before, describe, it } from 'node:test';
 import { sm2SignDigest } from '../../../src/crypto/sm2.js';
 import { sm3Hex } from '../../../src/crypto/sm3.js';
@@ -18,6 +19,14 @@ const signerCert = issueTestCertificate('枢纽信任列表签名', null, {
   notAfter: new Date(T0.getTime() + 3650 * DAY),
 });
 const admin = { principal: { kind: 'system' as const }, requestId: null };
+/** The hub's trust-list signer: the test's signing certificate and its key. */
+const hubSigner = () => ({
+  certificateDer: signerCert.der,
+  signDigest: (e: Buffer) => sm2SignDigest(signerCert.key.privateKey, e),
+});
+/** A hub's TrustListService on `db` whose clock reads `clock()`. */
+const hubService = (db: { knex: Knex }, clock: () => Date) =>
+  new TrustListService({ db: db.knex, isHub: true, signer: hubSigner, now: clock });
 
 const node = (nodeId: string) => ({
   nodeId,
@@ -50,15 +59,7 @@ describe('TrustListService.republishIfDue', () => {
   let svc: TrustListService;
   before(async () => {
     db = await createTestDatabase();
-    svc = new TrustListService({
-      db: db.knex,
-      isHub: true,
-      signer: () => ({
-        certificateDer: signerCert.der,
-        signDigest: (e: Buffer) => sm2SignDigest(signerCert.key.privateKey, e),
-      }),
-      now: () => now,
-    });
+    svc = hubService(db, () => now);
   });
   after(() => db?.drop());
 
@@ -110,10 +111,7 @@ describe('TrustListService.signerNotAfter', () => {
   after(() => db?.drop());
 
   it('is the hub signer certificate’s notAfter; a node without the hub role has none', () => {
-    const signer = () => ({
-      certificateDer: signerCert.der,
-      signDigest: (e: Buffer) => sm2SignDigest(signerCert.key.privateKey, e),
-    });
+    const signer = hubSigner;
     const hub = new TrustListService({ db: db.knex, isHub: true, signer });
     assert.equal(hub.signerNotAfter()?.toISOString(), new Date(T0.getTime() + 3650 * DAY).toISOString());
     assert.equal(new TrustListService({ db: db.knex, isHub: false, signer }).signerNotAfter(), undefined);
@@ -168,15 +166,7 @@ describe('TrustListService.state at the hub', () => {
       ],
     };
     let now = T0;
-    const svc = new TrustListService({
-      db: db.knex,
-      isHub: true,
-      signer: () => ({
-        certificateDer: signerCert.der,
-        signDigest: (e: Buffer) => sm2SignDigest(signerCert.key.privateKey, e),
-      }),
-      now: () => now,
-    });
+    const svc = hubService(db, () => now);
     await svc.putDraft(admin, { ...draft(), nodes: [entry] });
     await svc.publish(admin, { nextUpdate: new Date(T0.getTime() + 7 * DAY) });
     const alerts = async () =>
