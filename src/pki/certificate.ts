@@ -65,6 +65,15 @@ export function parseCertificate(der: Uint8Array): CertificateInfo {
   return info;
 }
 
+/** parseCertificate, or null for bytes that are no certificate (for callers that report rather than throw). */
+export function tryParseCertificate(der: Uint8Array): CertificateInfo | null {
+  try {
+    return parseCertificate(der);
+  } catch {
+    return null;
+  }
+}
+
 function parseCertificateUncached(der: Uint8Array): CertificateInfo {
   let cert: pkijs.Certificate;
   try {

@@ -1,4 +1,4 @@
-import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
+import { tryParseCertificate } from '../pki/certificate.js';
 import { validateChain } from '../pki/certificate-chain.js';
 import { sealTrustProfileOf } from '../pki/sealtrust-policies.js';
 import { equalBytes } from '../tlog/equal-bytes.js';
@@ -25,14 +25,6 @@ function problem(key: number, code: LogKeyCertificateCode, zh: string, en: strin
   return { key, code, message: `${zh} / ${en}` };
 }
 
-function parsed(der: Buffer): CertificateInfo | undefined {
-  try {
-    return parseCertificate(der);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * What is wrong with the certificates of `node`'s log keys (keys without one are not judged here). An active key's
  * certificate must be valid `now`, when the hub lists it; a withdrawn key's when it was withdrawn (or when its
@@ -41,7 +33,7 @@ function parsed(der: Buffer): CertificateInfo | undefined {
 export function logKeyCertificateProblems(node: TrustListNode, now: Date): LogKeyCertificateProblem[] {
   const cas = (type: 'root-ca' | 'issuing-ca') =>
     node.services.flatMap((s) => {
-      const c = s.type === type ? parsed(Buffer.from(s.certificate, 'base64')) : undefined;
+      const c = s.type === type ? tryParseCertificate(Buffer.from(s.certificate, 'base64')) : null;
       return c ? [c] : [];
     });
   const anchors = cas('root-ca');
@@ -49,7 +41,7 @@ export function logKeyCertificateProblems(node: TrustListNode, now: Date): LogKe
   const problems: LogKeyCertificateProblem[] = [];
   node.log.keys.forEach((k, i) => {
     if (k.certificate === undefined) return;
-    const cert = parsed(Buffer.from(k.certificate, 'base64'));
+    const cert = tryParseCertificate(Buffer.from(k.certificate, 'base64'));
     if (!cert) {
       problems.push(
         problem(i, 'CERT_UNPARSEABLE', '日志密钥证书无法解析', 'the log key certificate cannot be parsed'),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CryptoInputError } from '../crypto/crypto-input-error.js';
 import { sm2Verify } from '../crypto/sm2.js';
 import { sm3 } from '../crypto/sm3.js';
-import type { CertificateInfo } from '../pki/certificate.js';
+import { tryParseCertificate, type CertificateInfo } from '../pki/certificate.js';
 import { validateChain } from '../pki/certificate-chain.js';
 import { parseCmsSignedData, type CmsSignedData, type CmsSignerInfo } from '../pki/cms-signed-data.js';
 import { PKI_OID } from '../pki/pki-oids.js';
@@ -18,7 +18,7 @@ import { revocationCheck } from './checks/revocation-check.js';
 import { evaluateTimestamp } from './checks/timestamp-evaluation.js';
 import { certWindow, validityCheck } from './checks/validity-time.js';
 import { deriveIndication, type Check, type SignatureReport } from './report.js';
-import { party, summary, tryParse } from './report-summaries.js';
+import { party, summary } from './report-summaries.js';
 import type { Claim, SesValidationContext } from './validation-context.js';
 
 // Validation of a CMS SignedData digital signature (RFC 5652 or GB/T 35275 OIDs) over detached data: the PDF
@@ -210,7 +210,9 @@ export async function validateCmsSignature(
   }
   if (c.eContentType === PKI_OID.tstInfo) return validateDocumentTimestamp(c.der, ctx);
   const si = c.signers[0]!;
-  const certs = c.certificates.map((d) => tryParse(d)).filter((x): x is CertificateInfo => x !== null);
+  const certs = c.certificates
+    .map((d) => tryParseCertificate(d))
+    .filter((x): x is CertificateInfo => x !== null);
   const cert = certs.find((x) => matchesSid(x, si.sid)) ?? null;
   const checks: Check[] = [formatCheck(c, si)];
   checks.push(dataHashCheck(c, si, ctx.data));

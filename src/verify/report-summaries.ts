@@ -1,4 +1,4 @@
-import { parseCertificate, type CertificateInfo } from '../pki/certificate.js';
+import type { CertificateInfo } from '../pki/certificate.js';
 import type { SesSeal } from '../seal/ses-types.js';
 import type { CertificateSummary, SignatureReport } from './report.js';
 
@@ -19,14 +19,6 @@ export function summary(c: CertificateInfo): CertificateSummary {
 
 export function party(c: CertificateInfo | null) {
   return c ? { subject: c.subject, serial: c.serialHex, issuer: c.issuer } : null;
-}
-
-export function tryParse(der: Buffer): CertificateInfo | null {
-  try {
-    return parseCertificate(der);
-  } catch {
-    return null;
-  }
 }
 
 export function sealSummary(seal: SesSeal): NonNullable<SignatureReport['seal']> {

@@ -1,3 +1,4 @@
+import { tryParseCertificate } from '../pki/certificate.js';
 import { validateChain } from '../pki/certificate-chain.js';
 import { checkMakerSignature } from '../seal/ses-crypto-checks.js';
 import { decodeSesSeal } from '../seal/ses-decoder.js';
@@ -10,7 +11,7 @@ import { revocationCheck } from './checks/revocation-check.js';
 import { sealStatusCheck } from './checks/seal-status-check.js';
 import { validityCheck } from './checks/validity-time.js';
 import { deriveIndication, type Check, type SignatureReport } from './report.js';
-import { party, sealSummary, summary, tryParse } from './report-summaries.js';
+import { party, sealSummary, summary } from './report-summaries.js';
 import { fromCodec, MAKER } from './ses-signature-engine.js';
 import type { Claim, SesValidationContext } from './validation-context.js';
 
@@ -32,7 +33,7 @@ export async function validateSesSeal(
   }
   const checks: Check[] = [formatPassed('seal', seal.version, seal.header.vid, seal.notes)];
   checks.push(fromCodec('seal-signature', checkMakerSignature(seal)));
-  const maker = tryParse(seal.makerCert);
+  const maker = tryParseCertificate(seal.makerCert);
   checks.push(
     validityCheck(
       [{ zh: '印章', en: 'seal', start: seal.property.validStart, end: seal.property.validEnd }],

@@ -1,3 +1,4 @@
+import { tryParseCertificate } from '../pki/certificate.js';
 import { validateChain } from '../pki/certificate-chain.js';
 import {
   checkDataHash,
@@ -18,7 +19,7 @@ import { sealStatusCheck } from './checks/seal-status-check.js';
 import { evaluateTimestamp } from './checks/timestamp-evaluation.js';
 import { certWindow, validityCheck, type Window } from './checks/validity-time.js';
 import { deriveIndication, type Check, type SignatureReport } from './report.js';
-import { iso, party, sealSummary, summary, tryParse } from './report-summaries.js';
+import { iso, party, sealSummary, summary } from './report-summaries.js';
 import type { Claim, SesValidationContext } from './validation-context.js';
 
 // The engine for GB/T 38540 / GM/T 0031 seal signatures (SES_Signature v1, v4, v5). It follows the
@@ -55,8 +56,8 @@ export async function validateSesSignature(
   checks.push(fromCodec('signer-in-seal', checkSignerInSeal(sig)));
   checks.push(fromCodec('seal-signature', checkMakerSignature(seal)));
 
-  const signer = tryParse(sig.signerCert);
-  const maker = tryParse(seal.makerCert);
+  const signer = tryParseCertificate(sig.signerCert);
+  const maker = tryParseCertificate(seal.makerCert);
   const ts = evaluateTimestamp(sig, ctx, now);
   const claimed = sig.timeInfo ?? ts.signingTimeFromToken;
   const claim: Claim = { claimed, best: ts.best };

@@ -16,6 +16,6 @@ export { chainCheck } from './checks/chain-check.js';
 export { judgeRevocation, revocationCheck } from './checks/revocation-check.js';
 export { sealStatusCheck } from './checks/seal-status-check.js';
 export { makerAuthorityCheck, signerProfileCheck } from './checks/certificate-profile-checks.js';
-export { party, summary, tryParse } from './report-summaries.js';
+export { party, summary } from './report-summaries.js';
 export { validateSesSignature } from './ses-signature-engine.js';
 export { validateSesSeal } from './ses-seal-engine.js';
