@@ -4,6 +4,7 @@ import { sealTrustProfileOf } from '../pki/sealtrust-policies.js';
 import { equalBytes } from '../tlog/equal-bytes.js';
 import { parseVerifierKey } from '../tlog/sm2-note-key.js';
 import type { TrustListNode } from './trust-list.js';
+import { EXPIRY_WARNING_MS } from './trust-list-status.js';
 
 // A node's log key may carry its log-signer certificate (federation.md §2.8 `log.keys[].certificate`). Every
 // verifier takes the key from the signed list, so the hub checks the pairing before it lists it: a certificate that
@@ -103,9 +104,6 @@ export interface LogKeyCertificateFinding extends LogKeyCertificateProblem {
   expiring: boolean;
 }
 
-/** A certificate's expiry is announced this long ahead, as the list signer's is (§2.8 rule 6: 30 days). */
-export const LOG_KEY_CERTIFICATE_WARNING_MS = 30 * 86_400_000;
-
 /**
  * The listed nodes' log key certificates as they stand `now`, and those that will fail within the warning window:
  * the hub checks a pairing when an admin lists it, but a certificate expires later while the list goes on naming
@@ -117,7 +115,7 @@ export function logKeyCertificateFindings(
 ): LogKeyCertificateFinding[] {
   return nodes.flatMap((node) => {
     const today = logKeyCertificateProblems(node, now);
-    const soon = logKeyCertificateProblems(node, new Date(now.getTime() + LOG_KEY_CERTIFICATE_WARNING_MS));
+    const soon = logKeyCertificateProblems(node, new Date(now.getTime() + EXPIRY_WARNING_MS));
     return [
       ...today.map((p) => ({ ...p, nodeId: node.nodeId, expiring: false })),
       ...soon

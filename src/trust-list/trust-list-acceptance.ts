@@ -2,6 +2,7 @@ import { sm3Hex } from '../crypto/sm3.js';
 import { parseTrustList, type TrustList } from './trust-list.js';
 import { TrustListError } from './trust-list-error.js';
 import { verifyTrustListSignature } from './trust-list-signature.js';
+import { EXPIRY_WARNING_MS } from './trust-list-status.js';
 
 // A node accepting a fetched trust list (federation.md §2.8 "Consumption rules" 2–3 and "Signer rotation"),
 // modelled on EU DSS's TLValidationJob and the pivot LOTL: pure, so the service only fetches, stores and alerts.
@@ -79,7 +80,7 @@ export function acceptTrustList(
     );
   const warnings: TrustListWarning[] = [];
   // Rule 6: a signer certificate that expires within 30 days, and nodes whose status changed.
-  if (signer.notAfter.getTime() - ctx.now.getTime() < 30 * 86_400_000)
+  if (signer.notAfter.getTime() - ctx.now.getTime() < EXPIRY_WARNING_MS)
     warnings.push({
       kind: 'signer-expiring',
       detail: { subject: signer.subject, notAfter: signer.notAfter.toISOString() },

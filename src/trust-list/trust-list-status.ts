@@ -1,5 +1,8 @@
 import type { StatusChange, TrustList } from './trust-list.js';
 
+/** A certificate the list depends on is announced this long before it expires (§2.8 rule 6: 30 days). */
+export const EXPIRY_WARNING_MS = 30 * 86_400_000;
+
 /** Whether a list may still be relied on at `now` (§2.8 rule 5; DSS TLExpirationDetection). */
 export function trustListFreshness(list: Pick<TrustList, 'nextUpdate'>, now: Date): 'valid' | 'expired' {
   return now.getTime() < Date.parse(list.nextUpdate) ? 'valid' : 'expired';

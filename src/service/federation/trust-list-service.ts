@@ -33,7 +33,7 @@ import type { ActionContext, Principal } from '../access/principal.js';
 import { withAudit } from '../audit/audit-service.js';
 import { ServiceError } from '../service-error.js';
 import { parseCertificate } from '../../pki/certificate.js';
-import { trustListFreshness } from '../../trust-list/trust-list-status.js';
+import { EXPIRY_WARNING_MS, trustListFreshness } from '../../trust-list/trust-list-status.js';
 import type { TrustListConsumer, TrustListState } from './trust-list-consumer.js';
 import type { TrustListedLog } from './witness-service.js';
 import { GenerationCache } from '../../runtime/generation-cache.js';
@@ -340,7 +340,7 @@ export class TrustListService {
     const notAfter = this.signerNotAfter();
     if (!notAfter) return;
     const left = notAfter.getTime() - this.#now().getTime();
-    if (left < 30 * 86_400_000)
+    if (left < EXPIRY_WARNING_MS)
       this.deps.logger?.warn(
         { notAfter: notAfter.toISOString(), days: Math.floor(left / 86_400_000) },
         '信任列表签名证书即将过期：请签发新证书并在下一版列表中公布 / the trust-list signer certificate expires soon: announce its successor',
