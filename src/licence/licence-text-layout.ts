@@ -30,6 +30,10 @@ function tokens(paragraph: string): string[] {
   return paragraph.match(/[\x21-\x7e]+|./gsu) ?? [];
 }
 
+const isSpace = (token: string): boolean => /^\s$/u.test(token);
+/** Tokens of a line that are not spaces. */
+const solid = (line: readonly string[]): number => line.filter((t) => !isSpace(t)).length;
+
 /** Greedy line breaking of one paragraph at `sizePt`; a token wider than the line is split by characters. */
 function breakParagraph(paragraph: string, font: LicenceFont, maxPt: number, sizePt: number): string[] {
   const lines: string[][] = [];
@@ -43,7 +47,7 @@ function breakParagraph(paragraph: string, font: LicenceFont, maxPt: number, siz
   const queue = tokens(paragraph);
   for (let i = 0; i < queue.length; i++) {
     const t = queue[i]!;
-    const space = /^\s$/u.test(t);
+    const space = isSpace(t);
     if (line.length === 0 && space) continue; // no leading spaces on a wrapped line
     const w = font.widthPt(t, sizePt);
     // A space that does not fit is dropped: the break falls on the next token, which may then pull back.
@@ -62,12 +66,14 @@ function breakParagraph(paragraph: string, font: LicenceFont, maxPt: number, siz
       } else queue.splice(i + 1, 0, ...chars);
       continue;
     }
-    // 避头: a closing mark takes the previous token (and any closing marks before it) to the next line.
-    if (NO_LINE_START.has([...t][0]!) && line.length > 1) {
+    // 避头: a closing mark takes the previous token (and any closing marks and spaces before it) to the next
+    // line, as long as something other than spaces stays behind; the moved tokens lose their leading spaces.
+    if (NO_LINE_START.has([...t][0]!) && solid(line) > 1) {
       const moved: string[] = [];
       do moved.unshift(line.pop()!);
-      while (line.length > 1 && NO_LINE_START.has([...moved[0]!][0]!));
+      while (solid(line) > 1 && (isSpace(moved[0]!) || NO_LINE_START.has([...moved[0]!][0]!)));
       push();
+      while (moved.length > 0 && isSpace(moved[0]!)) moved.shift();
       line = moved;
       width = moved.reduce((w, m) => w + font.widthPt(m, sizePt), 0);
       i--;

@@ -93,6 +93,12 @@ describe('line breaking', () => {
     );
   });
 
+  it('never leaves a line of spaces behind when closing punctuation moves to the next line', () => {
+    // Found by the property above: "证 " + "。" × 3 + "、" in 4 ems came out as ["证", "", "。。。、"].
+    const em = font.widthPt('证', 10);
+    assert.deepEqual(breakLines('证 。。。、', font, 4 * em, 10), ['证', '。。。、']);
+  });
+
   it('keeps Latin words and numbers whole when they fit', () => {
     const lines = breakLines('注册资本 12345678 元整', font, font.widthPt('注册资本 1234', 10), 10);
     assert.ok(
