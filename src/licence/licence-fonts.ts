@@ -24,6 +24,8 @@ export interface LicenceFont {
   readonly key: LicenceFontKey;
   readonly bytes: Uint8Array;
   readonly font: Font;
+  /** The raw tables the subsetter copies from, with the names each subset file carries. */
+  readonly source: TrueTypeSource;
   readonly unitsPerEm: number;
   /** Ideographic em box (OS/2 typo ascender/descender, 880/-120 in Noto CJK), font units. */
   readonly emTop: number;
@@ -56,7 +58,16 @@ function load(key: LicenceFontKey): LicenceFont {
   } catch (err) {
     throw new LicenceFontError(`字体无法加载 / cannot load the licence font ${module}`, { cause: err });
   }
-  parsedByBytes.set(bytes, forPdfLib(font, bytes));
+  const postscriptName = font.postscriptName || key;
+  const family = font.familyName || postscriptName;
+  const subfamily = font.subfamilyName || 'Regular';
+  const source = new TrueTypeSource(bytes, {
+    family,
+    subfamily,
+    fullName: `${family} ${subfamily}`,
+    postscriptName,
+  });
+  parsedByBytes.set(bytes, forPdfLib(font, source));
   const os2 = (font as unknown as { 'OS/2'?: { typoAscender?: number; typoDescender?: number } })['OS/2'];
   const unitsPerEm = font.unitsPerEm;
   const advances = new Map<number, number | undefined>();
@@ -74,6 +85,7 @@ function load(key: LicenceFontKey): LicenceFont {
     key,
     bytes,
     font,
+    source,
     unitsPerEm,
     emTop: os2?.typoAscender ?? font.ascent,
     emBottom: os2?.typoDescender ?? font.descent,
@@ -100,16 +112,21 @@ function load(key: LicenceFontKey): LicenceFont {
  *   no OpenType shaping (no ligatures, no contextual forms); full shaping of every string was a third of the
  *   render time. Widths stay those of the glyphs (/W).
  * - `createSubset` returns the raw-copy TrueType subsetter (fontkit's decodes every outline it copies).
+ * Each glyph handed out names exactly the code point it was asked for (fontkit's glyph objects are shared by
+ * every code point of a glyph and name the first), so the subset's cmap and the /ToUnicode map are exact.
  */
-function forPdfLib(font: Font, bytes: Uint8Array): Font {
-  const source = new TrueTypeSource(bytes);
+function forPdfLib(font: Font, source: TrueTypeSource): Font {
   const glyphs = new Map<number, Glyph>();
   const glyphFor = (cp: number): Glyph => {
     const hit = glyphs.get(cp);
     if (hit) return hit;
     const g = (font.glyphForCodePoint(cp) ?? font.getGlyph(0)) as Glyph;
-    glyphs.set(cp, g);
-    return g;
+    const exact =
+      g.id === 0 || (g.codePoints.length === 1 && g.codePoints[0] === cp)
+        ? g
+        : (Object.create(g, { codePoints: { value: [cp] } }) as Glyph);
+    glyphs.set(cp, exact);
+    return exact;
   };
   return Object.create(font, {
     layout: { value: (text: string) => ({ glyphs: Array.from(text, (ch) => glyphFor(ch.codePointAt(0)!)) }) },

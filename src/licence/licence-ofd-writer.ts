@@ -16,7 +16,7 @@ import { licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fo
 import type { LayoutPathGroup, LayoutTextRun, LicenceLayout } from './licence-layout.js';
 import { LICENCE_ATTACHMENT_NAME, SEALTRUST_XMP_NS, type LicenceMetadata } from './licence-metadata.js';
 import type { Affine, NeutralPath, PathSegment } from './licence-paths.js';
-import { TrueTypeSource, TrueTypeSubset } from './truetype-subset.js';
+import { subsetFontDeflate, TrueTypeSubset } from './truetype-subset.js';
 
 const PT = 72 / 25.4;
 
@@ -31,7 +31,10 @@ export interface LicenceOfdOptions {
 export interface OfdFile {
   readonly path: string;
   readonly data: Uint8Array;
-  /** For a file repeated in every licence of a template: its raw deflate and SM3, computed once. */
+  /**
+   * Its raw deflate and SM3, computed once elsewhere: for a file repeated in every licence of a template, and
+   * for a font file the licence's PDF embeds too.
+   */
   readonly cached?: { readonly deflated: Uint8Array; readonly sm3: Buffer };
 }
 
@@ -84,13 +87,6 @@ const fontOfKey = (key: LicenceFontKey): LicenceFont => {
   return licenceFont(family, weight);
 };
 
-const sources = new WeakMap<LicenceFont, TrueTypeSource>();
-function sourceOf(f: LicenceFont): TrueTypeSource {
-  let s = sources.get(f);
-  if (!s) sources.set(f, (s = new TrueTypeSource(f.bytes)));
-  return s;
-}
-
 const hex = (h: string) => {
   const v = Number.parseInt(h.slice(1), 16);
   return `${(v >> 16) & 255} ${(v >> 8) & 255} ${v & 255}`;
@@ -127,7 +123,7 @@ export function licenceOfdFiles(
   for (const item of layout.items)
     if (item.kind === 'text' && !fonts.has(item.font)) {
       const font = fontOfKey(item.font);
-      fonts.set(item.font, { id: id(), font, subset: new TrueTypeSubset(sourceOf(font)) });
+      fonts.set(item.font, { id: id(), font, subset: new TrueTypeSubset(font.source) });
     }
   const pageId = id();
   const layerId = id();
@@ -135,7 +131,6 @@ export function licenceOfdFiles(
   const { widthMm, heightMm } = layout.page;
   const objects: string[] = [];
   const tagged = new Map<string, string[]>();
-  const cmaps = new Map<LicenceFontKey, Map<number, number>>();
   // Consecutive paths with the same paint style become one PathObject.
   let pending: { style: string; paths: NeutralPath[] } | undefined;
   const flushPaths = () => {
@@ -157,10 +152,8 @@ export function licenceOfdFiles(
     }
     flushPaths();
     const f = fonts.get(item.font)!;
-    let cmap = cmaps.get(item.font);
-    if (!cmap) cmaps.set(item.font, (cmap = new Map()));
     const objectId = id();
-    objects.push(textObject(objectId, f, item, cmap, heightMm, widthMm));
+    objects.push(textObject(objectId, f, item, heightMm, widthMm));
     if (item.field !== undefined) tagged.set(item.field, [...(tagged.get(item.field) ?? []), objectId]);
   }
   flushPaths();
@@ -168,16 +161,14 @@ export function licenceOfdFiles(
   const fontFiles: OfdFile[] = [];
   const fontElements: string[] = [];
   for (const [key, f] of fonts) {
-    const ps = f.font.font.postscriptName || key;
-    const family = f.font.font.familyName || ps;
-    const subfamily = f.font.font.subfamilyName || 'Regular';
+    const { postscriptName: ps, family } = f.font.source.names;
     const file = `font_${f.id}.ttf`;
+    // The PDF of the same licence embeds the same file: it is subset and deflated once (truetype-subset.ts).
+    const data = f.subset.encode();
     fontFiles.push({
       path: `Doc_0/Res/${file}`,
-      data: f.subset.encode({
-        cmap: cmaps.get(key) ?? new Map(),
-        names: { family, subfamily, fullName: `${family} ${subfamily}`, postscriptName: ps },
-      }),
+      data,
+      cached: { deflated: subsetFontDeflate(data).raw, sm3: sm3(data) },
     });
     fontElements.push(
       `<ofd:Font${a('ID', f.id)}${a('FontName', ps)}${a('FamilyName', family)}${key.endsWith('bold') ? ' Bold="true"' : ''}${key.startsWith('serif') ? ' Serif="true"' : ''}><ofd:FontFile>${file}</ofd:FontFile></ofd:Font>`,
@@ -315,18 +306,13 @@ function textObject(
   objectId: string,
   f: { id: string; font: LicenceFont; subset: TrueTypeSubset },
   run: LayoutTextRun,
-  cmap: Map<number, number>,
   pageHeightMm: number,
   pageWidthMm: number,
 ): string {
   const size = run.sizePt / PT;
   const spacing = (run.spacingPt ?? 0) / PT;
   const chars = [...run.text];
-  const glyphs = chars.map((ch, i) => {
-    const source = run.glyphs[i]!;
-    cmap.set(ch.codePointAt(0)!, source);
-    return f.subset.includeGlyph(source);
-  });
+  const glyphs = chars.map((ch, i) => f.subset.includeGlyph(run.glyphs[i]!, ch.codePointAt(0)!));
   const advances = chars.map((ch) => (f.font.advance(ch.codePointAt(0)!) ?? 0) * size + spacing);
   const width = advances.reduce((s, v) => s + v, 0);
   const bx = run.xPt / PT;

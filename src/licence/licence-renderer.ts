@@ -13,7 +13,7 @@ import {
   type LicenceLayout,
   type LicenceLayoutInput,
 } from './licence-layout.js';
-import { subsetFontFiles } from './truetype-subset.js';
+import { subsetFontDeflate, subsetFontFiles } from './truetype-subset.js';
 import { num, rgbOf } from './content-numbers.js';
 
 export { LicenceRenderError, type FaceFitIssue, type FaceFitCode } from './licence-render-error.js';
@@ -182,14 +182,13 @@ export async function buildLicenceDocument(
   const doc = await PDFDocument.create({ updateMetadata: false });
   doc.registerFontkit(cachingFontkit);
   // Font subsets are the bulk of the file: compress them with Node's zlib rather than pdf-lib's JavaScript
-  // deflate (same format, several times faster).
-  // TrueType outlines barely compress (~28 %): level 2 takes half the CPU of the default 6 for ~3 % more bytes,
-  // as for the OFD's font entries (licence-ofd-sealing.ts).
+  // deflate (same format, several times faster), once for the PDF and the OFD of the licence
+  // (subsetFontDeflate).
   doc.context.flateStream = (contents, dict = {}) => {
     const bytes = typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents;
     const font = subsetFontFiles.has(bytes);
     const length1 = font ? { Length1: bytes.length } : {};
-    const deflated = deflateSync(bytes, font ? { level: 2 } : {});
+    const deflated = font ? subsetFontDeflate(bytes).zlib : deflateSync(bytes);
     return doc.context.stream(deflated, { ...dict, ...length1, Filter: 'FlateDecode' });
   };
   const page = doc.addPage([W, H]);

@@ -1,10 +1,13 @@
-// A minimal TrueType subsetter for embedding in PDF (ISO 32000 §9.9: a CIDFontType2 with an Identity
-// CIDToGIDMap needs head, hhea, maxp, hmtx, loca and glyf, plus cvt/fpgm/prep when the font has them) and, as a
-// standalone font file, in OFD (design §1.7: readers look characters up in a cmap, so that file adds cmap
-// formats 4 and 12, OS/2, name and post v3).
+// A minimal TrueType subsetter for embedding in PDF and OFD. The one file serves both: a standalone font
+// (design §1.7: OFD readers look characters up in a cmap, so it has cmap formats 4 and 12, OS/2, name and
+// post v3 beside what ISO 32000 §9.9 needs for a CIDFontType2 with an Identity CIDToGIDMap: head, hhea, maxp,
+// hmtx, loca, glyf and cvt/fpgm/prep when the font has them; PDF readers ignore the extra tables). A licence's
+// PDF and OFD therefore embed the same bytes, subset and deflated once (subsetFontDeflate).
 // fontkit's subsetter decodes every glyph's outline just to learn whether it is composite, which made it
 // the slowest step of a licence render; this one copies the glyph bytes as they are and only parses
 // composite glyphs' component lists. It reads the raw file once per font and keeps nothing else.
+
+import { deflateSync } from 'node:zlib';
 
 interface TableRecord {
   offset: number;
@@ -13,6 +16,21 @@ interface TableRecord {
 
 /** Font files made here, so the PDF writer can give their streams /Length1 (ISO 32000 Table 127). */
 export const subsetFontFiles = new WeakSet<Uint8Array>();
+
+/** The names a subset file carries in its name table (OFD readers show and match them). */
+export interface FontNames {
+  readonly family: string;
+  readonly subfamily: string;
+  readonly fullName: string;
+  readonly postscriptName: string;
+}
+
+const GENERIC_NAMES: FontNames = {
+  family: 'Subset',
+  subfamily: 'Regular',
+  fullName: 'Subset Regular',
+  postscriptName: 'Subset',
+};
 
 export class TrueTypeFormatError extends Error {
   override readonly name = 'TrueTypeFormatError';
@@ -26,7 +44,10 @@ export class TrueTypeSource {
   private readonly numberOfHMetrics: number;
   readonly numGlyphs: number;
 
-  constructor(readonly bytes: Uint8Array) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly names: FontNames = GENERIC_NAMES,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const version = this.view.getUint32(0);
     if (version !== 0x00010000 && version !== 0x74727565)
@@ -91,6 +112,8 @@ interface GlyphTables {
   readonly glyf: Uint8Array;
   readonly loca: Uint8Array;
   readonly hmtx: Uint8Array;
+  /** Font files made from these tables, by their cmap (see TrueTypeSubset.encode). */
+  readonly files: Map<string, Uint8Array>;
 }
 
 /**
@@ -109,13 +132,22 @@ export class TrueTypeSubset {
   readonly cff = false;
   private readonly glyphs: number[] = [];
   private readonly mapping = new Map<number, number>();
+  /** Code point → source glyph id: the characters drawn with this subset, for its cmap. */
+  private readonly cmap = new Map<number, number>();
 
   constructor(private readonly source: TrueTypeSource) {
     this.includeGlyph(0);
   }
 
-  includeGlyph(glyph: number | { id: number }): number {
+  /**
+   * Adds a glyph (once) and returns its id in the subset. The character it draws goes into the cmap: the
+   * given code point, or the `codePoints` of a fontkit glyph (what pdf-lib passes).
+   */
+  includeGlyph(glyph: number | { id: number; codePoints?: readonly number[] }, codePoint?: number): number {
     const gid = typeof glyph === 'number' ? glyph : glyph.id;
+    if (codePoint !== undefined) this.cmap.set(codePoint, gid);
+    else if (typeof glyph !== 'number' && glyph.codePoints)
+      for (const cp of glyph.codePoints) this.cmap.set(cp, gid);
     let id = this.mapping.get(gid);
     if (id === undefined) {
       id = this.glyphs.length;
@@ -186,20 +218,32 @@ export class TrueTypeSubset {
       hmtxView.setUint16(i * 4, advance);
       hmtxView.setInt16(i * 4 + 2, lsb);
     });
-    const tables: GlyphTables = { glyphs: [...this.glyphs], glyf, loca, hmtx };
+    const tables: GlyphTables = { glyphs: [...this.glyphs], glyf, loca, hmtx, files: new Map() };
     perSource.set(key, tables);
     if (perSource.size > GLYPH_TABLE_CACHE_SIZE) perSource.delete(perSource.keys().next().value!);
     return tables;
   }
 
   /**
-   * The subset font file. Without options, the tables a PDF needs (ISO 32000 §9.9); with `standalone`, a font
-   * any TrueType reader opens: plus cmap (the given code points → their subset glyph ids), OS/2 (the source's),
-   * name (the given names) and post v3 (no glyph names).
+   * The subset font file: the glyph tables plus cmap (the included characters → their subset glyph ids), OS/2
+   * (the source's), name (the source's names) and post v3 (no glyph names). The PDF and OFD writers of one
+   * licence include the same characters in the same order, so the second encode returns the very bytes the
+   * first made (and subsetFontDeflate their deflate).
    */
-  encode(standalone?: StandaloneFontOptions): Uint8Array {
+  encode(): Uint8Array {
     const src = this.source;
-    const { glyf, loca, hmtx } = this.glyphTables();
+    const tables = this.glyphTables();
+    const cmap = new Map<number, number>();
+    for (const [cp, gid] of this.cmap) {
+      const id = this.mapping.get(gid);
+      if (id !== undefined && id !== 0) cmap.set(cp, id);
+    }
+    const cmapKey = [...cmap]
+      .sort((a, b) => a[0] - b[0])
+      .map(([cp, id]) => `${cp}:${id}`)
+      .join(',');
+    const hit = tables.files.get(cmapKey);
+    if (hit) return hit;
     const n = this.glyphs.length;
     const head = new Uint8Array(src.tableBytes('head')!);
     const headView = new DataView(head.buffer);
@@ -209,49 +253,57 @@ export class TrueTypeSubset {
     new DataView(hhea.buffer).setUint16(34, n);
     const maxp = new Uint8Array(src.tableBytes('maxp')!);
     new DataView(maxp.buffer).setUint16(4, n);
+    const post = new Uint8Array(32);
+    post.set((src.tableBytes('post') ?? new Uint8Array(32)).subarray(0, 32));
+    new DataView(post.buffer).setUint32(0, 0x00030000); // version 3: no glyph names
 
-    const tables = new Map<string, Uint8Array>([
-      ['cvt ', src.tableBytes('cvt ')!],
-      ['fpgm', src.tableBytes('fpgm')!],
-      ['glyf', glyf],
+    const files = new Map<string, Uint8Array | undefined>([
+      ['cvt ', src.tableBytes('cvt ')],
+      ['fpgm', src.tableBytes('fpgm')],
+      ['glyf', tables.glyf],
       ['head', head],
       ['hhea', hhea],
-      ['hmtx', hmtx],
-      ['loca', loca],
+      ['hmtx', tables.hmtx],
+      ['loca', tables.loca],
       ['maxp', maxp],
-      ['prep', src.tableBytes('prep')!],
+      ['prep', src.tableBytes('prep')],
+      ['cmap', cmapTable(cmap)],
+      ['OS/2', src.tableBytes('OS/2')],
+      ['name', nameTable(src.names)],
+      ['post', post],
     ]);
-    if (standalone) {
-      const cmap = new Map<number, number>();
-      for (const [cp, gid] of standalone.cmap) {
-        const id = this.mapping.get(gid);
-        if (id !== undefined && id !== 0) cmap.set(cp, id);
-      }
-      tables.set('cmap', cmapTable(cmap));
-      tables.set('OS/2', src.tableBytes('OS/2')!);
-      tables.set('name', nameTable(standalone.names));
-      const post = new Uint8Array(32);
-      post.set((src.tableBytes('post') ?? new Uint8Array(32)).subarray(0, 32));
-      new DataView(post.buffer).setUint32(0, 0x00030000); // version 3: no glyph names
-      tables.set('post', post);
-    }
-    for (const [tag, bytes] of tables) if (!bytes) tables.delete(tag);
-    const out = writeSfnt(tables);
+    const present = new Map<string, Uint8Array>();
+    for (const [tag, bytes] of files) if (bytes) present.set(tag, bytes);
+    const out = writeSfnt(present);
     // head.checkSumAdjustment = 0xB1B0AFBA − checksum of the whole font.
     const headOffset = tableOffset(out, 'head');
     new DataView(out.buffer).setUint32(headOffset + 8, (0xb1b0afba - checksum(out)) >>> 0);
     subsetFontFiles.add(out);
+    tables.files.set(cmapKey, out);
     return out;
   }
 }
 
-export interface StandaloneFontOptions {
-  /** Code point → glyph id in the SOURCE font; glyphs not in the subset are left out. */
-  cmap: ReadonlyMap<number, number>;
-  names: { family: string; subfamily: string; fullName: string; postscriptName: string };
+/** zlib level of a subset font file: TrueType outlines barely compress (~28 %); level 2 takes half the CPU
+ * of the default 6 for ~3 % more bytes. */
+const FONT_DEFLATE_LEVEL = 2;
+const deflated = new WeakMap<Uint8Array, { zlib: Uint8Array; raw: Uint8Array }>();
+
+/**
+ * A subset font file compressed once for both formats: `zlib` (RFC 1950) is the PDF's FlateDecode FontFile2
+ * stream, `raw` its RFC 1951 body (without the 2-byte header and the Adler-32) is the OFD's ZIP entry.
+ */
+export function subsetFontDeflate(file: Uint8Array): { zlib: Uint8Array; raw: Uint8Array } {
+  let d = deflated.get(file);
+  if (!d) {
+    const zlib = deflateSync(file, { level: FONT_DEFLATE_LEVEL });
+    d = { zlib, raw: zlib.subarray(2, zlib.length - 4) };
+    deflated.set(file, d);
+  }
+  return d;
 }
 
-/** cmap with a (3,1) format 4 subtable for the BMP and a (3,10) format 12 subtable for everything. */
+/** cmap with a (3,1) format 4 subtable for the BMP and, when a character lies beyond it, a (3,10) format 12. */
 function cmapTable(map: ReadonlyMap<number, number>): Uint8Array {
   const cps = [...map.keys()].sort((a, b) => a - b);
   // Runs of consecutive code points with consecutive glyph ids.
@@ -284,30 +336,37 @@ function cmapTable(map: ReadonlyMap<number, number>): Uint8Array {
     v4.setUint16(16 + 2 * segX2 + i * 2, g.delta);
     v4.setUint16(16 + 3 * segX2 + i * 2, 0); // idRangeOffset: glyph = code + idDelta
   });
-  const f12 = new Uint8Array(16 + groups.length * 12);
-  const v12 = new DataView(f12.buffer);
-  v12.setUint16(0, 12);
-  v12.setUint32(4, f12.length);
-  v12.setUint32(12, groups.length);
-  groups.forEach((g, i) => {
-    v12.setUint32(16 + i * 12, g.start);
-    v12.setUint32(20 + i * 12, g.end);
-    v12.setUint32(24 + i * 12, g.gid);
-  });
-  const header = new Uint8Array(4 + 2 * 8);
+  // Format 12 repeats every mapping; it is needed only for characters beyond the BMP (rare ideographs of
+  // CJK Extension B and later, which names do carry), so it is written only then (as fontTools does).
+  const subtables: [encodingId: number, table: Uint8Array][] = [[1, f4]];
+  if (groups.some((g) => g.end > 0xffff)) {
+    const f12 = new Uint8Array(16 + groups.length * 12);
+    const v12 = new DataView(f12.buffer);
+    v12.setUint16(0, 12);
+    v12.setUint32(4, f12.length);
+    v12.setUint32(12, groups.length);
+    groups.forEach((g, i) => {
+      v12.setUint32(16 + i * 12, g.start);
+      v12.setUint32(20 + i * 12, g.end);
+      v12.setUint32(24 + i * 12, g.gid);
+    });
+    subtables.push([10, f12]);
+  }
+  const header = new Uint8Array(4 + subtables.length * 8);
   const hv = new DataView(header.buffer);
-  hv.setUint16(2, 2);
-  hv.setUint16(4, 3);
-  hv.setUint16(6, 1);
-  hv.setUint32(8, header.length);
-  hv.setUint16(12, 3);
-  hv.setUint16(14, 10);
-  hv.setUint32(16, header.length + f4.length);
-  return concat([header, f4, f12], header.length + f4.length + f12.length);
+  hv.setUint16(2, subtables.length);
+  let offset = header.length;
+  subtables.forEach(([encodingId, table], i) => {
+    hv.setUint16(4 + i * 8, 3); // platform: Windows
+    hv.setUint16(6 + i * 8, encodingId); // 1: Unicode BMP, 10: Unicode full repertoire
+    hv.setUint32(8 + i * 8, offset);
+    offset += table.length;
+  });
+  return concat([header, ...subtables.map(([, t]) => t)], offset);
 }
 
 /** name format 0 with the Windows Unicode (3,1,0x409) family, subfamily, unique, full and PostScript names. */
-function nameTable(n: StandaloneFontOptions['names']): Uint8Array {
+function nameTable(n: FontNames): Uint8Array {
   const records: [number, string][] = [
     [1, n.family],
     [2, n.subfamily],

@@ -79,9 +79,11 @@ for (const type of DEMO_LICENCE_TYPES) {
       out = await render(type);
     });
 
-    it('is a structurally sound PDF of at most 60 KB with embedded subset fonts', () => {
+    // Unsealed; the embedded subsets are the standalone files the OFD carries too (cmap, OS/2, name, post: about
+    // 2 KB more than a PDF-only subset). Issue 17 allows 100 KB per sealed file.
+    it('is a structurally sound PDF of at most 64 KB with embedded subset fonts', () => {
       qpdfCheck(out.pdf);
-      assert.ok(out.pdf.length <= 60 * 1024, `${out.pdf.length} bytes`);
+      assert.ok(out.pdf.length <= 64 * 1024, `${out.pdf.length} bytes`);
       const lines = pdffonts(out.pdf).trim().split('\n').slice(2);
       assert.ok(lines.length >= 2, pdffonts(out.pdf));
       for (const line of lines)
