@@ -8,8 +8,8 @@ import canonicalize from 'canonicalize';
 import { decorationOperators } from './licence-decorations.js';
 import { licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fonts.js';
 import type { LicenceCopyMetadata, LicenceMetadata } from './licence-metadata.js';
-import { neutralPaths, type NeutralPath } from './licence-paths.js';
-import { qrMatrix, qrPathOperators } from './licence-qr.js';
+import { neutralPaths, rgb255Of, type NeutralPath } from './licence-paths.js';
+import { qrMatrix, qrNeutralPath, qrPathOperators } from './licence-qr.js';
 import { isIsoDate } from './licence-request-check.js';
 import { chinaDate } from './china-date.js';
 import { LicenceRenderError, type FaceFitIssue } from './licence-render-error.js';
@@ -387,15 +387,23 @@ export interface LayoutPathGroup {
   readonly paths: readonly NeutralPath[];
 }
 
-/** A path group whose neutral paths are worked out when first read: a PDF-only issuance never pays for them. */
-function pathGroup(role: LayoutPathGroup['role'], pdf: string, pageHeightPt: number): LayoutPathGroup {
+/**
+ * A path group whose neutral paths are worked out when first read: a PDF-only issuance never pays for them.
+ * `neutral` makes them directly (the same geometry as `pdf`); otherwise `pdf` is interpreted.
+ */
+function pathGroup(
+  role: LayoutPathGroup['role'],
+  pdf: string,
+  pageHeightPt: number,
+  neutral?: () => readonly NeutralPath[],
+): LayoutPathGroup {
   let paths: readonly NeutralPath[] | undefined;
   return {
     kind: 'paths',
     role,
     pdf,
     get paths() {
-      return (paths ??= neutralPaths(pdf, pageHeightPt));
+      return (paths ??= neutral ? neutral() : neutralPaths(pdf, pageHeightPt));
     },
   };
 }
@@ -482,8 +490,8 @@ class PageItems {
     });
   }
 
-  paths(role: LayoutPathGroup['role'], pdf: string): void {
-    this.items.push(pathGroup(role, pdf, this.heightPt));
+  paths(role: LayoutPathGroup['role'], pdf: string, neutral?: () => readonly NeutralPath[]): void {
+    this.items.push(pathGroup(role, pdf, this.heightPt, neutral));
   }
 }
 
@@ -570,12 +578,22 @@ export function layoutLicence(input: LicenceLayoutInput): LicenceLayout {
   const modulePt = qrSize / (qr.size + 4);
   const qrX = template.qr.xMm * PT;
   const qrTop = H - template.qr.yMm * PT;
+  const ground = `q 1 1 1 rg ${num(qrX)} ${num(qrTop - qrSize)} ${num(qrSize)} ${num(qrSize)} re f`;
   page.paths(
     'qr',
-    `q 1 1 1 rg ${num(qrX)} ${num(qrTop - qrSize)} ${num(qrSize)} ${num(qrSize)} re f\n` +
-      `${rgbOf(template.qr.color)} rg\n` +
+    `${ground}\n${rgbOf(template.qr.color)} rg\n` +
       qrPathOperators(qr, qrX + 2 * modulePt, qrTop - 2 * modulePt, modulePt) +
       '\nQ',
+    () => [
+      ...neutralPaths(`${ground} Q`, H),
+      qrNeutralPath(
+        qr,
+        (qrX + 2 * modulePt) / PT,
+        (H - qrTop + 2 * modulePt) / PT,
+        modulePt / PT,
+        rgb255Of(template.qr.color),
+      ),
+    ],
   );
   if (template.qr.caption) {
     const f = licenceFont('sans', 'regular');

@@ -2,6 +2,7 @@
 // what deployed systems print). Drawn as one vector path of filled rectangles, never an image, so it stays
 // sharp at any zoom and costs a few hundred bytes.
 import QRCode from 'qrcode';
+import type { NeutralPath, PathSegment, Rgb } from './licence-paths.js';
 
 export interface QrMatrix {
   /** Modules per side (without the quiet zone). */
@@ -20,12 +21,9 @@ const n = (v: number): string => {
   return Object.is(r, -0) ? '0' : String(r);
 };
 
-/**
- * PDF content operators filling the dark modules: one `re` per horizontal run of dark modules, one `f` for
- * all. (x, top) is the top-left corner of the matrix (without quiet zone) in PDF user space (y up).
- */
-export function qrPathOperators(m: QrMatrix, x: number, top: number, modulePt: number): string {
-  const out: string[] = [];
+/** The horizontal runs of dark modules, row by row: [row, first column, column after the last]. */
+function darkRuns(m: QrMatrix): [row: number, start: number, end: number][] {
+  const runs: [number, number, number][] = [];
   for (let r = 0; r < m.size; r++) {
     let c = 0;
     while (c < m.size) {
@@ -35,11 +33,40 @@ export function qrPathOperators(m: QrMatrix, x: number, top: number, modulePt: n
       }
       const start = c;
       while (c < m.size && m.isDark(r, c)) c++;
-      out.push(
-        `${n(x + start * modulePt)} ${n(top - (r + 1) * modulePt)} ${n((c - start) * modulePt)} ${n(modulePt)} re`,
-      );
+      runs.push([r, start, c]);
     }
   }
+  return runs;
+}
+
+/**
+ * PDF content operators filling the dark modules: one `re` per horizontal run of dark modules, one `f` for
+ * all. (x, top) is the top-left corner of the matrix (without quiet zone) in PDF user space (y up).
+ */
+export function qrPathOperators(m: QrMatrix, x: number, top: number, modulePt: number): string {
+  const out = darkRuns(m).map(
+    ([r, start, end]) =>
+      `${n(x + start * modulePt)} ${n(top - (r + 1) * modulePt)} ${n((end - start) * modulePt)} ${n(modulePt)} re`,
+  );
   out.push('f');
   return out.join('\n');
+}
+
+/**
+ * The same runs as one format-neutral path (licence-paths.ts) for the OFD page: in module units, y down, placed
+ * by its CTM (one module = `moduleMm`, the matrix's top-left corner at (xMm, topMm) from the page's top-left),
+ * each rectangle traced as neutralPaths traces the PDF's `re`. Built from the matrix rather than by reading
+ * qrPathOperators back: that parse and the millimetre numbers were a sixth of writing a licence OFD.
+ */
+export function qrNeutralPath(
+  m: QrMatrix,
+  xMm: number,
+  topMm: number,
+  moduleMm: number,
+  rgb: Rgb,
+): NeutralPath {
+  const segments: PathSegment[] = [];
+  for (const [r, start, end] of darkRuns(m))
+    segments.push(['M', start, r + 1], ['L', end, r + 1], ['L', end, r], ['L', start, r], ['C']);
+  return { segments, ctm: [moduleMm, 0, 0, moduleMm, xMm, topMm], fill: { rgb, evenOdd: false } };
 }
