@@ -397,17 +397,22 @@ function pathObject(objectId: string, paths: readonly NeutralPath[]): string {
   const by = Math.min(...corners.map((c) => c[1]));
   const bw = Math.max(...corners.map((c) => c[0])) - bx;
   const bh = Math.max(...corners.map((c) => c[1])) - by;
+  // The data's origin: (lx, ly) when the Boundary alone places the path; under a CTM the unpadded corner, so
+  // that whole-unit geometry (the QR code's modules) is written as whole numbers, and the CTM carries the pad.
+  const scaled = !translationOnly(ctm);
+  const dx = scaled ? lx + pad : lx;
+  const dy = scaled ? ly + pad : ly;
   const seg = (s: PathSegment): string => {
     if (s[0] === 'C') return 'C';
     const nums = s.slice(1) as number[];
-    return `${s[0]} ${nums.map((v, i) => mm(i % 2 === 0 ? v - lx : v - ly)).join(' ')}`;
+    return `${s[0]} ${nums.map((v, i) => mm(i % 2 === 0 ? v - dx : v - dy)).join(' ')}`;
   };
   const data = paths.map((p) => p.segments.map(seg).join(' ')).join(' ');
   let placement: string;
-  if (translationOnly(ctm)) placement = a('Boundary', [bx, by, bw, bh].map(mm).join(' '));
+  if (!scaled) placement = a('Boundary', [bx, by, bw, bh].map(mm).join(' '));
   else {
-    // Local (0,0) is (lx, ly) in the paths' space: CTM maps it to the page, then relative to the Boundary.
-    const [ox, oy] = apply(ctm, lx, ly);
+    // Local (0,0) is (dx, dy) in the paths' space: CTM maps it to the page, then relative to the Boundary.
+    const [ox, oy] = apply(ctm, dx, dy);
     const m = [ctm[0], ctm[1], ctm[2], ctm[3], ox - bx, oy - by];
     placement = a('Boundary', [bx, by, bw, bh].map(mm).join(' ')) + a('CTM', m.map(ctmNumber).join(' '));
   }

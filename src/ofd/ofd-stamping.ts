@@ -408,6 +408,8 @@ function nextSignNumber(pkg: OfdPackage, signsDir: string): number {
 
 /** Numbers in ST_Box: mm to 0.001, no exponent, no trailing zeros. */
 export function mm(n: number): string {
+  // Whole numbers (a QR code's module grid) need no rounding.
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return n === 0 ? '0' : String(n);
   // Trailing zeros (and a bare point) stripped by hand: the regex was a visible share of writing a licence page.
   const s = n.toFixed(3);
   let end = s.length;
