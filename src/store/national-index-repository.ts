@@ -418,3 +418,34 @@ export async function findNationalSealEvents(
     })),
   };
 }
+
+/** A mirrored certificate's last logged state (national_certificates). */
+export interface NationalCertificateState {
+  status: 'good' | 'hold' | 'revoked';
+  revokedAt: Date | null;
+  invalidityDate: Date | null;
+  reason: string | null;
+}
+
+/** The mirrored state of each (node, serial) asked for that the hub holds, keyed `<node id> <serial>`. */
+export async function findNationalCertificates(
+  db: Executor,
+  keys: readonly { nodeId: string; serial: string }[],
+): Promise<Map<string, NationalCertificateState>> {
+  const out = new Map<string, NationalCertificateState>();
+  if (keys.length === 0) return out;
+  const res = await db.raw(
+    `SELECT c.node_id, c.serial, c.status, c.revoked_at, c.invalidity_date, c.reason
+     FROM unnest(?::text[], ?::text[]) AS k(node_id, serial)
+     JOIN national_certificates c ON c.node_id = k.node_id AND c.serial = k.serial`,
+    [keys.map((k) => k.nodeId), keys.map((k) => k.serial)],
+  );
+  for (const r of res.rows as Record<string, unknown>[])
+    out.set(`${r.node_id as string} ${r.serial as string}`, {
+      status: r.status as NationalCertificateState['status'],
+      revokedAt: r.revoked_at === null ? null : toDate(r.revoked_at),
+      invalidityDate: r.invalidity_date === null ? null : toDate(r.invalidity_date),
+      reason: (r.reason as string | null) ?? null,
+    });
+  return out;
+}

@@ -12,7 +12,7 @@ import { EXPIRY_WARNING_MS } from './trust-list-status.js';
 // another purpose (a seal signer's, a CA's) would put the node's name on a key its CA never vouched for.
 
 export type LogKeyCertificateCode =
-  'CERT_UNPARSEABLE' | 'VKEY_UNPARSEABLE' | 'KEY_MISMATCH' | 'WRONG_PURPOSE' | 'CHAIN_INVALID';
+  'CERT_UNPARSEABLE' | 'VKEY_UNPARSEABLE' | 'KEY_MISMATCH' | 'WRONG_PURPOSE' | 'CHAIN_INVALID' | 'REVOKED';
 
 export interface LogKeyCertificateProblem {
   /** Index of the key in `log.keys`. */
@@ -121,6 +121,63 @@ export function logKeyCertificateFindings(
       ...soon
         .filter((p) => !today.some((t) => t.key === p.key))
         .map((p) => ({ ...p, nodeId: node.nodeId, expiring: true })),
+    ];
+  });
+}
+
+/** A certificate as its node's own directory log last reported it (§2.2 certificate leaves, mirrored at the hub). */
+export interface LoggedCertificate {
+  status: 'good' | 'hold' | 'revoked';
+  revokedAt: Date | null;
+  invalidityDate: Date | null;
+  reason: string | null;
+}
+
+/** The listed log key certificates that parse: node, key index, serial as directory logs name it (upper-case hex). */
+export function logKeyCertificateSerials(
+  nodes: readonly TrustListNode[],
+): { nodeId: string; key: number; serial: string }[] {
+  return nodes.flatMap((node) =>
+    node.log.keys.flatMap((k, key) => {
+      const cert =
+        k.certificate === undefined ? null : tryParseCertificate(Buffer.from(k.certificate, 'base64'));
+      return cert ? [{ nodeId: node.nodeId, key, serial: cert.serialHex }] : [];
+    }),
+  );
+}
+
+/**
+ * Listed log keys whose certificate the node itself has revoked or put on hold, as its own directory log says (the
+ * hub mirrors it). The node's CA is the authority on its key: an active key must come off the list. A withdrawn
+ * key only when the compromise (invalidity date, else revocation) came before its withdrawal: the checkpoints it
+ * signed in between are in doubt; a revocation after it retired changes nothing.
+ */
+export function revokedLogKeyFindings(
+  nodes: readonly TrustListNode[],
+  logged: (nodeId: string, serial: string) => LoggedCertificate | undefined,
+): LogKeyCertificateFinding[] {
+  const byNode = new Map(nodes.map((n) => [n.nodeId, n]));
+  return logKeyCertificateSerials(nodes).flatMap(({ nodeId, key, serial }) => {
+    const c = logged(nodeId, serial);
+    if (!c || c.status === 'good') return [];
+    const k = byNode.get(nodeId)!.log.keys[key]!;
+    const from = c.invalidityDate ?? c.revokedAt;
+    if (k.status !== 'active' && (c.status === 'hold' || !from || from.getTime() >= Date.parse(k.since)))
+      return [];
+    const what =
+      c.status === 'hold' ? ['已被该节点暂停（证书冻结）', 'put on hold'] : ['已被该节点吊销', 'revoked'];
+    const when = from ? ` (${from.toISOString()})` : '';
+    return [
+      {
+        ...problem(
+          key,
+          'REVOKED',
+          `日志密钥证书 ${serial} ${what[0]}${when}`,
+          `the log key certificate ${serial} was ${what[1]} by its node${when}${c.reason ? `: ${c.reason}` : ''}`,
+        ),
+        nodeId,
+        expiring: false,
+      },
     ];
   });
 }

@@ -8,7 +8,12 @@ import { SEALTRUST_POLICY } from '../../src/pki/sealtrust-policies.js';
 import { loadCaNode } from '../../src/service/ca/ca-node.js';
 import { logVerifierKeyOf } from '../../src/service/federation/node-log-keys.js';
 import { nodeTrustEntry } from '../../src/service/federation/node-trust-entry.js';
-import { logKeyCertificateProblems } from '../../src/trust-list/log-key-certificate.js';
+import {
+  logKeyCertificateProblems,
+  logKeyCertificateSerials,
+  revokedLogKeyFindings,
+  type LoggedCertificate,
+} from '../../src/trust-list/log-key-certificate.js';
 import type { TrustListNode } from '../../src/trust-list/trust-list.js';
 import { DEV_KEYS_DIR, PROFILES_DIR } from '../helpers/test-server.js';
 import { issueTestCertificate } from '../helpers/test-pki.js';
@@ -85,5 +90,57 @@ describe('a log key and its certificate', () => {
       'CERT_UNPARSEABLE',
     ]);
     assert.deepEqual(codes(withKey({ vkey: 'k' })), ['VKEY_UNPARSEABLE']);
+  });
+});
+
+describe('a log key its own node revoked', () => {
+  const serial = logCert.serialHex;
+  const state = (s: Partial<LoggedCertificate>): LoggedCertificate => ({
+    status: 'revoked',
+    revokedAt: new Date('2027-03-01T00:00:00.000Z'),
+    invalidityDate: null,
+    reason: 'keyCompromise',
+    ...s,
+  });
+  /** Findings when node 33's log says `c` of the serial asked for (nothing for any other). */
+  const findings = (n: TrustListNode, c: LoggedCertificate | undefined) =>
+    revokedLogKeyFindings([n], (nodeId, asked) => (nodeId === '33' && asked === serial ? c : undefined));
+
+  it('names the serial as the directory log does', () => {
+    assert.deepEqual(logKeyCertificateSerials([entry]), [{ nodeId: '33', key: 0, serial }]);
+    assert.match(serial, /^[0-9A-F]+$/);
+    assert.deepEqual(
+      logKeyCertificateSerials([withKey({ certificate: 'AAAA' })]),
+      [],
+      'unparseable: not asked',
+    );
+  });
+
+  it('an active key whose certificate is revoked or on hold; not one in good standing or unknown', () => {
+    const [p] = findings(entry, state({}));
+    assert.equal(p?.code, 'REVOKED');
+    assert.equal(p?.nodeId, '33');
+    assert.equal(p?.expiring, false);
+    assert.match(
+      p!.message,
+      new RegExp(`日志密钥证书 ${serial} 已被该节点吊销 \\(2027-03-01T00:00:00.000Z\\)`),
+    );
+    assert.match(p!.message, /: keyCompromise$/);
+    assert.match(findings(entry, state({ status: 'hold', revokedAt: null }))[0]!.message, /put on hold/);
+    assert.deepEqual(findings(entry, state({ status: 'good', revokedAt: null, reason: null })), []);
+    assert.deepEqual(findings(entry, undefined), []);
+  });
+
+  it('a withdrawn key only when compromised before it was withdrawn', () => {
+    const retired = withKey({ status: 'withdrawn', since: '2027-02-01T00:00:00.000Z' });
+    assert.deepEqual(findings(retired, state({})), [], 'revoked after it retired');
+    assert.deepEqual(findings(retired, state({ status: 'hold', revokedAt: null })), []);
+    // Revoked after the withdrawal, but invalid since before it: its checkpoints since then are in doubt.
+    const early = state({ invalidityDate: new Date('2027-01-15T00:00:00.000Z') });
+    assert.deepEqual(
+      findings(retired, early).map((p) => p.code),
+      ['REVOKED'],
+    );
+    assert.match(findings(retired, early)[0]!.message, /2027-01-15T00:00:00.000Z/);
   });
 });

@@ -41,9 +41,11 @@ export type TrustListAlertKind =
   | 'trust-list-signer-expiring'
   | 'trust-list-node-status-changed'
   | 'trust-list-log-key-withdrawn'
-  // The hub's own (its published list): a listed log key's certificate no longer vouches for it, or soon won't.
+  // The hub's own (its published list): a listed log key's certificate no longer vouches for it, or soon won't,
+  // or its node's own directory log says the node revoked it.
   | 'trust-list-log-key-certificate-invalid'
-  | 'trust-list-log-key-certificate-expiring';
+  | 'trust-list-log-key-certificate-expiring'
+  | 'trust-list-log-key-certificate-revoked';
 
 export interface TrustListAlert {
   kind: TrustListAlertKind;

@@ -20,7 +20,11 @@ import {
 import {
   logKeyCertificateFindings,
   logKeyCertificateProblems,
+  logKeyCertificateSerials,
+  revokedLogKeyFindings,
+  type LogKeyCertificateFinding,
 } from '../../trust-list/log-key-certificate.js';
+import { findNationalCertificates } from '../../store/national-index-repository.js';
 import { MAX_NEXT_UPDATE_MS, nextTrustList } from '../../trust-list/trust-list-draft.js';
 import { TrustListError } from '../../trust-list/trust-list-error.js';
 import {
@@ -428,14 +432,28 @@ export class TrustListService {
       signer: list ? parseCertificate(Buffer.from(list.signers.current[0]!, 'base64')).subject : null,
       status: list ? trustListFreshness(list, now) : 'none',
       sm3: l?.sm3 ?? null,
-      alerts: (list ? logKeyCertificateFindings(list.nodes, now) : []).map((f) => ({
+      alerts: (list ? await this.#logKeyFindings(list.nodes, now) : []).map((f) => ({
         kind: f.expiring
           ? 'trust-list-log-key-certificate-expiring'
-          : 'trust-list-log-key-certificate-invalid',
+          : f.code === 'REVOKED'
+            ? 'trust-list-log-key-certificate-revoked'
+            : 'trust-list-log-key-certificate-invalid',
         at: now.toISOString(),
         detail: { nodeId: f.nodeId, key: f.key, code: f.code, message: f.message },
       })),
     };
+  }
+
+  /**
+   * The published list's log key certificates: invalid or expiring by themselves, and revoked or on hold by their
+   * own node, as its directory log says (the national index the hub mirrors).
+   */
+  async #logKeyFindings(nodes: readonly TrustListNode[], now: Date): Promise<LogKeyCertificateFinding[]> {
+    const logged = await findNationalCertificates(this.deps.db, logKeyCertificateSerials(nodes));
+    return [
+      ...logKeyCertificateFindings(nodes, now),
+      ...revokedLogKeyFindings(nodes, (nodeId, serial) => logged.get(`${nodeId} ${serial}`)),
+    ];
   }
 
   /** Trust list alerts of this process, by kind (the metric). */

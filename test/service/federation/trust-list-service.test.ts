@@ -5,10 +5,13 @@ import type { Knex } from 'knex';
 import { after, before, describe, it } from 'node:test';
 import { sm2SignDigest } from '../../../src/crypto/sm2.js';
 import { sm3Hex } from '../../../src/crypto/sm3.js';
+import { parseCertificate } from '../../../src/pki/certificate.js';
 import { SEALTRUST_POLICY } from '../../../src/pki/sealtrust-policies.js';
 import { logVerifierKeyOf } from '../../../src/service/federation/node-log-keys.js';
 import { TrustListService } from '../../../src/service/federation/trust-list-service.js';
 import { parseTrustList, type TrustListDraft } from '../../../src/trust-list/trust-list.js';
+import { ensureMirrorNode } from '../../../src/store/mirror-repository.js';
+import { writeNationalBatch } from '../../../src/store/national-index-repository.js';
 import { createTestDatabase } from '../../helpers/test-database.js';
 import { issueTestCertificate } from '../../helpers/test-pki.js';
 
@@ -129,8 +132,8 @@ describe('TrustListService.state at the hub', () => {
   });
   after(() => db?.drop());
 
-  it('names a listed log key whose certificate is about to expire, then one that has', async () => {
-    // A node's own CA and a log-signer certificate of its log key that ends 40 days after T0.
+  /** Node 33's entry with its own CA and a log-signer certificate of its log key that ends 40 days after T0. */
+  function loggedNode() {
     const root = issueTestCertificate('节点 33 根证书', null, {
       ca: true,
       notBefore: new Date(T0.getTime() - DAY),
@@ -165,6 +168,11 @@ describe('TrustListService.state at the hub', () => {
         },
       ],
     };
+    return { entry, log };
+  }
+
+  it('names a listed log key whose certificate is about to expire, then one that has', async () => {
+    const { entry } = loggedNode();
     let now = T0;
     const svc = hubService(db, () => now);
     await svc.putDraft(admin, { ...draft(), nodes: [entry] });
@@ -176,5 +184,51 @@ describe('TrustListService.state at the hub', () => {
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-expiring', '33', 'CHAIN_INVALID']]);
     now = new Date(T0.getTime() + 41 * DAY);
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-invalid', '33', 'CHAIN_INVALID']]);
+  });
+  it('names a listed log key its own node revoked, as the mirrored directory log says', async (t) => {
+    // A hub of its own: the other test has listed node 33 with other certificates (a service's history only grows).
+    const db = await createTestDatabase();
+    t.after(() => db.drop());
+    const { entry, log } = loggedNode();
+    const logCert = parseCertificate(log.der);
+    const now = T0;
+    const svc = hubService(db, () => now);
+    await svc.putDraft(admin, { ...draft(), nodes: [entry] });
+    await svc.publish(admin, { nextUpdate: new Date(T0.getTime() + 7 * DAY) });
+    const alerts = async () =>
+      (await svc.state(admin.principal)).alerts.map((a) => [a.kind, a.detail.nodeId, a.detail.code]);
+    await ensureMirrorNode(
+      db.knex,
+      { nodeId: '33', origin: 'sealtrust.org.cn/33', vkeys: [], url: 'https://33.example' },
+      Buffer.alloc(32),
+      now,
+    );
+    const certificate = (status: 'good' | 'revoked', lastIdx: number) => ({
+      serial: logCert.serialHex,
+      ca: 'ca-33',
+      profile: 'log-signer',
+      agency: null,
+      status,
+      notBefore: logCert.notBefore.toISOString(),
+      notAfter: logCert.notAfter.toISOString(),
+      sm3: null,
+      reason: status === 'revoked' ? 'keyCompromise' : null,
+      revokedAt: status === 'revoked' ? new Date(T0.getTime() - DAY).toISOString() : null,
+      invalidityDate: null,
+      firstIdx: 0,
+      lastIdx,
+      history: [],
+    });
+    const batch = (c: ReturnType<typeof certificate>) => ({
+      events: [],
+      licences: [],
+      seals: [],
+      certificates: [c],
+      agencies: [],
+    });
+    await writeNationalBatch(db.knex, '33', batch(certificate('good', 0)));
+    assert.deepEqual(await alerts(), [], 'logged, in good standing');
+    await writeNationalBatch(db.knex, '33', batch(certificate('revoked', 5)));
+    assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-revoked', '33', 'REVOKED']]);
   });
 });
