@@ -171,20 +171,30 @@ describe('TrustListService.state at the hub', () => {
     return { entry, log };
   }
 
+  /** Publishes a list of `entry` at a hub on `db`; returns its state's alerts as [kind, node, code]. */
+  async function listed(
+    db: { knex: Knex },
+    entry: ReturnType<typeof loggedNode>['entry'],
+    clock: () => Date,
+  ) {
+    const svc = hubService(db, clock);
+    await svc.putDraft(admin, { ...draft(), nodes: [entry] });
+    await svc.publish(admin, { nextUpdate: new Date(T0.getTime() + 7 * DAY) });
+    return async () =>
+      (await svc.state(admin.principal)).alerts.map((a) => [a.kind, a.detail.nodeId, a.detail.code]);
+  }
+
   it('names a listed log key whose certificate is about to expire, then one that has', async () => {
     const { entry } = loggedNode();
     let now = T0;
-    const svc = hubService(db, () => now);
-    await svc.putDraft(admin, { ...draft(), nodes: [entry] });
-    await svc.publish(admin, { nextUpdate: new Date(T0.getTime() + 7 * DAY) });
-    const alerts = async () =>
-      (await svc.state(admin.principal)).alerts.map((a) => [a.kind, a.detail.nodeId, a.detail.code]);
+    const alerts = await listed(db, entry, () => now);
     assert.deepEqual(await alerts(), [], 'forty days left');
     now = new Date(T0.getTime() + 15 * DAY);
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-expiring', '33', 'CHAIN_INVALID']]);
     now = new Date(T0.getTime() + 41 * DAY);
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-invalid', '33', 'CHAIN_INVALID']]);
   });
+
   it('names a listed log key its own node revoked, as the mirrored directory log says', async (t) => {
     // A hub of its own: the other test has listed node 33 with other certificates (a service's history only grows).
     const db = await createTestDatabase();
@@ -192,11 +202,7 @@ describe('TrustListService.state at the hub', () => {
     const { entry, log } = loggedNode();
     const logCert = parseCertificate(log.der);
     const now = T0;
-    const svc = hubService(db, () => now);
-    await svc.putDraft(admin, { ...draft(), nodes: [entry] });
-    await svc.publish(admin, { nextUpdate: new Date(T0.getTime() + 7 * DAY) });
-    const alerts = async () =>
-      (await svc.state(admin.principal)).alerts.map((a) => [a.kind, a.detail.nodeId, a.detail.code]);
+    const alerts = await listed(db, entry, () => now);
     await ensureMirrorNode(
       db.knex,
       { nodeId: '33', origin: 'sealtrust.org.cn/33', vkeys: [], url: 'https://33.example' },
