@@ -109,11 +109,23 @@ export class TrustListService {
     return this.#logs.get('latest', async () => {
       const l = await latestTrustList(this.deps.db);
       if (!l) return undefined;
-      return parseTrustList(l.bytes).nodes.map((n) => ({
+      const nodes = parseTrustList(l.bytes).nodes;
+      // An active key whose certificate its own node has revoked or put on hold (its directory log, mirrored
+      // here, says so) signs nothing the witness accepts, listed or not: the node's CA speaks for its key. Seen
+      // within the cache's age (a minute), as replication brings the certificate leaf.
+      const logged = await findNationalCertificates(this.deps.db, logKeyCertificateSerials(nodes));
+      const revoked = new Set(
+        revokedLogKeyFindings(nodes, (nodeId, serial) => logged.get(`${nodeId} ${serial}`)).map(
+          (f) => `${f.nodeId} ${f.key}`,
+        ),
+      );
+      return nodes.map((n) => ({
         nodeId: n.nodeId,
         origin: n.log.origin,
         nodeStatus: n.status,
-        vkeys: n.log.keys.filter((k) => k.status === 'active').map((k) => k.vkey),
+        vkeys: n.log.keys.flatMap((k, i) =>
+          k.status === 'active' && !revoked.has(`${n.nodeId} ${i}`) ? [k.vkey] : [],
+        ),
       }));
     });
   }

@@ -56,7 +56,10 @@ export interface TrustListedLog {
   origin: string;
   /** The node's status in the list: a withdrawn or suspended node is not witnessed. */
   nodeStatus: 'active' | 'suspended' | 'withdrawn';
-  /** Active log keys only: a withdrawn key signs nothing the witness accepts. */
+  /**
+   * Active log keys only: a withdrawn key signs nothing the witness accepts, nor one whose certificate its node
+   * revoked (trust-list-service.ts listedLogs).
+   */
   vkeys: readonly string[];
 }
 

@@ -195,7 +195,7 @@ describe('TrustListService.state at the hub', () => {
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-invalid', '33', 'CHAIN_INVALID']]);
   });
 
-  it('names a listed log key its own node revoked, as the mirrored directory log says', async (t) => {
+  it('names a listed log key its own node revoked and no longer witnesses it, as the mirrored log says', async (t) => {
     // A hub of its own: the other test has listed node 33 with other certificates (a service's history only grows).
     const db = await createTestDatabase();
     t.after(() => db.drop());
@@ -232,9 +232,14 @@ describe('TrustListService.state at the hub', () => {
       certificates: [c],
       agencies: [],
     });
+    // The keys the witness takes for node 33 (a new service each time: the list's cache lasts a minute).
+    const witnessed = async () =>
+      (await hubService(db, () => now).listedLogs())?.find((l) => l.nodeId === '33')?.vkeys;
     await writeNationalBatch(db.knex, '33', batch(certificate('good', 0)));
     assert.deepEqual(await alerts(), [], 'logged, in good standing');
+    assert.deepEqual(await witnessed(), [entry.log.keys[0]!.vkey]);
     await writeNationalBatch(db.knex, '33', batch(certificate('revoked', 5)));
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-revoked', '33', 'REVOKED']]);
+    assert.deepEqual(await witnessed(), [], 'its checkpoints are no longer cosigned');
   });
 });
