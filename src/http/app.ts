@@ -101,6 +101,7 @@ export function createApp(deps: AppDeps): Koa {
   metrics.countTrustListAlerts(() => deps.services.trustLists.alertCounts());
   metrics.trustListExpired(() => deps.services.trustLists.freshness());
   metrics.trustListSignerExpiry(() => deps.services.trustLists.signerNotAfter());
+  metrics.logKeyAlerts(() => deps.services.trustLists.logKeyAlertCounts());
 
   app.use(requestId());
   app.use(metrics.middleware());

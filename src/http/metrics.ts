@@ -58,6 +58,24 @@ export class HttpMetrics {
   }
 
   /**
+   * sealtrust_trust_list_log_key_alerts{kind} (hub): published log keys whose certificate is invalid, expiring or
+   * revoked by its node, read at each scrape; no series while there are none.
+   */
+  logKeyAlerts(count: () => Promise<Map<string, number>>): void {
+    new Gauge({
+      name: 'sealtrust_trust_list_log_key_alerts',
+      help: 'Published log keys the hub has a standing alert on, by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      async collect() {
+        const counts = await count().catch(() => new Map<string, number>());
+        this.reset();
+        for (const [kind, n] of counts) this.set({ kind }, n);
+      },
+    });
+  }
+
+  /**
    * sealtrust_trust_list_expired (federation.md §5.4 "stale trust list"): 1 while the list this node relies on is
    * past its next update (other nodes' licences are then INDETERMINATE), 0 while it is valid; absent without one.
    */

@@ -196,6 +196,18 @@ describe('the hub’s trust-list signer expiry (§2.8 rule 6)', () => {
     assert.equal(Number(m[1]), Math.floor(notAfter.getTime() / 1000));
     assert.ok(notAfter.getTime() > Date.now(), 'the development signer has not expired');
   });
+
+  it('exports the standing log key alerts as a gauge by kind, with no series while there are none', async () => {
+    const metrics = await (await srv.request('/metrics')).text();
+    assert.match(metrics, /^# TYPE sealtrust_trust_list_log_key_alerts gauge$/m);
+    const counts = await srv.services.trustLists.logKeyAlertCounts();
+    for (const [kind, n] of counts)
+      assert.match(
+        metrics,
+        new RegExp(`^sealtrust_trust_list_log_key_alerts\\{kind="${kind}"\\} ${n}$`, 'm'),
+      );
+    if (counts.size === 0) assert.doesNotMatch(metrics, /^sealtrust_trust_list_log_key_alerts\{/m);
+  });
 });
 
 describe('trust list at a node following the hub', () => {

@@ -38,7 +38,7 @@ import { withAudit } from '../audit/audit-service.js';
 import { ServiceError } from '../service-error.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { EXPIRY_WARNING_MS, trustListFreshness } from '../../trust-list/trust-list-status.js';
-import type { TrustListConsumer, TrustListState } from './trust-list-consumer.js';
+import type { TrustListAlertKind, TrustListConsumer, TrustListState } from './trust-list-consumer.js';
 import type { TrustListedLog } from './witness-service.js';
 import { GenerationCache } from '../../runtime/generation-cache.js';
 
@@ -87,6 +87,14 @@ function asServiceError(err: unknown): unknown {
     default:
       return new ServiceError('validation', 'trust-list-invalid', err.message);
   }
+}
+
+/** The alert a log key finding raises at the hub. */
+function logKeyAlertKind(f: LogKeyCertificateFinding): TrustListAlertKind {
+  if (f.expiring) return 'trust-list-log-key-certificate-expiring';
+  return f.code === 'REVOKED'
+    ? 'trust-list-log-key-certificate-revoked'
+    : 'trust-list-log-key-certificate-invalid';
 }
 
 export class TrustListService {
@@ -445,11 +453,7 @@ export class TrustListService {
       status: list ? trustListFreshness(list, now) : 'none',
       sm3: l?.sm3 ?? null,
       alerts: (list ? await this.#logKeyFindings(list.nodes, now) : []).map((f) => ({
-        kind: f.expiring
-          ? 'trust-list-log-key-certificate-expiring'
-          : f.code === 'REVOKED'
-            ? 'trust-list-log-key-certificate-revoked'
-            : 'trust-list-log-key-certificate-invalid',
+        kind: logKeyAlertKind(f),
         at: now.toISOString(),
         detail: { nodeId: f.nodeId, key: f.key, code: f.code, message: f.message },
       })),
@@ -466,6 +470,21 @@ export class TrustListService {
       ...logKeyCertificateFindings(nodes, now),
       ...revokedLogKeyFindings(nodes, (nodeId, serial) => logged.get(`${nodeId} ${serial}`)),
     ];
+  }
+
+  /**
+   * The hub's standing alerts on the published list's log keys, by kind (sealtrust_trust_list_log_key_alerts):
+   * what GET /v1/trust-list/state lists, for monitoring; empty elsewhere or before a first list.
+   */
+  async logKeyAlertCounts(): Promise<Map<TrustListAlertKind, number>> {
+    const counts = new Map<TrustListAlertKind, number>();
+    const l = this.deps.isHub ? await latestTrustList(this.deps.db) : undefined;
+    if (!l) return counts;
+    for (const f of await this.#logKeyFindings(parseTrustList(l.bytes).nodes, this.#now())) {
+      const kind = logKeyAlertKind(f);
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /** Trust list alerts of this process, by kind (the metric). */

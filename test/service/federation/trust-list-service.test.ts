@@ -189,6 +189,7 @@ describe('TrustListService.state at the hub', () => {
     let now = T0;
     const alerts = await listed(db, entry, () => now);
     assert.deepEqual(await alerts(), [], 'forty days left');
+    assert.deepEqual(await hubService(db, () => now).logKeyAlertCounts(), new Map());
     now = new Date(T0.getTime() + 15 * DAY);
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-expiring', '33', 'CHAIN_INVALID']]);
     now = new Date(T0.getTime() + 41 * DAY);
@@ -241,5 +242,10 @@ describe('TrustListService.state at the hub', () => {
     await writeNationalBatch(db.knex, '33', batch(certificate('revoked', 5)));
     assert.deepEqual(await alerts(), [['trust-list-log-key-certificate-revoked', '33', 'REVOKED']]);
     assert.deepEqual(await witnessed(), [], 'its checkpoints are no longer cosigned');
+    assert.deepEqual(
+      await hubService(db, () => now).logKeyAlertCounts(),
+      new Map([['trust-list-log-key-certificate-revoked', 1]]),
+      'the metric counts it',
+    );
   });
 });
