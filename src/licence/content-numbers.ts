@@ -7,8 +7,14 @@ export const num = (v: number): string => {
   return Object.is(r, -0) ? '0' : String(r);
 };
 
-/** `r g b` (0–1) of a #rrggbb colour. */
-export const rgbOf = (hex: string): string => {
+/** The 0–255 components of a #rrggbb colour (templates give colours so). */
+export const rgb255Of = (hex: string): [number, number, number] => {
   const v = Number.parseInt(hex.slice(1), 16);
-  return [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((c) => num(c / 255)).join(' ');
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 };
+
+/** `r g b` (0–1) of a #rrggbb colour. */
+export const rgbOf = (hex: string): string =>
+  rgb255Of(hex)
+    .map((c) => num(c / 255))
+    .join(' ');

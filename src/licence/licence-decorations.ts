@@ -1,6 +1,7 @@
 // The vector background of a licence template (frames, guilloche bands and rosettes, corner ornaments, an
 // emblem in the style of official insignia) as PDF content operators. All geometry is computed here; repeated
 // motifs are drawn once and placed with `cm`, so the stream is small and compresses well.
+import { rgb255Of } from './content-numbers.js';
 import type { TemplateDecoration } from './licence-template.js';
 
 const PT = 72 / 25.4;
@@ -10,10 +11,10 @@ const n = (v: number): string => {
   return Object.is(r, -0) ? '0' : String(r);
 };
 
-const rgb = (hex: string): string => {
-  const v = Number.parseInt(hex.slice(1), 16);
-  return [(v >> 16) & 255, (v >> 8) & 255, v & 255].map((c) => n(c / 255)).join(' ');
-};
+const rgb = (hex: string): string =>
+  rgb255Of(hex)
+    .map((c) => n(c / 255))
+    .join(' ');
 
 /** Converts template millimetres (top-left origin) to PDF points (bottom-left origin). */
 class Space {

@@ -8,7 +8,7 @@ import canonicalize from 'canonicalize';
 import { decorationOperators } from './licence-decorations.js';
 import { licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fonts.js';
 import type { LicenceCopyMetadata, LicenceMetadata } from './licence-metadata.js';
-import { neutralPaths, rgb255Of, type NeutralPath } from './licence-paths.js';
+import { neutralPaths, type NeutralPath } from './licence-paths.js';
 import { qrMatrix, qrNeutralPath, qrPathOperators } from './licence-qr.js';
 import { isIsoDate } from './licence-request-check.js';
 import { chinaDate } from './china-date.js';
@@ -22,7 +22,7 @@ import {
 } from './licence-template.js';
 import { fitText, type TextFit } from './licence-text-layout.js';
 import type { FaceField, LicenceTypeDefinition } from './licence-type.js';
-import { num, rgbOf } from './content-numbers.js';
+import { num, rgb255Of, rgbOf } from './content-numbers.js';
 
 const PT = 72 / 25.4;
 /** Longest copy purpose (制作事由) printed in the watermark. */

@@ -12,6 +12,7 @@ import { mm } from '../ofd/ofd-stamping.js';
 import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
 import { escapeXml } from '../ofd/xml-spans.js';
 import { chinaDate } from './china-date.js';
+import { rgb255Of } from './content-numbers.js';
 import { licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fonts.js';
 import type { LayoutPathGroup, LayoutTextRun, LicenceLayout } from './licence-layout.js';
 import { LICENCE_ATTACHMENT_NAME, SEALTRUST_XMP_NS, type LicenceMetadata } from './licence-metadata.js';
@@ -87,10 +88,7 @@ const fontOfKey = (key: LicenceFontKey): LicenceFont => {
   return licenceFont(family, weight);
 };
 
-const hex = (h: string) => {
-  const v = Number.parseInt(h.slice(1), 16);
-  return `${(v >> 16) & 255} ${(v >> 8) & 255} ${v & 255}`;
-};
+const hex = (h: string) => rgb255Of(h).join(' ');
 
 const CAPS = ['Butt', 'Round', 'Square'];
 const JOINS = ['Miter', 'Round', 'Bevel'];

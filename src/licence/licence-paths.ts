@@ -12,12 +12,6 @@ export type PathSegment =
 
 export type Rgb = readonly [number, number, number];
 
-/** The 0–255 components of a #rrggbb colour. */
-export const rgb255Of = (hex: string): Rgb => {
-  const v = Number.parseInt(hex.slice(1), 16);
-  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
-};
-
 /** x' = a·x + c·y + e, y' = b·x + d·y + f (the PDF and OFD convention). */
 export type Affine = readonly [number, number, number, number, number, number];
 
