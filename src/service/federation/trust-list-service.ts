@@ -118,15 +118,10 @@ export class TrustListService {
       const l = await latestTrustList(this.deps.db);
       if (!l) return undefined;
       const nodes = parseTrustList(l.bytes).nodes;
-      // An active key whose certificate its own node has revoked or put on hold (its directory log, mirrored
-      // here, says so) signs nothing the witness accepts, listed or not: the node's CA speaks for its key. Seen
-      // within the cache's age (a minute), as replication brings the certificate leaf.
-      const logged = await findNationalCertificates(this.deps.db, logKeyCertificateSerials(nodes));
-      const revoked = new Set(
-        revokedLogKeyFindings(nodes, (nodeId, serial) => logged.get(`${nodeId} ${serial}`)).map(
-          (f) => `${f.nodeId} ${f.key}`,
-        ),
-      );
+      // An active key whose certificate its own node has revoked or put on hold signs nothing the witness
+      // accepts, listed or not: the node's CA speaks for its key. Seen within the cache's age (a minute), as
+      // replication brings the certificate leaf.
+      const revoked = new Set((await this.#revokedLogKeys(nodes)).map((f) => `${f.nodeId} ${f.key}`));
       return nodes.map((n) => ({
         nodeId: n.nodeId,
         origin: n.log.origin,
@@ -465,11 +460,13 @@ export class TrustListService {
    * own node, as its directory log says (the national index the hub mirrors).
    */
   async #logKeyFindings(nodes: readonly TrustListNode[], now: Date): Promise<LogKeyCertificateFinding[]> {
+    return [...logKeyCertificateFindings(nodes, now), ...(await this.#revokedLogKeys(nodes))];
+  }
+
+  /** Listed log keys their own node revoked or put on hold, as its directory log (mirrored here) says. */
+  async #revokedLogKeys(nodes: readonly TrustListNode[]): Promise<LogKeyCertificateFinding[]> {
     const logged = await findNationalCertificates(this.deps.db, logKeyCertificateSerials(nodes));
-    return [
-      ...logKeyCertificateFindings(nodes, now),
-      ...revokedLogKeyFindings(nodes, (nodeId, serial) => logged.get(`${nodeId} ${serial}`)),
-    ];
+    return revokedLogKeyFindings(nodes, (nodeId, serial) => logged.get(`${nodeId} ${serial}`));
   }
 
   /**
