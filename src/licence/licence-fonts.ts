@@ -113,7 +113,7 @@ function load(key: LicenceFontKey): LicenceFont {
  *   render time. Widths stay those of the glyphs (/W).
  * - `createSubset` returns the raw-copy TrueType subsetter (fontkit's decodes every outline it copies).
  * Each glyph handed out names exactly the code point it was asked for (fontkit's glyph objects are shared by
- * every code point of a glyph and name the first), so the subset's cmap and the /ToUnicode map are exact.
+ * every code point of a glyph and name the first), so the subset's cmap has every character drawn.
  */
 function forPdfLib(font: Font, source: TrueTypeSource): Font {
   const glyphs = new Map<number, Glyph>();

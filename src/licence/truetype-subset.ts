@@ -257,7 +257,7 @@ export class TrueTypeSubset {
     post.set((src.tableBytes('post') ?? new Uint8Array(32)).subarray(0, 32));
     new DataView(post.buffer).setUint32(0, 0x00030000); // version 3: no glyph names
 
-    const files = new Map<string, Uint8Array | undefined>([
+    const sfnt = new Map<string, Uint8Array | undefined>([
       ['cvt ', src.tableBytes('cvt ')],
       ['fpgm', src.tableBytes('fpgm')],
       ['glyf', tables.glyf],
@@ -273,7 +273,7 @@ export class TrueTypeSubset {
       ['post', post],
     ]);
     const present = new Map<string, Uint8Array>();
-    for (const [tag, bytes] of files) if (bytes) present.set(tag, bytes);
+    for (const [tag, bytes] of sfnt) if (bytes) present.set(tag, bytes);
     const out = writeSfnt(present);
     // head.checkSumAdjustment = 0xB1B0AFBA − checksum of the whole font.
     const headOffset = tableOffset(out, 'head');
@@ -284,8 +284,10 @@ export class TrueTypeSubset {
   }
 }
 
-/** zlib level of a subset font file: TrueType outlines barely compress (~28 %); level 2 takes half the CPU
- * of the default 6 for ~3 % more bytes. */
+/**
+ * zlib level of a subset font file: TrueType outlines barely compress (~28 %); level 2 takes half the CPU of the
+ * default 6 for ~3 % more bytes.
+ */
 const FONT_DEFLATE_LEVEL = 2;
 const deflated = new WeakMap<Uint8Array, { zlib: Uint8Array; raw: Uint8Array }>();
 
