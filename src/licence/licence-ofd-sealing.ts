@@ -86,7 +86,9 @@ export function sealNewLicenceOfd(files: readonly OfdFile[], o: NewOfdSealOption
       {
         name: f.path,
         data: f.data,
-        ...(f.cached ? { deflated: f.cached.deflated } : { level: deflateLevel(f.data) }),
+        ...(f.cached
+          ? { deflated: f.cached.deflated, crc32: f.cached.crc32 }
+          : { level: deflateLevel(f.data) }),
       },
       modified,
     ),

@@ -6,7 +6,7 @@
 // CustomDatas repeat the GB/T 36903 elements for readers' property panes; CustomTags index each face field to
 // its TextObjects (the e-invoice "数据索引" pattern). The page carries no seal: the reader draws the seal's
 // picture at the StampAnnot box the signature adds (§1.6).
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { sm3 } from '../crypto/sm3.js';
 import { mm } from '../ofd/ofd-stamping.js';
 import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
@@ -34,9 +34,32 @@ export interface OfdFile {
   readonly data: Uint8Array;
   /**
    * Its raw deflate and SM3, computed once elsewhere: for a file repeated in every licence of a template, and
-   * for a font file the licence's PDF embeds too.
+   * for a font file the licence's PDF embeds too (with its CRC-32 for the ZIP records).
    */
-  readonly cached?: { readonly deflated: Uint8Array; readonly sm3: Buffer };
+  readonly cached?: CachedOfdFile;
+}
+
+export interface CachedOfdFile {
+  readonly deflated: Uint8Array;
+  readonly sm3: Buffer;
+  readonly crc32: number;
+}
+
+/** Raw deflate, SM3 and CRC-32 of a file made once and used in many packages, computed once. */
+function cachedFile(data: Uint8Array, deflated: Uint8Array): CachedOfdFile {
+  return { deflated, sm3: sm3(data), crc32: crc32(data) };
+}
+
+/**
+ * A subset font file's entry: the file is the one the licence's PDF embeds (subset and deflated once,
+ * truetype-subset.ts), and a face that prints only the template's own text is the same file licence after
+ * licence, so its digests are kept with it.
+ */
+const fontFiles = new WeakMap<Uint8Array, CachedOfdFile>();
+function fontFile(data: Uint8Array): CachedOfdFile {
+  let hit = fontFiles.get(data);
+  if (!hit) fontFiles.set(data, (hit = cachedFile(data, subsetFontDeflate(data).raw)));
+  return hit;
 }
 
 /** Where the package's parts are (design §1.1); the signature goes to Doc_0/Signs. */
@@ -156,18 +179,14 @@ export function licenceOfdFiles(
   }
   flushPaths();
 
-  const fontFiles: OfdFile[] = [];
+  const fontEntries: OfdFile[] = [];
   const fontElements: string[] = [];
   for (const [key, f] of fonts) {
     const { postscriptName: ps, family } = f.font.source.names;
     const file = `font_${f.id}.ttf`;
     // The PDF of the same licence embeds the same file: it is subset and deflated once (truetype-subset.ts).
     const data = f.subset.encode();
-    fontFiles.push({
-      path: `Doc_0/Res/${file}`,
-      data,
-      cached: { deflated: subsetFontDeflate(data).raw, sm3: sm3(data) },
-    });
+    fontEntries.push({ path: `Doc_0/Res/${file}`, data, cached: fontFile(data) });
     fontElements.push(
       `<ofd:Font${a('ID', f.id)}${a('FontName', ps)}${a('FamilyName', family)}${key.endsWith('bold') ? ' Bold="true"' : ''}${key.startsWith('serif') ? ' Serif="true"' : ''}><ofd:FontFile>${file}</ofd:FontFile></ofd:Font>`,
     );
@@ -241,7 +260,7 @@ export function licenceOfdFiles(
     { path: 'OFD.xml', data: utf8(ofdXml) },
     { path: LICENCE_OFD_PATHS.document, data: utf8(documentXml) },
     { path: 'Doc_0/PublicRes.xml', data: utf8(publicRes) },
-    ...fontFiles,
+    ...fontEntries,
     ...(template ? [{ path: `Doc_0/${TEMPLATE_PATH}`, data: template.data, cached: template.cached }] : []),
     { path: LICENCE_OFD_PATHS.page, data: utf8(content) },
     { path: 'Doc_0/Attachs/Attachments.xml', data: utf8(attachments) },
@@ -256,7 +275,7 @@ const TEMPLATE_PATH = 'Tpls/Tpl_0/Content.xml';
 
 interface TemplateFile {
   data: Uint8Array;
-  cached: { deflated: Uint8Array; sm3: Buffer };
+  cached: CachedOfdFile;
   /** IDs used: the TemplatePage (1), its layer (2) and the PathObjects. */
   count: number;
 }
@@ -288,7 +307,7 @@ function templatePage(group: LayoutPathGroup): TemplateFile {
     );
     hit = {
       data,
-      cached: { deflated: new Uint8Array(deflateRawSync(data, { level: 6 })), sm3: sm3(data) },
+      cached: cachedFile(data, new Uint8Array(deflateRawSync(data, { level: 6 }))),
       count: next - 1,
     };
     templates.set(group, hit);

@@ -99,6 +99,8 @@ export function prepareZipEntry(
     readonly method?: 0 | 8;
     /** raw deflate of `data` made earlier (a writer that repeats a file keeps it), instead of deflating again. */
     readonly deflated?: Uint8Array;
+    /** CRC-32 of `data`, computed with `deflated` (with it, `data` is not read again here). */
+    readonly crc32?: number;
     /** zlib level when deflating here (default 6); the entry's content is the same whatever the level. */
     readonly level?: number;
   },
@@ -110,8 +112,8 @@ export function prepareZipEntry(
   if (e.data.length >= U32_MAX) throw new ZipWriteError(`entry too large for a non-ZIP64 archive: ${e.name}`);
   const method = e.method ?? 8;
   // The Buffer is used as it is (a Uint8Array): copying it cost an allocation per entry.
-  const raw = method === 8 ? (e.deflated ?? deflateRawSync(e.data, { level: e.level ?? 6 })) : e.data;
-  const crc = crc32(e.data) >>> 0;
+  const raw = method === 8 ? (e.deflated ?? deflate(e.data, e.level ?? 6)) : e.data;
+  const crc = (e.crc32 ?? crc32(e.data)) >>> 0;
   const { time, date } = dosDateTime(modified);
   // Bit 11: the name is UTF-8 (APPNOTE Appendix D); set only when it matters, as most producers do.
   const flags = name.some((b) => b >= 0x80) ? 0x0800 : 0;
@@ -151,6 +153,16 @@ export function prepareZipEntry(
   // extra, comment, disk number, internal attributes: 0; offset patched by writeZip.
   central.set(name, 46);
   return { local, central };
+}
+
+/**
+ * Raw deflate with a window no larger than the data needs (RFC 1951 §3.2.5: a decoder accepts any distance up
+ * to 32 KB, so a smaller window is invisible to readers). zlib allocates and clears its window and hash table
+ * for every stream; for the few hundred bytes of most OFD XML files that set-up was most of the cost.
+ */
+function deflate(data: Uint8Array, level: number): Uint8Array {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(data.length + 262))));
+  return deflateRawSync(data, { level, windowBits });
 }
 
 /** APPNOTE 4.4.6: MS-DOS date and time (UTC fields), 2-second resolution; years outside 1980–2107 refused. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dosDateTime, writeZip, ZipWriteError } from '../../src/ofd/zip-writer.js';
+import { crc32, deflateRawSync } from 'node:zlib';
+import { dosDateTime, prepareZipEntry, writeZip, ZipWriteError } from '../../src/ofd/zip-writer.js';
 import { readZip } from '../../src/ofd/zip-reader.js';
 import { buildZip, text } from './zip-builder.js';
 import { withExternalTools } from './ofd-stamping-support.js';
@@ -86,5 +87,43 @@ describe('zip-writer', () => {
       ZipWriteError,
     );
     assert.throws(() => writeZip([{ name: '', data: text('') }], { modified: MODIFIED }), ZipWriteError);
+  });
+});
+
+describe('zip-writer: new entries deflated with a window sized to them', () => {
+  // Sizes around the window steps (2^n − 262, zlib's lookahead margin), with repeats at the longest distances
+  // the data allows: a window too small for them would still inflate, but a wrong one would not.
+  const sizes = [0, 1, 249, 250, 251, 500, 762, 763, 1786, 1787, 4000, 33_000, 70_000];
+  const entries = sizes.map((n, i) => {
+    const head = Buffer.from(Array.from({ length: Math.min(n, 200) }, (_, k) => (k * 131 + i) & 0xff));
+    const data = Buffer.alloc(n);
+    for (let at = 0; at < n; at += Math.max(head.length, 1)) head.copy(data, at);
+    if (n > 0) data[n - 1] = 0x7a; // the repeat of the first bytes ends at the far edge of the window
+    return { name: `e${n}.bin`, data: new Uint8Array(data) };
+  });
+  const out = writeZip(entries, { modified: MODIFIED });
+  const back = readZip(out);
+
+  it('reads back byte for byte, here and in Python zipfile and Info-ZIP', () => {
+    for (const e of entries) assert.deepEqual(Buffer.from(back.files.get(e.name)!.data), Buffer.from(e.data));
+    withExternalTools(out, (read) => {
+      for (const e of entries) assert.deepEqual(read(e.name), Buffer.from(e.data), e.name);
+    });
+  });
+
+  it('takes a CRC-32 given with the deflate as it is, without reading the data again', () => {
+    const data = text('<ofd:Page>given</ofd:Page>');
+    const entry = (crc: number) =>
+      prepareZipEntry({ name: 'p.xml', data, deflated: deflateRawSync(data), crc32: crc }, MODIFIED);
+    const crcOf = (local: Uint8Array) => new DataView(local.buffer, local.byteOffset).getUint32(14, true);
+    assert.equal(crcOf(entry(crc32(data)).local), crc32(data));
+    // A cached CRC is the writer's to get right (licence-ofd-writer.ts computes it with the deflate): given a
+    // different one, this is what gets written, and a reader then refuses the entry.
+    assert.equal(crcOf(entry(0x12345678).local), 0x12345678);
+    assert.throws(() => readZip(writeZip([entry(0x12345678)], { modified: MODIFIED })), /CRC-32/);
+    assert.deepEqual(
+      writeZip([entry(crc32(data))], { modified: MODIFIED }),
+      writeZip([{ name: 'p.xml', data }], { modified: MODIFIED }),
+    );
   });
 });
