@@ -25,10 +25,22 @@
 // - cross_verify_per_s, cross_verify_p50_ms / _p99_ms, cross_verify_errors: licences of province 44 verified at
 //   province 33 over HTTP, hub and both provinces as `sealtrust serve` processes, 8 keep-alive clients in this
 //   process (bench/federation-cross-verify.ts, part `cross-verify`).
-// BENCH_PARTS=<comma-separated part names> runs only those parts (fsync, append, append-http, append-in-process,
+// - pg_bare_events_per_s: the same rows a status change writes, batched 16 per transaction, by pgbench with no
+//   application (the database's own ceiling for them on this machine; part `pg-bare`);
+// BENCH_PARTS=<comma-separated part names> runs only those parts (fsync, pg-bare, append, append-http, append-in-process,
 // batched, integrate, plug-ins, trust-list, cross-verify).
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, fdatasyncSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import knexFactory from 'knex';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSTRUCTION_ENGINEER_2, DEMO_FACE_DATA, DEMO_HOLDERS } from '../src/licence/demo-licence-types.js';
@@ -110,6 +122,68 @@ function fsyncRate(): void {
     notes.push('pg_fsync_per_s: pg_test_fsync not found; 8 kB write + fdatasync measured by this script');
   } finally {
     rmSync(file, { force: true });
+  }
+}
+
+// ---- pg_bare_events_per_s -----------------------------------------------------------------------------------
+// PostgreSQL's own rate for the rows one status change writes (the licence's status, its event, its leaf, its
+// audit record, the head row that numbers leaf and record), with no application at all: pgbench, batches of
+// 16 changes per transaction as LicenceStatusCommitter groups them, 2 clients. On a fast disk fsync is not what
+// bounds the append (§6.3 states its target as a share of the fsync rate); this says how close to the
+// database's own ceiling for the same writes the service comes.
+const BARE_SCHEMA = `
+CREATE TABLE head (id int PRIMARY KEY, seq bigint NOT NULL);
+INSERT INTO head VALUES (1, 0);
+CREATE TABLE lic (id int PRIMARY KEY, status text NOT NULL, updated_at timestamptz);
+INSERT INTO lic SELECT g, 'valid', now() FROM generate_series(1, 10000) g;
+CREATE TABLE ev (seq bigserial PRIMARY KEY, lic int NOT NULL, op text NOT NULL, at timestamptz NOT NULL DEFAULT now(), details jsonb);
+CREATE TABLE lg (idx bigint PRIMARY KEY, leaf bytea NOT NULL, leaf_hash bytea NOT NULL);
+CREATE TABLE au (seq bigint PRIMARY KEY, action text NOT NULL, at timestamptz NOT NULL DEFAULT now(), details jsonb);`;
+const BARE_BATCH = 16;
+const BARE_SCRIPT = `\\set l random(1, ${10_000 - BARE_BATCH})
+BEGIN;
+UPDATE lic SET status = 'suspended', updated_at = now() WHERE id BETWEEN :l AND :l + ${BARE_BATCH - 1};
+INSERT INTO ev (lic, op, details) SELECT g, 'suspend', '{"reason":"bench"}' FROM generate_series(:l, :l + ${BARE_BATCH - 1}) g;
+UPDATE head SET seq = seq + ${BARE_BATCH} WHERE id = 1 RETURNING seq \\gset
+INSERT INTO lg (idx, leaf, leaf_hash) SELECT :seq - g, decode(md5(g::text) || md5(:l::text), 'hex'), decode(md5(g::text), 'hex') FROM generate_series(0, ${BARE_BATCH - 1}) g;
+INSERT INTO au (seq, action, details) SELECT :seq - g, 'licence.suspend', '{"id":1}' FROM generate_series(0, ${BARE_BATCH - 1}) g;
+COMMIT;
+`;
+
+async function bareEvents(): Promise<void> {
+  let pgbench: string;
+  try {
+    pgbench = execFileSync('which', ['pgbench']).toString().trim();
+  } catch {
+    notes.push('pg_bare_events_per_s: pgbench not found (Debian: postgresql-client), not measured');
+    return;
+  }
+  const fresh = await freshDatabase(DATABASE_URL!);
+  const script = join(tmpdir(), `sealtrust-bare-${process.pid}.sql`);
+  try {
+    const k = knexFactory({ client: 'pg', connection: fresh.url, pool: { min: 0, max: 1 } });
+    await k.raw(BARE_SCHEMA);
+    await k.destroy();
+    writeFileSync(script, BARE_SCRIPT);
+    const text = execFileSync(pgbench, [
+      '-n',
+      '-c',
+      '2',
+      '-j',
+      '2',
+      '-T',
+      String(SECONDS),
+      '-f',
+      script,
+      fresh.url,
+    ]).toString();
+    const m = /tps = ([0-9.]+)/.exec(text);
+    if (!m) throw new Error(`pgbench printed no tps: ${text.slice(-300)}`);
+    out.pg_bare_events_per_s = round(Number(m[1]) * BARE_BATCH);
+    notes.push(`pg_bare_events_per_s: ${pgbench}, ${BARE_BATCH} status changes per transaction, 2 clients`);
+  } finally {
+    rmSync(script, { force: true });
+    await fresh.drop();
   }
 }
 
@@ -399,6 +473,7 @@ async function part(name: string): Promise<void> {
 
 const parts: [string, () => Promise<void> | void][] = [
   ['fsync', fsyncRate],
+  ['pg-bare', bareEvents],
   ['append', appendThroughService],
   ['append-http', appendSingle],
   ['append-in-process', appendInProcess],
