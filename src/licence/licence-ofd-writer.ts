@@ -16,7 +16,7 @@ import { rgb255Of } from './content-numbers.js';
 import { licenceFont, type LicenceFont, type LicenceFontKey } from './licence-fonts.js';
 import type { LayoutPathGroup, LayoutTextRun, LicenceLayout } from './licence-layout.js';
 import { LICENCE_ATTACHMENT_NAME, SEALTRUST_XMP_NS, type LicenceMetadata } from './licence-metadata.js';
-import type { Affine, NeutralPath, PathSegment } from './licence-paths.js';
+import type { Affine, NeutralPath } from './licence-paths.js';
 import { subsetFontDeflate, TrueTypeSubset } from './truetype-subset.js';
 
 const PT = 72 / 25.4;
@@ -419,12 +419,15 @@ function pathObject(objectId: string, paths: readonly NeutralPath[]): string {
   const scaled = !translationOnly(ctm);
   const dx = scaled ? lx + pad : lx;
   const dy = scaled ? ly + pad : ly;
-  const seg = (s: PathSegment): string => {
-    if (s[0] === 'C') return 'C';
-    const nums = s.slice(1) as number[];
-    return `${s[0]} ${nums.map((v, i) => mm(i % 2 === 0 ? v - dx : v - dy)).join(' ')}`;
-  };
-  const data = paths.map((p) => p.segments.map(seg).join(' ')).join(' ');
+  // One string built in place: the QR code alone is some 1,800 segments, and an array per segment (slice, map,
+  // join) was most of the cost of writing its PathObject.
+  let data = '';
+  for (const p of paths)
+    for (const s of p.segments) {
+      if (data) data += ' ';
+      data += s[0];
+      for (let i = 1; i < s.length; i++) data += ' ' + mm((s[i] as number) - (i % 2 === 1 ? dx : dy));
+    }
   let placement: string;
   if (!scaled) placement = a('Boundary', [bx, by, bw, bh].map(mm).join(' '));
   else {
