@@ -419,15 +419,18 @@ function pathObject(objectId: string, paths: readonly NeutralPath[]): string {
   const scaled = !translationOnly(ctm);
   const dx = scaled ? lx + pad : lx;
   const dy = scaled ? ly + pad : ly;
-  // One string built in place: the QR code alone is some 1,800 segments, and an array per segment (slice, map,
-  // join) was most of the cost of writing its PathObject.
-  let data = '';
+  // One list of tokens joined once: the QR code alone is some 1,800 segments, and an array per segment (slice,
+  // map, join) or a string grown token by token was most of the cost of writing its PathObject.
+  let count = 0;
+  for (const p of paths) for (const s of p.segments) count += s.length;
+  const tokens = new Array<string>(count);
+  let t = 0;
   for (const p of paths)
     for (const s of p.segments) {
-      if (data) data += ' ';
-      data += s[0];
-      for (let i = 1; i < s.length; i++) data += ' ' + mm((s[i] as number) - (i % 2 === 1 ? dx : dy));
+      tokens[t++] = s[0];
+      for (let i = 1; i < s.length; i++) tokens[t++] = mm((s[i] as number) - (i % 2 === 1 ? dx : dy));
     }
+  const data = tokens.join(' ');
   let placement: string;
   if (!scaled) placement = a('Boundary', [bx, by, bw, bh].map(mm).join(' '));
   else {
