@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 
 import type { Executor } from './database.js';
+import type { LoggedCertificate } from '../trust-list/log-key-certificate.js';
 import { toBuffer, toDate, toNumber } from './row-types.js';
 
 // The national index the hub derives from mirrored leaves (federation.md §4.2): agencies (a reference table),
@@ -419,20 +420,15 @@ export async function findNationalSealEvents(
   };
 }
 
-/** A mirrored certificate's last logged state (national_certificates). */
-export interface NationalCertificateState {
-  status: 'good' | 'hold' | 'revoked';
-  revokedAt: Date | null;
-  invalidityDate: Date | null;
-  reason: string | null;
-}
-
-/** The mirrored state of each (node, serial) asked for that the hub holds, keyed `<node id> <serial>`. */
+/**
+ * The mirrored state (national_certificates) of each (node, serial) asked for that the hub holds, keyed
+ * `<node id> <serial>`.
+ */
 export async function findNationalCertificates(
   db: Executor,
   keys: readonly { nodeId: string; serial: string }[],
-): Promise<Map<string, NationalCertificateState>> {
-  const out = new Map<string, NationalCertificateState>();
+): Promise<Map<string, LoggedCertificate>> {
+  const out = new Map<string, LoggedCertificate>();
   if (keys.length === 0) return out;
   const res = await db.raw(
     `SELECT c.node_id, c.serial, c.status, c.revoked_at, c.invalidity_date, c.reason
@@ -442,7 +438,7 @@ export async function findNationalCertificates(
   );
   for (const r of res.rows as Record<string, unknown>[])
     out.set(`${r.node_id as string} ${r.serial as string}`, {
-      status: r.status as NationalCertificateState['status'],
+      status: r.status as LoggedCertificate['status'],
       revokedAt: r.revoked_at === null ? null : toDate(r.revoked_at),
       invalidityDate: r.invalidity_date === null ? null : toDate(r.invalidity_date),
       reason: (r.reason as string | null) ?? null,
