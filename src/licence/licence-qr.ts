@@ -2,6 +2,7 @@
 // what deployed systems print). Drawn as one vector path of filled rectangles, never an image, so it stays
 // sharp at any zoom and costs a few hundred bytes.
 import QRCode from 'qrcode';
+import { num } from './content-numbers.js';
 import type { NeutralPath, PathSegment, Rgb } from './licence-paths.js';
 
 export interface QrMatrix {
@@ -15,11 +16,6 @@ export function qrMatrix(text: string): QrMatrix {
   const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
   return { size: modules.size, isDark: (r, c) => Boolean(modules.get(r, c)) };
 }
-
-const n = (v: number): string => {
-  const r = Math.round(v * 1000) / 1000;
-  return Object.is(r, -0) ? '0' : String(r);
-};
 
 /** The horizontal runs of dark modules, row by row: [row, first column, column after the last]. */
 function darkRuns(m: QrMatrix): [row: number, start: number, end: number][] {
@@ -46,7 +42,7 @@ function darkRuns(m: QrMatrix): [row: number, start: number, end: number][] {
 export function qrPathOperators(m: QrMatrix, x: number, top: number, modulePt: number): string {
   const out = darkRuns(m).map(
     ([r, start, end]) =>
-      `${n(x + start * modulePt)} ${n(top - (r + 1) * modulePt)} ${n((end - start) * modulePt)} ${n(modulePt)} re`,
+      `${num(x + start * modulePt)} ${num(top - (r + 1) * modulePt)} ${num((end - start) * modulePt)} ${num(modulePt)} re`,
   );
   out.push('f');
   return out.join('\n');
