@@ -59,7 +59,7 @@ export class HttpMetrics {
 
   /**
    * sealtrust_trust_list_log_key_alerts{kind} (hub): published log keys whose certificate is invalid, expiring or
-   * revoked by its node, read at each scrape; no series while there are none.
+   * revoked by its node, as the service last counted them (at most a minute old); no series while there are none.
    */
   logKeyAlerts(count: () => Promise<Map<string, number>>): void {
     new Gauge({

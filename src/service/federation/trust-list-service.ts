@@ -102,10 +102,13 @@ export class TrustListService {
   #timer: NodeJS.Timeout | undefined;
   /** The latest list's logs, read again only after a trust-list change (or a minute). */
   readonly #logs: GenerationCache<readonly TrustListedLog[] | undefined>;
+  /** The same for the log key alert counts a metrics scrape reads. */
+  readonly #logKeyAlertCounts: GenerationCache<Map<TrustListAlertKind, number>>;
 
   constructor(private readonly deps: TrustListServiceDeps) {
     this.#now = deps.now ?? (() => new Date());
     this.#logs = new GenerationCache(deps.db, ['trust-list'], 1, 60_000);
+    this.#logKeyAlertCounts = new GenerationCache(deps.db, ['trust-list'], 1, 60_000);
   }
 
   /**
@@ -474,14 +477,18 @@ export class TrustListService {
    * what GET /v1/trust-list/state lists, for monitoring; empty elsewhere or before a first list.
    */
   async logKeyAlertCounts(): Promise<Map<TrustListAlertKind, number>> {
-    const counts = new Map<TrustListAlertKind, number>();
-    const l = this.deps.isHub ? await latestTrustList(this.deps.db) : undefined;
-    if (!l) return counts;
-    for (const f of await this.#logKeyFindings(parseTrustList(l.bytes).nodes, this.#now())) {
-      const kind = logKeyAlertKind(f);
-      counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    }
-    return counts;
+    // Kept like listedLogs: /metrics answers anyone, and reading, parsing and checking a national list (some
+    // 25 ms of this thread for 70 nodes) on every scrape would let any caller stall the hub at will.
+    return this.#logKeyAlertCounts.get('latest', async () => {
+      const counts = new Map<TrustListAlertKind, number>();
+      const l = this.deps.isHub ? await latestTrustList(this.deps.db) : undefined;
+      if (!l) return counts;
+      for (const f of await this.#logKeyFindings(parseTrustList(l.bytes).nodes, this.#now())) {
+        const kind = logKeyAlertKind(f);
+        counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      }
+      return counts;
+    });
   }
 
   /** Trust list alerts of this process, by kind (the metric). */
