@@ -1,10 +1,12 @@
+import { crc32 } from 'node:zlib';
+import { LruCache } from '../crypto/lru-cache.js';
 import { sm3 } from '../crypto/sm3.js';
 import { mm, type OfdSealParts } from '../ofd/ofd-stamping.js';
 import { generalizedTime, SM2_SM3_SIGNATURE_METHOD, writeSignatureXml } from '../ofd/ofd-signature-writer.js';
 import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
 import { escapeXml } from '../ofd/xml-spans.js';
-import { prepareZipEntry } from '../ofd/zip-writer.js';
-import type { OfdFile } from './licence-ofd-writer.js';
+import { deflateEntry, packZipEntries, prepareZipEntry } from '../ofd/zip-writer.js';
+import type { CachedOfdFile, OfdFile } from './licence-ofd-writer.js';
 
 // Sealing a licence OFD as it is written (GB/T 33190 §18, GM/T 0099-2020 §7; design §1.4 "whole protection"):
 // the first and only signature of a package SealTrust has just made, so nothing has to be read back. The
@@ -21,6 +23,23 @@ import type { OfdFile } from './licence-ofd-writer.js';
  */
 const SMALL_ENTRY = 4096;
 const deflateLevel = (data: Uint8Array): number => (data.length < SMALL_ENTRY ? 1 : 2);
+
+/**
+ * Seal.esl is the registered seal (its picture included), the same file in every licence the seal signs: its
+ * deflate and CRC are kept by its SM3, which the References need anyway. A few seals per issuing agency.
+ */
+const sealFiles = new LruCache<string, CachedOfdFile>(64);
+function sealFile(der: Uint8Array): CachedOfdFile {
+  const digest = sm3(der);
+  const key = digest.toString('hex');
+  let hit = sealFiles.get(key);
+  if (!hit)
+    sealFiles.set(
+      key,
+      (hit = { deflated: deflateEntry(der, deflateLevel(der)), sm3: digest, crc32: crc32(der) }),
+    );
+  return hit;
+}
 
 /** A licence OFD prepared up to its signature: sign `digest` (SM3 of Signature.xml), then finishOfdSeal(parts). */
 export interface PreparedLicenceOfd {
@@ -65,7 +84,7 @@ export function sealNewLicenceOfd(files: readonly OfdFile[], o: NewOfdSealOption
     'utf8',
   );
   const all: OfdFile[] = [...files, { path: o.signaturesPath, data: signaturesXml }];
-  if (sealPath) all.push({ path: sealPath, data: o.sealFile! });
+  if (sealPath) all.push({ path: sealPath, data: o.sealFile!, cached: sealFile(o.sealFile!) });
   const signatureXml = writeSignatureXml({
     provider: o.provider,
     signatureMethod: SM2_SM3_SIGNATURE_METHOD,
@@ -94,7 +113,7 @@ export function sealNewLicenceOfd(files: readonly OfdFile[], o: NewOfdSealOption
     ),
   );
   return {
-    parts: { entries, signedValuePath, modified },
+    parts: { head: packZipEntries(entries), signedValuePath, modified },
     digest: sm3(signatureXml),
     propertyInfo: '/' + signaturePath,
     // SignatureDateTime has whole seconds: TBS_Sign.timeInfo must be that instant.

@@ -6,7 +6,14 @@ import { generalizedTime, SM2_SM3_SIGNATURE_METHOD, writeSignatureXml } from './
 import { OfdStampError } from './ofd-stamp-error.js';
 import { OFD_NAMESPACE } from './xml-reader.js';
 import { applySplices, escapeXml, type Splice, type XmlSpan, xmlSpans } from './xml-spans.js';
-import { copiedZipEntry, prepareZipEntry, type PreparedZipEntry, writeZip } from './zip-writer.js';
+import {
+  copiedZipEntry,
+  packZipEntries,
+  prepareZipEntry,
+  type PackedZipEntries,
+  type PreparedZipEntry,
+  writePackedZip,
+} from './zip-writer.js';
 
 /**
  * Stamping an existing OFD package with one more signature (GM/T 0099-2020 §7, GB/T 33190 §18; design §4.5),
@@ -95,9 +102,10 @@ export interface PreparedOfdSeal {
   readonly parts: OfdSealParts;
 }
 
-/** Everything of a prepared package but SignedValue.dat, already deflated and framed. */
+/** Everything of a prepared package but SignedValue.dat, already deflated, framed and packed. */
 export interface OfdSealParts {
-  readonly entries: readonly PreparedZipEntry[];
+  /** Every entry but SignedValue.dat, which finishOfdSeal appends last. */
+  readonly head: PackedZipEntries;
   readonly signedValuePath: string;
   readonly modified: Date;
   readonly comment?: Uint8Array;
@@ -107,8 +115,11 @@ export interface OfdSealParts {
 export function finishOfdSeal(parts: OfdSealParts, signedValue: Uint8Array): Uint8Array {
   if (!(signedValue instanceof Uint8Array) || signedValue.length === 0)
     throw invalid('签名值为空 / the signed value is empty');
-  return writeZip(
-    [...parts.entries, prepareZipEntry({ name: parts.signedValuePath, data: signedValue }, parts.modified)],
+  // Stored, not deflated: a DER signature whose bulk is the seal's picture (PNG, JPEG) and certificates barely
+  // compresses, and this runs on the thread that holds the keys.
+  return writePackedZip(
+    parts.head,
+    [prepareZipEntry({ name: parts.signedValuePath, data: signedValue, method: 0 }, parts.modified)],
     { modified: parts.modified, ...(parts.comment ? { comment: parts.comment } : {}) },
   );
 }
@@ -196,7 +207,7 @@ export function prepareOfdSeal(pkg: OfdPackage, opts: OfdSealOptions): PreparedO
     },
     covered,
     ofdXmlChanged: target.ofdXml !== undefined,
-    parts: { entries, signedValuePath, modified, comment },
+    parts: { head: packZipEntries(entries), signedValuePath, modified, comment },
     finish(signedValue: Uint8Array): Uint8Array {
       return finishOfdSeal(this.parts, signedValue);
     },

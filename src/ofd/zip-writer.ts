@@ -41,44 +41,96 @@ export function writeZip(
   entries: readonly (ZipWriteEntry | PreparedZipEntry)[],
   options: ZipWriteOptions,
 ): Uint8Array {
-  if (entries.length >= U16_MAX)
-    throw new ZipWriteError(`too many ZIP entries for a non-ZIP64 archive: ${entries.length}`);
-  const comment = options.comment ?? new Uint8Array();
-  if (comment.length > U16_MAX) throw new ZipWriteError('ZIP comment too long');
   const framed = entries.map((e) =>
     'local' in e ? e : 'copy' in e ? copiedZipEntry(e.copy) : prepareZipEntry(e, options.modified),
   );
+  return writePackedZip(NO_ENTRIES, framed, options);
+}
 
+/**
+ * Framed entries packed end to end as the first entries of an archive: a two-step writer (stamping, where the
+ * last entry waits for a signature) keeps two buffers rather than two per entry, so they move between threads
+ * without a copy.
+ */
+export interface PackedZipEntries {
+  /** The entries' local records from offset 0 of the archive. */
+  readonly locals: Uint8Array;
+  /** Their central records in the same order, local offsets set. */
+  readonly centrals: Uint8Array;
+  readonly count: number;
+}
+
+const NO_ENTRIES: PackedZipEntries = { locals: new Uint8Array(), centrals: new Uint8Array(), count: 0 };
+
+/** The entries packed into fresh buffers (never views of the entries', so they can be transferred). */
+export function packZipEntries(entries: readonly PreparedZipEntry[]): PackedZipEntries {
   let localTotal = 0;
   let centralTotal = 0;
-  for (const f of framed) {
+  for (const f of entries) {
     localTotal += f.local.length;
     centralTotal += f.central.length;
   }
-  const total = localTotal + centralTotal + 22 + comment.length;
+  if (entries.length >= U16_MAX)
+    throw new ZipWriteError(`too many ZIP entries for a non-ZIP64 archive: ${entries.length}`);
   if (localTotal + centralTotal > U32_MAX)
     throw new ZipWriteError('archive too large for a non-ZIP64 archive');
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+  const locals = new Uint8Array(localTotal);
+  const centrals = new Uint8Array(centralTotal);
+  const view = new DataView(centrals.buffer);
   let at = 0;
+  let c = 0;
+  for (const f of entries) {
+    locals.set(f.local, at);
+    centrals.set(f.central, c);
+    // APPNOTE 4.4.16: relative offset of local header, the only field a copy changes.
+    view.setUint32(c + 42, at, true);
+    at += f.local.length;
+    c += f.central.length;
+  }
+  return { locals, centrals, count: entries.length };
+}
+
+/** The archive of the packed `head` entries followed by the framed `tail` entries. */
+export function writePackedZip(
+  head: PackedZipEntries,
+  tail: readonly PreparedZipEntry[],
+  options: ZipWriteOptions,
+): Uint8Array {
+  const count = head.count + tail.length;
+  if (count >= U16_MAX) throw new ZipWriteError(`too many ZIP entries for a non-ZIP64 archive: ${count}`);
+  const comment = options.comment ?? new Uint8Array();
+  if (comment.length > U16_MAX) throw new ZipWriteError('ZIP comment too long');
+  let localTotal = head.locals.length;
+  let centralTotal = head.centrals.length;
+  for (const f of tail) {
+    localTotal += f.local.length;
+    centralTotal += f.central.length;
+  }
+  if (localTotal + centralTotal > U32_MAX)
+    throw new ZipWriteError('archive too large for a non-ZIP64 archive');
+  const out = new Uint8Array(localTotal + centralTotal + 22 + comment.length);
+  const view = new DataView(out.buffer);
+  out.set(head.locals, 0);
+  let at = head.locals.length;
   const offsets: number[] = [];
-  for (const f of framed) {
+  for (const f of tail) {
     offsets.push(at);
     out.set(f.local, at);
     at += f.local.length;
   }
   const centralOffset = at;
-  framed.forEach((f, i) => {
+  out.set(head.centrals, at);
+  at += head.centrals.length;
+  tail.forEach((f, i) => {
     out.set(f.central, at);
-    // APPNOTE 4.4.16: relative offset of local header, the only field a copy changes.
     view.setUint32(at + 42, offsets[i]!, true);
     at += f.central.length;
   });
   view.setUint32(at, 0x06054b50, true);
   view.setUint16(at + 4, 0, true);
   view.setUint16(at + 6, 0, true);
-  view.setUint16(at + 8, framed.length, true);
-  view.setUint16(at + 10, framed.length, true);
+  view.setUint16(at + 8, count, true);
+  view.setUint16(at + 10, count, true);
   view.setUint32(at + 12, centralTotal, true);
   view.setUint32(at + 16, centralOffset, true);
   view.setUint16(at + 20, comment.length, true);
@@ -112,7 +164,7 @@ export function prepareZipEntry(
   if (e.data.length >= U32_MAX) throw new ZipWriteError(`entry too large for a non-ZIP64 archive: ${e.name}`);
   const method = e.method ?? 8;
   // The Buffer is used as it is (a Uint8Array): copying it cost an allocation per entry.
-  const raw = method === 8 ? (e.deflated ?? deflate(e.data, e.level ?? 6)) : e.data;
+  const raw = method === 8 ? (e.deflated ?? deflateEntry(e.data, e.level ?? 6)) : e.data;
   const crc = (e.crc32 ?? crc32(e.data)) >>> 0;
   const { time, date } = dosDateTime(modified);
   // Bit 11: the name is UTF-8 (APPNOTE Appendix D); set only when it matters, as most producers do.
@@ -160,7 +212,7 @@ export function prepareZipEntry(
  * to 32 KB, so a smaller window is invisible to readers). zlib allocates and clears its window and hash table
  * for every stream; for the few hundred bytes of most OFD XML files that set-up was most of the cost.
  */
-function deflate(data: Uint8Array, level: number): Uint8Array {
+export function deflateEntry(data: Uint8Array, level: number): Uint8Array {
   const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(data.length + 262))));
   return deflateRawSync(data, { level, windowBits });
 }

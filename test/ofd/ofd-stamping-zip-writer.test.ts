@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { dosDateTime, prepareZipEntry, writeZip, ZipWriteError } from '../../src/ofd/zip-writer.js';
+import fc from 'fast-check';
+import { MessageChannel } from 'node:worker_threads';
+import {
+  dosDateTime,
+  packZipEntries,
+  prepareZipEntry,
+  writePackedZip,
+  writeZip,
+  ZipWriteError,
+} from '../../src/ofd/zip-writer.js';
 import { readZip } from '../../src/ofd/zip-reader.js';
 import { buildZip, text } from './zip-builder.js';
 import { withExternalTools } from './ofd-stamping-support.js';
@@ -125,5 +134,46 @@ describe('zip-writer: new entries deflated with a window sized to them', () => {
       writeZip([entry(crc32(data))], { modified: MODIFIED }),
       writeZip([{ name: 'p.xml', data }], { modified: MODIFIED }),
     );
+  });
+});
+
+describe('zip-writer: entries packed ahead of the last ones (a two-step stamp)', () => {
+  const entry = fc.record({
+    name: fc.stringMatching(/^[A-Za-z0-9_]{1,8}(\/[A-Za-z0-9_]{1,8}){0,2}\.(xml|dat)$/),
+    data: fc.uint8Array({ maxLength: 3000 }),
+    method: fc.constantFrom(0 as const, 8 as const),
+  });
+
+  it('writes the same archive as writing every entry at once, wherever the split', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 8 }), fc.nat(), (entries, cut) => {
+        // Unique names: a reader reports duplicates.
+        const framed = entries.map((e, i) => prepareZipEntry({ ...e, name: `${i}/${e.name}` }, MODIFIED));
+        const split = cut % (framed.length + 1);
+        const head = packZipEntries(framed.slice(0, split));
+        const packed = writePackedZip(head, framed.slice(split), { modified: MODIFIED });
+        assert.deepEqual(packed, writeZip(framed, { modified: MODIFIED }));
+        const back = readZip(packed);
+        assert.deepEqual(back.findings, []);
+        assert.deepEqual(
+          back.entries.map((e) => Buffer.from(e.data).toString('hex')),
+          entries.map((e) => Buffer.from(e.data).toString('hex')),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('packs into buffers of their own, which can be moved to another thread', () => {
+    const framed = [prepareZipEntry({ name: 'a.xml', data: text('<a/>') }, MODIFIED)];
+    const head = packZipEntries(framed);
+    assert.notEqual(head.locals.buffer, framed[0]!.local.buffer);
+    assert.equal(head.locals.byteLength, head.locals.buffer.byteLength);
+    assert.equal(head.centrals.byteLength, head.centrals.buffer.byteLength);
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(head, [head.locals.buffer as ArrayBuffer, head.centrals.buffer as ArrayBuffer]);
+    port1.close();
+    port2.close();
+    assert.equal(head.locals.byteLength, 0, 'moved, not copied');
   });
 });

@@ -47,14 +47,17 @@ serveWorkerTasks<LicenceFileJob, ProductionResult, ProductionFailure>(
         contentsBytes: p.pdf.contentsBytes,
       };
     }
-    if (p.ofd)
-      // Structured clone copies the framed entries (tens of KB); not worth the bookkeeping of moving them.
+    if (p.ofd) {
+      // The packed entries are fresh buffers of their own (packZipEntries): moved, not copied.
+      const { head } = p.ofd.parts;
+      transfer.push(head.locals.buffer as ArrayBuffer, head.centrals.buffer as ArrayBuffer);
       result.ofd = {
         parts: p.ofd.parts,
         digest: new Uint8Array(p.ofd.digest),
         propertyInfo: p.ofd.propertyInfo,
         signingTime: p.ofd.signingTime.getTime(),
       };
+    }
     return { result, transfer };
   },
   (err) =>
