@@ -402,8 +402,11 @@ function pathObject(objectId: string, paths: readonly NeutralPath[]): string {
       }
   const stroke = first.stroke;
   const fill = first.fill;
+  // Widths are page mm (NeutralPath); LineWidth and DashPattern are in the object's space, which the CTM scales.
+  const scale = Math.sqrt(Math.abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]));
+  const local = (v: number) => (scale === 1 ? v : v / scale);
   // The stroke's half width outside the points stays inside the Boundary (readers may clip to it).
-  const pad = (stroke?.widthMm ?? 0) / 2 + 0.1;
+  const pad = local(stroke?.widthMm ?? 0) / 2 + 0.1;
   lx -= pad;
   ly -= pad;
   ux += pad;
@@ -442,7 +445,7 @@ function pathObject(objectId: string, paths: readonly NeutralPath[]): string {
   const attrs =
     placement +
     (stroke
-      ? `${a('LineWidth', mm(stroke.widthMm))}${stroke.cap ? a('Cap', CAPS[stroke.cap]) : ''}${stroke.join ? a('Join', JOINS[stroke.join]) : ''}${stroke.dashMm ? a('DashPattern', stroke.dashMm.map(mm).join(' ')) : ''}`
+      ? `${a('LineWidth', mm(local(stroke.widthMm)))}${stroke.cap ? a('Cap', CAPS[stroke.cap]) : ''}${stroke.join ? a('Join', JOINS[stroke.join]) : ''}${stroke.dashMm ? a('DashPattern', stroke.dashMm.map((d) => mm(local(d))).join(' ')) : ''}`
       : ' Stroke="false"') +
     (fill ? ` Fill="true"${fill.evenOdd ? ' Rule="Even-Odd"' : ''}` : '');
   return (

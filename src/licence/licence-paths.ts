@@ -25,6 +25,7 @@ export interface NeutralPath {
   readonly ctm: Affine;
   readonly stroke?: {
     readonly rgb: Rgb;
+    /** On the page (after `ctm`), as the dashes. */
     readonly widthMm: number;
     /** PDF line cap / join codes: 0 butt/miter, 1 round, 2 square/bevel. */
     readonly cap: number;
@@ -94,21 +95,21 @@ export function neutralPaths(ops: string, pageHeightPt: number): NeutralPath[] {
     if (close) path.push(['C']);
     if (path.length > 0 && (stroke || fill)) {
       const s = scale();
+      // Every path and stroke has all its properties, absent ones undefined: one object shape for the writers'
+      // loops (a shape per combination made V8 deoptimise and recompile the OFD writer's pathObject under load).
       out.push({
         segments: path,
         ctm: pageCtm(),
-        ...(stroke
+        stroke: stroke
           ? {
-              stroke: {
-                rgb: gs.strokeRgb,
-                widthMm: gs.widthPt * s * MM_PER_PT,
-                cap: gs.cap,
-                join: gs.join,
-                ...(gs.dashPt.length > 0 ? { dashMm: gs.dashPt.map((d) => d * s * MM_PER_PT) } : {}),
-              },
+              rgb: gs.strokeRgb,
+              widthMm: gs.widthPt * s * MM_PER_PT,
+              cap: gs.cap,
+              join: gs.join,
+              dashMm: gs.dashPt.length > 0 ? gs.dashPt.map((d) => d * s * MM_PER_PT) : undefined,
             }
-          : {}),
-        ...(fill ? { fill: { rgb: gs.fillRgb, evenOdd } } : {}),
+          : undefined,
+        fill: fill ? { rgb: gs.fillRgb, evenOdd } : undefined,
       });
     }
     path = [];

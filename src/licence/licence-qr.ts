@@ -48,13 +48,13 @@ export function qrPathOperators(m: QrMatrix, x: number, top: number, modulePt: n
   return out.join('\n');
 }
 
-const CLOSE: PathSegment = ['C'];
-
 /**
- * The same runs as one format-neutral path (licence-paths.ts) for the OFD page: in module units, y down, placed
- * by its CTM (one module = `moduleMm`, the matrix's top-left corner at (xMm, topMm) from the page's top-left),
- * each rectangle traced as neutralPaths traces the PDF's `re`. Built from the matrix rather than by reading
- * qrPathOperators back: that parse and the millimetre numbers were a sixth of writing a licence OFD.
+ * The same modules as one format-neutral path (licence-paths.ts) for the OFD page: in module units, y down, placed
+ * by its CTM (one module = `moduleMm`, the matrix's top-left corner at (xMm, topMm) from the page's top-left).
+ * Each run is a line along its row's middle stroked one module wide with butt caps, which paints exactly the
+ * run's rectangle (GB/T 33190 §9.1: LineWidth in the object's space, scaled by its CTM) in two segments where a
+ * traced rectangle takes five: the path is most of a licence page's content, written, deflated and digested
+ * for every licence. Built from the matrix rather than by reading qrPathOperators back.
  */
 export function qrNeutralPath(
   m: QrMatrix,
@@ -63,16 +63,19 @@ export function qrNeutralPath(
   moduleMm: number,
   rgb: Rgb,
 ): NeutralPath {
-  // Sized up front and one shared close: a version-4 code is some 350 runs, 1,750 segments.
+  // Sized up front: a version-4 code is some 350 runs.
   const runs = darkRuns(m);
-  const segments = new Array<PathSegment>(runs.length * 5);
+  const segments = new Array<PathSegment>(runs.length * 2);
   let i = 0;
   for (const [r, start, end] of runs) {
-    segments[i++] = ['M', start, r + 1];
-    segments[i++] = ['L', end, r + 1];
-    segments[i++] = ['L', end, r];
-    segments[i++] = ['L', start, r];
-    segments[i++] = CLOSE;
+    segments[i++] = ['M', start, r + 0.5];
+    segments[i++] = ['L', end, r + 0.5];
   }
-  return { segments, ctm: [moduleMm, 0, 0, moduleMm, xMm, topMm], fill: { rgb, evenOdd: false } };
+  return {
+    segments,
+    ctm: [moduleMm, 0, 0, moduleMm, xMm, topMm],
+    // The shape neutralPaths gives every path (licence-paths.ts).
+    stroke: { rgb, widthMm: moduleMm, cap: 0, join: 0, dashMm: undefined },
+    fill: undefined,
+  };
 }
