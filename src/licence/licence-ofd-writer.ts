@@ -328,13 +328,25 @@ function textObject(
 ): string {
   const size = run.sizePt / PT;
   const spacing = (run.spacingPt ?? 0) / PT;
-  const chars = [...run.text];
-  const glyphs = chars.map((ch, i) => f.subset.includeGlyph(run.glyphs[i]!, ch.codePointAt(0)!));
-  const advances = chars.map((ch) => (f.font.advance(ch.codePointAt(0)!) ?? 0) * size + spacing);
-  const width = advances.reduce((s, v) => s + v, 0);
+  // One pass over the characters; an advance equal to the one before (every CJK character of a run) is not
+  // formatted again.
+  const glyphs: number[] = [];
+  const deltas: string[] = [];
+  let width = 0;
+  let previous = NaN;
+  let formatted = '';
+  for (const ch of run.text) {
+    const cp = ch.codePointAt(0)!;
+    glyphs.push(f.subset.includeGlyph(run.glyphs[glyphs.length]!, cp));
+    const advance = (f.font.advance(cp) ?? 0) * size + spacing;
+    width += advance;
+    if (advance !== previous) formatted = mm((previous = advance));
+    deltas.push(formatted);
+  }
+  deltas.pop(); // DeltaX: the offsets between characters, one fewer than the characters
   const bx = run.xPt / PT;
   const by = pageHeightMm - run.yPt / PT;
-  const deltaX = advances.slice(0, -1).map(mm).join(' ');
+  const deltaX = deltas.join(' ');
   let geometry: string;
   let x: number;
   let y: number;
@@ -358,7 +370,7 @@ function textObject(
   return (
     `<ofd:TextObject ID="${objectId}"${geometry}${alpha} Font="${f.id}" Size="${mm(size)}">` +
     `<ofd:FillColor Value="${hex(run.color)}"/>` +
-    `<ofd:CGTransform CodePosition="0" CodeCount="${chars.length}" GlyphCount="${glyphs.length}"><ofd:Glyphs>${glyphs.join(' ')}</ofd:Glyphs></ofd:CGTransform>` +
+    `<ofd:CGTransform CodePosition="0" CodeCount="${glyphs.length}" GlyphCount="${glyphs.length}"><ofd:Glyphs>${glyphs.join(' ')}</ofd:Glyphs></ofd:CGTransform>` +
     `<ofd:TextCode X="${mm(x)}" Y="${mm(y)}"${deltaX ? ` DeltaX="${deltaX}"` : ''}>${escapeXml(run.text)}</ofd:TextCode>` +
     `</ofd:TextObject>`
   );
