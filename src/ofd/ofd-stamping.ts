@@ -8,11 +8,11 @@ import { OFD_NAMESPACE } from './xml-reader.js';
 import { applySplices, escapeXml, type Splice, type XmlSpan, xmlSpans } from './xml-spans.js';
 import {
   copiedZipEntry,
-  packZipEntries,
   prepareZipEntry,
   type PackedZipEntries,
   type PreparedZipEntry,
   writePackedZip,
+  writeZip,
 } from './zip-writer.js';
 
 /**
@@ -102,10 +102,14 @@ export interface PreparedOfdSeal {
   readonly parts: OfdSealParts;
 }
 
-/** Everything of a prepared package but SignedValue.dat, already deflated, framed and packed. */
+/** Everything of a prepared package but SignedValue.dat, already deflated and framed. */
 export interface OfdSealParts {
-  /** Every entry but SignedValue.dat, which finishOfdSeal appends last. */
-  readonly head: PackedZipEntries;
+  /**
+   * Every entry but SignedValue.dat, which finishOfdSeal appends last: framed one by one (copies of a stamped
+   * package's entries stay views of it until the package is written), or packed into two buffers that can move
+   * to another thread without a copy (a licence made in a worker).
+   */
+  readonly head: readonly PreparedZipEntry[] | PackedZipEntries;
   readonly signedValuePath: string;
   readonly modified: Date;
   readonly comment?: Uint8Array;
@@ -117,11 +121,11 @@ export function finishOfdSeal(parts: OfdSealParts, signedValue: Uint8Array): Uin
     throw invalid('签名值为空 / the signed value is empty');
   // Stored, not deflated: a DER signature whose bulk is the seal's picture (PNG, JPEG) and certificates barely
   // compresses, and this runs on the thread that holds the keys.
-  return writePackedZip(
-    parts.head,
-    [prepareZipEntry({ name: parts.signedValuePath, data: signedValue, method: 0 }, parts.modified)],
-    { modified: parts.modified, ...(parts.comment ? { comment: parts.comment } : {}) },
-  );
+  const last = prepareZipEntry({ name: parts.signedValuePath, data: signedValue, method: 0 }, parts.modified);
+  const options = { modified: parts.modified, ...(parts.comment ? { comment: parts.comment } : {}) };
+  return 'locals' in parts.head
+    ? writePackedZip(parts.head, [last], options)
+    : writeZip([...parts.head, last], options);
 }
 
 const SIZE_TOLERANCE_MM = 0.05;
@@ -207,7 +211,7 @@ export function prepareOfdSeal(pkg: OfdPackage, opts: OfdSealOptions): PreparedO
     },
     covered,
     ofdXmlChanged: target.ofdXml !== undefined,
-    parts: { head: packZipEntries(entries), signedValuePath, modified, comment },
+    parts: { head: entries, signedValuePath, modified, comment },
     finish(signedValue: Uint8Array): Uint8Array {
       return finishOfdSeal(this.parts, signedValue);
     },

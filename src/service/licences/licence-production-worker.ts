@@ -50,7 +50,8 @@ serveWorkerTasks<LicenceFileJob, ProductionResult, ProductionFailure>(
     if (p.ofd) {
       // The packed entries are fresh buffers of their own (packZipEntries): moved, not copied.
       const { head } = p.ofd.parts;
-      transfer.push(head.locals.buffer as ArrayBuffer, head.centrals.buffer as ArrayBuffer);
+      if ('locals' in head)
+        transfer.push(head.locals.buffer as ArrayBuffer, head.centrals.buffer as ArrayBuffer);
       result.ofd = {
         parts: p.ofd.parts,
         digest: new Uint8Array(p.ofd.digest),
