@@ -1,6 +1,6 @@
 // The verification QR code of a licence (GB/T 36905 names Grid Matrix, which has no JavaScript encoder; QR is
-// what deployed systems print). Drawn as one vector path of filled rectangles, never an image, so it stays
-// sharp at any zoom and costs a few hundred bytes.
+// what deployed systems print). Drawn as one vector path, never an image, so it stays sharp at any zoom: filled
+// rectangles on the PDF page, stroked runs of the same area on the OFD page.
 import QRCode from 'qrcode';
 import { num } from './content-numbers.js';
 import type { NeutralPath, PathSegment, Rgb } from './licence-paths.js';
