@@ -1,4 +1,3 @@
-import { crc32 } from 'node:zlib';
 import { LruCache } from '../crypto/lru-cache.js';
 import { sm3 } from '../crypto/sm3.js';
 import { mm, type OfdSealParts } from '../ofd/ofd-stamping.js';
@@ -6,7 +5,7 @@ import { generalizedTime, SM2_SM3_SIGNATURE_METHOD, writeSignatureXml } from '..
 import { OFD_NAMESPACE } from '../ofd/xml-reader.js';
 import { escapeXml } from '../ofd/xml-spans.js';
 import { deflateEntry, packZipEntries, prepareZipEntry } from '../ofd/zip-writer.js';
-import type { CachedOfdFile, OfdFile } from './licence-ofd-writer.js';
+import { cachedFile, type CachedOfdFile, type OfdFile } from './licence-ofd-writer.js';
 
 // Sealing a licence OFD as it is written (GB/T 33190 §18, GM/T 0099-2020 §7; design §1.4 "whole protection"):
 // the first and only signature of a package SealTrust has just made, so nothing has to be read back. The
@@ -39,11 +38,7 @@ function sealFile(der: Uint8Array): CachedOfdFile {
   const digest = sm3(der);
   const key = digest.toString('hex');
   let hit = sealFiles.get(key);
-  if (!hit)
-    sealFiles.set(
-      key,
-      (hit = { deflated: deflateEntry(der, deflateLevel(der)), sm3: digest, crc32: crc32(der) }),
-    );
+  if (!hit) sealFiles.set(key, (hit = cachedFile(der, deflateEntry(der, deflateLevel(der)), digest)));
   return hit;
 }
 

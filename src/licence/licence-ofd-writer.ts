@@ -45,9 +45,12 @@ export interface CachedOfdFile {
   readonly crc32: number;
 }
 
-/** Raw deflate, SM3 and CRC-32 of a file made once and used in many packages, computed once. */
-function cachedFile(data: Uint8Array, deflated: Uint8Array): CachedOfdFile {
-  return { deflated, sm3: sm3(data), crc32: crc32(data) };
+/**
+ * Raw deflate, SM3 and CRC-32 of a file made once and used in many packages, computed once (`digest`: its SM3
+ * when the caller already has it).
+ */
+export function cachedFile(data: Uint8Array, deflated: Uint8Array, digest = sm3(data)): CachedOfdFile {
+  return { deflated, sm3: digest, crc32: crc32(data) };
 }
 
 /**
@@ -416,7 +419,7 @@ function pathObject(objectId: string, paths: readonly NeutralPath[]): string {
   const fill = first.fill;
   // Widths are page mm (NeutralPath); LineWidth and DashPattern are in the object's space, which the CTM scales.
   const scale = Math.sqrt(Math.abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]));
-  const local = (v: number) => (scale === 1 ? v : v / scale);
+  const local = (v: number) => v / scale;
   // The stroke's half width outside the points stays inside the Boundary (readers may clip to it).
   const pad = local(stroke?.widthMm ?? 0) / 2 + 0.1;
   lx -= pad;

@@ -64,29 +64,10 @@ const NO_ENTRIES: PackedZipEntries = { locals: new Uint8Array(), centrals: new U
 
 /** The entries packed into fresh buffers (never views of the entries', so they can be transferred). */
 export function packZipEntries(entries: readonly PreparedZipEntry[]): PackedZipEntries {
-  let localTotal = 0;
-  let centralTotal = 0;
-  for (const f of entries) {
-    localTotal += f.local.length;
-    centralTotal += f.central.length;
-  }
-  if (entries.length >= U16_MAX)
-    throw new ZipWriteError(`too many ZIP entries for a non-ZIP64 archive: ${entries.length}`);
-  if (localTotal + centralTotal > U32_MAX)
-    throw new ZipWriteError('archive too large for a non-ZIP64 archive');
+  const { localTotal, centralTotal } = recordSizes(NO_ENTRIES, entries);
   const locals = new Uint8Array(localTotal);
   const centrals = new Uint8Array(centralTotal);
-  const view = new DataView(centrals.buffer);
-  let at = 0;
-  let c = 0;
-  for (const f of entries) {
-    locals.set(f.local, at);
-    centrals.set(f.central, c);
-    // APPNOTE 4.4.16: relative offset of local header, the only field a copy changes.
-    view.setUint32(c + 42, at, true);
-    at += f.local.length;
-    c += f.central.length;
-  }
+  placeEntries(entries, locals, 0, centrals, 0);
   return { locals, centrals, count: entries.length };
 }
 
@@ -96,10 +77,31 @@ export function writePackedZip(
   tail: readonly PreparedZipEntry[],
   options: ZipWriteOptions,
 ): Uint8Array {
-  const count = head.count + tail.length;
-  if (count >= U16_MAX) throw new ZipWriteError(`too many ZIP entries for a non-ZIP64 archive: ${count}`);
   const comment = options.comment ?? new Uint8Array();
   if (comment.length > U16_MAX) throw new ZipWriteError('ZIP comment too long');
+  const { count, localTotal, centralTotal } = recordSizes(head, tail);
+  const out = new Uint8Array(localTotal + centralTotal + 22 + comment.length);
+  out.set(head.locals, 0);
+  out.set(head.centrals, localTotal);
+  placeEntries(tail, out, head.locals.length, out, localTotal + head.centrals.length);
+  const at = localTotal + centralTotal;
+  const view = new DataView(out.buffer);
+  view.setUint32(at, 0x06054b50, true);
+  view.setUint16(at + 4, 0, true);
+  view.setUint16(at + 6, 0, true);
+  view.setUint16(at + 8, count, true);
+  view.setUint16(at + 10, count, true);
+  view.setUint32(at + 12, centralTotal, true);
+  view.setUint32(at + 16, localTotal, true);
+  view.setUint16(at + 20, comment.length, true);
+  out.set(comment, at + 22);
+  return out;
+}
+
+/** Entry count and record sizes of `head` then `tail`, refused beyond what a non-ZIP64 archive holds. */
+function recordSizes(head: PackedZipEntries, tail: readonly PreparedZipEntry[]) {
+  const count = head.count + tail.length;
+  if (count >= U16_MAX) throw new ZipWriteError(`too many ZIP entries for a non-ZIP64 archive: ${count}`);
   let localTotal = head.locals.length;
   let centralTotal = head.centrals.length;
   for (const f of tail) {
@@ -108,34 +110,28 @@ export function writePackedZip(
   }
   if (localTotal + centralTotal > U32_MAX)
     throw new ZipWriteError('archive too large for a non-ZIP64 archive');
-  const out = new Uint8Array(localTotal + centralTotal + 22 + comment.length);
-  const view = new DataView(out.buffer);
-  out.set(head.locals, 0);
-  let at = head.locals.length;
-  const offsets: number[] = [];
-  for (const f of tail) {
-    offsets.push(at);
-    out.set(f.local, at);
-    at += f.local.length;
+  return { count, localTotal, centralTotal };
+}
+
+/**
+ * Copies the entries' local records into `locals` from `localAt` (their archive offset) and their central records
+ * into `centrals` from `centralAt`, each with its local offset set (APPNOTE 4.4.16: the only field a copy changes).
+ */
+function placeEntries(
+  entries: readonly PreparedZipEntry[],
+  locals: Uint8Array,
+  localAt: number,
+  centrals: Uint8Array,
+  centralAt: number,
+): void {
+  const view = new DataView(centrals.buffer, centrals.byteOffset, centrals.byteLength);
+  for (const f of entries) {
+    locals.set(f.local, localAt);
+    centrals.set(f.central, centralAt);
+    view.setUint32(centralAt + 42, localAt, true);
+    localAt += f.local.length;
+    centralAt += f.central.length;
   }
-  const centralOffset = at;
-  out.set(head.centrals, at);
-  at += head.centrals.length;
-  tail.forEach((f, i) => {
-    out.set(f.central, at);
-    view.setUint32(at + 42, offsets[i]!, true);
-    at += f.central.length;
-  });
-  view.setUint32(at, 0x06054b50, true);
-  view.setUint16(at + 4, 0, true);
-  view.setUint16(at + 6, 0, true);
-  view.setUint16(at + 8, count, true);
-  view.setUint16(at + 10, count, true);
-  view.setUint32(at + 12, centralTotal, true);
-  view.setUint32(at + 16, centralOffset, true);
-  view.setUint16(at + 20, comment.length, true);
-  out.set(comment, at + 22);
-  return out;
 }
 
 /** An entry of a read archive, framed as it was stored (only its local offset changes when written). */
