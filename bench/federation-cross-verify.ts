@@ -20,7 +20,7 @@
 // is given to every node. `run()` is imported by bench/federation.ts (part `cross-verify`); alone:
 // node --import tsx <this file>.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ import {
   waitFor,
 } from '../src/cli/federation-demo/node-api.js';
 import { NodeProcess, SEALTRUST_BIN } from '../src/cli/federation-demo/node-process.js';
+import { processCpuSeconds, threadCpuSeconds } from './lib/process-cpu.js';
 import {
   awaitTrustList,
   localTrustListDraft,
@@ -50,8 +51,6 @@ const CLIENTS = 8;
 const LICENCES = Number(process.env.BENCH_CROSS_LICENCES ?? 44);
 const A = '33';
 const B = '44';
-/** USER_HZ of /proc/<pid>/stat (100 on Linux). */
-const CLOCK_TICKS = 100;
 
 /**
  * A federation node for measurement: the demo's NodeProcess (same environment, same CLI), but compiled and logging
@@ -96,34 +95,12 @@ class QuietNode extends NodeProcess {
 
   /** CPU seconds (user + system, every thread) the running process has used (Linux /proc). */
   cpuSeconds(): number {
-    const pid = this.#child?.pid;
-    if (!pid) return NaN;
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      return NaN;
-    }
+    return processCpuSeconds(this.#child?.pid);
   }
 
-  /** CPU seconds per thread name (/proc/<pid>/task/*: main, worker threads, libuv pool, V8 helpers). */
+  /** CPU seconds per thread kind (main, worker threads, libuv pool, V8 helpers). */
   threadCpuSeconds(): Map<string, number> {
-    const out = new Map<string, number>();
-    const pid = this.#child?.pid;
-    if (!pid) return out;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        // Worker threads keep the process's name; libuv and V8 helpers have their own.
-        const name = tid === String(pid) ? 'main' : comm === 'node' ? 'worker threads' : comm;
-        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-        out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / CLOCK_TICKS);
-      } catch {
-        // the thread ended
-      }
-    }
-    return out;
+    return threadCpuSeconds(this.#child?.pid);
   }
 
   override async stop(): Promise<void> {

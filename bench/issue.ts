@@ -6,6 +6,7 @@ import { DEMO_FACE_DATA, DEMO_HOLDERS, CONSTRUCTION_ENGINEER_2 } from '../src/li
 import { keepAliveAgent, rawRequest, runLoad } from './lib/load.js';
 import { startServiceProcess } from './lib/service-process.js';
 import { issuingAgency } from './lib/issuing-agency.js';
+import { postgresCpuSeconds, processCpuSeconds, threadCpuSeconds } from './lib/process-cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 
@@ -69,7 +70,25 @@ try {
   let failure: string | undefined;
   // Warm-up: JIT, fonts, key caches; its rate is reported too (a node just started runs at about that).
   const warm = await runLoad({ concurrency: CONCURRENCY, durationMs: WARMUP_SECONDS * 1000, fire });
+  const pid = service.child.pid;
+  // With DATABASE_URL the database is PostgreSQL's processes on this machine; the embedded PGlite is in-process.
+  const pgCpu = () => (process.env.DATABASE_URL ? postgresCpuSeconds() : NaN);
+  const cpu0 = {
+    service: processCpuSeconds(pid),
+    main: threadCpuSeconds(pid).get('main') ?? NaN,
+    pg: pgCpu(),
+  };
   const result = await runLoad({ concurrency: CONCURRENCY, durationMs: SECONDS * 1000, fire });
+  const cpu1 = {
+    service: processCpuSeconds(pid),
+    main: threadCpuSeconds(pid).get('main') ?? NaN,
+    pg: pgCpu(),
+  };
+  // CPU ms per licence over the measured run, by part (bench/lib/process-cpu.ts).
+  const perLicence = (k: keyof typeof cpu0) => {
+    const ms = ((cpu1[k] - cpu0[k]) * 1000) / result.requests;
+    return Number.isFinite(ms) ? Math.round(ms * 100) / 100 : null;
+  };
   if (warm.errors + result.errors > 0)
     throw new Error(`${warm.errors + result.errors} issuances failed, e.g. ${failure}`);
 
@@ -97,6 +116,9 @@ try {
       issue_p99_ms: Math.round(result.p99Ms * 10) / 10,
       pdf_bytes: pdfBytes,
       ofd_bytes: ofdBytes,
+      service_cpu_ms: perLicence('service'),
+      service_main_cpu_ms: perLicence('main'),
+      postgres_cpu_ms: perLicence('pg'),
     }),
   );
 } finally {

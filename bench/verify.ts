@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { processCpuSeconds } from './lib/process-cpu.js';
 import {
   drawObject,
   PDFDocument,
@@ -77,16 +78,6 @@ function resetPeakRss(pid: number): void {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
   } catch {
     // not Linux, or not allowed: the peak then covers the whole run
-  }
-}
-
-/** CPU seconds (user + system) the server process has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return NaN;
   }
 }
 
@@ -284,7 +275,7 @@ try {
     fire: async () => passed((await verify(licencePdf)).body),
   });
   const pid = svc.child.pid!;
-  const cpuBefore = cpuSeconds(pid);
+  const cpuBefore = processCpuSeconds(pid);
   const load = await runLoad({
     concurrency: CONCURRENCY,
     durationMs: SECONDS * 1000,
@@ -293,7 +284,7 @@ try {
       return r.status === 200 && passed(r.body);
     },
   });
-  const cpuMs = Math.round(((cpuSeconds(pid) - cpuBefore) / load.requests) * 1e5) / 100;
+  const cpuMs = Math.round(((processCpuSeconds(pid) - cpuBefore) / load.requests) * 1e5) / 100;
   console.log(
     `one-page licence (${licencePdf.length} bytes): ${load.perSecond} verifications/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, errors ${load.errors} (concurrency ${CONCURRENCY}); server CPU ${cpuMs} ms per verification`,
   );
@@ -304,7 +295,7 @@ try {
   if (ofdFirst.status !== 200 || !passed(ofdFirst.body))
     throw new Error(`the OFD does not verify: ${ofdFirst.status} ${ofdFirst.body.toString().slice(0, 500)}`);
   await runLoad({ concurrency: CONCURRENCY, total: 300, fire: async () => passed((await verifyOfd()).body) });
-  const ofdCpuBefore = cpuSeconds(pid);
+  const ofdCpuBefore = processCpuSeconds(pid);
   const ofdLoad = await runLoad({
     concurrency: CONCURRENCY,
     durationMs: SECONDS * 1000,
@@ -313,7 +304,7 @@ try {
       return r.status === 200 && passed(r.body);
     },
   });
-  const ofdCpuMs = Math.round(((cpuSeconds(pid) - ofdCpuBefore) / ofdLoad.requests) * 1e5) / 100;
+  const ofdCpuMs = Math.round(((processCpuSeconds(pid) - ofdCpuBefore) / ofdLoad.requests) * 1e5) / 100;
   console.log(
     `one-page sealed OFD (${sealedOfd.length} bytes): ${ofdLoad.perSecond} verifications/s, p50 ${ofdLoad.p50Ms} ms, p99 ${ofdLoad.p99Ms} ms, errors ${ofdLoad.errors} (concurrency ${CONCURRENCY}); server CPU ${ofdCpuMs} ms per verification`,
   );
