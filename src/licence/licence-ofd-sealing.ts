@@ -16,18 +16,16 @@ import { cachedFile, type CachedOfdFile, type OfdFile } from './licence-ofd-writ
 
 /**
  * How a licence entry is stored; it changes the ZIP bytes only, not any entry's content.
- * - Under 2 KB (OFD.xml, Document.xml, the tags, the attachment and its list, Signatures.xml): stored. Each
- *   node:zlib call builds a stream object and a zlib state, 17–60 µs apiece inside a render, which for these
- *   nine files was a quarter of writing the package, to save 3.4 KB of ~66.
- * - Under 4 KB (Signature.xml): level 1, which compresses small XML to within a few bytes of level 6.
- * - The big entries (font subset, page content): level 2, half the CPU of level 6 for 3 % more bytes, measured on
- *   the largest demo licence.
+ * - Under 4 KB (OFD.xml, Document.xml, the tags, the attachment and its list, Signatures.xml, Signature.xml):
+ *   stored. Each node:zlib call builds a stream object and a zlib state, 17–60 µs apiece inside a render, which
+ *   for these ten files was a quarter of writing the package, to save ~5 KB of ~70.
+ * - The big entries (font subset, page content, Seal.esl): level 2, half the CPU of level 6 for 3 % more bytes,
+ *   measured on the largest demo licence.
  */
-const STORED_BELOW = 2048;
-const SMALL_ENTRY = 4096;
-const deflateLevel = (data: Uint8Array): number => (data.length < SMALL_ENTRY ? 1 : 2);
+const STORED_BELOW = 4096;
+const DEFLATE_LEVEL = 2;
 const entryOptions = (data: Uint8Array) =>
-  data.length < STORED_BELOW ? { method: 0 as const } : { level: deflateLevel(data) };
+  data.length < STORED_BELOW ? { method: 0 as const } : { level: DEFLATE_LEVEL };
 
 /**
  * Seal.esl is the registered seal (its picture included), the same file in every licence the seal signs: its
@@ -38,7 +36,7 @@ function sealFile(der: Uint8Array): CachedOfdFile {
   const digest = sm3(der);
   const key = digest.toString('hex');
   let hit = sealFiles.get(key);
-  if (!hit) sealFiles.set(key, (hit = cachedFile(der, deflateEntry(der, deflateLevel(der)), digest)));
+  if (!hit) sealFiles.set(key, (hit = cachedFile(der, deflateEntry(der, DEFLATE_LEVEL), digest)));
   return hit;
 }
 
