@@ -72,18 +72,14 @@ try {
   const warm = await runLoad({ concurrency: CONCURRENCY, durationMs: WARMUP_SECONDS * 1000, fire });
   const pid = service.child.pid;
   // With DATABASE_URL the database is PostgreSQL's processes on this machine; the embedded PGlite is in-process.
-  const pgCpu = () => (process.env.DATABASE_URL ? postgresCpuSeconds() : NaN);
-  const cpu0 = {
+  const cpuNow = () => ({
     service: processCpuSeconds(pid),
     main: threadCpuSeconds(pid).get('main') ?? NaN,
-    pg: pgCpu(),
-  };
+    pg: process.env.DATABASE_URL ? postgresCpuSeconds() : NaN,
+  });
+  const cpu0 = cpuNow();
   const result = await runLoad({ concurrency: CONCURRENCY, durationMs: SECONDS * 1000, fire });
-  const cpu1 = {
-    service: processCpuSeconds(pid),
-    main: threadCpuSeconds(pid).get('main') ?? NaN,
-    pg: pgCpu(),
-  };
+  const cpu1 = cpuNow();
   // CPU ms per licence over the measured run, by part (bench/lib/process-cpu.ts).
   const perLicence = (k: keyof typeof cpu0) => {
     const ms = ((cpu1[k] - cpu0[k]) * 1000) / result.requests;
