@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sm3Hex } from '../../crypto/sm3.js';
 import { parseTrustList } from '../../trust-list/trust-list.js';
 import { trustListAnchors, type TrustListAnchors } from '../../trust-list/trust-list-anchors.js';
@@ -33,6 +34,8 @@ export interface FederatedTrustDeps {
 }
 
 export class FederatedTrust {
+  /** The snapshot one verification was started under (#pinned). */
+  readonly #pin = new AsyncLocalStorage<TrustSnapshot>();
   #parsed: { sm3: string; anchors: TrustListAnchors } | undefined;
   #read: { at: number; value: Promise<TrustSnapshot | undefined> } | undefined;
   readonly #now: () => Date;
@@ -41,14 +44,25 @@ export class FederatedTrust {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  /** The list in force, or undefined when this node holds none. */
+  /** The list in force, or undefined when this node holds none; inside `pinned`, the pinned one. */
   snapshot(): Promise<TrustSnapshot | undefined> {
+    const pinned = this.#pin.getStore();
+    if (pinned) return Promise.resolve(pinned);
     const at = Date.now();
     if (this.#read && at - this.#read.at < (this.deps.maxAgeMs ?? 1000)) return this.#read.value;
     const value = this.#load();
     this.#read = { at, value };
     value.catch(() => (this.#read = undefined));
     return value;
+  }
+
+  /**
+   * Runs `fn` with `snapshot()` answering `snap`. One verification judges a file under one list: its worker's
+   * foreign anchors and every view it asks (directory, seal registry, revocation) read the same snapshot, even
+   * when a newer list is accepted, or the old one expires, while it runs.
+   */
+  pinned<T>(snap: TrustSnapshot, fn: () => Promise<T>): Promise<T> {
+    return this.#pin.run(snap, fn);
   }
 
   async #load(): Promise<TrustSnapshot | undefined> {

@@ -106,8 +106,13 @@ export interface PublicLicenceRecord extends LicenceDirectoryRecord {
 }
 
 interface Job {
-  /** The audit generation when the job first asked a view: cached answers of this generation are current. */
+  /**
+   * The audit generation when the job first asked a view, with the job's trust list generation: cached answers
+   * of this generation are current.
+   */
   generation?: Promise<string>;
+  /** `|<trust list generation>` of the list the job was started under, or '' without one. */
+  listed: string;
 }
 
 /** Files up to this size are copied to the worker (and can be retried on another one); larger ones moved. */
@@ -198,20 +203,22 @@ export class VerificationService {
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const transfer = bytes.length > RETAIN_BYTES;
     const task: VerifyTask = { format, bytes: transfer && !own ? new Uint8Array(bytes) : bytes };
-    const snap = await this.#deps.trust?.snapshot();
+    const trust = this.#deps.trust;
+    const snap = await trust?.snapshot();
     if (snap) task.trust = trustGeneration(snap);
-    const job: Job = {};
+    const job: Job = { listed: snap ? `|${task.trust}` : '' };
     try {
       return await this.#pool.run(task, {
         ...(transfer ? { transfer: [task.bytes.buffer as ArrayBuffer] } : {}),
         // Innocent neighbours of a file that overran or exhausted its worker run once more, first in line.
         retry: !transfer,
-        answer: (q) => this.#cachedAnswer(job, q),
+        answer: (q) =>
+          trust && snap ? trust.pinned(snap, () => this.#cachedAnswer(job, q)) : this.#cachedAnswer(job, q),
         // Known at dispatch, the generation is the job's for all its views (a retried job keeps what it had).
         onDispatch: (t) => {
           if (t.generation !== undefined || job.generation !== undefined) return;
           const live = this.#auditGeneration.current();
-          if (live !== undefined) job.generation = Promise.resolve((t.generation = `g${live}`));
+          if (live !== undefined) job.generation = Promise.resolve((t.generation = `g${live}${job.listed}`));
         },
       });
     } catch (err) {
@@ -290,7 +297,7 @@ export class VerificationService {
     // The trust list has its own generation (the worker asks only when it changed) and its own short cache.
     if (q.view === 'trust') return this.#foreignAnchors();
     const key = viewCacheKey(q, Date.now());
-    const generation = await (job.generation ??= this.#generation());
+    const generation = await (job.generation ??= this.#generation().then((g) => g + job.listed));
     const hit = this.#answers.get(key);
     if (hit && hit.generation === generation && Date.now() - hit.at < viewCacheAge(hit.value))
       return hit.value;
@@ -337,17 +344,15 @@ export class VerificationService {
   }
 
   /**
-   * The trust list's anchors for the workers, under the generation tasks carry (#run): none for an expired list
+   * The anchors of the trust list the asking task was started under (pinned in #run): none for an expired list
    * (§2.8 rule 5: it vouches for no other node); null without a list.
    */
   async #foreignAnchors(): Promise<ForeignAnchors | null> {
     const snap = await this.#deps.trust?.snapshot();
     if (!snap) return null;
-    if (snap.state !== 'valid')
-      return { generation: trustGeneration(snap), roots: [], intermediates: [], sealMakers: [] };
+    if (snap.state !== 'valid') return { roots: [], intermediates: [], sealMakers: [] };
     const der = (b: Buffer) => new Uint8Array(b);
     return {
-      generation: trustGeneration(snap),
       roots: snap.anchors.roots.map(der),
       intermediates: snap.anchors.intermediates.map(der),
       sealMakers: snap.anchors.sealMakers.map(der),

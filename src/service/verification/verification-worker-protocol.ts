@@ -17,21 +17,21 @@ export interface VerifyTask {
   format: DocumentFormat;
   bytes: Uint8Array;
   /**
-   * The audit generation at dispatch, when the main thread knew it without a query (AuditGeneration is
-   * live): view answers received for tasks of the same generation are still the database's answers, so the
-   * worker may reuse them instead of asking again.
+   * The audit generation at dispatch, with the trust list's, when the main thread knew it without a query
+   * (AuditGeneration is live): view answers received for tasks of the same generation are still the database's
+   * answers, so the worker may reuse them instead of asking again.
    */
   generation?: string;
   /**
-   * The trust list's generation at dispatch (federated-trust.ts), when this node follows one: a worker whose
-   * foreign anchors are of another generation asks for the current ones (view `trust`) before validating.
+   * The generation of the trust list the task was started under (federated-trust.ts), when this node follows
+   * one: the worker validates with that list's foreign anchors (view `trust`, asked once per generation), and
+   * every view answers under that list.
    */
   trust?: string;
 }
 
-/** Another node's anchors from the trust list (DER), as the `trust` view answers. */
+/** Another node's anchors from the trust list (DER), as the `trust` view answers for the task's list. */
 export interface ForeignAnchors {
-  generation: string;
   roots: Uint8Array[];
   intermediates: Uint8Array[];
   /** Listed seal makers: known, but their seals are in their own node's registry, not this one's. */

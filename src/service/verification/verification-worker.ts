@@ -38,45 +38,45 @@ const ownIntermediates: CertificateInfo[] = data.intermediates.map(parse);
 const makers: CertificateInfo[] = (data.sealMakers ?? []).map(parse);
 
 interface Trust {
-  generation: string | undefined;
   anchors: CertificateInfo[];
   intermediates: CertificateInfo[];
   sealMakers: { certificates: CertificateInfo[]; registeredHere: CertificateInfo[] };
 }
 
 const local: Trust = {
-  generation: undefined,
   anchors: ownAnchors,
   intermediates: ownIntermediates,
   sealMakers: { certificates: makers, registeredHere: makers },
 };
-let current: Trust = local;
-let loading: Promise<Trust> | undefined;
+/** Trust by list generation: the one in force and, while tasks started under it finish, the one before. */
+const trusts = new Map<string, Promise<Trust>>();
 
 /**
- * This node's anchors plus the trust list's (federation.md §4.3): reloaded when a task says the list changed.
- * Other nodes' seal makers are known makers but not `registeredHere`: their seals live in their own registries.
+ * This node's anchors plus the trust list's (federation.md §4.3), for the generation the task was started under:
+ * the main thread answers the `trust` view with that same list (FederatedTrust.pinned), so a file is judged
+ * under one list even while a newer one is accepted.
  */
-async function trustFor(
+function trustFor(
   generation: string | undefined,
   ask: TaskContext<ViewCall, unknown>['ask'],
 ): Promise<Trust> {
-  if (generation === undefined) return local;
-  // A load already in flight may be for an older generation: wait for it, then load again if still behind.
-  for (let attempt = 0; attempt < 2 && current.generation !== generation; attempt++) {
-    loading ??= (ask({ view: 'trust' }) as Promise<ForeignAnchors | null>)
-      .then((f) => (current = f ? withForeign(f) : local))
-      .finally(() => (loading = undefined));
-    await loading;
+  if (generation === undefined) return Promise.resolve(local);
+  let trust = trusts.get(generation);
+  if (!trust) {
+    trust = (ask({ view: 'trust' }) as Promise<ForeignAnchors | null>).then((f) =>
+      f ? withForeign(f) : local,
+    );
+    trusts.set(generation, trust);
+    trust.catch(() => trusts.delete(generation));
+    for (const old of trusts.keys()) if (trusts.size > 2) trusts.delete(old);
   }
-  return current;
+  return trust;
 }
 
 function withForeign(f: ForeignAnchors): Trust {
   const own = new Set(ownAnchors.map((c) => c.der.toString('base64')));
   const foreign = (ders: Uint8Array[]) => ders.map(parse).filter((c) => !own.has(c.der.toString('base64')));
   return {
-    generation: f.generation,
     anchors: [...ownAnchors, ...foreign(f.roots)],
     intermediates: [...ownIntermediates, ...foreign(f.intermediates)],
     sealMakers: { certificates: [...makers, ...foreign(f.sealMakers)], registeredHere: makers },
