@@ -72,15 +72,18 @@ function darkRuns(m: QrMatrix): [row: number, start: number, end: number][] {
 }
 
 /**
- * PDF content operators filling the dark modules: one `re` per horizontal run of dark modules, one `f` for
- * all. (x, top) is the top-left corner of the matrix (without quiet zone) in PDF user space (y up).
+ * PDF content operators filling the dark modules: one `re` per horizontal run of dark modules in module units
+ * (whole numbers), one `f` for all, under a `cm` that scales a module to `modulePt` and flips y (ISO 32000
+ * §8.3.4). (x, top) is the top-left corner of the matrix (without quiet zone) in PDF user space (y up). Whole
+ * numbers instead of page coordinates: the path is most of a licence page's content, formatted and deflated
+ * for every licence.
  */
 export function qrPathOperators(m: QrMatrix, x: number, top: number, modulePt: number): string {
-  const out = darkRuns(m).map(
-    ([r, start, end]) =>
-      `${num(x + start * modulePt)} ${num(top - (r + 1) * modulePt)} ${num((end - start) * modulePt)} ${num(modulePt)} re`,
-  );
-  out.push('f');
+  // Six decimals: the scale's rounding is multiplied by up to ~60 modules across the symbol.
+  const scale = Number(modulePt.toFixed(6));
+  const out = [`q ${scale} 0 0 ${-scale} ${num(x)} ${num(top)} cm`];
+  for (const [r, start, end] of darkRuns(m)) out.push(`${start} ${r} ${end - start} 1 re`);
+  out.push('f Q');
   return out.join('\n');
 }
 
