@@ -13,7 +13,7 @@ import type {
   LicenceFederationEvidence,
 } from '../../verify/licence-validation.js';
 import type { LicenceNotInIndex } from '../federation/hub-evidence-source.js';
-import type { FederatedTrust, TrustSnapshot } from './federated-trust.js';
+import type { TrustBound, TrustSnapshot, TrustSource } from './federated-trust.js';
 
 // The licence directory as a verifier at any node sees it (federation.md §4.3 "FederatedDirectoryView"): this
 // node's licences from its own directory, every other licence from the hub's evidence, judged here
@@ -32,7 +32,7 @@ export type HubEvidenceSource = (
 
 export interface FederatedDirectoryDeps {
   local: LicenceDirectoryView;
-  trust: FederatedTrust;
+  trust: TrustSource;
   /** Undefined on a node without a hub: every licence is then this node's or unknown. */
   hub: HubEvidenceSource | undefined;
   /** Where the checkpoint timeline is kept (the node's database); without it, in memory only. */
@@ -95,7 +95,7 @@ export class CheckpointTimeline {
   }
 }
 
-export class FederatedDirectoryView implements LicenceDirectoryView {
+export class FederatedDirectoryView implements TrustBound<LicenceDirectoryView> {
   readonly timeline: CheckpointTimeline;
   /** Issuer USCC → log origin, learnt from answers: a repeat question carries `old` and needs one round trip. */
   readonly #originOf = new Map<string, string>();
@@ -108,10 +108,23 @@ export class FederatedDirectoryView implements LicenceDirectoryView {
     this.timeline = new CheckpointTimeline(deps.timelineStore);
   }
 
-  async lookup(identifier: string, opts: { fileSm3?: string } = {}): Promise<LicenceDirectoryRecord | null> {
+  lookup(identifier: string, opts: { fileSm3?: string } = {}): Promise<LicenceDirectoryRecord | null> {
+    return this.#lookup(identifier, opts, this.deps.trust);
+  }
+
+  /** The directory as a verification judged under `trust` sees it (TrustBound). */
+  under(trust: TrustSource): LicenceDirectoryView {
+    return { lookup: (identifier, opts) => this.#lookup(identifier, opts ?? {}, trust) };
+  }
+
+  async #lookup(
+    identifier: string,
+    opts: { fileSm3?: string },
+    trust: TrustSource,
+  ): Promise<LicenceDirectoryRecord | null> {
     const own = await this.deps.local.lookup(identifier, opts);
     if (own || !this.deps.hub) return own;
-    const snap = await this.deps.trust.snapshot();
+    const snap = await trust.snapshot();
     if (!snap)
       return placeholder(
         identifier,

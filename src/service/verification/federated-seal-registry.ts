@@ -10,7 +10,7 @@ import type {
 } from '../../verify/validation-context.js';
 import type { LicenceNotInIndex } from '../federation/hub-evidence-source.js';
 import { ASK_AGAIN, type CheckpointTimeline } from './federated-directory-view.js';
-import type { FederatedTrust } from './federated-trust.js';
+import type { TrustBound, TrustSource } from './federated-trust.js';
 
 // The seal registry as a verifier at any node sees it (federation.md §4.3 "Foreign SealRegistryView"): this node's
 // seals from its own registry; another node's from the hub's evidence of that node's log (the seal's make and
@@ -22,7 +22,7 @@ export type HubSealSource = (esID: string, old?: number) => Promise<SealEvidence
 
 export interface FederatedSealRegistryDeps {
   local: SealRegistryView;
-  trust: FederatedTrust;
+  trust: TrustSource;
   hub: HubSealSource | undefined;
   timeline: CheckpointTimeline;
 }
@@ -46,13 +46,13 @@ function statusAt(h: SealLogHistory, at: Date): { status?: SealRegistryStatus; s
   return { status: current.status as SealRegistryStatus, since: new Date(current.at) };
 }
 
-export function federatedSealRegistry(deps: FederatedSealRegistryDeps): SealRegistryView {
+export function federatedSealRegistry(deps: FederatedSealRegistryDeps): TrustBound<SealRegistryView> {
   const originOf = new Map<string, string>();
-  return {
+  const under = (trust: TrustSource): SealRegistryView => ({
     async sealStatusAt(esID, at): Promise<SealStatusAnswer | undefined> {
       const own = await deps.local.sealStatusAt(esID, at);
       if (own?.known || !deps.hub) return own;
-      const snap = await deps.trust.snapshot();
+      const snap = await trust.snapshot();
       // Without a list in force no other node is vouched for: the seal stays unknown here (its chain fails).
       if (!snap || snap.state !== 'valid') return own;
       const held = (origin: string | undefined) => (origin ? deps.timeline.get(origin) : undefined);
@@ -101,5 +101,6 @@ export function federatedSealRegistry(deps: FederatedSealRegistryDeps): SealRegi
         ...(revoked ? { revokedAt: new Date(revoked.at) } : {}),
       };
     },
-  };
+  });
+  return { ...under(deps.trust), under };
 }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { sm3Hex } from '../../crypto/sm3.js';
 import { parseTrustList } from '../../trust-list/trust-list.js';
 import { trustListAnchors, type TrustListAnchors } from '../../trust-list/trust-list-anchors.js';
@@ -8,6 +7,25 @@ import { trustListFreshness } from '../../trust-list/trust-list-status.js';
 // copy a node verified and cached, or the one `sealtrust verify --trust-list` read from its cache directory, parsed
 // once per version. `generation` names the version, so verification
 // workers reload their anchors when it changes, and `state` says whether the list may still be relied on.
+
+/** Where a view reads the list in force: FederatedTrust, or one verification's list (pinnedTrust). */
+export interface TrustSource {
+  snapshot(): Promise<TrustSnapshot | undefined>;
+}
+
+/**
+ * A view over the trust list that can also answer under a given list: `under(pinnedTrust(snap))` is the view as
+ * one verification sees it. A file is judged under one list (VerificationService): its worker's foreign anchors
+ * and every view it asks (directory, seal registry, revocation) read the same snapshot, even when a newer list is
+ * accepted, or the old one expires, while it runs.
+ */
+export type TrustBound<V> = V & { under(trust: TrustSource): V };
+
+/** The list one verification was started under, as a TrustSource. */
+export function pinnedTrust(snap: TrustSnapshot): TrustSource {
+  const pinned = Promise.resolve(snap);
+  return { snapshot: () => pinned };
+}
 
 export interface TrustSnapshot {
   /** `<sequence number>:<SM3 of list.json>`: changes with every accepted list. */
@@ -33,9 +51,7 @@ export interface FederatedTrustDeps {
   maxAgeMs?: number;
 }
 
-export class FederatedTrust {
-  /** The snapshot one verification was started under (#pinned). */
-  readonly #pin = new AsyncLocalStorage<TrustSnapshot>();
+export class FederatedTrust implements TrustSource {
   #parsed: { sm3: string; anchors: TrustListAnchors } | undefined;
   #read: { at: number; value: Promise<TrustSnapshot | undefined> } | undefined;
   readonly #now: () => Date;
@@ -44,25 +60,14 @@ export class FederatedTrust {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  /** The list in force, or undefined when this node holds none; inside `pinned`, the pinned one. */
+  /** The list in force, or undefined when this node holds none. */
   snapshot(): Promise<TrustSnapshot | undefined> {
-    const pinned = this.#pin.getStore();
-    if (pinned) return Promise.resolve(pinned);
     const at = Date.now();
     if (this.#read && at - this.#read.at < (this.deps.maxAgeMs ?? 1000)) return this.#read.value;
     const value = this.#load();
     this.#read = { at, value };
     value.catch(() => (this.#read = undefined));
     return value;
-  }
-
-  /**
-   * Runs `fn` with `snapshot()` answering `snap`. One verification judges a file under one list: its worker's
-   * foreign anchors and every view it asks (directory, seal registry, revocation) read the same snapshot, even
-   * when a newer list is accepted, or the old one expires, while it runs.
-   */
-  pinned<T>(snap: TrustSnapshot, fn: () => Promise<T>): Promise<T> {
-    return this.#pin.run(snap, fn);
   }
 
   async #load(): Promise<TrustSnapshot | undefined> {

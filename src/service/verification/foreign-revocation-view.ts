@@ -1,6 +1,6 @@
 import { sm3Hex } from '../../crypto/sm3.js';
 import type { RevocationView } from '../../verify/revocation/revocation-source.js';
-import type { FederatedTrust } from './federated-trust.js';
+import type { TrustBound, TrustSource } from './federated-trust.js';
 import { httpCrlRevocationView } from './http-crl-revocation.js';
 
 // Revocation of another node's certificates (federation.md §4.3 "Foreign RevocationView"): this node's CA answers
@@ -14,15 +14,15 @@ export const FOREIGN_CRL_CACHE_MS = 2_000;
 
 export function foreignRevocationView(
   local: RevocationView,
-  trust: FederatedTrust,
+  trust: TrustSource,
   timeoutMs = 5_000,
-): RevocationView {
+): TrustBound<RevocationView> {
   const byNode = new Map<string, RevocationView>();
-  return {
+  const under = (list: TrustSource): RevocationView => ({
     async statusAt(cert, issuer, at, times) {
       const mine = await local.statusAt(cert, issuer, at, times);
       if (mine.status !== 'no-source') return mine;
-      const snap = await trust.snapshot();
+      const snap = await list.snapshot();
       // An expired list vouches for nothing foreign (§2.8 rule 5): the chain is not built through it either.
       if (!snap || snap.state !== 'valid') return mine;
       const issuerSm3 = sm3Hex(issuer.der);
@@ -35,5 +35,6 @@ export function foreignRevocationView(
       }
       return view.statusAt(cert, issuer, at, times);
     },
-  };
+  });
+  return { ...under(trust), under };
 }

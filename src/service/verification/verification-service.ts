@@ -25,7 +25,13 @@ import {
   type ViewCall,
   type ForeignAnchors,
 } from './verification-worker-protocol.js';
-import type { FederatedTrust, TrustSnapshot } from './federated-trust.js';
+import {
+  pinnedTrust,
+  type FederatedTrust,
+  type TrustBound,
+  type TrustSnapshot,
+  type TrustSource,
+} from './federated-trust.js';
 import { foreignRevocationView } from './foreign-revocation-view.js';
 import { hubPublicLicence, type HubPublicLicenceRecord } from './hub-public-licence.js';
 import { workerModule } from '../../runtime/worker-module.js';
@@ -113,6 +119,15 @@ interface Job {
   generation?: Promise<string>;
   /** `|<trust list generation>` of the list the job was started under, or '' without one. */
   listed: string;
+  /** That list: the job's foreign anchors (view `trust`). */
+  trust: TrustSnapshot | undefined;
+  /** The views as the job sees them: under its list (TrustBound.under), so one file is judged under one list. */
+  views: { revocation: RevocationView; seal: SealRegistryView; licence: LicenceDirectoryView };
+}
+
+/** `view` as a job started under `trust` sees it: bound to that list when the view reads one. */
+function boundTo<V extends object>(view: V | TrustBound<V>, trust: TrustSource | undefined): V {
+  return trust && 'under' in view ? view.under(trust) : view;
 }
 
 /** Files up to this size are copied to the worker (and can be retried on another one); larger ones moved. */
@@ -123,19 +138,20 @@ export interface VerificationDeps {
   node: CaNode;
   seals: SealService;
   licences: LicenceService;
-  licenceDirectory: LicenceDirectoryView;
+  /** With federation, bound to each file's trust list (FederatedDirectoryView). */
+  licenceDirectory: LicenceDirectoryView | TrustBound<LicenceDirectoryView>;
   /** The trust list in force (federation.md §4.3): other nodes' anchors, seal makers and revocation. */
   trust?: FederatedTrust | undefined;
   /** The seal registry (default: this node's own); with federation, other nodes' seals from the hub's log. */
-  sealRegistry?: SealRegistryView | undefined;
+  sealRegistry?: SealRegistryView | TrustBound<SealRegistryView> | undefined;
   logger?: Logger | undefined;
 }
 
 export class VerificationService {
   readonly options: VerificationOptions;
   readonly #deps: VerificationDeps;
-  readonly #revocation: RevocationView;
-  readonly #sealRegistry: SealRegistryView;
+  readonly #revocation: RevocationView | TrustBound<RevocationView>;
+  readonly #sealRegistry: SealRegistryView | TrustBound<SealRegistryView>;
   readonly #certs = new LruCache<string, CertificateInfo>(256);
   readonly #answers = new LruCache<string, { generation: string; at: number; value: unknown }>(4096);
   readonly #auditGeneration: AuditGeneration;
@@ -203,17 +219,24 @@ export class VerificationService {
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const transfer = bytes.length > RETAIN_BYTES;
     const task: VerifyTask = { format, bytes: transfer && !own ? new Uint8Array(bytes) : bytes };
-    const trust = this.#deps.trust;
-    const snap = await trust?.snapshot();
+    const snap = await this.#deps.trust?.snapshot();
     if (snap) task.trust = trustGeneration(snap);
-    const job: Job = { listed: snap ? `|${task.trust}` : '' };
+    const pinned = snap && pinnedTrust(snap);
+    const job: Job = {
+      listed: snap ? `|${task.trust}` : '',
+      trust: snap,
+      views: {
+        revocation: boundTo(this.#revocation, pinned),
+        seal: boundTo(this.#sealRegistry, pinned),
+        licence: boundTo(this.#deps.licenceDirectory, pinned),
+      },
+    };
     try {
       return await this.#pool.run(task, {
         ...(transfer ? { transfer: [task.bytes.buffer as ArrayBuffer] } : {}),
         // Innocent neighbours of a file that overran or exhausted its worker run once more, first in line.
         retry: !transfer,
-        answer: (q) =>
-          trust && snap ? trust.pinned(snap, () => this.#cachedAnswer(job, q)) : this.#cachedAnswer(job, q),
+        answer: (q) => this.#cachedAnswer(job, q),
         // Known at dispatch, the generation is the job's for all its views (a retried job keeps what it had).
         onDispatch: (t) => {
           if (t.generation !== undefined || job.generation !== undefined) return;
@@ -295,14 +318,14 @@ export class VerificationService {
    */
   async #cachedAnswer(job: Job, q: ViewCall): Promise<unknown> {
     // The trust list has its own generation (the worker asks only when it changed) and its own short cache.
-    if (q.view === 'trust') return this.#foreignAnchors();
+    if (q.view === 'trust') return this.#foreignAnchors(job.trust);
     const key = viewCacheKey(q, Date.now());
     const generation = await (job.generation ??= this.#generation().then((g) => g + job.listed));
     const hit = this.#answers.get(key);
     if (hit && hit.generation === generation && Date.now() - hit.at < viewCacheAge(hit.value))
       return hit.value;
     const at = Date.now();
-    const value = await this.#answer(q);
+    const value = await this.#answer(q, job);
     this.#answers.set(key, { generation, at, value });
     return value;
   }
@@ -330,16 +353,16 @@ export class VerificationService {
       }));
   }
 
-  async #answer(q: ViewCall): Promise<unknown> {
+  async #answer(q: ViewCall, { views, trust }: Job): Promise<unknown> {
     switch (q.view) {
       case 'revocation':
-        return this.#revocation.statusAt(this.#cert(q.cert), this.#cert(q.issuer), new Date(q.at));
+        return views.revocation.statusAt(this.#cert(q.cert), this.#cert(q.issuer), new Date(q.at));
       case 'seal':
-        return this.#sealRegistry.sealStatusAt(q.esID, new Date(q.at));
+        return views.seal.sealStatusAt(q.esID, new Date(q.at));
       case 'licence':
-        return this.#deps.licenceDirectory.lookup(q.identifier, q.fileSm3 ? { fileSm3: q.fileSm3 } : {});
+        return views.licence.lookup(q.identifier, q.fileSm3 ? { fileSm3: q.fileSm3 } : {});
       case 'trust':
-        return this.#foreignAnchors();
+        return this.#foreignAnchors(trust);
     }
   }
 
@@ -347,8 +370,7 @@ export class VerificationService {
    * The anchors of the trust list the asking task was started under (pinned in #run): none for an expired list
    * (§2.8 rule 5: it vouches for no other node); null without a list.
    */
-  async #foreignAnchors(): Promise<ForeignAnchors | null> {
-    const snap = await this.#deps.trust?.snapshot();
+  #foreignAnchors(snap: TrustSnapshot | undefined): ForeignAnchors | null {
     if (!snap) return null;
     if (snap.state !== 'valid') return { roots: [], intermediates: [], sealMakers: [] };
     const der = (b: Buffer) => new Uint8Array(b);
