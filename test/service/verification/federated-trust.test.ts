@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  CheckpointTimeline,
   FederatedDirectoryView,
   type HubEvidenceSource,
 } from '../../../src/service/verification/federated-directory-view.js';
 import { federatedSealRegistry } from '../../../src/service/verification/federated-seal-registry.js';
-import { CheckpointTimeline } from '../../../src/service/verification/federated-directory-view.js';
 import { FederatedTrust, pinnedTrust } from '../../../src/service/verification/federated-trust.js';
 import { encodeTrustList, TRUST_LIST_SCHEMA, type TrustList } from '../../../src/trust-list/trust-list.js';
 import { testTrustListDraft } from '../../helpers/trust-list-hub.js';
