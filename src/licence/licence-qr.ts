@@ -26,6 +26,7 @@ const MIN_ALPHANUMERIC_TAIL = 6;
  * 5.5 − 10/3 bits a digit: worth it from 13 digits on (ISO/IEC 18004 Annex J's rule for versions 1–9).
  */
 const MIN_NUMERIC_RUN = 13;
+const NUMERIC_RUN = new RegExp(`[0-9]{${MIN_NUMERIC_RUN},}`, 'g');
 
 /**
  * The segments a licence URL is encoded in (ISO/IEC 18004 §7.4): byte mode up to its alphanumeric tail (the
@@ -44,7 +45,7 @@ export function qrSegments(text: string): QRCode.QRCodeSegment[] {
   if (tail > 0) out.push(bytes(chars.slice(0, tail).join('')));
   const rest = chars.slice(tail).join('');
   let from = 0;
-  for (const m of rest.matchAll(new RegExp(`[0-9]{${MIN_NUMERIC_RUN},}`, 'g'))) {
+  for (const m of rest.matchAll(NUMERIC_RUN)) {
     if (m.index > from) out.push({ data: rest.slice(from, m.index), mode: 'alphanumeric' });
     out.push({ data: m[0], mode: 'numeric' });
     from = m.index + m[0].length;

@@ -117,13 +117,14 @@ interface Job {
    * of this generation are current.
    */
   generation?: Promise<string>;
-  /** `|<trust list generation>` of the list the job was started under, or '' without one. */
-  listed: string;
-  /** That list: the job's foreign anchors (view `trust`). */
+  /** The trust list the job was started under: its foreign anchors (view `trust`) and its views' list. */
   trust: TrustSnapshot | undefined;
   /** The views as the job sees them: under its list (TrustBound.under), so one file is judged under one list. */
   views: { revocation: RevocationView; seal: SealRegistryView; licence: LicenceDirectoryView };
 }
+
+/** A job's audit generation `g` with its trust list's: answers under another list are not reused. */
+const withList = (g: string, job: Job): string => (job.trust ? `${g}|${trustGeneration(job.trust)}` : g);
 
 /** `view` as a job started under `trust` sees it: bound to that list when the view reads one. */
 function boundTo<V extends object>(view: V | TrustBound<V>, trust: TrustSource | undefined): V {
@@ -223,7 +224,6 @@ export class VerificationService {
     if (snap) task.trust = trustGeneration(snap);
     const pinned = snap && pinnedTrust(snap);
     const job: Job = {
-      listed: snap ? `|${task.trust}` : '',
       trust: snap,
       views: {
         revocation: boundTo(this.#revocation, pinned),
@@ -241,7 +241,8 @@ export class VerificationService {
         onDispatch: (t) => {
           if (t.generation !== undefined || job.generation !== undefined) return;
           const live = this.#auditGeneration.current();
-          if (live !== undefined) job.generation = Promise.resolve((t.generation = `g${live}${job.listed}`));
+          if (live !== undefined)
+            job.generation = Promise.resolve((t.generation = withList(`g${live}`, job)));
         },
       });
     } catch (err) {
@@ -320,7 +321,7 @@ export class VerificationService {
     // The trust list has its own generation (the worker asks only when it changed) and its own short cache.
     if (q.view === 'trust') return this.#foreignAnchors(job.trust);
     const key = viewCacheKey(q, Date.now());
-    const generation = await (job.generation ??= this.#generation().then((g) => g + job.listed));
+    const generation = await (job.generation ??= this.#generation().then((g) => withList(g, job)));
     const hit = this.#answers.get(key);
     if (hit && hit.generation === generation && Date.now() - hit.at < viewCacheAge(hit.value))
       return hit.value;

@@ -53,7 +53,7 @@ const trusts = new Map<string, Promise<Trust>>();
 
 /**
  * This node's anchors plus the trust list's (federation.md §4.3), for the generation the task was started under:
- * the main thread answers the `trust` view with that same list (FederatedTrust.pinned), so a file is judged
+ * the main thread answers the `trust` view with that same list (the job's pinnedTrust), so a file is judged
  * under one list even while a newer one is accepted.
  */
 function trustFor(
