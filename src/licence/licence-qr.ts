@@ -94,7 +94,9 @@ export function qrPathOperators(m: QrMatrix, x: number, top: number, modulePt: n
  * Each run is a line along its row's middle stroked one module wide with butt caps, which paints exactly the
  * run's rectangle (GB/T 33190 §9.1: LineWidth in the object's space, scaled by its CTM) in two segments where a
  * traced rectangle takes five: the path is most of a licence page's content, written, deflated and digested
- * for every licence. Built from the matrix rather than by reading qrPathOperators back.
+ * for every licence. Built from the matrix rather than by reading qrPathOperators back. The half module down to
+ * the rows' middles is in the CTM, so every coordinate is a whole number and every segment a shared one
+ * (gridSegment).
  */
 export function qrNeutralPath(
   m: QrMatrix,
@@ -108,14 +110,31 @@ export function qrNeutralPath(
   const segments = new Array<PathSegment>(runs.length * 2);
   let i = 0;
   for (const [r, start, end] of runs) {
-    segments[i++] = ['M', start, r + 0.5];
-    segments[i++] = ['L', end, r + 0.5];
+    segments[i++] = gridSegment('M', start, r);
+    segments[i++] = gridSegment('L', end, r);
   }
   return {
     segments,
-    ctm: [moduleMm, 0, 0, moduleMm, xMm, topMm],
+    ctm: [moduleMm, 0, 0, moduleMm, xMm, topMm + moduleMm / 2],
     // The shape neutralPaths gives every path (licence-paths.ts).
     stroke: { rgb, widthMm: moduleMm, cap: 0, join: 0, dashMm: undefined },
     fill: undefined,
   };
+}
+
+/** Modules per side of a version-40 symbol, the largest (ISO/IEC 18004 §5.3.1), and one more for run ends. */
+const GRID = 178;
+const gridSegments = new Map<number, PathSegment>();
+
+/**
+ * The segment `op x y` at a module grid point, made once per thread and shared by every QR path: segments are
+ * immutable, and the ~700 of a licence's QR code, made anew for every licence, were the largest block of
+ * short-lived objects of an OFD render that V8 moved to the old generation (sampling heap profile of the
+ * render: ~90 KB a licence, freed only by full GCs).
+ */
+function gridSegment(op: 'M' | 'L', x: number, y: number): PathSegment {
+  const k = (y * GRID + x) * 2 + (op === 'M' ? 0 : 1);
+  let s = gridSegments.get(k);
+  if (!s) gridSegments.set(k, (s = [op, x, y] as PathSegment));
+  return s;
 }
