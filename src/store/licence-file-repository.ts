@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { sortFiles, type LicenceFileEntry, type LicenceFileFormat } from '../licence/licence-file-entry.js';
 import type { Executor } from './database.js';
+import { preparedRaw } from './prepared-statement.js';
 import { toBuffer, toJson, toNumber } from './row-types.js';
 
 // The layout files of licences (`licence_files`) and of annotated copies (`licence_copy_files`), migration 014:
@@ -36,14 +37,20 @@ export function filesFromRow(v: unknown): LicenceFileEntry[] {
   return sortFiles(list.map((f) => ({ format: f.format, sm3: f.sm3, bytes: toNumber(f.bytes) })));
 }
 
+/** `n` rows of (owner, format, enc, sm3, size): the files go as a prepared statement (prepared-statement.ts). */
+export const fileRows = (n: number): string =>
+  Array.from({ length: n }, () => '(?, ?, ?::bytea, ?, ?::integer)').join(', ');
+
 export async function insertLicenceFiles(
   db: Executor,
   identifier: string,
   files: readonly StoredLicenceFile[],
 ): Promise<void> {
   if (files.length === 0) return;
-  await db('licence_files').insert(
-    files.map((f) => ({ identifier, format: f.format, enc: f.enc, sm3: f.sm3, size: f.bytes })),
+  await preparedRaw(
+    db,
+    `INSERT INTO licence_files (identifier, format, enc, sm3, size) VALUES ${fileRows(files.length)}`,
+    files.flatMap((f) => [identifier, f.format, f.enc, f.sm3, f.bytes]),
   );
 }
 
@@ -63,8 +70,10 @@ export async function insertLicenceCopyFiles(
   files: readonly StoredLicenceFile[],
 ): Promise<void> {
   if (files.length === 0) return;
-  await db('licence_copy_files').insert(
-    files.map((f) => ({ copy_id: copyId, format: f.format, enc: f.enc, sm3: f.sm3, size: f.bytes })),
+  await preparedRaw(
+    db,
+    `INSERT INTO licence_copy_files (copy_id, format, enc, sm3, size) VALUES ${fileRows(files.length)}`,
+    files.flatMap((f) => [copyId, f.format, f.enc, f.sm3, f.bytes]),
   );
 }
 

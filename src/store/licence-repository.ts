@@ -4,9 +4,10 @@ import type { LicenceStatus } from '../licence/licence-lifecycle.js';
 import type { Executor } from './database.js';
 import type { InlineStatement } from './sql-literal.js';
 import { toPage } from './page.js';
+import { preparedRaw } from './prepared-statement.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
-import { filesColumn, filesFromRow, type StoredLicenceFile } from './licence-file-repository.js';
+import { filesColumn, filesFromRow, fileRows, type StoredLicenceFile } from './licence-file-repository.js';
 
 const SUMMARY_COLUMNS = [
   'seq',
@@ -91,20 +92,22 @@ export async function insertLicenceWithEvent(
 ): Promise<void> {
   const lic = Object.entries(licenceRow(l));
   const ev = Object.entries(eventRow(e));
-  const fileValues = files.map(() => '(?, ?, ?::bytea, ?, ?::integer)').join(', ');
+  // Column names are this module's constants, written into the text so that it is one prepared statement per
+  // number of files (preparedRaw: the files are most of what it sends).
+  const columns = (row: [string, unknown][]) => row.map(([k]) => `"${k}"`).join(', ');
+  const values = (row: [string, unknown][]) => row.map(() => '?').join(', ');
   const withFiles = files.length
-    ? `, f AS (INSERT INTO licence_files (identifier, format, enc, sm3, size) VALUES ${fileValues} RETURNING 1)`
+    ? `, f AS (INSERT INTO licence_files (identifier, format, enc, sm3, size) VALUES ${fileRows(files.length)} RETURNING 1)`
     : '';
-  await db.raw(
-    `WITH l AS (INSERT INTO licences (${lic.map(() => '??').join(', ')}) VALUES (${lic.map(() => '?').join(', ')}) RETURNING 1)${withFiles}
-     INSERT INTO licence_events (${ev.map(() => '??').join(', ')}) SELECT ${ev.map(() => '?').join(', ')} FROM l`,
+  await preparedRaw(
+    db,
+    `WITH l AS (INSERT INTO licences (${columns(lic)}) VALUES (${values(lic)}) RETURNING 1)${withFiles}
+     INSERT INTO licence_events (${columns(ev)}) SELECT ${values(ev)} FROM l`,
     [
-      ...lic.map(([k]) => k),
       ...lic.map(([, v]) => v),
       ...files.flatMap((f) => [l.identifier, f.format, f.enc, f.sm3, f.bytes]),
-      ...ev.map(([k]) => k),
       ...ev.map(([, v]) => v),
-    ] as never,
+    ],
   );
 }
 
