@@ -37,9 +37,22 @@ export function filesFromRow(v: unknown): LicenceFileEntry[] {
   return sortFiles(list.map((f) => ({ format: f.format, sm3: f.sm3, bytes: toNumber(f.bytes) })));
 }
 
-/** `n` rows of (owner, format, enc, sm3, size): the files go as a prepared statement (prepared-statement.ts). */
-export const fileRows = (n: number): string =>
-  Array.from({ length: n }, () => '(?, ?, ?::bytea, ?, ?::integer)').join(', ');
+/**
+ * The INSERT of a record's files into `table`, keyed by `key` = `owner`: the statement text depends only on the
+ * table and the number of files, so it is one prepared statement per shape (prepared-statement.ts).
+ */
+export function filesInsert(
+  table: 'licence_files' | 'licence_copy_files',
+  key: 'identifier' | 'copy_id',
+  owner: string,
+  files: readonly StoredLicenceFile[],
+): { sql: string; bindings: unknown[] } {
+  const rows = files.map(() => '(?, ?, ?::bytea, ?, ?::integer)').join(', ');
+  return {
+    sql: `INSERT INTO ${table} (${key}, format, enc, sm3, size) VALUES ${rows}`,
+    bindings: files.flatMap((f) => [owner, f.format, f.enc, f.sm3, f.bytes]),
+  };
+}
 
 export async function insertLicenceFiles(
   db: Executor,
@@ -47,14 +60,10 @@ export async function insertLicenceFiles(
   files: readonly StoredLicenceFile[],
 ): Promise<void> {
   if (files.length === 0) return;
-  await preparedRaw(
-    db,
-    `INSERT INTO licence_files (identifier, format, enc, sm3, size) VALUES ${fileRows(files.length)}`,
-    files.flatMap((f) => [identifier, f.format, f.enc, f.sm3, f.bytes]),
-  );
+  const { sql, bindings } = filesInsert('licence_files', 'identifier', identifier, files);
+  await preparedRaw(db, sql, bindings);
 }
 
-/** One file of a licence, encrypted; undefined when that format was not made (or no such licence). */
 export async function findLicenceFile(
   db: Executor,
   identifier: string,
@@ -70,11 +79,8 @@ export async function insertLicenceCopyFiles(
   files: readonly StoredLicenceFile[],
 ): Promise<void> {
   if (files.length === 0) return;
-  await preparedRaw(
-    db,
-    `INSERT INTO licence_copy_files (copy_id, format, enc, sm3, size) VALUES ${fileRows(files.length)}`,
-    files.flatMap((f) => [copyId, f.format, f.enc, f.sm3, f.bytes]),
-  );
+  const { sql, bindings } = filesInsert('licence_copy_files', 'copy_id', copyId, files);
+  await preparedRaw(db, sql, bindings);
 }
 
 export async function findLicenceCopyFile(

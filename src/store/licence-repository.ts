@@ -7,7 +7,7 @@ import { toPage } from './page.js';
 import { preparedRaw } from './prepared-statement.js';
 import type { Page, PageRequest } from '../paging/page.js';
 import { toBuffer, toDate, toJson, toNumber } from './row-types.js';
-import { filesColumn, filesFromRow, fileRows, type StoredLicenceFile } from './licence-file-repository.js';
+import { filesColumn, filesFromRow, filesInsert, type StoredLicenceFile } from './licence-file-repository.js';
 
 const SUMMARY_COLUMNS = [
   'seq',
@@ -96,18 +96,13 @@ export async function insertLicenceWithEvent(
   // number of files (preparedRaw: the files are most of what it sends).
   const columns = (row: [string, unknown][]) => row.map(([k]) => `"${k}"`).join(', ');
   const values = (row: [string, unknown][]) => row.map(() => '?').join(', ');
-  const withFiles = files.length
-    ? `, f AS (INSERT INTO licence_files (identifier, format, enc, sm3, size) VALUES ${fileRows(files.length)} RETURNING 1)`
-    : '';
+  const f = filesInsert('licence_files', 'identifier', l.identifier, files);
+  const withFiles = files.length ? `, f AS (${f.sql} RETURNING 1)` : '';
   await preparedRaw(
     db,
     `WITH l AS (INSERT INTO licences (${columns(lic)}) VALUES (${values(lic)}) RETURNING 1)${withFiles}
      INSERT INTO licence_events (${columns(ev)}) SELECT ${values(ev)} FROM l`,
-    [
-      ...lic.map(([, v]) => v),
-      ...files.flatMap((f) => [l.identifier, f.format, f.enc, f.sm3, f.bytes]),
-      ...ev.map(([, v]) => v),
-    ],
+    [...lic.map(([, v]) => v), ...f.bindings, ...ev.map(([, v]) => v)],
   );
 }
 
